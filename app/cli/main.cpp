@@ -1,0 +1,68 @@
+// eigenscope-cli: the headless front end of eigenscope_core. Exit codes: 0 success, 2 bad input
+// or usage (message on stderr), 1 internal failure, 130 cancelled. It never dies by a signal
+// it could have caught: every exception ends in a message and an exit code.
+#include <cstring>
+#include <iostream>
+#include <new>
+
+#include "args.h"
+#include "util/error.h"
+#include "verbs.h"
+#include "version.h"
+
+namespace {
+
+void print_help(std::ostream& os) {
+    os << "eigenscope-cli " << EIGENSCOPE_VERSION
+       << ": analyses of transformer activation dumps (HDF5)\n\nUsage: eigenscope-cli VERB ARGS...\n\n";
+    for (const auto& v : es::cli::verbs()) os << "  " << v.usage << "\n      " << v.summary << "\n";
+    os << "\n  --version  print the version\n  --help     this text\n\nExit codes: 0 ok, 2 bad "
+          "input or usage, 1 internal error.\nDocumentation: docs/CLI.md\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::ios::sync_with_stdio(false);
+    if (argc < 2) {
+        print_help(std::cerr);
+        return 2;
+    }
+    const std::string verb = argv[1];
+    if (verb == "--version" || verb == "version") {
+        std::cout << "eigenscope-cli " << EIGENSCOPE_VERSION << "\n";
+        return 0;
+    }
+    if (verb == "--help" || verb == "-h" || verb == "help") {
+        print_help(std::cout);
+        return 0;
+    }
+    std::vector<std::string> rest(argv + 2, argv + argc);
+    for (const auto& v : es::cli::verbs()) {
+        if (verb != v.name) continue;
+        try {
+            return v.run(rest);
+        } catch (const es::cli::UsageError& e) {
+            std::cerr << "eigenscope-cli " << verb << ": " << e.what() << "\nusage: eigenscope-cli "
+                      << v.usage << "\n";
+            return 2;
+        } catch (const es::InputError& e) {
+            std::cerr << "error: " << e.what() << "\n";
+            return 2;
+        } catch (const es::CancelledError&) {
+            std::cerr << "cancelled\n";
+            return 130;
+        } catch (const std::bad_alloc&) {
+            std::cerr << "internal error: out of memory\n";
+            return 1;
+        } catch (const std::exception& e) {
+            std::cerr << "internal error: " << e.what() << "\n";
+            return 1;
+        } catch (...) {
+            std::cerr << "internal error: unknown exception\n";
+            return 1;
+        }
+    }
+    std::cerr << "eigenscope-cli: unknown verb '" << verb << "' (see eigenscope-cli --help)\n";
+    return 2;
+}

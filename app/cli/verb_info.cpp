@@ -1,0 +1,22 @@
+// eigenscope-cli info FILE [--json]
+#include <iostream>
+
+#include "args.h"
+#include "io/data_health.h"
+#include "io/dump.h"
+#include "report/info.h"
+#include "verbs.h"
+
+namespace es::cli {
+
+int verb_info(const std::vector<std::string>& argv) {
+    Args args(argv, {"json"}, {});
+    if (args.positionals().size() != 1) throw UsageError("info takes exactly one FILE");
+    auto dump = Dump::open(args.positionals()[0]);
+    DataHealth health = scan_health(*dump);
+    if (args.flag("json")) std::cout << info_json(*dump, health).dump(2) << "\n";
+    else std::cout << info_text(*dump, health);
+    return 0;
+}
+
+}  // namespace es::cli

@@ -1,0 +1,22 @@
+#pragma once
+// The CLI's verbs: one table (verbs.cpp) names each, its usage line and its function.
+#include <string>
+#include <vector>
+
+namespace es::cli {
+
+// A verb returns the process exit code: 0 success, 2 bad input or usage, 1 internal failure.
+using VerbFn = int (*)(const std::vector<std::string>& args);
+
+struct Verb {
+    const char* name;
+    const char* usage;    // "info FILE [--json]"
+    const char* summary;  // one line for --help
+    VerbFn run;
+};
+
+const std::vector<Verb>& verbs();
+
+int verb_info(const std::vector<std::string>& args);
+
+}  // namespace es::cli

@@ -1,0 +1,214 @@
+#include "io/dump.h"
+
+#include <algorithm>
+
+#include "io/dump_impl.h"
+#include "io/slab.h"
+#include "util/error.h"
+
+namespace es {
+
+const char* dtype_name(DType t) {
+    switch (t) {
+        case DType::Float16: return "float16";
+        case DType::BFloat16: return "bfloat16";
+        case DType::Float32: return "float32";
+        case DType::Float64: return "float64";
+    }
+    return "?";
+}
+
+const char* layout_name(Layout l) {
+    switch (l) {
+        case Layout::TransformerLens: return "transformerlens";
+        case Layout::HuggingFace: return "huggingface";
+        case Layout::WeightsOnly: return "weights-only";
+    }
+    return "?";
+}
+
+std::string shape_to_string(const std::vector<std::size_t>& shape) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+    return s + "]";
+}
+
+Dump::~Dump() = default;
+
+std::shared_ptr<h5::Id> Dump::Impl::dataset(const std::string& path, const std::string& file_path) {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto it = open_datasets.begin(); it != open_datasets.end(); ++it) {
+        if (it->path == path) {
+            open_datasets.splice(open_datasets.begin(), open_datasets, it);
+            return it->id;
+        }
+    }
+    h5::silence_errors();
+    h5::Id dapl(H5Pcreate(H5P_DATASET_ACCESS));
+    // 16 MiB and a prime slot count well above the chunks a slab touches (see numerics notes:
+    // the 1 MiB default re-inflates gzip chunks for every partial read).
+    H5Pset_chunk_cache(dapl.get(), 4099, kChunkCacheBytes, 1.0);
+    hid_t id = H5Dopen2(file.get(), path.c_str(), dapl.get());
+    if (id < 0) throw InputError(file_path + ": " + path + ": cannot open dataset: " + h5::take_error_message());
+    auto shared = std::make_shared<h5::Id>(id);
+    open_datasets.push_front({path, shared});
+    if (open_datasets.size() > kMaxOpen) open_datasets.pop_back();  // readers keep their shared_ptr
+    return shared;
+}
+
+std::string Dump::where(const std::string& dataset) const {
+    return dataset.empty() ? path_ + ": " : path_ + ": " + dataset + ": ";
+}
+
+const StreamInfo* Dump::find_stream(const std::string& name) const {
+    for (const auto& s : streams_)
+        if (s.name == name) return &s;
+    return nullptr;
+}
+
+const StreamInfo& Dump::stream(const std::string& name) const {
+    if (!name.empty()) {
+        if (const StreamInfo* s = find_stream(name)) return *s;
+        std::string known;
+        for (const auto& s : streams_) known += (known.empty() ? "" : ", ") + s.name;
+        throw InputError(where() + "no stream named '" + name + "' (streams: " +
+                         (known.empty() ? "none" : known) + ")");
+    }
+    for (const char* preferred : {"resid", "hidden_states", "resid_post", "resid_pre"})
+        if (const StreamInfo* s = find_stream(preferred)) return *s;
+    throw InputError(where() + "no residual stream (expected blocks.{l}.hook_resid_post or "
+                               "hidden_states); this dump holds " +
+                     std::string(layout_name(layout_)));
+}
+
+const AttentionInfo* Dump::find_attention(const std::string& name) const {
+    for (const auto& a : attention_)
+        if (a.name == name) return &a;
+    return nullptr;
+}
+
+const WeightInfo* Dump::find_weight(const std::string& name) const {
+    auto it = weights_.find(name);
+    return it == weights_.end() ? nullptr : &it->second;
+}
+
+void Dump::read_states(const StreamInfo& stream, std::size_t state, std::size_t begin,
+                       std::size_t end, float* out) const {
+    if (state >= stream.n_states())
+        throw InputError(where() + "stream " + stream.name + " has " +
+                         std::to_string(stream.n_states()) + " states, asked for state " +
+                         std::to_string(state));
+    if (begin > end || end > stream.n_tokens())
+        throw InputError(where() + "token range [" + std::to_string(begin) + ", " +
+                         std::to_string(end) + ") outside the " + std::to_string(stream.n_tokens()) +
+                         " tokens of stream " + stream.name);
+    const StateSource& src = stream.sources[state];
+    const h5::DatasetFacts& facts = impl_->facts.at(src.dataset);
+    auto dset = impl_->dataset(src.dataset, path_);
+
+    // Stored shape: [stacked?] [prompts?] positions, trailing... ; trailing dims are read whole.
+    const bool batched = stream.batched;
+    const std::size_t rank = facts.shape.size();
+    const std::size_t P = stream.n_positions;
+    std::size_t t = begin;
+    float* dst = out;
+    while (t < end) {
+        std::size_t prompt = t / P, pos = t % P;
+        // Whole prompts at once when aligned; otherwise the rest of this prompt.
+        std::size_t n_prompts_here = 1, n_pos_here = std::min(P - pos, end - t);
+        if (pos == 0 && end - t >= P) {
+            n_prompts_here = (end - t) / P;
+            n_pos_here = P;
+        }
+        std::vector<hsize_t> start(rank, 0), count(facts.shape.begin(), facts.shape.end());
+        std::size_t axis = 0;
+        if (src.stacked) {
+            start[0] = *src.stacked;
+            count[0] = 1;
+            axis = 1;
+        }
+        if (batched) {
+            start[axis] = prompt;
+            count[axis] = n_prompts_here;
+            ++axis;
+        } else if (n_prompts_here != 1 || prompt != 0) {
+            throw InternalError(where(src.dataset) + "prompt index out of range");
+        }
+        start[axis] = pos;
+        count[axis] = n_pos_here;
+        try {
+            read_hyperslab_f32(dset->get(), facts, stream.dtype, start, count, dst);
+        } catch (const InputError& e) {
+            throw InputError(where(src.dataset) + "read failed: " + e.what());
+        }
+        std::size_t n_tok = n_prompts_here * n_pos_here;
+        dst += n_tok * stream.d;
+        t += n_tok;
+    }
+}
+
+Tensor Dump::read_weight(const std::string& name) const {
+    const WeightInfo* w = find_weight(name);
+    if (!w) throw InputError(where() + "no weight named '" + name + "'");
+    return read_weight_rows(name, 0, w->shape.empty() ? 0 : w->shape[0]);
+}
+
+Tensor Dump::read_weight_rows(const std::string& name, std::size_t begin, std::size_t end) const {
+    const WeightInfo* w = find_weight(name);
+    if (!w) throw InputError(where() + "no weight named '" + name + "'");
+    const h5::DatasetFacts& facts = impl_->facts.at(w->dataset);
+    Tensor t;
+    t.shape = w->shape;
+    std::vector<hsize_t> start(facts.shape.size(), 0), count(facts.shape.begin(), facts.shape.end());
+    if (!w->shape.empty()) {
+        if (begin > end || end > w->shape[0])
+            throw InputError(where(w->dataset) + "rows [" + std::to_string(begin) + ", " +
+                             std::to_string(end) + ") outside " + shape_to_string(w->shape));
+        start[0] = begin;
+        count[0] = end - begin;
+        t.shape[0] = end - begin;
+    }
+    t.data.resize(w->shape.empty() ? 1 : t.size());
+    auto dset = impl_->dataset(w->dataset, path_);
+    try {
+        read_hyperslab_f32(dset->get(), facts, w->dtype, start, count, t.data.data());
+    } catch (const InputError& e) {
+        throw InputError(where(w->dataset) + "read failed: " + e.what());
+    }
+    return t;
+}
+
+Tensor Dump::read_attention(const AttentionInfo& att, std::size_t layer, std::size_t prompt,
+                            std::size_t head) const {
+    if (layer >= att.layers.size() || prompt >= att.n_prompts || head >= att.n_heads)
+        throw InputError(where() + "attention index out of range (layer " + std::to_string(layer) +
+                         ", prompt " + std::to_string(prompt) + ", head " + std::to_string(head) + ")");
+    const StateSource& src = att.layers[layer];
+    const h5::DatasetFacts& facts = impl_->facts.at(src.dataset);
+    std::vector<hsize_t> start(facts.shape.size(), 0), count(facts.shape.begin(), facts.shape.end());
+    std::size_t axis = 0;
+    if (src.stacked) {
+        start[0] = *src.stacked;
+        count[0] = 1;
+        axis = 1;
+    }
+    if (facts.shape.size() - axis == 4) {  // [B, H, P, P]
+        start[axis] = prompt;
+        count[axis] = 1;
+        ++axis;
+    }
+    start[axis] = head;
+    count[axis] = 1;
+    Tensor t;
+    t.shape = {att.n_positions, att.n_positions};
+    t.data.resize(t.size());
+    auto dset = impl_->dataset(src.dataset, path_);
+    try {
+        read_hyperslab_f32(dset->get(), facts, att.dtype, start, count, t.data.data());
+    } catch (const InputError& e) {
+        throw InputError(where(src.dataset) + "read failed: " + e.what());
+    }
+    return t;
+}
+
+}  // namespace es

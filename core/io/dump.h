@@ -1,0 +1,136 @@
+#pragma once
+// An activation/weight dump opened read-only: what it holds (streams, attention, weights, tokens,
+// model dimensions) and streaming reads of any slab as float32. No Qt; thread-safe reads.
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/tensor.h"
+
+namespace es {
+
+enum class DType { Float16, BFloat16, Float32, Float64 };
+const char* dtype_name(DType t);
+
+enum class Layout { TransformerLens, HuggingFace, WeightsOnly };
+const char* layout_name(Layout l);
+
+// Where one state (one layer) of a stream lives: a dataset, possibly one index of a stacked one.
+struct StateSource {
+    std::string dataset;                 // HDF5 path, e.g. "/blocks.3.hook_resid_post"
+    std::optional<std::size_t> stacked;  // HF: index into the leading layer axis
+};
+
+// A sequence of hidden states, one per layer, each n_prompts x n_positions tokens of width d.
+struct StreamInfo {
+    std::string name;                      // "resid", "attn_out", "attn.q", "hidden_states", ...
+    std::vector<std::string> state_names;  // one per state, e.g. "blocks.0.hook_resid_pre"
+    std::vector<StateSource> sources;
+    std::vector<std::size_t> stored_shape;  // shape of one state as stored, e.g. {B, P, D}
+    std::size_t n_prompts = 1, n_positions = 0, d = 0;
+    bool batched = false;  // the stored state has a leading prompt (batch) axis
+    DType dtype = DType::Float32;
+    std::vector<std::size_t> chunk;  // chunk shape of the dataset(s), empty when contiguous
+    std::vector<std::string> filters;
+    bool last_is_final_norm = false;  // HF: the last hidden state has the final norm applied
+
+    std::size_t n_states() const { return sources.size(); }
+    std::size_t n_tokens() const { return n_prompts * n_positions; }
+};
+
+// Attention patterns (or scores), per layer [prompts, heads, query, key].
+struct AttentionInfo {
+    std::string name;  // "pattern" or "attn_scores"
+    std::vector<StateSource> layers;
+    std::size_t n_prompts = 1, n_heads = 0, n_positions = 0;
+    DType dtype = DType::Float32;
+};
+
+struct WeightInfo {
+    std::string name;     // TransformerLens name, e.g. "blocks.0.attn.W_Q"
+    std::string dataset;  // HDF5 path
+    std::vector<std::size_t> shape;
+    DType dtype = DType::Float32;
+};
+
+struct TokenInfo {
+    std::string text;
+    std::size_t prompt = 0;
+    std::size_t position = 0;
+    std::optional<long long> id;
+};
+
+// Model dimensions; unset where the dump does not say.
+struct ModelDims {
+    std::optional<std::size_t> n_layers, n_heads, n_kv_heads, d_model, d_head, d_vocab, n_ctx, d_mlp;
+};
+
+class Dump {
+public:
+    // Opens read-only and recognises the layout. Throws InputError naming file and dataset.
+    static std::shared_ptr<Dump> open(const std::string& path);
+    ~Dump();
+    Dump(const Dump&) = delete;
+    Dump& operator=(const Dump&) = delete;
+
+    const std::string& path() const { return path_; }
+    Layout layout() const { return layout_; }
+    const ModelDims& dims() const { return dims_; }
+    const std::vector<StreamInfo>& streams() const { return streams_; }
+    const StreamInfo* find_stream(const std::string& name) const;
+    // The residual stream ("resid" or HF "hidden_states"); throws InputError when there is none.
+    const StreamInfo& stream(const std::string& name = {}) const;
+    const std::vector<AttentionInfo>& attention() const { return attention_; }
+    const AttentionInfo* find_attention(const std::string& name = "pattern") const;
+    const std::map<std::string, WeightInfo>& weights() const { return weights_; }
+    const WeightInfo* find_weight(const std::string& name) const;
+    const std::vector<TokenInfo>& tokens() const { return tokens_; }
+    std::size_t n_prompts() const { return n_prompts_; }
+    const std::vector<std::string>& prompt_texts() const { return prompt_texts_; }
+    // Root attributes as text, in name order (processing flags like fold_ln, step, ...).
+    const std::vector<std::pair<std::string, std::string>>& attributes() const { return attributes_; }
+    std::optional<long long> step() const { return step_; }
+    // Every dataset found, dotted names, for "no recognised layout" messages and the tree.
+    const std::vector<std::string>& all_datasets() const { return all_datasets_; }
+
+    // Reads tokens [begin, end) of one state as float32 into out ((end-begin) x d, row-major).
+    // Tokens are flat indices prompt * n_positions + position. Memory: the slab only.
+    void read_states(const StreamInfo& stream, std::size_t state, std::size_t begin, std::size_t end,
+                     float* out) const;
+    // Reads a whole weight as float32, row-major in its stored shape.
+    Tensor read_weight(const std::string& name) const;
+    // Reads rows [begin, end) of a weight's first axis (for huge embeddings read in blocks).
+    Tensor read_weight_rows(const std::string& name, std::size_t begin, std::size_t end) const;
+    // One head's [query, key] matrix for one prompt.
+    Tensor read_attention(const AttentionInfo& att, std::size_t layer, std::size_t prompt,
+                          std::size_t head) const;
+
+    // "file.h5: /dataset: " prefix for error messages.
+    std::string where(const std::string& dataset = {}) const;
+
+private:
+    Dump() = default;
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+    std::string path_;
+    Layout layout_ = Layout::WeightsOnly;
+    ModelDims dims_;
+    std::vector<StreamInfo> streams_;
+    std::vector<AttentionInfo> attention_;
+    std::map<std::string, WeightInfo> weights_;
+    std::vector<TokenInfo> tokens_;
+    std::size_t n_prompts_ = 0;
+    std::vector<std::string> prompt_texts_;
+    std::vector<std::pair<std::string, std::string>> attributes_;
+    std::optional<long long> step_;
+    std::vector<std::string> all_datasets_;
+
+    friend class DumpBuilder;
+};
+
+}  // namespace es

@@ -1,0 +1,34 @@
+#pragma once
+// Private state of a Dump: the open file and its datasets. Shared by dump.cpp (reads) and
+// layout.cpp (recognition); not part of the public API.
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "io/dump.h"
+#include "io/h5.h"
+
+namespace es {
+
+struct Dump::Impl {
+    h5::Id file;
+    // Facts of every dataset, by HDF5 path; filled once at open.
+    std::map<std::string, h5::DatasetFacts> facts;
+
+    // A few datasets stay open with a chunk cache sized for slab reads; the least recently used
+    // one is closed, so memory stays bounded however many layers a dump has.
+    struct OpenDataset {
+        std::string path;
+        std::shared_ptr<h5::Id> id;
+    };
+    std::mutex mutex;
+    std::list<OpenDataset> open_datasets;
+    static constexpr std::size_t kMaxOpen = 8;
+    static constexpr std::size_t kChunkCacheBytes = 16u << 20;
+
+    std::shared_ptr<h5::Id> dataset(const std::string& path, const std::string& file_path);
+};
+
+}  // namespace es

@@ -1,0 +1,78 @@
+#include "io/float_decode.h"
+
+#include <cstring>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define ES_X86 1
+#endif
+
+namespace es {
+
+float half_to_float(std::uint16_t h) {
+    const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
+    std::uint32_t exponent = (h >> 10) & 0x1fu;
+    std::uint32_t mantissa = h & 0x3ffu;
+    std::uint32_t bits;
+    if (exponent == 0) {
+        if (mantissa == 0) {
+            bits = sign;
+        } else {  // subnormal: normalise
+            int e = -1;
+            do {
+                ++e;
+                mantissa <<= 1;
+            } while ((mantissa & 0x400u) == 0);
+            bits = sign | (static_cast<std::uint32_t>(127 - 15 - e) << 23) | ((mantissa & 0x3ffu) << 13);
+        }
+    } else if (exponent == 0x1f) {
+        bits = sign | 0x7f800000u | (mantissa << 13);
+    } else {
+        bits = sign | ((exponent + 127 - 15) << 23) | (mantissa << 13);
+    }
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+#ifdef ES_X86
+__attribute__((target("avx,f16c"))) static void decode_f16_f16c(const std::uint16_t* in, float* out,
+                                                                  std::size_t n) {
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+        __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i + 8));
+        _mm256_storeu_ps(out + i, _mm256_cvtph_ps(a));
+        _mm256_storeu_ps(out + i + 8, _mm256_cvtph_ps(b));
+    }
+    for (; i < n; ++i) out[i] = half_to_float(in[i]);
+}
+#endif
+
+bool have_f16c() {
+#ifdef ES_X86
+    static const bool available = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+    return available;
+#else
+    return false;
+#endif
+}
+
+void decode_f16(const std::uint16_t* in, float* out, std::size_t n) {
+#ifdef ES_X86
+    if (have_f16c()) {
+        decode_f16_f16c(in, out, n);
+        return;
+    }
+#endif
+    for (std::size_t i = 0; i < n; ++i) out[i] = half_to_float(in[i]);
+}
+
+void decode_bf16(const std::uint16_t* in, float* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) {
+        std::uint32_t bits = static_cast<std::uint32_t>(in[i]) << 16;
+        std::memcpy(out + i, &bits, sizeof(float));
+    }
+}
+
+}  // namespace es

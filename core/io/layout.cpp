@@ -1,0 +1,577 @@
+// Layout recognition: turns the datasets of a file into streams, attention, weights and tokens.
+// Accepts TransformerLens cache/state-dict names (dotted at the root or as nested groups, with or
+// without the batch axis) and Hugging Face outputs; see docs/FORMAT.md.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <regex>
+#include <set>
+
+#include "io/dump.h"
+#include "io/dump_impl.h"
+#include "io/slab.h"
+#include "util/error.h"
+
+namespace es {
+
+namespace {
+
+struct Found {
+    std::string path;    // HDF5 path "/a/b"
+    std::string dotted;  // "a.b" with a known container prefix removed
+};
+
+herr_t collect_link(hid_t group, const char* name, const H5L_info_t* info, void* data) {
+    if (info->type != H5L_TYPE_HARD) return 0;  // soft/external links could leave the file
+    H5O_info_t oinfo;
+    if (H5Oget_info_by_name(group, name, &oinfo, H5P_DEFAULT) < 0) return 0;
+    if (oinfo.type == H5O_TYPE_DATASET) static_cast<std::vector<std::string>*>(data)->push_back(name);
+    return 0;
+}
+
+std::string dotted_name(const std::string& link) {
+    std::string d = link;
+    std::replace(d.begin(), d.end(), '/', '.');
+    // Containers people wrap dumps in; the names below them are the recognised ones.
+    for (const char* prefix : {"cache.", "activations.", "weights.", "state_dict.", "params."}) {
+        std::size_t n = std::strlen(prefix);
+        if (d.size() > n && d.compare(0, n, prefix) == 0) return d.substr(n);
+    }
+    return d;
+}
+
+std::string join(const std::vector<std::string>& items, std::size_t max_items = 12) {
+    std::string s;
+    for (std::size_t i = 0; i < items.size() && i < max_items; ++i) s += (i ? ", " : "") + items[i];
+    if (items.size() > max_items) s += ", ... (" + std::to_string(items.size()) + " in all)";
+    return s;
+}
+
+std::vector<std::size_t> to_sizes(const std::vector<hsize_t>& v) {
+    return std::vector<std::size_t>(v.begin(), v.end());
+}
+
+bool is_per_head_hook(const std::string& hook) {
+    // [B, P, H, d_head] hooks: the head axis is folded into the state width.
+    return hook == "attn.q" || hook == "attn.k" || hook == "attn.v" || hook == "attn.z" ||
+           hook == "attn.result" || hook == "attn.rot_q" || hook == "attn.rot_k";
+}
+
+}  // namespace
+
+class DumpBuilder {
+public:
+    explicit DumpBuilder(Dump& dump) : d_(dump) {}
+    void run();
+
+private:
+    Dump& d_;
+    std::vector<Found> found_;
+    // Per-layer hooks: stream name -> layer -> dataset path.
+    std::map<std::string, std::map<std::size_t, std::string>> layer_hooks_;
+    std::map<std::string, std::string> single_hooks_;  // "embed" -> path
+    std::map<std::string, std::map<std::size_t, std::string>> attn_hooks_;  // "pattern" -> layers
+    std::string hf_hidden_, hf_attn_, token_strings_, token_ids_, prompts_;
+    std::size_t ref_prompts_ = 0, ref_positions_ = 0;
+    bool have_ref_ = false;
+    std::string ref_dataset_;
+
+    const h5::DatasetFacts& facts(const std::string& path) { return d_.impl_->facts.at(path); }
+    void check_file_access();
+    void open_file();
+    void list_datasets();
+    void classify();
+    DType float_type(const std::string& path, const char* role);
+    void check_usable(const std::string& path);
+    void check_tokens_shape(const std::string& path, std::size_t prompts, std::size_t positions);
+    StreamInfo make_stream(const std::string& name, std::vector<std::string> state_names,
+                           std::vector<StateSource> sources, bool per_head);
+    void build_streams();
+    void build_attention();
+    void build_weights();
+    void build_tokens();
+    void build_dims();
+};
+
+void DumpBuilder::check_file_access() {
+    const std::string& p = d_.path_;
+    struct stat st;
+    if (::stat(p.c_str(), &st) != 0)
+        throw InputError(p + ": cannot open: " + std::strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        throw InputError(p + ": is a directory, expected an HDF5 file (.h5); open a folder as a "
+                             "checkpoint series instead");
+    if (!S_ISREG(st.st_mode)) throw InputError(p + ": not a regular file, expected an HDF5 file");
+    int fd = ::open(p.c_str(), O_RDONLY);
+    if (fd < 0) throw InputError(p + ": cannot open for reading: " + std::strerror(errno));
+    ::close(fd);
+    if (st.st_size == 0) throw InputError(p + ": empty file (0 bytes), expected an HDF5 file");
+}
+
+void DumpBuilder::open_file() {
+    const std::string& p = d_.path_;
+    htri_t is_h5 = H5Fis_hdf5(p.c_str());
+    if (is_h5 <= 0) {
+        h5::take_error_message();
+        throw InputError(p + ": not an HDF5 file (no HDF5 signature found)");
+    }
+    h5::Id fapl(H5Pcreate(H5P_FILE_ACCESS));
+    // No file locks: the file may be on read-only media, and we never write it anyway.
+    H5Pset_file_locking(fapl.get(), false, true);
+    hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (f < 0) {
+        std::string why = h5::take_error_message();
+        if (why.find("truncated") != std::string::npos)
+            throw InputError(p + ": truncated HDF5 file (" + why + ")");
+        throw InputError(p + ": cannot be opened as HDF5 (" + why + ")");
+    }
+    d_.impl_->file = h5::Id(f);
+}
+
+void DumpBuilder::list_datasets() {
+    std::vector<std::string> links;
+    if (H5Lvisit(d_.impl_->file.get(), H5_INDEX_NAME, H5_ITER_INC, collect_link, &links) < 0)
+        throw InputError(d_.path_ + ": damaged HDF5 file, cannot list its contents (" +
+                         h5::take_error_message() + ")");
+    for (const std::string& link : links) {
+        std::string path = "/" + link;
+        h5::Id dset(H5Dopen2(d_.impl_->file.get(), path.c_str(), H5P_DEFAULT));
+        if (!dset)
+            throw InputError(d_.where(path) + "cannot open dataset (" + h5::take_error_message() + ")");
+        d_.impl_->facts[path] = h5::inspect_dataset(dset.get());
+        found_.push_back({path, dotted_name(link)});
+        d_.all_datasets_.push_back(link);
+    }
+}
+
+void DumpBuilder::classify() {
+    static const std::regex layer_hook(R"(blocks\.(\d+)\.hook_(\w+))");
+    static const std::regex sub_hook(R"(blocks\.(\d+)\.(attn|mlp|ln1|ln2)\.hook_(\w+))");
+    static const std::regex top_hook(R"((ln_final)\.hook_(\w+))");
+    std::smatch m;
+    for (const Found& f : found_) {
+        const std::string& n = f.dotted;
+        if (std::regex_match(n, m, sub_hook)) {
+            std::size_t layer = std::stoul(m[1]);
+            std::string sub = m[2], hook = m[3];
+            if (sub == "attn" && (hook == "pattern" || hook == "attn_scores")) {
+                attn_hooks_[hook][layer] = f.path;
+            } else {
+                layer_hooks_[sub + "." + hook][layer] = f.path;
+            }
+        } else if (std::regex_match(n, m, layer_hook)) {
+            layer_hooks_[m[2]][std::stoul(m[1])] = f.path;
+        } else if (std::regex_match(n, m, top_hook)) {
+            single_hooks_[std::string(m[1]) + "." + std::string(m[2])] = f.path;
+        } else if (n == "hook_embed" || n == "hook_pos_embed") {
+            single_hooks_[n.substr(5)] = f.path;
+        } else if (n == "hidden_states") {
+            hf_hidden_ = f.path;
+        } else if (n == "attentions") {
+            hf_attn_ = f.path;
+        } else if (n == "str_tokens" || n == "token_strings" ||
+                   (n == "tokens" && facts(f.path).type_class == H5T_STRING)) {
+            token_strings_ = f.path;
+        } else if (n == "tokens" || n == "token_ids" || n == "input_ids" || n == "hook_tokens") {
+            if (token_ids_.empty() || n == "token_ids") token_ids_ = f.path;
+        } else if (n == "prompts") {
+            prompts_ = f.path;
+        }
+    }
+}
+
+DType DumpBuilder::float_type(const std::string& path, const char* role) {
+    DType t;
+    std::string why;
+    if (!classify_dtype(facts(path), t, why))
+        throw InputError(d_.where(path) + why + " where floating-point " + role + " were expected");
+    return t;
+}
+
+void DumpBuilder::check_usable(const std::string& path) {
+    const auto& f = facts(path);
+    if (f.shape.empty())
+        throw InputError(d_.where(path) + "scalar dataset where an array was expected");
+    for (hsize_t s : f.shape)
+        if (s == 0)
+            throw InputError(d_.where(path) + "empty dataset (shape " +
+                             shape_to_string(to_sizes(f.shape)) + ")");
+    if (!f.missing_filters.empty())
+        throw InputError(d_.where(path) + "compressed with the HDF5 filter " +
+                         join(f.missing_filters) +
+                         ", which this system's HDF5 library does not provide (re-save with "
+                         "gzip, e.g. h5py compression=\"gzip\")");
+}
+
+StreamInfo DumpBuilder::make_stream(const std::string& name, std::vector<std::string> state_names,
+                                    std::vector<StateSource> sources, bool per_head) {
+    StreamInfo s;
+    s.name = name;
+    s.state_names = std::move(state_names);
+    s.sources = std::move(sources);
+    const std::string& first = s.sources.front().dataset;
+    const std::size_t lead = s.sources.front().stacked ? 1 : 0;
+    for (std::size_t i = 0; i < s.sources.size(); ++i) {
+        const std::string& p = s.sources[i].dataset;
+        check_usable(p);
+        DType t = float_type(p, "activations");
+        if (i == 0) s.dtype = t;
+        if (facts(p).shape != facts(first).shape)
+            throw InputError(d_.where(p) + "shapes inconsistent across layers: " +
+                             shape_to_string(to_sizes(facts(p).shape)) + " here but " +
+                             shape_to_string(to_sizes(facts(first).shape)) + " in " + first);
+    }
+    const auto& f = facts(first);
+    std::vector<std::size_t> shape(f.shape.begin() + static_cast<long>(lead), f.shape.end());
+    s.stored_shape = shape;
+    s.chunk = to_sizes(f.chunk);
+    s.filters = f.filters;
+    const std::size_t feature_rank = per_head ? 2 : 1;  // [H, d_head] or [D]
+    if (shape.size() == feature_rank + 2) {
+        s.batched = true;
+        s.n_prompts = shape[0];
+        s.n_positions = shape[1];
+    } else if (shape.size() == feature_rank + 1) {
+        s.n_prompts = 1;
+        s.n_positions = shape[0];
+    } else {
+        throw InputError(d_.where(first) + "shape " + shape_to_string(shape) + " where " +
+                         (per_head ? "[batch, pos, head, d_head] or [pos, head, d_head]"
+                                   : "[batch, pos, d_model] or [pos, d_model]") +
+                         " was expected");
+    }
+    s.d = 1;
+    for (std::size_t k = shape.size() - feature_rank; k < shape.size(); ++k) s.d *= shape[k];
+    if (!have_ref_) {
+        have_ref_ = true;
+        ref_prompts_ = s.n_prompts;
+        ref_positions_ = s.n_positions;
+        ref_dataset_ = first;
+    } else if (s.n_prompts != ref_prompts_ || s.n_positions != ref_positions_) {
+        throw InputError(d_.where(first) + "holds " + std::to_string(s.n_prompts) + " prompts x " +
+                         std::to_string(s.n_positions) + " positions but " + ref_dataset_ + " holds " +
+                         std::to_string(ref_prompts_) + " x " + std::to_string(ref_positions_));
+    }
+    return s;
+}
+
+void DumpBuilder::build_streams() {
+    if (!hf_hidden_.empty()) {
+        check_usable(hf_hidden_);
+        const auto& f = facts(hf_hidden_);
+        if (f.shape.size() < 3 || f.shape.size() > 4)
+            throw InputError(d_.where(hf_hidden_) + "shape " + shape_to_string(to_sizes(f.shape)) +
+                             " where [layers+1, batch, pos, d_model] or [layers+1, pos, d_model] "
+                             "was expected");
+        std::vector<std::string> names;
+        std::vector<StateSource> sources;
+        for (std::size_t l = 0; l < f.shape[0]; ++l) {
+            names.push_back(l == 0 ? "embeddings" : "layer " + std::to_string(l));
+            sources.push_back({hf_hidden_, l});
+        }
+        StreamInfo s = make_stream("hidden_states", names, sources, false);
+        // HF applies the final norm to the last hidden state unless the exporter says otherwise.
+        std::string flag;
+        h5::Id dset(H5Dopen2(d_.impl_->file.get(), hf_hidden_.c_str(), H5P_DEFAULT));
+        if (!h5::read_attribute_text(dset.get(), "final_norm_applied", flag))
+            h5::read_attribute_text(d_.impl_->file.get(), "final_norm_applied", flag);
+        s.last_is_final_norm = !(flag == "false" || flag == "0" || flag == "False");
+        if (s.last_is_final_norm) s.state_names.back() += " (final norm)";
+        d_.streams_.push_back(std::move(s));
+    }
+
+    // Per-layer hooks; layers must run 0..n-1 without gaps.
+    std::map<std::string, StreamInfo> per_layer;
+    for (const auto& [hook, layers] : layer_hooks_) {
+        std::size_t expected = 0;
+        std::vector<std::string> names;
+        std::vector<StateSource> sources;
+        for (const auto& [layer, path] : layers) {
+            if (layer != expected)
+                throw InputError(d_.where(path) + "layer " + std::to_string(layer) + " of stream " +
+                                 hook + " follows a gap: no layer " + std::to_string(expected));
+            ++expected;
+            names.push_back(path.substr(1));
+            sources.push_back({path, std::nullopt});
+        }
+        per_layer.emplace(hook, make_stream(hook, names, sources, is_per_head_hook(hook)));
+    }
+    // The residual stream: the embedding (resid_pre of block 0) then every block's output.
+    auto pre = per_layer.find("resid_pre"), post = per_layer.find("resid_post");
+    if (post != per_layer.end()) {
+        StreamInfo resid = post->second;
+        resid.name = "resid";
+        if (pre != per_layer.end()) {
+            resid.state_names.insert(resid.state_names.begin(), pre->second.state_names.front());
+            resid.sources.insert(resid.sources.begin(), pre->second.sources.front());
+            if (pre->second.dtype != resid.dtype || pre->second.d != resid.d)
+                throw InputError(d_.where(pre->second.sources.front().dataset) +
+                                 "shapes inconsistent across layers: resid_pre and resid_post differ");
+        }
+        d_.streams_.push_back(std::move(resid));
+    }
+    for (const char* hook : {"resid_pre", "resid_mid", "resid_post", "attn_out", "mlp_out"}) {
+        auto it = per_layer.find(hook);
+        if (it != per_layer.end()) {
+            d_.streams_.push_back(it->second);
+            per_layer.erase(it);
+        }
+    }
+    for (auto& [hook, s] : per_layer) d_.streams_.push_back(std::move(s));
+    for (const auto& [name, path] : single_hooks_)
+        d_.streams_.push_back(make_stream(name, {path.substr(1)}, {{path, std::nullopt}}, false));
+}
+
+void DumpBuilder::build_attention() {
+    auto add = [&](AttentionInfo a, const std::string& first, std::size_t lead) {
+        const auto& f = facts(first);
+        for (const StateSource& src : a.layers) {
+            check_usable(src.dataset);
+            a.dtype = float_type(src.dataset, "attention values");
+            if (facts(src.dataset).shape != f.shape)
+                throw InputError(d_.where(src.dataset) + "shapes inconsistent across layers: " +
+                                 shape_to_string(to_sizes(facts(src.dataset).shape)) + " here but " +
+                                 shape_to_string(to_sizes(f.shape)) + " in " + first);
+        }
+        std::size_t r = f.shape.size() - lead;
+        if ((r != 3 && r != 4) || f.shape[f.shape.size() - 1] != f.shape[f.shape.size() - 2])
+            throw InputError(d_.where(first) + "shape " + shape_to_string(to_sizes(f.shape)) +
+                             " where [batch, head, query, key] was expected");
+        a.n_prompts = r == 4 ? f.shape[lead] : 1;
+        a.n_heads = f.shape[f.shape.size() - 3];
+        a.n_positions = f.shape.back();
+        if (have_ref_ && (a.n_prompts != ref_prompts_ || a.n_positions != ref_positions_))
+            throw InputError(d_.where(first) + "attention covers " + std::to_string(a.n_prompts) +
+                             " prompts x " + std::to_string(a.n_positions) + " positions but " +
+                             ref_dataset_ + " holds " + std::to_string(ref_prompts_) + " x " +
+                             std::to_string(ref_positions_));
+        d_.attention_.push_back(std::move(a));
+    };
+    if (!hf_attn_.empty()) {
+        check_usable(hf_attn_);
+        AttentionInfo a;
+        a.name = "pattern";
+        for (std::size_t l = 0; l < facts(hf_attn_).shape[0]; ++l) a.layers.push_back({hf_attn_, l});
+        add(std::move(a), hf_attn_, 1);
+    }
+    for (const auto& [hook, layers] : attn_hooks_) {
+        AttentionInfo a;
+        a.name = hook;
+        std::size_t expected = 0;
+        for (const auto& [layer, path] : layers) {
+            if (layer != expected)
+                throw InputError(d_.where(path) + "layer " + std::to_string(layer) + " of attention " +
+                                 hook + " follows a gap: no layer " + std::to_string(expected));
+            ++expected;
+            a.layers.push_back({path, std::nullopt});
+        }
+        add(std::move(a), layers.begin()->second, 0);
+    }
+}
+
+void DumpBuilder::build_weights() {
+    static const std::regex tl_weight(
+        R"((embed\.W_E|pos_embed\.W_pos|unembed\.[Wb]_U|ln_final\.[wb]|blocks\.\d+\.(attn|mlp|ln1|ln2)\.\w+))");
+    std::set<std::string> used = {hf_hidden_, hf_attn_, token_strings_, token_ids_, prompts_};
+    for (const Found& f : found_) {
+        if (used.count(f.path)) continue;
+        const std::string& n = f.dotted;
+        const std::string last = n.substr(n.rfind('.') == std::string::npos ? 0 : n.rfind('.') + 1);
+        if (last.rfind("hook_", 0) == 0) continue;  // activations, handled above
+        const bool known = std::regex_match(n, tl_weight) || n.find("lora_") != std::string::npos;
+        DType t;
+        std::string why;
+        if (!classify_dtype(facts(f.path), t, why)) {
+            if (known) throw InputError(d_.where(f.path) + why + " where floating-point weights were expected");
+            continue;  // some other data the exporter kept; listed in all_datasets
+        }
+        if (!known) continue;  // unknown float data is listed in all_datasets, never guessed at
+        check_usable(f.path);
+        WeightInfo w;
+        w.name = n;
+        w.dataset = f.path;
+        w.shape = to_sizes(facts(f.path).shape);
+        w.dtype = t;
+        d_.weights_[n] = std::move(w);
+    }
+}
+
+void DumpBuilder::check_tokens_shape(const std::string& path, std::size_t prompts,
+                                     std::size_t positions) {
+    if (!have_ref_) return;
+    if (prompts * positions != ref_prompts_ * ref_positions_)
+        throw InputError(d_.where(path) + "has " + std::to_string(prompts * positions) +
+                         " tokens but the activations (" + ref_dataset_ + ") hold " +
+                         std::to_string(ref_prompts_) + " prompts x " + std::to_string(ref_positions_) +
+                         " positions");
+}
+
+void DumpBuilder::build_tokens() {
+    std::size_t prompts = have_ref_ ? ref_prompts_ : 0, positions = have_ref_ ? ref_positions_ : 0;
+    std::vector<std::string> texts;
+    std::vector<long long> ids;
+    auto shape_of = [&](const std::string& path) {
+        const auto& s = facts(path).shape;
+        std::size_t n = 1;
+        for (auto v : s) n *= v;
+        check_tokens_shape(path, n / (s.empty() ? 1 : s.back()), s.empty() ? 1 : s.back());
+        return n;
+    };
+    if (!token_strings_.empty()) {
+        shape_of(token_strings_);
+        h5::Id dset(H5Dopen2(d_.impl_->file.get(), token_strings_.c_str(), H5P_DEFAULT));
+        try {
+            texts = h5::read_strings(dset.get());
+        } catch (const InputError& e) {
+            throw InputError(d_.where(token_strings_) + "cannot read token strings: " + e.what());
+        }
+    }
+    if (!token_ids_.empty()) {
+        const auto& f = facts(token_ids_);
+        if (f.type_class != H5T_INTEGER)
+            throw InputError(d_.where(token_ids_) + "token ids must be integers, found a " +
+                             (f.type_class == H5T_STRING ? "string" : "floating-point") + " dataset");
+        shape_of(token_ids_);
+        h5::Id dset(H5Dopen2(d_.impl_->file.get(), token_ids_.c_str(), H5P_DEFAULT));
+        try {
+            ids = h5::read_integers(dset.get());
+        } catch (const InputError& e) {
+            throw InputError(d_.where(token_ids_) + "cannot read token ids: " + e.what());
+        }
+    }
+    if (!have_ref_) {  // weights-only dumps may still carry tokens: take their own shape
+        const std::string& p = !token_strings_.empty() ? token_strings_ : token_ids_;
+        if (p.empty()) return;
+        const auto& s = facts(p).shape;
+        positions = s.empty() ? 1 : s.back();
+        std::size_t n = std::max(texts.size(), ids.size());
+        prompts = positions ? n / positions : 0;
+    }
+    d_.n_prompts_ = prompts;
+    for (std::size_t b = 0; b < prompts; ++b) {
+        for (std::size_t p = 0; p < positions; ++p) {
+            std::size_t t = b * positions + p;
+            TokenInfo tok;
+            tok.prompt = b;
+            tok.position = p;
+            if (t < ids.size()) tok.id = ids[t];
+            if (t < texts.size()) tok.text = texts[t];
+            else if (tok.id) tok.text = "#" + std::to_string(*tok.id);
+            else tok.text = prompts > 1 ? std::to_string(b) + ":" + std::to_string(p) : std::to_string(p);
+            d_.tokens_.push_back(std::move(tok));
+        }
+    }
+    if (!prompts_.empty() && facts(prompts_).type_class == H5T_STRING) {
+        h5::Id dset(H5Dopen2(d_.impl_->file.get(), prompts_.c_str(), H5P_DEFAULT));
+        d_.prompt_texts_ = h5::read_strings(dset.get());
+    }
+}
+
+void DumpBuilder::build_dims() {
+    ModelDims& m = d_.dims_;
+    auto w = [&](const char* name) { return d_.find_weight(name); };
+    std::size_t max_layer = 0;
+    bool any_layer = false;
+    for (const auto& [name, info] : d_.weights_) {
+        static const std::regex block(R"(blocks\.(\d+)\..*)");
+        std::smatch mt;
+        if (std::regex_match(name, mt, block)) {
+            max_layer = std::max<std::size_t>(max_layer, std::stoul(mt[1]));
+            any_layer = true;
+        }
+    }
+    for (const auto& [hook, layers] : layer_hooks_) {
+        max_layer = std::max(max_layer, layers.rbegin()->first);
+        any_layer = true;
+    }
+    if (any_layer) m.n_layers = max_layer + 1;
+    if (const StreamInfo* s = d_.find_stream("hidden_states")) m.n_layers = s->n_states() - 1;
+    if (const WeightInfo* q = w("blocks.0.attn.W_Q"); q && q->shape.size() == 3) {
+        m.n_heads = q->shape[0];
+        m.d_model = q->shape[1];
+        m.d_head = q->shape[2];
+    }
+    if (const WeightInfo* k = w("blocks.0.attn._W_K"); k && k->shape.size() == 3) m.n_kv_heads = k->shape[0];
+    else if (m.n_heads && w("blocks.0.attn.W_K")) m.n_kv_heads = m.n_heads;
+    if (!m.n_heads && !d_.attention_.empty()) m.n_heads = d_.attention_.front().n_heads;
+    if (!m.d_head) {
+        if (const StreamInfo* q = d_.find_stream("attn.q"); q && q->stored_shape.size() >= 2)
+            m.d_head = q->stored_shape.back();
+    }
+    if (const WeightInfo* e = w("embed.W_E"); e && e->shape.size() == 2) {
+        m.d_vocab = e->shape[0];
+        if (!m.d_model) m.d_model = e->shape[1];
+    } else if (const WeightInfo* u = w("unembed.W_U"); u && u->shape.size() == 2) {
+        m.d_vocab = u->shape[1];
+        if (!m.d_model) m.d_model = u->shape[0];
+    }
+    if (!m.d_model) {
+        if (const StreamInfo* s = d_.find_stream("resid")) m.d_model = s->d;
+        else if (const StreamInfo* h = d_.find_stream("hidden_states")) m.d_model = h->d;
+    }
+    if (const WeightInfo* p = w("pos_embed.W_pos"); p && p->shape.size() == 2) m.n_ctx = p->shape[0];
+    if (const WeightInfo* in = w("blocks.0.mlp.W_in"); in && in->shape.size() == 2) m.d_mlp = in->shape[1];
+    // Root attributes fill what the arrays do not say (they never override measured shapes).
+    auto attr = [&](const char* key, std::optional<std::size_t>& slot) {
+        if (slot) return;
+        for (const auto& [k, v] : d_.attributes_) {
+            if (k != key) continue;
+            try {
+                long long n = std::stoll(v);
+                if (n > 0) slot = static_cast<std::size_t>(n);
+            } catch (...) {
+            }
+        }
+    };
+    attr("n_layers", m.n_layers);
+    attr("n_heads", m.n_heads);
+    attr("d_model", m.d_model);
+    attr("d_head", m.d_head);
+    attr("d_vocab", m.d_vocab);
+    attr("n_ctx", m.n_ctx);
+    attr("d_mlp", m.d_mlp);
+    attr("n_key_value_heads", m.n_kv_heads);
+}
+
+void DumpBuilder::run() {
+    h5::silence_errors();
+    check_file_access();
+    open_file();
+    d_.attributes_ = h5::read_all_attributes_text(d_.impl_->file.get());
+    for (const auto& [k, v] : d_.attributes_) {
+        if (k != "step") continue;
+        try {
+            d_.step_ = std::stoll(v);
+        } catch (...) {
+        }
+    }
+    list_datasets();
+    classify();
+    build_streams();
+    build_attention();
+    build_weights();
+    build_tokens();
+    build_dims();
+    if (!hf_hidden_.empty()) d_.layout_ = Layout::HuggingFace;
+    else if (!d_.streams_.empty() || !d_.attention_.empty()) d_.layout_ = Layout::TransformerLens;
+    else if (!d_.weights_.empty()) d_.layout_ = Layout::WeightsOnly;
+    else
+        throw InputError(d_.path_ + ": no recognised layout (expected TransformerLens names such as "
+                                    "blocks.0.hook_resid_post or embed.W_E, or Hugging Face "
+                                    "hidden_states); found: " +
+                         (d_.all_datasets_.empty() ? std::string("no datasets") : join(d_.all_datasets_)));
+}
+
+std::shared_ptr<Dump> Dump::open(const std::string& path) {
+    std::shared_ptr<Dump> dump(new Dump());
+    dump->path_ = path;
+    dump->impl_ = std::make_unique<Impl>();
+    DumpBuilder(*dump).run();
+    return dump;
+}
+
+}  // namespace es

@@ -1,0 +1,37 @@
+#include "util/progress.h"
+
+#include <algorithm>
+
+#include "util/error.h"
+
+namespace es {
+
+void Progress::check() const {
+    if (cancelled()) throw CancelledError();
+}
+
+void Progress::report(double fraction, const std::string& message) {
+    fraction = std::clamp(fraction, 0.0, 1.0);
+    double previous = fraction_.load(std::memory_order_relaxed);
+    while (fraction > previous &&
+           !fraction_.compare_exchange_weak(previous, fraction, std::memory_order_relaxed)) {
+    }
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        message_ = message;
+    }
+    if (callback_) callback_(fraction_.load(std::memory_order_relaxed), message);
+}
+
+std::string Progress::message() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return message_;
+}
+
+Progress& no_progress() {
+    // thread_local: a shared instance must never be cancelled by one caller for all others.
+    thread_local Progress progress;
+    return progress;
+}
+
+}  // namespace es

@@ -1,0 +1,83 @@
+// eigenscope-cli info as a process: JSON schema, exit codes, errors on stderr, never a signal.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "test_support.h"
+
+namespace {
+
+struct CliRun {
+    int exit_code = -1;
+    bool signalled = false;
+    std::string out, err;
+};
+
+CliRun run_cli(const std::string& args) {
+    const std::string err_file = testing::TempDir() + "cli_stderr.txt";
+    const std::string cmd = std::string(EIGENSCOPE_CLI) + " " + args + " 2>" + err_file;
+    CliRun r;
+    FILE* p = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf;
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    int status = pclose(p);
+    r.signalled = WIFSIGNALED(status);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    FILE* e = fopen(err_file.c_str(), "r");
+    while (e && (n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
+    if (e) fclose(e);
+    return r;
+}
+
+}  // namespace
+
+TEST(Cli, InfoJsonSchema) {
+    CliRun r = run_cli("info --json " + es::test::fixture("good/tl_batched_f32.h5"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    for (const char* key : {"layout", "n_layers", "n_heads", "d_model", "d_head", "d_vocab", "tokens",
+                            "prompts", "streams", "weights", "nonfinite", "zero_vectors"})
+        EXPECT_TRUE(j.contains(key)) << key;
+    EXPECT_EQ(j["layout"], "transformerlens");
+    EXPECT_EQ(j["n_layers"], 3);
+    EXPECT_EQ(j["tokens"], 10);
+    EXPECT_EQ(j["prompts"], 2);
+    EXPECT_EQ(j["streams"][0]["name"], "resid");
+    EXPECT_EQ(j["streams"][0]["layers"], 4);
+    EXPECT_EQ(j["streams"][0]["shape"], nlohmann::json({4, 2, 5, 8}));
+    EXPECT_EQ(j["streams"][0]["dtype"], "float32");
+    EXPECT_EQ(j["weights"].size(), 35u);
+}
+
+TEST(Cli, InfoNullWhereUnknownAndHealth) {
+    CliRun r = run_cli("info --json " + es::test::fixture("good/tl_nonfinite.h5"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto j = nlohmann::json::parse(r.out);
+    EXPECT_TRUE(j["n_heads"].is_null());
+    EXPECT_EQ(j["nonfinite"], 4);
+    EXPECT_EQ(j["zero_vectors"], 1);
+    CliRun hf = run_cli("info --json " + es::test::fixture("good/hf_batched.h5"));
+    auto h = nlohmann::json::parse(hf.out);
+    EXPECT_EQ(h["layout"], "huggingface");
+    EXPECT_EQ(h["streams"][0]["last_is_final_norm"], true);
+    CliRun w = run_cli("info --json " + es::test::fixture("good/weights_only_gqa.h5"));
+    EXPECT_EQ(nlohmann::json::parse(w.out)["layout"], "weights-only");
+}
+
+TEST(Cli, ExitCodes) {
+    CliRun bad = run_cli("info " + es::test::fixture("bad/truncated.h5"));
+    EXPECT_EQ(bad.exit_code, 2);
+    EXPECT_FALSE(bad.signalled);
+    EXPECT_NE(bad.err.find("truncated HDF5 file"), std::string::npos) << bad.err;
+    EXPECT_TRUE(bad.out.empty());
+    EXPECT_EQ(run_cli("info").exit_code, 2);
+    EXPECT_EQ(run_cli("info --bogus x.h5").exit_code, 2);
+    EXPECT_EQ(run_cli("frobnicate").exit_code, 2);
+    CliRun v = run_cli("--version");
+    EXPECT_EQ(v.exit_code, 0);
+    EXPECT_NE(v.out.find(EIGENSCOPE_VERSION_STRING), std::string::npos);
+}
