@@ -1,0 +1,80 @@
+// The main window with real widgets (offscreen platform): opening good and bad files.
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QSignalSpy>
+#include <QTest>
+#include <QTreeWidget>
+
+#include "dump_tree_view.h"
+#include "main_window.h"
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private:
+    static QString fixture(const char* rel) { return QStringLiteral(EIGENSCOPE_FIXTURES "/") + rel; }
+
+    static QMessageBox* error_dialog(QWidget* window) {
+        return window->findChild<QMessageBox*>(QStringLiteral("errorDialog"));
+    }
+
+private slots:
+    void opensAGoodFileAndListsWhatItHolds() {
+        es::app::MainWindow w;
+        w.show();
+        QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
+        w.open_file(fixture("good/tl_batched_f32.h5"));
+        QVERIFY(loaded.wait(10000));
+        auto* panel = w.dataset_panel();
+        QTreeWidgetItem* streams = panel->section(QStringLiteral("Streams"));
+        QVERIFY(streams);
+        QCOMPARE(streams->childCount(), 10);
+        QCOMPARE(streams->child(0)->text(0), QStringLiteral("resid"));
+        QVERIFY(streams->child(0)->text(1).startsWith(QStringLiteral("4 states")));
+        QCOMPARE(panel->section(QStringLiteral("Weights"))->childCount(), 35);
+        QTreeWidgetItem* tokens = panel->section(QStringLiteral("Tokens"));
+        QCOMPARE(tokens->childCount(), 2);  // two prompts
+        QCOMPARE(tokens->child(1)->child(2)->text(1), QString::fromUtf8("naïve"));
+        QVERIFY(w.windowTitle().contains(QStringLiteral("tl_batched_f32.h5")));
+    }
+
+    void badFilesShowAnErrorAndTheAppStaysUsable() {
+        es::app::MainWindow w;
+        w.show();
+        for (const char* bad : {"bad/truncated.h5", "bad/not_hdf5.h5", "bad/missing_filter.h5",
+                                "bad/inconsistent_shapes.h5", "bad/no_layout.h5"}) {
+            QSignalSpy failed(&w, &es::app::MainWindow::load_failed);
+            w.open_file(fixture(bad));
+            QVERIFY2(failed.wait(10000), bad);
+            QMessageBox* box = error_dialog(&w);
+            QVERIFY2(box, bad);
+            QVERIFY(box->isVisible());
+            QVERIFY2(box->text().contains(fixture(bad)), qPrintable(box->text()));
+            box->accept();
+            QTRY_VERIFY(error_dialog(&w) == nullptr);
+        }
+        // Still usable: a good file opens afterwards.
+        QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
+        w.open_file(fixture("good/hf_batched.h5"));
+        QVERIFY(loaded.wait(10000));
+        QVERIFY(w.dump());
+        QTreeWidgetItem* streams = w.dataset_panel()->section(QStringLiteral("Streams"));
+        QVERIFY(streams->child(0)->text(1).contains(QStringLiteral("float16")));
+    }
+
+    void filterHidesWhatDoesNotMatch() {
+        es::app::MainWindow w;
+        QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
+        w.open_file(fixture("good/tl_batched_f32.h5"));
+        QVERIFY(loaded.wait(10000));
+        auto* filter = w.dataset_panel()->findChild<QLineEdit*>();
+        QVERIFY(filter);
+        filter->setText(QStringLiteral("W_Q"));
+        QTreeWidgetItem* weights = w.dataset_panel()->section(QStringLiteral("Weights"));
+        int visible = 0;
+        for (int i = 0; i < weights->childCount(); ++i) visible += weights->child(i)->isHidden() ? 0 : 1;
+        QCOMPARE(visible, 3);  // blocks.{0,1,2}.attn.W_Q
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"
