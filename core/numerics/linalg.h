@@ -1,0 +1,37 @@
+#pragma once
+// The few dense linear-algebra kernels Eigenscope needs, routed to LAPACK/BLAS (OpenBLAS on
+// Debian): divide-and-conquer symmetric eigensolvers and rank-k updates. Eigen's own solvers are
+// 3-7x slower at D=4096 (shared numerics notes). All matrices are column-major.
+#include <cstddef>
+#include <vector>
+
+namespace es::linalg {
+
+// Eigen-decomposition of a symmetric n x n matrix (lower triangle read) by ?syevd.
+// On return `values` holds the eigenvalues in DESCENDING order and, when `vectors` is true, `a`
+// holds the matching orthonormal eigenvectors as columns (also descending). Throws InternalError
+// when LAPACK fails. The float version sizes its workspace itself: the LAPACK workspace query
+// returns lwork as a float, which loses precision past 2^24 (n = 4096 with vectors).
+void eigh(std::vector<double>& a, std::size_t n, std::vector<double>& values, bool vectors);
+void eigh(std::vector<float>& a, std::size_t n, std::vector<float>& values, bool vectors);
+
+// C (n x n, lower triangle) = alpha * A^T A + beta * C for A (k x n, column-major with leading
+// dimension k), i.e. the Gram matrix of A's columns. Symmetrise with fill_upper().
+void syrk_t(const float* a, std::size_t k, std::size_t n, float alpha, float beta, float* c);
+void syrk_t(const double* a, std::size_t k, std::size_t n, double alpha, double beta, double* c);
+// C (n x n, lower) = alpha * A A^T + beta * C for A (n x k, column-major, leading dimension n).
+void syrk_n(const float* a, std::size_t n, std::size_t k, float alpha, float beta, float* c);
+void syrk_n(const double* a, std::size_t n, std::size_t k, double alpha, double beta, double* c);
+
+// Copy the lower triangle of an n x n column-major matrix into its upper triangle.
+template <typename T>
+void fill_upper(T* c, std::size_t n) {
+    for (std::size_t j = 0; j < n; ++j)
+        for (std::size_t i = j + 1; i < n; ++i) c[i * n + j] = c[j * n + i];
+}
+
+// BLAS threads for the big products (OpenBLAS keeps one global count).
+void set_blas_threads(int n);
+int blas_threads();
+
+}  // namespace es::linalg
