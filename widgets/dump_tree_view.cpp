@@ -73,7 +73,7 @@ void DumpTreeView::show_dump(const Dump& dump, const DataHealth& health) {
 
     auto* streams = new QTreeWidgetItem(tree_, {tr("Streams"), QString::number(dump.streams().size())});
     for (const StreamInfo& s : dump.streams()) {
-        QString summary = tr("%1 states × %2 prompts × %3 positions × %4, %5")
+        QString summary = tr("%1 states × %2 prompts × %3 positions × %4 dims, %5")
                               .arg(s.n_states()).arg(s.n_prompts).arg(s.n_positions).arg(s.d)
                               .arg(dtype_name(s.dtype));
         auto* item = add(streams, qs(s.name), summary);

@@ -29,7 +29,7 @@ private slots:
         QVERIFY(streams);
         QCOMPARE(streams->childCount(), 10);
         QCOMPARE(streams->child(0)->text(0), QStringLiteral("resid"));
-        QVERIFY(streams->child(0)->text(1).startsWith(QStringLiteral("4 states")));
+        QVERIFY(streams->child(0)->text(1).startsWith(QStringLiteral("4 states × 2 prompts × 5 positions × 8 dims")));
         QCOMPARE(panel->section(QStringLiteral("Weights"))->childCount(), 35);
         QTreeWidgetItem* tokens = panel->section(QStringLiteral("Tokens"));
         QCOMPARE(tokens->childCount(), 2);  // two prompts
