@@ -1,0 +1,185 @@
+#include "job_runner.h"
+
+#include <QCoreApplication>
+#include <QPointer>
+#include <QThread>
+#include <QThreadPool>
+#include <atomic>
+
+#include "util/error.h"
+
+namespace es::app {
+
+struct JobRunner::Job {
+    QString key;
+    std::shared_ptr<Progress> progress;
+    std::map<QString, std::pair<Done, Failed>> waiters;  // by slot
+    QElapsedTimer clock;
+    std::atomic<qint64> last_report_ms{-1000};
+};
+
+JobRunner::JobRunner(QObject* parent) : QObject(parent) {}
+
+JobRunner::~JobRunner() {
+    cancel_all();
+    // Jobs hold shared pointers to what they read; let them wind down before the runner goes.
+    QThreadPool::globalInstance()->waitForDone(5000);
+}
+
+void JobRunner::detach_slot(const QString& slot) {
+    auto it = slot_key_.find(slot);
+    if (it == slot_key_.end()) return;
+    auto job_it = running_.find(it->second);
+    slot_key_.erase(it);
+    if (job_it == running_.end()) return;
+    std::shared_ptr<Job> job = job_it->second;
+    job->waiters.erase(slot);
+    if (job->waiters.empty()) {  // nobody wants it any more: stop it
+        job->progress->cancel();
+        cancelled_.insert(job);
+        running_.erase(job_it);
+    }
+}
+
+void JobRunner::request(const QString& slot, const QString& key, Work work, Done done, Failed failed) {
+    auto current = slot_key_.find(slot);
+    if (current == slot_key_.end() || current->second != key) detach_slot(slot);
+    slot_key_[slot] = key;
+
+    if (auto c = cache_.find(key); c != cache_.end()) {
+        lru_.remove(key);
+        lru_.push_front(key);
+        Result r = c->second;
+        if (done) done(r);
+        return;
+    }
+    if (auto r = running_.find(key); r != running_.end()) {
+        r->second->waiters[slot] = {std::move(done), std::move(failed)};
+        return;
+    }
+    const bool was_busy = busy();
+    auto job = std::make_shared<Job>();
+    job->key = key;
+    job->waiters[slot] = {std::move(done), std::move(failed)};
+    running_[key] = job;
+    start(job, std::move(work));
+    if (!was_busy) emit busy_changed(true);
+}
+
+void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
+    ++started_;
+    job->clock.start();
+    QPointer<JobRunner> self(this);
+    Job* raw = job.get();
+    // Progress is posted to the GUI thread at most every 50 ms, so a chatty analysis cannot
+    // flood the event loop.
+    job->progress = std::make_shared<Progress>([self, raw](double f, const std::string& msg) {
+        const qint64 now = raw->clock.elapsed();
+        if (f < 1.0 && now - raw->last_report_ms.load() < 50) return;
+        raw->last_report_ms = now;
+        const QString text = QString::fromStdString(msg);
+        QMetaObject::invokeMethod(
+            self.data(), [self, f, text] { if (self) emit self->progress(f, text); }, Qt::QueuedConnection);
+    });
+    std::shared_ptr<Progress> progress = job->progress;
+    QThreadPool::globalInstance()->start([self, job, progress, work = std::move(work)] {
+        Result result;
+        QString error;
+        bool cancelled = false;
+        try {
+            // Superseded before a thread was free: never start the work at all.
+            progress->check();
+            result = work(*progress);
+            if (progress->cancelled()) cancelled = true;
+        } catch (const CancelledError&) {
+            cancelled = true;
+        } catch (const std::bad_alloc&) {
+            error = QStringLiteral("out of memory");
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+        } catch (...) {
+            error = QStringLiteral("unknown error");
+        }
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, job, result, error, cancelled] {
+                if (self) self->finish(job, result, error, cancelled);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void JobRunner::finish(const std::shared_ptr<Job>& job, const Result& result, const QString& error,
+                       bool cancelled) {
+    const bool was_cancelled = cancelled_.erase(job) > 0;
+    auto it = running_.find(job->key);
+    if (it != running_.end() && it->second == job) running_.erase(it);
+    const bool ok = !cancelled && !was_cancelled && error.isEmpty();
+    emit job_finished(job->key, job->clock.elapsed(), ok);
+    if (!was_cancelled && !cancelled) {
+        if (ok) remember(job->key, result);
+        for (auto& [slot, callbacks] : job->waiters) {
+            auto want = slot_key_.find(slot);
+            if (want == slot_key_.end() || want->second != job->key) continue;  // stale: dropped
+            if (ok && callbacks.first) callbacks.first(result);
+            if (!ok && callbacks.second) callbacks.second(error);
+        }
+    }
+    if (!busy()) {
+        emit progress(1.0, QString());
+        emit busy_changed(false);
+    }
+}
+
+void JobRunner::remember(const QString& key, const Result& result) {
+    cache_[key] = result;
+    lru_.remove(key);
+    lru_.push_front(key);
+    while (lru_.size() > kCacheEntries) {
+        cache_.erase(lru_.back());
+        lru_.pop_back();
+    }
+}
+
+void JobRunner::cancel_slot(const QString& slot) { detach_slot(slot); }
+
+void JobRunner::cancel_prefix(const QString& prefix) {
+    for (auto it = running_.begin(); it != running_.end();) {
+        if (it->first.startsWith(prefix)) {
+            it->second->progress->cancel();
+            cancelled_.insert(it->second);
+            it = running_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto it = slot_key_.begin(); it != slot_key_.end();)
+        it = it->second.startsWith(prefix) ? slot_key_.erase(it) : std::next(it);
+    for (auto it = cache_.begin(); it != cache_.end();) {
+        if (it->first.startsWith(prefix)) {
+            lru_.remove(it->first);
+            it = cache_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void JobRunner::cancel_all() { cancel_prefix(QString()); }
+
+void JobRunner::clear_cache() {
+    cache_.clear();
+    lru_.clear();
+}
+
+bool JobRunner::wait_for_idle(int timeout_ms) {
+    QElapsedTimer t;
+    t.start();
+    while (busy() && t.elapsed() < timeout_ms) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        QThread::msleep(1);
+    }
+    return !busy();
+}
+
+}  // namespace es::app

@@ -1,0 +1,78 @@
+#pragma once
+// Runs core analyses off the GUI thread (Hotspot's habit): the latest request per slot wins,
+// superseded jobs are cancelled and their results dropped, a request for a result that is cached
+// or already being computed joins it (views that need the same analysis share one computation).
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QString>
+#include <functional>
+#include <list>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "util/progress.h"
+
+namespace es::app {
+
+class JobRunner : public QObject {
+    Q_OBJECT
+public:
+    using Result = std::shared_ptr<const void>;
+    using Work = std::function<Result(Progress&)>;
+    using Done = std::function<void(const Result&)>;
+    using Failed = std::function<void(const QString& error)>;
+
+    explicit JobRunner(QObject* parent = nullptr);
+    ~JobRunner() override;
+
+    // slot: who asks ("trajectory-view"); key: what is computed ("doc1/trajectory/resid").
+    // done/failed run on the GUI thread, only if the slot still wants this key by then.
+    void request(const QString& slot, const QString& key, Work work, Done done, Failed failed = {});
+
+    // Typed convenience: work returns R, done receives const R&.
+    template <typename R>
+    void request_as(const QString& slot, const QString& key, std::function<R(Progress&)> work,
+                    std::function<void(const R&)> done, Failed failed = {}) {
+        request(
+            slot, key,
+            [work = std::move(work)](Progress& p) -> Result { return std::make_shared<const R>(work(p)); },
+            [done = std::move(done)](const Result& r) { done(*static_cast<const R*>(r.get())); },
+            std::move(failed));
+    }
+
+    void cancel_slot(const QString& slot);
+    // Cancels every job whose key starts with prefix ("doc1/") and forgets its cached results.
+    void cancel_prefix(const QString& prefix);
+    void cancel_all();
+    bool busy() const { return !running_.empty() || !cancelled_.empty(); }
+    int running_count() const { return static_cast<int>(running_.size()); }
+    int started_count() const { return started_; }  // jobs actually started (tests: no pile-ups)
+    bool cached(const QString& key) const { return cache_.count(key) > 0; }
+    void clear_cache();
+    // Blocks (processing events) until no job runs or timeout_ms passes; true when idle.
+    bool wait_for_idle(int timeout_ms);
+
+signals:
+    void progress(double fraction, const QString& message);
+    void busy_changed(bool busy);
+    void job_finished(const QString& key, qint64 milliseconds, bool ok);
+
+private:
+    struct Job;
+    void start(const std::shared_ptr<Job>& job, Work work);
+    void finish(const std::shared_ptr<Job>& job, const Result& result, const QString& error, bool cancelled);
+    void detach_slot(const QString& slot);
+    void remember(const QString& key, const Result& result);
+
+    std::map<QString, std::shared_ptr<Job>> running_;  // by key
+    std::set<std::shared_ptr<Job>> cancelled_;         // winding down, results will be dropped
+    std::map<QString, QString> slot_key_;              // what each slot wants now
+    std::map<QString, Result> cache_;
+    std::list<QString> lru_;  // most recent first
+    static constexpr std::size_t kCacheEntries = 64;
+    int started_ = 0;
+};
+
+}  // namespace es::app

@@ -1,0 +1,159 @@
+// The job runner: latest request wins, stale results are dropped, identical requests share one
+// computation, cancellation is prompt, and the GUI thread stays responsive while jobs run.
+#include <QElapsedTimer>
+#include <QTest>
+#include <QTimer>
+#include <atomic>
+#include <thread>
+
+#include "job_runner.h"
+#include "util/error.h"
+
+using es::app::JobRunner;
+
+namespace {
+
+// Busy work for `ms` milliseconds that checks for cancellation every millisecond.
+int spin(es::Progress& p, int ms, int value) {
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < ms) {
+        p.check();
+        p.report(double(t.elapsed()) / ms, "spinning");
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+    return value;
+}
+
+}  // namespace
+
+class TestJobRunner : public QObject {
+    Q_OBJECT
+private slots:
+    void latestRequestWinsAndStaleResultsAreDropped() {
+        JobRunner runner;
+        QList<int> delivered;
+        for (int i = 0; i < 50; ++i) {
+            runner.request_as<int>(
+                "slider", QString("doc/spectrum/layer%1").arg(i),
+                [i](es::Progress& p) { return spin(p, 300, i); }, [&](const int& v) { delivered.append(v); });
+        }
+        QVERIFY(runner.wait_for_idle(10000));
+        QCOMPARE(delivered, QList<int>{49});
+        // Superseded requests never queue up real work: at most the ones that already had a
+        // thread ran, and they were cancelled.
+        QVERIFY2(runner.started_count() == 50, "every request is accounted for");
+        QVERIFY(runner.cached("doc/spectrum/layer49"));
+        QVERIFY(!runner.cached("doc/spectrum/layer10"));
+    }
+
+    void identicalRequestsShareOneComputation() {
+        JobRunner runner;
+        std::atomic<int> computed{0};
+        int a = 0, b = 0;
+        auto work = [&](es::Progress& p) {
+            ++computed;
+            return spin(p, 100, 7);
+        };
+        runner.request_as<int>("view-a", "doc/trajectory", work, [&](const int& v) { a = v; });
+        runner.request_as<int>("view-b", "doc/trajectory", work, [&](const int& v) { b = v; });
+        QVERIFY(runner.wait_for_idle(5000));
+        QCOMPARE(computed.load(), 1);
+        QCOMPARE(a, 7);
+        QCOMPARE(b, 7);
+        // Cached now: a third view gets it at once, synchronously, without new work.
+        int c = 0;
+        runner.request_as<int>("view-c", "doc/trajectory", work, [&](const int& v) { c = v; });
+        QCOMPARE(c, 7);
+        QCOMPARE(computed.load(), 1);
+    }
+
+    void cancellationIsPrompt() {
+        JobRunner runner;
+        QElapsedTimer since_cancel;
+        qint64 finished_after = -1;
+        connect(&runner, &JobRunner::job_finished, this, [&](const QString&, qint64, bool ok) {
+            QVERIFY(!ok);
+            finished_after = since_cancel.elapsed();
+        });
+        bool delivered = false;
+        runner.request_as<int>("v", "doc/long", [](es::Progress& p) { return spin(p, 20000, 1); },
+                               [&](const int&) { delivered = true; });
+        QTest::qWait(200);
+        since_cancel.start();
+        runner.cancel_slot("v");
+        QVERIFY(runner.wait_for_idle(2000));
+        QVERIFY(!delivered);
+        qInfo("cancel -> job finished: %lld ms", finished_after);
+        QVERIFY2(finished_after >= 0 && finished_after < 100, "a cancelled job ends within 100 ms");
+    }
+
+    void errorsReachTheRequester() {
+        JobRunner runner;
+        QString error;
+        runner.request_as<int>("v", "doc/bad", [](es::Progress&) -> int { throw es::InputError("f.h5: /x: broken"); },
+                               [](const int&) { QFAIL("no result expected"); },
+                               [&](const QString& e) { error = e; });
+        QVERIFY(runner.wait_for_idle(2000));
+        QCOMPARE(error, QString("f.h5: /x: broken"));
+        QVERIFY(!runner.cached("doc/bad"));
+    }
+
+    void closingADocumentCancelsItsJobsAndForgetsItsResults() {
+        JobRunner runner;
+        runner.request_as<int>("a", "doc1/x", [](es::Progress& p) { return spin(p, 10, 1); }, [](const int&) {});
+        QVERIFY(runner.wait_for_idle(2000));
+        QVERIFY(runner.cached("doc1/x"));
+        bool delivered = false;
+        runner.request_as<int>("b", "doc1/y", [](es::Progress& p) { return spin(p, 20000, 1); },
+                               [&](const int&) { delivered = true; });
+        runner.request_as<int>("c", "doc2/y", [](es::Progress& p) { return spin(p, 10, 2); }, [](const int&) {});
+        runner.cancel_prefix("doc1/");
+        QVERIFY(runner.wait_for_idle(2000));
+        QVERIFY(!delivered);
+        QVERIFY(!runner.cached("doc1/x"));
+        QVERIFY(runner.cached("doc2/y"));
+    }
+
+    void guiThreadStaysResponsiveWhileJobsRun() {
+        // Event-loop latency probe: a 5 ms timer; the largest gap between its ticks while two
+        // CPU-bound jobs run is how long the GUI thread was unavailable.
+        JobRunner runner;
+        QElapsedTimer clock;
+        clock.start();
+        qint64 last = 0, worst = 0;
+        QTimer probe;
+        probe.setInterval(5);
+        connect(&probe, &QTimer::timeout, this, [&] {
+            const qint64 now = clock.elapsed();
+            worst = std::max(worst, now - last);
+            last = now;
+        });
+        auto burn = [](es::Progress& p) {
+            volatile double x = 0;
+            QElapsedTimer t;
+            t.start();
+            while (t.elapsed() < 1500) {
+                for (int i = 0; i < 100000; ++i) x = x + i * 1e-9;
+                p.check();
+                p.report(t.elapsed() / 1500.0, "burning");
+            }
+            return double(x);
+        };
+        int progress_signals = 0;
+        connect(&runner, &JobRunner::progress, this, [&](double, const QString&) { ++progress_signals; });
+        probe.start();
+        last = clock.elapsed();
+        runner.request_as<double>("a", "doc/burn1", burn, [](const double&) {});
+        runner.request_as<double>("b", "doc/burn2", burn, [](const double&) {});
+        QVERIFY(runner.wait_for_idle(10000));
+        probe.stop();
+        qInfo("GUI event-loop latency while 2 jobs ran 1.5 s: worst gap %lld ms (target <= 50 ms); "
+              "%d progress signals", worst, progress_signals);
+        QVERIFY2(worst < 150, "the GUI thread was blocked");
+        QVERIFY(progress_signals <= 2 * 1500 / 50 + 4);  // throttled to one per 50 ms per job
+    }
+};
+
+QTEST_MAIN(TestJobRunner)
+#include "test_job_runner.moc"
