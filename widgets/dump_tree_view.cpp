@@ -1,5 +1,6 @@
 #include "dump_tree_view.h"
 
+#include <QGuiApplication>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QTreeWidget>
@@ -27,7 +28,7 @@ QTreeWidgetItem* add(QTreeWidgetItem* parent, const QString& name, const QString
 
 }  // namespace
 
-DumpTreeView::DumpTreeView(QWidget* parent) : QWidget(parent) {
+DumpTreeView::DumpTreeView(QWidget* parent) : View(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     filter_ = new QLineEdit(this);
@@ -41,6 +42,60 @@ DumpTreeView::DumpTreeView(QWidget* parent) : QWidget(parent) {
     layout->addWidget(filter_);
     layout->addWidget(tree_);
     connect(filter_, &QLineEdit::textChanged, this, &DumpTreeView::apply_filter);
+    connect(tree_, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item, int) {
+        const QVariant token = item->data(0, Qt::UserRole);
+        if (!token.isValid() || !selection_model()) return;
+        if (QGuiApplication::keyboardModifiers() & Qt::ControlModifier) selection_model()->toggle_token(token.toInt());
+        else selection_model()->select_token(token.toInt());
+    });
+}
+
+QString DumpTreeView::help_text() const {
+    return tr("<p>Everything Eigenscope recognised in the file: the model's dimensions, the <b>streams</b> "
+              "(a stream is one hidden state per layer for every token; <i>resid</i> is the residual stream, "
+              "the embedding followed by each block's output), attention patterns, <b>weights</b> with their "
+              "shapes, the prompts and their tokens, the file's attributes, and a data-health check "
+              "(NaN/Inf values and all-zero vectors, which analyses exclude and count).</p>"
+              "<p>Click a token to select it in every view; Ctrl+click adds it to the selection. "
+              "Type in the filter box to find a weight or token.</p>");
+}
+
+QJsonObject DumpTreeView::save_settings() const { return {{"filter", filter_->text()}}; }
+
+void DumpTreeView::restore_settings(const QJsonObject& s) { filter_->setText(s.value("filter").toString()); }
+
+QTreeWidgetItem* DumpTreeView::token_item(int token) const {
+    QTreeWidgetItem* tokens = section(tr("Tokens"));
+    if (!tokens) return nullptr;
+    for (int p = 0; p < tokens->childCount(); ++p)
+        for (int i = 0; i < tokens->child(p)->childCount(); ++i) {
+            QTreeWidgetItem* item = tokens->child(p)->child(i);
+            if (item->data(0, Qt::UserRole).toInt() == token) return item;
+        }
+    return nullptr;
+}
+
+void DumpTreeView::on_selection(const Selection& selection) {
+    QTreeWidgetItem* tokens = section(tr("Tokens"));
+    if (!tokens) return;
+    for (int p = 0; p < tokens->childCount(); ++p)
+        for (int i = 0; i < tokens->child(p)->childCount(); ++i) {
+            QTreeWidgetItem* item = tokens->child(p)->child(i);
+            const bool on = selection.tokens.contains(item->data(0, Qt::UserRole).toInt());
+            QFont f = item->font(1);
+            f.setBold(on);
+            item->setFont(0, f);
+            item->setFont(1, f);
+            if (on) tokens->child(p)->setExpanded(true);
+        }
+}
+
+void DumpTreeView::show_series(const QStringList& steps) {
+    delete section(tr("Checkpoint steps"));
+    if (steps.isEmpty()) return;
+    auto* s = new QTreeWidgetItem(tree_, {tr("Checkpoint steps"), QString::number(steps.size())});
+    for (const QString& step : steps) new QTreeWidgetItem(s, {QString(), step});
+    s->setExpanded(true);
 }
 
 void DumpTreeView::clear() { tree_->clear(); }
@@ -103,10 +158,12 @@ void DumpTreeView::show_dump(const Dump& dump, const DataHealth& health) {
         QString text = b < dump.prompt_texts().size() ? qs(dump.prompt_texts()[b]) : QString();
         prompt_items.push_back(add(tokens, tr("Prompt %1").arg(b), text));
     }
-    for (const TokenInfo& t : dump.tokens()) {
-        if (t.prompt < prompt_items.size())
-            add(prompt_items[t.prompt], QString::number(t.position), qs(t.text),
-                t.id ? tr("token id %1").arg(*t.id) : QString());
+    for (std::size_t i = 0; i < dump.tokens().size(); ++i) {
+        const TokenInfo& t = dump.tokens()[i];
+        if (t.prompt >= prompt_items.size()) continue;
+        auto* item = add(prompt_items[t.prompt], QString::number(t.position), qs(t.text),
+                         t.id ? tr("token %1, id %2").arg(i).arg(*t.id) : tr("token %1").arg(i));
+        item->setData(0, Qt::UserRole, static_cast<int>(i));
     }
 
     auto* weights = new QTreeWidgetItem(tree_, {tr("Weights"), QString::number(dump.weights().size())});
@@ -127,6 +184,7 @@ void DumpTreeView::show_dump(const Dump& dump, const DataHealth& health) {
 
     for (auto* top : {file, model, streams}) top->setExpanded(true);
     apply_filter(filter_->text());
+    if (selection_model()) on_selection(selection_model()->selection());
 }
 
 void DumpTreeView::apply_filter(const QString& text) {

@@ -1,7 +1,8 @@
 #pragma once
 // The dataset panel: what a dump holds (the same facts as `eigenscope-cli info`) as a tree,
 // with a filter box. Fed plain structs from core; knows nothing about files or threads.
-#include <QWidget>
+// Clicking a token selects it in every view (Ctrl+click adds it); selected tokens are bold.
+#include "view.h"
 
 #include "io/data_health.h"
 #include "io/dump.h"
@@ -12,16 +13,31 @@ class QTreeWidgetItem;
 
 namespace es::widgets {
 
-class DumpTreeView : public QWidget {
+class DumpTreeView : public View {
     Q_OBJECT
 public:
     explicit DumpTreeView(QWidget* parent = nullptr);
+
+    QString view_id() const override { return QStringLiteral("dataset"); }
+    QString title() const override { return tr("Dataset"); }
+    QString caption() const override { return tr("what the dump holds: streams, weights, prompts and tokens"); }
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
 
     void show_dump(const Dump& dump, const DataHealth& health);
     void clear();
     QTreeWidget* tree() const { return tree_; }
     // The top-level section with this title ("Streams", "Weights", ...), or nullptr.
     QTreeWidgetItem* section(const QString& title) const;
+
+    // Checkpoint steps of an open series ("step 200: ckpt_b.h5"), shown as their own section.
+    void show_series(const QStringList& steps);
+    // The token item for a flat token index, or nullptr.
+    QTreeWidgetItem* token_item(int token) const;
+
+protected:
+    void on_selection(const Selection& selection) override;
 
 private:
     void apply_filter(const QString& text);

@@ -1,4 +1,5 @@
-// eigenscope-cli info FILE [--json]
+// eigenscope-cli info FILE [--json] [--no-health]
+// --no-health skips the data scan: the app's child-process probe wants the metadata only.
 #include <iostream>
 
 #include "args.h"
@@ -10,10 +11,10 @@
 namespace es::cli {
 
 int verb_info(const std::vector<std::string>& argv) {
-    Args args(argv, {"json"}, {});
+    Args args(argv, {"json", "no-health"}, {});
     if (args.positionals().size() != 1) throw UsageError("info takes exactly one FILE");
     auto dump = Dump::open(args.positionals()[0]);
-    DataHealth health = scan_health(*dump);
+    DataHealth health = args.flag("no-health") ? DataHealth{} : scan_health(*dump);
     if (args.flag("json")) std::cout << info_json(*dump, health).dump(2) << "\n";
     else std::cout << info_text(*dump, health);
     return 0;

@@ -1,12 +1,21 @@
-// eigenscope: the desktop explorer. `eigenscope [FILE]` opens FILE; `--version` prints the version.
+// eigenscope: the desktop explorer.
+//   eigenscope [FILE [FILE2]]   open a dump (and a second one to compare with)
+//   eigenscope FOLDER           open a checkpoint series
+//   eigenscope SESSION.eigenscope
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QSettings>
+#include <QStandardPaths>
 #include <QSurfaceFormat>
 
 #include "main_window.h"
 #include "version.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+void set_default_gl_format() {
     // VTK 9.1 on Debian initialises OpenGL through GLX; Qt must hand it a GLX context.
     if (qEnvironmentVariableIsEmpty("QT_XCB_GL_INTEGRATION")) qputenv("QT_XCB_GL_INTEGRATION", "xcb_glx");
     QSurfaceFormat format;
@@ -20,9 +29,14 @@ int main(int argc, char** argv) {
     format.setBlueBufferSize(8);
     format.setAlphaBufferSize(8);
     format.setSwapBehavior(QSurfaceFormat::DoubleBuffer);
-    format.setSamples(0);
+    format.setSamples(0);  // multisampling is VTK's business
     QSurfaceFormat::setDefaultFormat(format);
+}
 
+}  // namespace
+
+int main(int argc, char** argv) {
+    set_default_gl_format();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Eigenscope"));
     QApplication::setOrganizationName(QStringLiteral("Eigenscope"));
@@ -32,12 +46,24 @@ int main(int argc, char** argv) {
     parser.setApplicationDescription(QStringLiteral("Explorer for the latent geometry of transformer language models"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("An activation dump (.h5) to open"));
+    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A dump (.h5), a checkpoint folder, or a session (.eigenscope)"));
+    parser.addPositionalArgument(QStringLiteral("file2"), QStringLiteral("A second dump to compare with"), QStringLiteral("[file2]"));
     parser.process(app);
 
     es::app::MainWindow window;
+    window.set_theme(QSettings().value(QStringLiteral("theme"), QStringLiteral("system")).toString());
     window.show();
     const QStringList files = parser.positionalArguments();
-    if (!files.isEmpty()) window.open_file(files.first());
+    if (!files.isEmpty()) {
+        const QString first = files.first();
+        if (first.endsWith(QLatin1String(".eigenscope"))) window.restore_session(first);
+        else if (QFileInfo(first).isDir()) window.open_folder(first);
+        else window.open_file(first);
+        if (files.size() > 1) window.open_file(files[1], true);
+    } else if (QSettings().value(QStringLiteral("restore_last_session"), false).toBool()) {
+        const QString last = QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))
+                                 .filePath(QStringLiteral("last-session.eigenscope"));
+        if (QFileInfo::exists(last)) window.restore_session(last);
+    }
     return app.exec();
 }

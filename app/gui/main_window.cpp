@@ -1,69 +1,176 @@
 #include "main_window.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
 #include <QDragEnterEvent>
+#include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QShortcut>
+#include <QSlider>
+#include <QStandardPaths>
 #include <QStatusBar>
+#include <QToolButton>
 #include <QtConcurrent/QtConcurrentRun>
+#include <unistd.h>
 
 #include "demo_locator.h"
 #include "dump_tree_view.h"
-#include "util/error.h"
+#include "file_probe.h"
+#include "navigation_bar.h"
+#include "theme.h"
 #include "version.h"
+#include "view_dock.h"
+#include "welcome_page.h"
 
 namespace es::app {
 
+struct MainWindow::Loaded {
+    QString path;
+    bool as_comparison = false;
+    std::shared_ptr<Dump> dump;
+    QString error;
+};
+
 namespace {
 
-LoadResult load(const QString& path) {
-    LoadResult r;
-    r.path = path;
-    try {
-        r.dump = Dump::open(path.toStdString());
-        r.health = scan_health(*r.dump);
-    } catch (const std::exception& e) {
-        r.dump.reset();
-        r.error = QString::fromStdString(e.what());
-    }
-    return r;
+constexpr int kMaxRecent = 10;
+
+QString autosave_path() {
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    QDir().mkpath(dir);
+    return QDir(dir).filePath(QStringLiteral("last-session.eigenscope"));
 }
 
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(QStringLiteral("Eigenscope"));
     setAcceptDrops(true);
+    setDockNestingEnabled(true);
+    normal_font_ = QApplication::font();
+
+    welcome_ = new WelcomePage(this);
+    setCentralWidget(welcome_);
+    connect(welcome_, &WelcomePage::open_demo_requested, this, [this] { open_file(demo_dump_path()); });
+    connect(welcome_, &WelcomePage::open_recent_requested, this, [this](const QString& p) { open_file(p); });
+
+    nav_ = new NavigationBar(&selection_, this);
+    addToolBar(Qt::TopToolBarArea, nav_);
+
     tree_ = new widgets::DumpTreeView(this);
-    setCentralWidget(tree_);
-    status_file_ = new QLabel(tr("No file open: File ▸ Open, drop an .h5 file here, or File ▸ Open Demo"), this);
-    status_dims_ = new QLabel(this);
-    statusBar()->addWidget(status_file_, 1);
-    statusBar()->addPermanentWidget(status_dims_);
+    add_view(tree_, Qt::LeftDockWidgetArea);
+
     build_menus();
-    connect(&watcher_, &QFutureWatcher<LoadResult>::finished, this, &MainWindow::on_loaded);
-    resize(1100, 750);
-}
-
-MainWindow::~MainWindow() { watcher_.waitForFinished(); }
-
-void MainWindow::build_menus() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    QAction* open = file->addAction(tr("&Open…"), this, [this] {
+    build_status_bar();
+    build_shortcuts();
+    connect(welcome_, &WelcomePage::open_file_requested, this, [this] {
         const QString path = QFileDialog::getOpenFileName(this, tr("Open activation dump"), QString(),
                                                           tr("HDF5 dumps (*.h5 *.hdf5);;All files (*)"));
         if (!path.isEmpty()) open_file(path);
     });
-    open->setShortcut(QKeySequence::Open);
+    connect(welcome_, &WelcomePage::open_folder_requested, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open checkpoint folder"));
+        if (!dir.isEmpty()) open_folder(dir);
+    });
+    welcome_->set_recent(recent_files());
+
+    connect(&jobs_, &JobRunner::progress, this, [this](double f, const QString& msg) {
+        progress_->setValue(static_cast<int>(f * 1000));
+        progress_->setFormat(msg.isEmpty() ? QStringLiteral("%p%") : msg + QStringLiteral(" %p%"));
+    });
+    connect(&jobs_, &JobRunner::busy_changed, this, [this](bool busy) {
+        progress_->setVisible(busy);
+        cancel_->setVisible(busy);
+    });
+    memory_timer_.setInterval(2000);
+    connect(&memory_timer_, &QTimer::timeout, this, &MainWindow::update_memory);
+    memory_timer_.start();
+    autosave_timer_.setInterval(60000);  // a crash loses at most the last minute
+    connect(&autosave_timer_, &QTimer::timeout, this, &MainWindow::autosave);
+    autosave_timer_.start();
+    update_memory();
+    resize(1400, 900);
+}
+
+MainWindow::~MainWindow() {
+    jobs_.cancel_all();
+    jobs_.wait_for_idle(3000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Menus, status bar, keyboard
+
+void MainWindow::build_menus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open activation dump"), QString(),
+                                                          tr("HDF5 dumps (*.h5 *.hdf5);;Sessions (*.eigenscope);;All files (*)"));
+        if (path.endsWith(QLatin1String(".eigenscope"))) restore_session(path);
+        else if (!path.isEmpty()) open_file(path);
+    });
+    file->addAction(tr("Open for &Comparison…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open a dump to compare"), QString(),
+                                                          tr("HDF5 dumps (*.h5 *.hdf5)"));
+        if (!path.isEmpty()) open_file(path, true);
+    });
+    file->addAction(tr("Open &Folder (checkpoint series)…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open checkpoint folder"));
+        if (!dir.isEmpty()) open_folder(dir);
+    });
     file->addAction(tr("Open &Demo"), this, [this] { open_file(demo_dump_path()); });
+    recent_menu_ = file->addMenu(tr("Open &Recent"));
+    rebuild_recent_menu();
     file->addSeparator();
-    QAction* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
-    quit->setShortcut(QKeySequence::Quit);
+    file->addAction(tr("&Save Session…"), QKeySequence::Save, this, [this] {
+        QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QString(), tr("Sessions (*.eigenscope)"));
+        if (path.isEmpty()) return;
+        if (!path.endsWith(QLatin1String(".eigenscope"))) path += QStringLiteral(".eigenscope");
+        QString error;
+        if (!save_session(path, &error)) show_error(tr("Cannot save the session"), error);
+    });
+    file->addAction(tr("Open Sess&ion…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(), tr("Sessions (*.eigenscope)"));
+        if (!path.isEmpty()) restore_session(path);
+    });
+    file->addAction(tr("&Close"), QKeySequence::Close, this, &MainWindow::close_all);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("viewMenu"));
+    QAction* present = view->addAction(tr("&Presentation Mode"), this, [this](bool on) { set_presentation(on); });
+    present->setObjectName(QStringLiteral("presentationAction"));
+    present->setCheckable(true);
+    present->setShortcut(Qt::Key_F5);
+    QMenu* theme = view->addMenu(tr("&Theme"));
+    auto* group = new QActionGroup(this);
+    for (const auto& [id, label] : {std::pair{QStringLiteral("system"), tr("System")},
+                                    std::pair{QStringLiteral("light"), tr("Light")},
+                                    std::pair{QStringLiteral("dark"), tr("Dark")}}) {
+        QAction* a = theme->addAction(label, this, [this, id = id] { set_theme(id); });
+        a->setCheckable(true);
+        a->setChecked(id == QStringLiteral("system"));
+        group->addAction(a);
+    }
+    QAction* restore = view->addAction(tr("Restore Last Session on Start"));
+    restore->setCheckable(true);
+    restore->setChecked(QSettings().value(QStringLiteral("restore_last_session"), false).toBool());
+    connect(restore, &QAction::toggled, this, [](bool on) { QSettings().setValue(QStringLiteral("restore_last_session"), on); });
+    view->addSeparator();
+
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Eigenscope"), this, [this] {
         QMessageBox::about(this, tr("About Eigenscope"),
@@ -72,31 +179,255 @@ void MainWindow::build_menus() {
     });
 }
 
-void MainWindow::open_file(const QString& path) {
-    if (watcher_.isRunning()) watcher_.waitForFinished();  // one load at a time; loads are short
-    status_file_->setText(tr("Opening %1…").arg(QFileInfo(path).fileName()));
-    watcher_.setFuture(QtConcurrent::run(load, path));
+void MainWindow::build_status_bar() {
+    status_file_ = new QLabel(tr("No file open: File ▸ Open, drop an .h5 file here, or Open Demo"), this);
+    status_file_->setObjectName(QStringLiteral("statusFile"));
+    status_dims_ = new QLabel(this);
+    status_memory_ = new QLabel(this);
+    status_memory_->setObjectName(QStringLiteral("statusMemory"));
+    progress_ = new QProgressBar(this);
+    progress_->setObjectName(QStringLiteral("jobProgress"));
+    progress_->setRange(0, 1000);
+    progress_->setMaximumWidth(320);
+    progress_->setTextVisible(true);
+    progress_->hide();
+    cancel_ = new QToolButton(this);
+    cancel_->setObjectName(QStringLiteral("cancelJobs"));
+    cancel_->setText(tr("Cancel"));
+    cancel_->hide();
+    connect(cancel_, &QToolButton::clicked, this, [this] { jobs_.cancel_all(); });
+    statusBar()->addWidget(status_file_, 1);
+    statusBar()->addPermanentWidget(progress_);
+    statusBar()->addPermanentWidget(cancel_);
+    statusBar()->addPermanentWidget(status_dims_);
+    statusBar()->addPermanentWidget(status_memory_);
 }
 
-void MainWindow::on_loaded() {
-    LoadResult r = watcher_.result();
-    if (!r.dump) {
-        status_file_->setText(dump_ ? QString::fromStdString(dump_->path()) : tr("No file open"));
-        show_error(tr("Cannot open %1").arg(QFileInfo(r.path).fileName()), r.error);
-        emit load_failed(r.path, r.error);
+void MainWindow::build_shortcuts() {
+    // Window-wide, so the lecturer drives layers without clicking the slider first.
+    auto shortcut = [this](QKeySequence key, auto fn) {
+        auto* s = new QShortcut(key, this);
+        s->setContext(Qt::WindowShortcut);
+        connect(s, &QShortcut::activated, this, fn);
+    };
+    shortcut(QKeySequence(Qt::Key_PageDown), [this] { selection_.step_layer(1); });
+    shortcut(QKeySequence(Qt::Key_PageUp), [this] { selection_.step_layer(-1); });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_Home), [this] { selection_.set_layer(0); });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_End), [this] { selection_.set_layer(selection_.layer_count() - 1); });
+    shortcut(QKeySequence(Qt::Key_Space), [this] { nav_->set_playing(!nav_->playing()); });
+    shortcut(QKeySequence(Qt::Key_Escape), [this] {
+        if (presentation_) set_presentation(false);
+    });
+}
+
+void MainWindow::update_memory() {
+    // Resident set size from /proc: what the user sees in their system monitor.
+    QFile statm(QStringLiteral("/proc/self/statm"));
+    if (!statm.open(QIODevice::ReadOnly)) return;
+    const QList<QByteArray> parts = statm.readAll().split(' ');
+    if (parts.size() < 2) return;
+    const double mb = parts[1].toDouble() * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+    status_memory_->setText(tr("%1 MB").arg(mb, 0, 'f', 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views
+
+void MainWindow::add_view(widgets::View* view, Qt::DockWidgetArea area) {
+    auto* d = new ViewDock(view, this);
+    addDockWidget(area, d);
+    docks_.push_back(d);
+    view->follow(&selection_);
+    if (QMenu* menu = findChild<QMenu*>(QStringLiteral("viewMenu"))) menu->addAction(d->toggleViewAction());
+    d->set_presentation(presentation_);
+}
+
+QList<widgets::View*> MainWindow::views() const {
+    QList<widgets::View*> out;
+    for (ViewDock* d : docks_) out.append(d->view());
+    return out;
+}
+
+ViewDock* MainWindow::dock(const QString& view_id) const {
+    for (ViewDock* d : docks_)
+        if (d->view()->view_id() == view_id) return d;
+    return nullptr;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents
+
+std::shared_ptr<Dump> MainWindow::dump() const { return documents_.empty() ? nullptr : documents_.front()->dump(); }
+
+void MainWindow::open_file(const QString& path, bool as_comparison) {
+    if (as_comparison && primary_loads_in_flight_ > 0) {
+        // Loads finish in any order; a comparison waits for the primary it is compared with.
+        deferred_comparisons_ << path;
+        ++loads_in_flight_;
         return;
     }
-    dump_ = r.dump;
-    health_ = r.health;
-    tree_->show_dump(*dump_, health_);
-    setWindowTitle(tr("%1 — Eigenscope").arg(QFileInfo(r.path).fileName()));
-    status_file_->setText(r.path);
-    const ModelDims& m = dump_->dims();
+    status_file_->setText(tr("Opening %1…").arg(QFileInfo(path).fileName()));
+    ++loads_in_flight_;
+    if (!as_comparison) ++primary_loads_in_flight_;
+    auto* watcher = new QFutureWatcher<Loaded>(this);
+    connect(watcher, &QFutureWatcher<Loaded>::finished, this, [this, watcher] {
+        --loads_in_flight_;
+        if (!watcher->result().as_comparison && --primary_loads_in_flight_ == 0) {
+            const QStringList deferred = deferred_comparisons_;
+            deferred_comparisons_.clear();
+            loads_in_flight_ -= deferred.size();
+            for (const QString& p : deferred) open_file(p, true);
+        }
+        on_loaded(watcher->result());
+        watcher->deleteLater();
+    });
+    watcher->setFuture(QtConcurrent::run([path, as_comparison] {
+        Loaded r;
+        r.path = path;
+        r.as_comparison = as_comparison;
+        // A child process reads the file first: if HDF5 crashes or hangs on it, only the child goes.
+        ProbeResult probe = probe_file(path);
+        if (probe.status != ProbeResult::Status::Ok && probe.status != ProbeResult::Status::Unavailable) {
+            r.error = probe.message;
+            return r;
+        }
+        try {
+            r.dump = Dump::open(path.toStdString());
+        } catch (const std::exception& e) {
+            r.error = QString::fromStdString(e.what());
+        }
+        return r;
+    }));
+}
+
+void MainWindow::open_folder(const QString& folder) {
+    try {
+        series_ = list_checkpoint_series(folder.toStdString());
+    } catch (const std::exception& e) {
+        show_error(tr("Cannot open %1").arg(folder), QString::fromStdString(e.what()));
+        return;
+    }
+    series_folder_ = folder;
+    open_file(QString::fromStdString(series_.back().path));
+}
+
+void MainWindow::on_loaded(const Loaded& r) {
+    if (!r.dump) {
+        refresh_primary();
+        show_error(tr("Cannot open %1").arg(QFileInfo(r.path).fileName()), r.error);
+        emit load_failed(r.path, r.error);
+        if (pending_session_) {
+            pending_session_files_.removeAll(r.path);
+            apply_pending_session();
+        }
+        return;
+    }
+    auto* doc = new Document(QStringLiteral("doc%1").arg(next_document_++), r.dump, this);
+    install_document(doc, r.as_comparison);
+    add_recent(r.path);
+    emit loaded(r.path);
+    if (pending_session_) {
+        pending_session_files_.removeAll(r.path);
+        apply_pending_session();
+    }
+}
+
+void MainWindow::install_document(Document* doc, bool as_comparison) {
+    if (!as_comparison || documents_.empty()) {
+        // A new primary replaces the old one and any comparison (one workspace at a time).
+        for (Document* old : documents_) {
+            jobs_.cancel_prefix(old->id() + QStringLiteral("/"));
+            old->deleteLater();
+        }
+        documents_.clear();
+        if (!series_folder_.isEmpty()) {
+            bool in_series = false;
+            for (const auto& e : series_) in_series |= QString::fromStdString(e.path) == doc->path();
+            if (!in_series) {
+                series_folder_.clear();
+                series_.clear();
+            }
+        }
+    }
+    documents_.push_back(doc);
+    connect(doc, &Document::changed_on_disk, this, [this, doc](const QString& reason) {
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("File changed on disk"),
+                                    reason + tr("\n\nReload it? Results shown so far came from the file as it was."),
+                                    QMessageBox::Yes | QMessageBox::No, this);
+        box->setObjectName(QStringLiteral("reloadDialog"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        const QString path = doc->path();
+        const bool primary = !documents_.empty() && documents_.front() == doc;
+        connect(box->button(QMessageBox::Yes), &QPushButton::clicked, this, [this, path, primary] { open_file(path, !primary); });
+        box->open();
+    });
+    // The health scan reads every value once: a background job, the panel fills in when done.
+    const std::shared_ptr<Dump> dump = doc->dump();
+    QPointer<Document> guard(doc);
+    jobs_.request_as<DataHealth>(
+        doc->id() + QStringLiteral("-health"), doc->id() + QStringLiteral("/health"),
+        [dump](Progress& p) { return scan_health(*dump, p); },
+        [this, guard](const DataHealth& h) {
+            if (!guard) return;
+            guard->set_health(h);
+            if (!documents_.empty() && documents_.front() == guard) tree_->show_dump(*guard->dump(), h);
+        });
+    refresh_primary();
+}
+
+void MainWindow::refresh_primary() {
+    if (documents_.empty()) {
+        setWindowTitle(QStringLiteral("Eigenscope"));
+        status_file_->setText(tr("No file open"));
+        status_dims_->clear();
+        tree_->clear();
+        nav_->set_dump(nullptr, {});
+        if (centralWidget() == nullptr) {
+            welcome_ = new WelcomePage(this);
+            setCentralWidget(welcome_);
+        }
+        welcome_->show();
+        return;
+    }
+    if (welcome_ && centralWidget() == welcome_) welcome_->hide();  // docks take the space
+    Document* doc = documents_.front();
+    const Dump& d = *doc->dump();
+    tree_->show_dump(d, doc->health().value_or(DataHealth{}));
+    QStringList steps;
+    for (const auto& e : series_)
+        steps << tr("step %1: %2").arg(e.step).arg(QFileInfo(QString::fromStdString(e.path)).fileName());
+    tree_->show_series(steps);
+    QStringList others;
+    for (std::size_t i = 1; i < documents_.size(); ++i) others << QFileInfo(documents_[i]->path()).fileName();
+    const StreamInfo* stream = d.streams().empty() ? nullptr : &d.stream();
+    widgets::Selection s = selection_.selection();
+    if (stream && !d.find_stream(s.stream.toStdString())) s.stream = QString::fromStdString(stream->name);
+    const StreamInfo* current = stream ? d.find_stream(s.stream.toStdString()) : nullptr;
+    selection_.set_layer_count(current ? static_cast<int>(current->n_states()) : 1);
+    if (s.prompt >= static_cast<int>(d.n_prompts())) s.prompt = 0;
+    s.compare_document = documents_.size() > 1 ? 1 : -1;
+    selection_.set_selection(s);
+    nav_->set_dump(&d, others);
+    setWindowTitle(tr("%1 — Eigenscope").arg(QFileInfo(doc->path()).fileName()));
+    status_file_->setText(doc->path() + (others.isEmpty() ? QString() : tr("  (compared with %1)").arg(others.join(", "))));
+    const ModelDims& m = d.dims();
     auto v = [](const std::optional<std::size_t>& x) { return x ? QString::number(*x) : QStringLiteral("?"); };
     status_dims_->setText(tr("%1 layers · %2 heads · d_model %3 · %4 tokens")
                               .arg(v(m.n_layers), v(m.n_heads), v(m.d_model))
-                              .arg(dump_->tokens().size()));
-    emit loaded(r.path);
+                              .arg(d.tokens().size()));
+    emit primary_changed();
+}
+
+void MainWindow::close_all() {
+    for (Document* d : documents_) {
+        jobs_.cancel_prefix(d->id() + QStringLiteral("/"));
+        d->deleteLater();
+    }
+    documents_.clear();
+    series_.clear();
+    series_folder_.clear();
+    refresh_primary();
+    emit primary_changed();
 }
 
 void MainWindow::show_error(const QString& title, const QString& text) {
@@ -107,13 +438,122 @@ void MainWindow::show_error(const QString& title, const QString& text) {
     box->open();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Recent files, sessions
+
+QStringList MainWindow::recent_files() const { return QSettings().value(QStringLiteral("recent_files")).toStringList(); }
+
+void MainWindow::add_recent(const QString& path) {
+    QStringList files = recent_files();
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    files.removeAll(abs);
+    files.prepend(abs);
+    while (files.size() > kMaxRecent) files.removeLast();
+    QSettings().setValue(QStringLiteral("recent_files"), files);
+    rebuild_recent_menu();
+    if (welcome_) welcome_->set_recent(files);
+}
+
+void MainWindow::rebuild_recent_menu() {
+    recent_menu_->clear();
+    for (const QString& f : recent_files()) recent_menu_->addAction(f, this, [this, f] { open_file(f); });
+    recent_menu_->setEnabled(!recent_menu_->isEmpty());
+}
+
+SessionState MainWindow::session_state() const {
+    SessionState s;
+    for (Document* d : documents_) s.documents << QFileInfo(d->path()).absoluteFilePath();
+    s.series_folder = series_folder_;
+    s.geometry = saveGeometry();
+    s.window_state = saveState();
+    s.selection = selection_.selection();
+    for (ViewDock* d : docks_) s.views.insert(d->view()->view_id(), d->view()->save_settings());
+    s.presentation = presentation_;
+    s.theme = theme_;
+    return s;
+}
+
+bool MainWindow::save_session(const QString& path, QString* error) { return write_session(path, session_state(), error); }
+
+void MainWindow::restore_session(const QString& path) {
+    QString error;
+    auto s = read_session(path, &error);
+    if (!s) {
+        show_error(tr("Cannot open the session"), error);
+        return;
+    }
+    pending_session_ = *s;
+    pending_session_files_ = s->documents;
+    close_all();
+    if (!s->series_folder.isEmpty()) {
+        try {
+            series_ = list_checkpoint_series(s->series_folder.toStdString());
+            series_folder_ = s->series_folder;
+        } catch (const std::exception&) {
+            series_.clear();  // the dumps still open; the missing series is reported by the panel
+        }
+    }
+    for (int i = 0; i < s->documents.size(); ++i) open_file(s->documents[i], i > 0);
+    apply_pending_session();
+}
+
+void MainWindow::apply_pending_session() {
+    if (!pending_session_ || !pending_session_files_.isEmpty() || loads_in_flight_ > 0) return;
+    const SessionState s = *pending_session_;
+    pending_session_.reset();
+    restoreGeometry(s.geometry);
+    restoreState(s.window_state);
+    set_theme(s.theme.isEmpty() ? theme_ : s.theme);
+    for (ViewDock* d : docks_) d->view()->restore_settings(s.views.value(d->view()->view_id()).toObject());
+    selection_.set_selection(s.selection);
+    set_presentation(s.presentation);
+    emit session_restored();
+}
+
+void MainWindow::autosave() {
+    if (documents_.empty()) return;
+    write_session(autosave_path(), session_state(), nullptr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Presentation, theme, window events
+
+void MainWindow::set_presentation(bool on) {
+    presentation_ = on;
+    QFont f = normal_font_;
+    if (on) f.setPointSizeF(normal_font_.pointSizeF() * 1.6);
+    QApplication::setFont(f);
+    for (ViewDock* d : docks_) d->set_presentation(on);
+    if (QAction* a = findChild<QAction*>(QStringLiteral("presentationAction")); a && a->isChecked() != on) a->setChecked(on);
+    if (on) {
+        showFullScreen();
+        nav_->layer_slider()->setFocus();
+    } else if (isFullScreen()) {
+        showNormal();
+    }
+}
+
+void MainWindow::set_theme(const QString& theme) { theme_ = apply_theme(theme); }
+
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
     if (event->mimeData()->hasUrls()) event->acceptProposedAction();
 }
 
 void MainWindow::dropEvent(QDropEvent* event) {
     const auto urls = event->mimeData()->urls();
-    if (!urls.isEmpty() && urls.first().isLocalFile()) open_file(urls.first().toLocalFile());
+    for (int i = 0; i < urls.size() && i < 2; ++i) {
+        if (!urls[i].isLocalFile()) continue;
+        const QString p = urls[i].toLocalFile();
+        if (p.endsWith(QLatin1String(".eigenscope"))) restore_session(p);
+        else if (QFileInfo(p).isDir()) open_folder(p);
+        else open_file(p, i > 0);
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    autosave();
+    jobs_.cancel_all();
+    QMainWindow::closeEvent(event);
 }
 
 }  // namespace es::app

@@ -1,28 +1,35 @@
 #pragma once
-// The main window: opens dumps off the GUI thread, shows what they hold in the dataset panel,
-// reports bad files in a dialog and stays up.
-#include <QFutureWatcher>
+// The main window: documents (one primary dump, optionally others to compare), dockable views
+// that follow one shared selection, the navigation toolbar, background jobs with progress and
+// cancel, sessions, presentation mode and themes.
 #include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
 #include <memory>
+#include <optional>
+#include <vector>
 
-#include "io/data_health.h"
-#include "io/dump.h"
+#include "document.h"
+#include "io/checkpoint_series.h"
+#include "job_runner.h"
+#include "selection.h"
+#include "session.h"
 
 class QLabel;
+class QMenu;
+class QProgressBar;
+class QToolButton;
 
 namespace es::widgets {
 class DumpTreeView;
-}
+class View;
+}  // namespace es::widgets
 
 namespace es::app {
 
-// What opening a file produces: a dump and its health, or the one-line error.
-struct LoadResult {
-    QString path;
-    std::shared_ptr<Dump> dump;
-    DataHealth health;
-    QString error;
-};
+class NavigationBar;
+class ViewDock;
+class WelcomePage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -30,30 +37,86 @@ public:
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    // Starts opening a file in the background; loaded() or load_failed() follows.
-    void open_file(const QString& path);
-    std::shared_ptr<Dump> dump() const { return dump_; }
+    // Opens a dump in the background (probe in a child process, then in-process). With
+    // as_comparison the primary dump stays and this one becomes the compared dump.
+    void open_file(const QString& path, bool as_comparison = false);
+    void open_folder(const QString& folder);  // a checkpoint series: the last step is primary
+    void close_all();
+
+    // Sessions: save writes atomically; restore opens the dumps and then applies the rest.
+    bool save_session(const QString& path, QString* error = nullptr);
+    void restore_session(const QString& path);
+    SessionState session_state() const;
+
+    void set_presentation(bool on);
+    bool presentation() const { return presentation_; }
+    void set_theme(const QString& theme);
+
+    void add_view(widgets::View* view, Qt::DockWidgetArea area);
+    QList<widgets::View*> views() const;
+    ViewDock* dock(const QString& view_id) const;
+
+    std::shared_ptr<Dump> dump() const;  // the primary dump, or null
+    const std::vector<Document*>& documents() const { return documents_; }
     widgets::DumpTreeView* dataset_panel() const { return tree_; }
+    widgets::SelectionModel* selection_model() { return &selection_; }
+    JobRunner* jobs() { return &jobs_; }
+    NavigationBar* navigation() const { return nav_; }
+    WelcomePage* welcome() const { return welcome_; }
 
 signals:
     void loaded(const QString& path);
     void load_failed(const QString& path, const QString& error);
+    void session_restored();
+    void primary_changed();  // views re-request their analyses
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
 
 private:
+    struct Loaded;
     void build_menus();
-    void on_loaded();
+    void build_status_bar();
+    void build_shortcuts();
+    void on_loaded(const Loaded& r);
+    void install_document(Document* doc, bool as_comparison);
+    void refresh_primary();
     void show_error(const QString& title, const QString& text);
+    void add_recent(const QString& path);
+    QStringList recent_files() const;
+    void rebuild_recent_menu();
+    void apply_pending_session();
+    void autosave();
+    void update_memory();
 
+    widgets::SelectionModel selection_;
+    JobRunner jobs_;
+    NavigationBar* nav_ = nullptr;
+    WelcomePage* welcome_ = nullptr;
     widgets::DumpTreeView* tree_ = nullptr;
+    std::vector<ViewDock*> docks_;
+    std::vector<Document*> documents_;  // [0] primary
+    int next_document_ = 1;
+    int loads_in_flight_ = 0;
+    int primary_loads_in_flight_ = 0;
+    QStringList deferred_comparisons_;  // asked for before their primary finished loading
+    QString series_folder_;
+    std::vector<CheckpointEntry> series_;
+    std::optional<SessionState> pending_session_;
+    QStringList pending_session_files_;
+    bool presentation_ = false;
+    QString theme_ = QStringLiteral("system");
+    QFont normal_font_;
+
     QLabel* status_file_ = nullptr;
     QLabel* status_dims_ = nullptr;
-    QFutureWatcher<LoadResult> watcher_;
-    std::shared_ptr<Dump> dump_;
-    DataHealth health_;
+    QLabel* status_memory_ = nullptr;
+    QProgressBar* progress_ = nullptr;
+    QToolButton* cancel_ = nullptr;
+    QMenu* recent_menu_ = nullptr;
+    QTimer memory_timer_, autosave_timer_;
 };
 
 }  // namespace es::app

@@ -1,0 +1,41 @@
+#pragma once
+// An open dump: the core Dump, its health (filled in by a background scan) and a watch on the
+// file so that a change or deletion on disk is noticed and offered for reload.
+#include <QDateTime>
+#include <QFileSystemWatcher>
+#include <QObject>
+#include <memory>
+#include <optional>
+
+#include "io/data_health.h"
+#include "io/dump.h"
+
+namespace es::app {
+
+class Document : public QObject {
+    Q_OBJECT
+public:
+    Document(QString id, std::shared_ptr<Dump> dump, QObject* parent = nullptr);
+
+    const QString& id() const { return id_; }  // "doc1": prefixes this document's job keys
+    QString path() const { return QString::fromStdString(dump_->path()); }
+    const std::shared_ptr<Dump>& dump() const { return dump_; }
+    const std::optional<DataHealth>& health() const { return health_; }
+    void set_health(const DataHealth& h) { health_ = h; }
+    // Re-checks the file against what was opened; emits changed_on_disk when it differs.
+    void check_file();
+
+signals:
+    void changed_on_disk(const QString& reason);
+
+private:
+    QString id_;
+    std::shared_ptr<Dump> dump_;
+    std::optional<DataHealth> health_;
+    QFileSystemWatcher watcher_;
+    qint64 size_ = 0;
+    QDateTime mtime_;
+    bool reported_ = false;
+};
+
+}  // namespace es::app

@@ -1,0 +1,263 @@
+// The desktop shell with real widgets: keyboard layer stepping reaches every view, a token chosen
+// in one view is selected everywhere, sessions round-trip, a probe that crashes or hangs does not
+// take the app down, and a file changed on disk is noticed.
+#include <QAbstractButton>
+#include <QApplication>
+#include <QDir>
+#include <QStandardPaths>
+#include <QFile>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QSignalSpy>
+#include <QSlider>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTreeWidget>
+
+#include "dump_tree_view.h"
+#include "main_window.h"
+#include "navigation_bar.h"
+#include "view.h"
+#include "view_dock.h"
+
+namespace {
+
+// A view that records what it was told, standing in for any view that follows the selection.
+class RecordingView : public es::widgets::View {
+public:
+    explicit RecordingView(QString id) : id_(std::move(id)) {}
+    QString view_id() const override { return id_; }
+    QString title() const override { return id_; }
+    QString caption() const override { return QStringLiteral("records the selection"); }
+    QString help_text() const override { return QStringLiteral("test view"); }
+    QJsonObject save_settings() const override { return {{"zoom", zoom}}; }
+    void restore_settings(const QJsonObject& s) override { zoom = s.value("zoom").toDouble(1.0); }
+    es::widgets::Selection last;
+    double zoom = 1.0;
+
+protected:
+    void on_selection(const es::widgets::Selection& s) override { last = s; }
+
+private:
+    QString id_;
+};
+
+QString fixture(const char* rel) { return QStringLiteral(EIGENSCOPE_FIXTURES "/") + rel; }
+
+bool open_and_wait(es::app::MainWindow& w, const QString& path, bool compare = false) {
+    QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
+    w.open_file(path, compare);
+    return loaded.wait(15000);
+}
+
+}  // namespace
+
+class TestShell : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);  // settings and autosave go to a test location
+    }
+
+    void layerKeysReachEveryView() {
+        es::app::MainWindow w;
+        auto* a = new RecordingView("a");
+        auto* b = new RecordingView("b");
+        w.add_view(a, Qt::RightDockWidgetArea);
+        w.add_view(b, Qt::RightDockWidgetArea);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
+        QSlider* slider = w.navigation()->layer_slider();
+        QCOMPARE(slider->maximum(), 3);  // resid: 4 states
+        slider->setFocus();
+        const int before_a = a->selection_updates(), before_panel = w.dataset_panel()->selection_updates();
+        QTest::keyClick(slider, Qt::Key_Right);
+        QCOMPARE(w.selection_model()->selection().layer, 1);
+        for (es::widgets::View* v : w.views()) QVERIFY2(v->selection_updates() > 0, qPrintable(v->view_id()));
+        QCOMPARE(a->last.layer, 1);
+        QCOMPARE(b->last.layer, 1);
+        QVERIFY(a->selection_updates() > before_a);
+        QVERIFY(w.dataset_panel()->selection_updates() > before_panel);
+        // PageDown/PageUp are next/previous layer everywhere in the window: what a presenter's
+        // clicker sends for next/previous slide.
+        QTest::keyClick(slider, Qt::Key_PageDown);
+        QCOMPARE(a->last.layer, 2);
+        QTest::keyClick(slider, Qt::Key_PageUp);
+        QCOMPARE(a->last.layer, 1);
+        QTest::keyClick(slider, Qt::Key_End);
+        QCOMPARE(b->last.layer, 3);
+        QTest::keyClick(slider, Qt::Key_Home);
+        QCOMPARE(a->last.layer, 0);
+        QTest::keyClick(slider, Qt::Key_Left);  // clamps at 0
+        QCOMPARE(a->last.layer, 0);
+        // Window-wide keys for the lecturer: PageDown steps without focusing the slider.
+        w.dataset_panel()->tree()->setFocus();
+        QTest::keyClick(&w, Qt::Key_PageDown);
+        QCOMPARE(b->last.layer, 1);
+    }
+
+    void playAnimatesLayers() {
+        es::app::MainWindow w;
+        auto* a = new RecordingView("a");
+        w.add_view(a, Qt::RightDockWidgetArea);
+        QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
+        w.navigation()->set_speed(8.0);
+        w.navigation()->set_playing(true);
+        QTRY_VERIFY_WITH_TIMEOUT(a->last.layer == 3, 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(a->last.layer == 0, 3000);  // loops
+        w.navigation()->set_playing(false);
+        QVERIFY(!w.navigation()->playing());
+    }
+
+    void aTokenChosenInOneViewIsSelectedEverywhere() {
+        es::app::MainWindow w;
+        auto* a = new RecordingView("a");
+        w.add_view(a, Qt::RightDockWidgetArea);
+        w.show();
+        QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
+        QTreeWidgetItem* item = w.dataset_panel()->token_item(7);  // prompt 1, position 2: "naïve"
+        QVERIFY(item);
+        QCOMPARE(item->text(1), QString::fromUtf8("naïve"));
+        QTreeWidget* tree = w.dataset_panel()->tree();
+        tree->scrollToItem(item);
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, tree->visualItemRect(item).center());
+        QCOMPARE(w.selection_model()->selection().tokens, QList<int>{7});
+        QCOMPARE(a->last.tokens, QList<int>{7});
+        QVERIFY(item->font(1).bold());
+        // Ctrl+click adds a second token.
+        QTreeWidgetItem* other = w.dataset_panel()->token_item(1);
+        tree->scrollToItem(other);
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, Qt::ControlModifier, tree->visualItemRect(other).center());
+        QCOMPARE(a->last.tokens, (QList<int>{7, 1}));
+        // And the other way round: selecting in the selection model marks the panel.
+        w.selection_model()->select_token(3);
+        QVERIFY(w.dataset_panel()->token_item(3)->font(1).bold());
+        QVERIFY(!item->font(1).bold());
+    }
+
+    void sessionSaveCloseRestoreGivesTheSameState() {
+        QTemporaryDir dir;
+        const QString session = dir.filePath("s.eigenscope");
+        es::app::SessionState saved;
+        {
+            es::app::MainWindow w;
+            auto* a = new RecordingView("a");
+            w.add_view(a, Qt::RightDockWidgetArea);
+            w.show();
+            QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
+            QVERIFY(open_and_wait(w, fixture("good/tl_f64_fletcher.h5"), true));
+            QCOMPARE(int(w.documents().size()), 2);
+            w.selection_model()->set_layer(2);
+            w.selection_model()->set_tokens({4, 9});
+            w.selection_model()->set_heads({3});
+            w.selection_model()->set_prompt(1);
+            a->zoom = 2.5;
+            w.dataset_panel()->findChild<QLineEdit*>()->setText("W_Q");
+            QString error;
+            QVERIFY2(w.save_session(session, &error), qPrintable(error));
+            saved = w.session_state();
+            w.close_all();
+            QVERIFY(w.documents().empty());
+        }
+        QVERIFY(QFile::exists(session));
+        es::app::MainWindow w2;
+        auto* a2 = new RecordingView("a");
+        w2.add_view(a2, Qt::RightDockWidgetArea);
+        w2.show();
+        QSignalSpy restored(&w2, &es::app::MainWindow::session_restored);
+        w2.restore_session(session);
+        QVERIFY(restored.wait(15000));
+        const es::app::SessionState now = w2.session_state();
+        QCOMPARE(now.documents, saved.documents);
+        QCOMPARE(now.selection.layer, 2);
+        QCOMPARE(now.selection.tokens, (QList<int>{4, 9}));
+        QCOMPARE(now.selection.heads, QList<int>{3});
+        QCOMPARE(now.selection.prompt, 1);
+        QCOMPARE(now.selection.compare_document, 1);
+        QCOMPARE(a2->zoom, 2.5);
+        QCOMPARE(now.views.value("dataset").toObject().value("filter").toString(), QStringLiteral("W_Q"));
+        QCOMPARE(a2->last.layer, 2);
+    }
+
+    void aCrashingOrHangingProbeDoesNotTakeTheAppDown() {
+        QTemporaryDir dir;
+        const QString crash = dir.filePath("crash.sh"), hang = dir.filePath("hang.sh");
+        QFile c(crash), h(hang);
+        QVERIFY(c.open(QIODevice::WriteOnly));
+        c.write("#!/bin/sh\necho 'HDF5-DIAG: something awful' >&2\nkill -SEGV $$\n");
+        c.close();
+        QVERIFY(h.open(QIODevice::WriteOnly));
+        h.write("#!/bin/sh\nexec sleep 30\n");
+        h.close();
+        QFile::setPermissions(crash, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        QFile::setPermissions(hang, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+        es::app::MainWindow w;
+        w.show();
+        QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));  // something open already
+        for (const QString& probe : {crash, hang}) {
+            qputenv("EIGENSCOPE_PROBE", probe.toUtf8());
+            qputenv("EIGENSCOPE_PROBE_TIMEOUT_MS", "1500");
+            QSignalSpy failed(&w, &es::app::MainWindow::load_failed);
+            w.open_file(fixture("good/hf_batched.h5"));
+            QVERIFY(failed.wait(10000));
+            const QString error = failed.first().at(1).toString();
+            QVERIFY2(error.contains(probe == crash ? "crashed" : "did not finish"), qPrintable(error));
+            auto* box = w.findChild<QMessageBox*>("errorDialog");
+            QVERIFY(box);
+            box->accept();
+            QTRY_VERIFY(w.findChild<QMessageBox*>("errorDialog") == nullptr);
+            // What was open stays open and usable.
+            QVERIFY(w.dump());
+            QCOMPARE(QString::fromStdString(w.dump()->path()), fixture("good/tl_batched_f32.h5"));
+        }
+        qunsetenv("EIGENSCOPE_PROBE");
+        qunsetenv("EIGENSCOPE_PROBE_TIMEOUT_MS");
+        QVERIFY(open_and_wait(w, fixture("good/hf_batched.h5")));
+    }
+
+    void aFileChangedOnDiskIsNoticedAndOfferedForReload() {
+        QTemporaryDir dir;
+        const QString copy = dir.filePath("copy.h5");
+        QVERIFY(QFile::copy(fixture("good/tl_bf16.h5"), copy));
+        es::app::MainWindow w;
+        w.show();
+        QVERIFY(open_and_wait(w, copy));
+        {
+            QFile f(copy);
+            QVERIFY(f.open(QIODevice::Append));
+            f.write(QByteArray(4096, '\0'));
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(w.findChild<QMessageBox*>("reloadDialog") != nullptr, 5000);
+        auto* box = w.findChild<QMessageBox*>("reloadDialog");
+        QVERIFY(box->text().contains("changed on disk"));
+        QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
+        box->button(QMessageBox::Yes)->click();
+        QVERIFY(loaded.wait(10000));  // reloaded (the appended bytes do not hurt HDF5)
+        QTRY_VERIFY(w.findChild<QMessageBox*>("reloadDialog") == nullptr);
+        // Deleting it is noticed too, and nothing crashes.
+        QVERIFY(QFile::remove(copy));
+        QTRY_VERIFY_WITH_TIMEOUT(w.findChild<QMessageBox*>("reloadDialog") != nullptr, 5000);
+        QVERIFY(w.findChild<QMessageBox*>("reloadDialog")->text().contains("deleted"));
+    }
+
+    void presentationModeAndHelp() {
+        es::app::MainWindow w;
+        w.show();
+        QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
+        const qreal normal = QApplication::font().pointSizeF();
+        w.set_presentation(true);
+        QVERIFY(w.isFullScreen());
+        QVERIFY(QApplication::font().pointSizeF() > normal * 1.5);
+        QTest::keyClick(&w, Qt::Key_Escape);
+        QVERIFY(!w.presentation());
+        QCOMPARE(QApplication::font().pointSizeF(), normal);
+        w.dock("dataset")->show_help();
+        auto* help = w.findChild<QMessageBox*>("helpDialog");
+        QVERIFY(help);
+        QVERIFY(help->text().contains("residual stream"));
+    }
+};
+
+QTEST_MAIN(TestShell)
+#include "test_shell.moc"
