@@ -92,6 +92,8 @@ public:
     const std::vector<TokenInfo>& tokens() const { return tokens_; }
     std::size_t n_prompts() const { return n_prompts_; }
     const std::vector<std::string>& prompt_texts() const { return prompt_texts_; }
+    // The string of every token id (dataset `vocab` [d_vocab]), empty when the dump has none.
+    const std::vector<std::string>& vocabulary() const { return vocabulary_; }
     // Root attributes as text, in name order (processing flags like fold_ln, step, ...).
     const std::vector<std::pair<std::string, std::string>>& attributes() const { return attributes_; }
     std::optional<long long> step() const { return step_; }
@@ -126,6 +128,7 @@ private:
     std::vector<TokenInfo> tokens_;
     std::size_t n_prompts_ = 0;
     std::vector<std::string> prompt_texts_;
+    std::vector<std::string> vocabulary_;
     std::vector<std::pair<std::string, std::string>> attributes_;
     std::optional<long long> step_;
     std::vector<std::string> all_datasets_;

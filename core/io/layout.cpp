@@ -75,7 +75,7 @@ private:
     std::map<std::string, std::map<std::size_t, std::string>> layer_hooks_;
     std::map<std::string, std::string> single_hooks_;  // "embed" -> path
     std::map<std::string, std::map<std::size_t, std::string>> attn_hooks_;  // "pattern" -> layers
-    std::string hf_hidden_, hf_attn_, token_strings_, token_ids_, prompts_;
+    std::string hf_hidden_, hf_attn_, token_strings_, token_ids_, prompts_, vocab_;
     std::size_t ref_prompts_ = 0, ref_positions_ = 0;
     bool have_ref_ = false;
     std::string ref_dataset_;
@@ -180,6 +180,8 @@ void DumpBuilder::classify() {
             if (token_ids_.empty() || n == "token_ids") token_ids_ = f.path;
         } else if (n == "prompts") {
             prompts_ = f.path;
+        } else if (n == "vocab" && facts(f.path).type_class == H5T_STRING) {
+            vocab_ = f.path;
         }
     }
 }
@@ -376,7 +378,7 @@ void DumpBuilder::build_attention() {
 void DumpBuilder::build_weights() {
     static const std::regex tl_weight(
         R"((embed\.W_E|pos_embed\.W_pos|unembed\.[Wb]_U|ln_final\.[wb]|blocks\.\d+\.(attn|mlp|ln1|ln2)\.\w+))");
-    std::set<std::string> used = {hf_hidden_, hf_attn_, token_strings_, token_ids_, prompts_};
+    std::set<std::string> used = {hf_hidden_, hf_attn_, token_strings_, token_ids_, prompts_, vocab_};
     for (const Found& f : found_) {
         if (used.count(f.path)) continue;
         const std::string& n = f.dotted;
@@ -411,6 +413,14 @@ void DumpBuilder::check_tokens_shape(const std::string& path, std::size_t prompt
 }
 
 void DumpBuilder::build_tokens() {
+    if (!vocab_.empty()) {
+        h5::Id dset(H5Dopen2(d_.impl_->file.get(), vocab_.c_str(), H5P_DEFAULT));
+        try {
+            d_.vocabulary_ = h5::read_strings(dset.get());
+        } catch (const InputError& e) {
+            throw InputError(d_.where(vocab_) + "cannot read the vocabulary: " + e.what());
+        }
+    }
     std::size_t prompts = have_ref_ ? ref_prompts_ : 0, positions = have_ref_ ? ref_positions_ : 0;
     std::vector<std::string> texts;
     std::vector<long long> ids;
@@ -460,6 +470,8 @@ void DumpBuilder::build_tokens() {
             tok.position = p;
             if (t < ids.size()) tok.id = ids[t];
             if (t < texts.size()) tok.text = texts[t];
+            else if (tok.id && *tok.id >= 0 && static_cast<std::size_t>(*tok.id) < d_.vocabulary_.size())
+                tok.text = d_.vocabulary_[static_cast<std::size_t>(*tok.id)];
             else if (tok.id) tok.text = "#" + std::to_string(*tok.id);
             else tok.text = prompts > 1 ? std::to_string(b) + ":" + std::to_string(p) : std::to_string(p);
             d_.tokens_.push_back(std::move(tok));

@@ -37,6 +37,7 @@ nlohmann::json info_json(const Dump& dump, const DataHealth& health) {
     for (std::size_t i = 0; i < dump.tokens().size() && i < 16; ++i) preview.push_back(dump.tokens()[i].text);
     j["token_preview"] = preview;
     j["prompt_texts"] = dump.prompt_texts();
+    j["vocabulary"] = dump.vocabulary().size();  // strings for token ids (0 when absent)
     json streams = json::array();
     for (const StreamInfo& s : dump.streams()) {
         streams.push_back({{"name", s.name},

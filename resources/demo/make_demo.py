@@ -26,6 +26,7 @@ import copy
 import gzip
 import math
 import os
+import shutil
 import random
 import re
 import sys
@@ -344,21 +345,35 @@ def model_attrs(step):
             "created_by": "resources/demo/make_demo.py", "seed": SEED}
 
 
-def write_h5(path, attrs, prompt_tokens, ids, acts, weights, weight_dtype):
+def write_vocab(f, vocab):
+    """`vocab` [d_vocab]: the string of every token id (the logit lens names predictions with it)."""
+    f.create_dataset("vocab", data=np.array(vocab, dtype=object), dtype=h5py.string_dtype("utf-8"),
+                     compression="gzip", compression_opts=9, track_times=False)
+
+
+def write_h5(path, attrs, prompt_tokens, ids, acts, weights, weight_dtype, vocab):
     """Write one file atomically: temp name in the same directory, then os.replace."""
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp{os.getpid()}")
     text = h5py.string_dtype("utf-8")
-    packed = dict(compression="gzip", compression_opts=4, shuffle=True)   # activations
-    packed_w = dict(compression="gzip", compression_opts=9, shuffle=True)  # weights
+    # no timestamps in object headers, so a rerun writes byte-identical files
+    packed = dict(compression="gzip", compression_opts=4, shuffle=True, track_times=False)  # activations
+    packed_w = dict(packed, compression_opts=9)                                             # weights
     try:
         # HDF5 1.10 file format: compact chunk indexes save ~0.3 MB per file
         # (Debian 12 ships HDF5 1.10.8; HDF5 1.8 cannot read these files).
-        with h5py.File(tmp, "w", libver=("v110", "v110")) as f:
+        # The root group gets no timestamps either (needs the low-level API).
+        fcpl = h5py.h5p.create(h5py.h5p.FILE_CREATE)
+        fcpl.set_obj_track_times(False)
+        fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+        fapl.set_libver_bounds(h5py.h5f.LIBVER_V110, h5py.h5f.LIBVER_V110)
+        with h5py.File(h5py.h5f.create(tmp.encode(), h5py.h5f.ACC_TRUNC, fapl=fapl, fcpl=fcpl)) as f:
             for key, value in attrs.items():
                 f.attrs[key] = value
-            f.create_dataset("prompts", data=np.array(PROMPTS, dtype=object), dtype=text)
-            f.create_dataset("tokens", data=np.array(prompt_tokens, dtype=object), dtype=text)
-            f.create_dataset("token_ids", data=ids.astype(np.int32))
+            f.create_dataset("prompts", data=np.array(PROMPTS, dtype=object), dtype=text, track_times=False)
+            f.create_dataset("tokens", data=np.array(prompt_tokens, dtype=object), dtype=text,
+                             track_times=False)
+            f.create_dataset("token_ids", data=ids.astype(np.int32), track_times=False)
+            write_vocab(f, vocab)
             for name, a in acts.items():
                 a16 = a.astype(np.float16)
                 assert np.isfinite(a16).all(), f"{name} overflows float16"
@@ -401,7 +416,27 @@ CHECKPOINT_HOOKS = [f"blocks.{N_LAYERS - 1}.hook_resid_post"]
 CHECKPOINT_SKIP = {"embed.W_E", "unembed.W_U"}
 
 
-def export(model, step, eval_loss, out_dir, prompt_tokens, ids, final):
+def add_vocab(out_dir, vocab):
+    """Adds `vocab` to demo.h5 and the checkpoints written before it existed (atomically)."""
+    paths = [os.path.join(out_dir, "demo.h5")] + sorted(
+        os.path.join(out_dir, "checkpoints", n) for n in os.listdir(os.path.join(out_dir, "checkpoints")))
+    for path in paths:
+        tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp{os.getpid()}")
+        shutil.copyfile(path, tmp)
+        try:
+            with h5py.File(tmp, "a") as f:
+                assert f.attrs["d_vocab"] == len(vocab)
+                if "vocab" in f:
+                    del f["vocab"]
+                write_vocab(f, vocab)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        print(f"  added vocab to {path}", flush=True)
+
+
+def export(model, step, eval_loss, out_dir, prompt_tokens, ids, final, vocab):
     snap = rounded_copy(model)
     cache, logits = run_prompts(snap, ids)
     weights = tl_weights(snap)
@@ -410,12 +445,12 @@ def export(model, step, eval_loss, out_dir, prompt_tokens, ids, final):
     attrs["eval_loss"] = float(eval_loss)
     if final:
         path = os.path.join(out_dir, "demo.h5")
-        write_h5(path, attrs, prompt_tokens, ids, cache, weights, np.float32)
+        write_h5(path, attrs, prompt_tokens, ids, cache, weights, np.float32, vocab)
     else:
         path = os.path.join(out_dir, "checkpoints", f"step_{step:06d}.h5")
         acts = {name: cache[name] for name in CHECKPOINT_HOOKS}
         kept = {k: v for k, v in weights.items() if k not in CHECKPOINT_SKIP}
-        write_h5(path, attrs, prompt_tokens, ids, acts, kept, np.float16)
+        write_h5(path, attrs, prompt_tokens, ids, acts, kept, np.float16, vocab)
     print(f"  wrote {path} (step {step}, eval loss {eval_loss:.3f}, "
           f"numpy forward max rel. diff {worst:.2e})", flush=True)
     return path
@@ -430,6 +465,9 @@ def main():
     parser.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)),
                         help="output directory (default: this script's directory)")
     parser.add_argument("--steps", type=int, default=1500, help="training steps")
+    parser.add_argument("--add-vocab", action="store_true",
+                        help="only add the `vocab` dataset to existing outputs (no training; the "
+                             "vocabulary is rebuilt deterministically from the corpus)")
     args = parser.parse_args()
 
     torch.set_num_threads(1)             # the machine is shared: one core only
@@ -455,6 +493,10 @@ def main():
     unk_share = float((stream == 0).sum()) / n_words
     print(f"corpus: {len(paragraphs)} paragraphs, {n_words} tokens, {len(counts)} distinct, "
           f"vocab {len(vocab)} covers {1 - unk_share:.1%} ({time.time() - started:.0f}s)", flush=True)
+
+    if args.add_vocab:
+        add_vocab(args.out, vocab)
+        return
 
     prompt_tokens = [[BOS] + words(p) for p in PROMPTS]
     for toks in prompt_tokens:
@@ -494,7 +536,7 @@ def main():
     checkpoint_steps = sorted({0, args.steps // 10, args.steps // 2, args.steps})
     written = []
     if 0 in checkpoint_steps:
-        written.append(export(model, 0, eval_loss(model), args.out, prompt_tokens, ids, False))
+        written.append(export(model, 0, eval_loss(model), args.out, prompt_tokens, ids, False, vocab))
 
     # --- training ---
     train_started = time.time()
@@ -517,13 +559,13 @@ def main():
                   f"{time.time() - train_started:.0f}s", flush=True)
         if step in checkpoint_steps:
             model.eval()
-            written.append(export(model, step, eval_loss(model), args.out, prompt_tokens, ids, False))
+            written.append(export(model, step, eval_loss(model), args.out, prompt_tokens, ids, False, vocab))
             model.train()
     train_seconds = time.time() - train_started
 
     model.eval()
     final_eval = eval_loss(rounded_copy(model))
-    written.append(export(model, args.steps, final_eval, args.out, prompt_tokens, ids, True))
+    written.append(export(model, args.steps, final_eval, args.out, prompt_tokens, ids, True, vocab))
 
     # checkpoints of earlier runs with other --steps would be stale
     ckpt_dir = os.path.join(args.out, "checkpoints")
