@@ -39,6 +39,7 @@ DumpTreeView::DumpTreeView(QWidget* parent) : View(parent) {
     tree_->setHeaderLabels({tr("Item"), tr("Value")});
     tree_->header()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
     tree_->setUniformRowHeights(true);
+    setMinimumWidth(240);  // names like "blocks.11.attn.W_Q" must stay readable in a narrow dock
     layout->addWidget(filter_);
     layout->addWidget(tree_);
     connect(filter_, &QLineEdit::textChanged, this, &DumpTreeView::apply_filter);
@@ -106,7 +107,7 @@ QTreeWidgetItem* DumpTreeView::section(const QString& title) const {
     return nullptr;
 }
 
-void DumpTreeView::show_dump(const Dump& dump, const DataHealth& health) {
+void DumpTreeView::show_dump(const Dump& dump, const std::optional<DataHealth>& health) {
     tree_->clear();
     const ModelDims& m = dump.dims();
 
@@ -175,16 +176,26 @@ void DumpTreeView::show_dump(const Dump& dump, const DataHealth& health) {
         for (const auto& [k, v] : dump.attributes()) add(attrs, qs(k), qs(v));
     }
 
-    auto* h = new QTreeWidgetItem(tree_, {tr("Data health"),
-                                          health.nonfinite_values || health.zero_vectors ? tr("issues found") : tr("clean")});
-    add(h, tr("Non-finite values"), QString::number(health.nonfinite_values));
-    add(h, tr("Token states with NaN/Inf"), QString::number(health.nonfinite_vectors),
-        tr("excluded from analyses and counted in their results"));
-    add(h, tr("Zero vectors"), QString::number(health.zero_vectors), tr("their cosines are reported as null"));
+    if (health) show_health(*health);
+    else new QTreeWidgetItem(tree_, {tr("Data health"), tr("checking…")});
 
     for (auto* top : {file, model, streams}) top->setExpanded(true);
     apply_filter(filter_->text());
     if (selection_model()) on_selection(selection_model()->selection());
+}
+
+void DumpTreeView::show_health(const DataHealth& health) {
+    QTreeWidgetItem* h = section(tr("Data health"));
+    const bool expanded = h && h->isExpanded();
+    if (!h) h = new QTreeWidgetItem(tree_, {tr("Data health"), QString()});
+    qDeleteAll(h->takeChildren());
+    h->setText(1, health.nonfinite_values || health.zero_vectors ? tr("issues found") : tr("clean"));
+    add(h, tr("Non-finite values"), QString::number(health.nonfinite_values));
+    add(h, tr("Token states with NaN/Inf"), QString::number(health.nonfinite_vectors),
+        tr("excluded from analyses and counted in their results"));
+    add(h, tr("Zero vectors"), QString::number(health.zero_vectors), tr("their cosines are reported as null"));
+    h->setExpanded(expanded || health.nonfinite_values || health.zero_vectors);
+    apply_filter(filter_->text());
 }
 
 void DumpTreeView::apply_filter(const QString& text) {

@@ -7,6 +7,8 @@
 #include "io/data_health.h"
 #include "io/dump.h"
 
+#include <optional>
+
 class QLineEdit;
 class QTreeWidget;
 class QTreeWidgetItem;
@@ -25,7 +27,10 @@ public:
     QJsonObject save_settings() const override;
     void restore_settings(const QJsonObject& s) override;
 
-    void show_dump(const Dump& dump, const DataHealth& health);
+    // Health arrives later (a background scan): show_dump without it says "checking…", and
+    // show_health replaces just that section, keeping the tree's expansion and scroll position.
+    void show_dump(const Dump& dump, const std::optional<DataHealth>& health = std::nullopt);
+    void show_health(const DataHealth& health);
     void clear();
     QTreeWidget* tree() const { return tree_; }
     // The top-level section with this title ("Streams", "Weights", ...), or nullptr.

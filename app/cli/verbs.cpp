@@ -6,6 +6,24 @@ const std::vector<Verb>& verbs() {
     static const std::vector<Verb> table = {
         {"info", "info FILE [--json] [--no-health]",
          "layout, model dimensions, streams, weights, tokens and data health of a dump", verb_info},
+        {"trajectory", "trajectory FILE [--stream NAME] [--include-final-norm] [--per-token] (--json | --csv)",
+         "per-layer norm and cosine (to previous / first state) statistics of every token", verb_trajectory},
+        {"spectrum", "spectrum FILE [--stream NAME] (--layer N | --all-layers) [--uncentered] [--top K] (--json | --csv)",
+         "singular values, explained variance, effective rank and principal directions of activations",
+         verb_spectrum},
+        {"equaliser", "equaliser FILE --layer N --token T [--basis dims|pca] [--pooled] [--bands B] [--normalize] (--json | --csv)",
+         "one token's energy per principal component / band, with per-layer frames", verb_equaliser},
+        {"project", "project FILE [--spherize] [--axes A-B[@L],C-D,E-F] [--axes-layer N] (--json | --csv)",
+         "3-D coordinates of every (layer, token) state on a pooled exact PCA basis or custom axes",
+         verb_project},
+        {"cka", "cka FILE [OTHER] [--stream NAME] (--json | --csv)",
+         "linear CKA between every pair of layers (of one dump, or of two dumps with the same tokens)",
+         verb_cka},
+        {"timescales", "timescales FILE [--layer N] [--components K] (--json | --csv)",
+         "autocorrelation half-lives of principal directions and subspace persistence across layers",
+         verb_timescales},
+        {"lens", "lens FILE --token T [--top K] (--json | --csv)",
+         "logit lens: top next tokens and probabilities at every layer for one token", verb_lens},
     };
     return table;
 }

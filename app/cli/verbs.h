@@ -18,5 +18,12 @@ struct Verb {
 const std::vector<Verb>& verbs();
 
 int verb_info(const std::vector<std::string>& args);
+int verb_trajectory(const std::vector<std::string>& args);
+int verb_spectrum(const std::vector<std::string>& args);
+int verb_equaliser(const std::vector<std::string>& args);
+int verb_project(const std::vector<std::string>& args);
+int verb_cka(const std::vector<std::string>& args);
+int verb_timescales(const std::vector<std::string>& args);
+int verb_lens(const std::vector<std::string>& args);
 
 }  // namespace es::cli

@@ -30,8 +30,12 @@
 #include "file_probe.h"
 #include "navigation_bar.h"
 #include "theme.h"
+#include "cka_view.h"
+#include "spectrum_view.h"
+#include "trajectory_view.h"
 #include "version.h"
 #include "view_dock.h"
+#include "view_feeds.h"
 #include "welcome_page.h"
 
 namespace es::app {
@@ -72,6 +76,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
     tree_ = new widgets::DumpTreeView(this);
     add_view(tree_, Qt::LeftDockWidgetArea);
+    auto* trajectory = new widgets::TrajectoryView(this);
+    add_view(trajectory, Qt::RightDockWidgetArea);
+    feed_trajectory(*this, trajectory);
+    auto* spectrum = new widgets::SpectrumView(this);
+    add_view(spectrum, Qt::RightDockWidgetArea);
+    feed_spectrum(*this, spectrum);
+    auto* cka = new widgets::CkaView(this);
+    add_view(cka, Qt::RightDockWidgetArea);
+    feed_cka(*this, cka);
+    // Trajectory and spectrum side by side, CKA stacked under the spectrum.
+    splitDockWidget(dock(QStringLiteral("trajectory")), dock(QStringLiteral("spectrum")), Qt::Horizontal);
+    splitDockWidget(dock(QStringLiteral("spectrum")), dock(QStringLiteral("cka")), Qt::Vertical);
+    resizeDocks({dock(QStringLiteral("dataset")), dock(QStringLiteral("trajectory")), dock(QStringLiteral("spectrum"))},
+                {300, 700, 600}, Qt::Horizontal);
 
     build_menus();
     build_status_bar();
@@ -370,7 +388,7 @@ void MainWindow::install_document(Document* doc, bool as_comparison) {
         [this, guard](const DataHealth& h) {
             if (!guard) return;
             guard->set_health(h);
-            if (!documents_.empty() && documents_.front() == guard) tree_->show_dump(*guard->dump(), h);
+            if (!documents_.empty() && documents_.front() == guard) tree_->show_health(h);
         });
     refresh_primary();
 }
@@ -392,7 +410,7 @@ void MainWindow::refresh_primary() {
     if (welcome_ && centralWidget() == welcome_) welcome_->hide();  // docks take the space
     Document* doc = documents_.front();
     const Dump& d = *doc->dump();
-    tree_->show_dump(d, doc->health().value_or(DataHealth{}));
+    tree_->show_dump(d, doc->health());
     QStringList steps;
     for (const auto& e : series_)
         steps << tr("step %1: %2").arg(e.step).arg(QFileInfo(QString::fromStdString(e.path)).fileName());

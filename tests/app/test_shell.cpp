@@ -114,21 +114,23 @@ private slots:
         es::app::MainWindow w;
         auto* a = new RecordingView("a");
         w.add_view(a, Qt::RightDockWidgetArea);
+        w.resize(1600, 1000);
         w.show();
         QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
+        QVERIFY(w.jobs()->wait_for_idle(10000));
         QTreeWidgetItem* item = w.dataset_panel()->token_item(7);  // prompt 1, position 2: "naïve"
         QVERIFY(item);
         QCOMPARE(item->text(1), QString::fromUtf8("naïve"));
         QTreeWidget* tree = w.dataset_panel()->tree();
         tree->scrollToItem(item);
-        QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, tree->visualItemRect(item).center());
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, tree->visualItemRect(item).topLeft() + QPoint(4, 4));
         QCOMPARE(w.selection_model()->selection().tokens, QList<int>{7});
         QCOMPARE(a->last.tokens, QList<int>{7});
         QVERIFY(item->font(1).bold());
         // Ctrl+click adds a second token.
         QTreeWidgetItem* other = w.dataset_panel()->token_item(1);
         tree->scrollToItem(other);
-        QTest::mouseClick(tree->viewport(), Qt::LeftButton, Qt::ControlModifier, tree->visualItemRect(other).center());
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, Qt::ControlModifier, tree->visualItemRect(other).topLeft() + QPoint(4, 4));
         QCOMPARE(a->last.tokens, (QList<int>{7, 1}));
         // And the other way round: selecting in the selection model marks the panel.
         w.selection_model()->select_token(3);

@@ -1,0 +1,25 @@
+// eigenscope-cli cka FILE [OTHER] [--stream NAME] [--include-final-norm] [--threads N]
+// (--json|--csv)
+#include "analysis/cka.h"
+#include "args.h"
+#include "output_format.h"
+#include "verbs.h"
+
+namespace es::cli {
+
+int verb_cka(const std::vector<std::string>& argv) {
+    Args args(argv, {"json", "csv", "include-final-norm"}, {"stream", "threads"});
+    const auto& pos = args.positionals();
+    if (pos.empty() || pos.size() > 2) throw UsageError("cka takes FILE and optionally OTHER");
+    const Format f = output_format(args);
+    auto dump = Dump::open(pos[0]);
+    std::shared_ptr<Dump> other = pos.size() == 2 ? Dump::open(pos[1]) : nullptr;
+    analysis::CkaOptions o;
+    o.stream = args.option("stream").value_or("");
+    o.include_final_norm = args.flag("include-final-norm");
+    o.threads = static_cast<int>(args.integer("threads", 1, 64).value_or(0));
+    o.other = other.get();
+    return print_result(f, analysis::cka(*dump, o, no_progress()));
+}
+
+}  // namespace es::cli

@@ -1,0 +1,165 @@
+#include "view_feeds.h"
+
+#include <QPointer>
+
+#include "analysis/cka.h"
+#include "analysis/spectrum.h"
+#include "analysis/trajectory.h"
+#include "cka_view.h"
+#include "spectrum_view.h"
+#include "main_window.h"
+#include "trajectory_view.h"
+
+namespace es::app {
+
+namespace {
+
+QStringList token_texts(const Dump& dump) {
+    QStringList out;
+    out.reserve(static_cast<int>(dump.tokens().size()));
+    for (const TokenInfo& t : dump.tokens()) out << QString::fromStdString(t.text);
+    return out;
+}
+
+// Re-runs `request` when the primary dump changes or the selected stream (or compared dump) does.
+template <typename V, typename Fn>
+void on_inputs_changed(MainWindow& window, V* view, Fn request) {
+    QObject::connect(&window, &MainWindow::primary_changed, view, request);
+    QObject::connect(window.selection_model(), &widgets::SelectionModel::changed, view,
+                     [request, stream = QString(), compare = -2](const widgets::Selection& s) mutable {
+                         if (s.stream == stream && s.compare_document == compare) return;
+                         stream = s.stream;
+                         compare = s.compare_document;
+                         request();
+                     });
+}
+
+// The primary document and its stream for the current selection, or nullptr (message shown).
+template <typename V>
+const Document* current_document(MainWindow& window, V* view, const QString& slot, std::string& stream) {
+    if (window.documents().empty()) {
+        window.jobs()->cancel_slot(slot);
+        view->show_message(QObject::tr("Open a dump first."));
+        return nullptr;
+    }
+    const Document* doc = window.documents().front();
+    if (doc->dump()->streams().empty()) {
+        view->show_message(QObject::tr("This dump has no activations (weights only)."));
+        return nullptr;
+    }
+    stream = window.selection_model()->selection().stream.toStdString();
+    if (!doc->dump()->find_stream(stream)) stream.clear();
+    stream = doc->dump()->stream(stream).name;
+    return doc;
+}
+
+}  // namespace
+
+void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
+    QPointer<widgets::SpectrumView> guard(view);
+    auto request = [&window, guard] {
+        if (!guard) return;
+        const QString slot = QStringLiteral("spectrum-view");
+        analysis::SpectrumOptions options;
+        const Document* doc = current_document(window, guard.data(), slot, options.stream);
+        if (!doc) return;
+        options.centred = guard->centred();
+        options.top_k = 0;  // values only; the projection and equaliser ask for directions
+        std::shared_ptr<Dump> dump = doc->dump();
+        const QString key = QStringLiteral("%1/spectrum/%2/%3").arg(doc->id(), QString::fromStdString(options.stream)).arg(options.centred);
+        guard->show_message(QObject::tr("computing…"));
+        window.jobs()->request_as<analysis::SpectrumResult>(
+            slot, key, [dump, options](Progress& p) { return analysis::spectrum(*dump, options, p); },
+            [guard](const analysis::SpectrumResult& r) {
+                if (guard) guard->set_result(r);
+            },
+            [guard](const QString& e) {
+                if (guard) guard->show_message(e);
+            });
+    };
+    on_inputs_changed(window, view, request);
+    QObject::connect(view, &widgets::SpectrumView::options_changed, view, request);
+    request();
+}
+
+void feed_cka(MainWindow& window, widgets::CkaView* view) {
+    QPointer<widgets::CkaView> guard(view);
+    auto request = [&window, guard] {
+        if (!guard) return;
+        const QString slot = QStringLiteral("cka-view");
+        analysis::CkaOptions options;
+        const Document* doc = current_document(window, guard.data(), slot, options.stream);
+        if (!doc) return;
+        std::shared_ptr<Dump> dump = doc->dump(), other;
+        const int compare = window.selection_model()->selection().compare_document;
+        QString key = QStringLiteral("%1/cka/%2").arg(doc->id(), QString::fromStdString(options.stream));
+        if (compare > 0 && compare < static_cast<int>(window.documents().size())) {
+            other = window.documents()[static_cast<std::size_t>(compare)]->dump();
+            key += QStringLiteral("/vs/") + window.documents()[static_cast<std::size_t>(compare)]->id();
+        }
+        guard->show_message(QObject::tr("computing…"));
+        window.jobs()->request_as<analysis::CkaResult>(
+            slot, key,
+            [dump, other, options](Progress& p) mutable {
+                options.other = other.get();  // kept alive by the captured shared_ptr
+                return analysis::cka(*dump, options, p);
+            },
+            [guard](const analysis::CkaResult& r) {
+                if (guard) guard->set_result(r);
+            },
+            [guard](const QString& e) {
+                if (guard) guard->show_message(e);
+            });
+    };
+    on_inputs_changed(window, view, request);
+    request();
+}
+
+void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
+    QPointer<widgets::TrajectoryView> guard(view);
+    auto request = [&window, guard] {
+        if (!guard) return;
+        if (window.documents().empty()) {
+            window.jobs()->cancel_slot(QStringLiteral("trajectory-view"));
+            guard->show_message(QObject::tr("Open a dump to see its residual-stream trajectory."));
+            return;
+        }
+        const Document* doc = window.documents().front();
+        std::shared_ptr<Dump> dump = doc->dump();
+        if (dump->streams().empty()) {
+            guard->show_message(QObject::tr("This dump has no activations (weights only)."));
+            return;
+        }
+        analysis::TrajectoryOptions options;
+        options.stream = window.selection_model()->selection().stream.toStdString();
+        if (!dump->find_stream(options.stream)) options.stream.clear();
+        options.include_final_norm = guard->include_final_norm();
+        const StreamInfo& stream = dump->stream(options.stream);
+        const QString key = QStringLiteral("%1/trajectory/%2/%3")
+                                .arg(doc->id(), QString::fromStdString(stream.name))
+                                .arg(options.include_final_norm ? 1 : 0);
+        const bool final_norm = stream.last_is_final_norm;
+        const QStringList texts = token_texts(*dump);
+        guard->show_message(QObject::tr("computing…"));
+        window.jobs()->request_as<analysis::TrajectoryResult>(
+            QStringLiteral("trajectory-view"), key,
+            [dump, options](Progress& p) { return analysis::trajectory(*dump, options, p); },
+            [guard, texts, final_norm](const analysis::TrajectoryResult& r) {
+                if (guard) guard->set_result(r, texts, final_norm);
+            },
+            [guard](const QString& error) {
+                if (guard) guard->show_message(error);
+            });
+    };
+    QObject::connect(&window, &MainWindow::primary_changed, view, request);
+    QObject::connect(view, &widgets::TrajectoryView::options_changed, view, request);
+    QObject::connect(window.selection_model(), &widgets::SelectionModel::changed, view,
+                     [request, last = QString()](const widgets::Selection& s) mutable {
+                         if (s.stream == last) return;
+                         last = s.stream;
+                         request();
+                     });
+    request();
+}
+
+}  // namespace es::app

@@ -1,0 +1,45 @@
+#pragma once
+// Linear CKA (Kornblith et al. 2019, centred) between every pair of layers of one dump, or
+// between the layers of two dumps over the same tokens. T <= D: one centred T x T Gram per layer
+// and Frobenius inner products; T > D: ||Xc^T Yc||_F^2 / (||Xc^T Xc||_F ||Yc^T Yc||_F).
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/dump.h"
+#include "util/progress.h"
+
+namespace es::analysis {
+
+struct CkaOptions {
+    std::string stream;  // both dumps
+    bool include_final_norm = false;
+    const Dump* other = nullptr;  // compare against this dump's layers (same tokens)
+    int threads = 0;
+    std::size_t cache_bytes = 512u << 20;  // layers kept in memory by the T > D path
+};
+
+struct CkaResult {
+    std::string stream, file, other_file;
+    std::vector<std::string> layers, other_layers;  // other_layers empty for one dump
+    std::size_t tokens = 0, excluded_tokens = 0;    // tokens used / with NaN/Inf in any layer
+    std::string method;                             // "gram" or "cross_covariance"
+    std::vector<std::vector<std::optional<double>>> matrix;  // layers x (other_)layers
+};
+
+CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress);
+
+// Linear CKA of two row-aligned matrices (n x dx, n x dy, row-major float64), centred here.
+double linear_cka(const std::vector<double>& x, std::size_t dx, const std::vector<double>& y,
+                  std::size_t dy, std::size_t n);
+
+// {"stream", "file", "layers", "tokens", "excluded_tokens", "method", "matrix"}
+// (+ "other_file", "other_layers" with two dumps); undefined entries are null.
+nlohmann::json to_json(const CkaResult& r);
+// Matrix with a header row of column layer names and the row layer name first.
+std::string to_csv(const CkaResult& r);
+
+}  // namespace es::analysis

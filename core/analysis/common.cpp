@@ -1,0 +1,162 @@
+#include "analysis/common.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <exception>
+#include <thread>
+
+#include "util/error.h"
+
+namespace es::analysis {
+
+nlohmann::json num(double v) {
+    return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json num(const std::optional<double>& v) {
+    return v ? num(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json nums(const std::vector<double>& v) {
+    nlohmann::json a = nlohmann::json::array();
+    for (double x : v) a.push_back(num(x));
+    return a;
+}
+
+nlohmann::json nums(const std::vector<std::optional<double>>& v) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& x : v) a.push_back(num(x));
+    return a;
+}
+
+std::string csv_num(double v) {
+    if (!std::isfinite(v)) return "";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return buf;
+}
+
+std::string csv_num(const std::optional<double>& v) {
+    return v ? csv_num(*v) : std::string();
+}
+
+std::string csv_text(const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return std::nan("");
+    std::sort(v.begin(), v.end());
+    const double pos = std::clamp(q, 0.0, 100.0) / 100.0 * static_cast<double>(v.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(pos));
+    const std::size_t hi = std::min(lo + 1, v.size() - 1);
+    const double frac = pos - static_cast<double>(lo);
+    return v[lo] + (v[hi] - v[lo]) * frac;
+}
+
+Summary summarize(const std::vector<double>& values) {
+    Summary s;
+    s.count = values.size();
+    if (values.empty()) {
+        s.mean = s.median = s.p10 = s.p90 = std::nan("");
+        return s;
+    }
+    double sum = 0;
+    for (double v : values) sum += v;
+    s.mean = sum / static_cast<double>(values.size());
+    s.median = percentile(values, 50);
+    s.p10 = percentile(values, 10);
+    s.p90 = percentile(values, 90);
+    return s;
+}
+
+std::vector<std::size_t> analysed_states(const StreamInfo& s, bool include_final_norm) {
+    std::size_t n = s.n_states();
+    if (n == 0) throw InputError("stream " + s.name + " has no states");
+    if (s.last_is_final_norm && !include_final_norm && n > 1) --n;
+    std::vector<std::size_t> out(n);
+    for (std::size_t i = 0; i < n; ++i) out[i] = i;
+    return out;
+}
+
+std::size_t last_pre_norm_state(const StreamInfo& s) {
+    return analysed_states(s, false).back();
+}
+
+std::size_t check_state(const Dump& dump, const StreamInfo& s, long long layer) {
+    if (layer < 0 || static_cast<std::size_t>(layer) >= s.n_states())
+        throw InputError(dump.where() + "layer " + std::to_string(layer) +
+                         " out of range: stream " + s.name + " has states 0.." +
+                         std::to_string(s.n_states() - 1));
+    return static_cast<std::size_t>(layer);
+}
+
+int resolve_threads(int requested) {
+    if (requested > 0) return requested;
+    const unsigned hw = std::thread::hardware_concurrency();
+    return static_cast<int>(std::clamp(hw, 1u, 2u));
+}
+
+void parallel_for(std::size_t n, int threads,
+                  const std::function<void(std::size_t, std::size_t)>& fn) {
+    const std::size_t t = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, threads)), n);
+    if (t <= 1) {
+        if (n) fn(0, n);
+        return;
+    }
+    std::vector<std::exception_ptr> errors(t);
+    std::vector<std::thread> pool;
+    pool.reserve(t - 1);
+    auto run = [&](std::size_t k) {
+        try {
+            fn(n * k / t, n * (k + 1) / t);
+        } catch (...) {
+            errors[k] = std::current_exception();
+        }
+    };
+    for (std::size_t k = 1; k < t; ++k) pool.emplace_back(run, k);
+    run(0);
+    for (auto& th : pool) th.join();
+    for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
+}
+
+std::size_t slab_tokens(std::size_t d, std::size_t bytes) {
+    return std::max<std::size_t>(1, bytes / (sizeof(float) * std::max<std::size_t>(d, 1)));
+}
+
+void read_state(const Dump& dump, const StreamInfo& s, std::size_t state, std::vector<float>& out,
+                Progress& progress) {
+    const std::size_t T = s.n_tokens(), d = s.d, step = slab_tokens(d);
+    out.resize(T * d);
+    for (std::size_t b = 0; b < T; b += step) {
+        progress.check();
+        const std::size_t e = std::min(T, b + step);
+        dump.read_states(s, state, b, e, out.data() + b * d);
+    }
+    progress.check();
+}
+
+bool row_finite(const float* row, std::size_t d) {
+    for (std::size_t j = 0; j < d; ++j)
+        if (!std::isfinite(row[j])) return false;
+    return true;
+}
+
+std::vector<std::size_t> finite_rows(const float* x, std::size_t n, std::size_t d) {
+    std::vector<std::size_t> rows;
+    rows.reserve(n);
+    for (std::size_t i = 0; i < n; ++i)
+        if (row_finite(x + i * d, d)) rows.push_back(i);
+    return rows;
+}
+
+std::string layer_message(std::size_t i, std::size_t n, const std::string& what) {
+    return "layer " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + what;
+}
+
+}  // namespace es::analysis

@@ -1,0 +1,164 @@
+#include "analysis/equaliser.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "analysis/common.h"
+#include "numerics/pca.h"
+#include "util/error.h"
+
+namespace es::analysis {
+
+namespace {
+
+// Energies of x along the basis rows (identity when basis is empty), optionally unit-normalised.
+std::vector<double> energies_of(const float* x, std::size_t d, const std::vector<double>& basis,
+                                bool unit) {
+    double nn = 0;
+    for (std::size_t j = 0; j < d; ++j) nn += static_cast<double>(x[j]) * x[j];
+    const double scale = unit ? (nn > 0 ? 1.0 / nn : 0.0) : 1.0;
+    std::vector<double> e(d);
+    for (std::size_t c = 0; c < d; ++c) {
+        double p = 0;
+        if (basis.empty()) {
+            p = x[c];
+        } else {
+            for (std::size_t j = 0; j < d; ++j) p += basis[c * d + j] * x[j];
+        }
+        e[c] = p * p * scale;
+    }
+    return e;
+}
+
+std::vector<double> band_sums(const std::vector<double>& e, const std::vector<std::size_t>& edges) {
+    std::vector<double> b(edges.size() - 1, 0.0);
+    for (std::size_t k = 0; k + 1 < edges.size(); ++k)
+        for (std::size_t c = edges[k]; c < edges[k + 1]; ++c) b[k] += e[c];
+    return b;
+}
+
+}  // namespace
+
+EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress& progress) {
+    const StreamInfo& s = dump.stream(o.stream);
+    const std::size_t d = s.d, T = s.n_tokens();
+    check_state(dump, s, static_cast<long long>(o.layer));
+    if (o.token >= T)
+        throw InputError(dump.where() + "token " + std::to_string(o.token) + " out of range (0.." +
+                         std::to_string(T - 1) + ")");
+    if (o.bands == 0) throw InputError("equaliser: --bands must be at least 1");
+    EqualiserResult r;
+    r.stream = s.name;
+    r.layer = o.layer;
+    r.layer_name = s.state_names[o.layer];
+    r.token = o.token;
+    r.prompt = o.token / s.n_positions;
+    r.position = o.token % s.n_positions;
+    if (o.token < dump.tokens().size()) r.token_text = dump.tokens()[o.token].text;
+    r.normalized = o.normalize;
+    r.basis = o.basis == EqualiserBasis::Dims ? "dims" : "pca";
+
+    const std::vector<std::size_t> frame_states = analysed_states(s, o.include_final_norm);
+    std::vector<double> basis;  // d x d row-major, empty for dims
+    if (o.basis == EqualiserBasis::Pca) {
+        std::vector<std::size_t> fit;
+        if (o.pooled)
+            fit = analysed_states(s, false);
+        else
+            fit.push_back(o.basis_layer
+                              ? check_state(dump, s, static_cast<long long>(*o.basis_layer))
+                              : last_pre_norm_state(s));
+        numerics::Scatter sc(d, true);
+        std::vector<float> x;
+        for (std::size_t i = 0; i < fit.size(); ++i) {
+            progress.report(0.8 * static_cast<double>(i) / static_cast<double>(fit.size()),
+                            layer_message(i, fit.size(), "equaliser basis"));
+            read_state(dump, s, fit[i], x, progress);
+            const auto rows = finite_rows(x.data(), T, d);
+            sc.add(x.data(), rows.size(), rows.data());
+            r.basis_layers.push_back(s.state_names[fit[i]]);
+        }
+        if (sc.count() < 2)
+            throw InputError(dump.where() + "equaliser basis needs at least 2 finite tokens");
+        progress.check();
+        const numerics::Pca p = numerics::pca_of_scatter(sc, d, true);
+        basis = p.components;
+        const double total = p.total();
+        for (std::size_t c = 0; c < d; ++c)
+            r.basis_explained.push_back(c < p.eig.size() && total > 0 ? p.eig[c] / total : 0.0);
+    }
+    const std::size_t nb = std::min(o.bands, d);
+    for (std::size_t k = 0; k <= nb; ++k) r.band_edges.push_back(k * d / nb);
+
+    std::vector<float> v(d);
+    for (std::size_t i = 0; i < frame_states.size(); ++i) {
+        progress.report(
+            0.8 + 0.2 * static_cast<double>(i) / static_cast<double>(frame_states.size()),
+            layer_message(i, frame_states.size(), "equaliser frames"));
+        progress.check();
+        dump.read_states(s, frame_states[i], o.token, o.token + 1, v.data());
+        r.frame_layers.push_back(s.state_names[frame_states[i]]);
+        std::vector<std::optional<double>> row(nb);
+        if (row_finite(v.data(), d)) {
+            const auto b = band_sums(energies_of(v.data(), d, basis, o.normalize), r.band_edges);
+            for (std::size_t k = 0; k < nb; ++k) row[k] = b[k];
+        }
+        r.frames.push_back(std::move(row));
+    }
+    dump.read_states(s, o.layer, o.token, o.token + 1, v.data());
+    if (!row_finite(v.data(), d))
+        throw InputError(dump.where() + "token " + std::to_string(o.token) +
+                         " has NaN/Inf values at state " + r.layer_name);
+    double nn = 0;
+    for (float f : v) {
+        r.raw.push_back(f);
+        nn += static_cast<double>(f) * f;
+    }
+    r.norm = std::sqrt(nn);
+    for (float f : v)
+        r.unit.push_back(r.norm > 0 ? std::optional<double>(f / r.norm) : std::nullopt);
+    r.energies = energies_of(v.data(), d, basis, o.normalize);
+    r.bands = band_sums(r.energies, r.band_edges);
+    progress.report(1.0, "equaliser done");
+    return r;
+}
+
+nlohmann::json to_json(const EqualiserResult& r) {
+    nlohmann::json frames = nlohmann::json::array();
+    for (const auto& f : r.frames) frames.push_back(nums(f));
+    return {{"stream", r.stream},
+            {"layer", r.layer},
+            {"name", r.layer_name},
+            {"token",
+             {{"index", r.token},
+              {"prompt", r.prompt},
+              {"position", r.position},
+              {"text", r.token_text}}},
+            {"basis", r.basis},
+            {"basis_layers", r.basis_layers},
+            {"basis_explained", nums(r.basis_explained)},
+            {"normalized", r.normalized},
+            {"norm", num(r.norm)},
+            {"raw", nums(r.raw)},
+            {"unit", nums(r.unit)},
+            {"energies", nums(r.energies)},
+            {"band_edges", r.band_edges},
+            {"bands", nums(r.bands)},
+            {"frames", {{"layers", r.frame_layers}, {"energies", frames}}}};
+}
+
+std::string to_csv(const EqualiserResult& r) {
+    std::ostringstream os;
+    os << "band,first_component,end_component,energy";
+    for (const auto& l : r.frame_layers) os << ',' << csv_text(l);
+    os << '\n';
+    for (std::size_t k = 0; k < r.bands.size(); ++k) {
+        os << k << ',' << r.band_edges[k] << ',' << r.band_edges[k + 1] << ','
+           << csv_num(r.bands[k]);
+        for (const auto& f : r.frames) os << ',' << csv_num(f[k]);
+        os << '\n';
+    }
+    return os.str();
+}
+
+}  // namespace es::analysis

@@ -1,0 +1,57 @@
+#pragma once
+// The "equaliser" view of one token at one layer: its D raw coordinates, the unit-normalised
+// vector, its energies along a fixed basis (raw dimensions, or a principal basis fit once on a
+// reference layer or on all layers pooled) sorted by component, grouped into bands; plus the same
+// token's band energies at every layer as animation frames.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/dump.h"
+#include "util/progress.h"
+
+namespace es::analysis {
+
+enum class EqualiserBasis { Dims, Pca };
+
+struct EqualiserOptions {
+    std::string stream;
+    std::size_t layer = 0;  // state index
+    std::size_t token = 0;  // flat token index
+    EqualiserBasis basis = EqualiserBasis::Pca;
+    bool pooled = false;                     // fit the basis on all analysed states pooled
+    std::optional<std::size_t> basis_layer;  // reference state; default the last pre-final-norm
+    std::size_t bands = 32;
+    bool normalize = false;           // energies of the unit-normalised vector (they then sum to 1)
+    bool include_final_norm = false;  // frames over every state including an HF final norm
+};
+
+struct EqualiserResult {
+    std::string stream, layer_name, token_text, basis;  // basis: "dims" or "pca"
+    std::size_t layer = 0, token = 0, prompt = 0, position = 0;
+    std::vector<std::string> basis_layers;  // states the basis was fit on (empty for dims)
+    std::vector<double> basis_explained;    // pca: variance ratio of each basis component
+    bool normalized = false;
+    std::vector<double> raw;                  // D coordinates
+    std::vector<std::optional<double>> unit;  // raw / ||raw|| (null for a zero vector)
+    double norm = 0;
+    std::vector<double> energies;         // per component, squared projection
+    std::vector<std::size_t> band_edges;  // bands + 1 component indices
+    std::vector<double> bands;            // sum of energies per band
+    std::vector<std::string> frame_layers;
+    std::vector<std::vector<std::optional<double>>> frames;  // layers x bands (null: NaN/Inf state)
+};
+
+EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& options, Progress& progress);
+
+// {"stream","layer","name","token":{"index","prompt","position","text"},"basis","basis_layers",
+//  "basis_explained","normalized","norm","raw","unit","energies","band_edges","bands",
+//  "frames":{"layers","energies"}}
+nlohmann::json to_json(const EqualiserResult& r);
+// Rows: band,first_component,end_component,energy then one column per frame layer.
+std::string to_csv(const EqualiserResult& r);
+
+}  // namespace es::analysis

@@ -1,0 +1,221 @@
+#include "analysis/project.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "analysis/common.h"
+#include "numerics/pca.h"
+#include "util/error.h"
+
+namespace es::analysis {
+
+std::optional<std::vector<double>> spherize_row(const float* x, const std::vector<double>& mean,
+                                                std::size_t d) {
+    std::vector<double> z(d);
+    double nn = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+        z[j] = static_cast<double>(x[j]) - mean[j];
+        nn += z[j] * z[j];
+    }
+    if (!(nn > 0)) return std::nullopt;
+    const double inv = 1.0 / std::sqrt(nn);
+    for (double& v : z) v *= inv;
+    return z;
+}
+
+namespace {
+
+// Gram-Schmidt (twice, for stability) of v against the accepted axes; false when dependent.
+bool orthonormalise(std::vector<double>& v, const std::vector<std::vector<double>>& axes) {
+    double n0 = 0;
+    for (double x : v) n0 += x * x;
+    n0 = std::sqrt(n0);
+    if (!(n0 > 0)) return false;
+    for (int pass = 0; pass < 2; ++pass)
+        for (const auto& a : axes) {
+            double p = 0;
+            for (std::size_t j = 0; j < v.size(); ++j) p += a[j] * v[j];
+            for (std::size_t j = 0; j < v.size(); ++j) v[j] -= p * a[j];
+        }
+    double n = 0;
+    for (double x : v) n += x * x;
+    n = std::sqrt(n);
+    if (!(n > 1e-9 * n0)) return false;
+    for (double& x : v) x /= n;
+    return true;
+}
+
+}  // namespace
+
+ProjectResult project(const Dump& dump, const ProjectOptions& o, Progress& progress) {
+    const StreamInfo& s = dump.stream(o.stream);
+    const std::size_t d = s.d, T = s.n_tokens();
+    ProjectResult r;
+    r.stream = s.name;
+    r.states = o.layers.empty() ? analysed_states(s, o.include_final_norm) : o.layers;
+    for (std::size_t st : r.states)
+        r.layers.push_back(s.state_names[check_state(dump, s, static_cast<long long>(st))]);
+    r.tokens = T;
+    r.spherized = o.spherize;
+    if (o.axes.size() > 3)
+        throw InputError("project: at most 3 custom axes, got " + std::to_string(o.axes.size()));
+    const std::size_t L = r.states.size();
+    const int passes = o.spherize ? 3 : 2;
+    auto report = [&](int pass, std::size_t i, const std::string& what) {
+        progress.report((pass + static_cast<double>(i) / static_cast<double>(L)) / passes,
+                        layer_message(i, L, what));
+    };
+
+    // Pass 1: pooled scatter of the raw states (its mean centres everything).
+    numerics::Scatter raw(d, true);
+    std::vector<float> x;
+    for (std::size_t i = 0; i < L; ++i) {
+        report(0, i, "projection fit");
+        read_state(dump, s, r.states[i], x, progress);
+        const auto rows = finite_rows(x.data(), T, d);
+        r.excluded_states += T - rows.size();
+        raw.add(x.data(), rows.size(), rows.data());
+    }
+    if (raw.count() < 2) throw InputError(dump.where() + "project needs at least 2 finite states");
+    r.mean = raw.mean();
+    numerics::Scatter sph(d, true);
+    if (o.spherize) {  // Pass 2: scatter of the spherized states.
+        for (std::size_t i = 0; i < L; ++i) {
+            report(1, i, "projection fit (spherized)");
+            read_state(dump, s, r.states[i], x, progress);
+            std::vector<double> zs;
+            std::size_t m = 0;
+            for (std::size_t t = 0; t < T; ++t) {
+                if (!row_finite(x.data() + t * d, d)) continue;
+                if (auto z = spherize_row(x.data() + t * d, r.mean, d)) {
+                    zs.insert(zs.end(), z->begin(), z->end());
+                    ++m;
+                }
+            }
+            sph.add(zs.data(), m);
+        }
+        if (sph.count() < 2)
+            throw InputError(dump.where() + "project needs at least 2 states away from the mean");
+    }
+    const numerics::Scatter& fit = o.spherize ? sph : raw;
+    r.fit_rows = fit.count();
+    progress.check();
+
+    // Axes: custom differences first, then principal directions orthogonalised against them.
+    for (std::size_t a = 0; a < o.axes.size(); ++a) {
+        const AxisSpec& ax = o.axes[a];
+        check_state(dump, s, static_cast<long long>(ax.layer));
+        if (ax.token_a >= T || ax.token_b >= T)
+            throw InputError("project: axis token out of range");
+        std::vector<float> va(d), vb(d);
+        dump.read_states(s, ax.layer, ax.token_a, ax.token_a + 1, va.data());
+        dump.read_states(s, ax.layer, ax.token_b, ax.token_b + 1, vb.data());
+        const std::string label = ax.label.empty() ? std::to_string(ax.token_a) + "-" +
+                                                         std::to_string(ax.token_b) + "@" +
+                                                         std::to_string(ax.layer)
+                                                   : ax.label;
+        if (!row_finite(va.data(), d) || !row_finite(vb.data(), d))
+            throw InputError(dump.where() + "axis " + label + ": a token state holds NaN/Inf");
+        std::vector<double> v(d);
+        if (o.spherize) {
+            auto za = spherize_row(va.data(), r.mean, d), zb = spherize_row(vb.data(), r.mean, d);
+            if (!za || !zb) throw InputError("axis " + label + ": a token state equals the mean");
+            for (std::size_t j = 0; j < d; ++j) v[j] = (*za)[j] - (*zb)[j];
+        } else {
+            for (std::size_t j = 0; j < d; ++j) v[j] = static_cast<double>(va[j]) - vb[j];
+        }
+        if (!orthonormalise(v, r.axes))
+            throw InputError("project: axis " + label +
+                             " is zero or linearly dependent on the axes before it");
+        r.axes.push_back(std::move(v));
+        r.axis_labels.push_back(label);
+    }
+    const numerics::Pca p =
+        numerics::pca_of_scatter(fit, std::min<std::size_t>(d, 3 + o.axes.size()), true);
+    for (std::size_t c = 0; c < p.k && r.axes.size() < 3; ++c) {
+        std::vector<double> v(p.components.begin() + static_cast<long>(c * d),
+                              p.components.begin() + static_cast<long>((c + 1) * d));
+        if (!orthonormalise(v, r.axes)) continue;
+        if (!o.axes.empty()) numerics::sign_normalise(v.data(), d);
+        r.axes.push_back(std::move(v));
+        r.axis_labels.push_back("PC" + std::to_string(c + 1) + (o.axes.empty() ? "" : "'"));
+    }
+    const std::vector<double> cov = fit.matrix();
+    const double total = p.total();
+    for (const auto& a : r.axes) {
+        double q = 0;
+        for (std::size_t i = 0; i < d; ++i) {
+            double row = 0;
+            for (std::size_t j = 0; j < d; ++j) row += cov[i * d + j] * a[j];
+            q += a[i] * row;
+        }
+        r.explained_variance.push_back(total > 0 ? q / total : 0.0);
+    }
+    while (r.axes.size() < 3) {  // d < 3: pad with zero axes
+        r.axes.emplace_back(d, 0.0);
+        r.axis_labels.push_back("none");
+        r.explained_variance.push_back(0.0);
+    }
+
+    // Last pass: coordinates.
+    for (std::size_t i = 0; i < L; ++i) {
+        report(passes - 1, i, "projection");
+        read_state(dump, s, r.states[i], x, progress);
+        std::vector<std::optional<std::array<double, 3>>> row(T);
+        for (std::size_t t = 0; t < T; ++t) {
+            const float* xt = x.data() + t * d;
+            if (!row_finite(xt, d)) continue;
+            std::vector<double> y(d);
+            if (o.spherize) {
+                auto z = spherize_row(xt, r.mean, d);
+                if (!z) continue;
+                y = std::move(*z);
+            } else {
+                for (std::size_t j = 0; j < d; ++j) y[j] = static_cast<double>(xt[j]) - r.mean[j];
+            }
+            std::array<double, 3> c{};
+            for (std::size_t a = 0; a < 3; ++a)
+                for (std::size_t j = 0; j < d; ++j) c[a] += r.axes[a][j] * y[j];
+            row[t] = c;
+        }
+        r.coordinates.push_back(std::move(row));
+    }
+    progress.report(1.0, "projection done");
+    return r;
+}
+
+nlohmann::json to_json(const ProjectResult& r) {
+    nlohmann::json coords = nlohmann::json::array(), axes = nlohmann::json::array();
+    for (const auto& layer : r.coordinates) {
+        nlohmann::json l = nlohmann::json::array();
+        for (const auto& c : layer)
+            l.push_back(c ? nlohmann::json{num((*c)[0]), num((*c)[1]), num((*c)[2])} : nullptr);
+        coords.push_back(l);
+    }
+    for (const auto& a : r.axes) axes.push_back(nums(a));
+    return {{"stream", r.stream},
+            {"layers", r.layers},
+            {"tokens", r.tokens},
+            {"excluded_states", r.excluded_states},
+            {"spherized", r.spherized},
+            {"axis_labels", r.axis_labels},
+            {"explained_variance", nums(r.explained_variance)},
+            {"axes", axes},
+            {"coordinates", coords}};
+}
+
+std::string to_csv(const ProjectResult& r) {
+    std::ostringstream os;
+    os << "layer,name,token,x,y,z\n";
+    for (std::size_t i = 0; i < r.coordinates.size(); ++i)
+        for (std::size_t t = 0; t < r.coordinates[i].size(); ++t) {
+            const auto& c = r.coordinates[i][t];
+            os << r.states[i] << ',' << csv_text(r.layers[i]) << ',' << t;
+            for (int a = 0; a < 3; ++a)
+                os << ',' << (c ? csv_num((*c)[static_cast<std::size_t>(a)]) : "");
+            os << '\n';
+        }
+    return os.str();
+}
+
+}  // namespace es::analysis

@@ -1,0 +1,60 @@
+#pragma once
+// A 3-D view of every (layer, token) state: one exact PCA basis fit on all tokens of the selected
+// layers pooled (streamed scatter, Chan merge, float64), optional spherizing (centre by the pooled
+// mean, then unit length; the basis is then fit on the spherized states), or custom axes given
+// as differences of two tokens' states at a layer, orthonormalised by Gram-Schmidt.
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/dump.h"
+#include "util/progress.h"
+
+namespace es::analysis {
+
+struct AxisSpec {
+    std::size_t token_a = 0, token_b = 0;  // flat token indices: axis = state(a) - state(b)
+    std::size_t layer = 0;                 // state index
+    std::string label;                     // shown in results; "A-B@layer" when empty
+};
+
+struct ProjectOptions {
+    std::string stream;
+    std::vector<std::size_t> layers;  // states; empty: every analysed state
+    bool include_final_norm = false;
+    bool spherize = false;
+    std::vector<AxisSpec> axes;  // up to 3; remaining axes are the leading principal directions
+                                 // orthogonalised against them
+};
+
+struct ProjectResult {
+    std::string stream;
+    std::vector<std::string> layers;
+    std::vector<std::size_t> states;
+    std::size_t tokens = 0, excluded_states = 0, fit_rows = 0;
+    bool spherized = false;
+    std::vector<std::string> axis_labels;    // 3
+    std::vector<double> explained_variance;  // 3: variance along each axis / total
+    std::vector<std::vector<double>> axes;   // 3 unit vectors in model space
+    std::vector<double> mean;                // pooled mean (d)
+    // layers x tokens; null for NaN/Inf states (and, spherized, states equal to the mean)
+    std::vector<std::vector<std::optional<std::array<double, 3>>>> coordinates;
+};
+
+ProjectResult project(const Dump& dump, const ProjectOptions& options, Progress& progress);
+
+// Centred-and-unit-length copy of row x (d) given the pooled mean; nullopt when x == mean.
+std::optional<std::vector<double>> spherize_row(const float* x, const std::vector<double>& mean,
+                                                std::size_t d);
+
+// {"stream","layers","tokens","excluded_states","spherized","axis_labels","explained_variance",
+//  "axes","coordinates": layers x tokens x [x,y,z] (null entries)}
+nlohmann::json to_json(const ProjectResult& r);
+// layer,name,token,x,y,z
+std::string to_csv(const ProjectResult& r);
+
+}  // namespace es::analysis

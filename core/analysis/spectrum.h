@@ -1,0 +1,56 @@
+#pragma once
+// Per-layer singular values of the token-mean-centred T x D activation matrix (or uncentred),
+// via the Gram matrix of the smaller side and LAPACK ?syevd in float64; explained variance,
+// effective rank (Roy & Vetterli), participation ratio and the top-k principal directions.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "io/dump.h"
+#include "util/progress.h"
+
+namespace es::analysis {
+
+struct SpectrumOptions {
+    std::string stream;
+    std::vector<std::size_t> layers;  // state indices; empty: every analysed state
+    bool include_final_norm = false;  // only when layers is empty
+    bool centred = true;
+    std::size_t top_k = 16;  // principal directions kept per layer
+};
+
+struct LayerSpectrum {
+    std::size_t layer = 0;  // state index
+    std::string name;
+    bool centred = true;
+    std::size_t tokens = 0, excluded_tokens = 0;
+    std::vector<double> singular_values;           // min(tokens, d), descending
+    std::vector<double> explained_variance_ratio;  // s_i^2 / sum s^2
+    double effective_rank = 0;                     // exp(entropy of s_i / sum s)
+    double participation_ratio = 0;                // (sum s^2)^2 / sum s^4
+    std::vector<std::vector<double>> components;   // top-k unit vectors (d), sign-normalised
+};
+
+struct SpectrumResult {
+    std::string stream;
+    std::vector<LayerSpectrum> layers;
+};
+
+SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progress& progress);
+
+// Statistics of a descending list of singular values (shared with other analyses and tests).
+double spectrum_effective_rank(const std::vector<double>& s);
+double spectrum_participation_ratio(const std::vector<double>& s);
+
+// One layer: {"layer", "name", "centered", "tokens", "excluded_tokens", "singular_values",
+// "explained_variance_ratio", "effective_rank", "participation_ratio", "components"}.
+nlohmann::json to_json(const LayerSpectrum& l);
+// {"stream", "layers": [per layer]}.
+nlohmann::json to_json(const SpectrumResult& r);
+// Long format: layer,name,index,singular_value,explained_variance_ratio (+ per-layer summary rows
+// with index "effective_rank"/"participation_ratio" are not mixed in: see columns).
+std::string to_csv(const SpectrumResult& r);
+
+}  // namespace es::analysis

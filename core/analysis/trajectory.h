@@ -1,0 +1,48 @@
+#pragma once
+// Trajectories of tokens through the layers: per token and state the L2 norm, the cosine to the
+// same token's previous state and to its first state; per state mean/median/p10/p90 over tokens.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/common.h"
+#include "io/dump.h"
+#include "util/progress.h"
+
+namespace es::analysis {
+
+struct TrajectoryOptions {
+    std::string stream;               // empty: the residual stream
+    bool include_final_norm = false;  // HF: keep the final-norm hidden state
+    int threads = 0;                  // 0: both cores
+    std::size_t slab_tokens = 0;      // tokens per read (0: ~1 MiB slabs); tests use small slabs
+};
+
+struct TrajectoryResult {
+    std::string stream;
+    std::vector<std::string> layers;       // state names, in order
+    std::vector<std::size_t> states;       // state indices into the stream
+    std::size_t tokens = 0;                // tokens in the stream (prompts x positions)
+    std::size_t excluded_tokens = 0;       // tokens with a NaN/Inf entry in any analysed state
+    std::vector<std::size_t> token_index;  // flat indices of the included tokens
+    // Per included token (outer) and layer (inner). A zero vector gives a null cosine.
+    std::vector<std::vector<double>> norm;
+    std::vector<std::vector<std::optional<double>>> cos_prev, cos_first;
+    // Per layer, over included tokens (nulls skipped); cos_prev of the first layer has count 0.
+    std::vector<Summary> norm_stats, cos_prev_stats, cos_first_stats;
+    // Mean norm of the last pre-final-norm state / mean norm of the first; null when undefined.
+    std::optional<double> growth_ratio;
+};
+
+TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options, Progress& progress);
+
+// {"stream", "layers", "tokens", "excluded_tokens", "norm": {"mean","median","p10","p90"},
+//  "cos_prev": {...}, "cos_first": {...}, "growth_ratio"} (+ "per_token" when asked).
+nlohmann::json to_json(const TrajectoryResult& r, bool per_token = false);
+// One row per layer (or per token and layer with per_token).
+std::string to_csv(const TrajectoryResult& r, bool per_token = false);
+
+}  // namespace es::analysis

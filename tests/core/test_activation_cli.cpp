@@ -1,0 +1,125 @@
+// The analysis verbs as processes: exit codes, JSON keys, CSV numbers equal JSON numbers.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <sstream>
+#include <string>
+
+#include "test_support.h"
+
+namespace {
+
+struct AnalysisRun {
+    int code = -1;
+    std::string out, err;
+};
+
+AnalysisRun cli(const std::string& args) {
+    const std::string err_file = testing::TempDir() + "cli_analysis_stderr.txt";
+    AnalysisRun r;
+    FILE* p = popen((std::string(EIGENSCOPE_CLI) + " " + args + " 2>" + err_file).c_str(), "r");
+    std::array<char, 4096> buf;
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int status = pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (FILE* e = fopen(err_file.c_str(), "r")) {
+        while ((n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
+        fclose(e);
+    }
+    return r;
+}
+
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        std::vector<std::string> cells;
+        std::string cell;
+        std::istringstream ls(line);
+        while (std::getline(ls, cell, ',')) cells.push_back(cell);
+        if (!line.empty() && line.back() == ',') cells.push_back("");
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+const std::string synth = es::test::fixture("good/analysis_synth.h5");
+const std::string tl = es::test::fixture("good/tl_nonfinite.h5");
+
+}  // namespace
+
+TEST(AnalysisCli, TrajectoryJsonAndCsvAgree) {
+    AnalysisRun j = cli("trajectory --json " + tl);
+    ASSERT_EQ(j.code, 0) << j.err;
+    auto js = nlohmann::json::parse(j.out);
+    for (const char* k : {"stream", "layers", "tokens", "norm", "cos_prev", "cos_first",
+                          "growth_ratio", "excluded_tokens"})
+        EXPECT_TRUE(js.contains(k)) << k;
+    EXPECT_EQ(js["excluded_tokens"], 2);
+    EXPECT_TRUE(js["cos_prev"]["mean"][0].is_null());
+    AnalysisRun c = cli("trajectory --csv " + tl);
+    ASSERT_EQ(c.code, 0) << c.err;
+    auto rows = csv_rows(c.out);
+    ASSERT_EQ(rows.size(), js["layers"].size() + 1);
+    for (std::size_t l = 0; l < js["layers"].size(); ++l) {
+        EXPECT_DOUBLE_EQ(std::stod(rows[l + 1][2]), js["norm"]["mean"][l].get<double>());
+        EXPECT_DOUBLE_EQ(std::stod(rows[l + 1][13]), js["cos_first"]["p90"][l].get<double>());
+    }
+    EXPECT_EQ(rows[1][6], "");  // null cos_prev of the first layer is an empty cell
+}
+
+TEST(AnalysisCli, SpectrumCkaAndOthers) {
+    AnalysisRun s = cli("spectrum --json --layer 2 --top 3 " + synth);
+    ASSERT_EQ(s.code, 0) << s.err;
+    auto js = nlohmann::json::parse(s.out);
+    for (const char* k : {"layer", "centered", "singular_values", "explained_variance_ratio",
+                          "effective_rank", "participation_ratio"})
+        EXPECT_TRUE(js.contains(k)) << k;
+    EXPECT_EQ(js["components"].size(), 3u);
+    AnalysisRun sc = cli("spectrum --csv --layer 2 " + synth);
+    auto rows = csv_rows(sc.out);
+    EXPECT_DOUBLE_EQ(std::stod(rows[1][4]), js["singular_values"][0].get<double>());
+    AnalysisRun all = cli("spectrum --json --all-layers --uncentered " + synth);
+    ASSERT_EQ(all.code, 0);
+    EXPECT_EQ(nlohmann::json::parse(all.out)["layers"].size(), 5u);
+
+    AnalysisRun k = cli("cka --json " + synth);
+    ASSERT_EQ(k.code, 0) << k.err;
+    auto kj = nlohmann::json::parse(k.out);
+    EXPECT_EQ(kj["matrix"].size(), kj["layers"].size());
+    AnalysisRun kc = cli("cka --csv " + synth);
+    auto krows = csv_rows(kc.out);
+    EXPECT_DOUBLE_EQ(std::stod(krows[2][3]), kj["matrix"][1][2].get<double>());
+
+    for (const std::string& args :
+         {"equaliser --json --layer 1 --token 1:3 --bands 8 --normalize " + synth,
+          "equaliser --csv --layer 1 --token 5 --basis dims " + synth,
+          "project --json --spherize " + synth, "project --csv --axes 0-1,2-3@1 " + synth,
+          "timescales --json --components 3 " + synth,
+          "lens --json --token 0:4 --top 3 " + synth}) {
+        AnalysisRun r = cli(args);
+        EXPECT_EQ(r.code, 0) << args << "\n" << r.err;
+        EXPECT_FALSE(r.out.empty()) << args;
+        EXPECT_EQ(r.out.find("NaN"), std::string::npos) << args;
+    }
+}
+
+TEST(AnalysisCli, ExitCodes) {
+    EXPECT_EQ(cli("spectrum --json " + synth).code, 2);     // neither --layer nor --all-layers
+    EXPECT_EQ(cli("spectrum --layer 1 " + synth).code, 2);  // neither --json nor --csv
+    EXPECT_EQ(cli("spectrum --json --layer 99 " + synth).code, 2);       // out of range
+    EXPECT_EQ(cli("trajectory --json --stream nope " + synth).code, 2);  // unknown stream
+    EXPECT_EQ(cli("lens --json --token 9:9 " + synth).code, 2);          // bad token
+    EXPECT_EQ(cli("lens --json --token 0 " + es::test::fixture("good/hf_batched.h5")).code,
+              2);                                                  // no W_U
+    EXPECT_EQ(cli("project --json --axes 0-0 " + synth).code, 2);  // zero axis
+    AnalysisRun two = cli("cka --json " + synth + " " + tl);
+    EXPECT_EQ(two.code, 2);
+    EXPECT_NE(two.err.find("analysis_synth.h5"), std::string::npos);
+    EXPECT_NE(two.err.find("tl_nonfinite.h5"), std::string::npos);
+    EXPECT_EQ(cli("equaliser --json --layer 1 --token x " + synth).code, 2);
+    EXPECT_EQ(cli("timescales --json " + es::test::fixture("bad/truncated.h5")).code, 2);
+}

@@ -1,0 +1,130 @@
+// The trajectory view fed a real analysis of a fixture: its content equals the result, it follows
+// the selection, clicking a line selects the token, and it matches its image baseline.
+#include <QTest>
+#include <qcustomplot.h>
+
+#include "analysis/trajectory.h"
+#include "image_baseline.h"
+#include "io/dump.h"
+#include "selection.h"
+#include "trajectory_view.h"
+
+using es::widgets::TrajectoryView;
+
+namespace {
+
+struct Fed {
+    std::shared_ptr<es::Dump> dump;
+    es::analysis::TrajectoryResult result;
+    QStringList texts;
+};
+
+Fed feed(const char* fixture) {
+    Fed f;
+    f.dump = es::Dump::open(std::string(EIGENSCOPE_FIXTURES "/") + fixture);
+    es::Progress p;
+    f.result = es::analysis::trajectory(*f.dump, {}, p);
+    for (const auto& t : f.dump->tokens()) f.texts << QString::fromStdString(t.text);
+    return f;
+}
+
+QCPGraph* graph_named(QCustomPlot* plot, const QString& name) {
+    for (int i = 0; i < plot->graphCount(); ++i)
+        if (plot->graph(i)->name() == name) return plot->graph(i);
+    return nullptr;
+}
+
+int items_named(QCustomPlot* plot, const QString& name) {
+    int n = 0;
+    for (int i = 0; i < plot->itemCount(); ++i) n += plot->item(i)->objectName() == name ? 1 : 0;
+    return n;
+}
+
+}  // namespace
+
+class TestTrajectoryView : public QObject {
+    Q_OBJECT
+private slots:
+    void contentEqualsTheResult() {
+        Fed f = feed("good/tl_batched_f32.h5");
+        es::widgets::SelectionModel model;
+        model.set_layer_count(4);
+        TrajectoryView view;
+        view.follow(&model);
+        view.resize(900, 650);
+        view.set_result(f.result, f.texts, false);
+        QCOMPARE(view.token_line_count(), 10);  // one thin line per token, 2 prompts x 5 positions
+        QCPGraph* mean = graph_named(view.plot(), "mean");
+        QVERIFY(mean);
+        QCOMPARE(mean->data()->size(), 4);  // resid: embedding + 3 blocks
+        for (int i = 0; i < 4; ++i) {
+            QCOMPARE(mean->data()->at(i)->key, double(i));
+            QCOMPARE(mean->data()->at(i)->value, f.result.norm_stats[static_cast<std::size_t>(i)].mean);
+        }
+        QCPAxis* ny = mean->valueAxis();
+        for (const auto& s : f.result.norm_stats) QVERIFY(ny->range().contains(s.p90) && ny->range().contains(s.p10));
+        QVERIFY(graph_named(view.plot(), "cos to previous layer (mean, p10–p90)"));
+        QCOMPARE(items_named(view.plot(), "layerMarker"), 2);  // both panels
+        QCOMPARE(items_named(view.plot(), "growthLabel"), 1);
+        view.set_log_scale(true);
+        QCOMPARE(ny->scaleType(), QCPAxis::stLogarithmic);
+        view.set_token_lines(false);
+        QCOMPARE(view.token_line_count(), 0);
+    }
+
+    void followsTheSelection() {
+        Fed f = feed("good/tl_batched_f32.h5");
+        es::widgets::SelectionModel model;
+        model.set_layer_count(4);
+        TrajectoryView view;
+        view.follow(&model);
+        view.set_result(f.result, f.texts, false);
+        QVERIFY(view.highlighted_labels().isEmpty());
+        model.set_tokens({7, 2});
+        QCOMPARE(view.highlighted_labels(), (QStringList{QString::fromUtf8("“naïve”"), QString::fromUtf8("“and”")}));
+        model.set_layer(2);
+        // The marker sits at the selected layer.
+        for (int i = 0; i < view.plot()->itemCount(); ++i)
+            if (auto* line = qobject_cast<QCPItemStraightLine*>(view.plot()->item(i)))
+                QCOMPARE(line->point1->coords().x(), 2.0);
+    }
+
+    void clickingALineSelectsItsToken() {
+        Fed f = feed("good/tl_batched_f32.h5");
+        es::widgets::SelectionModel model;
+        model.set_layer_count(4);
+        TrajectoryView view;
+        view.follow(&model);
+        view.resize(900, 650);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.set_result(f.result, f.texts, false);
+        // The token with the largest norm at layer 3 is unambiguous: click on its point.
+        std::size_t best = 0;
+        for (std::size_t t = 0; t < f.result.norm.size(); ++t)
+            if (f.result.norm[t][3] > f.result.norm[best][3]) best = t;
+        QCPGraph* mean = graph_named(view.plot(), "mean");
+        const double px = mean->keyAxis()->coordToPixel(3), py = mean->valueAxis()->coordToPixel(f.result.norm[best][3]);
+        QTest::mouseClick(view.plot(), Qt::LeftButton, {}, QPoint(int(px), int(py)));
+        QCOMPARE(model.selection().tokens, QList<int>{int(f.result.token_index[best])});
+    }
+
+    void matchesItsImageBaseline() {
+        Fed f = feed("good/tl_batched_f32.h5");
+        es::widgets::SelectionModel model;
+        model.set_layer_count(4);
+        model.set_layer(1);
+        model.set_tokens({7});
+        TrajectoryView view;
+        view.follow(&model);
+        view.set_result(f.result, f.texts, false);
+        const QImage image = view.plot()->toPixmap(900, 600, 1.0).toImage();
+        QCOMPARE(image.size(), QSize(900, 600));
+        const auto r = es::test::compare_to_baseline(image, "trajectory_tl_batched_f32");
+        qInfo("%s", qPrintable(r.message));
+        QVERIFY2(r.ok, qPrintable(r.message));
+    }
+};
+
+QTEST_MAIN(TestTrajectoryView)
+#include "test_trajectory_view.moc"

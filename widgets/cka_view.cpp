@@ -1,0 +1,74 @@
+#include "cka_view.h"
+
+#include <QFileInfo>
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace es::widgets {
+
+CkaView::CkaView(QWidget* parent) : View(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("status"));
+    layout->addWidget(status_);
+    heatmap_ = new HeatmapPlot(this);
+    layout->addWidget(heatmap_, 1);
+    connect(heatmap_, &HeatmapPlot::cell_clicked, this, [this](int row, int) {
+        if (selection_model()) selection_model()->set_layer(row);
+    });
+    show_message(tr("Open a dump to compare its layers."));
+}
+
+QString CkaView::caption() const {
+    return tr("linear CKA between layers: 1 = the same representation up to rotation and scale");
+}
+
+QString CkaView::help_text() const {
+    return tr("<p>Centred kernel alignment (Kornblith et al. 2019, linear kernel) between the hidden states of "
+              "two layers over the same tokens. It is 1 when one layer's representation is a rotation and "
+              "rescaling of the other's, and near 0 when they share no structure. Blocks of high CKA are "
+              "stretches of the network that change the geometry little.</p><p>With a second dump open "
+              "(File ▸ Open for Comparison), rows are this dump's layers and columns the other's: a bright "
+              "diagonal means the two models or checkpoints represent the tokens alike layer by layer. Both "
+              "dumps must hold the same tokens.</p><p>Click a cell to go to that row's layer.</p>");
+}
+
+void CkaView::set_presentation(bool on) {
+    View::set_presentation(on);
+    heatmap_->set_presentation(on);
+}
+
+void CkaView::show_message(const QString& text) { status_->setText(text); }
+
+void CkaView::set_result(const analysis::CkaResult& r) {
+    result_ = r;
+    HeatmapData d;
+    d.rows = static_cast<int>(r.matrix.size());
+    d.cols = d.rows ? static_cast<int>(r.matrix.front().size()) : 0;
+    for (const auto& row : r.matrix) d.values.insert(d.values.end(), row.begin(), row.end());
+    for (int i = 0; i < d.rows; ++i) d.row_labels << QString::number(i);
+    for (int j = 0; j < d.cols; ++j) d.col_labels << QString::number(j);
+    const bool cross = !r.other_layers.empty();
+    d.row_title = cross ? tr("layer of %1").arg(QFileInfo(QString::fromStdString(r.file)).fileName()) : tr("layer");
+    d.col_title = cross ? tr("layer of %1").arg(QFileInfo(QString::fromStdString(r.other_file)).fileName()) : tr("layer");
+    d.value_title = tr("CKA");
+    d.lo = 0.0;
+    d.hi = 1.0;
+    heatmap_->set_data(d);
+    status_->setText(tr("%1 tokens%2").arg(r.tokens).arg(r.excluded_tokens ? tr(", %1 excluded (NaN/Inf)").arg(r.excluded_tokens) : QString()));
+    update_marks();
+}
+
+void CkaView::on_selection(const Selection& selection) {
+    selection_ = selection;
+    update_marks();
+}
+
+void CkaView::update_marks() {
+    if (!result_) return;
+    const int l = selection_.layer;
+    heatmap_->set_marked({{l, l}});
+}
+
+}  // namespace es::widgets

@@ -1,0 +1,40 @@
+#pragma once
+// CKA heatmap: linear CKA between every pair of layers of one dump, or between the layers of two
+// dumps holding the same tokens (checkpoint A vs B, teacher vs student).
+#include <optional>
+
+#include "analysis/cka.h"
+#include "heatmap_plot.h"
+#include "view.h"
+
+class QLabel;
+
+namespace es::widgets {
+
+class CkaView : public View {
+    Q_OBJECT
+public:
+    explicit CkaView(QWidget* parent = nullptr);
+    QString view_id() const override { return QStringLiteral("cka"); }
+    QString title() const override { return tr("CKA"); }
+    QString caption() const override;
+    QString help_text() const override;
+    void set_presentation(bool on) override;
+
+    void set_result(const analysis::CkaResult& result);
+    void show_message(const QString& text);
+    HeatmapPlot* heatmap() const { return heatmap_; }
+    const std::optional<analysis::CkaResult>& result() const { return result_; }
+
+protected:
+    void on_selection(const Selection& selection) override;
+
+private:
+    void update_marks();
+    HeatmapPlot* heatmap_ = nullptr;
+    QLabel* status_ = nullptr;
+    std::optional<analysis::CkaResult> result_;
+    Selection selection_;
+};
+
+}  // namespace es::widgets

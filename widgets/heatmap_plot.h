@@ -1,0 +1,57 @@
+#pragma once
+// A labelled heatmap with a colour bar on QCustomPlot, shared by the CKA, head-similarity and
+// spectrogram views: one cell per value (null cells drawn blank), row/column labels, a hover
+// tooltip with the exact value, and a signal when a cell is clicked.
+#include <QStringList>
+#include <QWidget>
+#include <optional>
+#include <vector>
+
+#include "colormaps.h"
+
+class QCustomPlot;
+class QCPColorMap;
+class QCPColorScale;
+
+namespace es::widgets {
+
+struct HeatmapData {
+    int rows = 0, cols = 0;
+    std::vector<std::optional<double>> values;  // row-major, rows x cols
+    QStringList row_labels, col_labels;         // empty: numbers
+    QString row_title, col_title, value_title;
+    colors::Map map = colors::Map::Viridis;
+    std::optional<double> lo, hi;  // colour range; default: data range (symmetric for Diverging)
+    bool log_colour = false;       // colour by log10(value)
+};
+
+class HeatmapPlot : public QWidget {
+    Q_OBJECT
+public:
+    explicit HeatmapPlot(QWidget* parent = nullptr);
+    void set_data(const HeatmapData& data);
+    void clear();
+    void set_presentation(bool on);
+    // Outline cells (row, col), e.g. the selected layer or head pair; col -1 outlines the whole row.
+    void set_marked(const std::vector<std::pair<int, int>>& cells);
+
+    QCustomPlot* plot() const { return plot_; }
+    QCPColorMap* color_map() const { return map_; }
+    const HeatmapData& data() const { return data_; }
+    std::optional<double> value(int row, int col) const;
+
+signals:
+    void cell_clicked(int row, int col);
+
+private:
+    void rebuild();
+    bool cell_at(const QPoint& pos, int* row, int* col) const;
+    QCustomPlot* plot_ = nullptr;
+    QCPColorMap* map_ = nullptr;
+    QCPColorScale* scale_ = nullptr;
+    HeatmapData data_;
+    std::vector<std::pair<int, int>> marked_;
+    bool presentation_ = false;
+};
+
+}  // namespace es::widgets

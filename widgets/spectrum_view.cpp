@@ -1,0 +1,274 @@
+#include "spectrum_view.h"
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSplitter>
+#include <QToolTip>
+#include <QVBoxLayout>
+#include <cmath>
+#include <qcustomplot.h>
+
+#include "plot_style.h"
+
+namespace es::widgets {
+
+namespace {
+// Singular values below this fraction of the layer's largest are rounding noise of a rank-deficient
+// matrix (fewer distinct tokens than dimensions): they are drawn as zero (left out of log plots).
+constexpr double kNumericalZero = 1e-6;
+}  // namespace
+
+SpectrumView::SpectrumView(QWidget* parent) : View(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* controls = new QHBoxLayout;
+    overlay_ = new QCheckBox(tr("overlay all layers"), this);
+    overlay_->setObjectName(QStringLiteral("overlay"));
+    overlay_->setChecked(true);
+    log_x_ = new QCheckBox(tr("log-log"), this);
+    log_x_->setObjectName(QStringLiteral("logX"));
+    log_x_->setChecked(true);
+    centred_ = new QCheckBox(tr("centre tokens"), this);
+    centred_->setObjectName(QStringLiteral("centred"));
+    centred_->setChecked(true);
+    centred_->setToolTip(tr("Subtract the mean over tokens before the SVD (the usual PCA spectrum). Unticked, "
+                            "the first singular value mostly measures the mean direction."));
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("status"));
+    for (QWidget* w : std::initializer_list<QWidget*>{overlay_, log_x_, centred_}) controls->addWidget(w);
+    controls->addStretch(1);
+    controls->addWidget(status_);
+    layout->addLayout(controls);
+
+    auto* split = new QSplitter(Qt::Vertical, this);
+    plot_ = new QCustomPlot(split);
+    plot_->setObjectName(QStringLiteral("screePlot"));
+    plot_->setMinimumSize(360, 220);
+    plot_->plotLayout()->clear();
+    scree_ = new QCPAxisRect(plot_);
+    cumulative_ = new QCPAxisRect(plot_);
+    plot_->plotLayout()->addElement(0, 0, scree_);
+    plot_->plotLayout()->addElement(0, 1, cumulative_);
+    auto* legend = new QCPLegend;
+    scree_->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
+    legend->setLayer(QStringLiteral("legend"));
+    plot_->legend = legend;
+    spectrogram_ = new HeatmapPlot(split);
+    spectrogram_->setObjectName(QStringLiteral("spectrogram"));
+    split->addWidget(plot_);
+    split->addWidget(spectrogram_);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    layout->addWidget(split, 1);
+
+    connect(overlay_, &QCheckBox::toggled, this, [this] { rebuild(); });
+    connect(log_x_, &QCheckBox::toggled, this, [this] { rebuild(); });
+    connect(centred_, &QCheckBox::toggled, this, [this] { emit options_changed(); });
+    connect(spectrogram_, &HeatmapPlot::cell_clicked, this, [this](int row, int) {
+        if (result_ && selection_model() && row < static_cast<int>(result_->layers.size()))
+            selection_model()->set_layer(static_cast<int>(result_->layers[static_cast<std::size_t>(row)].layer));
+    });
+    connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
+        const int row = layer_row(selection_.layer);
+        if (row < 0 || !scree_->rect().contains(e->pos())) return;
+        const auto& ls = result_->layers[static_cast<std::size_t>(row)];
+        const int k = static_cast<int>(std::lround(scree_->axis(QCPAxis::atBottom)->pixelToCoord(e->pos().x())));
+        if (k < 1 || k > static_cast<int>(ls.singular_values.size())) return;
+        const auto i = static_cast<std::size_t>(k - 1);
+        QToolTip::showText(e->globalPosition().toPoint(),
+                           tr("layer %1, component %2<br>σ = %3<br>explained variance %4%")
+                               .arg(ls.layer).arg(k).arg(ls.singular_values[i], 0, 'g', 6)
+                               .arg(100 * ls.explained_variance_ratio[i], 0, 'g', 4),
+                           plot_);
+    });
+    style_plot(plot_, false);
+    show_message(tr("Open a dump to see the spectra of its layers."));
+}
+
+QString SpectrumView::caption() const {
+    return tr("singular values of the token states at each layer: how many directions the layer really uses");
+}
+
+QString SpectrumView::help_text() const {
+    return tr("<p><b>Left (scree plot):</b> the singular values σ<sub>i</sub> of the layer's T × D matrix of "
+              "token states, centred over tokens (so σ<sub>i</sub>² is the variance along the i-th principal "
+              "direction), largest first. The selected layer is thick; with <i>overlay all layers</i> the others "
+              "are thin lines coloured by depth (dark = early, yellow = late). A straight line on log-log axes is a "
+              "power law.</p><p><b>Right:</b> the cumulative explained variance; the marker is the <b>effective "
+              "rank</b> (Roy &amp; Vetterli: exp of the entropy of σ<sub>i</sub>/Σσ), the number of directions "
+              "the layer uses in earnest. The participation ratio is given too.</p><p><b>Bottom "
+              "(spectrogram):</b> every layer's spectrum as a row, log colour, to see it change through "
+              "depth. Click a row to go to that layer.</p><p>With fewer distinct tokens than dimensions the matrix "
+              "is rank-deficient: singular values below 10<sup>-6</sup> of the largest are rounding noise and "
+              "are shown as zero (blank).</p>");
+}
+
+QJsonObject SpectrumView::save_settings() const {
+    return {{"overlay", overlay_->isChecked()}, {"log_log", log_x_->isChecked()}, {"centred", centred_->isChecked()}};
+}
+
+void SpectrumView::restore_settings(const QJsonObject& s) {
+    overlay_->setChecked(s.value("overlay").toBool(true));
+    log_x_->setChecked(s.value("log_log").toBool(true));
+    centred_->setChecked(s.value("centred").toBool(true));
+}
+
+bool SpectrumView::centred() const { return centred_->isChecked(); }
+void SpectrumView::set_overlay(bool on) { overlay_->setChecked(on); }
+void SpectrumView::set_log_x(bool on) { log_x_->setChecked(on); }
+
+void SpectrumView::set_presentation(bool on) {
+    View::set_presentation(on);
+    spectrogram_->set_presentation(on);
+    rebuild();
+}
+
+void SpectrumView::show_message(const QString& text) { status_->setText(text); }
+
+int SpectrumView::curve_count() const {
+    int n = 0;
+    for (int i = 0; i < plot_->graphCount(); ++i) n += plot_->graph(i)->keyAxis() == scree_->axis(QCPAxis::atBottom) ? 1 : 0;
+    return n;
+}
+
+int SpectrumView::layer_row(int state) const {
+    if (!result_) return -1;
+    for (std::size_t i = 0; i < result_->layers.size(); ++i)
+        if (static_cast<int>(result_->layers[i].layer) == state) return static_cast<int>(i);
+    return -1;
+}
+
+void SpectrumView::set_result(const analysis::SpectrumResult& result) {
+    result_ = result;
+    HeatmapData d;
+    d.rows = static_cast<int>(result.layers.size());
+    std::size_t cols = 0;
+    for (const auto& l : result.layers) cols = std::max(cols, l.singular_values.size());
+    d.cols = static_cast<int>(cols);
+    d.values.assign(static_cast<std::size_t>(d.rows) * cols, std::nullopt);
+    for (int r = 0; r < d.rows; ++r) {
+        const auto& sv = result.layers[static_cast<std::size_t>(r)].singular_values;
+        const double floor = sv.empty() ? 0.0 : sv.front() * kNumericalZero;
+        for (std::size_t c = 0; c < sv.size(); ++c)
+            if (sv[c] > floor) d.values[static_cast<std::size_t>(r) * cols + c] = sv[c];
+        d.row_labels << QString::number(result.layers[static_cast<std::size_t>(r)].layer);
+    }
+    for (std::size_t c = 0; c < cols; ++c) d.col_labels << QString::number(c + 1);
+    d.row_title = tr("layer");
+    d.col_title = tr("component (largest first)");
+    d.value_title = tr("σ");
+    d.log_colour = true;
+    // Only the top decades matter; tiny values would wash the colour scale out.
+    double top = 0;
+    for (auto v : d.values)
+        if (v) top = std::max(top, *v);
+    if (top > 0) d.lo = top * 1e-4, d.hi = top;
+    spectrogram_->set_data(d);
+    if (!result.layers.empty()) {
+        const auto& first = result.layers.front();
+        status_->setText(tr("%1 tokens%2").arg(first.tokens).arg(first.excluded_tokens ? tr(", %1 excluded").arg(first.excluded_tokens) : QString()));
+    }
+    rebuild();
+}
+
+void SpectrumView::on_selection(const Selection& selection) {
+    const bool changed = selection.layer != selection_.layer;
+    selection_ = selection;
+    if (changed) rebuild();
+}
+
+void SpectrumView::rebuild() {
+    plot_->clearGraphs();
+    plot_->clearItems();
+    style_plot(plot_, presentation_);
+    const PlotStyle st = plot_style(presentation_);
+    QCPAxis* sx = scree_->axis(QCPAxis::atBottom);
+    QCPAxis* sy = scree_->axis(QCPAxis::atLeft);
+    QCPAxis* cx = cumulative_->axis(QCPAxis::atBottom);
+    QCPAxis* cy = cumulative_->axis(QCPAxis::atLeft);
+    sx->setLabel(tr("component i"));
+    sy->setLabel(tr("singular value σᵢ"));
+    cx->setLabel(tr("components kept"));
+    cy->setLabel(tr("cumulative variance"));
+    const int sel = layer_row(selection_.layer);
+    if (!result_ || result_->layers.empty()) {
+        plot_->replot();
+        return;
+    }
+    const bool loglog = log_x_->isChecked();
+    for (QCPAxis* a : {sx, sy, cx}) {
+        const bool log = a == sx || a == cx ? loglog : true;
+        a->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+        if (log) a->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+        else a->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    }
+    const int n = static_cast<int>(result_->layers.size());
+    double smax = 0, smin = std::numeric_limits<double>::infinity();
+    std::size_t kmax = 1;
+    auto add_curves = [&](int row, bool selected) {
+        const auto& ls = result_->layers[static_cast<std::size_t>(row)];
+        QVector<double> k, s, cum;
+        double acc = 0;
+        const double floor = ls.singular_values.empty() ? 0.0 : ls.singular_values.front() * kNumericalZero;
+        for (std::size_t i = 0; i < ls.singular_values.size(); ++i) {
+            acc += ls.explained_variance_ratio[i];
+            if (ls.singular_values[i] <= floor) continue;  // rank-deficient tail: zero, off a log axis
+            k << double(i + 1);
+            s << ls.singular_values[i];
+            cum << acc;
+            smax = std::max(smax, ls.singular_values[i]);
+            smin = std::min(smin, ls.singular_values[i]);
+        }
+        kmax = std::max(kmax, ls.singular_values.size());
+        QColor c = colors::sample(colors::Map::Viridis, n > 1 ? double(row) / (n - 1) : 0.0);
+        if (!selected) c.setAlpha(140);
+        QPen pen(c, selected ? st.line_width * 1.6 : st.line_width * 0.6);
+        QCPGraph* g = plot_->addGraph(sx, sy);
+        g->setData(k, s, true);
+        g->setPen(pen);
+        g->setName(tr("layer %1").arg(ls.layer));
+        if (selected) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, st.line_width * 2.5));
+        else g->removeFromLegend();
+        QCPGraph* h = plot_->addGraph(cx, cy);
+        h->setData(k, cum, true);
+        h->setPen(pen);
+        h->removeFromLegend();
+        if (selected) {
+            // Effective rank: where the layer "lives"; marked on the cumulative curve.
+            auto* v = new QCPItemStraightLine(plot_);
+            v->setObjectName(QStringLiteral("effectiveRank"));
+            v->setClipAxisRect(cumulative_);
+            v->point1->setAxes(cx, cy);
+            v->point2->setAxes(cx, cy);
+            v->point1->setCoords(ls.effective_rank, 0.01);
+            v->point2->setCoords(ls.effective_rank, 1);
+            v->setPen(QPen(colors::plot_foreground(), st.line_width, Qt::DashLine));
+            auto* t = new QCPItemText(plot_);
+            t->setObjectName(QStringLiteral("effectiveRankLabel"));
+            t->setClipAxisRect(cumulative_);
+            t->position->setType(QCPItemPosition::ptAxisRectRatio);
+            t->position->setAxisRect(cumulative_);
+            t->position->setCoords(0.97, 0.92);
+            t->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+            t->setText(tr("layer %1: effective rank %2\nparticipation ratio %3")
+                           .arg(ls.layer).arg(ls.effective_rank, 0, 'f', 1).arg(ls.participation_ratio, 0, 'f', 1));
+            t->setColor(colors::plot_foreground());
+            QFont f = plot_->font();
+            f.setPointSizeF(st.font_pt);
+            t->setFont(f);
+        }
+    };
+    if (overlay_->isChecked())
+        for (int r = 0; r < n; ++r)
+            if (r != sel) add_curves(r, false);
+    add_curves(sel >= 0 ? sel : n - 1, true);
+    sx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));
+    cx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));
+    if (smax > 0) sy->setRange(std::max(smin, smax * 1e-6) / 1.5, smax * 1.5);
+    cy->setRange(0, 1.02);
+    spectrogram_->set_marked(sel >= 0 ? std::vector<std::pair<int, int>>{{sel, -1}} : std::vector<std::pair<int, int>>{});
+    plot_->replot();
+}
+
+}  // namespace es::widgets

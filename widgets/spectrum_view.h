@@ -1,0 +1,63 @@
+#pragma once
+// Spectrum view: the singular values of the centred activations of the selected layer (a scree
+// plot, optionally every layer overlaid), the cumulative explained variance with the effective
+// rank marked, and a spectrogram (layers x component, log colour) to see the spectrum change
+// through depth.
+#include <optional>
+
+#include "analysis/spectrum.h"
+#include "heatmap_plot.h"
+#include "view.h"
+
+class QCheckBox;
+class QCustomPlot;
+class QCPAxisRect;
+class QLabel;
+
+namespace es::widgets {
+
+class SpectrumView : public View {
+    Q_OBJECT
+public:
+    explicit SpectrumView(QWidget* parent = nullptr);
+    QString view_id() const override { return QStringLiteral("spectrum"); }
+    QString title() const override { return tr("Spectrum"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    void set_result(const analysis::SpectrumResult& result);
+    void show_message(const QString& text);
+    bool centred() const;
+    void set_overlay(bool on);
+    void set_log_x(bool on);
+
+    QCustomPlot* plot() const { return plot_; }
+    HeatmapPlot* spectrogram() const { return spectrogram_; }
+    const std::optional<analysis::SpectrumResult>& result() const { return result_; }
+    int curve_count() const;
+
+signals:
+    void options_changed();  // centred/uncentred: the app re-requests
+
+protected:
+    void on_selection(const Selection& selection) override;
+
+private:
+    void rebuild();
+    int layer_row(int state) const;  // index into result_->layers for a state, -1 if absent
+    QCustomPlot* plot_ = nullptr;
+    QCPAxisRect* scree_ = nullptr;
+    QCPAxisRect* cumulative_ = nullptr;
+    HeatmapPlot* spectrogram_ = nullptr;
+    QCheckBox* overlay_ = nullptr;
+    QCheckBox* log_x_ = nullptr;
+    QCheckBox* centred_ = nullptr;
+    QLabel* status_ = nullptr;
+    std::optional<analysis::SpectrumResult> result_;
+    Selection selection_;
+};
+
+}  // namespace es::widgets

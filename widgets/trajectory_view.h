@@ -1,0 +1,74 @@
+#pragma once
+// The trajectory view (the lecturer's demo): the norm of every token's residual state against
+// layer, with the mean, a p10-p90 band and optionally one thin line per token, and below it how
+// far each state's direction turns (cosine to the previous and to the first layer). It makes
+// "the norm grows tens of times while the direction barely moves" visible at a glance.
+#include <QStringList>
+#include <optional>
+
+#include "analysis/trajectory.h"
+#include "view.h"
+
+class QCheckBox;
+class QCustomPlot;
+class QCPAxisRect;
+class QCPGraph;
+class QLabel;
+
+namespace es::widgets {
+
+class TrajectoryView : public View {
+    Q_OBJECT
+public:
+    explicit TrajectoryView(QWidget* parent = nullptr);
+
+    QString view_id() const override { return QStringLiteral("trajectory"); }
+    QString title() const override { return tr("Trajectory"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    // token_texts: display text of every token by flat index; has_final_norm: the stream's last
+    // state has the final norm applied (offer the toggle).
+    void set_result(const analysis::TrajectoryResult& result, const QStringList& token_texts, bool has_final_norm);
+    void show_message(const QString& text);  // "computing…", errors
+    bool include_final_norm() const;
+    bool log_scale() const;
+    bool token_lines() const;
+    void set_log_scale(bool on);
+    void set_token_lines(bool on);
+
+    // For tests and export.
+    QCustomPlot* plot() const { return plot_; }
+    const std::optional<analysis::TrajectoryResult>& result() const { return result_; }
+    int token_line_count() const { return token_lines_drawn_; }
+    QStringList highlighted_labels() const;
+
+signals:
+    void options_changed();  // include_final_norm changed: the app re-requests the analysis
+
+protected:
+    void on_selection(const Selection& selection) override;
+
+private:
+    void rebuild();
+    void mouse_move(QMouseEvent* event);
+    void mouse_press(QMouseEvent* event);
+    int nearest_token(const QPoint& pos, int* layer_out) const;
+
+    QCustomPlot* plot_ = nullptr;
+    QCPAxisRect* norm_rect_ = nullptr;
+    QCPAxisRect* cos_rect_ = nullptr;
+    QCheckBox* log_ = nullptr;
+    QCheckBox* tokens_ = nullptr;
+    QCheckBox* final_norm_ = nullptr;
+    QLabel* status_ = nullptr;
+    std::optional<analysis::TrajectoryResult> result_;
+    QStringList token_texts_;
+    Selection selection_;
+    int token_lines_drawn_ = 0;
+};
+
+}  // namespace es::widgets
