@@ -30,12 +30,9 @@
 #include "file_probe.h"
 #include "navigation_bar.h"
 #include "theme.h"
-#include "cka_view.h"
-#include "spectrum_view.h"
-#include "trajectory_view.h"
 #include "version.h"
 #include "view_dock.h"
-#include "view_feeds.h"
+#include "view_registry.h"
 #include "welcome_page.h"
 
 namespace es::app {
@@ -76,20 +73,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
     tree_ = new widgets::DumpTreeView(this);
     add_view(tree_, Qt::LeftDockWidgetArea);
-    auto* trajectory = new widgets::TrajectoryView(this);
-    add_view(trajectory, Qt::RightDockWidgetArea);
-    feed_trajectory(*this, trajectory);
-    auto* spectrum = new widgets::SpectrumView(this);
-    add_view(spectrum, Qt::RightDockWidgetArea);
-    feed_spectrum(*this, spectrum);
-    auto* cka = new widgets::CkaView(this);
-    add_view(cka, Qt::RightDockWidgetArea);
-    feed_cka(*this, cka);
-    // Trajectory and spectrum side by side, CKA stacked under the spectrum.
-    splitDockWidget(dock(QStringLiteral("trajectory")), dock(QStringLiteral("spectrum")), Qt::Horizontal);
-    splitDockWidget(dock(QStringLiteral("spectrum")), dock(QStringLiteral("cka")), Qt::Vertical);
-    resizeDocks({dock(QStringLiteral("dataset")), dock(QStringLiteral("trajectory")), dock(QStringLiteral("spectrum"))},
-                {300, 700, 600}, Qt::Horizontal);
+    create_views(*this);
 
     build_menus();
     build_status_bar();
