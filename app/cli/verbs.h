@@ -18,6 +18,11 @@ struct Verb {
 const std::vector<Verb>& verbs();
 
 int verb_info(const std::vector<std::string>& args);
+int verb_weights(const std::vector<std::string>& args);
+int verb_heads(const std::vector<std::string>& args);
+int verb_angles(const std::vector<std::string>& args);
+int verb_series(const std::vector<std::string>& args);
+int verb_delta(const std::vector<std::string>& args);
 int verb_trajectory(const std::vector<std::string>& args);
 int verb_spectrum(const std::vector<std::string>& args);
 int verb_equaliser(const std::vector<std::string>& args);

@@ -286,10 +286,11 @@ void DumpBuilder::build_streams() {
         d_.streams_.push_back(std::move(s));
     }
 
-    // Per-layer hooks; layers must run 0..n-1 without gaps.
+    // Per-layer hooks; layers must be one run without gaps. The run need not start at 0: a
+    // TransformerLens cache made with names_filter may hold only the last blocks.
     std::map<std::string, StreamInfo> per_layer;
     for (const auto& [hook, layers] : layer_hooks_) {
-        std::size_t expected = 0;
+        std::size_t expected = layers.begin()->first;
         std::vector<std::string> names;
         std::vector<StateSource> sources;
         for (const auto& [layer, path] : layers) {
@@ -302,16 +303,19 @@ void DumpBuilder::build_streams() {
         }
         per_layer.emplace(hook, make_stream(hook, names, sources, is_per_head_hook(hook)));
     }
-    // The residual stream: the embedding (resid_pre of block 0) then every block's output.
+    // The residual stream: the input of the first block held (the embedding for block 0) then
+    // every block's output.
     auto pre = per_layer.find("resid_pre"), post = per_layer.find("resid_post");
     if (post != per_layer.end()) {
         StreamInfo resid = post->second;
         resid.name = "resid";
-        if (pre != per_layer.end()) {
-            resid.state_names.insert(resid.state_names.begin(), pre->second.state_names.front());
-            resid.sources.insert(resid.sources.begin(), pre->second.sources.front());
+        const std::size_t first_post = layer_hooks_.at("resid_post").begin()->first;
+        if (pre != per_layer.end() && layer_hooks_.at("resid_pre").count(first_post)) {
+            const std::size_t i = first_post - layer_hooks_.at("resid_pre").begin()->first;
+            resid.state_names.insert(resid.state_names.begin(), pre->second.state_names[i]);
+            resid.sources.insert(resid.sources.begin(), pre->second.sources[i]);
             if (pre->second.dtype != resid.dtype || pre->second.d != resid.d)
-                throw InputError(d_.where(pre->second.sources.front().dataset) +
+                throw InputError(d_.where(pre->second.sources[i].dataset) +
                                  "shapes inconsistent across layers: resid_pre and resid_post differ");
         }
         d_.streams_.push_back(std::move(resid));

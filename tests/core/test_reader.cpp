@@ -193,3 +193,14 @@ TEST(Reader, ConcurrentReadsAgree) {
     for (auto& t : threads) t.join();
     EXPECT_EQ(mismatches.load(), 0);
 }
+
+TEST(Reader, APartialCacheOfTheLastBlocksIsAStream) {
+    // run_with_cache(names_filter=...) keeping only block 3: layers start at 3, no gap.
+    auto dump = Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/checkpoints/step_000150.h5");
+    const es::StreamInfo& r = dump->stream();
+    EXPECT_EQ(r.name, "resid");
+    ASSERT_EQ(r.n_states(), 1u);
+    EXPECT_EQ(r.state_names[0], "blocks.3.hook_resid_post");
+    EXPECT_EQ(dump->dims().n_layers.value_or(0), 4u);
+    EXPECT_EQ(dump->vocabulary().size(), 2048u);
+}

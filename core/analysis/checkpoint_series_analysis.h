@@ -1,0 +1,44 @@
+#pragma once
+// How one weight or head circuit evolves over a checkpoint series: its top-k singular values at
+// every step and the principal angles between its top-k left or right singular subspace at
+// consecutive steps and at each step versus the final step. No Qt.
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/progress.h"
+
+namespace es::analysis {
+
+struct CheckpointSeriesOptions {
+    std::string matrix;   // SOURCE (weight or blocks.L.attn.QK[H] / OV[H]) or SOURCE:SIDE:RANGE
+    std::size_t top = 8;  // k (ignored when matrix carries a RANGE: then k = range end)
+    bool left = false;    // side (ignored when matrix carries a SIDE)
+};
+
+struct CheckpointSeriesResult {
+    std::string matrix;
+    std::string side;
+    std::size_t k = 0;
+    std::vector<long long> steps;
+    std::vector<std::string> files;
+    std::vector<std::vector<double>>
+        singular_values;  // steps x k (fewer where the matrix has fewer)
+    // angles (degrees, ascending) of the top-k subspace: [i] = step i vs step i-1 (empty for 0)
+    std::vector<std::vector<double>> angles_prev, angles_final;
+    std::vector<double> overlap_prev, overlap_final;  // mean cos^2 (NaN for step 0 / prev)
+};
+
+// folder: a checkpoint folder (list_checkpoint_series). InputError when a step lacks the matrix.
+CheckpointSeriesResult checkpoint_series_analysis(const std::string& folder,
+                                                  const CheckpointSeriesOptions& options,
+                                                  Progress& progress);
+
+// {"matrix","side","k","steps","files","singular_values":[[..]],"angles_prev_deg":[[..]|null],
+//  "angles_final_deg":[[..]],"overlap_prev":[..],"overlap_final":[..]}
+nlohmann::json to_json(const CheckpointSeriesResult& r);
+// step,overlap_prev,overlap_final,s0..s{k-1}
+std::string to_csv(const CheckpointSeriesResult& r);
+
+}  // namespace es::analysis

@@ -1,0 +1,92 @@
+#include "analysis/head_circuits.h"
+
+#include <sstream>
+
+#include "analysis/matrix_source.h"
+#include "analysis/weight_spectra.h"
+#include "numerics/principal_angles.h"
+
+namespace es::analysis {
+
+namespace {
+
+CircuitSpectrum spectrum(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+    CircuitSpectrum c;
+    const numerics::FactoredSvd f = numerics::factored_svd(a, b, false);
+    c.singular_values.assign(f.s.data(), f.s.data() + f.s.size());
+    fill_spectrum_stats(c.singular_values, c.spectral_norm, c.frobenius, c.stable_rank, c.fit);
+    return c;
+}
+
+}  // namespace
+
+HeadCircuitsResult head_circuits(const Dump& dump, const HeadCircuitsOptions& options,
+                                 Progress& progress) {
+    HeadCircuitsResult r;
+    r.n_layers = wmath::count_attention_layers(dump);
+    for (std::size_t l = 0; l < r.n_layers; ++l) {
+        progress.check();
+        progress.report(static_cast<double>(l) / static_cast<double>(r.n_layers),
+                        "layer " + std::to_string(l + 1) + "/" + std::to_string(r.n_layers) +
+                            ": head circuits");
+        const wmath::LayerHeads lh = wmath::read_layer_heads(dump, l);
+        if (l == 0) {
+            r.n_heads = lh.n_heads;
+            r.n_kv_heads = lh.n_kv_heads;
+            r.d_model = lh.d_model;
+            r.d_head = lh.d_head;
+        }
+        std::vector<HeadCircuit> heads(lh.n_heads);
+        wmath::parallel_each(lh.n_heads, options.threads, [&](std::size_t h) {
+            progress.check();
+            heads[h].layer = l;
+            heads[h].head = h;
+            heads[h].qk = spectrum(lh.heads[h].qk_a, lh.heads[h].qk_b);
+            heads[h].ov = spectrum(lh.heads[h].ov_a, lh.heads[h].ov_b);
+        });
+        r.heads.insert(r.heads.end(), heads.begin(), heads.end());
+    }
+    progress.report(1.0, "head circuits done");
+    return r;
+}
+
+nlohmann::json to_json(const CircuitSpectrum& c) {
+    using wmath::jnum;
+    nlohmann::json j;
+    j["singular_values"] = wmath::jnums(c.singular_values);
+    j["spectral_norm"] = jnum(c.spectral_norm);
+    j["frobenius"] = jnum(c.frobenius);
+    j["stable_rank"] = jnum(c.stable_rank);
+    j["alpha"] = c.fit.ok ? jnum(c.fit.alpha) : nlohmann::json(nullptr);
+    j["xmin"] = c.fit.ok ? jnum(c.fit.xmin) : nlohmann::json(nullptr);
+    j["ks"] = c.fit.ok ? jnum(c.fit.ks) : nlohmann::json(nullptr);
+    j["alpha_reason"] = c.fit.ok ? nlohmann::json(nullptr) : nlohmann::json(c.fit.reason);
+    return j;
+}
+
+nlohmann::json to_json(const HeadCircuitsResult& r) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const auto& h : r.heads)
+        a.push_back(
+            {{"layer", h.layer}, {"head", h.head}, {"qk", to_json(h.qk)}, {"ov", to_json(h.ov)}});
+    return {{"n_layers", r.n_layers}, {"n_heads", r.n_heads}, {"n_kv_heads", r.n_kv_heads},
+            {"d_model", r.d_model},   {"d_head", r.d_head},   {"heads", a}};
+}
+
+std::string to_csv(const HeadCircuitsResult& r) {
+    using wmath::cnum;
+    std::ostringstream os;
+    os << "layer,head,circuit,spectral_norm,frobenius,stable_rank,alpha,singular_values\n";
+    for (const auto& h : r.heads)
+        for (const auto* c : {&h.qk, &h.ov}) {
+            os << h.layer << "," << h.head << "," << (c == &h.qk ? "qk" : "ov") << ","
+               << cnum(c->spectral_norm) << "," << cnum(c->frobenius) << "," << cnum(c->stable_rank)
+               << "," << (c->fit.ok ? cnum(c->fit.alpha) : "") << ",";
+            for (std::size_t i = 0; i < c->singular_values.size(); ++i)
+                os << (i ? ";" : "") << cnum(c->singular_values[i]);
+            os << "\n";
+        }
+    return os.str();
+}
+
+}  // namespace es::analysis

@@ -1,0 +1,48 @@
+#pragma once
+// Singular-value spectra of every 2-D weight of a dump (embeddings, unembedding, MLP matrices,
+// anything else 2-D, LoRA factors included; biases such as b_Q [H, d_head] left out): singular
+// values, spectral norm, stable rank ||W||_F^2 / ||W||_2^2 and the WeightWatcher power-law alpha of
+// the eigenvalues s_i^2 of W^T W. Computed through the float64 Gram of the smaller side streamed by
+// row blocks (never the whole matrix in memory when it is large) and LAPACK dsyevd. No Qt.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/power_law.h"
+#include "io/dump.h"
+#include "util/progress.h"
+
+namespace es::analysis {
+
+struct MatrixSpectrum {
+    std::string name;
+    std::vector<std::size_t> shape;
+    std::vector<double> singular_values;  // min(m, n), descending
+    double spectral_norm = 0, frobenius = 0, stable_rank = 0;
+    PowerLawFit fit;  // of singular_values^2
+};
+
+struct WeightSpectraOptions {
+    std::vector<std::string> only;  // weight names; empty = every 2-D weight except biases (b_*)
+};
+
+struct WeightSpectraResult {
+    std::string file;
+    std::vector<MatrixSpectrum> matrices;  // in weight-name order
+};
+
+WeightSpectraResult weight_spectra(const Dump& dump, const WeightSpectraOptions& options,
+                                   Progress& progress);
+
+// The spectrum facts from singular values (descending).
+void fill_spectrum_stats(const std::vector<double>& s, double& spectral_norm, double& frobenius,
+                         double& stable_rank, PowerLawFit& fit);
+
+nlohmann::json to_json(const MatrixSpectrum& m);
+nlohmann::json to_json(const WeightSpectraResult& r);
+// One row per matrix: name,rows,cols,spectral_norm,frobenius,stable_rank,alpha,xmin,ks,sigma,n_fit
+std::string to_csv(const WeightSpectraResult& r);
+
+}  // namespace es::analysis
