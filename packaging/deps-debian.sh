@@ -15,8 +15,8 @@ PACKAGES=(
   # test fixtures, reference numbers, rendering checks
   python3 python3-h5py python3-numpy python3-scipy python3-torch
   xvfb xauth x11-utils imagemagick poppler-utils libxml2-utils
-  # packaging checks
-  appstream desktop-file-utils dpkg-dev file
+  # packaging checks (.deb, desktop entry, AppStream, man pages); rsvg-convert renders the icons
+  appstream desktop-file-utils dpkg-dev file groff-base librsvg2-bin
 )
 
 missing=()
