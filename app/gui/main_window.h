@@ -59,6 +59,9 @@ public:
     std::shared_ptr<Dump> dump() const;  // the primary dump, or null
     const std::vector<Document*>& documents() const { return documents_; }
     widgets::DumpTreeView* dataset_panel() const { return tree_; }
+    // The open checkpoint series (empty when none), ordered by step.
+    const std::vector<CheckpointEntry>& series() const { return series_; }
+    const QString& series_folder() const { return series_folder_; }
     widgets::SelectionModel* selection_model() { return &selection_; }
     JobRunner* jobs() { return &jobs_; }
     NavigationBar* navigation() const { return nav_; }

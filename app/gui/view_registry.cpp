@@ -1,8 +1,15 @@
 #include "view_registry.h"
 
+#include "angles_view.h"
+#include "attention_view.h"
+#include "checkpoint_view.h"
 #include "cka_view.h"
+#include "equaliser_view.h"
+#include "heads_view.h"
+#include "lens_view.h"
 #include "main_window.h"
 #include "spectrum_view.h"
+#include "timescales_view.h"
 #include "trajectory_view.h"
 #include "view_dock.h"
 #include "view_feeds.h"
@@ -26,6 +33,33 @@ void create_views(MainWindow& w) {
     w.splitDockWidget(w.dock(QStringLiteral("spectrum")), w.dock(QStringLiteral("cka")), Qt::Vertical);
     w.resizeDocks({w.dock(QStringLiteral("dataset")), w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum"))},
                   {300, 700, 600}, Qt::Horizontal);
+
+    auto* heads = new widgets::HeadsView(&w);
+    w.add_view(heads, Qt::RightDockWidgetArea);
+    feed_heads(w, heads);
+    auto* angles = new widgets::AnglesView(&w);
+    w.add_view(angles, Qt::RightDockWidgetArea);
+    feed_angles(w, angles);
+    auto* checkpoints = new widgets::CheckpointView(&w);
+    w.add_view(checkpoints, Qt::RightDockWidgetArea);
+    feed_checkpoints(w, checkpoints);
+    for (const char* id : {"heads", "angles", "checkpoints"})
+        w.tabifyDockWidget(w.dock(QStringLiteral("cka")), w.dock(QString::fromLatin1(id)));
+    auto* equaliser = new widgets::EqualiserView(&w);
+    w.add_view(equaliser, Qt::RightDockWidgetArea);
+    feed_equaliser(w, equaliser);
+    auto* attention = new widgets::AttentionView(&w);
+    w.add_view(attention, Qt::RightDockWidgetArea);
+    feed_attention(w, attention);
+    auto* lens = new widgets::LensView(&w);
+    w.add_view(lens, Qt::RightDockWidgetArea);
+    feed_lens(w, lens);
+    auto* timescales = new widgets::TimescalesView(&w);
+    w.add_view(timescales, Qt::RightDockWidgetArea);
+    feed_timescales(w, timescales);
+    for (const char* id : {"equaliser", "attention", "lens", "timescales"})
+        w.tabifyDockWidget(w.dock(QStringLiteral("cka")), w.dock(QString::fromLatin1(id)));
+    w.dock(QStringLiteral("cka"))->raise();
 }
 
 }  // namespace es::app

@@ -1,0 +1,159 @@
+// Feeds of the weight views: head similarity, subspace angles and the checkpoint series.
+#include <QFileInfo>
+#include <QPointer>
+
+#include "analysis/checkpoint_series_analysis.h"
+#include "analysis/head_similarity.h"
+#include "analysis/subspace_angles.h"
+#include "angles_view.h"
+#include "checkpoint_view.h"
+#include "heads_view.h"
+#include "main_window.h"
+#include "view_feeds.h"
+
+namespace es::app {
+
+namespace {
+
+// Every matrix a SPEC can name: 2-D weights, then each head's QK and OV circuit.
+QStringList matrix_sources(const Dump& dump) {
+    QStringList out;
+    for (const auto& [name, w] : dump.weights())
+        if (w.shape.size() == 2 && name.find("lora_") == std::string::npos) out << QString::fromStdString(name);
+    const std::size_t L = dump.dims().n_layers.value_or(0), H = dump.dims().n_heads.value_or(0);
+    if (dump.find_weight("blocks.0.attn.W_Q"))
+        for (std::size_t l = 0; l < L; ++l)
+            for (std::size_t h = 0; h < H; ++h)
+                out << QStringLiteral("blocks.%1.attn.QK[%2]").arg(l).arg(h) << QStringLiteral("blocks.%1.attn.OV[%2]").arg(l).arg(h);
+    return out;
+}
+
+}  // namespace
+
+void feed_heads(MainWindow& window, widgets::HeadsView* view) {
+    QPointer<widgets::HeadsView> guard(view);
+    auto request = [&window, guard] {
+        if (!guard) return;
+        if (window.documents().empty()) {
+            guard->show_message(QObject::tr("Open a dump with attention weights to compare its heads."));
+            return;
+        }
+        const Document* doc = window.documents().front();
+        std::shared_ptr<Dump> dump = doc->dump();
+        const int L = static_cast<int>(dump->dims().n_layers.value_or(0)), H = static_cast<int>(dump->dims().n_heads.value_or(0));
+        guard->set_model(L, H, dump->find_attention("pattern") != nullptr);
+        const bool patterns = guard->metric() == QLatin1String("pattern_corr");
+        if ((!patterns && !dump->find_weight("blocks.0.attn.W_Q")) || (patterns && !dump->find_attention("pattern")) || H == 0) {
+            guard->show_message(patterns ? QObject::tr("This dump has no attention patterns.")
+                                         : QObject::tr("This dump has no attention weights (blocks.L.attn.W_Q ...)."));
+            return;
+        }
+        analysis::HeadSimilarityOptions o;
+        o.metric = analysis::parse_head_metric(guard->metric().toStdString());
+        o.rank = static_cast<std::size_t>(guard->rank());
+        if (!guard->all_layers()) o.layer = static_cast<std::size_t>(guard->block());
+        const QString key = QStringLiteral("%1/heads/%2/%3/%4")
+                                .arg(doc->id(), guard->metric())
+                                .arg(o.layer ? QString::number(*o.layer) : QStringLiteral("all"))
+                                .arg(o.rank);
+        guard->show_message(QObject::tr("computing…"));
+        window.jobs()->request_as<analysis::HeadSimilarityResult>(
+            QStringLiteral("heads-view"), key, [dump, o](Progress& p) { return analysis::head_similarity(*dump, o, p); },
+            [guard](const analysis::HeadSimilarityResult& r) {
+                if (guard) guard->set_result(r);
+            },
+            [guard](const QString& e) {
+                if (guard) guard->show_message(e);
+            });
+    };
+    QObject::connect(&window, &MainWindow::primary_changed, view, request);
+    QObject::connect(view, &widgets::HeadsView::options_changed, view, request);
+    QObject::connect(view, &widgets::HeadsView::pair_chosen, view, [&window, guard](int a, int b) {
+        if (!guard || window.documents().empty()) return;
+        std::shared_ptr<Dump> dump = window.documents().front()->dump();
+        const int H = static_cast<int>(dump->dims().n_heads.value_or(1));
+        const int r = guard->rank();
+        auto spec = [H, r](int flat) {
+            return QStringLiteral("blocks.%1.attn.OV[%2]:right:0-%3").arg(flat / H).arg(flat % H).arg(r).toStdString();
+        };
+        const std::string sa = spec(a), sb = spec(b);
+        window.jobs()->request_as<analysis::SubspaceAnglesResult>(
+            QStringLiteral("heads-angles"),
+            window.documents().front()->id() + QStringLiteral("/angles/") + QString::fromStdString(sa + "|" + sb),
+            [dump, sa, sb](Progress& p) { return analysis::subspace_angles(*dump, sa, sb, p); },
+            [guard](const analysis::SubspaceAnglesResult& res) {
+                if (guard) guard->set_angles(res);
+            },
+            [guard](const QString& e) {
+                if (guard) guard->show_message(e);
+            });
+    });
+    request();
+}
+
+void feed_angles(MainWindow& window, widgets::AnglesView* view) {
+    QPointer<widgets::AnglesView> guard(view);
+    auto sources = [&window, guard] {
+        if (!guard || window.documents().empty()) return;
+        const Dump& dump = *window.documents().front()->dump();
+        QStringList list = matrix_sources(dump);
+        for (const StreamInfo& s : dump.streams())
+            for (std::size_t i = 0; i < s.n_states(); ++i) list << QStringLiteral("%1[%2]").arg(QString::fromStdString(s.name)).arg(i);
+        guard->set_sources(list, static_cast<int>(dump.dims().n_heads.value_or(0)));
+    };
+    auto request = [&window, guard] {
+        if (!guard || window.documents().empty()) return;
+        const Document* doc = window.documents().front();
+        std::shared_ptr<Dump> dump = doc->dump();
+        const std::string a = guard->spec_a().toStdString(), b = guard->spec_b().toStdString();
+        guard->show_message(QObject::tr("computing…"));
+        window.jobs()->request_as<analysis::SubspaceAnglesResult>(
+            QStringLiteral("angles-view"), doc->id() + QStringLiteral("/angles/") + QString::fromStdString(a + "|" + b),
+            [dump, a, b](Progress& p) { return analysis::subspace_angles(*dump, a, b, p); },
+            [guard](const analysis::SubspaceAnglesResult& r) {
+                if (guard) guard->set_result(r);
+            },
+            [guard](const QString& e) {
+                if (guard) guard->show_message(e);
+            });
+    };
+    QObject::connect(&window, &MainWindow::primary_changed, view, sources);
+    QObject::connect(view, &widgets::AnglesView::specs_changed, view, request);
+    sources();
+}
+
+void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {
+    QPointer<widgets::CheckpointView> guard(view);
+    auto sources = [&window, guard] {
+        if (!guard) return;
+        if (window.series().empty() || window.documents().empty()) {
+            guard->show_message(QObject::tr("Open a folder of checkpoints (File ▸ Open Folder) to follow a matrix through training."));
+            return;
+        }
+        guard->set_sources(matrix_sources(*window.documents().front()->dump()));
+    };
+    auto request = [&window, guard] {
+        if (!guard || window.series().empty() || guard->matrix().isEmpty()) return;
+        analysis::CheckpointSeriesOptions o;
+        o.matrix = guard->matrix().toStdString();
+        o.top = static_cast<std::size_t>(guard->top());
+        o.left = guard->left_side();
+        const std::string folder = window.series_folder().toStdString();
+        guard->show_message(QObject::tr("computing…"));
+        window.jobs()->request_as<analysis::CheckpointSeriesResult>(
+            QStringLiteral("checkpoint-view"),
+            QStringLiteral("series:%1/%2/%3/%4").arg(window.series_folder(), guard->matrix()).arg(o.top).arg(o.left),
+            [folder, o](Progress& p) { return analysis::checkpoint_series_analysis(folder, o, p); },
+            [guard](const analysis::CheckpointSeriesResult& r) {
+                if (guard) guard->set_result(r);
+            },
+            [guard](const QString& e) {
+                if (guard) guard->show_message(e);
+            });
+    };
+    QObject::connect(&window, &MainWindow::primary_changed, view, sources);
+    QObject::connect(view, &widgets::CheckpointView::options_changed, view, request);
+    sources();
+}
+
+}  // namespace es::app

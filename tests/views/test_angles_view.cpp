@@ -1,0 +1,54 @@
+// Subspace-angles view: menus build SPECs, presets use the selected head, bars equal the angles.
+#include <QComboBox>
+#include <QSignalSpy>
+#include <QTest>
+#include <qcustomplot.h>
+
+#include "analysis/subspace_angles.h"
+#include "angles_view.h"
+#include "image_baseline.h"
+#include "io/dump.h"
+#include "selection.h"
+
+using es::widgets::AnglesView;
+
+class TestAnglesView : public QObject {
+    Q_OBJECT
+private slots:
+    void menusPresetsAndBars() {
+        auto d = es::Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/demo.h5");
+        es::widgets::SelectionModel model;
+        model.set_heads({6});  // L1H2 with 4 heads a layer
+        AnglesView view;
+        view.follow(&model);
+        QSignalSpy changed(&view, &AnglesView::specs_changed);
+        view.set_sources({"embed.W_E", "unembed.W_U", "blocks.1.attn.QK[2]", "blocks.1.attn.OV[2]", "resid[2]"}, 4);
+        QVERIFY(changed.count() >= 1);
+        view.apply_preset(0);
+        QCOMPARE(view.spec_a(), QString("blocks.1.attn.QK[2]:right:0-8"));
+        QCOMPARE(view.spec_b(), QString("embed.W_E:right:0-8"));
+        view.apply_preset(1);
+        QCOMPARE(view.spec_b(), QString("embed.W_E:right:32-64"));
+        view.set_specs("resid[2]:right:0-4", "blocks.1.attn.OV[2]:left:0-4");
+        QCOMPARE(view.spec_a(), QString("resid[2]:right:0-4"));
+        es::Progress p;
+        const auto r = es::analysis::subspace_angles(*d, view.spec_a().toStdString(), view.spec_b().toStdString(), p);
+        view.set_result(r);
+        auto* bars = qobject_cast<QCPBars*>(view.plot()->plottable(0));
+        QVERIFY(bars);
+        QCOMPARE(bars->data()->size(), 4);
+        for (int i = 0; i < 4; ++i) QCOMPARE(bars->data()->at(i)->value, r.angles_deg[static_cast<std::size_t>(i)]);
+        // Session round trip.
+        AnglesView other;
+        other.set_sources({"embed.W_E", "unembed.W_U", "blocks.1.attn.QK[2]", "blocks.1.attn.OV[2]", "resid[2]"}, 4);
+        other.restore_settings(view.save_settings());
+        QCOMPARE(other.spec_a(), view.spec_a());
+        QCOMPARE(other.spec_b(), view.spec_b());
+        const auto b = es::test::compare_to_baseline(view.plot()->toPixmap(700, 400, 1.0).toImage(), "angles_demo");
+        qInfo("%s", qPrintable(b.message));
+        QVERIFY2(b.ok, qPrintable(b.message));
+    }
+};
+
+QTEST_MAIN(TestAnglesView)
+#include "test_angles_view.moc"

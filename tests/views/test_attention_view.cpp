@@ -1,0 +1,120 @@
+// The attention view fed patterns read from dumps: cells equal the pattern below and on the
+// diagonal, cells above it (causally masked) are blank, the selected head and prompt ask for a new
+// pattern, clicking a cell selects the query token, and it matches its baseline.
+#include <qcustomplot.h>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "attention_view.h"
+#include "image_baseline.h"
+#include "io/dump.h"
+#include "selection.h"
+
+using es::widgets::AttentionPattern;
+using es::widgets::AttentionView;
+
+namespace {
+
+AttentionPattern read(const char* path, int layer, int head, int prompt) {
+    auto dump = es::Dump::open(path);
+    const es::AttentionInfo* att = dump->find_attention("pattern");
+    if (!att) qFatal("no attention pattern in %s", path);
+    AttentionPattern p;
+    p.layer = layer;
+    p.head = head;
+    p.prompt = prompt;
+    p.positions = static_cast<int>(att->n_positions);
+    p.values =
+        dump->read_attention(*att, static_cast<std::size_t>(layer),
+                             static_cast<std::size_t>(prompt), static_cast<std::size_t>(head))
+            .data;
+    for (const auto& t : dump->tokens())
+        if (static_cast<int>(t.prompt) == prompt) p.tokens << QString::fromStdString(t.text);
+    return p;
+}
+
+int marked(QCustomPlot* plot) {
+    int n = 0;
+    for (int i = 0; i < plot->itemCount(); ++i)
+        n += plot->item(i)->objectName() == "marked" ? 1 : 0;
+    return n;
+}
+
+}  // namespace
+
+class TestAttentionView : public QObject {
+    Q_OBJECT
+private slots:
+    void cellsArePatternWithTheMaskBlank() {
+        const AttentionPattern p = read(EIGENSCOPE_FIXTURES "/good/tl_batched_f32.h5", 1, 1, 1);
+        QCOMPARE(p.positions, 5);
+        QCOMPARE(static_cast<int>(p.values.size()), 25);
+        es::widgets::SelectionModel model;
+        AttentionView view;
+        view.set_dims(3, 2, 5);
+        view.follow(&model);
+        view.set_pattern(p);
+        const auto& d = view.heatmap()->data();
+        QCOMPARE(d.rows, 5);
+        QCOMPARE(d.cols, 5);
+        QVERIFY(d.row_labels[2].endsWith(p.tokens[2].left(12)));
+        for (int q = 0; q < 5; ++q) {
+            double row = 0;
+            for (int k = 0; k < 5; ++k) {
+                const auto v = view.heatmap()->value(q, k);
+                if (k > q) {
+                    QVERIFY(!v);  // masked: blank, not 0
+                    QCOMPARE(p.values[static_cast<std::size_t>(q * 5 + k)], 0.0f);
+                } else {
+                    QVERIFY(v);
+                    QCOMPARE(*v, double(p.values[static_cast<std::size_t>(q * 5 + k)]));
+                    row += *v;
+                }
+            }
+            QVERIFY(std::abs(row - 1.0) < 1e-5);  // softmax rows sum to 1
+        }
+        auto* title = view.heatmap()->plot()->findChild<QCPTextElement*>("title");
+        QVERIFY(title);
+        QCOMPARE(title->text(), QStringLiteral("layer 1, head 1 · prompt 1"));
+        // Clicking a cell selects its query token (flat index prompt * P + row) and outlines the
+        // row.
+        emit view.heatmap()->cell_clicked(3, 0);
+        QCOMPARE(model.selection().tokens, QList<int>{1 * 5 + 3});
+        QCOMPARE(marked(view.heatmap()->plot()), 1);
+        model.select_token(2);  // prompt 0: not in this prompt, nothing outlined
+        QCOMPARE(marked(view.heatmap()->plot()), 0);
+    }
+
+    void theSelectedHeadAndPromptAskForAPattern() {
+        es::widgets::SelectionModel model;
+        AttentionView view;
+        view.set_dims(3, 2, 5);
+        view.follow(&model);
+        QSignalSpy spy(&view, &AttentionView::wanted_changed);
+        QCOMPARE(view.head_for(model.selection()), std::make_pair(0, 0));  // default L0H0
+        model.set_heads({3});                                              // flat: layer 1, head 1
+        QCOMPARE(view.head_for(model.selection()), std::make_pair(1, 1));
+        QCOMPARE(spy.count(), 1);
+        model.set_prompt(1);
+        QCOMPARE(spy.count(), 2);
+        model.set_layer(2);  // the residual layer does not change the head shown
+        QCOMPARE(spy.count(), 2);
+        view.set_mask_causal(false);
+        view.set_pattern(read(EIGENSCOPE_FIXTURES "/good/tl_batched_f32.h5", 0, 0, 0));
+        QVERIFY(view.heatmap()->value(0, 4).has_value());
+    }
+
+    void matchesItsImageBaseline() {
+        es::widgets::SelectionModel model;
+        AttentionView view;
+        view.follow(&model);
+        view.set_pattern(read(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5", 1, 2, 0));
+        const QImage image = view.heatmap()->plot()->toPixmap(700, 620, 1.0).toImage();
+        const auto b = es::test::compare_to_baseline(image, "attention_demo_L1H2_p0");
+        qInfo("%s", qPrintable(b.message));
+        QVERIFY2(b.ok, qPrintable(b.message));
+    }
+};
+
+QTEST_MAIN(TestAttentionView)
+#include "test_attention_view.moc"

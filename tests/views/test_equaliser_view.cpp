@@ -1,0 +1,202 @@
+// The equaliser view fed real analyses: one bar per band with the frame's energies, it animates
+// with the selected layer from the frames (no new analysis), peak hold is the max over frames,
+// per-dimension raw bars are split by sign, a D = 4096 state redraws fast, and it matches its
+// baseline.
+#include <qcustomplot.h>
+#include <QElapsedTimer>
+#include <QRandomGenerator>
+#include <QTest>
+
+#include "analysis/equaliser.h"
+#include "equaliser_view.h"
+#include "image_baseline.h"
+#include "io/dump.h"
+#include "selection.h"
+
+using es::widgets::EqualiserView;
+
+namespace {
+
+std::shared_ptr<es::Dump> open(const char* fixture) {
+    return es::Dump::open(std::string(EIGENSCOPE_FIXTURES "/") + fixture);
+}
+
+es::analysis::EqualiserResult equalise(const es::Dump& dump,
+                                       const es::analysis::EqualiserOptions& o) {
+    es::Progress p;
+    return es::analysis::equaliser(dump, o, p);
+}
+
+QCPBars* bars_named(QCustomPlot* plot, const QString& name) {
+    for (int i = 0; i < plot->plottableCount(); ++i)
+        if (auto* b = qobject_cast<QCPBars*>(plot->plottable(i)); b && b->name() == name) return b;
+    return nullptr;
+}
+
+int bar_objects(QCustomPlot* plot) {
+    int n = 0;
+    for (int i = 0; i < plot->plottableCount(); ++i)
+        n += qobject_cast<QCPBars*>(plot->plottable(i)) ? 1 : 0;
+    return n;
+}
+
+}  // namespace
+
+class TestEqualiserView : public QObject {
+    Q_OBJECT
+private slots:
+    void barsAreTheFrameOfTheSelectedLayer() {
+        auto dump = open("good/analysis_synth.h5");
+        es::analysis::EqualiserOptions o;
+        o.token = 5;
+        o.bands = 32;
+        const auto r = equalise(*dump, o);
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(r.frames.size()));
+        EqualiserView view;
+        view.follow(&model);
+        view.resize(800, 450);
+        view.set_result(r);
+        QCOMPARE(view.bar_count(), 32);
+        QCOMPARE(static_cast<int>(r.bands.size()), 32);
+        for (int layer = 0; layer < static_cast<int>(r.frames.size()); ++layer) {
+            model.set_layer(layer);
+            QCOMPARE(view.frame(), layer);
+            const QVector<double> h = view.bar_heights();
+            QCOMPARE(h.size(), 32);
+            for (int i = 0; i < 32; ++i)
+                QCOMPARE(h[i],
+                         *r.frames[static_cast<std::size_t>(layer)][static_cast<std::size_t>(i)]);
+        }
+        // The analysed layer's frame equals its bands.
+        model.set_layer(static_cast<int>(r.layer));
+        for (int i = 0; i < 32; ++i)
+            QVERIFY(std::abs(view.bar_heights()[i] - r.bands[static_cast<std::size_t>(i)]) <
+                    1e-9 * (1 + r.bands[static_cast<std::size_t>(i)]));
+        // Peak hold: the max over all frames.
+        const QVector<double> peaks = view.peak_heights();
+        QCOMPARE(peaks.size(), 32);
+        for (int i = 0; i < 32; ++i) {
+            double m = 0;
+            for (const auto& f : r.frames) m = std::max(m, *f[static_cast<std::size_t>(i)]);
+            QCOMPARE(peaks[i], m);
+        }
+        view.set_peak_hold(false);
+        QVERIFY(view.peak_heights().isEmpty());
+        // Selection tokens tell the app which token to request.
+        model.set_tokens({7, 3});
+        QCOMPARE(view.token_for(model.selection()), 7);
+        view.set_positions(64);
+        model.set_tokens({});
+        model.set_prompt(1);
+        QCOMPARE(view.token_for(model.selection()), 64);
+    }
+
+    void perDimensionRawBarsAreSplitBySign() {
+        auto dump = open("good/analysis_synth.h5");
+        EqualiserView view;
+        view.set_mode(EqualiserView::Mode::Dimensions);
+        QVERIFY(view.basis() == es::analysis::EqualiserBasis::Dims);
+        es::analysis::EqualiserOptions o;
+        o.token = 9;
+        o.basis = view.basis();
+        o.bands = view.requested_bands();
+        const auto r = equalise(*dump, o);
+        const es::StreamInfo& s = dump->stream();
+        std::vector<std::vector<float>> signs;
+        for (std::size_t i = 0; i < r.frames.size(); ++i) {
+            std::vector<float> v(s.d);
+            dump->read_states(s, i, 9, 10, v.data());
+            signs.push_back(v);
+        }
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(r.frames.size()));
+        model.set_layer(2);
+        view.follow(&model);
+        view.set_result(r, signs);
+        QCOMPARE(view.bar_count(), static_cast<int>(s.d));
+        QCPBars* pos = bars_named(view.plot(), "x_i > 0");
+        QCPBars* neg = bars_named(view.plot(), "x_i < 0");
+        QVERIFY(pos && neg);
+        int npos = 0;
+        for (float x : signs[2]) npos += x >= 0 ? 1 : 0;
+        QCOMPARE(pos->data()->size(), npos);
+        QCOMPARE(neg->data()->size(), static_cast<int>(s.d) - npos);
+        for (auto it = neg->data()->constBegin(); it != neg->data()->constEnd(); ++it) {
+            const auto i = static_cast<std::size_t>(it->key);
+            QVERIFY(signs[2][i] < 0);
+            QVERIFY(std::abs(it->value - double(signs[2][i]) * signs[2][i]) <
+                    1e-4 * (1 + it->value));
+        }
+    }
+
+    void aWideStateRedrawsFast() {
+        // D = 4096, 24 frames: the per-dimension mode draws 4096 bars (64 QCPBars objects).
+        const std::size_t D = 4096, L = 24;
+        es::analysis::EqualiserResult r;
+        r.basis = "dims";
+        r.layer_name = "blocks.0.hook_resid_post";
+        r.token_text = "wide";
+        auto* rng = QRandomGenerator::global();
+        std::vector<std::vector<float>> signs(L, std::vector<float>(D));
+        for (std::size_t l = 0; l < L; ++l) {
+            r.frame_layers.push_back("state " + std::to_string(l));
+            std::vector<std::optional<double>> f(D);
+            for (std::size_t i = 0; i < D; ++i) {
+                const double x = rng->generateDouble() * 2 - 1;
+                signs[l][i] = float(x);
+                f[i] = x * x * (1 + double(l));
+            }
+            r.frames.push_back(f);
+        }
+        for (std::size_t i = 0; i <= D; ++i) r.band_edges.push_back(i);
+        r.bands.assign(D, 0.0);
+        for (auto mode : {EqualiserView::Mode::Dimensions, EqualiserView::Mode::Components}) {
+            es::widgets::SelectionModel model;
+            model.set_layer_count(static_cast<int>(L));
+            EqualiserView view;
+            view.set_mode(mode);
+            view.follow(&model);
+            view.resize(1000, 500);
+            view.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&view));
+            view.set_result(r, signs);
+            QCOMPARE(view.bar_count(), static_cast<int>(D));
+            QVERIFY(bar_objects(view.plot()) <= 64);
+            double worst = 0, total = 0;
+            QElapsedTimer t;
+            t.start();
+            for (int l = 0; l < static_cast<int>(L); ++l) {
+                model.set_layer(l);
+                worst = std::max(worst, view.last_redraw_ms());
+                total += view.last_redraw_ms();
+            }
+            qInfo("D=4096 %s: redraw per layer mean %.1f ms, worst %.1f ms (%d layers in %lld ms)",
+                  mode == EqualiserView::Mode::Dimensions ? "per dimension (sign colours)"
+                                                          : "per component (viridis)",
+                  total / double(L), worst, static_cast<int>(L),
+                  static_cast<long long>(t.elapsed()));
+            QVERIFY2(total / double(L) < 100.0, "the per-layer redraw must stay interactive");
+        }
+    }
+
+    void matchesItsImageBaseline() {
+        auto dump = open("good/analysis_synth.h5");
+        es::analysis::EqualiserOptions o;
+        o.token = 5;
+        const auto r = equalise(*dump, o);
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(r.frames.size()));
+        model.set_layer(2);
+        EqualiserView view;
+        view.follow(&model);
+        view.set_result(r);
+        const QImage image = view.plot()->toPixmap(700, 400, 1.0).toImage();
+        const auto b = es::test::compare_to_baseline(image, "equaliser_analysis_synth");
+        qInfo("%s", qPrintable(b.message));
+        QVERIFY2(b.ok, qPrintable(b.message));
+    }
+};
+
+QTEST_MAIN(TestEqualiserView)
+#include "test_equaliser_view.moc"

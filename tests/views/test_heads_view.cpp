@@ -1,0 +1,106 @@
+// Head-similarity heatmap fed real analyses: cells equal the matrix in natural or clustered
+// order, the colour map matches the metric's sign, a click selects the two heads, baseline.
+#include <QCheckBox>
+#include <QSignalSpy>
+#include <QTest>
+#include <qcustomplot.h>
+
+#include "analysis/head_similarity.h"
+#include "analysis/subspace_angles.h"
+#include "heads_view.h"
+#include "image_baseline.h"
+#include "io/dump.h"
+#include "selection.h"
+
+using es::widgets::HeadsView;
+
+namespace {
+std::shared_ptr<es::Dump> demo() {
+    return es::Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/demo.h5");
+}
+es::analysis::HeadSimilarityResult similarity(const es::Dump& d, es::analysis::HeadMetric m, std::optional<std::size_t> layer) {
+    es::analysis::HeadSimilarityOptions o;
+    o.metric = m;
+    o.layer = layer;
+    es::Progress p;
+    return es::analysis::head_similarity(d, o, p);
+}
+}  // namespace
+
+class TestHeadsView : public QObject {
+    Q_OBJECT
+private slots:
+    void cellsEqualTheMatrixInEitherOrder() {
+        auto d = demo();
+        const auto r = similarity(*d, es::analysis::HeadMetric::QkCosine, 1);
+        es::widgets::SelectionModel model;
+        model.set_layer_count(5);
+        HeadsView view;
+        view.follow(&model);
+        view.set_model(4, 4, true);
+        view.set_clustered(false);
+        view.set_result(r);
+        const auto& h = view.heatmap()->data();
+        QCOMPARE(h.rows, 4);
+        QCOMPARE(h.row_labels, (QStringList{"L1H0", "L1H1", "L1H2", "L1H3"}));
+        for (int i = 0; i < 4; ++i)
+            for (int j = 0; j < 4; ++j) QCOMPARE(*view.heatmap()->value(i, j), r.matrix[static_cast<std::size_t>(i * 4 + j)]);
+        QCOMPARE(int(h.map), int(es::widgets::colors::Map::Diverging));  // cosines are signed
+        view.set_clustered(true);
+        for (int a = 0; a < 4; ++a)
+            for (int b = 0; b < 4; ++b)
+                QCOMPARE(*view.heatmap()->value(a, b), r.matrix[r.order[static_cast<std::size_t>(a)] * 4 + r.order[static_cast<std::size_t>(b)]]);
+        QCOMPARE(view.heatmap()->data().row_labels[0], QString::fromStdString(r.heads[r.order[0]]));
+    }
+
+    void aClickSelectsBothHeadsAndTheLayerPicksTheBlock() {
+        auto d = demo();
+        es::widgets::SelectionModel model;
+        model.set_layer_count(5);
+        HeadsView view;
+        view.follow(&model);
+        view.set_model(4, 4, true);
+        view.set_clustered(false);
+        QSignalSpy pair(&view, &HeadsView::pair_chosen);
+        view.set_result(similarity(*d, es::analysis::HeadMetric::OvCosine, 2));
+        emit view.heatmap()->cell_clicked(1, 3);
+        QCOMPARE(model.selection().heads, (QList<int>{9, 11}));  // L2H1, L2H3 as l*H+h
+        QCOMPARE(pair.count(), 1);
+        // State l+1 of the residual stream is block l's output; the embedding (state 0) shows block 0.
+        QSignalSpy recompute(&view, &HeadsView::options_changed);
+        model.set_layer(3);
+        QCOMPARE(view.block(), 2);
+        model.set_layer(4);
+        QCOMPARE(view.block(), 3);
+        QCOMPARE(recompute.count(), 2);
+        model.set_layer(1);
+        model.set_layer(0);  // still block 0: nothing to recompute
+        QCOMPARE(view.block(), 0);
+        QCOMPARE(recompute.count(), 3);
+        es::Progress p;
+        const auto angles = es::analysis::subspace_angles(*d, "blocks.2.attn.OV[1]:right:0-8", "blocks.2.attn.OV[3]:right:0-8", p);
+        view.set_angles(angles);
+        auto* bars = qobject_cast<QCPBars*>(view.angles_plot()->plottable(0));
+        QVERIFY(bars);
+        QCOMPARE(bars->data()->size(), 8);
+        for (int i = 0; i < 8; ++i) QCOMPARE(bars->data()->at(i)->value, angles.angles_deg[static_cast<std::size_t>(i)]);
+    }
+
+    void matchesItsImageBaseline() {
+        auto d = demo();
+        es::widgets::SelectionModel model;
+        model.set_layer_count(5);
+        HeadsView view;
+        view.follow(&model);
+        view.set_model(4, 4, true);
+        view.set_result(similarity(*d, es::analysis::HeadMetric::PatternCorr, std::nullopt));  // 16 x 16
+        QCOMPARE(view.heatmap()->data().rows, 16);
+        const auto r = es::test::compare_to_baseline(view.heatmap()->plot()->toPixmap(700, 600, 1.0).toImage(),
+                                                     "heads_pattern_corr_demo");
+        qInfo("%s", qPrintable(r.message));
+        QVERIFY2(r.ok, qPrintable(r.message));
+    }
+};
+
+QTEST_MAIN(TestHeadsView)
+#include "test_heads_view.moc"

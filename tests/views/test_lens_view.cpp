@@ -1,0 +1,106 @@
+// The logit-lens view fed a real lens: one row per layer, cells are the top-k tokens with their
+// probabilities shaded in viridis, the selected layer's row is highlighted, clicking a row selects
+// its layer, a dump without W_U shows a message, and it matches its baseline.
+#include <QApplication>
+#include <QHeaderView>
+#include <QLabel>
+#include <QTableWidget>
+#include <QTest>
+
+#include "analysis/lens.h"
+#include "colormaps.h"
+#include "image_baseline.h"
+#include "io/dump.h"
+#include "lens_view.h"
+#include "selection.h"
+
+using es::widgets::LensView;
+
+namespace {
+es::analysis::LensResult lens_of(const char* fixture, std::size_t token, std::size_t k) {
+    auto dump = es::Dump::open(std::string(EIGENSCOPE_FIXTURES "/") + fixture);
+    es::analysis::LensOptions o;
+    o.token = token;
+    o.top_k = k;
+    es::Progress p;
+    return es::analysis::lens(*dump, o, p);
+}
+}  // namespace
+
+class TestLensView : public QObject {
+    Q_OBJECT
+private slots:
+    void cellsAreTheTopTokens() {
+        const auto r = lens_of("good/analysis_synth.h5", 5, 5);
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(r.layers.size()));
+        LensView view;
+        view.follow(&model);
+        view.set_result(r);
+        QTableWidget* t = view.table();
+        QCOMPARE(t->rowCount(), static_cast<int>(r.layers.size()));
+        QCOMPARE(t->columnCount(), 5);
+        for (int row = 0; row < t->rowCount(); ++row) {
+            const auto& l = r.layers[static_cast<std::size_t>(row)];
+            QCOMPARE(static_cast<int>(l.top.size()), 5);
+            for (int c = 0; c < 5; ++c) {
+                const auto& e = l.top[static_cast<std::size_t>(c)];
+                QTableWidgetItem* item = t->item(row, c);
+                QVERIFY(item);
+                QCOMPARE(item->text(), QStringLiteral("%1 (%2%)")
+                                           .arg(QString::fromStdString(e.text))
+                                           .arg(100 * e.probability, 0, 'f', 1));
+                QCOMPARE(item->data(Qt::UserRole).toDouble(), e.probability);
+                QCOMPARE(
+                    item->background().color(),
+                    es::widgets::colors::sample(es::widgets::colors::Map::Viridis, e.probability));
+            }
+        }
+        // The selected layer's row is highlighted, and follows the selection.
+        model.set_layer(2);
+        int row2 = -1;
+        for (std::size_t i = 0; i < r.layers.size(); ++i)
+            if (r.layers[i].state == 2) row2 = static_cast<int>(i);
+        QCOMPARE(view.highlighted_row(), row2);
+        QVERIFY(t->verticalHeaderItem(row2)->text().startsWith(QStringLiteral("▶")));
+        QVERIFY(t->item(row2, 0)->font().bold());
+        QVERIFY(!t->item(0, 0)->font().bold());
+        // Clicking a row selects its layer.
+        emit t->cellClicked(static_cast<int>(r.layers.size()) - 1, 1);
+        QCOMPARE(model.selection().layer, static_cast<int>(r.layers.back().state));
+        QCOMPARE(view.highlighted_row(), static_cast<int>(r.layers.size()) - 1);
+    }
+
+    void withoutAnUnembeddingItSaysSo() {
+        LensView view;
+        view.set_result(lens_of("good/analysis_synth.h5", 0, 3));
+        view.show_unavailable(QStringLiteral("This dump has no unembedding matrix (unembed.W_U)."));
+        QVERIFY(view.table()->isHidden());
+        auto* label = view.findChild<QLabel*>("unavailable");
+        QVERIFY(label && !label->isHidden());
+        QVERIFY(label->text().contains("unembed.W_U"));
+        QVERIFY(!view.result());
+    }
+
+    void matchesItsImageBaseline() {
+        es::widgets::SelectionModel model;
+        const auto r = lens_of("good/analysis_synth.h5", 5, 5);
+        model.set_layer_count(static_cast<int>(r.layers.size()));
+        model.set_layer(2);
+        LensView view;
+        view.follow(&model);
+        view.set_result(r);
+        view.resize(760, 260);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        if (QWidget* focus = QApplication::focusWidget()) focus->clearFocus();  // no blinking caret
+        const QImage image = view.grab().toImage();
+        QCOMPARE(image.size(), QSize(760, 260));
+        const auto b = es::test::compare_to_baseline(image, "lens_analysis_synth");
+        qInfo("%s", qPrintable(b.message));
+        QVERIFY2(b.ok, qPrintable(b.message));
+    }
+};
+
+QTEST_MAIN(TestLensView)
+#include "test_lens_view.moc"

@@ -1,0 +1,204 @@
+// Qt Test for the 3-D projection view (widgets/projection3d_view.h) fed analysis::project of the
+// demo dump. Runs under xvfb-run (Mesa llvmpipe) for the OpenGL parts; `--nogl` checks the
+// offscreen fallback (no crash, the bridge's message, data side still works).
+#include <QApplication>
+#include <QJsonObject>
+#include <QTest>
+#include <cmath>
+#include <cstring>
+
+#include <vtkCamera.h>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkRenderer.h>
+
+#include "analysis/project.h"
+#include "projection3d_view.h"
+#include "util/progress.h"
+#include "vtk_test_support.h"
+
+using namespace es::widgets::test;
+using es::widgets::Projection3dView;
+
+namespace {
+
+bool g_nogl = false;
+
+struct Fixture {
+    std::shared_ptr<es::Dump> dump;
+    es::analysis::ProjectResult plain, sphere;
+};
+
+const Fixture& fixture() {
+    static const Fixture f = [] {
+        Fixture out;
+        out.dump = es::Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/demo.h5");
+        es::Progress p;
+        es::analysis::ProjectOptions o;
+        out.plain = es::analysis::project(*out.dump, o, p);
+        o.spherize = true;
+        out.sphere = es::analysis::project(*out.dump, o, p);
+        return out;
+    }();
+    return f;
+}
+
+std::size_t non_null(const es::analysis::ProjectResult& r) {
+    std::size_t n = 0;
+    for (const auto& layer : r.coordinates)
+        for (const auto& c : layer) n += c ? 1 : 0;
+    return n;
+}
+
+}  // namespace
+
+class Projection3dViewTest : public QObject {
+    Q_OBJECT
+private slots:
+    void points_match_result() {
+        const Fixture& f = fixture();
+        Projection3dView view;
+        view.set_result(f.plain, f.dump->tokens());
+        QVERIFY(f.plain.tokens > 0);
+        QCOMPARE(view.points().size(), non_null(f.plain));
+        QCOMPARE(view.points().size(), f.plain.coordinates.size() * f.plain.tokens);
+        for (std::size_t i = 0; i < view.points().size(); ++i) {
+            const auto st = static_cast<std::size_t>(view.point_states()[i]);
+            const auto& c = f.plain.coordinates[st / f.plain.tokens][st % f.plain.tokens];
+            QVERIFY(c);
+            for (int a = 0; a < 3; ++a) QCOMPARE(view.points()[i][a], (*c)[a]);
+        }
+        QVERIFY(!view.hover_text(0).isEmpty());
+    }
+
+    void spherized_points_on_unit_sphere() {
+        const Fixture& f = fixture();
+        Projection3dView view;
+        view.set_spherize(true);
+        view.set_result(f.sphere, f.dump->tokens());
+        QCOMPARE(view.points().size(), non_null(f.sphere));
+        QVERIFY(!view.points().empty());
+        for (const auto& p : view.points()) {
+            const double r = std::sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
+            QVERIFY2(std::abs(r - 1.0) < 1e-6, qPrintable(QString::number(r, 'g', 12)));
+        }
+    }
+
+    void settings_round_trip() {
+        const Fixture& f = fixture();
+        Projection3dView a;
+        a.set_color_by(Projection3dView::ColorBy::Prompt);
+        a.set_point_size(9);
+        a.set_result(f.plain, f.dump->tokens());
+        a.set_camera_preset(Projection3dView::CameraPreset::Top);
+        const QJsonObject s = a.save_settings();
+        Projection3dView b;
+        b.restore_settings(s);
+        QCOMPARE(b.color_by(), Projection3dView::ColorBy::Prompt);
+        QCOMPARE(b.point_size(), 9);
+        b.set_result(f.plain, f.dump->tokens());
+        QCOMPARE(b.save_settings(), s);
+    }
+
+    void nogl_shows_message() {
+        if (!g_nogl) QSKIP("only with --nogl");
+        Projection3dView view;
+        QVERIFY(view.gl_widget() == nullptr);
+        auto* pane = view.findChild<QWidget*>(QStringLiteral("projection3dUnavailable"));
+        QVERIFY(pane);
+        QVERIFY(pane->accessibleName().contains(QStringLiteral("3D view unavailable")));
+        view.resize(640, 480);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.set_result(fixture().plain, fixture().dump->tokens());
+        QCOMPARE(view.pick(QPoint(10, 10)), -1);
+        QVERIFY(view.render_image(QSize(80, 60)).isNull());
+    }
+
+    void pick_known_point() {
+        if (g_nogl) QSKIP("needs OpenGL");
+        const Fixture& f = fixture();
+        Projection3dView view;
+        view.resize(800, 600);
+        view.set_result(f.plain, f.dump->tokens());
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY2(view.gl_widget()->has_opengl(), qPrintable(view.gl_widget()->status_message()));
+        view.gl_widget()->render_window()->Render();
+        vtkRenderer* ren = view.gl_widget()->renderer();
+        const int* size = view.gl_widget()->render_window()->GetSize();
+        const double dpr = view.gl_widget()->devicePixelRatioF();
+        int checked = 0;
+        // A few points spread over the cloud: the first, the last, and one in the middle.
+        for (std::size_t i : {std::size_t(0), view.points().size() / 2, view.points().size() - 1}) {
+            const auto& p = view.points()[i];
+            ren->SetWorldPoint(p[0], p[1], p[2], 1.0);
+            ren->WorldToDisplay();
+            double d[3];
+            ren->GetDisplayPoint(d);
+            const QPoint at(qRound(d[0] / dpr), qRound((size[1] - d[1]) / dpr));
+            const int picked = view.pick(at);
+            QVERIFY(picked >= 0);
+            // Coincident points on screen may hide each other: the pick must be within 1 px.
+            if (picked != view.point_states()[i]) {
+                const auto it = std::find(view.point_states().begin(), view.point_states().end(), picked);
+                const auto& q = view.points()[static_cast<std::size_t>(it - view.point_states().begin())];
+                ren->SetWorldPoint(q[0], q[1], q[2], 1.0);
+                ren->WorldToDisplay();
+                double e[3];
+                ren->GetDisplayPoint(e);
+                QVERIFY2(std::hypot(e[0] - d[0], e[1] - d[1]) <= 1.5 * dpr,
+                         qPrintable(QStringLiteral("picked %1 for %2").arg(picked).arg(view.point_states()[i])));
+            } else {
+                ++checked;
+            }
+        }
+        QVERIFY(checked >= 2);
+        QCOMPARE(view.pick(QPoint(-100, -100)), -1);
+    }
+
+    void render_not_blank() {
+        if (g_nogl) QSKIP("needs OpenGL");
+        const Fixture& f = fixture();
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(f.dump->streams().front().n_states()));
+        Projection3dView view;
+        view.follow(&model);
+        view.resize(900, 700);
+        view.set_result(f.plain, f.dump->tokens());
+        model.set_layer(3);
+        model.set_tokens({1, 5});
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const QImage img = view.render_image(QSize(800, 600));
+        QCOMPARE(img.size(), QSize(800, 600));
+        const QRgb bg = img.pixel(2, 2);
+        int differing = 0;
+        for (int y = 0; y < img.height(); y += 2)
+            for (int x = 0; x < img.width(); x += 2) differing += img.pixel(x, y) != bg ? 1 : 0;
+        QVERIFY2(differing > 2000, qPrintable(QString::number(differing)));
+        const QByteArray out = qgetenv("EIGENSCOPE_SCREENSHOT");
+        if (!out.isEmpty()) {
+            img.save(QString::fromLocal8Bit(out));
+            view.set_spherize(true);
+            view.set_result(f.sphere, f.dump->tokens());
+            view.render_image(QSize(800, 600)).save(QString::fromLocal8Bit(out).replace(".png", "_sphere.png"));
+        }
+    }
+};
+
+int main(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--nogl") == 0) {
+            g_nogl = true;
+            for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+            --argc;
+            break;
+        }
+    }
+    if (!g_nogl) set_vtk_surface_format();
+    QApplication app(argc, argv);
+    Projection3dViewTest test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "test_projection3d_view.moc"

@@ -1,0 +1,105 @@
+#pragma once
+// Shared by the VTK bridge tests: a scene with exactly known pixels, and the OpenGL setup that
+// app/gui/main.cpp does before QApplication exists.
+#include <QColor>
+#include <QImage>
+#include <QString>
+#include <QSurfaceFormat>
+#include <QTest>
+#include <cstdlib>
+
+#include <vtkActor.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderer.h>
+#include <vtkSmartPointer.h>
+#include <vtkSphereSource.h>
+
+#include "vtk/vtk_gl_widget.h"
+
+namespace es::widgets::test {
+
+using es::widgets::VtkGlWidget;
+
+// As app/gui/main.cpp: Debian's VTK 9.1 loads OpenGL through GLX and needs a 3.2 core context
+// with depth and stencil. Call before QApplication is constructed.
+inline void set_vtk_surface_format() {
+    if (qEnvironmentVariableIsEmpty("QT_XCB_GL_INTEGRATION")) {
+        qputenv("QT_XCB_GL_INTEGRATION", "xcb_glx");
+    }
+    QSurfaceFormat format;
+    format.setRenderableType(QSurfaceFormat::OpenGL);
+    format.setVersion(3, 2);
+    format.setProfile(QSurfaceFormat::CoreProfile);
+    format.setDepthBufferSize(24);
+    format.setStencilBufferSize(8);
+    format.setRedBufferSize(8);
+    format.setGreenBufferSize(8);
+    format.setBlueBufferSize(8);
+    format.setAlphaBufferSize(8);
+    format.setSwapBehavior(QSurfaceFormat::DoubleBuffer);
+    format.setSamples(0);
+    QSurfaceFormat::setDefaultFormat(format);
+}
+
+inline const QColor kBackground(51, 102, 153);  // (0.2, 0.4, 0.6) in 8 bits
+inline const QColor kRed(255, 0, 0);
+
+// An unlit red sphere: flat colour, so exact pixel values can be asserted.
+inline vtkSmartPointer<vtkActor> red_sphere() {
+    auto source = vtkSmartPointer<vtkSphereSource>::New();
+    source->SetRadius(1.0);
+    source->SetThetaResolution(48);
+    source->SetPhiResolution(48);
+    auto mapper = vtkSmartPointer<vtkPolyDataMapper>::New();
+    mapper->SetInputConnection(source->GetOutputPort());
+    auto actor = vtkSmartPointer<vtkActor>::New();
+    actor->SetMapper(mapper);
+    actor->GetProperty()->SetColor(1.0, 0.0, 0.0);
+    actor->GetProperty()->LightingOff();
+    return actor;
+}
+
+inline void build_scene(VtkGlWidget& w, vtkActor* actor) {
+    w.renderer()->SetBackground(0.2, 0.4, 0.6);
+    w.renderer()->AddActor(actor);
+    w.renderer()->ResetCamera();  // the sphere fills the middle, the corners stay background
+}
+
+inline bool near(QColor a, QColor b, int tol = 3) {
+    return std::abs(a.red() - b.red()) <= tol && std::abs(a.green() - b.green()) <= tol &&
+           std::abs(a.blue() - b.blue()) <= tol;
+}
+
+inline QString describe(QColor c) {
+    return QStringLiteral("(%1,%2,%3,a%4)")
+        .arg(c.red())
+        .arg(c.green())
+        .arg(c.blue())
+        .arg(c.alpha());
+}
+
+// Empty when `img` shows the scene: background in the corners, red in the centre.
+inline QString scene_problem(const QImage& img) {
+    if (img.isNull()) return QStringLiteral("null image");
+    const int w = img.width();
+    const int h = img.height();
+    const QPoint corners[] = {{2, 2}, {w - 3, 2}, {2, h - 3}, {w - 3, h - 3}};
+    for (QPoint p : corners) {
+        const QColor c = img.pixelColor(p);
+        if (!near(c, kBackground)) {
+            return QStringLiteral("corner (%1,%2) is %3").arg(p.x()).arg(p.y()).arg(describe(c));
+        }
+    }
+    const QColor centre = img.pixelColor(w / 2, h / 2);
+    if (!near(centre, kRed)) return QStringLiteral("centre is %1").arg(describe(centre));
+    return {};
+}
+
+}  // namespace es::widgets::test
+
+#define VERIFY_SCENE(image)                                 \
+    do {                                                    \
+        const QString problem_ = scene_problem(image);      \
+        QVERIFY2(problem_.isEmpty(), qPrintable(problem_)); \
+    } while (false)

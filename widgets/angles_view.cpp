@@ -1,0 +1,221 @@
+#include "angles_view.h"
+
+#include <qcustomplot.h>
+#include <QComboBox>
+#include <QGridLayout>
+#include <QLabel>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "colormaps.h"
+#include "plot_style.h"
+
+namespace es::widgets {
+
+AnglesView::AnglesView(QWidget* parent) : View(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* grid = new QGridLayout;
+    a_ = make_picker(tr("A"), grid, 0);
+    b_ = make_picker(tr("B"), grid, 1);
+    presets_ = new QComboBox(this);
+    presets_->setObjectName(QStringLiteral("presets"));
+    presets_->addItem(tr("Presets…"));
+    presets_->addItem(tr("selected head's QK key side vs the embedding's top band (0-8)"));
+    presets_->addItem(tr("selected head's QK key side vs an embedding middle band (32-64)"));
+    grid->addWidget(presets_, 2, 0, 1, 5);
+    layout->addLayout(grid);
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("status"));
+    layout->addWidget(status_);
+    plot_ = new QCustomPlot(this);
+    plot_->setObjectName(QStringLiteral("anglesPlot"));
+    plot_->setMinimumSize(300, 200);
+    layout->addWidget(plot_, 1);
+    connect(presets_, &QComboBox::activated, this, [this](int i) {
+        if (i > 0) apply_preset(i - 1);
+        presets_->setCurrentIndex(0);
+    });
+    style_plot(plot_, false);
+    show_message(tr("Choose two subspaces."));
+}
+
+AnglesView::Picker AnglesView::make_picker(const QString& label, QGridLayout* grid, int row) {
+    Picker p;
+    p.source = new QComboBox(this);
+    p.source->setObjectName(QStringLiteral("source") + label);
+    p.source->setMinimumContentsLength(18);
+    p.side = new QComboBox(this);
+    p.side->addItem(tr("right"), QStringLiteral("right"));
+    p.side->addItem(tr("left"), QStringLiteral("left"));
+    p.from = new QSpinBox(this);
+    p.to = new QSpinBox(this);
+    p.from->setRange(0, 100000);
+    p.to->setRange(1, 100000);
+    p.from->setPrefix(tr("from "));
+    p.to->setPrefix(tr("to "));
+    p.to->setValue(8);
+    grid->addWidget(new QLabel(label, this), row, 0);
+    grid->addWidget(p.source, row, 1);
+    grid->addWidget(p.side, row, 2);
+    grid->addWidget(p.from, row, 3);
+    grid->addWidget(p.to, row, 4);
+    auto changed = [this] {
+        if (!quiet_) emit specs_changed();
+    };
+    connect(p.source, &QComboBox::currentIndexChanged, this, changed);
+    connect(p.side, &QComboBox::currentIndexChanged, this, changed);
+    connect(p.from, &QSpinBox::valueChanged, this, changed);
+    connect(p.to, &QSpinBox::valueChanged, this, changed);
+    return p;
+}
+
+QString AnglesView::caption() const {
+    return tr("principal angles between two subspaces: 0° shared directions, 90° orthogonal");
+}
+
+QString AnglesView::help_text() const {
+    return tr(
+        "<p>Pick two subspaces: a <b>source</b> (a weight matrix, a head's QK or OV circuit, or "
+        "the "
+        "token-centred states of a layer), a <b>side</b> (left or right singular vectors; for "
+        "activations, right = directions in model space) and a <b>range</b> of singular "
+        "directions, "
+        "largest first, half-open (0–8 = the top 8).</p><p>The bars are the principal angles "
+        "between "
+        "the two subspaces, smallest first: 0° means a direction both share, 90° a direction of "
+        "one "
+        "orthogonal to all of the other. The overlap is the mean squared cosine (1 = the same "
+        "subspace, "
+        "0 = orthogonal). Example: is the key side of a layer-1 head's QK circuit orthogonal to "
+        "the "
+        "embedding's top singular directions?</p>");
+}
+
+QString AnglesView::spec_of(const Picker& p) {
+    return QStringLiteral("%1:%2:%3-%4")
+        .arg(p.source->currentText(), p.side->currentData().toString())
+        .arg(p.from->value())
+        .arg(p.to->value());
+}
+
+QString AnglesView::spec_a() const {
+    return spec_of(a_);
+}
+QString AnglesView::spec_b() const {
+    return spec_of(b_);
+}
+
+void AnglesView::set_spec(Picker& p, const QString& spec) {
+    const QStringList parts = spec.split(':');
+    if (parts.size() != 3) return;
+    const int i = p.source->findText(parts[0]);
+    if (i >= 0) p.source->setCurrentIndex(i);
+    p.side->setCurrentIndex(p.side->findData(parts[1]));
+    const QStringList range = parts[2].split('-');
+    if (range.size() == 2) {
+        p.from->setValue(range[0].toInt());
+        p.to->setValue(range[1].toInt());
+    }
+}
+
+void AnglesView::set_specs(const QString& a, const QString& b) {
+    quiet_ = true;
+    set_spec(a_, a);
+    set_spec(b_, b);
+    quiet_ = false;
+    emit specs_changed();
+}
+
+void AnglesView::apply_preset(int index) {
+    const int head = selection_.heads.isEmpty() ? 0 : selection_.heads.first();
+    const int l = n_heads_ ? head / n_heads_ : 0, h = n_heads_ ? head % n_heads_ : 0;
+    const QString qk = QStringLiteral("blocks.%1.attn.QK[%2]:right:0-8").arg(l).arg(h);
+    set_specs(qk, index == 0 ? QStringLiteral("embed.W_E:right:0-8")
+                             : QStringLiteral("embed.W_E:right:32-64"));
+}
+
+QJsonObject AnglesView::save_settings() const {
+    return {{"a", spec_a()}, {"b", spec_b()}};
+}
+
+void AnglesView::restore_settings(const QJsonObject& s) {
+    if (s.contains("a")) set_specs(s.value("a").toString(), s.value("b").toString());
+}
+
+void AnglesView::set_sources(const QStringList& sources, int n_heads) {
+    n_heads_ = n_heads;
+    const QString a = spec_a(), b = spec_b();
+    quiet_ = true;
+    for (QComboBox* c : {a_.source, b_.source}) {
+        c->clear();
+        c->addItems(sources);
+    }
+    set_spec(a_, a);
+    set_spec(b_, b);
+    if (a_.source->currentIndex() < 0 && !sources.isEmpty()) a_.source->setCurrentIndex(0);
+    if (b_.source->currentIndex() <= 0 && sources.size() > 1) b_.source->setCurrentIndex(1);
+    quiet_ = false;
+    if (!sources.isEmpty()) emit specs_changed();
+}
+
+void AnglesView::set_presentation(bool on) {
+    View::set_presentation(on);
+    rebuild();
+}
+
+void AnglesView::show_message(const QString& text) {
+    status_->setText(text);
+}
+
+void AnglesView::on_selection(const Selection& selection) {
+    selection_ = selection;
+}
+
+void AnglesView::set_result(const analysis::SubspaceAnglesResult& r) {
+    result_ = r;
+    status_->setText(tr("%1-dim vs %2-dim subspaces of a %3-dim space; overlap (mean cos²) %4")
+                         .arg(r.dim_a)
+                         .arg(r.dim_b)
+                         .arg(r.ambient)
+                         .arg(r.overlap, 0, 'f', 4));
+    rebuild();
+}
+
+void AnglesView::rebuild() {
+    plot_->clearPlottables();
+    plot_->clearItems();
+    style_plot(plot_, presentation_);
+    plot_->xAxis->setLabel(tr("principal angle (smallest first)"));
+    plot_->yAxis->setLabel(tr("angle (degrees)"));
+    plot_->yAxis->setRange(0, 92);
+    if (result_) {
+        auto* bars = new QCPBars(plot_->xAxis, plot_->yAxis);
+        bars->setName(tr("angles"));
+        QVector<double> x, y;
+        for (std::size_t i = 0; i < result_->angles_deg.size(); ++i) {
+            x << double(i + 1);
+            y << result_->angles_deg[i];
+        }
+        bars->setData(x, y);
+        bars->setWidth(0.75);
+        bars->setPen(Qt::NoPen);
+        bars->setBrush(colors::categorical(0));
+        plot_->xAxis->setRange(0.3, std::max<double>(1, result_->angles_deg.size()) + 0.7);
+        auto* t = new QCPItemText(plot_);
+        t->position->setType(QCPItemPosition::ptAxisRectRatio);
+        t->position->setCoords(0.02, 0.04);
+        t->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+        t->setText(tr("A = %1\nB = %2\noverlap %3")
+                       .arg(QString::fromStdString(result_->a), QString::fromStdString(result_->b))
+                       .arg(result_->overlap, 0, 'f', 3));
+        t->setTextAlignment(Qt::AlignLeft);
+        t->setColor(colors::plot_foreground());
+        QFont f = plot_->font();
+        f.setPointSizeF(plot_style(presentation_).font_pt);
+        t->setFont(f);
+    }
+    plot_->replot();
+}
+
+}  // namespace es::widgets

@@ -1,0 +1,69 @@
+#pragma once
+// Subspace angles: pick two subspaces (SOURCE:SIDE:RANGE) from menus and see their principal
+// angles as bars with the overlap; presets compare the embedding's singular bands with the
+// selected head's QK key side.
+#include <optional>
+
+#include "analysis/subspace_angles.h"
+#include "view.h"
+
+class QComboBox;
+class QCustomPlot;
+class QGridLayout;
+class QLabel;
+class QSpinBox;
+
+namespace es::widgets {
+
+class AnglesView : public View {
+    Q_OBJECT
+public:
+    explicit AnglesView(QWidget* parent = nullptr);
+    QString view_id() const override { return QStringLiteral("angles"); }
+    QString title() const override { return tr("Angles"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    // The sources the menus offer: weights, head circuits, stream states ("resid[3]").
+    void set_sources(const QStringList& sources, int n_heads);
+    QString spec_a() const;
+    QString spec_b() const;
+    void set_specs(const QString& a, const QString& b);
+    void apply_preset(int index);  // 0: key side vs top embedding band, 1: vs a middle band
+
+    void set_result(const analysis::SubspaceAnglesResult& result);
+    void show_message(const QString& text);
+    QCustomPlot* plot() const { return plot_; }
+    const std::optional<analysis::SubspaceAnglesResult>& result() const { return result_; }
+
+signals:
+    void specs_changed();
+
+protected:
+    void on_selection(const Selection& selection) override;
+
+private:
+    struct Picker {
+        QComboBox* source;
+        QComboBox* side;
+        QSpinBox* from;
+        QSpinBox* to;
+    };
+    Picker make_picker(const QString& label, QGridLayout* grid, int row);
+    static QString spec_of(const Picker& p);
+    void set_spec(Picker& p, const QString& spec);
+    void rebuild();
+    Picker a_{}, b_{};
+    QComboBox* presets_ = nullptr;
+    QLabel* status_ = nullptr;
+    QCustomPlot* plot_ = nullptr;
+    std::optional<analysis::SubspaceAnglesResult> result_;
+    Selection selection_;
+    int n_heads_ = 0;
+    bool quiet_ = false;
+};
+
+}  // namespace es::widgets

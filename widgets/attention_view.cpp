@@ -1,0 +1,155 @@
+#include "attention_view.h"
+
+#include <qcustomplot.h>
+#include <QLabel>
+#include <QVBoxLayout>
+#include <algorithm>
+
+namespace es::widgets {
+
+AttentionView::AttentionView(QWidget* parent) : View(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("status"));
+    status_->setSizePolicy(QSizePolicy::Ignored,
+                           QSizePolicy::Preferred);  // long text must not widen the dock
+    layout->addWidget(status_);
+    heatmap_ = new HeatmapPlot(this);
+    heatmap_->setObjectName(QStringLiteral("attentionHeatmap"));
+    layout->addWidget(heatmap_, 1);
+    connect(heatmap_, &HeatmapPlot::cell_clicked, this, [this](int row, int) {
+        if (pattern_ && selection_model())
+            selection_model()->select_token(pattern_->prompt * pattern_->positions + row);
+    });
+    show_message(tr("Open a dump with attention patterns to see them."));
+}
+
+QString AttentionView::caption() const {
+    return tr(
+        "attention pattern of one head: how much each query token (row) attends to each earlier "
+        "key token (column)");
+}
+
+QString AttentionView::help_text() const {
+    return tr(
+        "<p>The attention pattern softmax(QKᵀ/√d) of one head for one prompt: row <i>q</i> is the "
+        "query "
+        "token, column <i>k</i> the key token it reads from, and each row sums to 1. Bright cells "
+        "are "
+        "where the head looks. The causal mask forbids attending to later tokens, so cells above "
+        "the "
+        "diagonal are blank.</p><p>Typical shapes: a bright first column (attending to the first "
+        "token as "
+        "a resting place), a diagonal (the current token) or an off-diagonal (the previous "
+        "token).</p>"
+        "<p>The head is the first selected head (default layer 0, head 0), the prompt the selected "
+        "prompt. "
+        "Click a cell to select its query token.</p>");
+}
+
+QJsonObject AttentionView::save_settings() const {
+    return {{"mask_causal", mask_causal_}};
+}
+
+void AttentionView::restore_settings(const QJsonObject& s) {
+    set_mask_causal(s.value("mask_causal").toBool(true));
+}
+
+void AttentionView::set_presentation(bool on) {
+    View::set_presentation(on);
+    heatmap_->set_presentation(on);
+}
+
+void AttentionView::show_message(const QString& text) {
+    status_->setText(text);
+}
+
+void AttentionView::set_dims(int n_layers, int n_heads, int n_positions) {
+    n_layers_ = n_layers;
+    n_heads_ = n_heads;
+    n_positions_ = n_positions;
+}
+
+std::pair<int, int> AttentionView::head_for(const Selection& s) const {
+    if (s.heads.isEmpty() || n_heads_ <= 0) return {0, 0};
+    const int flat = std::max(s.heads.front(), 0);
+    int layer = flat / n_heads_;
+    if (n_layers_ > 0) layer = std::min(layer, n_layers_ - 1);
+    return {layer, flat % n_heads_};
+}
+
+void AttentionView::set_mask_causal(bool on) {
+    mask_causal_ = on;
+    rebuild();
+}
+
+void AttentionView::set_pattern(const AttentionPattern& pattern) {
+    pattern_ = pattern;
+    status_->setText(tr("layer %1, head %2, prompt %3")
+                         .arg(pattern.layer)
+                         .arg(pattern.head)
+                         .arg(pattern.prompt));
+    rebuild();
+}
+
+void AttentionView::on_selection(const Selection& selection) {
+    const bool wanted = !have_selection_ || head_for(selection) != head_for(selection_) ||
+                        selection.prompt != selection_.prompt;
+    const bool tokens = selection.tokens != selection_.tokens;
+    selection_ = selection;
+    have_selection_ = true;
+    if (wanted) emit wanted_changed();
+    if (tokens && !wanted) rebuild();
+}
+
+void AttentionView::rebuild() {
+    if (!pattern_) {
+        heatmap_->clear();
+        return;
+    }
+    const AttentionPattern& p = *pattern_;
+    HeatmapData d;
+    d.rows = d.cols = p.positions;
+    d.values.assign(static_cast<std::size_t>(p.positions) * static_cast<std::size_t>(p.positions),
+                    std::nullopt);
+    for (int q = 0; q < p.positions; ++q)
+        for (int k = 0; k < p.positions; ++k) {
+            if (mask_causal_ && k > q) continue;  // masked: 0 in the data, shown blank
+            const auto i = static_cast<std::size_t>(q * p.positions + k);
+            if (i < p.values.size()) d.values[i] = double(p.values[i]);
+        }
+    for (int i = 0; i < p.positions; ++i) {
+        const QString t = i < p.tokens.size() ? p.tokens[i] : QString();
+        d.row_labels << QStringLiteral("%1 %2").arg(i).arg(t.left(12));
+        d.col_labels << QStringLiteral("%1 %2").arg(i).arg(t.left(12));
+    }
+    d.row_title = tr("query token");
+    d.col_title = tr("key token");
+    d.value_title = tr("attention");
+    d.map = colors::Map::Viridis;
+    d.lo = 0.0;
+    d.hi = 1.0;
+    heatmap_->set_data(d);
+    // Title: which head and prompt; outline the selected query token's row when it is in this
+    // prompt.
+    QCustomPlot* plot = heatmap_->plot();
+    if (plot->plotLayout()->rowCount() < 2 ||
+        !qobject_cast<QCPTextElement*>(plot->plotLayout()->element(0, 0))) {
+        plot->plotLayout()->insertRow(0);
+        plot->plotLayout()->addElement(0, 0, new QCPTextElement(plot, QString()));
+    }
+    auto* title = qobject_cast<QCPTextElement*>(plot->plotLayout()->element(0, 0));
+    title->setObjectName(QStringLiteral("title"));
+    title->setText(tr("layer %1, head %2 · prompt %3").arg(p.layer).arg(p.head).arg(p.prompt));
+    QFont f = plot->xAxis->labelFont();
+    f.setBold(true);
+    title->setFont(f);
+    title->setTextColor(colors::plot_foreground());
+    std::vector<std::pair<int, int>> marks;
+    for (int t : selection_.tokens)
+        if (p.positions > 0 && t / p.positions == p.prompt) marks.push_back({t % p.positions, -1});
+    heatmap_->set_marked(marks);
+}
+
+}  // namespace es::widgets

@@ -1,0 +1,65 @@
+#pragma once
+// Attention view: the query x key attention pattern of one head (the first selected head, flat
+// layer * n_heads + head; default L0H0) for the selected prompt, as a heatmap with the tokens on
+// both axes. Entries above the diagonal are masked by the causal mask and drawn blank.
+#include <QStringList>
+#include <optional>
+#include <vector>
+
+#include "heatmap_plot.h"
+#include "view.h"
+
+class QLabel;
+
+namespace es::widgets {
+
+// One head's pattern for one prompt, as read by the app from the dump.
+struct AttentionPattern {
+    int layer = 0, head = 0, prompt = 0;
+    int positions = 0;          // P: the matrix is P x P (query rows, key columns)
+    std::vector<float> values;  // row-major [query][key]
+    QStringList tokens;         // P token texts of the prompt
+};
+
+class AttentionView : public View {
+    Q_OBJECT
+public:
+    explicit AttentionView(QWidget* parent = nullptr);
+    QString view_id() const override { return QStringLiteral("attention"); }
+    QString title() const override { return tr("Attention"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    void set_pattern(const AttentionPattern& pattern);
+    void show_message(const QString& text);
+    // Model dimensions for reading the selection (heads are flat layer * n_heads + head).
+    void set_dims(int n_layers, int n_heads, int n_positions);
+    // The (layer, head) the selection asks for.
+    std::pair<int, int> head_for(const Selection& s) const;
+    bool mask_causal() const { return mask_causal_; }
+    void set_mask_causal(bool on);
+
+    HeatmapPlot* heatmap() const { return heatmap_; }
+    const std::optional<AttentionPattern>& pattern() const { return pattern_; }
+
+signals:
+    void wanted_changed();  // the selected head or prompt changed: the app reads the pattern
+
+protected:
+    void on_selection(const Selection& selection) override;
+
+private:
+    void rebuild();
+    HeatmapPlot* heatmap_ = nullptr;
+    QLabel* status_ = nullptr;
+    std::optional<AttentionPattern> pattern_;
+    Selection selection_;
+    bool have_selection_ = false;
+    bool mask_causal_ = true;
+    int n_layers_ = 0, n_heads_ = 0, n_positions_ = 0;
+};
+
+}  // namespace es::widgets

@@ -1,0 +1,213 @@
+#include "checkpoint_view.h"
+
+#include <qcustomplot.h>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSpinBox>
+#include <QToolTip>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "colormaps.h"
+#include "plot_style.h"
+
+namespace es::widgets {
+
+CheckpointView::CheckpointView(QWidget* parent) : View(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* controls = new QHBoxLayout;
+    matrix_ = new QComboBox(this);
+    matrix_->setObjectName(QStringLiteral("matrix"));
+    matrix_->setMinimumContentsLength(20);
+    side_ = new QComboBox(this);
+    side_->addItem(tr("right subspace"), false);
+    side_->addItem(tr("left subspace"), true);
+    top_ = new QSpinBox(this);
+    top_->setRange(1, 256);
+    top_->setValue(8);
+    top_->setPrefix(tr("top "));
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("status"));
+    controls->addWidget(matrix_);
+    controls->addWidget(side_);
+    controls->addWidget(top_);
+    controls->addStretch(1);
+    controls->addWidget(status_);
+    layout->addLayout(controls);
+    plot_ = new QCustomPlot(this);
+    plot_->setObjectName(QStringLiteral("checkpointPlot"));
+    plot_->setMinimumSize(320, 260);
+    plot_->plotLayout()->clear();
+    sv_rect_ = new QCPAxisRect(plot_);
+    angle_rect_ = new QCPAxisRect(plot_);
+    plot_->plotLayout()->addElement(0, 0, sv_rect_);
+    plot_->plotLayout()->addElement(1, 0, angle_rect_);
+    auto* margins = new QCPMarginGroup(plot_);
+    sv_rect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+    angle_rect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
+    auto* legend = new QCPLegend;
+    angle_rect_->insetLayout()->addElement(legend, Qt::AlignBottom | Qt::AlignRight);
+    legend->setLayer(QStringLiteral("legend"));
+    plot_->legend = legend;
+    layout->addWidget(plot_, 1);
+    connect(matrix_, &QComboBox::currentIndexChanged, this, [this] {
+        if (matrix_->currentIndex() >= 0) wanted_matrix_ = matrix_->currentText();
+        emit options_changed();
+    });
+    connect(side_, &QComboBox::currentIndexChanged, this, [this] { emit options_changed(); });
+    connect(top_, &QSpinBox::valueChanged, this, [this] { emit options_changed(); });
+    connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
+        if (!result_ || result_->steps.empty()) return;
+        QCPAxis* x = sv_rect_->axis(QCPAxis::atBottom);
+        const double key = x->pixelToCoord(e->pos().x());
+        std::size_t best = 0;
+        for (std::size_t i = 0; i < result_->steps.size(); ++i)
+            if (std::abs(double(result_->steps[i]) - key) <
+                std::abs(double(result_->steps[best]) - key))
+                best = i;
+        QString tip = tr("<b>step %1</b><br>σ: ").arg(result_->steps[best]);
+        for (double s : result_->singular_values[best])
+            tip += QString::number(s, 'g', 4) + QStringLiteral(" ");
+        auto fmt = [](double v) {
+            return std::isfinite(v) ? QString::number(v, 'f', 3) : QStringLiteral("–");
+        };
+        tip += tr("<br>overlap with previous %1, with final %2")
+                   .arg(fmt(result_->overlap_prev[best]), fmt(result_->overlap_final[best]));
+        QToolTip::showText(e->globalPosition().toPoint(), tip, plot_);
+    });
+    style_plot(plot_, false);
+    show_message(tr(
+        "Open a folder of checkpoints (File ▸ Open Folder) to follow a matrix through training."));
+}
+
+QString CheckpointView::caption() const {
+    return tr(
+        "a matrix's singular values over training steps, and how much its top subspace still "
+        "turns");
+}
+
+QString CheckpointView::help_text() const {
+    return tr(
+        "<p>For a checkpoint series (a folder of dumps of one model, ordered by training step): "
+        "<b>top</b>, the largest singular values of the chosen weight or head circuit at every "
+        "step, "
+        "one line each (dark = largest) — watch the spectrum split into bands as training goes on; "
+        "<b>bottom</b>, the overlap (mean squared cosine of the principal angles) of its top-k "
+        "singular "
+        "subspace with the previous step's and with the final step's. When the overlap with the "
+        "final "
+        "step reaches 1, that subspace has locked in.</p>");
+}
+
+QJsonObject CheckpointView::save_settings() const {
+    return {{"matrix", matrix()}, {"top", top()}, {"left", left_side()}};
+}
+
+void CheckpointView::restore_settings(const QJsonObject& s) {
+    top_->setValue(s.value("top").toInt(8));
+    side_->setCurrentIndex(s.value("left").toBool() ? 1 : 0);
+    if (s.contains("matrix")) set_matrix(s.value("matrix").toString());
+}
+
+QString CheckpointView::matrix() const {
+    return matrix_->currentText();
+}
+int CheckpointView::top() const {
+    return top_->value();
+}
+bool CheckpointView::left_side() const {
+    return side_->currentData().toBool();
+}
+
+void CheckpointView::set_matrix(const QString& m) {
+    wanted_matrix_ = m;
+    const int i = matrix_->findText(m);
+    if (i >= 0) matrix_->setCurrentIndex(i);
+}
+
+void CheckpointView::set_sources(const QStringList& matrices) {
+    const QString keep = wanted_matrix_;
+    const QSignalBlocker block(matrix_);
+    matrix_->clear();
+    matrix_->addItems(matrices);
+    int i = matrix_->findText(keep);
+    if (i < 0) i = matrix_->findText(QStringLiteral("blocks.0.attn.OV[0]"));
+    matrix_->setCurrentIndex(std::max(0, i));
+    if (!matrices.isEmpty()) emit options_changed();
+}
+
+void CheckpointView::set_presentation(bool on) {
+    View::set_presentation(on);
+    rebuild();
+}
+
+void CheckpointView::show_message(const QString& text) {
+    status_->setText(text);
+}
+
+void CheckpointView::set_result(const analysis::CheckpointSeriesResult& r) {
+    result_ = r;
+    status_->setText(tr("%1 steps, %2 subspace of rank %3")
+                         .arg(r.steps.size())
+                         .arg(QString::fromStdString(r.side))
+                         .arg(r.k));
+    rebuild();
+}
+
+void CheckpointView::rebuild() {
+    plot_->clearGraphs();
+    style_plot(plot_, presentation_);
+    const PlotStyle st = plot_style(presentation_);
+    QCPAxis* sx = sv_rect_->axis(QCPAxis::atBottom);
+    QCPAxis* sy = sv_rect_->axis(QCPAxis::atLeft);
+    QCPAxis* ax = angle_rect_->axis(QCPAxis::atBottom);
+    QCPAxis* ay = angle_rect_->axis(QCPAxis::atLeft);
+    sy->setLabel(tr("singular value σ"));
+    ax->setLabel(tr("training step"));
+    ay->setLabel(tr("subspace overlap (mean cos²)"));
+    if (!result_ || result_->steps.empty()) {
+        plot_->replot();
+        return;
+    }
+    const auto& r = *result_;
+    QVector<double> steps;
+    for (long long s : r.steps) steps << double(s);
+    std::size_t k = 0;
+    for (const auto& sv : r.singular_values) k = std::max(k, sv.size());
+    double top = 0;
+    for (std::size_t i = 0; i < k; ++i) {
+        QVector<double> y;
+        for (const auto& sv : r.singular_values) y << (i < sv.size() ? sv[i] : qQNaN());
+        QCPGraph* g = plot_->addGraph(sx, sy);
+        g->setData(steps, y, true);
+        g->setPen(QPen(
+            colors::sample(colors::Map::Viridis, k > 1 ? 0.85 * double(i) / double(k - 1) : 0.0),
+            st.line_width));
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, st.line_width * 2.5));
+        g->setName(tr("σ%1").arg(i + 1));
+        g->removeFromLegend();
+        for (double v : y)
+            if (std::isfinite(v)) top = std::max(top, v);
+    }
+    auto overlap = [&](const std::vector<double>& v, int colour, const QString& name) {
+        QVector<double> y;
+        for (double x : v) y << (std::isfinite(x) ? x : qQNaN());
+        QCPGraph* g = plot_->addGraph(ax, ay);
+        g->setData(steps, y, true);
+        g->setPen(QPen(colors::categorical(colour), st.line_width * 1.3));
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, st.line_width * 3));
+        g->setName(name);
+    };
+    overlap(r.overlap_prev, 1, tr("with the previous step"));
+    overlap(r.overlap_final, 2, tr("with the final step"));
+    const double span = std::max(1.0, steps.last() - steps.first());
+    for (QCPAxis* x : {sx, ax})
+        x->setRange(steps.first() - 0.04 * span, steps.last() + 0.04 * span);
+    sy->setRange(0, top * 1.1 + 1e-12);
+    ay->setRange(0, 1.05);
+    plot_->replot();
+}
+
+}  // namespace es::widgets

@@ -1,0 +1,60 @@
+#pragma once
+// Checkpoint view (a series is open): the singular values of one weight or head circuit over
+// training steps, and how far its top singular subspace turns between consecutive steps and
+// from the final step — when the spectrum splits into bands and when subspaces lock in.
+#include <optional>
+
+#include "analysis/checkpoint_series_analysis.h"
+#include "view.h"
+
+class QComboBox;
+class QCustomPlot;
+class QCPAxisRect;
+class QLabel;
+class QSpinBox;
+
+namespace es::widgets {
+
+class CheckpointView : public View {
+    Q_OBJECT
+public:
+    explicit CheckpointView(QWidget* parent = nullptr);
+    QString view_id() const override { return QStringLiteral("checkpoints"); }
+    QString title() const override { return tr("Checkpoints"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    void set_sources(const QStringList& matrices);  // weights and head circuits of the series
+    QString matrix() const;
+    int top() const;
+    bool left_side() const;
+    void set_matrix(const QString& m);
+
+    void set_result(const analysis::CheckpointSeriesResult& result);
+    void show_message(const QString& text);
+    QCustomPlot* plot() const { return plot_; }
+    const std::optional<analysis::CheckpointSeriesResult>& result() const { return result_; }
+
+signals:
+    void options_changed();
+
+protected:
+    void on_selection(const Selection&) override {}
+
+private:
+    void rebuild();
+    QComboBox* matrix_ = nullptr;
+    QComboBox* side_ = nullptr;
+    QSpinBox* top_ = nullptr;
+    QLabel* status_ = nullptr;
+    QCustomPlot* plot_ = nullptr;
+    QCPAxisRect* sv_rect_ = nullptr;
+    QCPAxisRect* angle_rect_ = nullptr;
+    std::optional<analysis::CheckpointSeriesResult> result_;
+    QString wanted_matrix_;
+};
+
+}  // namespace es::widgets

@@ -1,0 +1,358 @@
+#include "equaliser_view.h"
+
+#include <qcustomplot.h>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QToolTip>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+#include "colormaps.h"
+#include "plot_style.h"
+
+namespace es::widgets {
+
+namespace {
+constexpr int kMaxColourGroups = 64;              // QCPBars objects per plot (one colour each)
+constexpr std::size_t kAllComponents = 1u << 20;  // "one band per component": min(bands, D) = D
+}  // namespace
+
+EqualiserView::EqualiserView(QWidget* parent) : View(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* controls = new QHBoxLayout;
+    mode_ = new QComboBox(this);
+    mode_->setObjectName(QStringLiteral("mode"));
+    mode_->addItem(tr("32 bands"));
+    mode_->addItem(tr("per component"));
+    mode_->addItem(tr("per dimension"));
+    mode_->setToolTip(
+        tr("Bands: the token's energy summed over groups of principal components (largest variance "
+           "first). Per component: one bar per principal direction. Per dimension: one bar per raw "
+           "coordinate, coloured by its sign."));
+    normalize_ = new QCheckBox(tr("normalise"), this);
+    normalize_->setObjectName(QStringLiteral("normalize"));
+    normalize_->setToolTip(
+        tr("Energies of the unit-normalised state (they sum to 1), so layers of very different "
+           "norms compare by shape only."));
+    peaks_ = new QCheckBox(tr("peak hold"), this);
+    peaks_->setObjectName(QStringLiteral("peakHold"));
+    peaks_->setChecked(true);
+    peaks_->setToolTip(tr("Mark each bar's maximum over all layers."));
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("status"));
+    status_->setSizePolicy(QSizePolicy::Ignored,
+                           QSizePolicy::Preferred);  // long text must not widen the dock
+    controls->addWidget(mode_);
+    controls->addWidget(normalize_);
+    controls->addWidget(peaks_);
+    controls->addStretch(1);
+    controls->addWidget(status_);
+    layout->addLayout(controls);
+    plot_ = new QCustomPlot(this);
+    plot_->setObjectName(QStringLiteral("equaliserPlot"));
+    plot_->setMinimumSize(360, 220);
+    plot_->setNoAntialiasingOnDrag(true);
+    plot_->plotLayout()->insertRow(0);
+    auto* heading = new QCPTextElement(plot_, QString());
+    heading->setObjectName(QStringLiteral("heading"));
+    plot_->plotLayout()->addElement(0, 0, heading);
+    layout->addWidget(plot_, 1);
+    connect(mode_, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { emit options_changed(); });
+    connect(normalize_, &QCheckBox::toggled, this, [this] { emit options_changed(); });
+    connect(peaks_, &QCheckBox::toggled, this, [this] { rebuild(); });
+    connect(plot_, &QCustomPlot::mouseMove, this, &EqualiserView::mouse_move);
+    style_plot(plot_, false);
+    show_message(tr("Open a dump and select a token to see its spectrum."));
+}
+
+QString EqualiserView::caption() const {
+    return tr(
+        "energy of the selected token's hidden state along principal directions, layer by layer");
+}
+
+QString EqualiserView::help_text() const {
+    return tr(
+        "<p>A spectrum analyser for one hidden state: the selected token (the first selected, or "
+        "the first "
+        "token of the selected prompt) at the selected layer. The state x is projected on a fixed "
+        "basis "
+        "and each bar shows the energy (squared projection) along it.</p><p><b>Bands</b> (default) "
+        "group "
+        "the principal components (fit once on a reference layer, largest variance first) into 32 "
+        "bands: "
+        "low bands are the directions most tokens vary along. <b>Per component</b> shows every "
+        "principal "
+        "direction; <b>per dimension</b> shows the raw coordinates x<sub>i</sub>², coloured "
+        "red/blue by the "
+        "sign of x<sub>i</sub> (unless normalised).</p><p><b>Normalise</b> divides by ‖x‖² so the "
+        "bars sum "
+        "to 1 and layers compare by shape, not size. <b>Peak hold</b> marks each bar's maximum "
+        "over all "
+        "layers. Press play in the toolbar to animate the state through depth.</p>");
+}
+
+QJsonObject EqualiserView::save_settings() const {
+    return {{"mode", mode_->currentIndex()},
+            {"normalize", normalize_->isChecked()},
+            {"peak_hold", peaks_->isChecked()}};
+}
+
+void EqualiserView::restore_settings(const QJsonObject& s) {
+    mode_->setCurrentIndex(std::clamp(s.value("mode").toInt(0), 0, 2));
+    normalize_->setChecked(s.value("normalize").toBool(false));
+    peaks_->setChecked(s.value("peak_hold").toBool(true));
+}
+
+void EqualiserView::set_presentation(bool on) {
+    View::set_presentation(on);
+    rebuild();
+}
+
+void EqualiserView::show_message(const QString& text) {
+    status_->setText(text);
+}
+
+EqualiserView::Mode EqualiserView::mode() const {
+    return static_cast<Mode>(mode_->currentIndex());
+}
+void EqualiserView::set_mode(Mode m) {
+    mode_->setCurrentIndex(static_cast<int>(m));
+}
+bool EqualiserView::normalize() const {
+    return normalize_->isChecked();
+}
+void EqualiserView::set_normalize(bool on) {
+    normalize_->setChecked(on);
+}
+bool EqualiserView::peak_hold() const {
+    return peaks_->isChecked();
+}
+void EqualiserView::set_peak_hold(bool on) {
+    peaks_->setChecked(on);
+}
+
+analysis::EqualiserBasis EqualiserView::basis() const {
+    return mode() == Mode::Dimensions ? analysis::EqualiserBasis::Dims
+                                      : analysis::EqualiserBasis::Pca;
+}
+
+std::size_t EqualiserView::requested_bands() const {
+    return mode() == Mode::Bands ? 32 : kAllComponents;
+}
+
+int EqualiserView::token_for(const Selection& s) const {
+    if (!s.tokens.isEmpty()) return s.tokens.front();
+    return s.prompt * std::max(positions_, 0);
+}
+
+void EqualiserView::set_result(const analysis::EqualiserResult& result,
+                               const std::vector<std::vector<float>>& signed_frames) {
+    result_ = result;
+    signed_ = signed_frames;
+    const std::size_t n = result.bands.size();
+    peak_.assign(n, 0.0);
+    // Peak hold over all frames (every layer of this token), so the markers do not depend on
+    // the order layers were visited and the y range stays fixed while animating.
+    for (const auto& f : result.frames)
+        for (std::size_t i = 0; i < std::min(n, f.size()); ++i)
+            if (f[i] && std::isfinite(*f[i])) peak_[i] = std::max(peak_[i], *f[i]);
+    for (std::size_t i = 0; i < n; ++i) peak_[i] = std::max(peak_[i], result.bands[i]);
+    status_->setText(
+        tr("token %1 “%2”, basis %3")
+            .arg(result.token)
+            .arg(QString::fromStdString(result.token_text), QString::fromStdString(result.basis)));
+    rebuild();
+}
+
+void EqualiserView::on_selection(const Selection& selection) {
+    const bool changed = selection.layer != selection_.layer;
+    selection_ = selection;
+    if (changed) rebuild();
+}
+
+QVector<double> EqualiserView::bar_heights() const {
+    QVector<double> out;
+    if (!result_ || frame_ < 0) return out;
+    const auto& f = result_->frames[static_cast<std::size_t>(frame_)];
+    out.reserve(static_cast<int>(f.size()));
+    for (const auto& v : f) out << (v ? *v : 0.0);
+    return out;
+}
+
+QVector<double> EqualiserView::peak_heights() const {
+    QVector<double> out;
+    if (!peaks_->isChecked() || !result_) return out;
+    for (double p : peak_) out << p;
+    return out;
+}
+
+void EqualiserView::rebuild() {
+    QElapsedTimer timer;
+    timer.start();
+    plot_->clearPlottables();
+    style_plot(plot_, presentation_);
+    const PlotStyle st = plot_style(presentation_);
+    auto* heading = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0));
+    QFont hf = plot_->font();
+    hf.setPointSizeF(st.font_pt * 1.1);
+    hf.setBold(true);
+    heading->setFont(hf);
+    heading->setTextColor(colors::plot_foreground());
+    QCPAxis* x = plot_->xAxis;
+    QCPAxis* y = plot_->yAxis;
+    const Mode m = mode();
+    const bool norm = result_ ? result_->normalized : normalize();
+    x->setLabel(m == Mode::Bands ? tr("band of principal components (largest variance first)")
+                : m == Mode::Components ? tr("principal component")
+                                        : tr("dimension i"));
+    y->setLabel(norm ? tr("fraction of ‖x‖²") : tr("energy (squared projection)"));
+    frame_ = -1;
+    if (!result_ || result_->frames.empty()) {
+        heading->setText(QString());
+        plot_->replot();
+        return;
+    }
+    frame_ = std::clamp(selection_.layer, 0, static_cast<int>(result_->frames.size()) - 1);
+    const auto fi = static_cast<std::size_t>(frame_);
+    const auto& frame = result_->frames[fi];
+    const int n = static_cast<int>(frame.size());
+    bool bad = false;
+    for (const auto& v : frame) bad = bad || !v;
+    heading->setText(tr("%1 · token %2 “%3” (prompt %4, position %5)%6")
+                         .arg(QString::fromStdString(result_->frame_layers[fi]))
+                         .arg(result_->token)
+                         .arg(QString::fromStdString(result_->token_text))
+                         .arg(result_->prompt)
+                         .arg(result_->position)
+                         .arg(bad ? tr(" · NaN/Inf state") : QString()));
+    // Sign colouring: raw coordinates per dimension, when the signs of this frame are known.
+    const std::vector<float>* signs = nullptr;
+    if (m == Mode::Dimensions && !norm && result_->basis == "dims") {
+        if (fi < signed_.size() && static_cast<int>(signed_[fi].size()) == n) signs = &signed_[fi];
+    }
+    const double width = n > 64 ? 1.0 : 0.8;
+    auto make_bars = [&](const QColor& c) {
+        auto* b = new QCPBars(x, y);
+        b->setWidth(width);
+        b->setPen(n > 64 ? QPen(Qt::NoPen) : QPen(c.darker(130), 1));
+        b->setBrush(c);
+        b->setAntialiased(false);
+        b->setAntialiasedFill(false);
+        b->removeFromLegend();
+        return b;
+    };
+    if (signs) {
+        QCPBars* pos = make_bars(colors::sample(colors::Map::Diverging, 0.9));
+        QCPBars* neg = make_bars(colors::sample(colors::Map::Diverging, 0.1));
+        pos->setName(tr("x_i > 0"));
+        neg->setName(tr("x_i < 0"));
+        QVector<double> pk, pv, nk, nv;
+        for (int i = 0; i < n; ++i) {
+            const double v = frame[static_cast<std::size_t>(i)].value_or(0.0);
+            if ((*signs)[static_cast<std::size_t>(i)] >= 0)
+                pk << i, pv << v;
+            else
+                nk << i, nv << v;
+        }
+        pos->setData(pk, pv, true);
+        neg->setData(nk, nv, true);
+        pos->addToLegend();
+        neg->addToLegend();
+    } else {
+        const int groups = std::min(n, kMaxColourGroups);
+        for (int g = 0; g < groups; ++g) {
+            const int lo = g * n / groups, hi = (g + 1) * n / groups;
+            QCPBars* b = make_bars(
+                colors::sample(colors::Map::Viridis, groups > 1 ? double(g) / (groups - 1) : 0.0));
+            QVector<double> k, v;
+            for (int i = lo; i < hi; ++i)
+                k << i, v << frame[static_cast<std::size_t>(i)].value_or(0.0);
+            b->setData(k, v, true);
+        }
+    }
+    double top = 0;
+    for (double p : peak_) top = std::max(top, p);
+    if (peaks_->isChecked()) {
+        QCPGraph* g = plot_->addGraph(x, y);
+        g->setName(tr("peak over layers"));
+        g->setObjectName(QStringLiteral("peaks"));
+        QVector<double> k, v;
+        for (int i = 0; i < n; ++i) k << i, v << peak_[static_cast<std::size_t>(i)];
+        g->setData(k, v, true);
+        const QColor fg = colors::plot_foreground();
+        if (n > 128) {
+            g->setLineStyle(QCPGraph::lsStepCenter);
+            g->setPen(QPen(fg, st.line_width * 0.5));
+        } else {
+            g->setLineStyle(QCPGraph::lsNone);
+            QPainterPath dash;
+            dash.moveTo(-3, 0);
+            dash.lineTo(3, 0);
+            const double px = std::max(4.0, 0.8 * double(x->axisRect()->width()) / std::max(n, 1));
+            g->setScatterStyle(
+                QCPScatterStyle(dash, QPen(fg, st.line_width * 1.2), Qt::NoBrush, px));
+        }
+    }
+    const bool legend = signs || peaks_->isChecked();
+    plot_->legend->setVisible(legend);
+    plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    if (m == Mode::Bands) {
+        QSharedPointer<QCPAxisTickerText> t(new QCPAxisTickerText);
+        const int step = std::max(1, n / 16);
+        for (int i = 0; i < n; i += step) t->addTick(i, QString::number(i + 1));
+        x->setTicker(t);
+    } else {
+        QSharedPointer<QCPAxisTicker> t(new QCPAxisTicker);
+        t->setTickCount(8);
+        x->setTicker(t);
+    }
+    x->setRange(-0.6, n - 0.4);
+    y->setRange(0, top > 0 ? top * (legend ? 1.2 : 1.08) : 1.0);  // room for the legend
+    plot_->replot(QCustomPlot::rpImmediateRefresh);
+    last_redraw_ms_ = double(timer.nsecsElapsed()) / 1e6;
+}
+
+void EqualiserView::mouse_move(QMouseEvent* e) {
+    if (!result_ || frame_ < 0 || !plot_->axisRect()->rect().contains(e->pos())) return;
+    const auto& frame = result_->frames[static_cast<std::size_t>(frame_)];
+    const int i = static_cast<int>(std::lround(plot_->xAxis->pixelToCoord(e->pos().x())));
+    if (i < 0 || i >= static_cast<int>(frame.size())) return;
+    const auto ui = static_cast<std::size_t>(i);
+    QString what;
+    switch (mode()) {
+        case Mode::Bands:
+            what = tr("band %1: components %2–%3")
+                       .arg(i + 1)
+                       .arg(result_->band_edges[ui] + 1)
+                       .arg(result_->band_edges[ui + 1]);
+            break;
+        case Mode::Components:
+            what = tr("principal component %1").arg(i + 1);
+            if (ui < result_->basis_explained.size())
+                what += tr(" (%1% of variance)").arg(100 * result_->basis_explained[ui], 0, 'g', 3);
+            break;
+        case Mode::Dimensions:
+            what = tr("dimension %1").arg(i);
+            if (static_cast<std::size_t>(frame_) < signed_.size() &&
+                ui < signed_[static_cast<std::size_t>(frame_)].size())
+                what += tr(", x = %1")
+                            .arg(double(signed_[static_cast<std::size_t>(frame_)][ui]), 0, 'g', 6);
+            break;
+    }
+    const auto v = frame[ui];
+    QToolTip::showText(
+        e->globalPosition().toPoint(),
+        tr("%1<br>%2<br><b>energy %3</b><br>peak over layers %4")
+            .arg(QString::fromStdString(result_->frame_layers[static_cast<std::size_t>(frame_)]),
+                 what, v ? QString::number(*v, 'g', 6) : tr("n/a"))
+            .arg(peak_[ui], 0, 'g', 6),
+        plot_);
+}
+
+}  // namespace es::widgets

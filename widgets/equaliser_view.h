@@ -1,0 +1,85 @@
+#pragma once
+// Equaliser view: a spectrum analyser for one hidden state (the selected token at the selected
+// layer): its energy per band of principal components (default), per principal component, or per
+// raw dimension, raw or unit-normalised, with peak-hold markers. It animates across layers from
+// the result's frames (one analysis per token and basis; no recomputation per layer).
+#include <QVector>
+#include <optional>
+#include <vector>
+
+#include "analysis/equaliser.h"
+#include "view.h"
+
+class QCheckBox;
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+
+namespace es::widgets {
+
+class EqualiserView : public View {
+    Q_OBJECT
+public:
+    enum class Mode { Bands = 0, Components = 1, Dimensions = 2 };
+
+    explicit EqualiserView(QWidget* parent = nullptr);
+    QString view_id() const override { return QStringLiteral("equaliser"); }
+    QString title() const override { return tr("Equaliser"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    // signed_frames: optional, frames x D signed coordinates of the token (raw dimensions) so the
+    // per-dimension bars can be coloured by sign at every layer.
+    void set_result(const analysis::EqualiserResult& result,
+                    const std::vector<std::vector<float>>& signed_frames = {});
+    void show_message(const QString& text);
+
+    // What the app requests: basis and band count follow the mode.
+    Mode mode() const;
+    void set_mode(Mode m);
+    bool normalize() const;
+    void set_normalize(bool on);
+    bool peak_hold() const;
+    void set_peak_hold(bool on);
+    analysis::EqualiserBasis basis() const;
+    std::size_t requested_bands() const;  // 32 in band mode, "all" (a large number) otherwise
+    // The token the view shows for a selection: first selected token, or position 0 of the prompt.
+    int token_for(const Selection& s) const;
+    void set_positions(int n_positions) { positions_ = n_positions; }
+
+    // For tests.
+    QCustomPlot* plot() const { return plot_; }
+    const std::optional<analysis::EqualiserResult>& result() const { return result_; }
+    int frame() const { return frame_; }   // index into frames shown, -1 when none
+    QVector<double> bar_heights() const;   // shown bar heights, in bar order
+    QVector<double> peak_heights() const;  // peak-hold marker heights
+    int bar_count() const { return bar_heights().size(); }
+    double last_redraw_ms() const { return last_redraw_ms_; }
+
+signals:
+    void options_changed();  // mode or normalise changed: the app re-requests
+
+protected:
+    void on_selection(const Selection& selection) override;
+
+private:
+    void rebuild();
+    void mouse_move(QMouseEvent* event);
+    QCustomPlot* plot_ = nullptr;
+    QComboBox* mode_ = nullptr;
+    QCheckBox* normalize_ = nullptr;
+    QCheckBox* peaks_ = nullptr;
+    QLabel* status_ = nullptr;
+    std::optional<analysis::EqualiserResult> result_;
+    std::vector<std::vector<float>> signed_;
+    std::vector<double> peak_;  // max over all frames, per bar
+    Selection selection_;
+    int frame_ = -1;
+    int positions_ = 0;
+    double last_redraw_ms_ = 0;
+};
+
+}  // namespace es::widgets

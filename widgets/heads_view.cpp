@@ -1,0 +1,248 @@
+#include "heads_view.h"
+
+#include <qcustomplot.h>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStandardItemModel>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "plot_style.h"
+
+namespace es::widgets {
+
+namespace {
+bool signed_metric(const QString& m) {
+    return m.endsWith(QLatin1String("cosine")) || m == QLatin1String("pattern_corr");
+}
+}  // namespace
+
+HeadsView::HeadsView(QWidget* parent) : View(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* controls = new QHBoxLayout;
+    metric_ = new QComboBox(this);
+    metric_->setObjectName(QStringLiteral("metric"));
+    const std::pair<const char*, const char*> metrics[] = {
+        {"qk_cosine", "QK circuit cosine"},
+        {"ov_cosine", "OV circuit cosine"},
+        {"subspace_overlap", "OV write-subspace overlap"},
+        {"ov_read_overlap", "OV read-subspace overlap"},
+        {"qk_query_overlap", "QK query-side overlap"},
+        {"qk_key_overlap", "QK key-side overlap"},
+        {"pattern_corr", "attention-pattern correlation"}};
+    for (const auto& [id, label] : metrics) metric_->addItem(tr(label), QString::fromLatin1(id));
+    all_layers_ = new QCheckBox(tr("all layers"), this);
+    all_layers_->setObjectName(QStringLiteral("allLayers"));
+    clustered_ = new QCheckBox(tr("clustered order"), this);
+    clustered_->setObjectName(QStringLiteral("clustered"));
+    clustered_->setChecked(true);
+    rank_ = new QSpinBox(this);
+    rank_->setRange(1, 512);
+    rank_->setValue(8);
+    rank_->setPrefix(tr("rank "));
+    rank_->setToolTip(tr("Dimension of the head subspaces compared by the overlap metrics"));
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("status"));
+    controls->addWidget(metric_);
+    controls->addWidget(rank_);
+    controls->addWidget(all_layers_);
+    controls->addWidget(clustered_);
+    controls->addStretch(1);
+    controls->addWidget(status_);
+    layout->addLayout(controls);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    heatmap_ = new HeatmapPlot(split);
+    angles_ = new QCustomPlot(split);
+    angles_->setObjectName(QStringLiteral("anglesPlot"));
+    angles_->setMinimumHeight(140);
+    split->addWidget(heatmap_);
+    split->addWidget(angles_);
+    split->setStretchFactor(0, 4);
+    split->setStretchFactor(1, 1);
+    layout->addWidget(split, 1);
+
+    connect(metric_, &QComboBox::currentIndexChanged, this, [this] {
+        rank_->setEnabled(metric().contains(QLatin1String("overlap")));
+        emit options_changed();
+    });
+    connect(rank_, &QSpinBox::valueChanged, this, [this] { emit options_changed(); });
+    connect(all_layers_, &QCheckBox::toggled, this, [this] { emit options_changed(); });
+    connect(clustered_, &QCheckBox::toggled, this, [this] { show_matrix(); });
+    connect(heatmap_, &HeatmapPlot::cell_clicked, this, [this](int row, int col) {
+        if (!result_) return;
+        const auto& order = result_->order;
+        const bool cl = clustered_->isChecked() && order.size() == result_->n();
+        const int i = cl ? static_cast<int>(order[static_cast<std::size_t>(row)]) : row;
+        const int j = cl ? static_cast<int>(order[static_cast<std::size_t>(col)]) : col;
+        // Flat head indices l*H+h: one layer's matrix is offset by its block.
+        const int base = result_->layer ? static_cast<int>(*result_->layer) * n_heads_ : 0;
+        if (selection_model()) selection_model()->set_heads({base + i, base + j});
+        emit pair_chosen(base + i, base + j);
+    });
+    rank_->setEnabled(false);
+    style_plot(angles_, false);
+    show_message(tr("Open a dump with attention weights to compare its heads."));
+}
+
+QString HeadsView::caption() const {
+    return tr("how similar every pair of attention heads is: bright blocks are redundant heads");
+}
+
+QString HeadsView::help_text() const {
+    return tr(
+        "<p>Each cell compares two attention heads. <b>QK/OV circuit cosine</b>: the Frobenius "
+        "cosine "
+        "of the two heads' D×D circuits W<sub>Q</sub>W<sub>K</sub><sup>T</sup> (what a head "
+        "attends "
+        "to) or W<sub>V</sub>W<sub>O</sub> (what it writes) — 1 means the same map. <b>Subspace "
+        "overlaps</b>: the mean squared cosine of the principal angles between the heads' "
+        "top-<i>r</i> "
+        "singular subspaces (1 = same directions, 0 = orthogonal). <b>Pattern correlation</b>: how "
+        "alike the two heads' attention patterns are over every prompt.</p><p>With <i>clustered "
+        "order</i> similar heads are placed next to each other (average-linkage clustering), so "
+        "redundant heads form bright blocks. Click a cell to select both heads; the bars below "
+        "show "
+        "the principal angles between their OV write subspaces.</p>");
+}
+
+QJsonObject HeadsView::save_settings() const {
+    return {{"metric", metric()},
+            {"all_layers", all_layers()},
+            {"clustered", clustered()},
+            {"rank", rank()}};
+}
+
+void HeadsView::restore_settings(const QJsonObject& s) {
+    if (s.contains("metric")) set_metric(s.value("metric").toString());
+    all_layers_->setChecked(s.value("all_layers").toBool(false));
+    clustered_->setChecked(s.value("clustered").toBool(true));
+    rank_->setValue(s.value("rank").toInt(8));
+}
+
+QString HeadsView::metric() const {
+    return metric_->currentData().toString();
+}
+bool HeadsView::all_layers() const {
+    return all_layers_->isChecked();
+}
+bool HeadsView::clustered() const {
+    return clustered_->isChecked();
+}
+int HeadsView::rank() const {
+    return rank_->value();
+}
+void HeadsView::set_metric(const QString& m) {
+    const int i = metric_->findData(m);
+    if (i >= 0) metric_->setCurrentIndex(i);
+}
+void HeadsView::set_all_layers(bool on) {
+    all_layers_->setChecked(on);
+}
+void HeadsView::set_clustered(bool on) {
+    clustered_->setChecked(on);
+}
+
+void HeadsView::set_model(int n_layers, int n_heads, bool has_patterns) {
+    n_layers_ = n_layers;
+    n_heads_ = n_heads;
+    const int i = metric_->findData(QStringLiteral("pattern_corr"));
+    if (auto* model = qobject_cast<QStandardItemModel*>(metric_->model()); model && i >= 0)
+        model->item(i)->setEnabled(has_patterns);
+    block_ = block_for_state(selection_.layer);
+}
+
+int HeadsView::block_for_state(int state) const {
+    // For the residual stream state l+1 is block l's output; state 0 (the embedding) shows block 0.
+    return std::clamp(state - 1, 0, std::max(0, n_layers_ - 1));
+}
+
+void HeadsView::set_presentation(bool on) {
+    View::set_presentation(on);
+    heatmap_->set_presentation(on);
+    style_plot(angles_, on);
+    angles_->replot();
+}
+
+void HeadsView::show_message(const QString& text) {
+    status_->setText(text);
+}
+
+void HeadsView::on_selection(const Selection& selection) {
+    const int block = block_for_state(selection.layer);
+    const bool block_changed = block != block_;
+    selection_ = selection;
+    block_ = block;
+    if (block_changed && !all_layers()) emit options_changed();
+}
+
+void HeadsView::set_result(const analysis::HeadSimilarityResult& r) {
+    result_ = r;
+    status_->setText(r.layer ? tr("block %1, %2 heads").arg(*r.layer).arg(r.n())
+                             : tr("%1 heads in all layers").arg(r.n()));
+    show_matrix();
+}
+
+void HeadsView::show_matrix() {
+    if (!result_) return;
+    const auto& r = *result_;
+    const std::size_t n = r.n();
+    const bool cl = clustered_->isChecked() && r.order.size() == n;
+    HeatmapData d;
+    d.rows = d.cols = static_cast<int>(n);
+    d.values.resize(n * n);
+    for (std::size_t a = 0; a < n; ++a) {
+        const std::size_t i = cl ? r.order[a] : a;
+        d.row_labels << QString::fromStdString(r.heads[i]);
+        for (std::size_t b = 0; b < n; ++b) {
+            const std::size_t j = cl ? r.order[b] : b;
+            const double v = r.matrix[i * n + j];
+            if (std::isfinite(v)) d.values[a * n + b] = v;
+        }
+    }
+    d.col_labels = d.row_labels;
+    d.row_title = d.col_title = tr("head");
+    // Title from the result, not the combo: the combo may already ask for the next metric.
+    const int mi = metric_->findData(QString::fromStdString(r.metric));
+    d.value_title = mi >= 0 ? metric_->itemText(mi) : QString::fromStdString(r.metric);
+    const bool s = signed_metric(QString::fromStdString(r.metric));
+    d.map = s ? colors::Map::Diverging : colors::Map::Viridis;
+    d.lo = s ? -1.0 : 0.0;
+    d.hi = 1.0;
+    heatmap_->set_data(d);
+}
+
+void HeadsView::set_angles(const analysis::SubspaceAnglesResult& a) {
+    angles_->clearPlottables();
+    angles_->clearItems();
+    style_plot(angles_, presentation_);
+    auto* bars = new QCPBars(angles_->xAxis, angles_->yAxis);
+    QVector<double> x, y;
+    for (std::size_t i = 0; i < a.angles_deg.size(); ++i) {
+        x << double(i + 1);
+        y << a.angles_deg[i];
+    }
+    bars->setData(x, y);
+    bars->setWidth(0.7);
+    bars->setPen(Qt::NoPen);
+    bars->setBrush(colors::categorical(0));
+    angles_->xAxis->setLabel(tr("principal angle index"));
+    angles_->yAxis->setLabel(tr("angle (degrees)"));
+    angles_->xAxis->setRange(0.3, std::max<double>(1, a.angles_deg.size()) + 0.7);
+    angles_->yAxis->setRange(0, 92);
+    auto* t = new QCPItemText(angles_);
+    t->position->setType(QCPItemPosition::ptAxisRectRatio);
+    t->position->setCoords(0.02, 0.05);
+    t->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    t->setText(tr("%1  vs  %2   overlap (mean cos²) %3")
+                   .arg(QString::fromStdString(a.a), QString::fromStdString(a.b))
+                   .arg(a.overlap, 0, 'f', 3));
+    t->setColor(colors::plot_foreground());
+    angles_->replot();
+}
+
+}  // namespace es::widgets

@@ -1,0 +1,75 @@
+#pragma once
+// Head-similarity heatmap: which heads are redundant. One layer's H x H matrix or every head
+// against every head (LH x LH), metric selector, clustered or natural order; clicking a cell
+// selects the two heads and shows the principal angles between their subspaces.
+#include <optional>
+
+#include "analysis/head_similarity.h"
+#include "analysis/subspace_angles.h"
+#include "heatmap_plot.h"
+#include "view.h"
+
+class QCheckBox;
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+class QSpinBox;
+
+namespace es::widgets {
+
+class HeadsView : public View {
+    Q_OBJECT
+public:
+    explicit HeadsView(QWidget* parent = nullptr);
+    QString view_id() const override { return QStringLiteral("heads"); }
+    QString title() const override { return tr("Heads"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    // What the feed should compute.
+    QString metric() const;
+    bool all_layers() const;
+    bool clustered() const;
+    int rank() const;
+    void set_metric(const QString& metric);
+    void set_all_layers(bool on);
+    void set_clustered(bool on);
+    // Heads per layer (for mapping a flat head index to its layer); set by the feed.
+    void set_model(int n_layers, int n_heads, bool has_patterns);
+
+    void set_result(const analysis::HeadSimilarityResult& result);
+    void set_angles(const analysis::SubspaceAnglesResult& angles);
+    void show_message(const QString& text);
+
+    HeatmapPlot* heatmap() const { return heatmap_; }
+    QCustomPlot* angles_plot() const { return angles_; }
+    const std::optional<analysis::HeadSimilarityResult>& result() const { return result_; }
+    // The block shown for a selected state (the block whose output the state is).
+    int block_for_state(int state) const;
+    int block() const { return block_; }
+
+signals:
+    void options_changed();                       // metric, layer mode or rank: recompute
+    void pair_chosen(int head_a, int head_b);     // flat indices: the feed computes angles
+
+protected:
+    void on_selection(const Selection& selection) override;
+
+private:
+    void show_matrix();
+    QComboBox* metric_ = nullptr;
+    QCheckBox* all_layers_ = nullptr;
+    QCheckBox* clustered_ = nullptr;
+    QSpinBox* rank_ = nullptr;
+    QLabel* status_ = nullptr;
+    HeatmapPlot* heatmap_ = nullptr;
+    QCustomPlot* angles_ = nullptr;
+    std::optional<analysis::HeadSimilarityResult> result_;
+    Selection selection_;
+    int n_layers_ = 0, n_heads_ = 0, block_ = 0;
+};
+
+}  // namespace es::widgets

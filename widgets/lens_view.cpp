@@ -1,0 +1,228 @@
+#include "lens_view.h"
+
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSpinBox>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "colormaps.h"
+#include "plot_style.h"
+
+namespace es::widgets {
+
+LensView::LensView(QWidget* parent) : View(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("top"), this));
+    top_k_ = new QSpinBox(this);
+    top_k_->setObjectName(QStringLiteral("topK"));
+    top_k_->setRange(1, 50);
+    top_k_->setValue(8);
+    top_k_->setToolTip(tr("How many of the most probable next tokens to list per layer."));
+    controls->addWidget(top_k_);
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("status"));
+    status_->setSizePolicy(QSizePolicy::Ignored,
+                           QSizePolicy::Preferred);  // long text must not widen the dock
+    controls->addStretch(1);
+    controls->addWidget(status_);
+    layout->addLayout(controls);
+    unavailable_ = new QLabel(this);
+    unavailable_->setObjectName(QStringLiteral("unavailable"));
+    unavailable_->setWordWrap(true);
+    unavailable_->setAlignment(Qt::AlignCenter);
+    unavailable_->setVisible(false);
+    layout->addWidget(unavailable_, 1);
+    table_ = new QTableWidget(this);
+    table_->setObjectName(QStringLiteral("lensTable"));
+    table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table_->setSelectionMode(QAbstractItemView::NoSelection);
+    table_->setFocusPolicy(Qt::NoFocus);
+    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
+    table_->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    table_->setMouseTracking(true);
+    layout->addWidget(table_, 1);
+    connect(table_, &QTableWidget::cellClicked, this, [this](int row, int) {
+        if (result_ && selection_model() && row >= 0 &&
+            row < static_cast<int>(result_->layers.size()))
+            selection_model()->set_layer(
+                static_cast<int>(result_->layers[static_cast<std::size_t>(row)].state));
+    });
+    connect(table_->verticalHeader(), &QHeaderView::sectionClicked, this,
+            [this](int row) { emit table_->cellClicked(row, 0); });
+    connect(top_k_, qOverload<int>(&QSpinBox::valueChanged), this,
+            [this] { emit options_changed(); });
+    show_message(tr("Open a dump with an unembedding (unembed.W_U) to see the logit lens."));
+}
+
+QString LensView::caption() const {
+    return tr(
+        "logit lens: the next tokens the unembedding reads out of the selected token's state at "
+        "every layer");
+}
+
+QString LensView::help_text() const {
+    return tr(
+        "<p>The logit lens (nostalgebraist 2020) applies the model's final LayerNorm and "
+        "unembedding "
+        "W<sub>U</sub> to the hidden state of the selected token at every layer, as if the network "
+        "stopped there, and lists the most probable next tokens with their probabilities. Each row "
+        "is a "
+        "layer, each column a rank; darker-to-yellow shading is higher probability.</p><p>Watching "
+        "the "
+        "top token settle through depth shows where the prediction forms. Early layers often read "
+        "out "
+        "the input token itself. The selected layer's row is outlined in bold; click a row to go "
+        "to "
+        "that layer. It needs unembed.W_U in the dump (ln_final is applied when present).</p>");
+}
+
+QJsonObject LensView::save_settings() const {
+    return {{"top_k", top_k_->value()}};
+}
+
+void LensView::restore_settings(const QJsonObject& s) {
+    top_k_->setValue(s.value("top_k").toInt(8));
+}
+
+void LensView::set_presentation(bool on) {
+    View::set_presentation(on);
+    QFont f = table_->font();
+    f.setPointSizeF(plot_style(on).font_pt);
+    table_->setFont(f);
+    table_->horizontalHeader()->setFont(f);
+    table_->verticalHeader()->setFont(f);
+    rebuild();
+}
+
+int LensView::top_k() const {
+    return top_k_->value();
+}
+void LensView::set_top_k(int k) {
+    top_k_->setValue(k);
+}
+
+int LensView::token_for(const Selection& s) const {
+    if (!s.tokens.isEmpty()) return s.tokens.front();
+    return s.prompt * std::max(positions_, 0);
+}
+
+void LensView::show_message(const QString& text) {
+    status_->setText(text);
+}
+
+void LensView::show_unavailable(const QString& text) {
+    result_.reset();
+    table_->clear();
+    table_->setRowCount(0);
+    table_->setColumnCount(0);
+    table_->setVisible(false);
+    unavailable_->setText(text);
+    unavailable_->setVisible(true);
+    status_->clear();
+}
+
+void LensView::set_result(const analysis::LensResult& result) {
+    result_ = result;
+    unavailable_->setVisible(false);
+    table_->setVisible(true);
+    QString s = tr("token %1 “%2” · vocabulary %3")
+                    .arg(result.token)
+                    .arg(QString::fromStdString(result.token_text))
+                    .arg(result.vocab_size);
+    if (!result.ln_final) s += tr(" · no ln_final: raw states unembedded");
+    status_->setText(s);
+    rebuild();
+}
+
+void LensView::on_selection(const Selection& selection) {
+    selection_ = selection;
+    update_highlight();
+}
+
+void LensView::rebuild() {
+    table_->clear();
+    if (!result_) {
+        table_->setRowCount(0);
+        table_->setColumnCount(0);
+        return;
+    }
+    const auto& layers = result_->layers;
+    std::size_t k = 0;
+    for (const auto& l : layers) k = std::max(k, l.top.size());
+    table_->setRowCount(static_cast<int>(layers.size()));
+    table_->setColumnCount(static_cast<int>(k));
+    QStringList cols;
+    for (std::size_t c = 0; c < k; ++c) cols << tr("#%1").arg(c + 1);
+    table_->setHorizontalHeaderLabels(cols);
+    QStringList rows;
+    for (std::size_t r = 0; r < layers.size(); ++r) {
+        const auto& l = layers[r];
+        rows << QStringLiteral("%1 %2").arg(l.state).arg(QString::fromStdString(l.name));
+        if (l.top.empty()) {
+            auto* item = new QTableWidgetItem(tr("NaN/Inf state"));
+            item->setToolTip(
+                tr("%1: the state holds NaN or Inf").arg(QString::fromStdString(l.name)));
+            table_->setItem(static_cast<int>(r), 0, item);
+            continue;
+        }
+        for (std::size_t c = 0; c < l.top.size(); ++c) {
+            const auto& e = l.top[c];
+            const QString text = QString::fromStdString(e.text);
+            auto* item = new QTableWidgetItem(
+                QStringLiteral("%1 (%2%)").arg(text).arg(100 * e.probability, 0, 'f', 1));
+            const QColor bg =
+                colors::sample(colors::Map::Viridis, std::clamp(e.probability, 0.0, 1.0));
+            item->setBackground(bg);
+            item->setForeground(bg.lightnessF() > 0.55 ? QColor(Qt::black) : QColor(Qt::white));
+            item->setToolTip(tr("%1, rank %2<br><b>“%3”</b> (id %4)<br>p = %5<br>logit = "
+                                "%6<br>entropy of the layer: %7 nats")
+                                 .arg(QString::fromStdString(l.name))
+                                 .arg(c + 1)
+                                 .arg(text.toHtmlEscaped())
+                                 .arg(e.id)
+                                 .arg(e.probability, 0, 'g', 6)
+                                 .arg(e.logit, 0, 'g', 6)
+                                 .arg(l.entropy, 0, 'g', 4));
+            item->setData(Qt::UserRole, e.probability);
+            table_->setItem(static_cast<int>(r), static_cast<int>(c), item);
+        }
+    }
+    table_->setVerticalHeaderLabels(rows);
+    update_highlight();
+}
+
+void LensView::update_highlight() {
+    highlighted_ = -1;
+    if (!result_) return;
+    for (int r = 0; r < table_->rowCount(); ++r) {
+        const bool on = static_cast<int>(result_->layers[static_cast<std::size_t>(r)].state) ==
+                        selection_.layer;
+        if (on) highlighted_ = r;
+        for (int c = 0; c < table_->columnCount(); ++c)
+            if (QTableWidgetItem* item = table_->item(r, c)) {
+                QFont f = item->font();
+                f.setBold(on);
+                f.setUnderline(on);
+                item->setFont(f);
+            }
+        if (QTableWidgetItem* h = table_->verticalHeaderItem(r)) {
+            QFont f = h->font();
+            f.setBold(on);
+            h->setFont(f);
+            const QString base =
+                QStringLiteral("%1 %2")
+                    .arg(result_->layers[static_cast<std::size_t>(r)].state)
+                    .arg(QString::fromStdString(result_->layers[static_cast<std::size_t>(r)].name));
+            h->setText(on ? QStringLiteral("▶ ") + base : base);
+        }
+    }
+    if (highlighted_ >= 0 && table_->columnCount() > 0)
+        table_->scrollToItem(table_->item(highlighted_, 0));
+}
+
+}  // namespace es::widgets

@@ -1,0 +1,60 @@
+#pragma once
+// Logit-lens view: for the selected token, the top-k next tokens the unembedding reads out of
+// every layer's state, as a table (layers as rows, ranks as columns, "token (p%)" shaded by
+// probability). The selected layer's row is highlighted; clicking a row selects that layer.
+#include <optional>
+
+#include "analysis/lens.h"
+#include "view.h"
+
+class QLabel;
+class QSpinBox;
+class QTableWidget;
+
+namespace es::widgets {
+
+class LensView : public View {
+    Q_OBJECT
+public:
+    explicit LensView(QWidget* parent = nullptr);
+    QString view_id() const override { return QStringLiteral("lens"); }
+    QString title() const override { return tr("Logit lens"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    void set_result(const analysis::LensResult& result);
+    void show_message(const QString& text);
+    // No unembedding in the dump: the table is cleared and the reason shown in the view.
+    void show_unavailable(const QString& text);
+    int top_k() const;
+    void set_top_k(int k);
+    int token_for(const Selection& s) const;
+    void set_positions(int n_positions) { positions_ = n_positions; }
+
+    QTableWidget* table() const { return table_; }
+    const std::optional<analysis::LensResult>& result() const { return result_; }
+    int highlighted_row() const { return highlighted_; }
+
+signals:
+    void options_changed();  // top-k changed: the app re-requests
+
+protected:
+    void on_selection(const Selection& selection) override;
+
+private:
+    void rebuild();
+    void update_highlight();
+    QTableWidget* table_ = nullptr;
+    QLabel* status_ = nullptr;
+    QLabel* unavailable_ = nullptr;
+    QSpinBox* top_k_ = nullptr;
+    std::optional<analysis::LensResult> result_;
+    Selection selection_;
+    int highlighted_ = -1;
+    int positions_ = 0;
+};
+
+}  // namespace es::widgets

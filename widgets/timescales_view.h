@@ -1,0 +1,63 @@
+#pragma once
+// Timescales view: for the top principal directions of the selected layer, how far along the
+// prompt their projections stay correlated (half-life in tokens, bars; the autocorrelation curves
+// vs lag), and how persistent the top-k subspace is through depth (principal angles between
+// consecutive layers' subspaces).
+#include <optional>
+
+#include "analysis/timescales.h"
+#include "view.h"
+
+class QCustomPlot;
+class QCPAxisRect;
+class QCPLegend;
+class QLabel;
+class QSpinBox;
+
+namespace es::widgets {
+
+class TimescalesView : public View {
+    Q_OBJECT
+public:
+    explicit TimescalesView(QWidget* parent = nullptr);
+    QString view_id() const override { return QStringLiteral("timescales"); }
+    QString title() const override { return tr("Timescales"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    void set_result(const analysis::TimescalesResult& result);
+    void show_message(const QString& text);
+    int components() const;
+    void set_components(int k);
+
+    QCustomPlot* plot() const { return plot_; }
+    QCPAxisRect* half_life_rect() const { return half_life_; }
+    QCPAxisRect* autocorrelation_rect() const { return autocorr_; }
+    QCPAxisRect* persistence_rect() const { return persistence_; }
+    const std::optional<analysis::TimescalesResult>& result() const { return result_; }
+
+signals:
+    void options_changed();  // number of components changed: the app re-requests
+
+protected:
+    void on_selection(const Selection& selection) override;
+
+private:
+    void rebuild();
+    void mouse_move(QMouseEvent* event);
+    QCustomPlot* plot_ = nullptr;
+    QCPAxisRect* half_life_ = nullptr;
+    QCPAxisRect* autocorr_ = nullptr;
+    QCPAxisRect* persistence_ = nullptr;
+    QCPLegend* autocorr_legend_ = nullptr;
+    QCPLegend* persistence_legend_ = nullptr;
+    QSpinBox* components_ = nullptr;
+    QLabel* status_ = nullptr;
+    std::optional<analysis::TimescalesResult> result_;
+    Selection selection_;
+};
+
+}  // namespace es::widgets

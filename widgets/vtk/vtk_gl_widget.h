@@ -1,0 +1,81 @@
+#pragma once
+// VtkGlWidget: VTK 9 rendering inside a Qt 6 QOpenGLWidget. Debian's VTK::GUISupportQt is built
+// for Qt 5 and must never be linked, so this is our own bridge (recipe:
+// /work/shared/vtk-qt6-bridge.md). VTK renders into its own framebuffer through a
+// vtkGenericOpenGLRenderWindow that borrows Qt's context; paintGL() blits the result into the
+// widget. The header stays VTK-free so that including it does not pull VTK into every file.
+#include <QImage>
+#include <QOpenGLWidget>
+#include <QString>
+#include <memory>
+
+class vtkGenericOpenGLRenderWindow;
+class vtkRenderer;
+class vtkRenderWindowInteractor;
+
+namespace es::widgets {
+
+class VtkGlWidget : public QOpenGLWidget {
+    Q_OBJECT
+public:
+    explicit VtkGlWidget(QWidget* parent = nullptr);
+    ~VtkGlWidget() override;
+
+    // The default renderer (background, camera, props); it lives as long as the widget.
+    vtkRenderer* renderer() const;
+    vtkGenericOpenGLRenderWindow* render_window() const;
+    // Trackball-camera interactor fed by Qt events; its Render() calls are coalesced too.
+    vtkRenderWindowInteractor* interactor() const;
+
+    // Ask for a VTK render at the next paint. Any number of calls before that paint cost one
+    // render. (Calling render_window()->Render() directly also works: Qt then only recomposes.)
+    void request_render();
+
+    // Whether this process can give VTK an OpenGL >= 3.2 desktop context at all (decided once).
+    // Check it BEFORE creating a VtkGlWidget: on Qt 6.4 any QOpenGLWidget inside a window that
+    // is shown on a platform without OpenGL (QT_QPA_PLATFORM=offscreen, X without GLX) crashes
+    // inside Qt (QPlatformBackingStore::rhiFlush), whatever the widget itself does. Views show
+    // create_unavailable_pane(reason) instead.
+    static bool opengl_available(QString* reason = nullptr);
+    // The pane shown instead of a scene: "3D view unavailable: no OpenGL context (reason)",
+    // painted with QPainter; the text is also its accessibleName().
+    static QWidget* create_unavailable_pane(const QString& reason, QWidget* parent = nullptr);
+
+    // False when OpenGL is unusable for this widget: opengl_available() is false, or VTK could
+    // not load OpenGL from Qt's context (EGL instead of GLX, OpenGL < 3.2). The widget then
+    // shows status_message() over itself and never touches VTK's OpenGL side.
+    bool has_opengl() const;
+    // "3D view unavailable: no OpenGL context (reason)", or empty while OpenGL works.
+    QString status_message() const;
+
+    // Re-renders the scene off screen at exactly `size` pixels (never grabs the screen).
+    // `scale` is the export's device pixel ratio: VTK's DPI becomes 72 * scale so text in points
+    // grows with it, and the image's devicePixelRatio is set to it. Line widths and other pixel
+    // sizes are the caller's business. `transparent` clears the background to alpha 0
+    // (Format_RGBA8888); otherwise the image is opaque (Format_RGB32). Returns a null image
+    // when there is no OpenGL.
+    QImage render_to_image(QSize size, double scale = 1.0, bool transparent = false);
+
+signals:
+    // Emitted once (queued) when OpenGL turns out to be unusable for this widget.
+    void gl_unavailable(QString reason);
+
+protected:
+    void initializeGL() override;
+    void paintGL() override;
+    bool event(QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+
+private:
+    struct Impl;
+    void update_size();
+    void make_current_for_vtk();
+    void teardown_vtk();
+    void mark_unavailable(const QString& reason);
+    void check_context_after_show();
+
+    std::unique_ptr<Impl> d_;
+};
+
+}  // namespace es::widgets
