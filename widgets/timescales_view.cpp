@@ -154,6 +154,10 @@ void TimescalesView::on_selection(const Selection& selection) {
 }
 
 void TimescalesView::rebuild() {
+    // Plottables remove themselves only from the plot's main legend: empty the inset legends first,
+    // or they keep items pointing at deleted graphs (a crash at the next replot).
+    for (QCPLegend* legend : {autocorr_legend_, persistence_legend_})
+        if (legend) legend->clearItems();
     plot_->clearPlottables();
     plot_->clearItems();
     style_plot(plot_, presentation_);

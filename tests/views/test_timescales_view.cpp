@@ -68,6 +68,13 @@ private slots:
         QCOMPARE(never->data()->at(0)->key, 2.0);
         QCOMPARE(never->data()->at(0)->value, double(r.positions));
         QCOMPARE(never->brush().style(), Qt::BDiagPattern);
+        // Regression: every layer change rebuilds the plot; the inset legends must not keep
+        // items of deleted graphs (this crashed at the next replot).
+        for (int layer : {3, 1, 4, 2}) {
+            model.set_layer(layer);
+            view.plot()->replot();
+        }
+        QCOMPARE(named<QCPBars>(view.plot(), "halfLife")->data()->size() + named<QCPBars>(view.plot(), "halfLifeNull")->data()->size(), 6);
         auto* label = dynamic_cast<QCPItemText*>(item_named(plot, "nullLabel"));
         QVERIFY(label);
         QCOMPARE(label->text(), QStringLiteral("> %1").arg(r.positions));
