@@ -30,7 +30,7 @@ AnglesView::AnglesView(QWidget* parent) : View(parent) {
     layout->addWidget(status_);
     plot_ = new QCustomPlot(this);
     plot_->setObjectName(QStringLiteral("anglesPlot"));
-    plot_->setMinimumSize(300, 200);
+    plot_->setMinimumSize(240, 140);
     layout->addWidget(plot_, 1);
     connect(presets_, &QComboBox::activated, this, [this](int i) {
         if (i > 0) apply_preset(i - 1);
@@ -44,7 +44,8 @@ AnglesView::Picker AnglesView::make_picker(const QString& label, QGridLayout* gr
     Picker p;
     p.source = new QComboBox(this);
     p.source->setObjectName(QStringLiteral("source") + label);
-    p.source->setMinimumContentsLength(18);
+    p.source->setMinimumContentsLength(12);
+    p.source->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     p.side = new QComboBox(this);
     p.side->addItem(tr("right"), QStringLiteral("right"));
     p.side->addItem(tr("left"), QStringLiteral("left"));

@@ -20,7 +20,8 @@ CheckpointView::CheckpointView(QWidget* parent) : View(parent) {
     auto* controls = new QHBoxLayout;
     matrix_ = new QComboBox(this);
     matrix_->setObjectName(QStringLiteral("matrix"));
-    matrix_->setMinimumContentsLength(20);
+    matrix_->setMinimumContentsLength(12);
+    matrix_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     side_ = new QComboBox(this);
     side_->addItem(tr("right subspace"), false);
     side_->addItem(tr("left subspace"), true);
@@ -38,7 +39,7 @@ CheckpointView::CheckpointView(QWidget* parent) : View(parent) {
     layout->addLayout(controls);
     plot_ = new QCustomPlot(this);
     plot_->setObjectName(QStringLiteral("checkpointPlot"));
-    plot_->setMinimumSize(320, 260);
+    plot_->setMinimumSize(260, 200);
     plot_->plotLayout()->clear();
     sv_rect_ = new QCPAxisRect(plot_);
     angle_rect_ = new QCPAxisRect(plot_);

@@ -27,6 +27,8 @@ HeadsView::HeadsView(QWidget* parent) : View(parent) {
     auto* controls = new QHBoxLayout;
     metric_ = new QComboBox(this);
     metric_->setObjectName(QStringLiteral("metric"));
+    metric_->setMinimumContentsLength(12);
+    metric_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     const std::pair<const char*, const char*> metrics[] = {
         {"qk_cosine", "QK circuit cosine"},
         {"ov_cosine", "OV circuit cosine"},
@@ -59,7 +61,7 @@ HeadsView::HeadsView(QWidget* parent) : View(parent) {
     heatmap_ = new HeatmapPlot(split);
     angles_ = new QCustomPlot(split);
     angles_->setObjectName(QStringLiteral("anglesPlot"));
-    angles_->setMinimumHeight(140);
+    angles_->setMinimumHeight(100);
     split->addWidget(heatmap_);
     split->addWidget(angles_);
     split->setStretchFactor(0, 4);

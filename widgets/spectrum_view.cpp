@@ -44,7 +44,7 @@ SpectrumView::SpectrumView(QWidget* parent) : View(parent) {
     auto* split = new QSplitter(Qt::Vertical, this);
     plot_ = new QCustomPlot(split);
     plot_->setObjectName(QStringLiteral("screePlot"));
-    plot_->setMinimumSize(360, 220);
+    plot_->setMinimumSize(260, 150);
     plot_->plotLayout()->clear();
     scree_ = new QCPAxisRect(plot_);
     cumulative_ = new QCPAxisRect(plot_);

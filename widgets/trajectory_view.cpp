@@ -69,7 +69,7 @@ TrajectoryView::TrajectoryView(QWidget* parent) : View(parent) {
 
     plot_ = new QCustomPlot(this);
     plot_->setObjectName(QStringLiteral("trajectoryPlot"));
-    plot_->setMinimumSize(360, 300);
+    plot_->setMinimumSize(260, 200);
     plot_->plotLayout()->clear();
     norm_rect_ = new QCPAxisRect(plot_);
     cos_rect_ = new QCPAxisRect(plot_);

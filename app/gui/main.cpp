@@ -6,11 +6,14 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QScreen>
+#include <QTimer>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QSurfaceFormat>
 
 #include "main_window.h"
+#include "view_registry.h"
 #include "version.h"
 
 namespace {
@@ -52,7 +55,17 @@ int main(int argc, char** argv) {
 
     es::app::MainWindow window;
     window.set_theme(QSettings().value(QStringLiteral("theme"), QStringLiteral("system")).toString());
+    // Most of the screen, never more: the docks share it. Applied once the event loop has laid
+    // out the tabbed docks (before that their minimum sizes are summed, not maximised).
     window.show();
+    QTimer::singleShot(0, &window, [&window] {
+        if (const QScreen* screen = QGuiApplication::primaryScreen()) {
+            const QRect avail = screen->availableGeometry();
+            window.resize(avail.size() * 0.92);
+            window.move(avail.center() - window.rect().center());
+        }
+        es::app::arrange_docks(window);
+    });
     const QStringList files = parser.positionalArguments();
     if (!files.isEmpty()) {
         const QString first = files.first();

@@ -184,6 +184,7 @@ void MainWindow::build_menus() {
 void MainWindow::build_status_bar() {
     status_file_ = new QLabel(tr("No file open: File ▸ Open, drop an .h5 file here, or Open Demo"), this);
     status_file_->setObjectName(QStringLiteral("statusFile"));
+    status_file_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // long paths never widen the window
     status_dims_ = new QLabel(this);
     status_memory_ = new QLabel(this);
     status_memory_->setObjectName(QStringLiteral("statusMemory"));
@@ -384,14 +385,16 @@ void MainWindow::refresh_primary() {
         status_dims_->clear();
         tree_->clear();
         nav_->set_dump(nullptr, {});
-        if (centralWidget() == nullptr) {
-            welcome_ = new WelcomePage(this);
-            setCentralWidget(welcome_);
-        }
+        if (centralWidget() != welcome_) setCentralWidget(welcome_);
         welcome_->show();
         return;
     }
-    if (welcome_ && centralWidget() == welcome_) welcome_->hide();  // docks take the space
+    // The docks take the whole window: the welcome page leaves the layout (kept for later), so
+    // its size no longer counts towards the window's minimum.
+    if (centralWidget() == welcome_) {
+        takeCentralWidget();
+        welcome_->hide();
+    }
     Document* doc = documents_.front();
     const Dump& d = *doc->dump();
     tree_->show_dump(d, doc->health());

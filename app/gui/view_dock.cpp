@@ -27,6 +27,10 @@ ViewDock::ViewDock(widgets::View* view, QWidget* parent) : QDockWidget(view->tit
     layout->addLayout(header);
     layout->addWidget(view, 1);
     setWidget(box);
+    // A status line may be long ("144 tokens, 3 excluded ..."); it must never widen the window.
+    for (QLabel* status : view->findChildren<QLabel*>(QStringLiteral("status")))
+        status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    caption_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
 }
 
 void ViewDock::show_help() {

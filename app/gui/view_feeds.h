@@ -10,6 +10,7 @@ class CkaView;
 class EqualiserView;
 class HeadsView;
 class LensView;
+class Projection3dView;
 class SpectrumView;
 class TimescalesView;
 class TrajectoryView;
@@ -29,5 +30,6 @@ void feed_equaliser(MainWindow& window, widgets::EqualiserView* view);
 void feed_attention(MainWindow& window, widgets::AttentionView* view);
 void feed_lens(MainWindow& window, widgets::LensView* view);
 void feed_timescales(MainWindow& window, widgets::TimescalesView* view);
+void feed_projection3d(MainWindow& window, widgets::Projection3dView* view);
 
 }  // namespace es::app

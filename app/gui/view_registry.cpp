@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "view_registry.h"
 
 #include "angles_view.h"
@@ -8,6 +10,7 @@
 #include "heads_view.h"
 #include "lens_view.h"
 #include "main_window.h"
+#include "projection3d_view.h"
 #include "spectrum_view.h"
 #include "timescales_view.h"
 #include "trajectory_view.h"
@@ -27,12 +30,10 @@ void create_views(MainWindow& w) {
     w.add_view(cka, Qt::RightDockWidgetArea);
     feed_cka(w, cka);
 
-    // Trajectory and spectrum side by side, CKA under the spectrum; views added below are tabbed
+    // Trajectory and spectrum side by side, CKA under the trajectory; views added below are tabbed
     // with the CKA dock so the first screen stays readable.
     w.splitDockWidget(w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum")), Qt::Horizontal);
-    w.splitDockWidget(w.dock(QStringLiteral("spectrum")), w.dock(QStringLiteral("cka")), Qt::Vertical);
-    w.resizeDocks({w.dock(QStringLiteral("dataset")), w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum"))},
-                  {300, 700, 600}, Qt::Horizontal);
+    w.splitDockWidget(w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("cka")), Qt::Vertical);
 
     auto* heads = new widgets::HeadsView(&w);
     w.add_view(heads, Qt::RightDockWidgetArea);
@@ -59,7 +60,21 @@ void create_views(MainWindow& w) {
     feed_timescales(w, timescales);
     for (const char* id : {"equaliser", "attention", "lens", "timescales"})
         w.tabifyDockWidget(w.dock(QStringLiteral("cka")), w.dock(QString::fromLatin1(id)));
+    auto* projection3d = new widgets::Projection3dView(&w);
+    w.add_view(projection3d, Qt::RightDockWidgetArea);
+    feed_projection3d(w, projection3d);
+    w.tabifyDockWidget(w.dock(QStringLiteral("cka")), w.dock(QStringLiteral("projection3d")));
     w.dock(QStringLiteral("cka"))->raise();
+    arrange_docks(w);
+}
+
+void arrange_docks(MainWindow& w) {
+    // A narrow dataset panel, the trajectory (the lecturer's view) largest, the tabbed analyses
+    // under it. Called again once the window is shown: sizes set before it are only a guess.
+    // Per dock area: a size list spanning the left and right areas is not applied.
+    w.resizeDocks({w.dock(QStringLiteral("dataset"))}, {std::max(260, w.width() / 5)}, Qt::Horizontal);
+    w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum"))}, {56, 44}, Qt::Horizontal);
+    w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("cka"))}, {480, 420}, Qt::Vertical);
 }
 
 }  // namespace es::app

@@ -5,5 +5,7 @@ namespace es::app {
 
 class MainWindow;
 void create_views(MainWindow& window);
+// Gives the docks their default proportions for the window's current size.
+void arrange_docks(MainWindow& window);
 
 }  // namespace es::app

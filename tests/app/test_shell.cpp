@@ -243,6 +243,23 @@ private slots:
         QVERIFY(w.findChild<QMessageBox*>("reloadDialog")->text().contains("deleted"));
     }
 
+    void theWindowFitsALaptopScreen() {
+        // Every view docked, a dump open: the window must still fit 1366 x 768.
+        es::app::MainWindow w;
+        w.show();
+        QVERIFY(open_and_wait(w, QStringLiteral(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5")));
+        w.resize(1366, 740);
+        QTest::qWait(50);  // docks are tabbed and laid out by the event loop
+        for (es::widgets::View* v : w.views()) {
+            const QSize m = w.dock(v->view_id())->minimumSizeHint();
+            qInfo("dock %s minimum %dx%d", qPrintable(v->view_id()), m.width(), m.height());
+        }
+        QVERIFY(w.centralWidget() == nullptr);  // the welcome page left the layout
+        const QSize min = w.minimumSizeHint().expandedTo(w.minimumSize());
+        qInfo("main window minimum %dx%d", min.width(), min.height());
+        QVERIFY2(min.width() <= 1366 && min.height() <= 740, "the main window does not fit a 1366x768 screen");
+    }
+
     void presentationModeAndHelp() {
         es::app::MainWindow w;
         w.show();

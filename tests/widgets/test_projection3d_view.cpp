@@ -3,6 +3,7 @@
 // offscreen fallback (no crash, the bridge's message, data side still works).
 #include <QApplication>
 #include <QJsonObject>
+#include <QLineF>
 #include <QTest>
 #include <cmath>
 #include <cstring>
@@ -127,32 +128,29 @@ private slots:
         vtkRenderer* ren = view.gl_widget()->renderer();
         const int* size = view.gl_widget()->render_window()->GetSize();
         const double dpr = view.gl_widget()->devicePixelRatioF();
-        int checked = 0;
-        // A few points spread over the cloud: the first, the last, and one in the middle.
-        for (std::size_t i : {std::size_t(0), view.points().size() / 2, view.points().size() - 1}) {
-            const auto& p = view.points()[i];
+        // Screen position of every point through VTK's own world-to-display transform.
+        std::vector<QPointF> screen;
+        for (const auto& p : view.points()) {
             ren->SetWorldPoint(p[0], p[1], p[2], 1.0);
             ren->WorldToDisplay();
             double d[3];
             ren->GetDisplayPoint(d);
-            const QPoint at(qRound(d[0] / dpr), qRound((size[1] - d[1]) / dpr));
-            const int picked = view.pick(at);
-            QVERIFY(picked >= 0);
-            // Coincident points on screen may hide each other: the pick must be within 1 px.
-            if (picked != view.point_states()[i]) {
-                const auto it = std::find(view.point_states().begin(), view.point_states().end(), picked);
-                const auto& q = view.points()[static_cast<std::size_t>(it - view.point_states().begin())];
-                ren->SetWorldPoint(q[0], q[1], q[2], 1.0);
-                ren->WorldToDisplay();
-                double e[3];
-                ren->GetDisplayPoint(e);
-                QVERIFY2(std::hypot(e[0] - d[0], e[1] - d[1]) <= 1.5 * dpr,
-                         qPrintable(QStringLiteral("picked %1 for %2").arg(picked).arg(view.point_states()[i])));
-            } else {
-                ++checked;
-            }
+            screen.emplace_back(d[0] / dpr, (size[1] - d[1]) / dpr);
         }
-        QVERIFY(checked >= 2);
+        // Points with no other point within 9 px must be picked exactly; coincident ones (the
+        // same token text at the embedding layer) could legitimately be either.
+        int checked = 0;
+        for (std::size_t i = 0; i < screen.size() && checked < 20; ++i) {
+            bool isolated = true;
+            for (std::size_t j = 0; j < screen.size() && isolated; ++j)
+                isolated = j == i || QLineF(screen[i], screen[j]).length() > 9.0;
+            if (!isolated) continue;
+            const QPoint at = screen[i].toPoint();
+            QCOMPARE(view.pick(at), view.point_states()[i]);
+            QCOMPARE(view.pick(at + QPoint(3, -2)), view.point_states()[i]);
+            ++checked;
+        }
+        QVERIFY2(checked >= 5, qPrintable(QString::number(checked)));
         QCOMPARE(view.pick(QPoint(-100, -100)), -1);
     }
 
@@ -181,7 +179,8 @@ private slots:
             img.save(QString::fromLocal8Bit(out));
             view.set_spherize(true);
             view.set_result(f.sphere, f.dump->tokens());
-            view.render_image(QSize(800, 600)).save(QString::fromLocal8Bit(out).replace(".png", "_sphere.png"));
+            view.render_image(QSize(800, 600))
+                .save(QString::fromLocal8Bit(out).replace(".png", "_sphere.png"));
         }
     }
 };

@@ -1,9 +1,17 @@
 #include "qt_vtk_interactor.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
+#include <vector>
 
 #include <vtkCommand.h>
 #include <vtkObjectFactory.h>
+#include <vtkOpenGLState.h>
+#include <vtkRenderer.h>
+#include <vtkRendererCollection.h>
+#include <vtkSmartPointer.h>
+#include <vtkUnsignedCharArray.h>
 #include <QEnterEvent>
 #include <QKeyEvent>
 #include <QMouseEvent>
@@ -79,6 +87,52 @@ void QtVtkInteractor::fire_timer(int vtk_timer_id) {
     if (!this->GetEnabled()) return;
     this->InvokeEvent(vtkCommand::TimerEvent, &vtk_timer_id);
     if (this->IsOneShotTimer(vtk_timer_id)) this->DestroyTimer(vtk_timer_id);
+}
+
+QImage capture_render_window(vtkGenericOpenGLRenderWindow* win, QSize size, double scale,
+                             bool transparent) {
+    auto* state = win->GetState();
+    state->Reset();
+    state->Push();
+    state->vtkglDepthFunc(GL_LEQUAL);
+
+    const int old_w = win->GetSize()[0];
+    const int old_h = win->GetSize()[1];
+    const int old_dpi = win->GetDPI();
+    std::vector<double> alphas;
+    vtkRendererCollection* renderers = win->GetRenderers();
+    renderers->InitTraversal();
+    while (vtkRenderer* r = renderers->GetNextItem()) {
+        alphas.push_back(r->GetBackgroundAlpha());
+        if (transparent) r->SetBackgroundAlpha(0.0);
+    }
+    const int w = size.width();
+    const int h = size.height();
+    // VTK renders into its own framebuffer object, so any size works, larger than the screen
+    // too. No swap marks it as a capture, which the frame observer keeps off the screen.
+    win->SetSize(w, h);
+    win->SetDPI(std::max(1, qRound(72 * scale)));
+    win->SetSwapBuffers(false);
+    win->Render();
+    auto pixels = vtkSmartPointer<vtkUnsignedCharArray>::New();
+    const int status = win->GetRGBACharPixelData(0, 0, w - 1, h - 1, 0, pixels, 0);
+    win->SetSwapBuffers(true);
+    win->SetSize(old_w, old_h);
+    win->SetDPI(old_dpi);
+    renderers->InitTraversal();
+    for (double alpha : alphas) renderers->GetNextItem()->SetBackgroundAlpha(alpha);
+    state->Pop();
+
+    if (status != VTK_OK || pixels->GetNumberOfValues() != vtkIdType(w) * h * 4) return {};
+    QImage image(size, QImage::Format_RGBA8888);
+    const int row_bytes = w * 4;
+    for (int y = 0; y < h; ++y) {  // OpenGL rows run bottom-up
+        std::memcpy(image.scanLine(h - 1 - y), pixels->GetPointer(vtkIdType(y) * row_bytes),
+                    row_bytes);
+    }
+    if (!transparent) image = image.convertToFormat(QImage::Format_RGB32);
+    image.setDevicePixelRatio(scale);
+    return image;
 }
 
 Qt::CursorShape qt_cursor_for_vtk(int vtk_cursor) {

@@ -1,7 +1,7 @@
 #pragma once
 // Internal to the VTK bridge (only vtk_gl_widget.cpp and tests include it): the VTK classes
-// that need Qt behind them (render window context stack, interactor on Qt's event loop) and the
-// Qt -> VTK event translation.
+// that need Qt behind them (render window context stack, interactor on Qt's event loop), the
+// Qt -> VTK event translation, and the off-screen capture behind render_to_image().
 #include <functional>
 #include <map>
 #include <memory>
@@ -11,6 +11,8 @@
 #include <QtCore/qnamespace.h>
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkRenderWindowInteractor.h>
+#include <QImage>
+#include <QSize>
 
 class QEvent;
 class QObject;
@@ -73,6 +75,13 @@ private:
     int next_platform_id_ = 1;
     std::function<void()> render_hook_;
 };
+
+// Renders `window` (bound to the current context) at exactly `size` pixels into VTK's own
+// framebuffer object and reads it back; size, DPI and background alpha are restored after.
+// DPI becomes 72 * scale; `transparent` clears the background to alpha 0 (Format_RGBA8888),
+// otherwise the image is Format_RGB32. Null image if the read-back fails.
+QImage capture_render_window(vtkGenericOpenGLRenderWindow* window, QSize size, double scale,
+                             bool transparent);
 
 // Qt cursor for a VTK_CURSOR_* value (VTK widgets ask for resize/hand cursors).
 Qt::CursorShape qt_cursor_for_vtk(int vtk_cursor);

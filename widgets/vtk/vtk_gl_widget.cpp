@@ -1,6 +1,7 @@
 #include "vtk_gl_widget.h"
 
 #include <QGuiApplication>
+#include <QOffscreenSurface>
 #include <QOpenGLContext>
 #include <QOpenGLExtraFunctions>
 #include <QPainter>
@@ -8,8 +9,6 @@
 #include <QScopedValueRollback>
 #include <QScreen>
 #include <QTimer>
-#include <algorithm>
-#include <cstring>
 #include <vector>
 
 // Only VTK headers that do not pull in vtk_glew.h: Qt's GL headers are already included above.
@@ -19,9 +18,7 @@
 #include <vtkOpenGLFramebufferObject.h>
 #include <vtkOpenGLState.h>
 #include <vtkRenderer.h>
-#include <vtkRendererCollection.h>
 #include <vtkSmartPointer.h>
-#include <vtkUnsignedCharArray.h>
 
 #include "qt_vtk_interactor.h"
 
@@ -220,10 +217,19 @@ void VtkGlWidget::make_current_for_vtk() {
 void VtkGlWidget::initializeGL() {
     // Runs again whenever Qt re-creates the context (a dock floated, a new top-level window).
     if (d_->gl_failed || !context() || !context()->isValid()) return;
-    teardown_vtk();  // never stay bound to a previous context
-    d_->context = context();
-    d_->surface = context()->surface();
+    if (!bind_vtk(context(), context()->surface())) return;
+    // Direct: the context must still exist (and be made current) while VTK lets go of it.
+    d_->context_death = connect(
+        context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] { teardown_vtk(); },
+        Qt::DirectConnection);
+    d_->render_needed = true;
+    update_size();
+}
 
+bool VtkGlWidget::bind_vtk(QOpenGLContext* context, QSurface* surface) {
+    teardown_vtk();  // never stay bound to a previous context
+    d_->context = context;
+    d_->surface = surface;
     auto* state = d_->window->GetState();
     state->Reset();
     state->vtkglDepthFunc(GL_LEQUAL);  // Qt leaves GL_LESS, VTK expects GL_LEQUAL
@@ -241,18 +247,11 @@ void VtkGlWidget::initializeGL() {
     d_->window->SetReadyForRendering(true);
     d_->window->OpenGLInitContext();
     d_->window->RemoveObserver(error_observer);
-    if (!d_->vtk_error.isEmpty()) {
-        const QString reason = d_->vtk_error;
-        teardown_vtk();
-        mark_unavailable(reason);
-        return;
-    }
-    // Direct: the context must still exist (and be made current) while VTK lets go of it.
-    d_->context_death = connect(
-        context(), &QOpenGLContext::aboutToBeDestroyed, this, [this] { teardown_vtk(); },
-        Qt::DirectConnection);
-    d_->render_needed = true;
-    update_size();
+    if (d_->vtk_error.isEmpty()) return true;
+    const QString reason = d_->vtk_error;
+    teardown_vtk();
+    mark_unavailable(reason);
+    return false;
 }
 
 void VtkGlWidget::teardown_vtk() {
@@ -338,52 +337,25 @@ void VtkGlWidget::paintGL() {
 
 QImage VtkGlWidget::render_to_image(QSize size, double scale, bool transparent) {
     if (size.isEmpty() || !has_opengl()) return {};
-    if (!d_->context) (void)grabFramebuffer();  // never shown: have Qt create the context now
-    if (!d_->context) return {};
-    make_current_for_vtk();
-    vtkGenericOpenGLRenderWindow* win = d_->window;
-    auto* state = win->GetState();
-    state->Reset();
-    state->Push();
-    state->vtkglDepthFunc(GL_LEQUAL);
-
-    const int old_w = win->GetSize()[0];
-    const int old_h = win->GetSize()[1];
-    const int old_dpi = win->GetDPI();
-    std::vector<double> alphas;
-    vtkRendererCollection* renderers = win->GetRenderers();
-    renderers->InitTraversal();
-    while (vtkRenderer* r = renderers->GetNextItem()) {
-        alphas.push_back(r->GetBackgroundAlpha());
-        if (transparent) r->SetBackgroundAlpha(0.0);
+    if (d_->context) {
+        make_current_for_vtk();
+        QImage image = capture_render_window(d_->window, size, scale, transparent);
+        request_render();  // VTK's buffer now holds the export, not the pane
+        return image;
     }
-    const int w = size.width();
-    const int h = size.height();
-    // VTK renders into its own framebuffer object, so any size works, larger than the screen
-    // too. No swap marks it as a capture, which the frame observer keeps off the screen.
-    win->SetSize(w, h);
-    win->SetDPI(std::max(1, qRound(72 * scale)));
-    win->SetSwapBuffers(false);
-    win->Render();
-    auto pixels = vtkSmartPointer<vtkUnsignedCharArray>::New();
-    const int status = win->GetRGBACharPixelData(0, 0, w - 1, h - 1, 0, pixels, 0);
-    win->SetSwapBuffers(true);
-    win->SetSize(old_w, old_h);
-    win->SetDPI(old_dpi);
-    renderers->InitTraversal();
-    for (double alpha : alphas) renderers->GetNextItem()->SetBackgroundAlpha(alpha);
-    state->Pop();
-    request_render();  // VTK's buffer now holds the export, not the pane
-
-    if (status != VTK_OK || pixels->GetNumberOfValues() != vtkIdType(w) * h * 4) return {};
-    QImage image(size, QImage::Format_RGBA8888);
-    const int row_bytes = w * 4;
-    for (int y = 0; y < h; ++y) {  // OpenGL rows run bottom-up
-        std::memcpy(image.scanLine(h - 1 - y), pixels->GetPointer(vtkIdType(y) * row_bytes),
-                    row_bytes);
-    }
-    if (!transparent) image = image.convertToFormat(QImage::Format_RGB32);
-    image.setDevicePixelRatio(scale);
+    // Never shown (a batch export): render in a private context. Letting QOpenGLWidget create
+    // its own now (grabFramebuffer) would be worse: Qt 6.4 then never re-creates it to share
+    // with the window once shown, and the pane stays black.
+    QOffscreenSurface surface;
+    surface.setFormat(QSurfaceFormat::defaultFormat());
+    surface.create();
+    QOpenGLContext context;
+    context.setFormat(QSurfaceFormat::defaultFormat());
+    if (!context.create() || !context.makeCurrent(&surface)) return {};
+    if (!bind_vtk(&context, &surface)) return {};
+    QImage image = capture_render_window(d_->window, size, scale, transparent);
+    teardown_vtk();  // frees VTK's objects in this context before it goes
+    context.doneCurrent();
     return image;
 }
 

@@ -9,6 +9,8 @@
 #include <QString>
 #include <memory>
 
+class QOpenGLContext;
+class QSurface;
 class vtkGenericOpenGLRenderWindow;
 class vtkRenderer;
 class vtkRenderWindowInteractor;
@@ -69,6 +71,7 @@ protected:
 
 private:
     struct Impl;
+    bool bind_vtk(QOpenGLContext* context, QSurface* surface);
     void update_size();
     void make_current_for_vtk();
     void teardown_vtk();

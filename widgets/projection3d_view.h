@@ -1,0 +1,108 @@
+#pragma once
+// The 3-D projection view: every (layer, token) state as a point in one PCA (or custom) basis,
+// each token's path through the layers as a thin polyline, the current layer emphasised, the
+// selected tokens highlighted and labelled. Rendered by VTK through our Qt 6 bridge; without
+// OpenGL the view shows the bridge's "3D view unavailable" pane and keeps its data side working.
+#include <QImage>
+#include <QJsonObject>
+#include <QPoint>
+#include <QSize>
+#include <array>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "analysis/project.h"
+#include "io/dump.h"
+#include "view.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QSlider;
+
+namespace es::widgets {
+
+class VtkGlWidget;
+
+class Projection3dView : public View {
+    Q_OBJECT
+public:
+    enum class ColorBy { Layer = 0, Prompt = 1, Norm = 2 };
+    enum class CameraPreset { Front, Top, Side };
+
+    explicit Projection3dView(QWidget* parent = nullptr);
+    ~Projection3dView() override;
+
+    QString view_id() const override { return QStringLiteral("projection3d"); }
+    QString title() const override { return tr("3D projection"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override;
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    // tokens: the dump's token table (text, prompt, position by flat token index).
+    void set_result(const analysis::ProjectResult& result, const std::vector<TokenInfo>& tokens);
+    void show_message(const QString& text);  // "computing…", errors
+
+    bool spherize() const;
+    void set_spherize(bool on);
+    ColorBy color_by() const;
+    void set_color_by(ColorBy c);
+    int point_size() const;
+    void set_point_size(int px);
+    void reset_camera();
+    void set_camera_preset(CameraPreset preset);
+
+    // For tests and export. points(): the coordinates handed to VTK, one per non-null state, in
+    // row-major (layer row, token) order: the result's coordinates, scaled to unit length when the
+    // result is spherized; point_states(): the flat state index (row * tokens +
+    // token) of each. pick(): the flat state index of the point nearest to `widget_pos` on
+    // screen (within a few pixels), or -1.
+    const std::vector<std::array<double, 3>>& points() const { return points_; }
+    const std::vector<int>& point_states() const { return point_states_; }
+    int pick(QPoint widget_pos) const;
+    QImage render_image(QSize size, double scale = 1.0);
+    VtkGlWidget* gl_widget() const { return gl_; }
+    const std::optional<analysis::ProjectResult>& result() const { return result_; }
+    QString hover_text(int state) const;  // the tooltip shown for a flat state index
+    QString status_text() const;
+
+signals:
+    void options_changed();  // spherize toggled: the app re-requests the analysis
+
+protected:
+    void on_selection(const Selection& selection) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    struct Scene;
+    void rebuild_points();
+    void rebuild_overlays();  // current layer, selection, labels
+    void apply_colors();
+    void render();
+    int current_row() const;
+    std::array<unsigned char, 3> color_of(std::size_t index) const;  // of points_[index]
+
+    VtkGlWidget* gl_ = nullptr;
+    QWidget* unavailable_ = nullptr;
+    QCheckBox* spherize_ = nullptr;
+    QComboBox* color_by_ = nullptr;
+    QSlider* point_size_ = nullptr;
+    QLabel* status_ = nullptr;
+    std::unique_ptr<Scene> scene_;
+
+    std::optional<analysis::ProjectResult> result_;
+    std::vector<TokenInfo> tokens_;
+    std::vector<std::array<double, 3>> points_;
+    std::vector<int> point_states_;
+    Selection selection_;
+    std::array<double, 2> norm_range_{0.0, 1.0};  // of the projected coordinates (colour: norm)
+    std::optional<QJsonObject> pending_camera_;   // restored before the first result
+    bool camera_set_ = false;
+    QPoint press_pos_;
+    bool pressed_ = false;
+};
+
+}  // namespace es::widgets
