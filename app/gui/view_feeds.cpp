@@ -6,54 +6,12 @@
 #include "analysis/spectrum.h"
 #include "analysis/trajectory.h"
 #include "cka_view.h"
-#include "spectrum_view.h"
+#include "feed_support.h"
 #include "main_window.h"
+#include "spectrum_view.h"
 #include "trajectory_view.h"
 
 namespace es::app {
-
-namespace {
-
-QStringList token_texts(const Dump& dump) {
-    QStringList out;
-    out.reserve(static_cast<int>(dump.tokens().size()));
-    for (const TokenInfo& t : dump.tokens()) out << QString::fromStdString(t.text);
-    return out;
-}
-
-// Re-runs `request` when the primary dump changes or the selected stream (or compared dump) does.
-template <typename V, typename Fn>
-void on_inputs_changed(MainWindow& window, V* view, Fn request) {
-    QObject::connect(&window, &MainWindow::primary_changed, view, request);
-    QObject::connect(window.selection_model(), &widgets::SelectionModel::changed, view,
-                     [request, stream = QString(), compare = -2](const widgets::Selection& s) mutable {
-                         if (s.stream == stream && s.compare_document == compare) return;
-                         stream = s.stream;
-                         compare = s.compare_document;
-                         request();
-                     });
-}
-
-// The primary document and its stream for the current selection, or nullptr (message shown).
-template <typename V>
-const Document* current_document(MainWindow& window, V* view, const QString& slot, std::string& stream) {
-    if (window.documents().empty()) {
-        window.jobs()->cancel_slot(slot);
-        view->show_message(QObject::tr("Open a dump first."));
-        return nullptr;
-    }
-    const Document* doc = window.documents().front();
-    if (doc->dump()->streams().empty()) {
-        view->show_message(QObject::tr("This dump has no activations (weights only)."));
-        return nullptr;
-    }
-    stream = window.selection_model()->selection().stream.toStdString();
-    if (!doc->dump()->find_stream(stream)) stream.clear();
-    stream = doc->dump()->stream(stream).name;
-    return doc;
-}
-
-}  // namespace
 
 void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
     QPointer<widgets::SpectrumView> guard(view);
@@ -66,10 +24,13 @@ void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
         options.centred = guard->centred();
         options.top_k = 0;  // values only; the projection and equaliser ask for directions
         std::shared_ptr<Dump> dump = doc->dump();
-        const QString key = QStringLiteral("%1/spectrum/%2/%3").arg(doc->id(), QString::fromStdString(options.stream)).arg(options.centred);
+        const QString key = QStringLiteral("%1/spectrum/%2/%3")
+                                .arg(doc->id(), QString::fromStdString(options.stream))
+                                .arg(options.centred);
         guard->show_message(QObject::tr("computing…"));
         window.jobs()->request_as<analysis::SpectrumResult>(
-            slot, key, [dump, options](Progress& p) { return analysis::spectrum(*dump, options, p); },
+            slot, key,
+            [dump, options](Progress& p) { return analysis::spectrum(*dump, options, p); },
             [guard](const analysis::SpectrumResult& r) {
                 if (guard) guard->set_result(r);
             },
@@ -92,10 +53,12 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
         if (!doc) return;
         std::shared_ptr<Dump> dump = doc->dump(), other;
         const int compare = window.selection_model()->selection().compare_document;
-        QString key = QStringLiteral("%1/cka/%2").arg(doc->id(), QString::fromStdString(options.stream));
+        QString key =
+            QStringLiteral("%1/cka/%2").arg(doc->id(), QString::fromStdString(options.stream));
         if (compare > 0 && compare < static_cast<int>(window.documents().size())) {
             other = window.documents()[static_cast<std::size_t>(compare)]->dump();
-            key += QStringLiteral("/vs/") + window.documents()[static_cast<std::size_t>(compare)]->id();
+            key += QStringLiteral("/vs/") +
+                   window.documents()[static_cast<std::size_t>(compare)]->id();
         }
         guard->show_message(QObject::tr("computing…"));
         window.jobs()->request_as<analysis::CkaResult>(
