@@ -1,6 +1,11 @@
 // eigenscope-cli info as a process: JSON schema, exit codes, errors on stderr, never a signal.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 #include <array>
 #include <cstdio>
@@ -80,4 +85,27 @@ TEST(Cli, ExitCodes) {
     CliRun v = run_cli("--version");
     EXPECT_EQ(v.exit_code, 0);
     EXPECT_NE(v.out.find(EIGENSCOPE_VERSION_STRING), std::string::npos);
+}
+
+TEST(Cli, PermissionDeniedIsAClearError) {
+    // A file the user may not read. As root, permissions do not stop us, so the CLI runs as
+    // `nobody` (runuser) on a root-only copy; as another user, chmod 000 is enough.
+    const std::string dir = testing::TempDir() + "eigenscope_perm";
+    const std::string file = dir + "/secret.h5";
+    ASSERT_EQ(std::system(("mkdir -p " + dir + " && chmod 755 " + dir + " && cp " +
+                           es::test::fixture("good/tl_bf16.h5") + " " + file + " && chmod 000 " + file).c_str()),
+              0);
+    std::string prefix;
+    if (geteuid() == 0) {
+        ASSERT_EQ(std::system("command -v runuser >/dev/null"), 0) << "runuser (util-linux) is needed as root";
+        prefix = "runuser -u nobody -- ";
+    }
+    const std::string err_file = dir + "/stderr.txt";
+    const int status = std::system((prefix + EIGENSCOPE_CLI + " info " + file + " 2>" + err_file + " >/dev/null").c_str());
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 2);
+    std::ifstream in(err_file);
+    std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(err.find(file + ": cannot open for reading: Permission denied"), std::string::npos) << err;
+    std::system(("rm -rf " + dir).c_str());
 }
