@@ -14,6 +14,7 @@ class Projection3dView;
 class SpectrumView;
 class TimescalesView;
 class TrajectoryView;
+class WeightSpectrumView;
 }  // namespace es::widgets
 
 namespace es::app {
@@ -26,6 +27,7 @@ void feed_cka(MainWindow& window, widgets::CkaView* view);
 void feed_heads(MainWindow& window, widgets::HeadsView* view);
 void feed_angles(MainWindow& window, widgets::AnglesView* view);
 void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view);
+void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view);
 void feed_equaliser(MainWindow& window, widgets::EqualiserView* view);
 void feed_attention(MainWindow& window, widgets::AttentionView* view);
 void feed_lens(MainWindow& window, widgets::LensView* view);

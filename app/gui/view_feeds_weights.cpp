@@ -5,9 +5,11 @@
 #include "analysis/checkpoint_series_analysis.h"
 #include "analysis/head_similarity.h"
 #include "analysis/subspace_angles.h"
+#include "analysis/weight_spectra.h"
 #include "angles_view.h"
 #include "checkpoint_view.h"
 #include "heads_view.h"
+#include "weight_spectrum_view.h"
 #include "main_window.h"
 #include "view_feeds.h"
 
@@ -120,6 +122,38 @@ void feed_angles(MainWindow& window, widgets::AnglesView* view) {
     QObject::connect(&window, &MainWindow::primary_changed, view, sources);
     QObject::connect(view, &widgets::AnglesView::specs_changed, view, request);
     sources();
+}
+
+void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view) {
+    QPointer<widgets::WeightSpectrumView> guard(view);
+    auto matrices = [&window, guard] {
+        if (!guard || window.documents().empty()) return;
+        QStringList names;
+        for (const auto& [name, w] : window.documents().front()->dump()->weights())
+            if (w.shape.size() == 2 && name.find("lora_") == std::string::npos) names << QString::fromStdString(name);
+        if (names.isEmpty()) guard->show_message(QObject::tr("This dump has no 2-D weights."));
+        guard->set_matrices(names);
+    };
+    auto request = [&window, guard] {
+        if (!guard || window.documents().empty() || guard->matrix().isEmpty()) return;
+        const Document* doc = window.documents().front();
+        std::shared_ptr<Dump> dump = doc->dump();
+        analysis::WeightSpectraOptions o;
+        o.only = {guard->matrix().toStdString()};
+        guard->show_message(QObject::tr("computing…"));
+        window.jobs()->request_as<analysis::WeightSpectraResult>(
+            QStringLiteral("weight-spectrum-view"), doc->id() + QStringLiteral("/weight_spectrum/") + guard->matrix(),
+            [dump, o](Progress& p) { return analysis::weight_spectra(*dump, o, p); },
+            [guard](const analysis::WeightSpectraResult& r) {
+                if (guard && !r.matrices.empty()) guard->set_result(r.matrices.front());
+            },
+            [guard](const QString& e) {
+                if (guard) guard->show_message(e);
+            });
+    };
+    QObject::connect(&window, &MainWindow::primary_changed, view, matrices);
+    QObject::connect(view, &widgets::WeightSpectrumView::matrix_changed, view, request);
+    matrices();
 }
 
 void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {

@@ -15,6 +15,7 @@
 #include "timescales_view.h"
 #include "trajectory_view.h"
 #include "view_dock.h"
+#include "weight_spectrum_view.h"
 #include "view_feeds.h"
 
 namespace es::app {
@@ -44,7 +45,10 @@ void create_views(MainWindow& w) {
     auto* checkpoints = new widgets::CheckpointView(&w);
     w.add_view(checkpoints, Qt::RightDockWidgetArea);
     feed_checkpoints(w, checkpoints);
-    for (const char* id : {"heads", "angles", "checkpoints"})
+    auto* weight_spectrum = new widgets::WeightSpectrumView(&w);
+    w.add_view(weight_spectrum, Qt::RightDockWidgetArea);
+    feed_weight_spectrum(w, weight_spectrum);
+    for (const char* id : {"heads", "angles", "checkpoints", "weight_spectrum"})
         w.tabifyDockWidget(w.dock(QStringLiteral("cka")), w.dock(QString::fromLatin1(id)));
     auto* equaliser = new widgets::EqualiserView(&w);
     w.add_view(equaliser, Qt::RightDockWidgetArea);

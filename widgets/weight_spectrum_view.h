@@ -1,0 +1,51 @@
+#pragma once
+// Weight spectrum: the empirical spectral density of WᵀW for one weight matrix (log-binned
+// histogram of its eigenvalues s²) with the power law fitted as WeightWatcher does, and alpha.
+#include <optional>
+
+#include "analysis/weight_spectra.h"
+#include "view.h"
+
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+
+namespace es::widgets {
+
+class WeightSpectrumView : public View {
+    Q_OBJECT
+public:
+    explicit WeightSpectrumView(QWidget* parent = nullptr);
+    QString view_id() const override { return QStringLiteral("weight_spectrum"); }
+    QString title() const override { return tr("Weight spectrum"); }
+    QString caption() const override;
+    QString help_text() const override;
+    QJsonObject save_settings() const override { return {{"matrix", matrix()}}; }
+    void restore_settings(const QJsonObject& s) override;
+    void set_presentation(bool on) override;
+
+    void set_matrices(const QStringList& names);
+    QString matrix() const;
+    void set_result(const analysis::MatrixSpectrum& spectrum);
+    void show_message(const QString& text);
+    QCustomPlot* plot() const { return plot_; }
+    // Histogram as drawn: bin centres (geometric) and densities; counts sum to the eigenvalues shown.
+    const std::vector<double>& bin_counts() const { return counts_; }
+
+signals:
+    void matrix_changed();
+
+protected:
+    void on_selection(const Selection&) override {}
+
+private:
+    void rebuild();
+    QComboBox* matrix_ = nullptr;
+    QLabel* status_ = nullptr;
+    QCustomPlot* plot_ = nullptr;
+    std::optional<analysis::MatrixSpectrum> spectrum_;
+    std::vector<double> counts_;
+    QString wanted_;
+};
+
+}  // namespace es::widgets
