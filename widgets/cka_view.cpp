@@ -25,13 +25,18 @@ QString CkaView::caption() const {
 }
 
 QString CkaView::help_text() const {
-    return tr("<p>Centred kernel alignment (Kornblith et al. 2019, linear kernel) between the hidden states of "
-              "two layers over the same tokens. It is 1 when one layer's representation is a rotation and "
-              "rescaling of the other's, and near 0 when they share no structure. Blocks of high CKA are "
-              "stretches of the network that change the geometry little.</p><p>With a second dump open "
-              "(File ▸ Open for Comparison), rows are this dump's layers and columns the other's: a bright "
-              "diagonal means the two models or checkpoints represent the tokens alike layer by layer. Both "
-              "dumps must hold the same tokens.</p><p>Click a cell to go to that row's layer.</p>");
+    return tr(
+        "<p>Centred kernel alignment (Kornblith et al. 2019, linear kernel) between the hidden "
+        "states of "
+        "two layers over the same tokens. It is 1 when one layer's representation is a rotation "
+        "and "
+        "rescaling of the other's, and near 0 when they share no structure. Blocks of high CKA are "
+        "stretches of the network that change the geometry little.</p><p>With a second dump open "
+        "(File ▸ Open for Comparison), rows are this dump's layers and columns the other's: a "
+        "bright "
+        "diagonal means the two models or checkpoints represent the tokens alike layer by layer. "
+        "Both "
+        "dumps must hold the same tokens.</p><p>Click a cell to go to that row's layer.</p>");
 }
 
 void CkaView::set_presentation(bool on) {
@@ -39,7 +44,9 @@ void CkaView::set_presentation(bool on) {
     heatmap_->set_presentation(on);
 }
 
-void CkaView::show_message(const QString& text) { status_->setText(text); }
+void CkaView::show_message(const QString& text) {
+    status_->setText(text);
+}
 
 void CkaView::set_result(const analysis::CkaResult& r) {
     result_ = r;
@@ -50,13 +57,21 @@ void CkaView::set_result(const analysis::CkaResult& r) {
     for (int i = 0; i < d.rows; ++i) d.row_labels << QString::number(i);
     for (int j = 0; j < d.cols; ++j) d.col_labels << QString::number(j);
     const bool cross = !r.other_layers.empty();
-    d.row_title = cross ? tr("layer of %1").arg(QFileInfo(QString::fromStdString(r.file)).fileName()) : tr("layer");
-    d.col_title = cross ? tr("layer of %1").arg(QFileInfo(QString::fromStdString(r.other_file)).fileName()) : tr("layer");
+    d.row_title = cross
+                      ? tr("layer of %1").arg(QFileInfo(QString::fromStdString(r.file)).fileName())
+                      : tr("layer");
+    d.col_title =
+        cross ? tr("layer of %1").arg(QFileInfo(QString::fromStdString(r.other_file)).fileName())
+              : tr("layer");
     d.value_title = tr("CKA");
     d.lo = 0.0;
     d.hi = 1.0;
     heatmap_->set_data(d);
-    status_->setText(tr("%1 tokens%2").arg(r.tokens).arg(r.excluded_tokens ? tr(", %1 excluded (NaN/Inf)").arg(r.excluded_tokens) : QString()));
+    status_->setText(tr("%1 tokens%2")
+                         .arg(r.tokens)
+                         .arg(r.excluded_tokens
+                                  ? tr(", %1 excluded (NaN/Inf)").arg(r.excluded_tokens)
+                                  : QString()));
     update_marks();
 }
 

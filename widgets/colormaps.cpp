@@ -1,11 +1,11 @@
 #include "colormaps.h"
 
+#include <qcustomplot.h>
 #include <QApplication>
 #include <QPalette>
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <qcustomplot.h>
 
 namespace es::widgets::colors {
 
@@ -66,9 +66,12 @@ QColor interpolate(const std::array<Stop, N>& stops, double t) {
 
 QColor sample(Map map, double t) {
     switch (map) {
-        case Map::Viridis: return interpolate(kViridis, t);
-        case Map::Cividis: return interpolate(kCividis, t);
-        case Map::Diverging: return interpolate(kDiverging, t);
+        case Map::Viridis:
+            return interpolate(kViridis, t);
+        case Map::Cividis:
+            return interpolate(kCividis, t);
+        case Map::Diverging:
+            return interpolate(kDiverging, t);
     }
     return {};
 }
@@ -83,14 +86,18 @@ QCPColorGradient gradient(Map map) {
 }
 
 QColor categorical(int index) {
-    static const QColor okabe_ito[] = {QColor(0, 114, 178),  QColor(230, 159, 0), QColor(0, 158, 115),
-                                       QColor(204, 121, 167), QColor(86, 180, 233), QColor(213, 94, 0),
-                                       QColor(240, 228, 66),  QColor(0, 0, 0)};
+    static const QColor okabe_ito[] = {
+        QColor(0, 114, 178),  QColor(230, 159, 0), QColor(0, 158, 115),  QColor(204, 121, 167),
+        QColor(86, 180, 233), QColor(213, 94, 0),  QColor(240, 228, 66), QColor(0, 0, 0)};
     return okabe_ito[((index % 8) + 8) % 8];
 }
 
-QColor plot_foreground() { return QApplication::palette().color(QPalette::WindowText); }
-QColor plot_background() { return QApplication::palette().color(QPalette::Base); }
+QColor plot_foreground() {
+    return QApplication::palette().color(QPalette::WindowText);
+}
+QColor plot_background() {
+    return QApplication::palette().color(QPalette::Base);
+}
 QColor plot_grid() {
     QColor c = plot_foreground();
     c.setAlpha(40);

@@ -10,11 +10,17 @@ namespace es::widgets {
 
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
 
-QString shape_text(const std::vector<std::size_t>& shape) { return qs(shape_to_string(shape)); }
+QString shape_text(const std::vector<std::size_t>& shape) {
+    return qs(shape_to_string(shape));
+}
 
-QString dim(const std::optional<std::size_t>& v) { return v ? QString::number(*v) : QStringLiteral("unknown"); }
+QString dim(const std::optional<std::size_t>& v) {
+    return v ? QString::number(*v) : QStringLiteral("unknown");
+}
 
 QTreeWidgetItem* add(QTreeWidgetItem* parent, const QString& name, const QString& value,
                      const QString& tip = {}) {
@@ -46,24 +52,34 @@ DumpTreeView::DumpTreeView(QWidget* parent) : View(parent) {
     connect(tree_, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item, int) {
         const QVariant token = item->data(0, Qt::UserRole);
         if (!token.isValid() || !selection_model()) return;
-        if (QGuiApplication::keyboardModifiers() & Qt::ControlModifier) selection_model()->toggle_token(token.toInt());
-        else selection_model()->select_token(token.toInt());
+        if (QGuiApplication::keyboardModifiers() & Qt::ControlModifier)
+            selection_model()->toggle_token(token.toInt());
+        else
+            selection_model()->select_token(token.toInt());
     });
 }
 
 QString DumpTreeView::help_text() const {
-    return tr("<p>Everything Eigenscope recognised in the file: the model's dimensions, the <b>streams</b> "
-              "(a stream is one hidden state per layer for every token; <i>resid</i> is the residual stream, "
-              "the embedding followed by each block's output), attention patterns, <b>weights</b> with their "
-              "shapes, the prompts and their tokens, the file's attributes, and a data-health check "
-              "(NaN/Inf values and all-zero vectors, which analyses exclude and count).</p>"
-              "<p>Click a token to select it in every view; Ctrl+click adds it to the selection. "
-              "Type in the filter box to find a weight or token.</p>");
+    return tr(
+        "<p>Everything Eigenscope recognised in the file: the model's dimensions, the "
+        "<b>streams</b> "
+        "(a stream is one hidden state per layer for every token; <i>resid</i> is the residual "
+        "stream, "
+        "the embedding followed by each block's output), attention patterns, <b>weights</b> with "
+        "their "
+        "shapes, the prompts and their tokens, the file's attributes, and a data-health check "
+        "(NaN/Inf values and all-zero vectors, which analyses exclude and count).</p>"
+        "<p>Click a token to select it in every view; Ctrl+click adds it to the selection. "
+        "Type in the filter box to find a weight or token.</p>");
 }
 
-QJsonObject DumpTreeView::save_settings() const { return {{"filter", filter_->text()}}; }
+QJsonObject DumpTreeView::save_settings() const {
+    return {{"filter", filter_->text()}};
+}
 
-void DumpTreeView::restore_settings(const QJsonObject& s) { filter_->setText(s.value("filter").toString()); }
+void DumpTreeView::restore_settings(const QJsonObject& s) {
+    filter_->setText(s.value("filter").toString());
+}
 
 QTreeWidgetItem* DumpTreeView::token_item(int token) const {
     QTreeWidgetItem* tokens = section(tr("Tokens"));
@@ -99,7 +115,9 @@ void DumpTreeView::show_series(const QStringList& steps) {
     s->setExpanded(true);
 }
 
-void DumpTreeView::clear() { tree_->clear(); }
+void DumpTreeView::clear() {
+    tree_->clear();
+}
 
 QTreeWidgetItem* DumpTreeView::section(const QString& title) const {
     for (int i = 0; i < tree_->topLevelItemCount(); ++i)
@@ -127,33 +145,48 @@ void DumpTreeView::show_dump(const Dump& dump, const std::optional<DataHealth>& 
     add(model, tr("Vocabulary"), dim(m.d_vocab));
     add(model, tr("Context"), dim(m.n_ctx));
 
-    auto* streams = new QTreeWidgetItem(tree_, {tr("Streams"), QString::number(dump.streams().size())});
+    auto* streams =
+        new QTreeWidgetItem(tree_, {tr("Streams"), QString::number(dump.streams().size())});
     for (const StreamInfo& s : dump.streams()) {
         QString summary = tr("%1 states × %2 prompts × %3 positions × %4 dims, %5")
-                              .arg(s.n_states()).arg(s.n_prompts).arg(s.n_positions).arg(s.d)
+                              .arg(s.n_states())
+                              .arg(s.n_prompts)
+                              .arg(s.n_positions)
+                              .arg(s.d)
                               .arg(dtype_name(s.dtype));
         auto* item = add(streams, qs(s.name), summary);
-        add(item, tr("Storage"), tr("%1%2%3")
-                                     .arg(s.chunk.empty() ? tr("contiguous") : tr("chunks ") + shape_text(s.chunk))
-                                     .arg(s.filters.empty() ? QString() : QStringLiteral(", "))
-                                     .arg(qs([&] {
-                                         std::string f;
-                                         for (const auto& x : s.filters) f += (f.empty() ? "" : ", ") + x;
-                                         return f;
-                                     }())));
+        add(item, tr("Storage"),
+            tr("%1%2%3")
+                .arg(s.chunk.empty() ? tr("contiguous") : tr("chunks ") + shape_text(s.chunk))
+                .arg(s.filters.empty() ? QString() : QStringLiteral(", "))
+                .arg(qs([&] {
+                    std::string f;
+                    for (const auto& x : s.filters) f += (f.empty() ? "" : ", ") + x;
+                    return f;
+                }())));
         if (s.last_is_final_norm)
-            add(item, tr("Note"), tr("the last state has the final norm applied; trajectories exclude it by default"));
-        for (std::size_t i = 0; i < s.state_names.size(); ++i) add(item, QString::number(i), qs(s.state_names[i]));
+            add(item, tr("Note"),
+                tr("the last state has the final norm applied; trajectories exclude it by "
+                   "default"));
+        for (std::size_t i = 0; i < s.state_names.size(); ++i)
+            add(item, QString::number(i), qs(s.state_names[i]));
     }
 
     if (!dump.attention().empty()) {
-        auto* att = new QTreeWidgetItem(tree_, {tr("Attention"), QString::number(dump.attention().size())});
+        auto* att =
+            new QTreeWidgetItem(tree_, {tr("Attention"), QString::number(dump.attention().size())});
         for (const AttentionInfo& a : dump.attention())
-            add(att, qs(a.name), tr("%1 layers × %2 prompts × %3 heads × %4 × %4")
-                                     .arg(a.layers.size()).arg(a.n_prompts).arg(a.n_heads).arg(a.n_positions));
+            add(att, qs(a.name),
+                tr("%1 layers × %2 prompts × %3 heads × %4 × %4")
+                    .arg(a.layers.size())
+                    .arg(a.n_prompts)
+                    .arg(a.n_heads)
+                    .arg(a.n_positions));
     }
 
-    auto* tokens = new QTreeWidgetItem(tree_, {tr("Tokens"), tr("%1 in %2 prompts").arg(dump.tokens().size()).arg(dump.n_prompts())});
+    auto* tokens = new QTreeWidgetItem(
+        tree_,
+        {tr("Tokens"), tr("%1 in %2 prompts").arg(dump.tokens().size()).arg(dump.n_prompts())});
     std::vector<QTreeWidgetItem*> prompt_items;
     for (std::size_t b = 0; b < dump.n_prompts(); ++b) {
         QString text = b < dump.prompt_texts().size() ? qs(dump.prompt_texts()[b]) : QString();
@@ -167,17 +200,21 @@ void DumpTreeView::show_dump(const Dump& dump, const std::optional<DataHealth>& 
         item->setData(0, Qt::UserRole, static_cast<int>(i));
     }
 
-    auto* weights = new QTreeWidgetItem(tree_, {tr("Weights"), QString::number(dump.weights().size())});
+    auto* weights =
+        new QTreeWidgetItem(tree_, {tr("Weights"), QString::number(dump.weights().size())});
     for (const auto& [name, w] : dump.weights())
         add(weights, qs(name), shape_text(w.shape) + " " + dtype_name(w.dtype));
 
     if (!dump.attributes().empty()) {
-        auto* attrs = new QTreeWidgetItem(tree_, {tr("Attributes"), QString::number(dump.attributes().size())});
+        auto* attrs = new QTreeWidgetItem(
+            tree_, {tr("Attributes"), QString::number(dump.attributes().size())});
         for (const auto& [k, v] : dump.attributes()) add(attrs, qs(k), qs(v));
     }
 
-    if (health) show_health(*health);
-    else new QTreeWidgetItem(tree_, {tr("Data health"), tr("checking…")});
+    if (health)
+        show_health(*health);
+    else
+        new QTreeWidgetItem(tree_, {tr("Data health"), tr("checking…")});
 
     for (auto* top : {file, model, streams}) top->setExpanded(true);
     apply_filter(filter_->text());
@@ -189,11 +226,13 @@ void DumpTreeView::show_health(const DataHealth& health) {
     const bool expanded = h && h->isExpanded();
     if (!h) h = new QTreeWidgetItem(tree_, {tr("Data health"), QString()});
     qDeleteAll(h->takeChildren());
-    h->setText(1, health.nonfinite_values || health.zero_vectors ? tr("issues found") : tr("clean"));
+    h->setText(1,
+               health.nonfinite_values || health.zero_vectors ? tr("issues found") : tr("clean"));
     add(h, tr("Non-finite values"), QString::number(health.nonfinite_values));
     add(h, tr("Token states with NaN/Inf"), QString::number(health.nonfinite_vectors),
         tr("excluded from analyses and counted in their results"));
-    add(h, tr("Zero vectors"), QString::number(health.zero_vectors), tr("their cosines are reported as null"));
+    add(h, tr("Zero vectors"), QString::number(health.zero_vectors),
+        tr("their cosines are reported as null"));
     h->setExpanded(expanded || health.nonfinite_values || health.zero_vectors);
     apply_filter(filter_->text());
 }

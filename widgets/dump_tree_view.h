@@ -22,7 +22,9 @@ public:
 
     QString view_id() const override { return QStringLiteral("dataset"); }
     QString title() const override { return tr("Dataset"); }
-    QString caption() const override { return tr("what the dump holds: streams, weights, prompts and tokens"); }
+    QString caption() const override {
+        return tr("what the dump holds: streams, weights, prompts and tokens");
+    }
     QString help_text() const override;
     QJsonObject save_settings() const override;
     void restore_settings(const QJsonObject& s) override;

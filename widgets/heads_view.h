@@ -52,8 +52,8 @@ public:
     int block() const { return block_; }
 
 signals:
-    void options_changed();                       // metric, layer mode or rank: recompute
-    void pair_chosen(int head_a, int head_b);     // flat indices: the feed computes angles
+    void options_changed();                    // metric, layer mode or rank: recompute
+    void pair_chosen(int head_a, int head_b);  // flat indices: the feed computes angles
 
 protected:
     void on_selection(const Selection& selection) override;

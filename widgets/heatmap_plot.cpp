@@ -1,9 +1,9 @@
 #include "heatmap_plot.h"
 
+#include <qcustomplot.h>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <cmath>
-#include <qcustomplot.h>
 
 #include "plot_style.h"
 
@@ -112,11 +112,13 @@ void HeatmapPlot::rebuild() {
     if (hi <= lo) hi = lo + 1e-12;
     map_->setGradient(colors::gradient(data_.map));
     map_->setDataRange(QCPRange(lo, hi));
-    scale_->axis()->setLabel(data_.log_colour ? QStringLiteral("log₁₀ ") + data_.value_title : data_.value_title);
+    scale_->axis()->setLabel(data_.log_colour ? QStringLiteral("log₁₀ ") + data_.value_title
+                                              : data_.value_title);
     auto labelled = [](const QStringList& labels, int n) {
         QSharedPointer<QCPAxisTickerText> t(new QCPAxisTickerText);
         const int step = std::max(1, n / 24);  // at most ~24 labels; the tooltip names every cell
-        for (int i = 0; i < n; i += step) t->addTick(i, i < labels.size() ? labels[i] : QString::number(i));
+        for (int i = 0; i < n; i += step)
+            t->addTick(i, i < labels.size() ? labels[i] : QString::number(i));
         return t;
     };
     plot_->xAxis->setTicker(labelled(data_.col_labels, C));

@@ -32,7 +32,8 @@ public:
     void set_data(const HeatmapData& data);
     void clear();
     void set_presentation(bool on);
-    // Outline cells (row, col), e.g. the selected layer or head pair; col -1 outlines the whole row.
+    // Outline cells (row, col), e.g. the selected layer or head pair; col -1 outlines the whole
+    // row.
     void set_marked(const std::vector<std::pair<int, int>>& cells);
 
     QCustomPlot* plot() const { return plot_; }

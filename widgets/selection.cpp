@@ -27,12 +27,16 @@ void SelectionModel::set_tokens(const QList<int>& tokens) {
     commit(next);
 }
 
-void SelectionModel::select_token(int token) { set_tokens({token}); }
+void SelectionModel::select_token(int token) {
+    set_tokens({token});
+}
 
 void SelectionModel::toggle_token(int token) {
     QList<int> tokens = selection_.tokens;
-    if (tokens.contains(token)) tokens.removeAll(token);
-    else tokens.append(token);
+    if (tokens.contains(token))
+        tokens.removeAll(token);
+    else
+        tokens.append(token);
     set_tokens(tokens);
 }
 

@@ -8,11 +8,11 @@
 namespace es::widgets {
 
 struct Selection {
-    QString stream;          // stream name ("" = the dump's residual stream)
-    int layer = 0;           // state index within the stream
-    QList<int> tokens;       // flat token indices (prompt * positions + position), in click order
-    QList<int> heads;        // flat head indices (layer * n_heads + head) or head within layer
-    int prompt = 0;          // the prompt shown by per-prompt views (attention, token picker)
+    QString stream;     // stream name ("" = the dump's residual stream)
+    int layer = 0;      // state index within the stream
+    QList<int> tokens;  // flat token indices (prompt * positions + position), in click order
+    QList<int> heads;   // flat head indices (layer * n_heads + head) or head within layer
+    int prompt = 0;     // the prompt shown by per-prompt views (attention, token picker)
     int compare_document = -1;  // index of the second open dump, -1 when none
 
     bool operator==(const Selection& o) const {

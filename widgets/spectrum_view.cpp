@@ -1,5 +1,6 @@
 #include "spectrum_view.h"
 
+#include <qcustomplot.h>
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -7,7 +8,6 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <cmath>
-#include <qcustomplot.h>
 
 #include "plot_style.h"
 
@@ -32,11 +32,13 @@ SpectrumView::SpectrumView(QWidget* parent) : View(parent) {
     centred_ = new QCheckBox(tr("centre tokens"), this);
     centred_->setObjectName(QStringLiteral("centred"));
     centred_->setChecked(true);
-    centred_->setToolTip(tr("Subtract the mean over tokens before the SVD (the usual PCA spectrum). Unticked, "
-                            "the first singular value mostly measures the mean direction."));
+    centred_->setToolTip(
+        tr("Subtract the mean over tokens before the SVD (the usual PCA spectrum). Unticked, "
+           "the first singular value mostly measures the mean direction."));
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("status"));
-    for (QWidget* w : std::initializer_list<QWidget*>{overlay_, log_x_, centred_}) controls->addWidget(w);
+    for (QWidget* w : std::initializer_list<QWidget*>{overlay_, log_x_, centred_})
+        controls->addWidget(w);
     controls->addStretch(1);
     controls->addWidget(status_);
     layout->addLayout(controls);
@@ -67,18 +69,22 @@ SpectrumView::SpectrumView(QWidget* parent) : View(parent) {
     connect(centred_, &QCheckBox::toggled, this, [this] { emit options_changed(); });
     connect(spectrogram_, &HeatmapPlot::cell_clicked, this, [this](int row, int) {
         if (result_ && selection_model() && row < static_cast<int>(result_->layers.size()))
-            selection_model()->set_layer(static_cast<int>(result_->layers[static_cast<std::size_t>(row)].layer));
+            selection_model()->set_layer(
+                static_cast<int>(result_->layers[static_cast<std::size_t>(row)].layer));
     });
     connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
         const int row = layer_row(selection_.layer);
         if (row < 0 || !scree_->rect().contains(e->pos())) return;
         const auto& ls = result_->layers[static_cast<std::size_t>(row)];
-        const int k = static_cast<int>(std::lround(scree_->axis(QCPAxis::atBottom)->pixelToCoord(e->pos().x())));
+        const int k = static_cast<int>(
+            std::lround(scree_->axis(QCPAxis::atBottom)->pixelToCoord(e->pos().x())));
         if (k < 1 || k > static_cast<int>(ls.singular_values.size())) return;
         const auto i = static_cast<std::size_t>(k - 1);
         QToolTip::showText(e->globalPosition().toPoint(),
                            tr("layer %1, component %2<br>σ = %3<br>explained variance %4%")
-                               .arg(ls.layer).arg(k).arg(ls.singular_values[i], 0, 'g', 6)
+                               .arg(ls.layer)
+                               .arg(k)
+                               .arg(ls.singular_values[i], 0, 'g', 6)
                                .arg(100 * ls.explained_variance_ratio[i], 0, 'g', 4),
                            plot_);
     });
@@ -87,25 +93,38 @@ SpectrumView::SpectrumView(QWidget* parent) : View(parent) {
 }
 
 QString SpectrumView::caption() const {
-    return tr("singular values of the token states at each layer: how many directions the layer really uses");
+    return tr(
+        "singular values of the token states at each layer: how many directions the layer really "
+        "uses");
 }
 
 QString SpectrumView::help_text() const {
-    return tr("<p><b>Left (scree plot):</b> the singular values σ<sub>i</sub> of the layer's T × D matrix of "
-              "token states, centred over tokens (so σ<sub>i</sub>² is the variance along the i-th principal "
-              "direction), largest first. The selected layer is thick; with <i>overlay all layers</i> the others "
-              "are thin lines coloured by depth (dark = early, yellow = late). A straight line on log-log axes is a "
-              "power law.</p><p><b>Right:</b> the cumulative explained variance; the marker is the <b>effective "
-              "rank</b> (Roy &amp; Vetterli: exp of the entropy of σ<sub>i</sub>/Σσ), the number of directions "
-              "the layer uses in earnest. The participation ratio is given too.</p><p><b>Bottom "
-              "(spectrogram):</b> every layer's spectrum as a row, log colour, to see it change through "
-              "depth. Click a row to go to that layer.</p><p>With fewer distinct tokens than dimensions the matrix "
-              "is rank-deficient: singular values below 10<sup>-6</sup> of the largest are rounding noise and "
-              "are shown as zero (blank).</p>");
+    return tr(
+        "<p><b>Left (scree plot):</b> the singular values σ<sub>i</sub> of the layer's T × D "
+        "matrix of "
+        "token states, centred over tokens (so σ<sub>i</sub>² is the variance along the i-th "
+        "principal "
+        "direction), largest first. The selected layer is thick; with <i>overlay all layers</i> "
+        "the others "
+        "are thin lines coloured by depth (dark = early, yellow = late). A straight line on "
+        "log-log axes is a "
+        "power law.</p><p><b>Right:</b> the cumulative explained variance; the marker is the "
+        "<b>effective "
+        "rank</b> (Roy &amp; Vetterli: exp of the entropy of σ<sub>i</sub>/Σσ), the number of "
+        "directions "
+        "the layer uses in earnest. The participation ratio is given too.</p><p><b>Bottom "
+        "(spectrogram):</b> every layer's spectrum as a row, log colour, to see it change through "
+        "depth. Click a row to go to that layer.</p><p>With fewer distinct tokens than dimensions "
+        "the matrix "
+        "is rank-deficient: singular values below 10<sup>-6</sup> of the largest are rounding "
+        "noise and "
+        "are shown as zero (blank).</p>");
 }
 
 QJsonObject SpectrumView::save_settings() const {
-    return {{"overlay", overlay_->isChecked()}, {"log_log", log_x_->isChecked()}, {"centred", centred_->isChecked()}};
+    return {{"overlay", overlay_->isChecked()},
+            {"log_log", log_x_->isChecked()},
+            {"centred", centred_->isChecked()}};
 }
 
 void SpectrumView::restore_settings(const QJsonObject& s) {
@@ -114,9 +133,15 @@ void SpectrumView::restore_settings(const QJsonObject& s) {
     centred_->setChecked(s.value("centred").toBool(true));
 }
 
-bool SpectrumView::centred() const { return centred_->isChecked(); }
-void SpectrumView::set_overlay(bool on) { overlay_->setChecked(on); }
-void SpectrumView::set_log_x(bool on) { log_x_->setChecked(on); }
+bool SpectrumView::centred() const {
+    return centred_->isChecked();
+}
+void SpectrumView::set_overlay(bool on) {
+    overlay_->setChecked(on);
+}
+void SpectrumView::set_log_x(bool on) {
+    log_x_->setChecked(on);
+}
 
 void SpectrumView::set_presentation(bool on) {
     View::set_presentation(on);
@@ -124,11 +149,14 @@ void SpectrumView::set_presentation(bool on) {
     rebuild();
 }
 
-void SpectrumView::show_message(const QString& text) { status_->setText(text); }
+void SpectrumView::show_message(const QString& text) {
+    status_->setText(text);
+}
 
 int SpectrumView::curve_count() const {
     int n = 0;
-    for (int i = 0; i < plot_->graphCount(); ++i) n += plot_->graph(i)->keyAxis() == scree_->axis(QCPAxis::atBottom) ? 1 : 0;
+    for (int i = 0; i < plot_->graphCount(); ++i)
+        n += plot_->graph(i)->keyAxis() == scree_->axis(QCPAxis::atBottom) ? 1 : 0;
     return n;
 }
 
@@ -167,7 +195,11 @@ void SpectrumView::set_result(const analysis::SpectrumResult& result) {
     spectrogram_->set_data(d);
     if (!result.layers.empty()) {
         const auto& first = result.layers.front();
-        status_->setText(tr("%1 tokens%2").arg(first.tokens).arg(first.excluded_tokens ? tr(", %1 excluded").arg(first.excluded_tokens) : QString()));
+        status_->setText(tr("%1 tokens%2")
+                             .arg(first.tokens)
+                             .arg(first.excluded_tokens
+                                      ? tr(", %1 excluded").arg(first.excluded_tokens)
+                                      : QString()));
     }
     rebuild();
 }
@@ -200,8 +232,10 @@ void SpectrumView::rebuild() {
     for (QCPAxis* a : {sx, sy, cx}) {
         const bool log = a == sx || a == cx ? loglog : true;
         a->setScaleType(log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-        if (log) a->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-        else a->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+        if (log)
+            a->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+        else
+            a->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
     }
     const int n = static_cast<int>(result_->layers.size());
     double smax = 0, smin = std::numeric_limits<double>::infinity();
@@ -210,10 +244,12 @@ void SpectrumView::rebuild() {
         const auto& ls = result_->layers[static_cast<std::size_t>(row)];
         QVector<double> k, s, cum;
         double acc = 0;
-        const double floor = ls.singular_values.empty() ? 0.0 : ls.singular_values.front() * kNumericalZero;
+        const double floor =
+            ls.singular_values.empty() ? 0.0 : ls.singular_values.front() * kNumericalZero;
         for (std::size_t i = 0; i < ls.singular_values.size(); ++i) {
             acc += ls.explained_variance_ratio[i];
-            if (ls.singular_values[i] <= floor) continue;  // rank-deficient tail: zero, off a log axis
+            if (ls.singular_values[i] <= floor)
+                continue;  // rank-deficient tail: zero, off a log axis
             k << double(i + 1);
             s << ls.singular_values[i];
             cum << acc;
@@ -228,8 +264,10 @@ void SpectrumView::rebuild() {
         g->setData(k, s, true);
         g->setPen(pen);
         g->setName(tr("layer %1").arg(ls.layer));
-        if (selected) g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, st.line_width * 2.5));
-        else g->removeFromLegend();
+        if (selected)
+            g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, st.line_width * 2.5));
+        else
+            g->removeFromLegend();
         QCPGraph* h = plot_->addGraph(cx, cy);
         h->setData(k, cum, true);
         h->setPen(pen);
@@ -252,7 +290,9 @@ void SpectrumView::rebuild() {
             t->position->setCoords(0.97, 0.92);
             t->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
             t->setText(tr("layer %1: effective rank %2\nparticipation ratio %3")
-                           .arg(ls.layer).arg(ls.effective_rank, 0, 'f', 1).arg(ls.participation_ratio, 0, 'f', 1));
+                           .arg(ls.layer)
+                           .arg(ls.effective_rank, 0, 'f', 1)
+                           .arg(ls.participation_ratio, 0, 'f', 1));
             t->setColor(colors::plot_foreground());
             QFont f = plot_->font();
             f.setPointSizeF(st.font_pt);
@@ -267,7 +307,8 @@ void SpectrumView::rebuild() {
     cx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));
     if (smax > 0) sy->setRange(std::max(smin, smax * 1e-6) / 1.5, smax * 1.5);
     cy->setRange(0, 1.02);
-    spectrogram_->set_marked(sel >= 0 ? std::vector<std::pair<int, int>>{{sel, -1}} : std::vector<std::pair<int, int>>{});
+    spectrogram_->set_marked(sel >= 0 ? std::vector<std::pair<int, int>>{{sel, -1}}
+                                      : std::vector<std::pair<int, int>>{});
     plot_->replot();
 }
 

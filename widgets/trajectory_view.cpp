@@ -1,5 +1,6 @@
 #include "trajectory_view.h"
 
+#include <qcustomplot.h>
 #include <QCheckBox>
 #include <QGuiApplication>
 #include <QHBoxLayout>
@@ -7,7 +8,6 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <cmath>
-#include <qcustomplot.h>
 
 #include "colormaps.h"
 #include "plot_style.h"
@@ -20,11 +20,14 @@ namespace {
 // selected tokens): beyond that the lines are a grey mass and the view stops being smooth.
 constexpr int kMaxTokenLines = 600;
 
-double value_or_nan(const std::optional<double>& v) { return v ? *v : std::numeric_limits<double>::quiet_NaN(); }
+double value_or_nan(const std::optional<double>& v) {
+    return v ? *v : std::numeric_limits<double>::quiet_NaN();
+}
 
-QCPGraph* line(QCPAxisRect* rect, const QVector<double>& x, const QVector<double>& y, const QPen& pen,
-               const QString& name = {}) {
-    QCPGraph* g = rect->parentPlot()->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
+QCPGraph* line(QCPAxisRect* rect, const QVector<double>& x, const QVector<double>& y,
+               const QPen& pen, const QString& name = {}) {
+    QCPGraph* g =
+        rect->parentPlot()->addGraph(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
     g->setData(x, y, true);
     g->setPen(pen);
     g->setName(name);
@@ -32,8 +35,8 @@ QCPGraph* line(QCPAxisRect* rect, const QVector<double>& x, const QVector<double
     return g;
 }
 
-void band(QCPAxisRect* rect, const QVector<double>& x, const QVector<double>& lo, const QVector<double>& hi,
-          QColor color, const QString& name, QCPLegend* legend) {
+void band(QCPAxisRect* rect, const QVector<double>& x, const QVector<double>& lo,
+          const QVector<double>& hi, QColor color, const QString& name, QCPLegend* legend) {
     color.setAlpha(55);
     QCPGraph* low = line(rect, x, lo, QPen(color, 0.5));
     QCPGraph* high = line(rect, x, hi, QPen(color, 0.5), name);
@@ -55,8 +58,9 @@ TrajectoryView::TrajectoryView(QWidget* parent) : View(parent) {
     tokens_->setChecked(true);
     final_norm_ = new QCheckBox(tr("include the final-norm state"), this);
     final_norm_->setObjectName(QStringLiteral("includeFinalNorm"));
-    final_norm_->setToolTip(tr("Hugging Face dumps: the last hidden state already has the final LayerNorm "
-                               "applied, so its norm is not comparable; it is left out by default."));
+    final_norm_->setToolTip(
+        tr("Hugging Face dumps: the last hidden state already has the final LayerNorm "
+           "applied, so its norm is not comparable; it is left out by default."));
     final_norm_->hide();
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("status"));
@@ -102,24 +106,37 @@ TrajectoryView::TrajectoryView(QWidget* parent) : View(parent) {
 }
 
 QString TrajectoryView::caption() const {
-    return tr("norm of each token's residual state, layer by layer (top), and how much its direction turns (bottom)");
+    return tr(
+        "norm of each token's residual state, layer by layer (top), and how much its direction "
+        "turns (bottom)");
 }
 
 QString TrajectoryView::help_text() const {
-    return tr("<p><b>Top:</b> the length (L2 norm) of each token's hidden state after each layer. The thick "
-              "line is the mean over tokens, the shaded band spans the 10th to 90th percentile, thin lines are "
-              "single tokens; selected tokens are coloured and labelled. In most transformers the norm grows "
-              "layer after layer, often by tens of times: each block <i>adds</i> its output to the residual "
-              "stream.</p><p><b>Bottom:</b> the cosine between a token's state and its state one layer earlier "
-              "(how much one layer turns it) and its first state (how far it has turned in total). Values near "
-              "1 mean the direction barely moves while the norm grows.</p><p>The layer axis counts states: 0 is "
-              "the embedding, <i>l</i> is the output of block <i>l</i>. Hugging Face dumps apply the final "
-              "LayerNorm to the last state, which is left out unless you include it. Hover for exact values; "
-              "click a line to select that token everywhere.</p>");
+    return tr(
+        "<p><b>Top:</b> the length (L2 norm) of each token's hidden state after each layer. The "
+        "thick "
+        "line is the mean over tokens, the shaded band spans the 10th to 90th percentile, thin "
+        "lines are "
+        "single tokens; selected tokens are coloured and labelled. In most transformers the norm "
+        "grows "
+        "layer after layer, often by tens of times: each block <i>adds</i> its output to the "
+        "residual "
+        "stream.</p><p><b>Bottom:</b> the cosine between a token's state and its state one layer "
+        "earlier "
+        "(how much one layer turns it) and its first state (how far it has turned in total). "
+        "Values near "
+        "1 mean the direction barely moves while the norm grows.</p><p>The layer axis counts "
+        "states: 0 is "
+        "the embedding, <i>l</i> is the output of block <i>l</i>. Hugging Face dumps apply the "
+        "final "
+        "LayerNorm to the last state, which is left out unless you include it. Hover for exact "
+        "values; "
+        "click a line to select that token everywhere.</p>");
 }
 
 QJsonObject TrajectoryView::save_settings() const {
-    return {{"log_scale", log_->isChecked()}, {"token_lines", tokens_->isChecked()},
+    return {{"log_scale", log_->isChecked()},
+            {"token_lines", tokens_->isChecked()},
             {"include_final_norm", final_norm_->isChecked()}};
 }
 
@@ -129,11 +146,21 @@ void TrajectoryView::restore_settings(const QJsonObject& s) {
     final_norm_->setChecked(s.value("include_final_norm").toBool(false));
 }
 
-bool TrajectoryView::include_final_norm() const { return final_norm_->isChecked(); }
-bool TrajectoryView::log_scale() const { return log_->isChecked(); }
-bool TrajectoryView::token_lines() const { return tokens_->isChecked(); }
-void TrajectoryView::set_log_scale(bool on) { log_->setChecked(on); }
-void TrajectoryView::set_token_lines(bool on) { tokens_->setChecked(on); }
+bool TrajectoryView::include_final_norm() const {
+    return final_norm_->isChecked();
+}
+bool TrajectoryView::log_scale() const {
+    return log_->isChecked();
+}
+bool TrajectoryView::token_lines() const {
+    return tokens_->isChecked();
+}
+void TrajectoryView::set_log_scale(bool on) {
+    log_->setChecked(on);
+}
+void TrajectoryView::set_token_lines(bool on) {
+    tokens_->setChecked(on);
+}
 
 void TrajectoryView::set_presentation(bool on) {
     View::set_presentation(on);
@@ -145,8 +172,8 @@ void TrajectoryView::show_message(const QString& text) {
     if (!result_) rebuild();
 }
 
-void TrajectoryView::set_result(const analysis::TrajectoryResult& result, const QStringList& token_texts,
-                                bool has_final_norm) {
+void TrajectoryView::set_result(const analysis::TrajectoryResult& result,
+                                const QStringList& token_texts, bool has_final_norm) {
     result_ = result;
     token_texts_ = token_texts;
     final_norm_->setVisible(has_final_norm);
@@ -157,7 +184,8 @@ void TrajectoryView::set_result(const analysis::TrajectoryResult& result, const 
 }
 
 void TrajectoryView::on_selection(const Selection& selection) {
-    const bool changed = selection.tokens != selection_.tokens || selection.layer != selection_.layer;
+    const bool changed =
+        selection.tokens != selection_.tokens || selection.layer != selection_.layer;
     selection_ = selection;
     if (changed) rebuild();
 }
@@ -165,7 +193,8 @@ void TrajectoryView::on_selection(const Selection& selection) {
 QStringList TrajectoryView::highlighted_labels() const {
     QStringList out;
     for (int i = 0; i < plot_->itemCount(); ++i)
-        if (auto* t = qobject_cast<QCPItemText*>(plot_->item(i)); t && t->objectName() == QLatin1String("tokenLabel"))
+        if (auto* t = qobject_cast<QCPItemText*>(plot_->item(i));
+            t && t->objectName() == QLatin1String("tokenLabel"))
             out << t->text();
     return out;
 }
@@ -196,7 +225,8 @@ void TrajectoryView::rebuild() {
     QVector<double> x(n_layers);
     for (int i = 0; i < n_layers; ++i) x[i] = i;
     QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
-    for (int i = 0; i < n_layers; ++i) ticker->addTick(i, QString::number(r.states[static_cast<std::size_t>(i)]));
+    for (int i = 0; i < n_layers; ++i)
+        ticker->addTick(i, QString::number(r.states[static_cast<std::size_t>(i)]));
     nx->setTicker(ticker);
     cx->setTicker(ticker);
     nx->setRange(-0.25, n_layers - 0.75);
@@ -204,7 +234,9 @@ void TrajectoryView::rebuild() {
 
     auto stat = [&](const std::vector<analysis::Summary>& s, double analysis::Summary::*field) {
         QVector<double> v(n_layers);
-        for (int i = 0; i < n_layers; ++i) v[i] = s[static_cast<std::size_t>(i)].count ? s[static_cast<std::size_t>(i)].*field : qQNaN();
+        for (int i = 0; i < n_layers; ++i)
+            v[i] = s[static_cast<std::size_t>(i)].count ? s[static_cast<std::size_t>(i)].*field
+                                                        : qQNaN();
         return v;
     };
     const QColor fg = colors::plot_foreground();
@@ -213,7 +245,8 @@ void TrajectoryView::rebuild() {
     thin.setAlpha(presentation_ ? 45 : 35);
     const std::size_t T = r.token_index.size();
     if (tokens_->isChecked() && T > 0) {
-        const std::size_t step = std::max<std::size_t>(1, (T + kMaxTokenLines - 1) / kMaxTokenLines);
+        const std::size_t step =
+            std::max<std::size_t>(1, (T + kMaxTokenLines - 1) / kMaxTokenLines);
         for (std::size_t t = 0; t < T; t += step) {
             QVector<double> yn(n_layers), yc(n_layers);
             for (int i = 0; i < n_layers; ++i) {
@@ -225,25 +258,31 @@ void TrajectoryView::rebuild() {
             ++token_lines_drawn_;
         }
     }
-    band(norm_rect_, x, stat(r.norm_stats, &analysis::Summary::p10), stat(r.norm_stats, &analysis::Summary::p90),
-         colors::categorical(0), tr("p10–p90"), plot_->legend);
+    band(norm_rect_, x, stat(r.norm_stats, &analysis::Summary::p10),
+         stat(r.norm_stats, &analysis::Summary::p90), colors::categorical(0), tr("p10–p90"),
+         plot_->legend);
     QCPGraph* mean = line(norm_rect_, x, stat(r.norm_stats, &analysis::Summary::mean),
                           QPen(colors::categorical(0), st.line_width * 1.5), tr("mean"));
     mean->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, st.line_width * 3.5));
     mean->addToLegend(plot_->legend);
-    QCPGraph* median = line(norm_rect_, x, stat(r.norm_stats, &analysis::Summary::median),
-                            QPen(colors::categorical(0), st.line_width, Qt::DashLine), tr("median"));
+    QCPGraph* median =
+        line(norm_rect_, x, stat(r.norm_stats, &analysis::Summary::median),
+             QPen(colors::categorical(0), st.line_width, Qt::DashLine), tr("median"));
     median->addToLegend(plot_->legend);
 
-    band(cos_rect_, x, stat(r.cos_prev_stats, &analysis::Summary::p10), stat(r.cos_prev_stats, &analysis::Summary::p90),
-         colors::categorical(1), QString(), nullptr);
+    band(cos_rect_, x, stat(r.cos_prev_stats, &analysis::Summary::p10),
+         stat(r.cos_prev_stats, &analysis::Summary::p90), colors::categorical(1), QString(),
+         nullptr);
     band(cos_rect_, x, stat(r.cos_first_stats, &analysis::Summary::p10),
-         stat(r.cos_first_stats, &analysis::Summary::p90), colors::categorical(2), QString(), nullptr);
+         stat(r.cos_first_stats, &analysis::Summary::p90), colors::categorical(2), QString(),
+         nullptr);
     QCPGraph* cp = line(cos_rect_, x, stat(r.cos_prev_stats, &analysis::Summary::mean),
-                        QPen(colors::categorical(1), st.line_width * 1.5), tr("cos to previous layer (mean, p10–p90)"));
+                        QPen(colors::categorical(1), st.line_width * 1.5),
+                        tr("cos to previous layer (mean, p10–p90)"));
     cp->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, st.line_width * 3.5));
     QCPGraph* cf = line(cos_rect_, x, stat(r.cos_first_stats, &analysis::Summary::mean),
-                        QPen(colors::categorical(2), st.line_width * 1.5), tr("cos to first state (mean, p10–p90)"));
+                        QPen(colors::categorical(2), st.line_width * 1.5),
+                        tr("cos to first state (mean, p10–p90)"));
     cf->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, st.line_width * 3.5));
     if (cos_legend) {
         cp->addToLegend(cos_legend);
@@ -257,7 +296,8 @@ void TrajectoryView::rebuild() {
     // Selected tokens: coloured, thick, labelled at their last point.
     int colour = 3;
     for (int token : selection_.tokens) {
-        auto it = std::find(r.token_index.begin(), r.token_index.end(), static_cast<std::size_t>(token));
+        auto it =
+            std::find(r.token_index.begin(), r.token_index.end(), static_cast<std::size_t>(token));
         if (it == r.token_index.end()) continue;
         const std::size_t t = static_cast<std::size_t>(it - r.token_index.begin());
         QVector<double> yn(n_layers), yc(n_layers);
@@ -266,7 +306,8 @@ void TrajectoryView::rebuild() {
             yc[i] = value_or_nan(r.cos_first[t][static_cast<std::size_t>(i)]);
         }
         const QColor c = colors::categorical(colour++);
-        const QString label = token < token_texts_.size() ? token_texts_[token] : QString::number(token);
+        const QString label =
+            token < token_texts_.size() ? token_texts_[token] : QString::number(token);
         line(norm_rect_, x, yn, QPen(c, st.line_width * 1.2));
         line(cos_rect_, x, yc, QPen(c, st.line_width * 1.2));
         auto* text = new QCPItemText(plot_);
@@ -284,8 +325,10 @@ void TrajectoryView::rebuild() {
     }
 
     ny->setScaleType(log_->isChecked() ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-    if (log_->isChecked()) ny->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
-    else ny->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    if (log_->isChecked())
+        ny->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    else
+        ny->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
     bool found = false;
     QCPRange range(0, 1);
     for (int i = 0; i < plot_->graphCount(); ++i) {
@@ -293,7 +336,8 @@ void TrajectoryView::rebuild() {
         bool ok = false;
         QCPRange gr = plot_->graph(i)->getValueRange(ok, QCP::sdBoth);
         if (!ok) continue;
-        range = found ? QCPRange(std::min(range.lower, gr.lower), std::max(range.upper, gr.upper)) : gr;
+        range =
+            found ? QCPRange(std::min(range.lower, gr.lower), std::max(range.upper, gr.upper)) : gr;
         found = true;
     }
     if (log_->isChecked()) {
@@ -308,7 +352,8 @@ void TrajectoryView::rebuild() {
     cy->setRange(std::max(-1.05, cos_low - 0.05), 1.05);
 
     // Current layer: a vertical line through both panels.
-    auto it = std::find(r.states.begin(), r.states.end(), static_cast<std::size_t>(selection_.layer));
+    auto it =
+        std::find(r.states.begin(), r.states.end(), static_cast<std::size_t>(selection_.layer));
     if (it != r.states.end()) {
         const double lx = static_cast<double>(it - r.states.begin());
         for (QCPAxisRect* rect : {norm_rect_, cos_rect_}) {
@@ -352,12 +397,15 @@ int TrajectoryView::nearest_token(const QPoint& pos, int* layer_out) const {
     const bool in_norm = norm_rect_->rect().contains(pos);
     QCPAxisRect* rect = in_norm ? norm_rect_ : cos_rect_;
     const int n = static_cast<int>(r.layers.size());
-    const int li = std::clamp(static_cast<int>(std::lround(rect->axis(QCPAxis::atBottom)->pixelToCoord(pos.x()))), 0, n - 1);
+    const int li = std::clamp(
+        static_cast<int>(std::lround(rect->axis(QCPAxis::atBottom)->pixelToCoord(pos.x()))), 0,
+        n - 1);
     if (layer_out) *layer_out = li;
     int best = -1;
     double best_px = 10.0;  // pixels
     for (std::size_t t = 0; t < r.token_index.size(); ++t) {
-        const double v = in_norm ? r.norm[t][static_cast<std::size_t>(li)] : value_or_nan(r.cos_first[t][static_cast<std::size_t>(li)]);
+        const double v = in_norm ? r.norm[t][static_cast<std::size_t>(li)]
+                                 : value_or_nan(r.cos_first[t][static_cast<std::size_t>(li)]);
         if (!std::isfinite(v)) continue;
         const double d = std::abs(rect->axis(QCPAxis::atLeft)->coordToPixel(v) - pos.y());
         if (d < best_px) {
@@ -374,21 +422,26 @@ void TrajectoryView::mouse_move(QMouseEvent* event) {
     int li = 0;
     const int t = nearest_token(event->pos(), &li);
     const auto i = static_cast<std::size_t>(li);
-    auto fmt = [](double v) { return std::isfinite(v) ? QString::number(v, 'g', 5) : QStringLiteral("–"); };
+    auto fmt = [](double v) {
+        return std::isfinite(v) ? QString::number(v, 'g', 5) : QStringLiteral("–");
+    };
     QString tip = tr("<b>layer %1</b> (%2)<br>norm: mean %3, median %4, p10 %5, p90 %6<br>"
                      "cos to previous: mean %7<br>cos to first: mean %8")
                       .arg(r.states[i])
                       .arg(QString::fromStdString(r.layers[i]).toHtmlEscaped())
-                      .arg(fmt(r.norm_stats[i].mean), fmt(r.norm_stats[i].median), fmt(r.norm_stats[i].p10),
-                           fmt(r.norm_stats[i].p90), fmt(r.cos_prev_stats[i].count ? r.cos_prev_stats[i].mean : qQNaN()),
+                      .arg(fmt(r.norm_stats[i].mean), fmt(r.norm_stats[i].median),
+                           fmt(r.norm_stats[i].p10), fmt(r.norm_stats[i].p90),
+                           fmt(r.cos_prev_stats[i].count ? r.cos_prev_stats[i].mean : qQNaN()),
                            fmt(r.cos_first_stats[i].mean));
     if (t >= 0) {
         const int flat = static_cast<int>(r.token_index[static_cast<std::size_t>(t)]);
-        const QString text = flat < token_texts_.size() ? token_texts_[flat] : QString::number(flat);
+        const QString text =
+            flat < token_texts_.size() ? token_texts_[flat] : QString::number(flat);
         tip += tr("<br><b>“%1”</b> (token %2): norm %3, cos prev %4, cos first %5")
                    .arg(text.toHtmlEscaped())
                    .arg(flat)
-                   .arg(fmt(r.norm[static_cast<std::size_t>(t)][i]), fmt(value_or_nan(r.cos_prev[static_cast<std::size_t>(t)][i])),
+                   .arg(fmt(r.norm[static_cast<std::size_t>(t)][i]),
+                        fmt(value_or_nan(r.cos_prev[static_cast<std::size_t>(t)][i])),
                         fmt(value_or_nan(r.cos_first[static_cast<std::size_t>(t)][i])));
     }
     QToolTip::showText(event->globalPosition().toPoint(), tip, plot_);
@@ -399,8 +452,10 @@ void TrajectoryView::mouse_press(QMouseEvent* event) {
     const int t = nearest_token(event->pos(), nullptr);
     if (t < 0) return;
     const int flat = static_cast<int>(result_->token_index[static_cast<std::size_t>(t)]);
-    if (event->modifiers() & Qt::ControlModifier) selection_model()->toggle_token(flat);
-    else selection_model()->select_token(flat);
+    if (event->modifiers() & Qt::ControlModifier)
+        selection_model()->toggle_token(flat);
+    else
+        selection_model()->select_token(flat);
 }
 
 }  // namespace es::widgets

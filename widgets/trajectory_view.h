@@ -32,7 +32,8 @@ public:
 
     // token_texts: display text of every token by flat index; has_final_norm: the stream's last
     // state has the final norm applied (offer the toggle).
-    void set_result(const analysis::TrajectoryResult& result, const QStringList& token_texts, bool has_final_norm);
+    void set_result(const analysis::TrajectoryResult& result, const QStringList& token_texts,
+                    bool has_final_norm);
     void show_message(const QString& text);  // "computing…", errors
     bool include_final_norm() const;
     bool log_scale() const;

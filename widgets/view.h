@@ -13,10 +13,10 @@ class View : public QWidget {
 public:
     using QWidget::QWidget;
 
-    virtual QString view_id() const = 0;   // stable id for sessions and --export ("trajectory")
-    virtual QString title() const = 0;     // dock title
-    virtual QString caption() const = 0;   // one line: what is shown
-    virtual QString help_text() const = 0; // a short paragraph, plain or simple HTML
+    virtual QString view_id() const = 0;    // stable id for sessions and --export ("trajectory")
+    virtual QString title() const = 0;      // dock title
+    virtual QString caption() const = 0;    // one line: what is shown
+    virtual QString help_text() const = 0;  // a short paragraph, plain or simple HTML
     virtual QJsonObject save_settings() const { return {}; }
     virtual void restore_settings(const QJsonObject&) {}
     // Presentation mode: large fonts and thick lines.

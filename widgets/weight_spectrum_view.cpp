@@ -1,12 +1,12 @@
 #include "weight_spectrum_view.h"
 
+#include <qcustomplot.h>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QSignalBlocker>
 #include <QVBoxLayout>
 #include <cmath>
-#include <qcustomplot.h>
 
 #include "colormaps.h"
 #include "plot_style.h"
@@ -50,14 +50,22 @@ QString WeightSpectrumView::caption() const {
 }
 
 QString WeightSpectrumView::help_text() const {
-    return tr("<p>The histogram is the empirical spectral density of WᵀW: how the squared singular values of "
-              "the weight matrix are distributed (log-spaced bins, density per unit eigenvalue, log-log axes). "
-              "Trained weights usually show a heavy, power-law tail. The line is the power law p(λ) ∝ λ<sup>-α</sup> "
-              "fitted to the tail as WeightWatcher does (maximum-likelihood α for every candidate λ<sub>min</sub>, "
-              "keeping the one with the smallest Kolmogorov-Smirnov distance); the dashed line marks λ<sub>min</sub>. "
-              "In the heavy-tailed self-regularisation reading, α between 2 and 4 is typical of well-trained "
-              "layers; larger α suggests a layer that learned less. Eigenvalues below 10<sup>-5</sup> are left "
-              "out.</p>");
+    return tr(
+        "<p>The histogram is the empirical spectral density of WᵀW: how the squared singular "
+        "values of "
+        "the weight matrix are distributed (log-spaced bins, density per unit eigenvalue, log-log "
+        "axes). "
+        "Trained weights usually show a heavy, power-law tail. The line is the power law p(λ) ∝ "
+        "λ<sup>-α</sup> "
+        "fitted to the tail as WeightWatcher does (maximum-likelihood α for every candidate "
+        "λ<sub>min</sub>, "
+        "keeping the one with the smallest Kolmogorov-Smirnov distance); the dashed line marks "
+        "λ<sub>min</sub>. "
+        "In the heavy-tailed self-regularisation reading, α between 2 and 4 is typical of "
+        "well-trained "
+        "layers; larger α suggests a layer that learned less. Eigenvalues below 10<sup>-5</sup> "
+        "are left "
+        "out.</p>");
 }
 
 void WeightSpectrumView::restore_settings(const QJsonObject& s) {
@@ -82,19 +90,25 @@ void WeightSpectrumView::set_matrices(const QStringList& names) {
     }
 }
 
-QString WeightSpectrumView::matrix() const { return matrix_->currentText(); }
+QString WeightSpectrumView::matrix() const {
+    return matrix_->currentText();
+}
 
 void WeightSpectrumView::set_presentation(bool on) {
     View::set_presentation(on);
     rebuild();
 }
 
-void WeightSpectrumView::show_message(const QString& text) { status_->setText(text); }
+void WeightSpectrumView::show_message(const QString& text) {
+    status_->setText(text);
+}
 
 void WeightSpectrumView::set_result(const analysis::MatrixSpectrum& s) {
     spectrum_ = s;
-    status_->setText(tr("%1 × %2, stable rank %3").arg(s.shape.size() > 0 ? s.shape[0] : 0)
-                         .arg(s.shape.size() > 1 ? s.shape[1] : 0).arg(s.stable_rank, 0, 'f', 1));
+    status_->setText(tr("%1 × %2, stable rank %3")
+                         .arg(s.shape.size() > 0 ? s.shape[0] : 0)
+                         .arg(s.shape.size() > 1 ? s.shape[1] : 0)
+                         .arg(s.stable_rank, 0, 'f', 1));
     rebuild();
 }
 
@@ -122,17 +136,21 @@ void WeightSpectrumView::rebuild() {
         plot_->replot();
         return;
     }
-    const double lo = *std::min_element(eig.begin(), eig.end()), hi = *std::max_element(eig.begin(), eig.end());
+    const double lo = *std::min_element(eig.begin(), eig.end()),
+                 hi = *std::max_element(eig.begin(), eig.end());
     const double l0 = std::log10(lo), l1 = std::log10(hi) + 1e-9, w = (l1 - l0) / kBins;
     counts_.assign(kBins, 0.0);
-    for (double x : eig) counts_[static_cast<std::size_t>(std::min(kBins - 1, static_cast<int>((std::log10(x) - l0) / w)))] += 1;
+    for (double x : eig)
+        counts_[static_cast<std::size_t>(
+            std::min(kBins - 1, static_cast<int>((std::log10(x) - l0) / w)))] += 1;
     // Bars on a log axis: each bin drawn as a rectangle between its edges.
     double ymax = 0, ymin = std::numeric_limits<double>::infinity();
     const QColor fill = colors::categorical(0);
     for (int b = 0; b < kBins; ++b) {
         if (counts_[static_cast<std::size_t>(b)] == 0) continue;
         const double a = std::pow(10.0, l0 + b * w), c = std::pow(10.0, l0 + (b + 1) * w);
-        const double density = counts_[static_cast<std::size_t>(b)] / (double(eig.size()) * (c - a));
+        const double density =
+            counts_[static_cast<std::size_t>(b)] / (double(eig.size()) * (c - a));
         auto* r = new QCPItemRect(plot_);
         r->setObjectName(QStringLiteral("bin"));
         r->topLeft->setCoords(a, density);
@@ -151,7 +169,8 @@ void WeightSpectrumView::rebuild() {
         const double share = double(fit.n) / double(eig.size());
         QVector<double> x, y;
         for (int i = 0; i <= 60; ++i) {
-            const double lx = std::log10(fit.xmin) + i * (std::log10(hi) - std::log10(fit.xmin)) / 60.0;
+            const double lx =
+                std::log10(fit.xmin) + i * (std::log10(hi) - std::log10(fit.xmin)) / 60.0;
             x << std::pow(10.0, lx);
             y << share * (fit.alpha - 1) / fit.xmin * std::pow(x.last() / fit.xmin, -fit.alpha);
         }
@@ -165,8 +184,11 @@ void WeightSpectrumView::rebuild() {
         v->point2->setCoords(fit.xmin, 1);
         v->setPen(QPen(colors::plot_foreground(), st.line_width * 0.8, Qt::DashLine));
         text = tr("α = %1 ± %2\nλmin = %3, KS = %4, tail n = %5")
-                   .arg(fit.alpha, 0, 'f', 2).arg(fit.sigma, 0, 'f', 2).arg(fit.xmin, 0, 'g', 3)
-                   .arg(fit.ks, 0, 'f', 3).arg(fit.n);
+                   .arg(fit.alpha, 0, 'f', 2)
+                   .arg(fit.sigma, 0, 'f', 2)
+                   .arg(fit.xmin, 0, 'g', 3)
+                   .arg(fit.ks, 0, 'f', 3)
+                   .arg(fit.n);
     } else {
         text = tr("no power-law fit: %1").arg(QString::fromStdString(fit.reason));
     }

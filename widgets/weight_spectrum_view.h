@@ -29,7 +29,8 @@ public:
     void set_result(const analysis::MatrixSpectrum& spectrum);
     void show_message(const QString& text);
     QCustomPlot* plot() const { return plot_; }
-    // Histogram as drawn: bin centres (geometric) and densities; counts sum to the eigenvalues shown.
+    // Histogram as drawn: bin centres (geometric) and densities; counts sum to the eigenvalues
+    // shown.
     const std::vector<double>& bin_counts() const { return counts_; }
 
 signals:

@@ -21,7 +21,8 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& fl
                 flags_.insert(name);
             } else if (options.count(name)) {
                 if (!has_value) {
-                    if (i + 1 >= argv.size()) throw UsageError("option --" + name + " needs a value");
+                    if (i + 1 >= argv.size())
+                        throw UsageError("option --" + name + " needs a value");
                     value = argv[++i];
                 }
                 options_[name] = value;
@@ -51,8 +52,8 @@ std::optional<long long> Args::integer(const std::string& name, long long lo, lo
         used = 0;
     }
     if (used != v->size() || v->empty() || n < lo || n > hi)
-        throw UsageError("--" + name + " must be a whole number from " + std::to_string(lo) + " to " +
-                         std::to_string(hi) + ", got '" + *v + "'");
+        throw UsageError("--" + name + " must be a whole number from " + std::to_string(lo) +
+                         " to " + std::to_string(hi) + ", got '" + *v + "'");
     return n;
 }
 

@@ -14,7 +14,8 @@ namespace {
 
 void print_help(std::ostream& os) {
     os << "eigenscope-cli " << EIGENSCOPE_VERSION
-       << ": analyses of transformer activation dumps (HDF5)\n\nUsage: eigenscope-cli VERB ARGS...\n\n";
+       << ": analyses of transformer activation dumps (HDF5)\n\nUsage: eigenscope-cli VERB "
+          "ARGS...\n\n";
     for (const auto& v : es::cli::verbs()) os << "  " << v.usage << "\n      " << v.summary << "\n";
     os << "\n  --version  print the version\n  --help     this text\n\nExit codes: 0 ok, 2 bad "
           "input or usage, 1 internal error.\nDocumentation: docs/CLI.md\n";

@@ -15,8 +15,10 @@ int verb_info(const std::vector<std::string>& argv) {
     if (args.positionals().size() != 1) throw UsageError("info takes exactly one FILE");
     auto dump = Dump::open(args.positionals()[0]);
     DataHealth health = args.flag("no-health") ? DataHealth{} : scan_health(*dump);
-    if (args.flag("json")) std::cout << info_json(*dump, health).dump(2) << "\n";
-    else std::cout << info_text(*dump, health);
+    if (args.flag("json"))
+        std::cout << info_json(*dump, health).dump(2) << "\n";
+    else
+        std::cout << info_text(*dump, health);
     return 0;
 }
 

@@ -18,8 +18,10 @@ void Document::check_file() {
     QFileInfo fi(path());
     fi.refresh();
     QString reason;
-    if (!fi.exists()) reason = tr("%1 was deleted or moved while open").arg(path());
-    else if (fi.size() != size_ || fi.lastModified() != mtime_) reason = tr("%1 changed on disk").arg(path());
+    if (!fi.exists())
+        reason = tr("%1 was deleted or moved while open").arg(path());
+    else if (fi.size() != size_ || fi.lastModified() != mtime_)
+        reason = tr("%1 changed on disk").arg(path());
     if (reason.isEmpty()) return;
     reported_ = true;  // once; reloading makes a new Document
     emit changed_on_disk(reason);

@@ -13,8 +13,9 @@ QString probe_program() {
     if (!env.isEmpty()) return env;
     const QDir dir(QCoreApplication::applicationDirPath());
     // Installed side by side; in the build tree the CLI lives in app/ and tests in tests/app/.
-    for (const QString& candidate : {dir.filePath("eigenscope-cli"), dir.filePath("../../app/eigenscope-cli"),
-                                     dir.filePath("../app/eigenscope-cli")}) {
+    for (const QString& candidate :
+         {dir.filePath("eigenscope-cli"), dir.filePath("../../app/eigenscope-cli"),
+          dir.filePath("../app/eigenscope-cli")}) {
         if (QFileInfo(candidate).isExecutable()) return QFileInfo(candidate).canonicalFilePath();
     }
     return {};
@@ -27,12 +28,14 @@ ProbeResult probe_file(const QString& path, int timeout_ms) {
     if (ok && env_timeout > 0) timeout_ms = env_timeout;
     const QString program = probe_program();
     if (program.isEmpty()) {
-        r.message = QStringLiteral("eigenscope-cli not found next to the app; file opened without a probe");
+        r.message =
+            QStringLiteral("eigenscope-cli not found next to the app; file opened without a probe");
         return r;
     }
     QProcess child;
     child.setProgram(program);
-    child.setArguments({QStringLiteral("info"), QStringLiteral("--json"), QStringLiteral("--no-health"), path});
+    child.setArguments(
+        {QStringLiteral("info"), QStringLiteral("--json"), QStringLiteral("--no-health"), path});
     child.start();
     if (!child.waitForStarted(5000)) {
         r.message = QStringLiteral("could not start %1").arg(program);
@@ -42,8 +45,9 @@ ProbeResult probe_file(const QString& path, int timeout_ms) {
         child.kill();
         child.waitForFinished(2000);
         r.status = ProbeResult::Status::TimedOut;
-        r.message = QStringLiteral("%1: reading this file did not finish within %2 s; it may be damaged "
-                                   "or on a stalled file system")
+        r.message = QStringLiteral(
+                        "%1: reading this file did not finish within %2 s; it may be damaged "
+                        "or on a stalled file system")
                         .arg(path)
                         .arg(timeout_ms / 1000);
         return r;
@@ -51,8 +55,9 @@ ProbeResult probe_file(const QString& path, int timeout_ms) {
     const QString err = QString::fromUtf8(child.readAllStandardError()).trimmed();
     if (child.exitStatus() == QProcess::CrashExit) {
         r.status = ProbeResult::Status::Crashed;
-        r.message = QStringLiteral("%1: this file crashed the HDF5 library in a test read (%2); it was not "
-                                   "opened")
+        r.message = QStringLiteral(
+                        "%1: this file crashed the HDF5 library in a test read (%2); it was not "
+                        "opened")
                         .arg(path, err.isEmpty() ? QStringLiteral("no message") : err.left(300));
         return r;
     }
@@ -60,8 +65,10 @@ ProbeResult probe_file(const QString& path, int timeout_ms) {
         r.status = ProbeResult::Status::BadInput;
         QString line = err.section('\n', 0, 0);
         if (line.startsWith(QStringLiteral("error: "))) line = line.mid(7);
-        r.message = line.isEmpty() ? QStringLiteral("%1: could not be read (exit %2)").arg(path).arg(child.exitCode())
-                                   : line;
+        r.message =
+            line.isEmpty()
+                ? QStringLiteral("%1: could not be read (exit %2)").arg(path).arg(child.exitCode())
+                : line;
         return r;
     }
     r.status = ProbeResult::Status::Ok;

@@ -41,7 +41,8 @@ void JobRunner::detach_slot(const QString& slot) {
     }
 }
 
-void JobRunner::request(const QString& slot, const QString& key, Work work, Done done, Failed failed) {
+void JobRunner::request(const QString& slot, const QString& key, Work work, Done done,
+                        Failed failed) {
     auto current = slot_key_.find(slot);
     if (current == slot_key_.end() || current->second != key) detach_slot(slot);
     slot_key_[slot] = key;
@@ -79,7 +80,11 @@ void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
         raw->last_report_ms = now;
         const QString text = QString::fromStdString(msg);
         QMetaObject::invokeMethod(
-            self.data(), [self, f, text] { if (self) emit self->progress(f, text); }, Qt::QueuedConnection);
+            self.data(),
+            [self, f, text] {
+                if (self) emit self->progress(f, text);
+            },
+            Qt::QueuedConnection);
     });
     std::shared_ptr<Progress> progress = job->progress;
     QThreadPool::globalInstance()->start([self, job, progress, work = std::move(work)] {
@@ -141,7 +146,9 @@ void JobRunner::remember(const QString& key, const Result& result) {
     }
 }
 
-void JobRunner::cancel_slot(const QString& slot) { detach_slot(slot); }
+void JobRunner::cancel_slot(const QString& slot) {
+    detach_slot(slot);
+}
 
 void JobRunner::cancel_prefix(const QString& prefix) {
     for (auto it = running_.begin(); it != running_.end();) {
@@ -165,7 +172,9 @@ void JobRunner::cancel_prefix(const QString& prefix) {
     }
 }
 
-void JobRunner::cancel_all() { cancel_prefix(QString()); }
+void JobRunner::cancel_all() {
+    cancel_prefix(QString());
+}
 
 void JobRunner::clear_cache() {
     cache_.clear();

@@ -37,7 +37,9 @@ public:
                     std::function<void(const R&)> done, Failed failed = {}) {
         request(
             slot, key,
-            [work = std::move(work)](Progress& p) -> Result { return std::make_shared<const R>(work(p)); },
+            [work = std::move(work)](Progress& p) -> Result {
+                return std::make_shared<const R>(work(p));
+            },
             [done = std::move(done)](const Result& r) { done(*static_cast<const R*>(r.get())); },
             std::move(failed));
     }
@@ -62,7 +64,8 @@ signals:
 private:
     struct Job;
     void start(const std::shared_ptr<Job>& job, Work work);
-    void finish(const std::shared_ptr<Job>& job, const Result& result, const QString& error, bool cancelled);
+    void finish(const std::shared_ptr<Job>& job, const Result& result, const QString& error,
+                bool cancelled);
     void detach_slot(const QString& slot);
     void remember(const QString& key, const Result& result);
 

@@ -7,20 +7,21 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QScreen>
-#include <QTimer>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QSurfaceFormat>
+#include <QTimer>
 
 #include "main_window.h"
-#include "view_registry.h"
 #include "version.h"
+#include "view_registry.h"
 
 namespace {
 
 void set_default_gl_format() {
     // VTK 9.1 on Debian initialises OpenGL through GLX; Qt must hand it a GLX context.
-    if (qEnvironmentVariableIsEmpty("QT_XCB_GL_INTEGRATION")) qputenv("QT_XCB_GL_INTEGRATION", "xcb_glx");
+    if (qEnvironmentVariableIsEmpty("QT_XCB_GL_INTEGRATION"))
+        qputenv("QT_XCB_GL_INTEGRATION", "xcb_glx");
     QSurfaceFormat format;
     format.setRenderableType(QSurfaceFormat::OpenGL);
     format.setVersion(3, 2);
@@ -46,15 +47,21 @@ int main(int argc, char** argv) {
     QApplication::setApplicationVersion(QStringLiteral(EIGENSCOPE_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Explorer for the latent geometry of transformer language models"));
+    parser.setApplicationDescription(
+        QStringLiteral("Explorer for the latent geometry of transformer language models"));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A dump (.h5), a checkpoint folder, or a session (.eigenscope)"));
-    parser.addPositionalArgument(QStringLiteral("file2"), QStringLiteral("A second dump to compare with"), QStringLiteral("[file2]"));
+    parser.addPositionalArgument(
+        QStringLiteral("file"),
+        QStringLiteral("A dump (.h5), a checkpoint folder, or a session (.eigenscope)"));
+    parser.addPositionalArgument(QStringLiteral("file2"),
+                                 QStringLiteral("A second dump to compare with"),
+                                 QStringLiteral("[file2]"));
     parser.process(app);
 
     es::app::MainWindow window;
-    window.set_theme(QSettings().value(QStringLiteral("theme"), QStringLiteral("system")).toString());
+    window.set_theme(
+        QSettings().value(QStringLiteral("theme"), QStringLiteral("system")).toString());
     // Most of the screen, never more: the docks share it. Applied once the event loop has laid
     // out the tabbed docks (before that their minimum sizes are summed, not maximised).
     window.show();
@@ -69,9 +76,12 @@ int main(int argc, char** argv) {
     const QStringList files = parser.positionalArguments();
     if (!files.isEmpty()) {
         const QString first = files.first();
-        if (first.endsWith(QLatin1String(".eigenscope"))) window.restore_session(first);
-        else if (QFileInfo(first).isDir()) window.open_folder(first);
-        else window.open_file(first);
+        if (first.endsWith(QLatin1String(".eigenscope")))
+            window.restore_session(first);
+        else if (QFileInfo(first).isDir())
+            window.open_folder(first);
+        else
+            window.open_file(first);
         if (files.size() > 1) window.open_file(files[1], true);
     } else if (QSettings().value(QStringLiteral("restore_last_session"), false).toBool()) {
         const QString last = QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation))

@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include <unistd.h>
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -23,7 +24,6 @@
 #include <QStatusBar>
 #include <QToolButton>
 #include <QtConcurrent/QtConcurrentRun>
-#include <unistd.h>
 
 #include "demo_locator.h"
 #include "dump_tree_view.h"
@@ -65,8 +65,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
     welcome_ = new WelcomePage(this);
     setCentralWidget(welcome_);
-    connect(welcome_, &WelcomePage::open_demo_requested, this, [this] { open_file(demo_dump_path()); });
-    connect(welcome_, &WelcomePage::open_recent_requested, this, [this](const QString& p) { open_file(p); });
+    connect(welcome_, &WelcomePage::open_demo_requested, this,
+            [this] { open_file(demo_dump_path()); });
+    connect(welcome_, &WelcomePage::open_recent_requested, this,
+            [this](const QString& p) { open_file(p); });
 
     nav_ = new NavigationBar(&selection_, this);
     addToolBar(Qt::TopToolBarArea, nav_);
@@ -79,8 +81,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     build_status_bar();
     build_shortcuts();
     connect(welcome_, &WelcomePage::open_file_requested, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open activation dump"), QString(),
-                                                          tr("HDF5 dumps (*.h5 *.hdf5);;All files (*)"));
+        const QString path =
+            QFileDialog::getOpenFileName(this, tr("Open activation dump"), QString(),
+                                         tr("HDF5 dumps (*.h5 *.hdf5);;All files (*)"));
         if (!path.isEmpty()) open_file(path);
     });
     connect(welcome_, &WelcomePage::open_folder_requested, this, [this] {
@@ -118,14 +121,17 @@ MainWindow::~MainWindow() {
 void MainWindow::build_menus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open activation dump"), QString(),
-                                                          tr("HDF5 dumps (*.h5 *.hdf5);;Sessions (*.eigenscope);;All files (*)"));
-        if (path.endsWith(QLatin1String(".eigenscope"))) restore_session(path);
-        else if (!path.isEmpty()) open_file(path);
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open activation dump"), QString(),
+            tr("HDF5 dumps (*.h5 *.hdf5);;Sessions (*.eigenscope);;All files (*)"));
+        if (path.endsWith(QLatin1String(".eigenscope")))
+            restore_session(path);
+        else if (!path.isEmpty())
+            open_file(path);
     });
     file->addAction(tr("Open for &Comparison…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open a dump to compare"), QString(),
-                                                          tr("HDF5 dumps (*.h5 *.hdf5)"));
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Open a dump to compare"), QString(), tr("HDF5 dumps (*.h5 *.hdf5)"));
         if (!path.isEmpty()) open_file(path, true);
     });
     file->addAction(tr("Open &Folder (checkpoint series)…"), this, [this] {
@@ -137,14 +143,16 @@ void MainWindow::build_menus() {
     rebuild_recent_menu();
     file->addSeparator();
     file->addAction(tr("&Save Session…"), QKeySequence::Save, this, [this] {
-        QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QString(), tr("Sessions (*.eigenscope)"));
+        QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QString(),
+                                                    tr("Sessions (*.eigenscope)"));
         if (path.isEmpty()) return;
         if (!path.endsWith(QLatin1String(".eigenscope"))) path += QStringLiteral(".eigenscope");
         QString error;
         if (!save_session(path, &error)) show_error(tr("Cannot save the session"), error);
     });
     file->addAction(tr("Open Sess&ion…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(), tr("Sessions (*.eigenscope)"));
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(),
+                                                          tr("Sessions (*.eigenscope)"));
         if (!path.isEmpty()) restore_session(path);
     });
     file->addAction(tr("&Close"), QKeySequence::Close, this, &MainWindow::close_all);
@@ -153,7 +161,8 @@ void MainWindow::build_menus() {
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
-    QAction* present = view->addAction(tr("&Presentation Mode"), this, [this](bool on) { set_presentation(on); });
+    QAction* present =
+        view->addAction(tr("&Presentation Mode"), this, [this](bool on) { set_presentation(on); });
     present->setObjectName(QStringLiteral("presentationAction"));
     present->setCheckable(true);
     present->setShortcut(Qt::Key_F5);
@@ -170,21 +179,26 @@ void MainWindow::build_menus() {
     QAction* restore = view->addAction(tr("Restore Last Session on Start"));
     restore->setCheckable(true);
     restore->setChecked(QSettings().value(QStringLiteral("restore_last_session"), false).toBool());
-    connect(restore, &QAction::toggled, this, [](bool on) { QSettings().setValue(QStringLiteral("restore_last_session"), on); });
+    connect(restore, &QAction::toggled, this,
+            [](bool on) { QSettings().setValue(QStringLiteral("restore_last_session"), on); });
     view->addSeparator();
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Eigenscope"), this, [this] {
-        QMessageBox::about(this, tr("About Eigenscope"),
-                           tr("<b>Eigenscope %1</b><p>An explorer for the latent geometry of transformer "
-                              "language models.</p>").arg(QStringLiteral(EIGENSCOPE_VERSION)));
+        QMessageBox::about(
+            this, tr("About Eigenscope"),
+            tr("<b>Eigenscope %1</b><p>An explorer for the latent geometry of transformer "
+               "language models.</p>")
+                .arg(QStringLiteral(EIGENSCOPE_VERSION)));
     });
 }
 
 void MainWindow::build_status_bar() {
-    status_file_ = new QLabel(tr("No file open: File ▸ Open, drop an .h5 file here, or Open Demo"), this);
+    status_file_ =
+        new QLabel(tr("No file open: File ▸ Open, drop an .h5 file here, or Open Demo"), this);
     status_file_->setObjectName(QStringLiteral("statusFile"));
-    status_file_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // long paths never widen the window
+    status_file_->setSizePolicy(QSizePolicy::Ignored,
+                                QSizePolicy::Preferred);  // long paths never widen the window
     status_dims_ = new QLabel(this);
     status_memory_ = new QLabel(this);
     status_memory_->setObjectName(QStringLiteral("statusMemory"));
@@ -216,7 +230,8 @@ void MainWindow::build_shortcuts() {
     shortcut(QKeySequence(Qt::Key_PageDown), [this] { selection_.step_layer(1); });
     shortcut(QKeySequence(Qt::Key_PageUp), [this] { selection_.step_layer(-1); });
     shortcut(QKeySequence(Qt::CTRL | Qt::Key_Home), [this] { selection_.set_layer(0); });
-    shortcut(QKeySequence(Qt::CTRL | Qt::Key_End), [this] { selection_.set_layer(selection_.layer_count() - 1); });
+    shortcut(QKeySequence(Qt::CTRL | Qt::Key_End),
+             [this] { selection_.set_layer(selection_.layer_count() - 1); });
     shortcut(QKeySequence(Qt::Key_Space), [this] { nav_->set_playing(!nav_->playing()); });
     shortcut(QKeySequence(Qt::Key_Escape), [this] {
         if (presentation_) set_presentation(false);
@@ -229,7 +244,8 @@ void MainWindow::update_memory() {
     if (!statm.open(QIODevice::ReadOnly)) return;
     const QList<QByteArray> parts = statm.readAll().split(' ');
     if (parts.size() < 2) return;
-    const double mb = parts[1].toDouble() * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+    const double mb =
+        parts[1].toDouble() * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
     status_memory_->setText(tr("%1 MB").arg(mb, 0, 'f', 0));
 }
 
@@ -241,7 +257,8 @@ void MainWindow::add_view(widgets::View* view, Qt::DockWidgetArea area) {
     addDockWidget(area, d);
     docks_.push_back(d);
     view->follow(&selection_);
-    if (QMenu* menu = findChild<QMenu*>(QStringLiteral("viewMenu"))) menu->addAction(d->toggleViewAction());
+    if (QMenu* menu = findChild<QMenu*>(QStringLiteral("viewMenu")))
+        menu->addAction(d->toggleViewAction());
     d->set_presentation(presentation_);
 }
 
@@ -260,7 +277,9 @@ ViewDock* MainWindow::dock(const QString& view_id) const {
 // ---------------------------------------------------------------------------------------------
 // Documents
 
-std::shared_ptr<Dump> MainWindow::dump() const { return documents_.empty() ? nullptr : documents_.front()->dump(); }
+std::shared_ptr<Dump> MainWindow::dump() const {
+    return documents_.empty() ? nullptr : documents_.front()->dump();
+}
 
 void MainWindow::open_file(const QString& path, bool as_comparison) {
     if (as_comparison && primary_loads_in_flight_ > 0) {
@@ -288,9 +307,11 @@ void MainWindow::open_file(const QString& path, bool as_comparison) {
         Loaded r;
         r.path = path;
         r.as_comparison = as_comparison;
-        // A child process reads the file first: if HDF5 crashes or hangs on it, only the child goes.
+        // A child process reads the file first: if HDF5 crashes or hangs on it, only the child
+        // goes.
         ProbeResult probe = probe_file(path);
-        if (probe.status != ProbeResult::Status::Ok && probe.status != ProbeResult::Status::Unavailable) {
+        if (probe.status != ProbeResult::Status::Ok &&
+            probe.status != ProbeResult::Status::Unavailable) {
             r.error = probe.message;
             return r;
         }
@@ -345,7 +366,8 @@ void MainWindow::install_document(Document* doc, bool as_comparison) {
         documents_.clear();
         if (!series_folder_.isEmpty()) {
             bool in_series = false;
-            for (const auto& e : series_) in_series |= QString::fromStdString(e.path) == doc->path();
+            for (const auto& e : series_)
+                in_series |= QString::fromStdString(e.path) == doc->path();
             if (!in_series) {
                 series_folder_.clear();
                 series_.clear();
@@ -354,14 +376,16 @@ void MainWindow::install_document(Document* doc, bool as_comparison) {
     }
     documents_.push_back(doc);
     connect(doc, &Document::changed_on_disk, this, [this, doc](const QString& reason) {
-        auto* box = new QMessageBox(QMessageBox::Warning, tr("File changed on disk"),
-                                    reason + tr("\n\nReload it? Results shown so far came from the file as it was."),
-                                    QMessageBox::Yes | QMessageBox::No, this);
+        auto* box = new QMessageBox(
+            QMessageBox::Warning, tr("File changed on disk"),
+            reason + tr("\n\nReload it? Results shown so far came from the file as it was."),
+            QMessageBox::Yes | QMessageBox::No, this);
         box->setObjectName(QStringLiteral("reloadDialog"));
         box->setAttribute(Qt::WA_DeleteOnClose);
         const QString path = doc->path();
         const bool primary = !documents_.empty() && documents_.front() == doc;
-        connect(box->button(QMessageBox::Yes), &QPushButton::clicked, this, [this, path, primary] { open_file(path, !primary); });
+        connect(box->button(QMessageBox::Yes), &QPushButton::clicked, this,
+                [this, path, primary] { open_file(path, !primary); });
         box->open();
     });
     // The health scan reads every value once: a background job, the panel fills in when done.
@@ -400,13 +424,17 @@ void MainWindow::refresh_primary() {
     tree_->show_dump(d, doc->health());
     QStringList steps;
     for (const auto& e : series_)
-        steps << tr("step %1: %2").arg(e.step).arg(QFileInfo(QString::fromStdString(e.path)).fileName());
+        steps << tr("step %1: %2")
+                     .arg(e.step)
+                     .arg(QFileInfo(QString::fromStdString(e.path)).fileName());
     tree_->show_series(steps);
     QStringList others;
-    for (std::size_t i = 1; i < documents_.size(); ++i) others << QFileInfo(documents_[i]->path()).fileName();
+    for (std::size_t i = 1; i < documents_.size(); ++i)
+        others << QFileInfo(documents_[i]->path()).fileName();
     const StreamInfo* stream = d.streams().empty() ? nullptr : &d.stream();
     widgets::Selection s = selection_.selection();
-    if (stream && !d.find_stream(s.stream.toStdString())) s.stream = QString::fromStdString(stream->name);
+    if (stream && !d.find_stream(s.stream.toStdString()))
+        s.stream = QString::fromStdString(stream->name);
     const StreamInfo* current = stream ? d.find_stream(s.stream.toStdString()) : nullptr;
     selection_.set_layer_count(current ? static_cast<int>(current->n_states()) : 1);
     if (s.prompt >= static_cast<int>(d.n_prompts())) s.prompt = 0;
@@ -414,9 +442,13 @@ void MainWindow::refresh_primary() {
     selection_.set_selection(s);
     nav_->set_dump(&d, others);
     setWindowTitle(tr("%1 — Eigenscope").arg(QFileInfo(doc->path()).fileName()));
-    status_file_->setText(doc->path() + (others.isEmpty() ? QString() : tr("  (compared with %1)").arg(others.join(", "))));
+    status_file_->setText(doc->path() + (others.isEmpty()
+                                             ? QString()
+                                             : tr("  (compared with %1)").arg(others.join(", "))));
     const ModelDims& m = d.dims();
-    auto v = [](const std::optional<std::size_t>& x) { return x ? QString::number(*x) : QStringLiteral("?"); };
+    auto v = [](const std::optional<std::size_t>& x) {
+        return x ? QString::number(*x) : QStringLiteral("?");
+    };
     status_dims_->setText(tr("%1 layers · %2 heads · d_model %3 · %4 tokens")
                               .arg(v(m.n_layers), v(m.n_heads), v(m.d_model))
                               .arg(d.tokens().size()));
@@ -446,7 +478,9 @@ void MainWindow::show_error(const QString& title, const QString& text) {
 // ---------------------------------------------------------------------------------------------
 // Recent files, sessions
 
-QStringList MainWindow::recent_files() const { return QSettings().value(QStringLiteral("recent_files")).toStringList(); }
+QStringList MainWindow::recent_files() const {
+    return QSettings().value(QStringLiteral("recent_files")).toStringList();
+}
 
 void MainWindow::add_recent(const QString& path) {
     QStringList files = recent_files();
@@ -461,7 +495,8 @@ void MainWindow::add_recent(const QString& path) {
 
 void MainWindow::rebuild_recent_menu() {
     recent_menu_->clear();
-    for (const QString& f : recent_files()) recent_menu_->addAction(f, this, [this, f] { open_file(f); });
+    for (const QString& f : recent_files())
+        recent_menu_->addAction(f, this, [this, f] { open_file(f); });
     recent_menu_->setEnabled(!recent_menu_->isEmpty());
 }
 
@@ -478,7 +513,9 @@ SessionState MainWindow::session_state() const {
     return s;
 }
 
-bool MainWindow::save_session(const QString& path, QString* error) { return write_session(path, session_state(), error); }
+bool MainWindow::save_session(const QString& path, QString* error) {
+    return write_session(path, session_state(), error);
+}
 
 void MainWindow::restore_session(const QString& path) {
     QString error;
@@ -509,7 +546,8 @@ void MainWindow::apply_pending_session() {
     restoreGeometry(s.geometry);
     restoreState(s.window_state);
     set_theme(s.theme.isEmpty() ? theme_ : s.theme);
-    for (ViewDock* d : docks_) d->view()->restore_settings(s.views.value(d->view()->view_id()).toObject());
+    for (ViewDock* d : docks_)
+        d->view()->restore_settings(s.views.value(d->view()->view_id()).toObject());
     selection_.set_selection(s.selection);
     set_presentation(s.presentation);
     emit session_restored();
@@ -529,7 +567,9 @@ void MainWindow::set_presentation(bool on) {
     if (on) f.setPointSizeF(normal_font_.pointSizeF() * 1.6);
     QApplication::setFont(f);
     for (ViewDock* d : docks_) d->set_presentation(on);
-    if (QAction* a = findChild<QAction*>(QStringLiteral("presentationAction")); a && a->isChecked() != on) a->setChecked(on);
+    if (QAction* a = findChild<QAction*>(QStringLiteral("presentationAction"));
+        a && a->isChecked() != on)
+        a->setChecked(on);
     if (on) {
         showFullScreen();
         nav_->layer_slider()->setFocus();
@@ -538,7 +578,9 @@ void MainWindow::set_presentation(bool on) {
     }
 }
 
-void MainWindow::set_theme(const QString& theme) { theme_ = apply_theme(theme); }
+void MainWindow::set_theme(const QString& theme) {
+    theme_ = apply_theme(theme);
+}
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
     if (event->mimeData()->hasUrls()) event->acceptProposedAction();
@@ -549,9 +591,12 @@ void MainWindow::dropEvent(QDropEvent* event) {
     for (int i = 0; i < urls.size() && i < 2; ++i) {
         if (!urls[i].isLocalFile()) continue;
         const QString p = urls[i].toLocalFile();
-        if (p.endsWith(QLatin1String(".eigenscope"))) restore_session(p);
-        else if (QFileInfo(p).isDir()) open_folder(p);
-        else open_file(p, i > 0);
+        if (p.endsWith(QLatin1String(".eigenscope")))
+            restore_session(p);
+        else if (QFileInfo(p).isDir())
+            open_folder(p);
+        else
+            open_file(p, i > 0);
     }
 }
 

@@ -89,7 +89,9 @@ NavigationBar::NavigationBar(widgets::SelectionModel* model, QWidget* parent)
     set_dump(nullptr, {});
 }
 
-double NavigationBar::speed() const { return speed_->currentData().toDouble(); }
+double NavigationBar::speed() const {
+    return speed_->currentData().toDouble();
+}
 
 void NavigationBar::set_speed(double layers_per_second) {
     int best = 0;
@@ -123,18 +125,24 @@ void NavigationBar::set_dump(const Dump* dump, const QStringList& compare_names)
     for (int i = 0; i < compare_names.size(); ++i) compare_->addItem(compare_names[i], i + 1);
     if (dump) {
         for (const StreamInfo& s : dump->streams())
-            stream_->addItem(QStringLiteral("%1 (%2)").arg(QString::fromStdString(s.name)).arg(s.n_states()),
-                             QString::fromStdString(s.name));
+            stream_->addItem(
+                QStringLiteral("%1 (%2)").arg(QString::fromStdString(s.name)).arg(s.n_states()),
+                QString::fromStdString(s.name));
         for (std::size_t b = 0; b < dump->n_prompts(); ++b) {
-            QString text = b < dump->prompt_texts().size() ? QString::fromStdString(dump->prompt_texts()[b]) : QString();
-            prompt_->addItem(text.isEmpty() ? tr("prompt %1").arg(b) : QStringLiteral("%1: %2").arg(b).arg(text.left(40)));
+            QString text = b < dump->prompt_texts().size()
+                               ? QString::fromStdString(dump->prompt_texts()[b])
+                               : QString();
+            prompt_->addItem(text.isEmpty() ? tr("prompt %1").arg(b)
+                                            : QStringLiteral("%1: %2").arg(b).arg(text.left(40)));
         }
-        const std::size_t L = dump->dims().n_layers.value_or(0), H = dump->dims().n_heads.value_or(0);
+        const std::size_t L = dump->dims().n_layers.value_or(0),
+                          H = dump->dims().n_heads.value_or(0);
         for (std::size_t l = 0; l < L; ++l)
             for (std::size_t h = 0; h < H; ++h)
                 head_->addItem(QStringLiteral("L%1H%2").arg(l).arg(h), static_cast<int>(l * H + h));
     }
-    for (QWidget* w : std::initializer_list<QWidget*>{stream_, slider_, prompt_, token_, head_, compare_})
+    for (QWidget* w :
+         std::initializer_list<QWidget*>{stream_, slider_, prompt_, token_, head_, compare_})
         w->setEnabled(dump != nullptr);
     play_->setEnabled(dump != nullptr);
     syncing_ = false;
@@ -147,7 +155,8 @@ void NavigationBar::fill_tokens(int prompt) {
     for (std::size_t i = 0; i < dump_->tokens().size(); ++i) {
         const TokenInfo& t = dump_->tokens()[i];
         if (static_cast<int>(t.prompt) != prompt) continue;
-        token_->addItem(QStringLiteral("%1 %2").arg(t.position).arg(QString::fromStdString(t.text)), static_cast<int>(i));
+        token_->addItem(QStringLiteral("%1 %2").arg(t.position).arg(QString::fromStdString(t.text)),
+                        static_cast<int>(i));
     }
 }
 
@@ -162,7 +171,8 @@ void NavigationBar::sync_from_model(const widgets::Selection& s) {
         if (info && s.layer < static_cast<int>(info->n_states()))
             state = QString::fromStdString(info->state_names[static_cast<std::size_t>(s.layer)]);
     }
-    layer_label_->setText(tr(" %1 / %2  %3").arg(s.layer).arg(model_->layer_count() - 1).arg(state));
+    layer_label_->setText(
+        tr(" %1 / %2  %3").arg(s.layer).arg(model_->layer_count() - 1).arg(state));
     const int si = stream_->findData(s.stream);
     if (si >= 0) stream_->setCurrentIndex(si);
     if (prompt_->currentIndex() != s.prompt || token_->count() == 0) {

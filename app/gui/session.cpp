@@ -24,12 +24,10 @@ QList<int> ints(const QJsonValue& v) {
 }  // namespace
 
 QJsonObject session_to_json(const SessionState& s) {
-    QJsonObject sel{{"stream", s.selection.stream},
-                    {"layer", s.selection.layer},
-                    {"tokens", ints(s.selection.tokens)},
-                    {"heads", ints(s.selection.heads)},
-                    {"prompt", s.selection.prompt},
-                    {"compare_document", s.selection.compare_document}};
+    QJsonObject sel{
+        {"stream", s.selection.stream},       {"layer", s.selection.layer},
+        {"tokens", ints(s.selection.tokens)}, {"heads", ints(s.selection.heads)},
+        {"prompt", s.selection.prompt},       {"compare_document", s.selection.compare_document}};
     return QJsonObject{{"eigenscope_session", kFormatVersion},
                        {"documents", QJsonArray::fromStringList(s.documents)},
                        {"series_folder", s.series_folder},
@@ -44,11 +42,14 @@ QJsonObject session_to_json(const SessionState& s) {
 
 std::optional<SessionState> session_from_json(const QJsonObject& j, QString* error) {
     if (!j.contains("eigenscope_session")) {
-        if (error) *error = QStringLiteral("not an Eigenscope session (no \"eigenscope_session\" key)");
+        if (error)
+            *error = QStringLiteral("not an Eigenscope session (no \"eigenscope_session\" key)");
         return std::nullopt;
     }
     if (j.value("eigenscope_session").toInt() > kFormatVersion) {
-        if (error) *error = QStringLiteral("session written by a newer Eigenscope (format %1)").arg(j.value("eigenscope_session").toInt());
+        if (error)
+            *error = QStringLiteral("session written by a newer Eigenscope (format %1)")
+                         .arg(j.value("eigenscope_session").toInt());
         return std::nullopt;
     }
     SessionState s;
@@ -94,7 +95,8 @@ std::optional<SessionState> read_session(const QString& path, QString* error) {
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(file.readAll(), &pe);
     if (doc.isNull() || !doc.isObject()) {
-        if (error) *error = QStringLiteral("%1: not a session file (%2)").arg(path, pe.errorString());
+        if (error)
+            *error = QStringLiteral("%1: not a session file (%2)").arg(path, pe.errorString());
         return std::nullopt;
     }
     QString why;

@@ -36,6 +36,8 @@ QString apply_theme(const QString& theme) {
     return theme;
 }
 
-bool is_dark_theme() { return QApplication::palette().color(QPalette::Window).lightness() < 128; }
+bool is_dark_theme() {
+    return QApplication::palette().color(QPalette::Window).lightness() < 128;
+}
 
 }  // namespace es::app

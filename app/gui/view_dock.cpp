@@ -8,7 +8,8 @@
 
 namespace es::app {
 
-ViewDock::ViewDock(widgets::View* view, QWidget* parent) : QDockWidget(view->title(), parent), view_(view) {
+ViewDock::ViewDock(widgets::View* view, QWidget* parent)
+    : QDockWidget(view->title(), parent), view_(view) {
     setObjectName(QStringLiteral("dock_") + view->view_id());  // saveState() keys docks by name
     auto* box = new QWidget(this);
     auto* layout = new QVBoxLayout(box);
@@ -34,7 +35,8 @@ ViewDock::ViewDock(widgets::View* view, QWidget* parent) : QDockWidget(view->tit
 }
 
 void ViewDock::show_help() {
-    auto* box = new QMessageBox(QMessageBox::Information, tr("What am I looking at? — %1").arg(view_->title()),
+    auto* box = new QMessageBox(QMessageBox::Information,
+                                tr("What am I looking at? — %1").arg(view_->title()),
                                 view_->help_text(), QMessageBox::Close, this);
     box->setObjectName(QStringLiteral("helpDialog"));
     box->setAttribute(Qt::WA_DeleteOnClose);

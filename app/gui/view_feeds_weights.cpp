@@ -9,9 +9,9 @@
 #include "angles_view.h"
 #include "checkpoint_view.h"
 #include "heads_view.h"
-#include "weight_spectrum_view.h"
 #include "main_window.h"
 #include "view_feeds.h"
+#include "weight_spectrum_view.h"
 
 namespace es::app {
 
@@ -21,12 +21,14 @@ namespace {
 QStringList matrix_sources(const Dump& dump) {
     QStringList out;
     for (const auto& [name, w] : dump.weights())
-        if (w.shape.size() == 2 && name.find("lora_") == std::string::npos) out << QString::fromStdString(name);
+        if (w.shape.size() == 2 && name.find("lora_") == std::string::npos)
+            out << QString::fromStdString(name);
     const std::size_t L = dump.dims().n_layers.value_or(0), H = dump.dims().n_heads.value_or(0);
     if (dump.find_weight("blocks.0.attn.W_Q"))
         for (std::size_t l = 0; l < L; ++l)
             for (std::size_t h = 0; h < H; ++h)
-                out << QStringLiteral("blocks.%1.attn.QK[%2]").arg(l).arg(h) << QStringLiteral("blocks.%1.attn.OV[%2]").arg(l).arg(h);
+                out << QStringLiteral("blocks.%1.attn.QK[%2]").arg(l).arg(h)
+                    << QStringLiteral("blocks.%1.attn.OV[%2]").arg(l).arg(h);
     return out;
 }
 
@@ -37,17 +39,22 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
     auto request = [&window, guard] {
         if (!guard) return;
         if (window.documents().empty()) {
-            guard->show_message(QObject::tr("Open a dump with attention weights to compare its heads."));
+            guard->show_message(
+                QObject::tr("Open a dump with attention weights to compare its heads."));
             return;
         }
         const Document* doc = window.documents().front();
         std::shared_ptr<Dump> dump = doc->dump();
-        const int L = static_cast<int>(dump->dims().n_layers.value_or(0)), H = static_cast<int>(dump->dims().n_heads.value_or(0));
+        const int L = static_cast<int>(dump->dims().n_layers.value_or(0)),
+                  H = static_cast<int>(dump->dims().n_heads.value_or(0));
         guard->set_model(L, H, dump->find_attention("pattern") != nullptr);
         const bool patterns = guard->metric() == QLatin1String("pattern_corr");
-        if ((!patterns && !dump->find_weight("blocks.0.attn.W_Q")) || (patterns && !dump->find_attention("pattern")) || H == 0) {
-            guard->show_message(patterns ? QObject::tr("This dump has no attention patterns.")
-                                         : QObject::tr("This dump has no attention weights (blocks.L.attn.W_Q ...)."));
+        if ((!patterns && !dump->find_weight("blocks.0.attn.W_Q")) ||
+            (patterns && !dump->find_attention("pattern")) || H == 0) {
+            guard->show_message(
+                patterns
+                    ? QObject::tr("This dump has no attention patterns.")
+                    : QObject::tr("This dump has no attention weights (blocks.L.attn.W_Q ...)."));
             return;
         }
         analysis::HeadSimilarityOptions o;
@@ -60,7 +67,8 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
                                 .arg(o.rank);
         guard->show_message(QObject::tr("computing…"));
         window.jobs()->request_as<analysis::HeadSimilarityResult>(
-            QStringLiteral("heads-view"), key, [dump, o](Progress& p) { return analysis::head_similarity(*dump, o, p); },
+            QStringLiteral("heads-view"), key,
+            [dump, o](Progress& p) { return analysis::head_similarity(*dump, o, p); },
             [guard](const analysis::HeadSimilarityResult& r) {
                 if (guard) guard->set_result(r);
             },
@@ -76,12 +84,17 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
         const int H = static_cast<int>(dump->dims().n_heads.value_or(1));
         const int r = guard->rank();
         auto spec = [H, r](int flat) {
-            return QStringLiteral("blocks.%1.attn.OV[%2]:right:0-%3").arg(flat / H).arg(flat % H).arg(r).toStdString();
+            return QStringLiteral("blocks.%1.attn.OV[%2]:right:0-%3")
+                .arg(flat / H)
+                .arg(flat % H)
+                .arg(r)
+                .toStdString();
         };
         const std::string sa = spec(a), sb = spec(b);
         window.jobs()->request_as<analysis::SubspaceAnglesResult>(
             QStringLiteral("heads-angles"),
-            window.documents().front()->id() + QStringLiteral("/angles/") + QString::fromStdString(sa + "|" + sb),
+            window.documents().front()->id() + QStringLiteral("/angles/") +
+                QString::fromStdString(sa + "|" + sb),
             [dump, sa, sb](Progress& p) { return analysis::subspace_angles(*dump, sa, sb, p); },
             [guard](const analysis::SubspaceAnglesResult& res) {
                 if (guard) guard->set_angles(res);
@@ -100,7 +113,8 @@ void feed_angles(MainWindow& window, widgets::AnglesView* view) {
         const Dump& dump = *window.documents().front()->dump();
         QStringList list = matrix_sources(dump);
         for (const StreamInfo& s : dump.streams())
-            for (std::size_t i = 0; i < s.n_states(); ++i) list << QStringLiteral("%1[%2]").arg(QString::fromStdString(s.name)).arg(i);
+            for (std::size_t i = 0; i < s.n_states(); ++i)
+                list << QStringLiteral("%1[%2]").arg(QString::fromStdString(s.name)).arg(i);
         guard->set_sources(list, static_cast<int>(dump.dims().n_heads.value_or(0)));
     };
     auto request = [&window, guard] {
@@ -110,7 +124,8 @@ void feed_angles(MainWindow& window, widgets::AnglesView* view) {
         const std::string a = guard->spec_a().toStdString(), b = guard->spec_b().toStdString();
         guard->show_message(QObject::tr("computing…"));
         window.jobs()->request_as<analysis::SubspaceAnglesResult>(
-            QStringLiteral("angles-view"), doc->id() + QStringLiteral("/angles/") + QString::fromStdString(a + "|" + b),
+            QStringLiteral("angles-view"),
+            doc->id() + QStringLiteral("/angles/") + QString::fromStdString(a + "|" + b),
             [dump, a, b](Progress& p) { return analysis::subspace_angles(*dump, a, b, p); },
             [guard](const analysis::SubspaceAnglesResult& r) {
                 if (guard) guard->set_result(r);
@@ -130,7 +145,8 @@ void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view)
         if (!guard || window.documents().empty()) return;
         QStringList names;
         for (const auto& [name, w] : window.documents().front()->dump()->weights())
-            if (w.shape.size() == 2 && name.find("lora_") == std::string::npos) names << QString::fromStdString(name);
+            if (w.shape.size() == 2 && name.find("lora_") == std::string::npos)
+                names << QString::fromStdString(name);
         if (names.isEmpty()) guard->show_message(QObject::tr("This dump has no 2-D weights."));
         guard->set_matrices(names);
     };
@@ -142,7 +158,8 @@ void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view)
         o.only = {guard->matrix().toStdString()};
         guard->show_message(QObject::tr("computing…"));
         window.jobs()->request_as<analysis::WeightSpectraResult>(
-            QStringLiteral("weight-spectrum-view"), doc->id() + QStringLiteral("/weight_spectrum/") + guard->matrix(),
+            QStringLiteral("weight-spectrum-view"),
+            doc->id() + QStringLiteral("/weight_spectrum/") + guard->matrix(),
             [dump, o](Progress& p) { return analysis::weight_spectra(*dump, o, p); },
             [guard](const analysis::WeightSpectraResult& r) {
                 if (guard && !r.matrices.empty()) guard->set_result(r.matrices.front());
@@ -161,7 +178,9 @@ void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {
     auto sources = [&window, guard] {
         if (!guard) return;
         if (window.series().empty() || window.documents().empty()) {
-            guard->show_message(QObject::tr("Open a folder of checkpoints (File ▸ Open Folder) to follow a matrix through training."));
+            guard->show_message(
+                QObject::tr("Open a folder of checkpoints (File ▸ Open Folder) to follow a matrix "
+                            "through training."));
             return;
         }
         guard->set_sources(matrix_sources(*window.documents().front()->dump()));
@@ -176,7 +195,10 @@ void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {
         guard->show_message(QObject::tr("computing…"));
         window.jobs()->request_as<analysis::CheckpointSeriesResult>(
             QStringLiteral("checkpoint-view"),
-            QStringLiteral("series:%1/%2/%3/%4").arg(window.series_folder(), guard->matrix()).arg(o.top).arg(o.left),
+            QStringLiteral("series:%1/%2/%3/%4")
+                .arg(window.series_folder(), guard->matrix())
+                .arg(o.top)
+                .arg(o.left),
             [folder, o](Progress& p) { return analysis::checkpoint_series_analysis(folder, o, p); },
             [guard](const analysis::CheckpointSeriesResult& r) {
                 if (guard) guard->set_result(r);

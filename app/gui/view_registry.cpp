@@ -15,8 +15,8 @@
 #include "timescales_view.h"
 #include "trajectory_view.h"
 #include "view_dock.h"
-#include "weight_spectrum_view.h"
 #include "view_feeds.h"
+#include "weight_spectrum_view.h"
 
 namespace es::app {
 
@@ -33,8 +33,10 @@ void create_views(MainWindow& w) {
 
     // Trajectory and spectrum side by side, CKA under the trajectory; views added below are tabbed
     // with the CKA dock so the first screen stays readable.
-    w.splitDockWidget(w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum")), Qt::Horizontal);
-    w.splitDockWidget(w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("cka")), Qt::Vertical);
+    w.splitDockWidget(w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum")),
+                      Qt::Horizontal);
+    w.splitDockWidget(w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("cka")),
+                      Qt::Vertical);
 
     auto* heads = new widgets::HeadsView(&w);
     w.add_view(heads, Qt::RightDockWidgetArea);
@@ -76,9 +78,12 @@ void arrange_docks(MainWindow& w) {
     // A narrow dataset panel, the trajectory (the lecturer's view) largest, the tabbed analyses
     // under it. Called again once the window is shown: sizes set before it are only a guess.
     // Per dock area: a size list spanning the left and right areas is not applied.
-    w.resizeDocks({w.dock(QStringLiteral("dataset"))}, {std::max(260, w.width() / 5)}, Qt::Horizontal);
-    w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum"))}, {56, 44}, Qt::Horizontal);
-    w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("cka"))}, {480, 420}, Qt::Vertical);
+    w.resizeDocks({w.dock(QStringLiteral("dataset"))}, {std::max(260, w.width() / 5)},
+                  Qt::Horizontal);
+    w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum"))},
+                  {56, 44}, Qt::Horizontal);
+    w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("cka"))}, {480, 420},
+                  Qt::Vertical);
 }
 
 }  // namespace es::app

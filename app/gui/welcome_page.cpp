@@ -12,9 +12,10 @@ WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent) {
     setObjectName(QStringLiteral("welcomePage"));
     auto* outer = new QVBoxLayout(this);
     outer->addStretch(1);
-    auto* title = new QLabel(tr("<h1>Eigenscope</h1><p>Explore how a transformer moves, grows, rotates and "
-                                "filters its hidden states.</p>"),
-                             this);
+    auto* title =
+        new QLabel(tr("<h1>Eigenscope</h1><p>Explore how a transformer moves, grows, rotates and "
+                      "filters its hidden states.</p>"),
+                   this);
     title->setAlignment(Qt::AlignCenter);
     outer->addWidget(title);
     auto* buttons = new QHBoxLayout;
@@ -27,7 +28,8 @@ WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent) {
         buttons->addWidget(b);
     };
     add(tr("Open file…"), QStringLiteral("openFile"), &WelcomePage::open_file_requested);
-    add(tr("Open folder (checkpoints)…"), QStringLiteral("openFolder"), &WelcomePage::open_folder_requested);
+    add(tr("Open folder (checkpoints)…"), QStringLiteral("openFolder"),
+        &WelcomePage::open_folder_requested);
     add(tr("Open demo"), QStringLiteral("openDemo"), &WelcomePage::open_demo_requested);
     buttons->addStretch(1);
     outer->addLayout(buttons);
@@ -44,14 +46,17 @@ WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent) {
     row->addStretch(1);
     outer->addLayout(row);
     outer->addStretch(2);
-    connect(recent_, &QListWidget::itemActivated, this,
-            [this](QListWidgetItem* item) { emit open_recent_requested(item->data(Qt::UserRole).toString()); });
+    connect(recent_, &QListWidget::itemActivated, this, [this](QListWidgetItem* item) {
+        emit open_recent_requested(item->data(Qt::UserRole).toString());
+    });
 }
 
 void WelcomePage::set_recent(const QStringList& files) {
     recent_->clear();
     for (const QString& f : files) {
-        auto* item = new QListWidgetItem(QStringLiteral("%1 — %2").arg(QFileInfo(f).fileName(), QFileInfo(f).absolutePath()), recent_);
+        auto* item = new QListWidgetItem(
+            QStringLiteral("%1 — %2").arg(QFileInfo(f).fileName(), QFileInfo(f).absolutePath()),
+            recent_);
         item->setData(Qt::UserRole, f);
         item->setToolTip(f);
     }

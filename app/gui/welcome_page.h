@@ -1,5 +1,6 @@
 #pragma once
-// Shown while no dump is open: open a file, a folder (checkpoint series), the demo, or a recent file.
+// Shown while no dump is open: open a file, a folder (checkpoint series), the demo, or a recent
+// file.
 #include <QWidget>
 
 class QListWidget;

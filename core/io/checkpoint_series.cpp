@@ -58,7 +58,8 @@ std::vector<CheckpointEntry> list_checkpoint_series(const std::string& folder) {
     std::vector<std::string> files;
     for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
         const auto ext = it->path().extension().string();
-        if (it->is_regular_file(ec) && (ext == ".h5" || ext == ".hdf5")) files.push_back(it->path().string());
+        if (it->is_regular_file(ec) && (ext == ".h5" || ext == ".hdf5"))
+            files.push_back(it->path().string());
     }
     if (ec) throw InputError(folder + ": cannot list folder: " + ec.message());
     if (files.empty()) throw InputError(folder + ": no .h5 or .hdf5 files in this folder");

@@ -9,7 +9,9 @@ namespace es {
 
 namespace {
 // Token rows per read: about 16 MiB of float32 whatever the width.
-std::size_t block_rows(std::size_t d) { return std::max<std::size_t>(1, (std::size_t{4} << 20) / std::max<std::size_t>(d, 1)); }
+std::size_t block_rows(std::size_t d) {
+    return std::max<std::size_t>(1, (std::size_t{4} << 20) / std::max<std::size_t>(d, 1));
+}
 }  // namespace
 
 DataHealth scan_health(const Dump& dump, Progress& progress) {
@@ -61,7 +63,8 @@ DataHealth scan_health(const Dump& dump, Progress& progress) {
             sh.nonfinite_values += it->second.values;
             sh.nonfinite_vectors += it->second.vectors;
             sh.zero_vectors += it->second.zeros;
-            progress.report(++done / total_units, "checking " + s.name + " " + s.state_names[state]);
+            progress.report(++done / total_units,
+                            "checking " + s.name + " " + s.state_names[state]);
         }
         health.streams.push_back(sh);
     }
@@ -70,11 +73,12 @@ DataHealth scan_health(const Dump& dump, Progress& progress) {
         WeightHealth wh;
         wh.weight = name;
         const std::size_t rows_total = info.shape.empty() ? 1 : info.shape[0];
-        const std::size_t width = std::max<std::size_t>(1, info.shape.empty() ? 1 : [&] {
-            std::size_t w = 1;
-            for (std::size_t i = 1; i < info.shape.size(); ++i) w *= info.shape[i];
-            return w;
-        }());
+        const std::size_t width = std::max<std::size_t>(
+            1, info.shape.empty() ? 1 : [&] {
+                std::size_t w = 1;
+                for (std::size_t i = 1; i < info.shape.size(); ++i) w *= info.shape[i];
+                return w;
+            }());
         const std::size_t rows = std::min(block_rows(width), rows_total);
         for (std::size_t r0 = 0; r0 < rows_total; r0 += rows) {
             Tensor t = dump.read_weight_rows(name, r0, std::min(rows_total, r0 + rows));

@@ -10,19 +10,26 @@ namespace es {
 
 const char* dtype_name(DType t) {
     switch (t) {
-        case DType::Float16: return "float16";
-        case DType::BFloat16: return "bfloat16";
-        case DType::Float32: return "float32";
-        case DType::Float64: return "float64";
+        case DType::Float16:
+            return "float16";
+        case DType::BFloat16:
+            return "bfloat16";
+        case DType::Float32:
+            return "float32";
+        case DType::Float64:
+            return "float64";
     }
     return "?";
 }
 
 const char* layout_name(Layout l) {
     switch (l) {
-        case Layout::TransformerLens: return "transformerlens";
-        case Layout::HuggingFace: return "huggingface";
-        case Layout::WeightsOnly: return "weights-only";
+        case Layout::TransformerLens:
+            return "transformerlens";
+        case Layout::HuggingFace:
+            return "huggingface";
+        case Layout::WeightsOnly:
+            return "weights-only";
     }
     return "?";
 }
@@ -49,7 +56,9 @@ std::shared_ptr<h5::Id> Dump::Impl::dataset(const std::string& path, const std::
     // the 1 MiB default re-inflates gzip chunks for every partial read).
     H5Pset_chunk_cache(dapl.get(), 4099, kChunkCacheBytes, 1.0);
     hid_t id = H5Dopen2(file.get(), path.c_str(), dapl.get());
-    if (id < 0) throw InputError(file_path + ": " + path + ": cannot open dataset: " + h5::take_error_message());
+    if (id < 0)
+        throw InputError(file_path + ": " + path +
+                         ": cannot open dataset: " + h5::take_error_message());
     auto shared = std::make_shared<h5::Id>(id);
     open_datasets.push_front({path, shared});
     if (open_datasets.size() > kMaxOpen) open_datasets.pop_back();  // readers keep their shared_ptr
@@ -71,13 +80,14 @@ const StreamInfo& Dump::stream(const std::string& name) const {
         if (const StreamInfo* s = find_stream(name)) return *s;
         std::string known;
         for (const auto& s : streams_) known += (known.empty() ? "" : ", ") + s.name;
-        throw InputError(where() + "no stream named '" + name + "' (streams: " +
-                         (known.empty() ? "none" : known) + ")");
+        throw InputError(where() + "no stream named '" + name +
+                         "' (streams: " + (known.empty() ? "none" : known) + ")");
     }
     for (const char* preferred : {"resid", "hidden_states", "resid_post", "resid_pre"})
         if (const StreamInfo* s = find_stream(preferred)) return *s;
-    throw InputError(where() + "no residual stream (expected blocks.{l}.hook_resid_post or "
-                               "hidden_states); this dump holds " +
+    throw InputError(where() +
+                     "no residual stream (expected blocks.{l}.hook_resid_post or "
+                     "hidden_states); this dump holds " +
                      std::string(layout_name(layout_)));
 }
 
@@ -100,8 +110,8 @@ void Dump::read_states(const StreamInfo& stream, std::size_t state, std::size_t 
                          std::to_string(state));
     if (begin > end || end > stream.n_tokens())
         throw InputError(where() + "token range [" + std::to_string(begin) + ", " +
-                         std::to_string(end) + ") outside the " + std::to_string(stream.n_tokens()) +
-                         " tokens of stream " + stream.name);
+                         std::to_string(end) + ") outside the " +
+                         std::to_string(stream.n_tokens()) + " tokens of stream " + stream.name);
     const StateSource& src = stream.sources[state];
     const h5::DatasetFacts& facts = impl_->facts.at(src.dataset);
     auto dset = impl_->dataset(src.dataset, path_);
@@ -159,7 +169,8 @@ Tensor Dump::read_weight_rows(const std::string& name, std::size_t begin, std::s
     const h5::DatasetFacts& facts = impl_->facts.at(w->dataset);
     Tensor t;
     t.shape = w->shape;
-    std::vector<hsize_t> start(facts.shape.size(), 0), count(facts.shape.begin(), facts.shape.end());
+    std::vector<hsize_t> start(facts.shape.size(), 0),
+        count(facts.shape.begin(), facts.shape.end());
     if (!w->shape.empty()) {
         if (begin > end || end > w->shape[0])
             throw InputError(where(w->dataset) + "rows [" + std::to_string(begin) + ", " +
@@ -182,10 +193,12 @@ Tensor Dump::read_attention(const AttentionInfo& att, std::size_t layer, std::si
                             std::size_t head) const {
     if (layer >= att.layers.size() || prompt >= att.n_prompts || head >= att.n_heads)
         throw InputError(where() + "attention index out of range (layer " + std::to_string(layer) +
-                         ", prompt " + std::to_string(prompt) + ", head " + std::to_string(head) + ")");
+                         ", prompt " + std::to_string(prompt) + ", head " + std::to_string(head) +
+                         ")");
     const StateSource& src = att.layers[layer];
     const h5::DatasetFacts& facts = impl_->facts.at(src.dataset);
-    std::vector<hsize_t> start(facts.shape.size(), 0), count(facts.shape.begin(), facts.shape.end());
+    std::vector<hsize_t> start(facts.shape.size(), 0),
+        count(facts.shape.begin(), facts.shape.end());
     std::size_t axis = 0;
     if (src.stacked) {
         start[0] = *src.stacked;

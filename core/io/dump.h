@@ -67,7 +67,8 @@ struct TokenInfo {
 
 // Model dimensions; unset where the dump does not say.
 struct ModelDims {
-    std::optional<std::size_t> n_layers, n_heads, n_kv_heads, d_model, d_head, d_vocab, n_ctx, d_mlp;
+    std::optional<std::size_t> n_layers, n_heads, n_kv_heads, d_model, d_head, d_vocab, n_ctx,
+        d_mlp;
 };
 
 class Dump {
@@ -95,15 +96,17 @@ public:
     // The string of every token id (dataset `vocab` [d_vocab]), empty when the dump has none.
     const std::vector<std::string>& vocabulary() const { return vocabulary_; }
     // Root attributes as text, in name order (processing flags like fold_ln, step, ...).
-    const std::vector<std::pair<std::string, std::string>>& attributes() const { return attributes_; }
+    const std::vector<std::pair<std::string, std::string>>& attributes() const {
+        return attributes_;
+    }
     std::optional<long long> step() const { return step_; }
     // Every dataset found, dotted names, for "no recognised layout" messages and the tree.
     const std::vector<std::string>& all_datasets() const { return all_datasets_; }
 
     // Reads tokens [begin, end) of one state as float32 into out ((end-begin) x d, row-major).
     // Tokens are flat indices prompt * n_positions + position. Memory: the slab only.
-    void read_states(const StreamInfo& stream, std::size_t state, std::size_t begin, std::size_t end,
-                     float* out) const;
+    void read_states(const StreamInfo& stream, std::size_t state, std::size_t begin,
+                     std::size_t end, float* out) const;
     // Reads a whole weight as float32, row-major in its stored shape.
     Tensor read_weight(const std::string& name) const;
     // Reads rows [begin, end) of a weight's first axis (for huge embeddings read in blocks).

@@ -23,7 +23,8 @@ float half_to_float(std::uint16_t h) {
                 ++e;
                 mantissa <<= 1;
             } while ((mantissa & 0x400u) == 0);
-            bits = sign | (static_cast<std::uint32_t>(127 - 15 - e) << 23) | ((mantissa & 0x3ffu) << 13);
+            bits = sign | (static_cast<std::uint32_t>(127 - 15 - e) << 23) |
+                   ((mantissa & 0x3ffu) << 13);
         }
     } else if (exponent == 0x1f) {
         bits = sign | 0x7f800000u | (mantissa << 13);
@@ -37,7 +38,7 @@ float half_to_float(std::uint16_t h) {
 
 #ifdef ES_X86
 __attribute__((target("avx,f16c"))) static void decode_f16_f16c(const std::uint16_t* in, float* out,
-                                                                  std::size_t n) {
+                                                                std::size_t n) {
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));

@@ -35,7 +35,8 @@ std::string take_error_message() {
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &messages);
     H5Eclear2(H5E_DEFAULT);
     // Downward walk: the API call first, the root cause last. The root cause is the most useful
-    // ("truncated file: eof = ..."), but generic ones ("unable to ...") say less than the one above.
+    // ("truncated file: eof = ..."), but generic ones ("unable to ...") say less than the one
+    // above.
     for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
         if (it->rfind("unable to", 0) != 0 && it->rfind("can't", 0) != 0) return *it;
     }
@@ -54,14 +55,30 @@ Id& Id::operator=(Id&& other) noexcept {
 void Id::reset() {
     if (id_ < 0) return;
     switch (H5Iget_type(id_)) {
-        case H5I_FILE: H5Fclose(id_); break;
-        case H5I_GROUP: H5Gclose(id_); break;
-        case H5I_DATASET: H5Dclose(id_); break;
-        case H5I_DATASPACE: H5Sclose(id_); break;
-        case H5I_DATATYPE: H5Tclose(id_); break;
-        case H5I_ATTR: H5Aclose(id_); break;
-        case H5I_GENPROP_LST: H5Pclose(id_); break;
-        default: H5Idec_ref(id_); break;
+        case H5I_FILE:
+            H5Fclose(id_);
+            break;
+        case H5I_GROUP:
+            H5Gclose(id_);
+            break;
+        case H5I_DATASET:
+            H5Dclose(id_);
+            break;
+        case H5I_DATASPACE:
+            H5Sclose(id_);
+            break;
+        case H5I_DATATYPE:
+            H5Tclose(id_);
+            break;
+        case H5I_ATTR:
+            H5Aclose(id_);
+            break;
+        case H5I_GENPROP_LST:
+            H5Pclose(id_);
+            break;
+        default:
+            H5Idec_ref(id_);
+            break;
     }
     id_ = H5I_INVALID_HID;
 }
@@ -69,18 +86,30 @@ void Id::reset() {
 namespace {
 std::string filter_name(H5Z_filter_t id, const char* given) {
     switch (id) {
-        case H5Z_FILTER_DEFLATE: return "deflate";
-        case H5Z_FILTER_SHUFFLE: return "shuffle";
-        case H5Z_FILTER_FLETCHER32: return "fletcher32";
-        case H5Z_FILTER_SZIP: return "szip";
-        case H5Z_FILTER_NBIT: return "nbit";
-        case H5Z_FILTER_SCALEOFFSET: return "scaleoffset";
-        case 32000: return "lzf";
-        case 32001: return "blosc";
-        case 32004: return "lz4";
-        case 32008: return "bitshuffle";
-        case 32015: return "zstd";
-        default: break;
+        case H5Z_FILTER_DEFLATE:
+            return "deflate";
+        case H5Z_FILTER_SHUFFLE:
+            return "shuffle";
+        case H5Z_FILTER_FLETCHER32:
+            return "fletcher32";
+        case H5Z_FILTER_SZIP:
+            return "szip";
+        case H5Z_FILTER_NBIT:
+            return "nbit";
+        case H5Z_FILTER_SCALEOFFSET:
+            return "scaleoffset";
+        case 32000:
+            return "lzf";
+        case 32001:
+            return "blosc";
+        case 32004:
+            return "lz4";
+        case 32008:
+            return "bitshuffle";
+        case 32015:
+            return "zstd";
+        default:
+            break;
     }
     if (given && *given) return given;
     return "filter";
@@ -125,14 +154,16 @@ DatasetFacts inspect_dataset(hid_t dataset) {
             H5Z_filter_t id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &nelem,
                                              values, sizeof(name), name, &config);
             std::string text = filter_name(id, name);
-            if (id == H5Z_FILTER_DEFLATE && nelem > 0) text += "(" + std::to_string(values[0]) + ")";
+            if (id == H5Z_FILTER_DEFLATE && nelem > 0)
+                text += "(" + std::to_string(values[0]) + ")";
             facts.filters.push_back(text);
             if (H5Zfilter_avail(id) <= 0) {
                 facts.missing_filters.push_back(filter_name(id, name) + " (filter id " +
                                                 std::to_string(id) + ")");
             } else {
                 unsigned info = 0;
-                if (H5Zget_filter_info(id, &info) >= 0 && !(info & H5Z_FILTER_CONFIG_DECODE_ENABLED))
+                if (H5Zget_filter_info(id, &info) >= 0 &&
+                    !(info & H5Z_FILTER_CONFIG_DECODE_ENABLED))
                     facts.missing_filters.push_back(filter_name(id, name) + " decoder (filter id " +
                                                     std::to_string(id) + ")");
             }

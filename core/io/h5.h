@@ -37,15 +37,15 @@ private:
 // Dataset facts the reader needs, gathered once per dataset.
 struct DatasetFacts {
     std::vector<hsize_t> shape;
-    std::vector<hsize_t> chunk;               // empty when contiguous/compact
-    std::vector<std::string> filters;         // e.g. "deflate(4)", "shuffle"
-    std::vector<std::string> missing_filters; // filters this HDF5 cannot decode, with their ids
+    std::vector<hsize_t> chunk;                // empty when contiguous/compact
+    std::vector<std::string> filters;          // e.g. "deflate(4)", "shuffle"
+    std::vector<std::string> missing_filters;  // filters this HDF5 cannot decode, with their ids
     H5T_class_t type_class = H5T_NO_CLASS;
     std::size_t type_size = 0;
     bool is_signed = false;
     bool little_endian = true;
-    bool ieee_half = false;                   // 16-bit IEEE 754 binary16 layout
-    std::string dtype_attribute;              // value of the "dtype" attribute, if any
+    bool ieee_half = false;       // 16-bit IEEE 754 binary16 layout
+    std::string dtype_attribute;  // value of the "dtype" attribute, if any
 };
 
 DatasetFacts inspect_dataset(hid_t dataset);

@@ -29,7 +29,8 @@ herr_t collect_link(hid_t group, const char* name, const H5L_info_t* info, void*
     if (info->type != H5L_TYPE_HARD) return 0;  // soft/external links could leave the file
     H5O_info_t oinfo;
     if (H5Oget_info_by_name(group, name, &oinfo, H5P_DEFAULT) < 0) return 0;
-    if (oinfo.type == H5O_TYPE_DATASET) static_cast<std::vector<std::string>*>(data)->push_back(name);
+    if (oinfo.type == H5O_TYPE_DATASET)
+        static_cast<std::vector<std::string>*>(data)->push_back(name);
     return 0;
 }
 
@@ -73,7 +74,7 @@ private:
     std::vector<Found> found_;
     // Per-layer hooks: stream name -> layer -> dataset path.
     std::map<std::string, std::map<std::size_t, std::string>> layer_hooks_;
-    std::map<std::string, std::string> single_hooks_;  // "embed" -> path
+    std::map<std::string, std::string> single_hooks_;                       // "embed" -> path
     std::map<std::string, std::map<std::size_t, std::string>> attn_hooks_;  // "pattern" -> layers
     std::string hf_hidden_, hf_attn_, token_strings_, token_ids_, prompts_, vocab_;
     std::size_t ref_prompts_ = 0, ref_positions_ = 0;
@@ -100,11 +101,11 @@ private:
 void DumpBuilder::check_file_access() {
     const std::string& p = d_.path_;
     struct stat st;
-    if (::stat(p.c_str(), &st) != 0)
-        throw InputError(p + ": cannot open: " + std::strerror(errno));
+    if (::stat(p.c_str(), &st) != 0) throw InputError(p + ": cannot open: " + std::strerror(errno));
     if (S_ISDIR(st.st_mode))
-        throw InputError(p + ": is a directory, expected an HDF5 file (.h5); open a folder as a "
-                             "checkpoint series instead");
+        throw InputError(p +
+                         ": is a directory, expected an HDF5 file (.h5); open a folder as a "
+                         "checkpoint series instead");
     if (!S_ISREG(st.st_mode)) throw InputError(p + ": not a regular file, expected an HDF5 file");
     int fd = ::open(p.c_str(), O_RDONLY);
     if (fd < 0) throw InputError(p + ": cannot open for reading: " + std::strerror(errno));
@@ -141,7 +142,8 @@ void DumpBuilder::list_datasets() {
         std::string path = "/" + link;
         h5::Id dset(H5Dopen2(d_.impl_->file.get(), path.c_str(), H5P_DEFAULT));
         if (!dset)
-            throw InputError(d_.where(path) + "cannot open dataset (" + h5::take_error_message() + ")");
+            throw InputError(d_.where(path) + "cannot open dataset (" + h5::take_error_message() +
+                             ")");
         d_.impl_->facts[path] = h5::inspect_dataset(dset.get());
         found_.push_back({path, dotted_name(link)});
         d_.all_datasets_.push_back(link);
@@ -255,8 +257,9 @@ StreamInfo DumpBuilder::make_stream(const std::string& name, std::vector<std::st
         ref_dataset_ = first;
     } else if (s.n_prompts != ref_prompts_ || s.n_positions != ref_positions_) {
         throw InputError(d_.where(first) + "holds " + std::to_string(s.n_prompts) + " prompts x " +
-                         std::to_string(s.n_positions) + " positions but " + ref_dataset_ + " holds " +
-                         std::to_string(ref_prompts_) + " x " + std::to_string(ref_positions_));
+                         std::to_string(s.n_positions) + " positions but " + ref_dataset_ +
+                         " holds " + std::to_string(ref_prompts_) + " x " +
+                         std::to_string(ref_positions_));
     }
     return s;
 }
@@ -315,8 +318,9 @@ void DumpBuilder::build_streams() {
             resid.state_names.insert(resid.state_names.begin(), pre->second.state_names[i]);
             resid.sources.insert(resid.sources.begin(), pre->second.sources[i]);
             if (pre->second.dtype != resid.dtype || pre->second.d != resid.d)
-                throw InputError(d_.where(pre->second.sources[i].dataset) +
-                                 "shapes inconsistent across layers: resid_pre and resid_post differ");
+                throw InputError(
+                    d_.where(pre->second.sources[i].dataset) +
+                    "shapes inconsistent across layers: resid_pre and resid_post differ");
         }
         d_.streams_.push_back(std::move(resid));
     }
@@ -340,8 +344,9 @@ void DumpBuilder::build_attention() {
             a.dtype = float_type(src.dataset, "attention values");
             if (facts(src.dataset).shape != f.shape)
                 throw InputError(d_.where(src.dataset) + "shapes inconsistent across layers: " +
-                                 shape_to_string(to_sizes(facts(src.dataset).shape)) + " here but " +
-                                 shape_to_string(to_sizes(f.shape)) + " in " + first);
+                                 shape_to_string(to_sizes(facts(src.dataset).shape)) +
+                                 " here but " + shape_to_string(to_sizes(f.shape)) + " in " +
+                                 first);
         }
         std::size_t r = f.shape.size() - lead;
         if ((r != 3 && r != 4) || f.shape[f.shape.size() - 1] != f.shape[f.shape.size() - 2])
@@ -361,7 +366,8 @@ void DumpBuilder::build_attention() {
         check_usable(hf_attn_);
         AttentionInfo a;
         a.name = "pattern";
-        for (std::size_t l = 0; l < facts(hf_attn_).shape[0]; ++l) a.layers.push_back({hf_attn_, l});
+        for (std::size_t l = 0; l < facts(hf_attn_).shape[0]; ++l)
+            a.layers.push_back({hf_attn_, l});
         add(std::move(a), hf_attn_, 1);
     }
     for (const auto& [hook, layers] : attn_hooks_) {
@@ -370,8 +376,9 @@ void DumpBuilder::build_attention() {
         std::size_t expected = 0;
         for (const auto& [layer, path] : layers) {
             if (layer != expected)
-                throw InputError(d_.where(path) + "layer " + std::to_string(layer) + " of attention " +
-                                 hook + " follows a gap: no layer " + std::to_string(expected));
+                throw InputError(d_.where(path) + "layer " + std::to_string(layer) +
+                                 " of attention " + hook + " follows a gap: no layer " +
+                                 std::to_string(expected));
             ++expected;
             a.layers.push_back({path, std::nullopt});
         }
@@ -382,7 +389,8 @@ void DumpBuilder::build_attention() {
 void DumpBuilder::build_weights() {
     static const std::regex tl_weight(
         R"((embed\.W_E|pos_embed\.W_pos|unembed\.[Wb]_U|ln_final\.[wb]|blocks\.\d+\.(attn|mlp|ln1|ln2)\.\w+))");
-    std::set<std::string> used = {hf_hidden_, hf_attn_, token_strings_, token_ids_, prompts_, vocab_};
+    std::set<std::string> used = {hf_hidden_, hf_attn_, token_strings_,
+                                  token_ids_, prompts_, vocab_};
     for (const Found& f : found_) {
         if (used.count(f.path)) continue;
         const std::string& n = f.dotted;
@@ -392,7 +400,9 @@ void DumpBuilder::build_weights() {
         DType t;
         std::string why;
         if (!classify_dtype(facts(f.path), t, why)) {
-            if (known) throw InputError(d_.where(f.path) + why + " where floating-point weights were expected");
+            if (known)
+                throw InputError(d_.where(f.path) + why +
+                                 " where floating-point weights were expected");
             continue;  // some other data the exporter kept; listed in all_datasets
         }
         if (!known) continue;  // unknown float data is listed in all_datasets, never guessed at
@@ -412,8 +422,8 @@ void DumpBuilder::check_tokens_shape(const std::string& path, std::size_t prompt
     if (prompts * positions != ref_prompts_ * ref_positions_)
         throw InputError(d_.where(path) + "has " + std::to_string(prompts * positions) +
                          " tokens but the activations (" + ref_dataset_ + ") hold " +
-                         std::to_string(ref_prompts_) + " prompts x " + std::to_string(ref_positions_) +
-                         " positions");
+                         std::to_string(ref_prompts_) + " prompts x " +
+                         std::to_string(ref_positions_) + " positions");
 }
 
 void DumpBuilder::build_tokens() {
@@ -448,7 +458,8 @@ void DumpBuilder::build_tokens() {
         const auto& f = facts(token_ids_);
         if (f.type_class != H5T_INTEGER)
             throw InputError(d_.where(token_ids_) + "token ids must be integers, found a " +
-                             (f.type_class == H5T_STRING ? "string" : "floating-point") + " dataset");
+                             (f.type_class == H5T_STRING ? "string" : "floating-point") +
+                             " dataset");
         shape_of(token_ids_);
         h5::Id dset(H5Dopen2(d_.impl_->file.get(), token_ids_.c_str(), H5P_DEFAULT));
         try {
@@ -473,11 +484,16 @@ void DumpBuilder::build_tokens() {
             tok.prompt = b;
             tok.position = p;
             if (t < ids.size()) tok.id = ids[t];
-            if (t < texts.size()) tok.text = texts[t];
-            else if (tok.id && *tok.id >= 0 && static_cast<std::size_t>(*tok.id) < d_.vocabulary_.size())
+            if (t < texts.size())
+                tok.text = texts[t];
+            else if (tok.id && *tok.id >= 0 &&
+                     static_cast<std::size_t>(*tok.id) < d_.vocabulary_.size())
                 tok.text = d_.vocabulary_[static_cast<std::size_t>(*tok.id)];
-            else if (tok.id) tok.text = "#" + std::to_string(*tok.id);
-            else tok.text = prompts > 1 ? std::to_string(b) + ":" + std::to_string(p) : std::to_string(p);
+            else if (tok.id)
+                tok.text = "#" + std::to_string(*tok.id);
+            else
+                tok.text =
+                    prompts > 1 ? std::to_string(b) + ":" + std::to_string(p) : std::to_string(p);
             d_.tokens_.push_back(std::move(tok));
         }
     }
@@ -511,8 +527,10 @@ void DumpBuilder::build_dims() {
         m.d_model = q->shape[1];
         m.d_head = q->shape[2];
     }
-    if (const WeightInfo* k = w("blocks.0.attn._W_K"); k && k->shape.size() == 3) m.n_kv_heads = k->shape[0];
-    else if (m.n_heads && w("blocks.0.attn.W_K")) m.n_kv_heads = m.n_heads;
+    if (const WeightInfo* k = w("blocks.0.attn._W_K"); k && k->shape.size() == 3)
+        m.n_kv_heads = k->shape[0];
+    else if (m.n_heads && w("blocks.0.attn.W_K"))
+        m.n_kv_heads = m.n_heads;
     if (!m.n_heads && !d_.attention_.empty()) m.n_heads = d_.attention_.front().n_heads;
     if (!m.d_head) {
         if (const StreamInfo* q = d_.find_stream("attn.q"); q && q->stored_shape.size() >= 2)
@@ -526,11 +544,15 @@ void DumpBuilder::build_dims() {
         if (!m.d_model) m.d_model = u->shape[0];
     }
     if (!m.d_model) {
-        if (const StreamInfo* s = d_.find_stream("resid")) m.d_model = s->d;
-        else if (const StreamInfo* h = d_.find_stream("hidden_states")) m.d_model = h->d;
+        if (const StreamInfo* s = d_.find_stream("resid"))
+            m.d_model = s->d;
+        else if (const StreamInfo* h = d_.find_stream("hidden_states"))
+            m.d_model = h->d;
     }
-    if (const WeightInfo* p = w("pos_embed.W_pos"); p && p->shape.size() == 2) m.n_ctx = p->shape[0];
-    if (const WeightInfo* in = w("blocks.0.mlp.W_in"); in && in->shape.size() == 2) m.d_mlp = in->shape[1];
+    if (const WeightInfo* p = w("pos_embed.W_pos"); p && p->shape.size() == 2)
+        m.n_ctx = p->shape[0];
+    if (const WeightInfo* in = w("blocks.0.mlp.W_in"); in && in->shape.size() == 2)
+        m.d_mlp = in->shape[1];
     // Root attributes fill what the arrays do not say (they never override measured shapes).
     auto attr = [&](const char* key, std::optional<std::size_t>& slot) {
         if (slot) return;
@@ -572,14 +594,19 @@ void DumpBuilder::run() {
     build_weights();
     build_tokens();
     build_dims();
-    if (!hf_hidden_.empty()) d_.layout_ = Layout::HuggingFace;
-    else if (!d_.streams_.empty() || !d_.attention_.empty()) d_.layout_ = Layout::TransformerLens;
-    else if (!d_.weights_.empty()) d_.layout_ = Layout::WeightsOnly;
+    if (!hf_hidden_.empty())
+        d_.layout_ = Layout::HuggingFace;
+    else if (!d_.streams_.empty() || !d_.attention_.empty())
+        d_.layout_ = Layout::TransformerLens;
+    else if (!d_.weights_.empty())
+        d_.layout_ = Layout::WeightsOnly;
     else
-        throw InputError(d_.path_ + ": no recognised layout (expected TransformerLens names such as "
-                                    "blocks.0.hook_resid_post or embed.W_E, or Hugging Face "
-                                    "hidden_states); found: " +
-                         (d_.all_datasets_.empty() ? std::string("no datasets") : join(d_.all_datasets_)));
+        throw InputError(
+            d_.path_ +
+            ": no recognised layout (expected TransformerLens names such as "
+            "blocks.0.hook_resid_post or embed.W_E, or Hugging Face "
+            "hidden_states); found: " +
+            (d_.all_datasets_.empty() ? std::string("no datasets") : join(d_.all_datasets_)));
 }
 
 std::shared_ptr<Dump> Dump::open(const std::string& path) {

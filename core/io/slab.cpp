@@ -10,9 +10,12 @@ namespace es {
 bool classify_dtype(const h5::DatasetFacts& facts, DType& out, std::string& why) {
     switch (facts.type_class) {
         case H5T_FLOAT:
-            if (facts.type_size == 2) out = DType::Float16;
-            else if (facts.type_size == 4) out = DType::Float32;
-            else out = DType::Float64;  // 8 bytes or wider; HDF5 converts
+            if (facts.type_size == 2)
+                out = DType::Float16;
+            else if (facts.type_size == 4)
+                out = DType::Float32;
+            else
+                out = DType::Float64;  // 8 bytes or wider; HDF5 converts
             return true;
         case H5T_INTEGER:
             if (facts.type_size == 2 && facts.dtype_attribute == "bfloat16") {
@@ -23,10 +26,18 @@ bool classify_dtype(const h5::DatasetFacts& facts, DType& out, std::string& why)
                   std::to_string(facts.type_size * 8) + ")";
             if (facts.type_size == 2) why += " without the attribute dtype=\"bfloat16\"";
             return false;
-        case H5T_STRING: why = "string dataset"; return false;
-        case H5T_COMPOUND: why = "compound dataset"; return false;
-        case H5T_ENUM: why = "enum/boolean dataset"; return false;
-        default: why = "dataset of a non-numeric type"; return false;
+        case H5T_STRING:
+            why = "string dataset";
+            return false;
+        case H5T_COMPOUND:
+            why = "compound dataset";
+            return false;
+        case H5T_ENUM:
+            why = "enum/boolean dataset";
+            return false;
+        default:
+            why = "dataset of a non-numeric type";
+            return false;
     }
 }
 
@@ -49,9 +60,8 @@ void read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
     if (n == 0) return;
     h5::Id file_space(H5Dget_space(dataset));
     if (!file_space) throw InputError(h5::take_error_message());
-    if (!facts.shape.empty() &&
-        H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
-                            nullptr) < 0)
+    if (!facts.shape.empty() && H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(),
+                                                    nullptr, count.data(), nullptr) < 0)
         throw InputError("bad selection: " + h5::take_error_message());
     h5::Id mem_space(H5Screate_simple(1, &n, nullptr));
 
@@ -60,16 +70,19 @@ void read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
     if (fast_half || dtype == DType::BFloat16) {
         auto& raw = scratch16(static_cast<std::size_t>(n));
         // Memory type equal to the file type: HDF5 copies bytes without converting them.
-        h5::Id mem_type(dtype == DType::BFloat16 ? H5Tcopy(H5T_NATIVE_UINT16) : H5Dget_type(dataset));
+        h5::Id mem_type(dtype == DType::BFloat16 ? H5Tcopy(H5T_NATIVE_UINT16)
+                                                 : H5Dget_type(dataset));
         status = H5Dread(dataset, mem_type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
                          raw.data());
         if (status >= 0) {
-            if (dtype == DType::BFloat16) decode_bf16(raw.data(), out, static_cast<std::size_t>(n));
-            else decode_f16(raw.data(), out, static_cast<std::size_t>(n));
+            if (dtype == DType::BFloat16)
+                decode_bf16(raw.data(), out, static_cast<std::size_t>(n));
+            else
+                decode_f16(raw.data(), out, static_cast<std::size_t>(n));
         }
     } else {
-        status = H5Dread(dataset, H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), H5P_DEFAULT,
-                         out);
+        status =
+            H5Dread(dataset, H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), H5P_DEFAULT, out);
     }
     if (status < 0) throw InputError(h5::take_error_message());
 }

@@ -56,13 +56,16 @@ void eigh_impl(std::vector<T>& a, std::size_t n, std::vector<T>& values, bool ve
     const int ni = to_int(n, name), lw = to_int(lwork, name), liw = to_int(liwork, name);
     int info = 0;
     const char jobz = vectors ? 'V' : 'N', uplo = 'L';
-    syevd(&jobz, &uplo, &ni, a.data(), &ni, values.data(), work.data(), &lw, iwork.data(), &liw, &info);
-    if (info != 0) throw InternalError(std::string(name) + " failed (info " + std::to_string(info) + ")");
+    syevd(&jobz, &uplo, &ni, a.data(), &ni, values.data(), work.data(), &lw, iwork.data(), &liw,
+          &info);
+    if (info != 0)
+        throw InternalError(std::string(name) + " failed (info " + std::to_string(info) + ")");
     // LAPACK returns ascending order; callers want the largest first.
     std::reverse(values.begin(), values.end());
     if (vectors)
         for (std::size_t j = 0; j < n / 2; ++j)
-            std::swap_ranges(a.begin() + static_cast<long>(j * n), a.begin() + static_cast<long>((j + 1) * n),
+            std::swap_ranges(a.begin() + static_cast<long>(j * n),
+                             a.begin() + static_cast<long>((j + 1) * n),
                              a.begin() + static_cast<long>((n - 1 - j) * n));
 }
 
@@ -100,6 +103,8 @@ void set_blas_threads(int n) {
     if (openblas_set_num_threads) openblas_set_num_threads(std::max(1, n));
 }
 
-int blas_threads() { return openblas_get_num_threads ? openblas_get_num_threads() : 1; }
+int blas_threads() {
+    return openblas_get_num_threads ? openblas_get_num_threads() : 1;
+}
 
 }  // namespace es::linalg

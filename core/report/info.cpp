@@ -12,7 +12,9 @@ nlohmann::json opt(const std::optional<std::size_t>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-std::string opt_text(const std::optional<std::size_t>& v) { return v ? std::to_string(*v) : "?"; }
+std::string opt_text(const std::optional<std::size_t>& v) {
+    return v ? std::to_string(*v) : "?";
+}
 
 }  // namespace
 
@@ -34,7 +36,8 @@ nlohmann::json info_json(const Dump& dump, const DataHealth& health) {
     j["tokens"] = dump.tokens().size();
     j["prompts"] = dump.n_prompts();
     json preview = json::array();
-    for (std::size_t i = 0; i < dump.tokens().size() && i < 16; ++i) preview.push_back(dump.tokens()[i].text);
+    for (std::size_t i = 0; i < dump.tokens().size() && i < 16; ++i)
+        preview.push_back(dump.tokens()[i].text);
     j["token_preview"] = preview;
     j["prompt_texts"] = dump.prompt_texts();
     j["vocabulary"] = dump.vocabulary().size();  // strings for token ids (0 when absent)
@@ -53,10 +56,11 @@ nlohmann::json info_json(const Dump& dump, const DataHealth& health) {
     j["streams"] = streams;
     json attention = json::array();
     for (const AttentionInfo& a : dump.attention()) {
-        attention.push_back({{"name", a.name},
-                             {"layers", a.layers.size()},
-                             {"shape", {a.layers.size(), a.n_prompts, a.n_heads, a.n_positions, a.n_positions}},
-                             {"dtype", dtype_name(a.dtype)}});
+        attention.push_back(
+            {{"name", a.name},
+             {"layers", a.layers.size()},
+             {"shape", {a.layers.size(), a.n_prompts, a.n_heads, a.n_positions, a.n_positions}},
+             {"dtype", dtype_name(a.dtype)}});
     }
     j["attention"] = attention;
     json names = json::array(), shapes = json::object();
@@ -92,12 +96,14 @@ std::string info_text(const Dump& dump, const DataHealth& health) {
     os << dump.path() << "\n";
     os << "  layout      " << layout_name(dump.layout()) << "\n";
     os << "  model       layers " << opt_text(m.n_layers) << ", heads " << opt_text(m.n_heads);
-    if (m.n_kv_heads && m.n_heads && *m.n_kv_heads != *m.n_heads) os << " (kv " << *m.n_kv_heads << ")";
+    if (m.n_kv_heads && m.n_heads && *m.n_kv_heads != *m.n_heads)
+        os << " (kv " << *m.n_kv_heads << ")";
     os << ", d_model " << opt_text(m.d_model) << ", d_head " << opt_text(m.d_head) << ", d_vocab "
        << opt_text(m.d_vocab) << ", d_mlp " << opt_text(m.d_mlp) << ", n_ctx " << opt_text(m.n_ctx)
        << "\n";
     os << "  tokens      " << dump.tokens().size() << " in " << dump.n_prompts() << " prompt(s):";
-    for (std::size_t i = 0; i < dump.tokens().size() && i < 12; ++i) os << " " << dump.tokens()[i].text;
+    for (std::size_t i = 0; i < dump.tokens().size() && i < 12; ++i)
+        os << " " << dump.tokens()[i].text;
     if (dump.tokens().size() > 12) os << " ...";
     os << "\n";
     if (dump.step()) os << "  step        " << *dump.step() << "\n";
@@ -112,10 +118,12 @@ std::string info_text(const Dump& dump, const DataHealth& health) {
     }
     for (const AttentionInfo& a : dump.attention())
         os << "  attention   " << a.name << ": " << a.layers.size() << " layers x " << a.n_prompts
-           << " prompts x " << a.n_heads << " heads x " << a.n_positions << "^2, " << dtype_name(a.dtype) << "\n";
+           << " prompts x " << a.n_heads << " heads x " << a.n_positions << "^2, "
+           << dtype_name(a.dtype) << "\n";
     os << "  weights     " << dump.weights().size() << "\n";
     for (const auto& [name, w] : dump.weights())
-        os << "    " << name << " " << shape_to_string(w.shape) << " " << dtype_name(w.dtype) << "\n";
+        os << "    " << name << " " << shape_to_string(w.shape) << " " << dtype_name(w.dtype)
+           << "\n";
     if (!dump.attributes().empty()) {
         os << "  attributes\n";
         for (const auto& [k, v] : dump.attributes()) os << "    " << k << " = " << v << "\n";

@@ -36,7 +36,8 @@ private slots:
         for (int i = 0; i < 50; ++i) {
             runner.request_as<int>(
                 "slider", QString("doc/spectrum/layer%1").arg(i),
-                [i](es::Progress& p) { return spin(p, 300, i); }, [&](const int& v) { delivered.append(v); });
+                [i](es::Progress& p) { return spin(p, 300, i); },
+                [&](const int& v) { delivered.append(v); });
         }
         QVERIFY(runner.wait_for_idle(10000));
         QCOMPARE(delivered, QList<int>{49});
@@ -77,8 +78,9 @@ private slots:
             finished_after = since_cancel.elapsed();
         });
         bool delivered = false;
-        runner.request_as<int>("v", "doc/long", [](es::Progress& p) { return spin(p, 20000, 1); },
-                               [&](const int&) { delivered = true; });
+        runner.request_as<int>(
+            "v", "doc/long", [](es::Progress& p) { return spin(p, 20000, 1); },
+            [&](const int&) { delivered = true; });
         QTest::qWait(200);
         since_cancel.start();
         runner.cancel_slot("v");
@@ -91,9 +93,9 @@ private slots:
     void errorsReachTheRequester() {
         JobRunner runner;
         QString error;
-        runner.request_as<int>("v", "doc/bad", [](es::Progress&) -> int { throw es::InputError("f.h5: /x: broken"); },
-                               [](const int&) { QFAIL("no result expected"); },
-                               [&](const QString& e) { error = e; });
+        runner.request_as<int>(
+            "v", "doc/bad", [](es::Progress&) -> int { throw es::InputError("f.h5: /x: broken"); },
+            [](const int&) { QFAIL("no result expected"); }, [&](const QString& e) { error = e; });
         QVERIFY(runner.wait_for_idle(2000));
         QCOMPARE(error, QString("f.h5: /x: broken"));
         QVERIFY(!runner.cached("doc/bad"));
@@ -101,13 +103,16 @@ private slots:
 
     void closingADocumentCancelsItsJobsAndForgetsItsResults() {
         JobRunner runner;
-        runner.request_as<int>("a", "doc1/x", [](es::Progress& p) { return spin(p, 10, 1); }, [](const int&) {});
+        runner.request_as<int>(
+            "a", "doc1/x", [](es::Progress& p) { return spin(p, 10, 1); }, [](const int&) {});
         QVERIFY(runner.wait_for_idle(2000));
         QVERIFY(runner.cached("doc1/x"));
         bool delivered = false;
-        runner.request_as<int>("b", "doc1/y", [](es::Progress& p) { return spin(p, 20000, 1); },
-                               [&](const int&) { delivered = true; });
-        runner.request_as<int>("c", "doc2/y", [](es::Progress& p) { return spin(p, 10, 2); }, [](const int&) {});
+        runner.request_as<int>(
+            "b", "doc1/y", [](es::Progress& p) { return spin(p, 20000, 1); },
+            [&](const int&) { delivered = true; });
+        runner.request_as<int>(
+            "c", "doc2/y", [](es::Progress& p) { return spin(p, 10, 2); }, [](const int&) {});
         runner.cancel_prefix("doc1/");
         QVERIFY(runner.wait_for_idle(2000));
         QVERIFY(!delivered);
@@ -141,15 +146,18 @@ private slots:
             return double(x);
         };
         int progress_signals = 0;
-        connect(&runner, &JobRunner::progress, this, [&](double, const QString&) { ++progress_signals; });
+        connect(&runner, &JobRunner::progress, this,
+                [&](double, const QString&) { ++progress_signals; });
         probe.start();
         last = clock.elapsed();
         runner.request_as<double>("a", "doc/burn1", burn, [](const double&) {});
         runner.request_as<double>("b", "doc/burn2", burn, [](const double&) {});
         QVERIFY(runner.wait_for_idle(10000));
         probe.stop();
-        qInfo("GUI event-loop latency while 2 jobs ran 1.5 s: worst gap %lld ms (target <= 50 ms); "
-              "%d progress signals", worst, progress_signals);
+        qInfo(
+            "GUI event-loop latency while 2 jobs ran 1.5 s: worst gap %lld ms (target <= 50 ms); "
+            "%d progress signals",
+            worst, progress_signals);
         QVERIFY2(worst < 150, "the GUI thread was blocked");
         QVERIFY(progress_signals <= 2 * 1500 / 50 + 4);  // throttled to one per 50 ms per job
     }

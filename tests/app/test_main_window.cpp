@@ -11,7 +11,9 @@
 class TestMainWindow : public QObject {
     Q_OBJECT
 private:
-    static QString fixture(const char* rel) { return QStringLiteral(EIGENSCOPE_FIXTURES "/") + rel; }
+    static QString fixture(const char* rel) {
+        return QStringLiteral(EIGENSCOPE_FIXTURES "/") + rel;
+    }
 
     static QMessageBox* error_dialog(QWidget* window) {
         return window->findChild<QMessageBox*>(QStringLiteral("errorDialog"));
@@ -29,7 +31,8 @@ private slots:
         QVERIFY(streams);
         QCOMPARE(streams->childCount(), 10);
         QCOMPARE(streams->child(0)->text(0), QStringLiteral("resid"));
-        QVERIFY(streams->child(0)->text(1).startsWith(QStringLiteral("4 states × 2 prompts × 5 positions × 8 dims")));
+        QVERIFY(streams->child(0)->text(1).startsWith(
+            QStringLiteral("4 states × 2 prompts × 5 positions × 8 dims")));
         QCOMPARE(panel->section(QStringLiteral("Weights"))->childCount(), 35);
         QTreeWidgetItem* tokens = panel->section(QStringLiteral("Tokens"));
         QCOMPARE(tokens->childCount(), 2);  // two prompts
@@ -71,7 +74,8 @@ private slots:
         filter->setText(QStringLiteral("W_Q"));
         QTreeWidgetItem* weights = w.dataset_panel()->section(QStringLiteral("Weights"));
         int visible = 0;
-        for (int i = 0; i < weights->childCount(); ++i) visible += weights->child(i)->isHidden() ? 0 : 1;
+        for (int i = 0; i < weights->childCount(); ++i)
+            visible += weights->child(i)->isHidden() ? 0 : 1;
         QCOMPARE(visible, 3);  // blocks.{0,1,2}.attn.W_Q
     }
 };

@@ -4,12 +4,12 @@
 #include <QAbstractButton>
 #include <QApplication>
 #include <QDir>
-#include <QStandardPaths>
 #include <QFile>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QSlider>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -42,7 +42,9 @@ private:
     QString id_;
 };
 
-QString fixture(const char* rel) { return QStringLiteral(EIGENSCOPE_FIXTURES "/") + rel; }
+QString fixture(const char* rel) {
+    return QStringLiteral(EIGENSCOPE_FIXTURES "/") + rel;
+}
 
 bool open_and_wait(es::app::MainWindow& w, const QString& path, bool compare = false) {
     QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
@@ -71,10 +73,12 @@ private slots:
         QSlider* slider = w.navigation()->layer_slider();
         QCOMPARE(slider->maximum(), 3);  // resid: 4 states
         slider->setFocus();
-        const int before_a = a->selection_updates(), before_panel = w.dataset_panel()->selection_updates();
+        const int before_a = a->selection_updates(),
+                  before_panel = w.dataset_panel()->selection_updates();
         QTest::keyClick(slider, Qt::Key_Right);
         QCOMPARE(w.selection_model()->selection().layer, 1);
-        for (es::widgets::View* v : w.views()) QVERIFY2(v->selection_updates() > 0, qPrintable(v->view_id()));
+        for (es::widgets::View* v : w.views())
+            QVERIFY2(v->selection_updates() > 0, qPrintable(v->view_id()));
         QCOMPARE(a->last.layer, 1);
         QCOMPARE(b->last.layer, 1);
         QVERIFY(a->selection_updates() > before_a);
@@ -123,14 +127,16 @@ private slots:
         QCOMPARE(item->text(1), QString::fromUtf8("naïve"));
         QTreeWidget* tree = w.dataset_panel()->tree();
         tree->scrollToItem(item);
-        QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, tree->visualItemRect(item).topLeft() + QPoint(4, 4));
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, {},
+                          tree->visualItemRect(item).topLeft() + QPoint(4, 4));
         QCOMPARE(w.selection_model()->selection().tokens, QList<int>{7});
         QCOMPARE(a->last.tokens, QList<int>{7});
         QVERIFY(item->font(1).bold());
         // Ctrl+click adds a second token.
         QTreeWidgetItem* other = w.dataset_panel()->token_item(1);
         tree->scrollToItem(other);
-        QTest::mouseClick(tree->viewport(), Qt::LeftButton, Qt::ControlModifier, tree->visualItemRect(other).topLeft() + QPoint(4, 4));
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, Qt::ControlModifier,
+                          tree->visualItemRect(other).topLeft() + QPoint(4, 4));
         QCOMPARE(a->last.tokens, (QList<int>{7, 1}));
         // And the other way round: selecting in the selection model marks the panel.
         w.selection_model()->select_token(3);
@@ -178,7 +184,8 @@ private slots:
         QCOMPARE(now.selection.prompt, 1);
         QCOMPARE(now.selection.compare_document, 1);
         QCOMPARE(a2->zoom, 2.5);
-        QCOMPARE(now.views.value("dataset").toObject().value("filter").toString(), QStringLiteral("W_Q"));
+        QCOMPARE(now.views.value("dataset").toObject().value("filter").toString(),
+                 QStringLiteral("W_Q"));
         QCOMPARE(a2->last.layer, 2);
     }
 
@@ -204,7 +211,8 @@ private slots:
             w.open_file(fixture("good/hf_batched.h5"));
             QVERIFY(failed.wait(10000));
             const QString error = failed.first().at(1).toString();
-            QVERIFY2(error.contains(probe == crash ? "crashed" : "did not finish"), qPrintable(error));
+            QVERIFY2(error.contains(probe == crash ? "crashed" : "did not finish"),
+                     qPrintable(error));
             auto* box = w.findChild<QMessageBox*>("errorDialog");
             QVERIFY(box);
             box->accept();
@@ -257,7 +265,8 @@ private slots:
         QVERIFY(w.centralWidget() == nullptr);  // the welcome page left the layout
         const QSize min = w.minimumSizeHint().expandedTo(w.minimumSize());
         qInfo("main window minimum %dx%d", min.width(), min.height());
-        QVERIFY2(min.width() <= 1366 && min.height() <= 740, "the main window does not fit a 1366x768 screen");
+        QVERIFY2(min.width() <= 1366 && min.height() <= 740,
+                 "the main window does not fit a 1366x768 screen");
     }
 
     void presentationModeAndHelp() {

@@ -26,9 +26,12 @@ const BadCase kBad[] = {
     {"truncated.h5", "", "truncated HDF5 file"},
     {"not_hdf5.h5", "", "not an HDF5 file"},
     {"zero_bytes.h5", "", "empty file (0 bytes)"},
-    {"integer_activations.h5", "/blocks.1.hook_resid_post", "integer dataset (int32) where floating-point activations were expected"},
-    {"string_activations.h5", "/blocks.0.hook_resid_pre", "string dataset where floating-point activations were expected"},
-    {"inconsistent_shapes.h5", "/blocks.2.hook_resid_post", "shapes inconsistent across layers: [2, 5, 6] here but [2, 5, 8]"},
+    {"integer_activations.h5", "/blocks.1.hook_resid_post",
+     "integer dataset (int32) where floating-point activations were expected"},
+    {"string_activations.h5", "/blocks.0.hook_resid_pre",
+     "string dataset where floating-point activations were expected"},
+    {"inconsistent_shapes.h5", "/blocks.2.hook_resid_post",
+     "shapes inconsistent across layers: [2, 5, 6] here but [2, 5, 8]"},
     {"missing_filter.h5", "/blocks.1.hook_resid_post", "HDF5 filter lzf (filter id 32000)"},
     {"empty_dataset.h5", "/blocks.1.hook_resid_post", "empty dataset (shape [2, 0, 8])"},
     {"layer_gap.h5", "/blocks.2.hook_resid_post", "follows a gap: no layer 1"},
@@ -36,11 +39,14 @@ const BadCase kBad[] = {
     {"float_token_ids.h5", "/token_ids", "token ids must be integers"},
     {"prompt_mismatch.h5", "/blocks.0.hook_", "3 x 5"},
     {"no_layout.h5", "", "no recognised layout"},
-    {"weights_integer.h5", "/embed.W_E", "integer dataset (int64) where floating-point weights were expected"},
+    {"weights_integer.h5", "/embed.W_E",
+     "integer dataset (int64) where floating-point weights were expected"},
 };
 
 // Test names and failure messages show the file, not the struct's bytes.
-void PrintTo(const BadCase& c, std::ostream* os) { *os << c.file; }
+void PrintTo(const BadCase& c, std::ostream* os) {
+    *os << c.file;
+}
 
 class BadInput : public ::testing::TestWithParam<BadCase> {};
 
@@ -84,7 +90,8 @@ TEST(BadInputFiles, DirectoryAndMissingFile) {
         es::Dump::open("/nonexistent/file.h5");
         FAIL();
     } catch (const es::InputError& e) {
-        EXPECT_NE(std::string(e.what()).find("/nonexistent/file.h5: cannot open: No such file"), std::string::npos);
+        EXPECT_NE(std::string(e.what()).find("/nonexistent/file.h5: cannot open: No such file"),
+                  std::string::npos);
     }
 }
 
@@ -105,7 +112,8 @@ TEST(BadInputFiles, TruncatedCopyOfEveryGoodFixtureNeverCrashes) {
                 auto dump = es::Dump::open(cut.string());
                 for (const auto& s : dump->streams()) {
                     std::vector<float> buf(s.n_tokens() * s.d);
-                    for (std::size_t st = 0; st < s.n_states(); ++st) dump->read_states(s, st, 0, s.n_tokens(), buf.data());
+                    for (std::size_t st = 0; st < s.n_states(); ++st)
+                        dump->read_states(s, st, 0, s.n_tokens(), buf.data());
                 }
                 ADD_FAILURE() << name << " cut at " << frac << " read without error";
             } catch (const es::InputError& e) {

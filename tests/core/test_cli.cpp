@@ -44,8 +44,8 @@ TEST(Cli, InfoJsonSchema) {
     CliRun r = run_cli("info --json " + es::test::fixture("good/tl_batched_f32.h5"));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     auto j = nlohmann::json::parse(r.out);
-    for (const char* key : {"layout", "n_layers", "n_heads", "d_model", "d_head", "d_vocab", "tokens",
-                            "prompts", "streams", "weights", "nonfinite", "zero_vectors"})
+    for (const char* key : {"layout", "n_layers", "n_heads", "d_model", "d_head", "d_vocab",
+                            "tokens", "prompts", "streams", "weights", "nonfinite", "zero_vectors"})
         EXPECT_TRUE(j.contains(key)) << key;
     EXPECT_EQ(j["layout"], "transformerlens");
     EXPECT_EQ(j["n_layers"], 3);
@@ -92,20 +92,25 @@ TEST(Cli, PermissionDeniedIsAClearError) {
     // `nobody` (runuser) on a root-only copy; as another user, chmod 000 is enough.
     const std::string dir = testing::TempDir() + "eigenscope_perm";
     const std::string file = dir + "/secret.h5";
-    ASSERT_EQ(std::system(("mkdir -p " + dir + " && chmod 755 " + dir + " && cp " +
-                           es::test::fixture("good/tl_bf16.h5") + " " + file + " && chmod 000 " + file).c_str()),
-              0);
+    ASSERT_EQ(
+        std::system(("mkdir -p " + dir + " && chmod 755 " + dir + " && cp " +
+                     es::test::fixture("good/tl_bf16.h5") + " " + file + " && chmod 000 " + file)
+                        .c_str()),
+        0);
     std::string prefix;
     if (geteuid() == 0) {
-        ASSERT_EQ(std::system("command -v runuser >/dev/null"), 0) << "runuser (util-linux) is needed as root";
+        ASSERT_EQ(std::system("command -v runuser >/dev/null"), 0)
+            << "runuser (util-linux) is needed as root";
         prefix = "runuser -u nobody -- ";
     }
     const std::string err_file = dir + "/stderr.txt";
-    const int status = std::system((prefix + EIGENSCOPE_CLI + " info " + file + " 2>" + err_file + " >/dev/null").c_str());
+    const int status = std::system(
+        (prefix + EIGENSCOPE_CLI + " info " + file + " 2>" + err_file + " >/dev/null").c_str());
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 2);
     std::ifstream in(err_file);
     std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_NE(err.find(file + ": cannot open for reading: Permission denied"), std::string::npos) << err;
+    EXPECT_NE(err.find(file + ": cannot open for reading: Permission denied"), std::string::npos)
+        << err;
     std::system(("rm -rf " + dir).c_str());
 }

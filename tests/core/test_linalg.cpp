@@ -26,7 +26,8 @@ TEST(Linalg, EighRecoversAPlantedSpectrum) {
     std::vector<double> a(n * n, 0.0);
     for (std::size_t k = 0; k < n; ++k)
         for (std::size_t j = 0; j < n; ++j)
-            for (std::size_t i = 0; i < n; ++i) a[j * n + i] += q[k * n + i] * q[k * n + j] / double(k + 1);
+            for (std::size_t i = 0; i < n; ++i)
+                a[j * n + i] += q[k * n + i] * q[k * n + j] / double(k + 1);
     std::vector<float> af(a.begin(), a.end());
     std::vector<double> w;
     es::linalg::eigh(a, n, w, true);

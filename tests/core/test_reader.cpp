@@ -1,8 +1,8 @@
 // The reader against what h5py wrote: every good fixture, value for value, whole and in slabs.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <atomic>
+#include <cmath>
 #include <random>
 #include <thread>
 
@@ -16,8 +16,9 @@ using es::test::fixture;
 
 namespace {
 
-const char* kGood[] = {"tl_batched_f32", "tl_nested_nobatch_f16", "tl_f64_fletcher", "tl_bf16",
-                       "hf_batched",     "hf_nobatch_nofinal",    "weights_only_gqa", "tl_nonfinite"};
+const char* kGood[] = {
+    "tl_batched_f32", "tl_nested_nobatch_f16", "tl_f64_fletcher",  "tl_bf16",
+    "hf_batched",     "hf_nobatch_nofinal",    "weights_only_gqa", "tl_nonfinite"};
 
 class GoodFixture : public ::testing::TestWithParam<const char*> {
 protected:
@@ -27,7 +28,8 @@ protected:
     }
 };
 
-void expect_same(const std::vector<float>& got, const nlohmann::json& want, const std::string& what) {
+void expect_same(const std::vector<float>& got, const nlohmann::json& want,
+                 const std::string& what) {
     ASSERT_EQ(got.size(), want.size()) << what;
     for (std::size_t i = 0; i < got.size(); ++i) {
         // Every stored type converts to float32 exactly except float64, which rounds once.
@@ -63,7 +65,8 @@ TEST_P(GoodFixture, LayoutDimensionsAndTokens) {
     if (exp.contains("tokens")) {
         const auto& want = exp["tokens"];
         ASSERT_EQ(dump->tokens().size(), want.size());
-        for (std::size_t i = 0; i < want.size(); ++i) EXPECT_EQ(dump->tokens()[i].text, want[i].get<std::string>());
+        for (std::size_t i = 0; i < want.size(); ++i)
+            EXPECT_EQ(dump->tokens()[i].text, want[i].get<std::string>());
     }
     if (exp.contains("prompts") && exp.contains("positions")) {
         const auto P = exp["positions"].get<std::size_t>();
@@ -125,7 +128,9 @@ TEST_P(GoodFixture, StreamsValueForValue) {
                     for (std::size_t h = 0; h < a->n_heads; ++h) {
                         es::Tensor t = dump->read_attention(*a, l, b, h);
                         for (std::size_t i = 0; i < PP; ++i)
-                            ASSERT_EQ(t.data[i], static_cast<float>(layers[l][(b * a->n_heads + h) * PP + i].get<double>()));
+                            ASSERT_EQ(t.data[i],
+                                      static_cast<float>(
+                                          layers[l][(b * a->n_heads + h) * PP + i].get<double>()));
                     }
         }
     }
@@ -196,7 +201,8 @@ TEST(Reader, ConcurrentReadsAgree) {
 
 TEST(Reader, APartialCacheOfTheLastBlocksIsAStream) {
     // run_with_cache(names_filter=...) keeping only block 3: layers start at 3, no gap.
-    auto dump = Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/checkpoints/step_000150.h5");
+    auto dump = Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) +
+                           "/resources/demo/checkpoints/step_000150.h5");
     const es::StreamInfo& r = dump->stream();
     EXPECT_EQ(r.name, "resid");
     ASSERT_EQ(r.n_states(), 1u);

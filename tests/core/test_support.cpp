@@ -8,7 +8,9 @@
 
 namespace es::test {
 
-std::string fixture(const std::string& relative) { return std::string(EIGENSCOPE_FIXTURES) + "/" + relative; }
+std::string fixture(const std::string& relative) {
+    return std::string(EIGENSCOPE_FIXTURES) + "/" + relative;
+}
 
 nlohmann::json load_json(const std::string& path) {
     std::ifstream in(path);
@@ -24,7 +26,8 @@ Fingerprint fingerprint(const std::string& path) {
     for (unsigned char c : bytes) fp.hash = (fp.hash ^ c) * 1099511628211ull;
     fp.size = bytes.size();
     struct stat st;
-    if (::stat(path.c_str(), &st) == 0) fp.mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
+    if (::stat(path.c_str(), &st) == 0)
+        fp.mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
     return fp;
 }
 

@@ -54,7 +54,8 @@ TEST(WeightsDemo, SpectraCircuitsAndSimilarity) {
 }
 
 TEST(WeightsDemo, CheckpointSeries) {
-    ASSERT_TRUE(std::filesystem::exists(demo("checkpoints"))) << "the demo checkpoints are committed";
+    ASSERT_TRUE(std::filesystem::exists(demo("checkpoints")))
+        << "the demo checkpoints are committed";
     analysis::CheckpointSeriesOptions o;
     o.matrix = "blocks.1.attn.OV[0]";
     o.top = 8;

@@ -7,7 +7,8 @@
 
 namespace es::test {
 
-BaselineResult compare_to_baseline(const QImage& image, const QString& name, double tolerance, int threshold) {
+BaselineResult compare_to_baseline(const QImage& image, const QString& name, double tolerance,
+                                   int threshold) {
     BaselineResult r;
     const QString path = QStringLiteral(EIGENSCOPE_BASELINES "/") + name + QStringLiteral(".png");
     // Every rendering is also kept next to the test binary, for looking at a failure.
@@ -22,7 +23,11 @@ BaselineResult compare_to_baseline(const QImage& image, const QString& name, dou
     const QImage base = QImage(path).convertToFormat(QImage::Format_ARGB32);
     const QImage img = image.convertToFormat(QImage::Format_ARGB32);
     if (base.size() != img.size()) {
-        r.message = QStringLiteral("size %1x%2, baseline %3x%4").arg(img.width()).arg(img.height()).arg(base.width()).arg(base.height());
+        r.message = QStringLiteral("size %1x%2, baseline %3x%4")
+                        .arg(img.width())
+                        .arg(img.height())
+                        .arg(base.width())
+                        .arg(base.height());
         return r;
     }
     long long differing = 0;
@@ -30,8 +35,9 @@ BaselineResult compare_to_baseline(const QImage& image, const QString& name, dou
         const QRgb* a = reinterpret_cast<const QRgb*>(img.constScanLine(y));
         const QRgb* b = reinterpret_cast<const QRgb*>(base.constScanLine(y));
         for (int x = 0; x < img.width(); ++x) {
-            const int d = std::max({std::abs(qRed(a[x]) - qRed(b[x])), std::abs(qGreen(a[x]) - qGreen(b[x])),
-                                    std::abs(qBlue(a[x]) - qBlue(b[x]))});
+            const int d =
+                std::max({std::abs(qRed(a[x]) - qRed(b[x])), std::abs(qGreen(a[x]) - qGreen(b[x])),
+                          std::abs(qBlue(a[x]) - qBlue(b[x]))});
             if (d > threshold) ++differing;
         }
     }

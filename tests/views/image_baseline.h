@@ -9,12 +9,14 @@ namespace es::test {
 
 struct BaselineResult {
     bool ok = false;
-    double differing_fraction = 1.0;  // pixels whose largest channel difference exceeds the threshold
+    double differing_fraction =
+        1.0;  // pixels whose largest channel difference exceeds the threshold
     QString message;
 };
 
-// tolerance: the fraction of pixels allowed to differ by more than `threshold` (0-255) in a channel.
-BaselineResult compare_to_baseline(const QImage& image, const QString& name, double tolerance = 0.01,
-                                   int threshold = 48);
+// tolerance: the fraction of pixels allowed to differ by more than `threshold` (0-255) in a
+// channel.
+BaselineResult compare_to_baseline(const QImage& image, const QString& name,
+                                   double tolerance = 0.01, int threshold = 48);
 
 }  // namespace es::test

@@ -1,8 +1,8 @@
 // Subspace-angles view: menus build SPECs, presets use the selected head, bars equal the angles.
+#include <qcustomplot.h>
 #include <QComboBox>
 #include <QSignalSpy>
 #include <QTest>
-#include <qcustomplot.h>
 
 #include "analysis/subspace_angles.h"
 #include "angles_view.h"
@@ -22,7 +22,9 @@ private slots:
         AnglesView view;
         view.follow(&model);
         QSignalSpy changed(&view, &AnglesView::specs_changed);
-        view.set_sources({"embed.W_E", "unembed.W_U", "blocks.1.attn.QK[2]", "blocks.1.attn.OV[2]", "resid[2]"}, 4);
+        view.set_sources(
+            {"embed.W_E", "unembed.W_U", "blocks.1.attn.QK[2]", "blocks.1.attn.OV[2]", "resid[2]"},
+            4);
         QVERIFY(changed.count() >= 1);
         view.apply_preset(0);
         QCOMPARE(view.spec_a(), QString("blocks.1.attn.QK[2]:right:0-8"));
@@ -32,19 +34,24 @@ private slots:
         view.set_specs("resid[2]:right:0-4", "blocks.1.attn.OV[2]:left:0-4");
         QCOMPARE(view.spec_a(), QString("resid[2]:right:0-4"));
         es::Progress p;
-        const auto r = es::analysis::subspace_angles(*d, view.spec_a().toStdString(), view.spec_b().toStdString(), p);
+        const auto r = es::analysis::subspace_angles(*d, view.spec_a().toStdString(),
+                                                     view.spec_b().toStdString(), p);
         view.set_result(r);
         auto* bars = qobject_cast<QCPBars*>(view.plot()->plottable(0));
         QVERIFY(bars);
         QCOMPARE(bars->data()->size(), 4);
-        for (int i = 0; i < 4; ++i) QCOMPARE(bars->data()->at(i)->value, r.angles_deg[static_cast<std::size_t>(i)]);
+        for (int i = 0; i < 4; ++i)
+            QCOMPARE(bars->data()->at(i)->value, r.angles_deg[static_cast<std::size_t>(i)]);
         // Session round trip.
         AnglesView other;
-        other.set_sources({"embed.W_E", "unembed.W_U", "blocks.1.attn.QK[2]", "blocks.1.attn.OV[2]", "resid[2]"}, 4);
+        other.set_sources(
+            {"embed.W_E", "unembed.W_U", "blocks.1.attn.QK[2]", "blocks.1.attn.OV[2]", "resid[2]"},
+            4);
         other.restore_settings(view.save_settings());
         QCOMPARE(other.spec_a(), view.spec_a());
         QCOMPARE(other.spec_b(), view.spec_b());
-        const auto b = es::test::compare_to_baseline(view.plot()->toPixmap(700, 400, 1.0).toImage(), "angles_demo");
+        const auto b = es::test::compare_to_baseline(view.plot()->toPixmap(700, 400, 1.0).toImage(),
+                                                     "angles_demo");
         qInfo("%s", qPrintable(b.message));
         QVERIFY2(b.ok, qPrintable(b.message));
     }

@@ -1,8 +1,8 @@
 // Checkpoint view fed the demo's training checkpoints: one line per singular value over steps,
 // overlaps with the previous and final step, and a baseline image.
+#include <qcustomplot.h>
 #include <QTest>
 #include <cmath>
-#include <qcustomplot.h>
 
 #include "analysis/checkpoint_series_analysis.h"
 #include "checkpoint_view.h"
@@ -18,7 +18,8 @@ private slots:
         o.matrix = "blocks.0.attn.OV[0]";
         o.top = 6;
         es::Progress p;
-        const auto r = es::analysis::checkpoint_series_analysis(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/checkpoints", o, p);
+        const auto r = es::analysis::checkpoint_series_analysis(
+            std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/checkpoints", o, p);
         QCOMPARE(int(r.steps.size()), 4);
         CheckpointView view;
         view.set_sources({"blocks.0.attn.OV[0]", "blocks.0.mlp.W_in"});
@@ -31,14 +32,19 @@ private slots:
             QCOMPARE(g->data()->size(), 4);
             for (int s = 0; s < 4; ++s) {
                 QCOMPARE(g->data()->at(s)->key, double(r.steps[static_cast<std::size_t>(s)]));
-                QCOMPARE(g->data()->at(s)->value, r.singular_values[static_cast<std::size_t>(s)][static_cast<std::size_t>(i)]);
+                QCOMPARE(
+                    g->data()->at(s)->value,
+                    r.singular_values[static_cast<std::size_t>(s)][static_cast<std::size_t>(i)]);
             }
         }
         QCPGraph* final_overlap = view.plot()->graph(7);
         QCOMPARE(final_overlap->name(), QString("with the final step"));
-        QVERIFY(std::abs(final_overlap->data()->at(3)->value - 1.0) < 1e-9);  // the final step with itself
-        QVERIFY(std::isnan(view.plot()->graph(6)->data()->at(0)->value));      // no previous step for step 0
-        const auto b = es::test::compare_to_baseline(view.plot()->toPixmap(800, 550, 1.0).toImage(), "checkpoints_demo_ov");
+        QVERIFY(std::abs(final_overlap->data()->at(3)->value - 1.0) <
+                1e-9);  // the final step with itself
+        QVERIFY(std::isnan(
+            view.plot()->graph(6)->data()->at(0)->value));  // no previous step for step 0
+        const auto b = es::test::compare_to_baseline(view.plot()->toPixmap(800, 550, 1.0).toImage(),
+                                                     "checkpoints_demo_ov");
         qInfo("%s", qPrintable(b.message));
         QVERIFY2(b.ok, qPrintable(b.message));
     }

@@ -1,7 +1,7 @@
 // The CKA view fed a real analysis: cells equal the matrix, the diagonal is 1, clicking a cell
 // selects the row's layer, the selected layer is outlined, and it matches its baseline.
-#include <QTest>
 #include <qcustomplot.h>
+#include <QTest>
 
 #include "analysis/cka.h"
 #include "cka_view.h"
@@ -19,7 +19,8 @@ es::analysis::CkaResult cka_of(const char* fixture) {
 }
 int marked(QCustomPlot* plot) {
     int n = 0;
-    for (int i = 0; i < plot->itemCount(); ++i) n += plot->item(i)->objectName() == "marked" ? 1 : 0;
+    for (int i = 0; i < plot->itemCount(); ++i)
+        n += plot->item(i)->objectName() == "marked" ? 1 : 0;
     return n;
 }
 }  // namespace
@@ -40,7 +41,8 @@ private slots:
         for (int i = 0; i < 4; ++i) {
             QVERIFY(std::abs(*view.heatmap()->value(i, i) - 1.0) < 1e-9);
             for (int j = 0; j < 4; ++j)
-                QCOMPARE(*view.heatmap()->value(i, j), *r.matrix[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]);
+                QCOMPARE(*view.heatmap()->value(i, j),
+                         *r.matrix[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)]);
         }
         QCOMPARE(marked(view.heatmap()->plot()), 1);
         emit view.heatmap()->cell_clicked(3, 1);

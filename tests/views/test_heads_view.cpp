@@ -1,9 +1,9 @@
 // Head-similarity heatmap fed real analyses: cells equal the matrix in natural or clustered
 // order, the colour map matches the metric's sign, a click selects the two heads, baseline.
+#include <qcustomplot.h>
 #include <QCheckBox>
 #include <QSignalSpy>
 #include <QTest>
-#include <qcustomplot.h>
 
 #include "analysis/head_similarity.h"
 #include "analysis/subspace_angles.h"
@@ -18,7 +18,8 @@ namespace {
 std::shared_ptr<es::Dump> demo() {
     return es::Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/demo.h5");
 }
-es::analysis::HeadSimilarityResult similarity(const es::Dump& d, es::analysis::HeadMetric m, std::optional<std::size_t> layer) {
+es::analysis::HeadSimilarityResult similarity(const es::Dump& d, es::analysis::HeadMetric m,
+                                              std::optional<std::size_t> layer) {
     es::analysis::HeadSimilarityOptions o;
     o.metric = m;
     o.layer = layer;
@@ -44,12 +45,16 @@ private slots:
         QCOMPARE(h.rows, 4);
         QCOMPARE(h.row_labels, (QStringList{"L1H0", "L1H1", "L1H2", "L1H3"}));
         for (int i = 0; i < 4; ++i)
-            for (int j = 0; j < 4; ++j) QCOMPARE(*view.heatmap()->value(i, j), r.matrix[static_cast<std::size_t>(i * 4 + j)]);
+            for (int j = 0; j < 4; ++j)
+                QCOMPARE(*view.heatmap()->value(i, j),
+                         r.matrix[static_cast<std::size_t>(i * 4 + j)]);
         QCOMPARE(int(h.map), int(es::widgets::colors::Map::Diverging));  // cosines are signed
         view.set_clustered(true);
         for (int a = 0; a < 4; ++a)
             for (int b = 0; b < 4; ++b)
-                QCOMPARE(*view.heatmap()->value(a, b), r.matrix[r.order[static_cast<std::size_t>(a)] * 4 + r.order[static_cast<std::size_t>(b)]]);
+                QCOMPARE(*view.heatmap()->value(a, b),
+                         r.matrix[r.order[static_cast<std::size_t>(a)] * 4 +
+                                  r.order[static_cast<std::size_t>(b)]]);
         QCOMPARE(view.heatmap()->data().row_labels[0], QString::fromStdString(r.heads[r.order[0]]));
     }
 
@@ -66,7 +71,8 @@ private slots:
         emit view.heatmap()->cell_clicked(1, 3);
         QCOMPARE(model.selection().heads, (QList<int>{9, 11}));  // L2H1, L2H3 as l*H+h
         QCOMPARE(pair.count(), 1);
-        // State l+1 of the residual stream is block l's output; the embedding (state 0) shows block 0.
+        // State l+1 of the residual stream is block l's output; the embedding (state 0) shows block
+        // 0.
         QSignalSpy recompute(&view, &HeadsView::options_changed);
         model.set_layer(3);
         QCOMPARE(view.block(), 2);
@@ -78,12 +84,14 @@ private slots:
         QCOMPARE(view.block(), 0);
         QCOMPARE(recompute.count(), 3);
         es::Progress p;
-        const auto angles = es::analysis::subspace_angles(*d, "blocks.2.attn.OV[1]:right:0-8", "blocks.2.attn.OV[3]:right:0-8", p);
+        const auto angles = es::analysis::subspace_angles(*d, "blocks.2.attn.OV[1]:right:0-8",
+                                                          "blocks.2.attn.OV[3]:right:0-8", p);
         view.set_angles(angles);
         auto* bars = qobject_cast<QCPBars*>(view.angles_plot()->plottable(0));
         QVERIFY(bars);
         QCOMPARE(bars->data()->size(), 8);
-        for (int i = 0; i < 8; ++i) QCOMPARE(bars->data()->at(i)->value, angles.angles_deg[static_cast<std::size_t>(i)]);
+        for (int i = 0; i < 8; ++i)
+            QCOMPARE(bars->data()->at(i)->value, angles.angles_deg[static_cast<std::size_t>(i)]);
     }
 
     void matchesItsImageBaseline() {
@@ -93,10 +101,11 @@ private slots:
         HeadsView view;
         view.follow(&model);
         view.set_model(4, 4, true);
-        view.set_result(similarity(*d, es::analysis::HeadMetric::PatternCorr, std::nullopt));  // 16 x 16
+        view.set_result(
+            similarity(*d, es::analysis::HeadMetric::PatternCorr, std::nullopt));  // 16 x 16
         QCOMPARE(view.heatmap()->data().rows, 16);
-        const auto r = es::test::compare_to_baseline(view.heatmap()->plot()->toPixmap(700, 600, 1.0).toImage(),
-                                                     "heads_pattern_corr_demo");
+        const auto r = es::test::compare_to_baseline(
+            view.heatmap()->plot()->toPixmap(700, 600, 1.0).toImage(), "heads_pattern_corr_demo");
         qInfo("%s", qPrintable(r.message));
         QVERIFY2(r.ok, qPrintable(r.message));
     }

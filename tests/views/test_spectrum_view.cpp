@@ -1,8 +1,8 @@
 // The spectrum view fed a real analysis: one curve per layer, values equal to the result, the
 // spectrogram cells equal the singular values, it follows the layer, and matches its baseline.
+#include <qcustomplot.h>
 #include <QTest>
 #include <cmath>
-#include <qcustomplot.h>
 
 #include "analysis/spectrum.h"
 #include "image_baseline.h"
@@ -37,14 +37,16 @@ private slots:
         QCOMPARE(view.curve_count(), 4);  // every layer overlaid
         QCPGraph* selected = nullptr;
         for (int i = 0; i < view.plot()->graphCount(); ++i)
-            if (view.plot()->graph(i)->name() == "layer 2" && view.plot()->graph(i)->scatterStyle().shape() != QCPScatterStyle::ssNone)
+            if (view.plot()->graph(i)->name() == "layer 2" &&
+                view.plot()->graph(i)->scatterStyle().shape() != QCPScatterStyle::ssNone)
                 selected = view.plot()->graph(i);
         QVERIFY(selected);
         const auto& sv = r.layers[2].singular_values;
         int positive = 0;
         for (double s : sv) positive += s > sv.front() * 1e-6 ? 1 : 0;
         QCOMPARE(selected->data()->size(), positive);
-        for (int i = 0; i < selected->data()->size(); ++i) QCOMPARE(selected->data()->at(i)->value, sv[static_cast<std::size_t>(i)]);
+        for (int i = 0; i < selected->data()->size(); ++i)
+            QCOMPARE(selected->data()->at(i)->value, sv[static_cast<std::size_t>(i)]);
         QVERIFY(selected->valueAxis()->range().contains(sv.front()));
         // Spectrogram: rows = layers, columns = components, cells = singular values.
         const auto& h = view.spectrogram()->data();
@@ -52,8 +54,10 @@ private slots:
         QCOMPARE(h.cols, int(sv.size()));
         for (int c = 0; c < h.cols; ++c) {
             const double s = sv[static_cast<std::size_t>(c)];
-            if (s > sv.front() * 1e-6) QCOMPARE(*view.spectrogram()->value(2, c), s);
-            else QVERIFY(!view.spectrogram()->value(2, c));  // numerically zero: blank
+            if (s > sv.front() * 1e-6)
+                QCOMPARE(*view.spectrogram()->value(2, c), s);
+            else
+                QVERIFY(!view.spectrogram()->value(2, c));  // numerically zero: blank
         }
         view.set_overlay(false);
         QCOMPARE(view.curve_count(), 1);
@@ -71,7 +75,8 @@ private slots:
             bool found = false;
             for (int i = 0; i < view.plot()->itemCount(); ++i)
                 if (auto* line = qobject_cast<QCPItemStraightLine*>(view.plot()->item(i))) {
-                    QCOMPARE(line->point1->coords().x(), r.layers[static_cast<std::size_t>(layer)].effective_rank);
+                    QCOMPARE(line->point1->coords().x(),
+                             r.layers[static_cast<std::size_t>(layer)].effective_rank);
                     found = true;
                 }
             QVERIFY(found);
@@ -93,8 +98,9 @@ private slots:
         const auto a = es::test::compare_to_baseline(image, "spectrum_scree_tl_nested_nobatch_f16");
         qInfo("%s", qPrintable(a.message));
         QVERIFY2(a.ok, qPrintable(a.message));
-        const auto b = es::test::compare_to_baseline(view.spectrogram()->plot()->toPixmap(900, 300, 1.0).toImage(),
-                                                     "spectrogram_tl_nested_nobatch_f16");
+        const auto b = es::test::compare_to_baseline(
+            view.spectrogram()->plot()->toPixmap(900, 300, 1.0).toImage(),
+            "spectrogram_tl_nested_nobatch_f16");
         qInfo("%s", qPrintable(b.message));
         QVERIFY2(b.ok, qPrintable(b.message));
     }

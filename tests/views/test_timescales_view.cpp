@@ -74,7 +74,9 @@ private slots:
             model.set_layer(layer);
             view.plot()->replot();
         }
-        QCOMPARE(named<QCPBars>(view.plot(), "halfLife")->data()->size() + named<QCPBars>(view.plot(), "halfLifeNull")->data()->size(), 6);
+        QCOMPARE(named<QCPBars>(view.plot(), "halfLife")->data()->size() +
+                     named<QCPBars>(view.plot(), "halfLifeNull")->data()->size(),
+                 6);
         auto* label = dynamic_cast<QCPItemText*>(item_named(plot, "nullLabel"));
         QVERIFY(label);
         QCOMPARE(label->text(), QStringLiteral("> %1").arg(r.positions));

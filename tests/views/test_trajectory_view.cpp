@@ -1,7 +1,7 @@
 // The trajectory view fed a real analysis of a fixture: its content equals the result, it follows
 // the selection, clicking a line selects the token, and it matches its image baseline.
-#include <QTest>
 #include <qcustomplot.h>
+#include <QTest>
 
 #include "analysis/trajectory.h"
 #include "image_baseline.h"
@@ -59,10 +59,12 @@ private slots:
         QCOMPARE(mean->data()->size(), 4);  // resid: embedding + 3 blocks
         for (int i = 0; i < 4; ++i) {
             QCOMPARE(mean->data()->at(i)->key, double(i));
-            QCOMPARE(mean->data()->at(i)->value, f.result.norm_stats[static_cast<std::size_t>(i)].mean);
+            QCOMPARE(mean->data()->at(i)->value,
+                     f.result.norm_stats[static_cast<std::size_t>(i)].mean);
         }
         QCPAxis* ny = mean->valueAxis();
-        for (const auto& s : f.result.norm_stats) QVERIFY(ny->range().contains(s.p90) && ny->range().contains(s.p10));
+        for (const auto& s : f.result.norm_stats)
+            QVERIFY(ny->range().contains(s.p90) && ny->range().contains(s.p10));
         QVERIFY(graph_named(view.plot(), "cos to previous layer (mean, p10–p90)"));
         QCOMPARE(items_named(view.plot(), "layerMarker"), 2);  // both panels
         QCOMPARE(items_named(view.plot(), "growthLabel"), 1);
@@ -81,7 +83,8 @@ private slots:
         view.set_result(f.result, f.texts, false);
         QVERIFY(view.highlighted_labels().isEmpty());
         model.set_tokens({7, 2});
-        QCOMPARE(view.highlighted_labels(), (QStringList{QString::fromUtf8("“naïve”"), QString::fromUtf8("“and”")}));
+        QCOMPARE(view.highlighted_labels(),
+                 (QStringList{QString::fromUtf8("“naïve”"), QString::fromUtf8("“and”")}));
         model.set_layer(2);
         // The marker sits at the selected layer.
         for (int i = 0; i < view.plot()->itemCount(); ++i)
@@ -104,7 +107,8 @@ private slots:
         for (std::size_t t = 0; t < f.result.norm.size(); ++t)
             if (f.result.norm[t][3] > f.result.norm[best][3]) best = t;
         QCPGraph* mean = graph_named(view.plot(), "mean");
-        const double px = mean->keyAxis()->coordToPixel(3), py = mean->valueAxis()->coordToPixel(f.result.norm[best][3]);
+        const double px = mean->keyAxis()->coordToPixel(3),
+                     py = mean->valueAxis()->coordToPixel(f.result.norm[best][3]);
         QTest::mouseClick(view.plot(), Qt::LeftButton, {}, QPoint(int(px), int(py)));
         QCOMPARE(model.selection().tokens, QList<int>{int(f.result.token_index[best])});
     }

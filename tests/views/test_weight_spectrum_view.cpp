@@ -1,9 +1,9 @@
 // Weight-spectrum view fed the demo's MLP weight: every eigenvalue above the floor is in one bin,
 // the fitted line starts at xmin, alpha is printed, and the figure matches its baseline.
+#include <qcustomplot.h>
 #include <QSignalSpy>
 #include <QTest>
 #include <numeric>
-#include <qcustomplot.h>
 
 #include "analysis/weight_spectra.h"
 #include "image_baseline.h"
@@ -31,17 +31,21 @@ private slots:
         view.set_result(m);
         std::size_t above = 0;
         for (double s : m.singular_values) above += s * s > 1e-5 ? 1 : 0;
-        QCOMPARE(std::accumulate(view.bin_counts().begin(), view.bin_counts().end(), 0.0), double(above));
+        QCOMPARE(std::accumulate(view.bin_counts().begin(), view.bin_counts().end(), 0.0),
+                 double(above));
         QCPGraph* fit = view.plot()->graph(0);
         QVERIFY(fit);
         QVERIFY(std::abs(fit->data()->at(0)->key - m.fit.xmin) < 1e-12 * m.fit.xmin);
-        QVERIFY(fit->data()->at(0)->value > fit->data()->at(fit->data()->size() - 1)->value);  // decays
+        QVERIFY(fit->data()->at(0)->value >
+                fit->data()->at(fit->data()->size() - 1)->value);  // decays
         bool labelled = false;
         for (int i = 0; i < view.plot()->itemCount(); ++i)
             if (auto* t = qobject_cast<QCPItemText*>(view.plot()->item(i)))
-                labelled |= t->text().contains(QStringLiteral("α = %1").arg(m.fit.alpha, 0, 'f', 2));
+                labelled |=
+                    t->text().contains(QStringLiteral("α = %1").arg(m.fit.alpha, 0, 'f', 2));
         QVERIFY(labelled);
-        const auto b = es::test::compare_to_baseline(view.plot()->toPixmap(700, 450, 1.0).toImage(), "weight_spectrum_demo_mlp1");
+        const auto b = es::test::compare_to_baseline(view.plot()->toPixmap(700, 450, 1.0).toImage(),
+                                                     "weight_spectrum_demo_mlp1");
         qInfo("%s", qPrintable(b.message));
         QVERIFY2(b.ok, qPrintable(b.message));
     }

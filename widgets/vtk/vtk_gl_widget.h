@@ -33,7 +33,8 @@ public:
     // render. (Calling render_window()->Render() directly also works: Qt then only recomposes.)
     void request_render();
 
-    // Whether this process can give VTK an OpenGL >= 3.2 desktop context at all (decided once).
+    // Whether this process can give VTK an OpenGL >= 3.2 desktop context at all (decided once,
+    // with a throw-away context; needs the QApplication).
     // Check it BEFORE creating a VtkGlWidget: on Qt 6.4 any QOpenGLWidget inside a window that
     // is shown on a platform without OpenGL (QT_QPA_PLATFORM=offscreen, X without GLX) crashes
     // inside Qt (QPlatformBackingStore::rhiFlush), whatever the widget itself does. Views show
