@@ -9,38 +9,15 @@
 #include <QScreen>
 #include <QSettings>
 #include <QStandardPaths>
-#include <QSurfaceFormat>
 #include <QTimer>
 
 #include "main_window.h"
 #include "version.h"
 #include "view_registry.h"
-
-namespace {
-
-void set_default_gl_format() {
-    // VTK 9.1 on Debian initialises OpenGL through GLX; Qt must hand it a GLX context.
-    if (qEnvironmentVariableIsEmpty("QT_XCB_GL_INTEGRATION"))
-        qputenv("QT_XCB_GL_INTEGRATION", "xcb_glx");
-    QSurfaceFormat format;
-    format.setRenderableType(QSurfaceFormat::OpenGL);
-    format.setVersion(3, 2);
-    format.setProfile(QSurfaceFormat::CoreProfile);
-    format.setDepthBufferSize(24);
-    format.setStencilBufferSize(8);
-    format.setRedBufferSize(8);
-    format.setGreenBufferSize(8);
-    format.setBlueBufferSize(8);
-    format.setAlphaBufferSize(8);
-    format.setSwapBehavior(QSurfaceFormat::DoubleBuffer);
-    format.setSamples(0);  // multisampling is VTK's business
-    QSurfaceFormat::setDefaultFormat(format);
-}
-
-}  // namespace
+#include "vtk/vtk_gl_widget.h"
 
 int main(int argc, char** argv) {
-    set_default_gl_format();
+    es::widgets::VtkGlWidget::set_default_surface_format();
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Eigenscope"));
     QApplication::setOrganizationName(QStringLiteral("Eigenscope"));

@@ -21,25 +21,9 @@ namespace es::widgets::test {
 
 using es::widgets::VtkGlWidget;
 
-// As app/gui/main.cpp: Debian's VTK 9.1 loads OpenGL through GLX and needs a 3.2 core context
-// with depth and stencil. Call before QApplication is constructed.
+// The app's surface format (VTK needs GLX and a 3.2 core context). Before QApplication.
 inline void set_vtk_surface_format() {
-    if (qEnvironmentVariableIsEmpty("QT_XCB_GL_INTEGRATION")) {
-        qputenv("QT_XCB_GL_INTEGRATION", "xcb_glx");
-    }
-    QSurfaceFormat format;
-    format.setRenderableType(QSurfaceFormat::OpenGL);
-    format.setVersion(3, 2);
-    format.setProfile(QSurfaceFormat::CoreProfile);
-    format.setDepthBufferSize(24);
-    format.setStencilBufferSize(8);
-    format.setRedBufferSize(8);
-    format.setGreenBufferSize(8);
-    format.setBlueBufferSize(8);
-    format.setAlphaBufferSize(8);
-    format.setSwapBehavior(QSurfaceFormat::DoubleBuffer);
-    format.setSamples(0);
-    QSurfaceFormat::setDefaultFormat(format);
+    VtkGlWidget::set_default_surface_format();
 }
 
 inline const QColor kBackground(51, 102, 153);  // (0.2, 0.4, 0.6) in 8 bits

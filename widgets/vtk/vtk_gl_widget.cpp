@@ -1,5 +1,7 @@
 #include "vtk_gl_widget.h"
 
+#include <QSurfaceFormat>
+
 #include <QGuiApplication>
 #include <QOffscreenSurface>
 #include <QOpenGLContext>
@@ -393,6 +395,24 @@ void VtkGlWidget::mark_unavailable(const QString& reason) {
     // Queued: when this happens in the constructor nobody is connected yet.
     QMetaObject::invokeMethod(
         this, [this, reason] { emit gl_unavailable(reason); }, Qt::QueuedConnection);
+}
+
+void VtkGlWidget::set_default_surface_format() {
+    if (qEnvironmentVariableIsEmpty("QT_XCB_GL_INTEGRATION"))
+        qputenv("QT_XCB_GL_INTEGRATION", "xcb_glx");
+    QSurfaceFormat format;
+    format.setRenderableType(QSurfaceFormat::OpenGL);
+    format.setVersion(3, 2);
+    format.setProfile(QSurfaceFormat::CoreProfile);
+    format.setDepthBufferSize(24);
+    format.setStencilBufferSize(8);
+    format.setRedBufferSize(8);
+    format.setGreenBufferSize(8);
+    format.setBlueBufferSize(8);
+    format.setAlphaBufferSize(8);
+    format.setSwapBehavior(QSurfaceFormat::DoubleBuffer);
+    format.setSamples(0);  // multisampling is VTK's business
+    QSurfaceFormat::setDefaultFormat(format);
 }
 
 }  // namespace es::widgets

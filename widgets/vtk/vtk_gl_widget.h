@@ -40,6 +40,10 @@ public:
     // inside Qt (QPlatformBackingStore::rhiFlush), whatever the widget itself does. Views show
     // create_unavailable_pane(reason) instead.
     static bool opengl_available(QString* reason = nullptr);
+    // The default surface format VTK 9.1 needs (OpenGL 3.2 core, depth 24, stencil 8, RGBA8,
+    // double buffer, no multisampling) and QT_XCB_GL_INTEGRATION=xcb_glx unless set: Debian's VTK
+    // loads OpenGL through GLX. Call before the QApplication is constructed.
+    static void set_default_surface_format();
     // The pane shown instead of a scene: "3D view unavailable: no OpenGL context (reason)",
     // painted with QPainter; the text is also its accessibleName().
     static QWidget* create_unavailable_pane(const QString& reason, QWidget* parent = nullptr);
