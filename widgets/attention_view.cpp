@@ -12,8 +12,6 @@ AttentionView::AttentionView(QWidget* parent) : View(parent) {
     layout->setContentsMargins(0, 0, 0, 0);
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("status"));
-    status_->setSizePolicy(QSizePolicy::Ignored,
-                           QSizePolicy::Preferred);  // long text must not widen the dock
     layout->addWidget(status_);
     heatmap_ = new HeatmapPlot(this);
     heatmap_->setObjectName(QStringLiteral("attentionHeatmap"));

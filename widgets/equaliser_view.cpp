@@ -45,8 +45,6 @@ EqualiserView::EqualiserView(QWidget* parent) : View(parent) {
     peaks_->setToolTip(tr("Mark each bar's maximum over all layers."));
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("status"));
-    status_->setSizePolicy(QSizePolicy::Ignored,
-                           QSizePolicy::Preferred);  // long text must not widen the dock
     controls->addWidget(mode_);
     controls->addWidget(normalize_);
     controls->addWidget(peaks_);

@@ -26,8 +26,6 @@ LensView::LensView(QWidget* parent) : View(parent) {
     controls->addWidget(top_k_);
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("status"));
-    status_->setSizePolicy(QSizePolicy::Ignored,
-                           QSizePolicy::Preferred);  // long text must not widen the dock
     controls->addStretch(1);
     controls->addWidget(status_);
     layout->addLayout(controls);

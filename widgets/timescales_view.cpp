@@ -44,8 +44,6 @@ TimescalesView::TimescalesView(QWidget* parent) : View(parent) {
     controls->addWidget(components_);
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("status"));
-    status_->setSizePolicy(QSizePolicy::Ignored,
-                           QSizePolicy::Preferred);  // long text must not widen the dock
     controls->addStretch(1);
     controls->addWidget(status_);
     layout->addLayout(controls);

@@ -82,20 +82,11 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
     QPointer<widgets::TrajectoryView> guard(view);
     auto request = [&window, guard] {
         if (!guard) return;
-        if (window.documents().empty()) {
-            window.jobs()->cancel_slot(QStringLiteral("trajectory-view"));
-            guard->show_message(QObject::tr("Open a dump to see its residual-stream trajectory."));
-            return;
-        }
-        const Document* doc = window.documents().front();
-        std::shared_ptr<Dump> dump = doc->dump();
-        if (dump->streams().empty()) {
-            guard->show_message(QObject::tr("This dump has no activations (weights only)."));
-            return;
-        }
         analysis::TrajectoryOptions options;
-        options.stream = window.selection_model()->selection().stream.toStdString();
-        if (!dump->find_stream(options.stream)) options.stream.clear();
+        const Document* doc = current_document(window, guard.data(),
+                                               QStringLiteral("trajectory-view"), options.stream);
+        if (!doc) return;
+        std::shared_ptr<Dump> dump = doc->dump();
         options.include_final_norm = guard->include_final_norm();
         const StreamInfo& stream = dump->stream(options.stream);
         const QString key = QStringLiteral("%1/trajectory/%2/%3")
@@ -114,14 +105,8 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
                 if (guard) guard->show_message(error);
             });
     };
-    QObject::connect(&window, &MainWindow::primary_changed, view, request);
+    on_inputs_changed(window, view, request);
     QObject::connect(view, &widgets::TrajectoryView::options_changed, view, request);
-    QObject::connect(window.selection_model(), &widgets::SelectionModel::changed, view,
-                     [request, last = QString()](const widgets::Selection& s) mutable {
-                         if (s.stream == last) return;
-                         last = s.stream;
-                         request();
-                     });
     request();
 }
 

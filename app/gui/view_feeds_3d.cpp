@@ -4,6 +4,7 @@
 
 #include "analysis/project.h"
 #include "document.h"
+#include "feed_support.h"
 #include "job_runner.h"
 #include "main_window.h"
 #include "projection3d_view.h"
@@ -16,20 +17,10 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
     const QString slot = QStringLiteral("projection3d-view");
     auto request = [&window, guard, slot] {
         if (!guard) return;
-        if (window.documents().empty()) {
-            window.jobs()->cancel_slot(slot);
-            guard->show_message(QObject::tr("Open a dump to see its states in 3-D."));
-            return;
-        }
-        const Document* doc = window.documents().front();
-        std::shared_ptr<Dump> dump = doc->dump();
-        if (dump->streams().empty()) {
-            guard->show_message(QObject::tr("This dump has no activations (weights only)."));
-            return;
-        }
         analysis::ProjectOptions options;
-        options.stream = window.selection_model()->selection().stream.toStdString();
-        if (!dump->find_stream(options.stream)) options.stream.clear();
+        const Document* doc = current_document(window, guard.data(), slot, options.stream);
+        if (!doc) return;
+        std::shared_ptr<Dump> dump = doc->dump();
         options.spherize = guard->spherize();
         const StreamInfo& stream = dump->stream(options.stream);
         const QString key = QStringLiteral("%1/projection3d/%2/%3")
@@ -46,14 +37,8 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
                 if (guard) guard->show_message(error);
             });
     };
-    QObject::connect(&window, &MainWindow::primary_changed, view, request);
+    on_inputs_changed(window, view, request);
     QObject::connect(view, &widgets::Projection3dView::options_changed, view, request);
-    QObject::connect(window.selection_model(), &widgets::SelectionModel::changed, view,
-                     [request, last = QString()](const widgets::Selection& s) mutable {
-                         if (s.stream == last) return;
-                         last = s.stream;
-                         request();
-                     });
 }
 
 }  // namespace es::app
