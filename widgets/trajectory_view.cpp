@@ -178,9 +178,13 @@ void TrajectoryView::set_result(const analysis::TrajectoryResult& result,
     token_texts_ = token_texts;
     final_norm_->setVisible(has_final_norm);
     QString text = tr("%1 tokens").arg(result.token_index.size());
-    if (result.excluded_tokens) text += tr(", %1 excluded (NaN/Inf)").arg(result.excluded_tokens);
+    if (result.layers_total > result.layers.size())  // a partial result: layers still coming in
+        text = tr("layer %1 of %2…").arg(result.layers.size()).arg(result.layers_total);
+    else if (result.excluded_tokens)
+        text += tr(", %1 excluded (NaN/Inf)").arg(result.excluded_tokens);
     status_->setText(text);
     rebuild();
+    emit result_changed();
 }
 
 void TrajectoryView::on_selection(const Selection& selection) {
@@ -229,8 +233,10 @@ void TrajectoryView::rebuild() {
         ticker->addTick(i, QString::number(r.states[static_cast<std::size_t>(i)]));
     nx->setTicker(ticker);
     cx->setTicker(ticker);
-    nx->setRange(-0.25, n_layers - 0.75);
-    cx->setRange(-0.25, n_layers - 0.75);
+    // A partial result keeps the full layer axis, so the picture fills in instead of stretching.
+    const int axis_layers = std::max(n_layers, static_cast<int>(r.layers_total));
+    nx->setRange(-0.25, axis_layers - 0.75);
+    cx->setRange(-0.25, axis_layers - 0.75);
 
     auto stat = [&](const std::vector<analysis::Summary>& s, double analysis::Summary::*field) {
         QVector<double> v(n_layers);

@@ -44,10 +44,13 @@ public:
     // For tests and export.
     QCustomPlot* plot() const { return plot_; }
     const std::optional<analysis::TrajectoryResult>& result() const { return result_; }
+    // A partial result is shown (layers still coming in from a running analysis).
+    bool partial() const { return result_ && result_->layers_total > result_->layers.size(); }
     int token_line_count() const { return token_lines_drawn_; }
     QStringList highlighted_labels() const;
 
 signals:
+    void result_changed();   // a result (partial or final) was shown
     void options_changed();  // include_final_norm changed: the app re-requests the analysis
 
 protected:

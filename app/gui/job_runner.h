@@ -52,6 +52,11 @@ public:
     int running_count() const { return static_cast<int>(running_.size()); }
     int started_count() const { return started_; }  // jobs actually started (tests: no pile-ups)
     bool cached(const QString& key) const { return cache_.count(key) > 0; }
+    // Whether slot still asks for key (partial results of superseded requests are dropped).
+    bool wants(const QString& slot, const QString& key) const {
+        const auto it = slot_key_.find(slot);
+        return it != slot_key_.end() && it->second == key;
+    }
     void clear_cache();
     // Blocks (processing events) until no job runs or timeout_ms passes; true when idle.
     bool wait_for_idle(int timeout_ms);

@@ -43,12 +43,24 @@ int main(int argc, char** argv) {
     // out the tabbed docks (before that their minimum sizes are summed, not maximised).
     window.show();
     QTimer::singleShot(0, &window, [&window] {
+        QSize target = window.size();
         if (const QScreen* screen = QGuiApplication::primaryScreen()) {
             const QRect avail = screen->availableGeometry();
-            window.resize(avail.size() * 0.92);
-            window.move(avail.center() - window.rect().center());
+            target = avail.size() * 0.92;
+            window.resize(target);
+            window.move(avail.center() - QPoint(target.width(), target.height()) / 2);
         }
-        es::app::arrange_docks(window);
+        // The window system applies the resize later (X11: asynchronously); dock proportions set
+        // before it would be stretched with the window, so wait for the new size (at most 1 s).
+        auto* poll = new QTimer(&window);
+        poll->setInterval(20);
+        QObject::connect(poll, &QTimer::timeout, &window,
+                         [&window, poll, target, tries = 0]() mutable {
+                             if (window.size() != target && ++tries < 50) return;
+                             poll->deleteLater();
+                             es::app::arrange_docks(window);
+                         });
+        poll->start();
     });
     const QStringList files = parser.positionalArguments();
     if (!files.isEmpty()) {

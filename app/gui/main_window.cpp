@@ -22,6 +22,7 @@
 #include <QSlider>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTimer>
 #include <QToolButton>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -418,6 +419,14 @@ void MainWindow::refresh_primary() {
     if (centralWidget() == welcome_) {
         takeCentralWidget();
         welcome_->hide();
+        // Its space went to the docks in proportion to their sizes (mostly to the dataset
+        // panel): arrange them again once the layout has taken the change in.
+        rearrange_ = true;
+        QTimer::singleShot(0, this, [this] {
+            if (!rearrange_) return;
+            rearrange_ = false;
+            arrange_docks(*this);
+        });
     }
     Document* doc = documents_.front();
     const Dump& d = *doc->dump();
@@ -543,6 +552,7 @@ void MainWindow::apply_pending_session() {
     if (!pending_session_ || !pending_session_files_.isEmpty() || loads_in_flight_ > 0) return;
     const SessionState s = *pending_session_;
     pending_session_.reset();
+    rearrange_ = false;
     restoreGeometry(s.geometry);
     restoreState(s.window_state);
     set_theme(s.theme.isEmpty() ? theme_ : s.theme);

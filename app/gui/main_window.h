@@ -108,6 +108,9 @@ private:
     QString series_folder_;
     std::vector<CheckpointEntry> series_;
     std::optional<SessionState> pending_session_;
+    // The welcome page just left the layout: give the docks their default proportions (unless
+    // a session restores its own layout first).
+    bool rearrange_ = false;
     QStringList pending_session_files_;
     bool presentation_ = false;
     QString theme_ = QStringLiteral("system");

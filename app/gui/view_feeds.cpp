@@ -1,5 +1,7 @@
 #include "view_feeds.h"
 
+#include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QPointer>
 
 #include "analysis/cka.h"
@@ -95,6 +97,24 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
         const bool final_norm = stream.last_is_final_norm;
         const QStringList texts = token_texts(*dump);
         guard->show_message(QObject::tr("computing…"));
+        // Progressive display: each layer's partial result is posted to the GUI thread (at most
+        // every 100 ms) and shown while the slot still wants this key; the final result follows
+        // through the same event queue, so a partial never overwrites it.
+        QPointer<JobRunner> jobs(window.jobs());
+        options.on_layer =
+            [guard, jobs, key, texts, final_norm,
+             last = std::make_shared<QElapsedTimer>()](const analysis::TrajectoryResult& partial) {
+                if (last->isValid() && last->elapsed() < 100) return;
+                last->start();
+                QMetaObject::invokeMethod(
+                    guard.data(),
+                    [guard, jobs, key, texts, final_norm, partial] {
+                        if (guard && jobs && jobs->wants(QStringLiteral("trajectory-view"), key) &&
+                            !jobs->cached(key))
+                            guard->set_result(partial, texts, final_norm);
+                    },
+                    Qt::QueuedConnection);
+            };
         window.jobs()->request_as<analysis::TrajectoryResult>(
             QStringLiteral("trajectory-view"), key,
             [dump, options](Progress& p) { return analysis::trajectory(*dump, options, p); },

@@ -2,6 +2,8 @@
 
 #include "view_registry.h"
 
+#include <QTimer>
+
 #include "angles_view.h"
 #include "attention_view.h"
 #include "checkpoint_view.h"
@@ -78,8 +80,15 @@ void arrange_docks(MainWindow& w) {
     // A narrow dataset panel, the trajectory (the lecturer's view) largest, the tabbed analyses
     // under it. Called again once the window is shown: sizes set before it are only a guess.
     // Per dock area: a size list spanning the left and right areas is not applied.
-    w.resizeDocks({w.dock(QStringLiteral("dataset"))}, {std::max(260, w.width() / 5)},
-                  Qt::Horizontal);
+    for (const char* id : {"dataset", "trajectory", "spectrum", "cka"})
+        if (!w.dock(QString::fromLatin1(id))) return;  // a window without the standard views
+    // resizeDocks gives a lone dock all the space the other area does not claim, so the dataset
+    // panel is capped for one layout pass instead and released afterwards (user can widen it).
+    ViewDock* dataset = w.dock(QStringLiteral("dataset"));
+    const int width = std::max(260, w.width() / 5);
+    dataset->setMaximumWidth(width);
+    w.resizeDocks({dataset}, {width}, Qt::Horizontal);
+    QTimer::singleShot(0, dataset, [dataset] { dataset->setMaximumWidth(QWIDGETSIZE_MAX); });
     w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum"))},
                   {56, 44}, Qt::Horizontal);
     w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("cka"))}, {480, 420},

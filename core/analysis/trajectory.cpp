@@ -30,101 +30,52 @@ nlohmann::json stats_json(const std::vector<Summary>& s) {
 
 }  // namespace
 
-TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
-                            Progress& progress) {
-    const StreamInfo& s = dump.stream(options.stream);
+namespace {
+
+// Per-token arrays (token-major, L per token) turned into the result for the first `tokens`
+// tokens and `layers` layers: the final result, or a partial one while layers fill in.
+struct Arrays {
+    std::vector<double> norm, cprev, cfirst;
+    std::vector<unsigned char> valid;
+    std::size_t L = 0;
+};
+
+TrajectoryResult assemble(const TrajectoryResult& head, const Arrays& a, const StreamInfo& s,
+                          std::size_t tokens, std::size_t layers) {
     TrajectoryResult r;
-    r.stream = s.name;
-    r.states = analysed_states(s, options.include_final_norm);
-    for (std::size_t st : r.states) r.layers.push_back(s.state_names[st]);
-    const std::size_t T = s.n_tokens(), d = s.d, L = r.states.size();
-    r.tokens = T;
-    if (T == 0) throw InputError(dump.where() + "stream " + s.name + " has no tokens");
-
-    // Per token (all T) and layer; filled by token ranges, so thread count cannot change values.
-    std::vector<double> norm(T * L), cprev(T * L, std::nan("")), cfirst(T * L, std::nan(""));
-    std::vector<unsigned char> valid(T, 1);
-    const std::size_t step = options.slab_tokens ? options.slab_tokens : slab_tokens(d),
-                      n_slabs = (T + step - 1) / step;
-    std::atomic<std::size_t> done{0};
-    const std::size_t units = n_slabs * L;
-    progress.report(0.0, layer_message(0, L, "trajectories"));
-
-    parallel_for(n_slabs, resolve_threads(options.threads), [&](std::size_t sb, std::size_t se) {
-        std::vector<float> cur(step * d), prev(step * d), first(step * d);
-        std::vector<double> first_norm(step), prev_norm(step);
-        for (std::size_t slab = sb; slab < se; ++slab) {
-            const std::size_t b = slab * step, e = std::min(T, b + step), m = e - b;
-            for (std::size_t li = 0; li < L; ++li) {
-                progress.check();
-                dump.read_states(s, r.states[li], b, e, cur.data());
-                for (std::size_t i = 0; i < m; ++i) {
-                    const float* x = cur.data() + i * d;
-                    const std::size_t t = b + i;
-                    if (!row_finite(x, d)) {
-                        valid[t] = 0;
-                        continue;
-                    }
-                    double nn = 0, dp = 0, df = 0;
-                    const float* p = prev.data() + i * d;
-                    const float* f = first.data() + i * d;
-                    for (std::size_t j = 0; j < d; ++j) {
-                        const double xv = x[j];
-                        nn += xv * xv;
-                        if (li > 0) {
-                            dp += xv * static_cast<double>(p[j]);
-                            df += xv * static_cast<double>(f[j]);
-                        }
-                    }
-                    const double n = std::sqrt(nn);
-                    norm[t * L + li] = n;
-                    if (li == 0) {
-                        first_norm[i] = n;
-                        cfirst[t * L] = n > 0 ? 1.0 : std::nan("");
-                    } else {
-                        cprev[t * L + li] = cosine(dp, n, prev_norm[i]).value_or(std::nan(""));
-                        cfirst[t * L + li] = cosine(df, n, first_norm[i]).value_or(std::nan(""));
-                    }
-                    prev_norm[i] = n;
-                }
-                if (li == 0)
-                    std::copy(cur.begin(), cur.begin() + static_cast<long>(m * d), first.begin());
-                std::swap(cur, prev);
-                const std::size_t k = ++done;
-                if (sb == 0)  // one reporter keeps messages ordered
-                    progress.report(static_cast<double>(k) / static_cast<double>(units),
-                                    layer_message(li, L, "trajectories"));
-            }
-        }
-    });
-
+    r.stream = head.stream;
+    r.layers.assign(head.layers.begin(), head.layers.begin() + static_cast<long>(layers));
+    r.states.assign(head.states.begin(), head.states.begin() + static_cast<long>(layers));
+    r.layers_total = head.states.size();
+    r.tokens = head.tokens;
+    const std::size_t L = a.L;
     auto opt = [](double v) { return std::isnan(v) ? std::nullopt : std::optional<double>(v); };
-    for (std::size_t t = 0; t < T; ++t) {
-        if (!valid[t]) {
+    for (std::size_t t = 0; t < tokens; ++t) {
+        if (!a.valid[t]) {
             ++r.excluded_tokens;
             continue;
         }
         r.token_index.push_back(t);
-        r.norm.emplace_back(norm.begin() + static_cast<long>(t * L),
-                            norm.begin() + static_cast<long>((t + 1) * L));
-        std::vector<std::optional<double>> cp(L), cf(L);
-        for (std::size_t li = 0; li < L; ++li) {
-            cp[li] = opt(cprev[t * L + li]);
-            cf[li] = opt(cfirst[t * L + li]);
+        r.norm.emplace_back(a.norm.begin() + static_cast<long>(t * L),
+                            a.norm.begin() + static_cast<long>(t * L + layers));
+        std::vector<std::optional<double>> cp(layers), cf(layers);
+        for (std::size_t li = 0; li < layers; ++li) {
+            cp[li] = opt(a.cprev[t * L + li]);
+            cf[li] = opt(a.cfirst[t * L + li]);
         }
         r.cos_prev.push_back(std::move(cp));
         r.cos_first.push_back(std::move(cf));
     }
-    for (std::size_t li = 0; li < L; ++li) {
-        std::vector<double> a, b, c;
+    for (std::size_t li = 0; li < layers; ++li) {
+        std::vector<double> n, p, f;
         for (std::size_t i = 0; i < r.token_index.size(); ++i) {
-            a.push_back(r.norm[i][li]);
-            if (r.cos_prev[i][li]) b.push_back(*r.cos_prev[i][li]);
-            if (r.cos_first[i][li]) c.push_back(*r.cos_first[i][li]);
+            n.push_back(r.norm[i][li]);
+            if (r.cos_prev[i][li]) p.push_back(*r.cos_prev[i][li]);
+            if (r.cos_first[i][li]) f.push_back(*r.cos_first[i][li]);
         }
-        r.norm_stats.push_back(summarize(a));
-        r.cos_prev_stats.push_back(summarize(b));
-        r.cos_first_stats.push_back(summarize(c));
+        r.norm_stats.push_back(summarize(n));
+        r.cos_prev_stats.push_back(summarize(p));
+        r.cos_first_stats.push_back(summarize(f));
     }
     // Growth: last pre-final-norm state over the first (the final-norm state is never used).
     const std::size_t last = last_pre_norm_state(s);
@@ -134,6 +85,94 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
         const double last_mean = r.norm_stats[static_cast<std::size_t>(it - r.states.begin())].mean;
         if (first_mean > 0) r.growth_ratio = last_mean / first_mean;
     }
+    return r;
+}
+
+}  // namespace
+
+TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
+                            Progress& progress) {
+    const StreamInfo& s = dump.stream(options.stream);
+    TrajectoryResult head;
+    head.stream = s.name;
+    head.states = analysed_states(s, options.include_final_norm);
+    for (std::size_t st : head.states) head.layers.push_back(s.state_names[st]);
+    const std::size_t T = s.n_tokens(), d = s.d, L = head.states.size();
+    head.tokens = T;
+    if (T == 0) throw InputError(dump.where() + "stream " + s.name + " has no tokens");
+
+    // Per token (all T) and layer; filled by token ranges, so thread count cannot change values.
+    Arrays a;
+    a.L = L;
+    a.norm.assign(T * L, 0.0);
+    a.cprev.assign(T * L, std::nan(""));
+    a.cfirst.assign(T * L, std::nan(""));
+    a.valid.assign(T, 1);
+
+    // Layer-major within blocks of tokens whose previous and first states stay in memory, so the
+    // picture can fill in layer by layer; the block bounds memory on any dump size.
+    const std::size_t step = options.slab_tokens ? options.slab_tokens : slab_tokens(d);
+    std::size_t block = options.block_tokens
+                            ? options.block_tokens
+                            : std::max<std::size_t>(step, kTrajectoryBlockBytes / (2 * d * 4));
+    block = std::min(block, T);
+    const std::size_t n_blocks = (T + block - 1) / block, units = n_blocks * L;
+    const int threads = resolve_threads(options.threads);
+    std::vector<float> prev(block * d), first(block * d);
+    progress.report(0.0, layer_message(0, L, "trajectories"));
+
+    for (std::size_t b0 = 0, unit = 0; b0 < T; b0 += block) {
+        const std::size_t e0 = std::min(T, b0 + block), n_slabs = (e0 - b0 + step - 1) / step;
+        for (std::size_t li = 0; li < L; ++li) {
+            progress.check();
+            parallel_for(n_slabs, threads, [&](std::size_t sb, std::size_t se) {
+                std::vector<float> cur(step * d);
+                for (std::size_t slab = sb; slab < se; ++slab) {
+                    progress.check();
+                    const std::size_t b = b0 + slab * step, e = std::min(e0, b + step);
+                    dump.read_states(s, head.states[li], b, e, cur.data());
+                    float* p0 = prev.data() + (b - b0) * d;
+                    float* f0 = first.data() + (b - b0) * d;
+                    for (std::size_t t = b; t < e; ++t) {
+                        const float* x = cur.data() + (t - b) * d;
+                        float* p = p0 + (t - b) * d;
+                        const float* f = f0 + (t - b) * d;
+                        if (!row_finite(x, d)) a.valid[t] = 0;
+                        double nn = 0, dp = 0, df = 0, np = 0, nf = 0;
+                        for (std::size_t j = 0; j < d; ++j) {
+                            const double xv = x[j];
+                            nn += xv * xv;
+                            if (li > 0) {
+                                dp += xv * static_cast<double>(p[j]);
+                                df += xv * static_cast<double>(f[j]);
+                            }
+                        }
+                        const double n = std::sqrt(nn);
+                        a.norm[t * L + li] = n;
+                        if (li == 0) {
+                            a.cfirst[t * L] = n > 0 ? 1.0 : std::nan("");
+                        } else {
+                            np = a.norm[t * L + li - 1];
+                            nf = a.norm[t * L];
+                            a.cprev[t * L + li] = cosine(dp, n, np).value_or(std::nan(""));
+                            a.cfirst[t * L + li] = cosine(df, n, nf).value_or(std::nan(""));
+                        }
+                    }
+                    const std::size_t m = (e - b) * d;
+                    std::copy(cur.begin(), cur.begin() + static_cast<long>(m), p0);
+                    if (li == 0) std::copy(cur.begin(), cur.begin() + static_cast<long>(m), f0);
+                }
+            });
+            ++unit;
+            progress.report(static_cast<double>(unit) / static_cast<double>(units),
+                            layer_message(li, L, "trajectories"));
+            // Partial pictures while the first block's layers come in (later blocks only refine
+            // statistics the user already sees, so they are not worth a redraw per layer).
+            if (options.on_layer && b0 == 0 && li + 1 < L)
+                options.on_layer(assemble(head, a, s, e0, li + 1));
+        }
+    }
+    TrajectoryResult r = assemble(head, a, s, T, L);
     progress.report(1.0, "trajectories done");
     return r;
 }

@@ -2,6 +2,7 @@
 // Trajectories of tokens through the layers: per token and state the L2 norm, the cosine to the
 // same token's previous state and to its first state; per state mean/median/p10/p90 over tokens.
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,17 +15,28 @@
 
 namespace es::analysis {
 
+struct TrajectoryResult;
+
+// Memory for the previous and first states of a block of tokens (the rest is per-slab buffers
+// and per-token scalars): 33 x 4096 x 4096 dumps are analysed in one block, larger ones in several.
+constexpr std::size_t kTrajectoryBlockBytes = std::size_t{256} << 20;
+
 struct TrajectoryOptions {
     std::string stream;               // empty: the residual stream
     bool include_final_norm = false;  // HF: keep the final-norm hidden state
     int threads = 0;                  // 0: both cores
     std::size_t slab_tokens = 0;      // tokens per read (0: ~1 MiB slabs); tests use small slabs
+    std::size_t block_tokens = 0;     // tokens analysed layer by layer together (0: memory budget)
+    // Called (on the analysing thread) after each layer but the last of the first block with the
+    // result so far: the first block's tokens, layers 0..k. Lets a view fill in layer by layer.
+    std::function<void(const TrajectoryResult&)> on_layer;
 };
 
 struct TrajectoryResult {
     std::string stream;
     std::vector<std::string> layers;       // state names, in order
     std::vector<std::size_t> states;       // state indices into the stream
+    std::size_t layers_total = 0;          // layers of the full result (> layers.size(): partial)
     std::size_t tokens = 0;                // tokens in the stream (prompts x positions)
     std::size_t excluded_tokens = 0;       // tokens with a NaN/Inf entry in any analysed state
     std::vector<std::size_t> token_index;  // flat indices of the included tokens

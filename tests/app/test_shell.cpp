@@ -14,9 +14,11 @@
 #include <QTest>
 #include <QTreeWidget>
 
+#include <qcustomplot.h>
 #include "dump_tree_view.h"
 #include "main_window.h"
 #include "navigation_bar.h"
+#include "trajectory_view.h"
 #include "view.h"
 #include "view_dock.h"
 
@@ -249,6 +251,32 @@ private slots:
         QVERIFY(QFile::remove(copy));
         QTRY_VERIFY_WITH_TIMEOUT(w.findChild<QMessageBox*>("reloadDialog") != nullptr, 5000);
         QVERIFY(w.findChild<QMessageBox*>("reloadDialog")->text().contains("deleted"));
+    }
+
+    void trajectoriesFillInLayerByLayer() {
+        // The real trajectory view and feed: a partial picture (the first layers) is shown while
+        // the analysis runs, then the full one; the layer axis never changes length.
+        es::app::MainWindow w;
+        es::widgets::TrajectoryView* view = nullptr;
+        for (es::widgets::View* v : w.views())
+            if (auto* t = qobject_cast<es::widgets::TrajectoryView*>(v)) view = t;
+        QVERIFY(view);
+        struct Shown {
+            std::size_t layers, total;
+        };
+        std::vector<Shown> shown;
+        connect(view, &es::widgets::TrajectoryView::result_changed, view, [&] {
+            shown.push_back({view->result()->layers.size(), view->result()->layers_total});
+        });
+        QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
+        QTRY_VERIFY_WITH_TIMEOUT(!shown.empty() && !view->partial(), 10000);
+        QVERIFY2(shown.size() >= 2, "no partial result was shown before the final one");
+        QCOMPARE(shown.front().total, std::size_t{4});
+        QVERIFY(shown.front().layers < shown.front().total);
+        QCOMPARE(shown.back().layers, std::size_t{4});
+        for (std::size_t i = 1; i < shown.size(); ++i)
+            QVERIFY(shown[i].layers > shown[i - 1].layers);
+        QCOMPARE(view->plot()->axisRect(0)->axis(QCPAxis::atBottom)->range().upper, 3.25);
     }
 
     void theWindowFitsALaptopScreen() {

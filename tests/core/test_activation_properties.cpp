@@ -223,3 +223,44 @@ TEST(ActivationProperties, SameResultsWithOneAndTwoThreads) {
         };
     same(out[0], out[1]);
 }
+
+// Progressive display: the partial results arrive layer by layer and agree with the final one;
+// blocks of any size give the same numbers as one block (they only bound memory).
+TEST(ActivationProperties, TrajectoryFillsInLayerByLayer) {
+    auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
+    std::vector<an::TrajectoryResult> partial;
+    an::TrajectoryOptions o;
+    o.slab_tokens = 8;
+    o.on_layer = [&](const an::TrajectoryResult& r) { partial.push_back(r); };
+    const an::TrajectoryResult full = an::trajectory(*dump, o, es::no_progress());
+    const std::size_t L = full.layers.size();
+    ASSERT_GE(L, 3u);
+    ASSERT_EQ(partial.size(), L - 1);
+    EXPECT_EQ(full.layers_total, L);
+    for (std::size_t k = 0; k < partial.size(); ++k) {
+        const an::TrajectoryResult& p = partial[k];
+        ASSERT_EQ(p.layers.size(), k + 1);
+        EXPECT_EQ(p.layers_total, L);
+        ASSERT_EQ(p.norm_stats.size(), k + 1);
+        for (std::size_t li = 0; li <= k; ++li) {
+            EXPECT_DOUBLE_EQ(p.norm_stats[li].mean, full.norm_stats[li].mean);
+            EXPECT_DOUBLE_EQ(p.cos_first_stats[li].median, full.cos_first_stats[li].median);
+        }
+    }
+
+    for (std::size_t block : {std::size_t{8}, std::size_t{24}, std::size_t{1000}}) {
+        an::TrajectoryOptions b;
+        b.slab_tokens = 8;
+        b.block_tokens = block;
+        const an::TrajectoryResult r = an::trajectory(*dump, b, es::no_progress());
+        ASSERT_EQ(r.token_index, full.token_index) << block;
+        for (std::size_t i = 0; i < r.norm.size(); ++i)
+            for (std::size_t li = 0; li < L; ++li) {
+                EXPECT_DOUBLE_EQ(r.norm[i][li], full.norm[i][li]);
+                EXPECT_EQ(r.cos_prev[i][li].has_value(), full.cos_prev[i][li].has_value());
+                if (r.cos_prev[i][li]) {
+                    EXPECT_DOUBLE_EQ(*r.cos_prev[i][li], *full.cos_prev[i][li]);
+                }
+            }
+    }
+}
