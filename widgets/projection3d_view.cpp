@@ -1,5 +1,7 @@
 #include "projection3d_view.h"
 
+#include "axes_editor.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -133,8 +135,10 @@ Projection3dView::Projection3dView(QWidget* parent) : View(parent) {
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("status"));
     camera->addWidget(status_);
+    axes_ = new AxesEditor(this);
     layout->addLayout(controls);
     layout->addLayout(camera);
+    layout->addWidget(axes_);
 
     QString reason;
     if (VtkGlWidget::opengl_available(&reason)) {
@@ -213,6 +217,7 @@ Projection3dView::Projection3dView(QWidget* parent) : View(parent) {
     }
 
     connect(spherize_, &QCheckBox::toggled, this, [this] { emit options_changed(); });
+    connect(axes_, &AxesEditor::edited, this, [this] { emit options_changed(); });
     connect(color_by_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
         apply_colors();
         rebuild_overlays();
@@ -257,6 +262,17 @@ void Projection3dView::show_message(const QString& text) {
     status_->setText(text);
 }
 
+QString Projection3dView::custom_axes() const {
+    return axes_->text();
+}
+void Projection3dView::set_custom_axes(const QString& text) {
+    axes_->set_text(text);
+}
+void Projection3dView::show_axes_error(const QString& text) {
+    axes_->set_error(true);
+    status_->setText(text);
+}
+
 QString Projection3dView::status_text() const {
     return status_->text();
 }
@@ -293,8 +309,11 @@ void Projection3dView::set_presentation(bool on) {
 
 void Projection3dView::set_result(const analysis::ProjectResult& result,
                                   const std::vector<TokenInfo>& tokens) {
-    // Spherizing changes the scale by orders of magnitude: frame the new cloud.
-    if (result_ && result_->spherized != result.spherized) camera_set_ = false;
+    // Spherizing or other axes change the scale by orders of magnitude: frame the new cloud.
+    if (result_ &&
+        (result_->spherized != result.spherized || result_->axis_labels != result.axis_labels))
+        camera_set_ = false;
+    axes_->set_error(false);
     result_ = result;
     tokens_ = tokens;
     status_->setText(tr("%1 points").arg(0));
@@ -543,6 +562,7 @@ void Projection3dView::on_selection(const Selection& selection) {
     const bool changed =
         selection.layer != selection_.layer || selection.tokens != selection_.tokens;
     selection_ = selection;
+    axes_->set_selection(selection.tokens, selection.layer);
     if (!changed) return;
     rebuild_overlays();
     render();
@@ -561,6 +581,7 @@ void Projection3dView::reset_camera() {
     c->SetFocalPoint(centre);
     c->SetPosition(centre[0] + 1.0, centre[1] + 0.7, centre[2] + 1.3);
     c->SetViewUp(0, 1, 0);
+    show_all_axes();
     scene_->renderer->ResetCamera(b);
     camera_set_ = true;
     render();
@@ -587,6 +608,11 @@ void Projection3dView::set_camera_preset(CameraPreset preset) {
             c->SetViewUp(0, 1, 0);
             break;
     }
+    // The axis pointing at the viewer would collapse into a pile of tick labels: hide it until
+    // the user turns the camera (any press or key in the view shows all three again).
+    scene_->axes->SetXAxisVisibility(preset != CameraPreset::Side);
+    scene_->axes->SetYAxisVisibility(preset != CameraPreset::Top);
+    scene_->axes->SetZAxisVisibility(preset != CameraPreset::Front);
     scene_->renderer->ResetCamera(b);
     camera_set_ = true;
     render();
@@ -597,6 +623,7 @@ QJsonObject Projection3dView::save_settings() const {
     s.insert(QStringLiteral("spherize"), spherize());
     s.insert(QStringLiteral("color_by"), static_cast<int>(color_by()));
     s.insert(QStringLiteral("point_size"), point_size());
+    s.insert(QStringLiteral("axes"), custom_axes());
     if (scene_ && camera_set_) {
         vtkCamera* c = scene_->renderer->GetActiveCamera();
         QJsonObject cam;
@@ -617,6 +644,8 @@ void Projection3dView::restore_settings(const QJsonObject& s) {
         point_size_->setValue(s.value(QStringLiteral("point_size")).toInt(point_size_->value()));
     if (s.contains(QStringLiteral("spherize")))
         spherize_->setChecked(s.value(QStringLiteral("spherize")).toBool());
+    if (s.contains(QStringLiteral("axes")))
+        axes_->set_text(s.value(QStringLiteral("axes")).toString());
     const QJsonObject cam = s.value(QStringLiteral("camera")).toObject();
     if (cam.isEmpty()) return;
     double pos[3], focal[3], up[3];
@@ -699,7 +728,11 @@ bool Projection3dView::eventFilter(QObject* watched, QEvent* event) {
                 QToolTip::hideText();
             break;
         }
+        case QEvent::KeyPress:
+            show_all_axes();
+            break;
         case QEvent::MouseButtonPress: {
+            show_all_axes();
             auto* me = static_cast<QMouseEvent*>(event);
             if (me->button() == Qt::LeftButton) {
                 press_pos_ = me->position().toPoint();
@@ -725,6 +758,13 @@ bool Projection3dView::eventFilter(QObject* watched, QEvent* event) {
             break;
     }
     return View::eventFilter(watched, event);  // VTK's interactor still sees every event
+}
+
+void Projection3dView::show_all_axes() {
+    if (!scene_) return;
+    scene_->axes->SetXAxisVisibility(true);
+    scene_->axes->SetYAxisVisibility(true);
+    scene_->axes->SetZAxisVisibility(true);
 }
 
 QImage Projection3dView::render_image(QSize size, double scale) {

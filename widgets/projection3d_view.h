@@ -23,6 +23,7 @@ class QSlider;
 
 namespace es::widgets {
 
+class AxesEditor;
 class VtkGlWidget;
 
 class Projection3dView : public View {
@@ -52,6 +53,11 @@ public:
     void set_color_by(ColorBy c);
     int point_size() const;
     void set_point_size(int px);
+    // Custom axes as typed ("A-B@L, C-D"; empty: PCA); the app parses them (analysis::parse_axes)
+    // and reports a refusal with show_axes_error().
+    QString custom_axes() const;
+    void set_custom_axes(const QString& text);  // no signal
+    void show_axes_error(const QString& text);
     void reset_camera();
     void set_camera_preset(CameraPreset preset);
 
@@ -70,7 +76,7 @@ public:
     QString status_text() const;
 
 signals:
-    void options_changed();  // spherize toggled: the app re-requests the analysis
+    void options_changed();  // spherize or axes changed: the app re-requests the analysis
 
 protected:
     void on_selection(const Selection& selection) override;
@@ -82,6 +88,7 @@ private:
     void rebuild_overlays();  // current layer, selection, labels
     void apply_colors();
     void render();
+    void show_all_axes();  // after a camera preset hid the one facing the viewer
     int current_row() const;
     std::array<unsigned char, 3> color_of(std::size_t index) const;  // of points_[index]
 
@@ -91,6 +98,7 @@ private:
     QComboBox* color_by_ = nullptr;
     QSlider* point_size_ = nullptr;
     QLabel* status_ = nullptr;
+    AxesEditor* axes_ = nullptr;
     std::unique_ptr<Scene> scene_;
 
     std::optional<analysis::ProjectResult> result_;

@@ -2,6 +2,8 @@
 #include <QPointer>
 #include <memory>
 
+#include "analysis/axis_spec.h"
+#include "analysis/common.h"
 #include "analysis/project.h"
 #include "document.h"
 #include "feed_support.h"
@@ -23,9 +25,25 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
         std::shared_ptr<Dump> dump = doc->dump();
         options.spherize = guard->spherize();
         const StreamInfo& stream = dump->stream(options.stream);
-        const QString key = QStringLiteral("%1/projection3d/%2/%3")
+        const QString axes_text = guard->custom_axes();
+        try {
+            options.axes = analysis::parse_axes(axes_text.toStdString(), *dump, stream,
+                                                analysis::last_pre_norm_state(stream));
+        } catch (const std::exception& e) {
+            guard->show_axes_error(QString::fromStdString(e.what()));
+            return;  // keep the picture the user has; the field is marked
+        }
+        // Axis titles in words: the two tokens' texts and the layer.
+        for (analysis::AxisSpec& ax : options.axes) {
+            const auto& tokens = dump->tokens();
+            if (ax.token_a < tokens.size() && ax.token_b < tokens.size())
+                ax.label = tokens[ax.token_a].text + " - " + tokens[ax.token_b].text + " @" +
+                           std::to_string(ax.layer);
+        }
+        const QString key = QStringLiteral("%1/projection3d/%2/%3/%4")
                                 .arg(doc->id(), QString::fromStdString(stream.name))
-                                .arg(options.spherize ? 1 : 0);
+                                .arg(options.spherize ? 1 : 0)
+                                .arg(axes_text);
         guard->show_message(QObject::tr("computing…"));
         window.jobs()->request_as<analysis::ProjectResult>(
             slot, key,

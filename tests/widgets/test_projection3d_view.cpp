@@ -4,7 +4,10 @@
 #include <QApplication>
 #include <QJsonObject>
 #include <QLineF>
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QTest>
+#include <QToolTip>
 #include <cmath>
 #include <cstring>
 
@@ -12,7 +15,9 @@
 #include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkRenderer.h>
 
+#include "analysis/axis_spec.h"
 #include "analysis/project.h"
+#include "image_baseline.h"
 #include "projection3d_view.h"
 #include "util/progress.h"
 #include "vtk_test_support.h"
@@ -48,6 +53,37 @@ std::size_t non_null(const es::analysis::ProjectResult& r) {
     for (const auto& layer : r.coordinates)
         for (const auto& c : layer) n += c ? 1 : 0;
     return n;
+}
+
+// Screen position (widget pixels) of every point through VTK's own world-to-display transform.
+std::vector<QPointF> screen_positions(Projection3dView& view) {
+    view.gl_widget()->render_window()->Render();
+    vtkRenderer* ren = view.gl_widget()->renderer();
+    const int* size = view.gl_widget()->render_window()->GetSize();
+    const double dpr = view.gl_widget()->devicePixelRatioF();
+    std::vector<QPointF> screen;
+    for (const auto& p : view.points()) {
+        ren->SetWorldPoint(p[0], p[1], p[2], 1.0);
+        ren->WorldToDisplay();
+        double d[3];
+        ren->GetDisplayPoint(d);
+        screen.emplace_back(d[0] / dpr, (size[1] - d[1]) / dpr);
+    }
+    return screen;
+}
+
+// Index of a point with no other point within `clearance` px that lies well inside the widget.
+int isolated_point(const std::vector<QPointF>& screen, QSize widget, double clearance = 12.0) {
+    for (std::size_t i = 0; i < screen.size(); ++i) {
+        const QPointF& p = screen[i];
+        if (p.x() < 20 || p.y() < 20 || p.x() > widget.width() - 20 || p.y() > widget.height() - 20)
+            continue;
+        bool isolated = true;
+        for (std::size_t j = 0; j < screen.size() && isolated; ++j)
+            isolated = j == i || QLineF(p, screen[j]).length() > clearance;
+        if (isolated) return static_cast<int>(i);
+    }
+    return -1;
 }
 
 }  // namespace
@@ -108,19 +144,7 @@ private slots:
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         QVERIFY2(view.gl_widget()->has_opengl(), qPrintable(view.gl_widget()->status_message()));
-        view.gl_widget()->render_window()->Render();
-        vtkRenderer* ren = view.gl_widget()->renderer();
-        const int* size = view.gl_widget()->render_window()->GetSize();
-        const double dpr = view.gl_widget()->devicePixelRatioF();
-        // Screen position of every point through VTK's own world-to-display transform.
-        std::vector<QPointF> screen;
-        for (const auto& p : view.points()) {
-            ren->SetWorldPoint(p[0], p[1], p[2], 1.0);
-            ren->WorldToDisplay();
-            double d[3];
-            ren->GetDisplayPoint(d);
-            screen.emplace_back(d[0] / dpr, (size[1] - d[1]) / dpr);
-        }
+        const std::vector<QPointF> screen = screen_positions(view);
         // Points with no other point within 9 px must be picked exactly; coincident ones (the
         // same token text at the embedding layer) could legitimately be either.
         int checked = 0;
@@ -136,6 +160,106 @@ private slots:
         }
         QVERIFY2(checked >= 5, qPrintable(QString::number(checked)));
         QCOMPARE(view.pick(QPoint(-100, -100)), -1);
+    }
+
+    void hover_and_click_reach_the_selection() {
+        // End to end through real mouse events on the GL widget: hovering a point shows its
+        // token's tooltip, clicking selects the token in the shared selection (every view).
+        const Fixture& f = fixture();
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(f.dump->streams().front().n_states()));
+        Projection3dView view, other;
+        view.follow(&model);
+        other.follow(&model);
+        view.resize(800, 600);
+        view.set_result(f.plain, f.dump->tokens());
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const std::vector<QPointF> screen = screen_positions(view);
+        const int i = isolated_point(screen, view.gl_widget()->size());
+        QVERIFY2(i >= 0, "no isolated point to aim at");
+        const QPoint at = screen[static_cast<std::size_t>(i)].toPoint();
+        const int state = view.point_states()[static_cast<std::size_t>(i)];
+        const int token = state % static_cast<int>(f.plain.tokens);
+
+        QTest::mouseMove(view.gl_widget(), at);
+        QTRY_VERIFY_WITH_TIMEOUT(QToolTip::isVisible(), 3000);
+        QCOMPARE(QToolTip::text(), view.hover_text(state));
+        const QString text =
+            QString::fromStdString(f.dump->tokens()[static_cast<std::size_t>(token)].text);
+        QVERIFY2(QToolTip::text().contains(text.toHtmlEscaped()), qPrintable(QToolTip::text()));
+
+        QSignalSpy changed(&model, &es::widgets::SelectionModel::changed);
+        QTest::mouseClick(view.gl_widget(), Qt::LeftButton, Qt::NoModifier, at);
+        QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty(), 2000);
+        QCOMPARE(model.selection().tokens, QList<int>{token});
+        QVERIFY(other.selection_updates() > 0);
+        // A drag is a camera move, not a click: the selection stays.
+        const QList<int> before = model.selection().tokens;
+        QTest::mousePress(view.gl_widget(), Qt::LeftButton, Qt::NoModifier, QPoint(30, 30));
+        QTest::mouseMove(view.gl_widget(), QPoint(120, 90));
+        QTest::mouseRelease(view.gl_widget(), Qt::LeftButton, Qt::NoModifier, QPoint(120, 90));
+        QCOMPARE(model.selection().tokens, before);
+    }
+
+    void custom_axes_from_the_selection() {
+        // "from selection" turns the first two selected tokens at the current layer into an
+        // axis and asks the app for a new projection; the text is part of the session.
+        const Fixture& f = fixture();
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(f.dump->streams().front().n_states()));
+        Projection3dView view;
+        view.follow(&model);
+        view.set_result(f.plain, f.dump->tokens());
+        auto* button = view.findChild<QPushButton*>(QStringLiteral("axesFromSelection"));
+        QVERIFY(button);
+        QVERIFY(!button->isEnabled());
+        model.set_layer(2);
+        model.set_tokens({7, 3});
+        QVERIFY(button->isEnabled());
+        QSignalSpy asked(&view, &Projection3dView::options_changed);
+        button->click();
+        QCOMPARE(asked.count(), 1);
+        QCOMPARE(view.custom_axes(), QStringLiteral("7-3@2"));
+        model.set_tokens({1, 5});
+        button->click();
+        QCOMPARE(view.custom_axes(), QStringLiteral("7-3@2, 1-5@2"));
+        QCOMPARE(view.save_settings().value(QStringLiteral("axes")).toString(), view.custom_axes());
+        Projection3dView restored;
+        restored.restore_settings(view.save_settings());
+        QCOMPARE(restored.custom_axes(), view.custom_axes());
+        // The axes the app computes from that text label the cube axes with token texts.
+        es::analysis::ProjectOptions o;
+        const auto& stream = f.dump->streams().front();
+        o.axes = es::analysis::parse_axes(view.custom_axes().toStdString(), *f.dump, stream, 0);
+        QCOMPARE(o.axes.size(), std::size_t{2});
+        QCOMPARE(o.axes[0].token_a, std::size_t{7});
+        QCOMPARE(o.axes[1].layer, std::size_t{2});
+        const es::analysis::ProjectResult r = es::analysis::project(*f.dump, o, es::no_progress());
+        view.set_result(r, f.dump->tokens());
+        QCOMPARE(view.points().size(), non_null(r));
+        view.show_axes_error(QStringLiteral("axis 'x' must look like A-B"));
+        QCOMPARE(view.status_text(), QStringLiteral("axis 'x' must look like A-B"));
+    }
+
+    void matches_baseline_image() {
+        // F3D's habit: a fixed scene at a fixed size against a committed image, with a tolerance
+        // for rasteriser differences (Mesa llvmpipe here).
+        const Fixture& f = fixture();
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(f.dump->streams().front().n_states()));
+        Projection3dView view;
+        view.follow(&model);
+        view.resize(900, 700);
+        view.set_result(f.plain, f.dump->tokens());
+        model.set_layer(3);
+        model.set_tokens({1, 5});
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.set_camera_preset(Projection3dView::CameraPreset::Front);
+        const QImage img = view.render_image(QSize(640, 480));
+        const es::test::BaselineResult b = es::test::compare_to_baseline(img, "projection3d_demo");
+        QVERIFY2(b.ok, qPrintable(b.message));
     }
 
     void render_not_blank() {

@@ -1,0 +1,58 @@
+#include "analysis/axis_spec.h"
+
+#include "analysis/common.h"
+#include "analysis/token_address.h"
+#include "util/error.h"
+
+namespace es::analysis {
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::size_t b = 0;
+    for (std::size_t e; (e = s.find(sep, b)) != std::string::npos; b = e + 1)
+        out.push_back(s.substr(b, e - b));
+    out.push_back(s.substr(b));
+    return out;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+}  // namespace
+
+std::vector<AxisSpec> parse_axes(const std::string& text, const Dump& dump, const StreamInfo& s,
+                                 std::size_t default_layer) {
+    std::vector<AxisSpec> out;
+    if (trim(text).empty()) return out;
+    for (const std::string& raw : split(text, ',')) {
+        const std::string spec = trim(raw);
+        std::string pair = spec;
+        AxisSpec ax;
+        ax.layer = default_layer;
+        if (auto at = spec.find('@'); at != std::string::npos) {
+            pair = trim(spec.substr(0, at));
+            const std::string l = trim(spec.substr(at + 1));
+            if (l.empty() || l.size() > 9 || l.find_first_not_of("0123456789") != std::string::npos)
+                throw InputError("axis '" + spec + "': layer after @ must be a state index");
+            ax.layer = std::stoul(l);
+        }
+        const auto ab = split(pair, '-');
+        if (ab.size() != 2) throw InputError("axis '" + spec + "' must look like A-B or A-B@LAYER");
+        ax.token_a = parse_token_address(trim(ab[0]), s.n_prompts, s.n_positions).flat;
+        ax.token_b = parse_token_address(trim(ab[1]), s.n_prompts, s.n_positions).flat;
+        if (ax.token_a == ax.token_b)
+            throw InputError("axis '" + spec + "': the two tokens must differ");
+        check_state(dump, s, static_cast<long long>(ax.layer));
+        ax.label = trim(ab[0]) + "-" + trim(ab[1]) + "@" + std::to_string(ax.layer);
+        out.push_back(ax);
+        if (out.size() > 3) throw InputError("at most 3 custom axes: '" + text + "'");
+    }
+    return out;
+}
+
+}  // namespace es::analysis

@@ -1,0 +1,19 @@
+#pragma once
+// Custom 3-D axes as users write them, on the CLI (`project --axes`) and in the 3D view:
+// "A-B[@L],C-D[@L],..." where A and B are token addresses (flat index or prompt:position) and L
+// a state index (default: the caller's default layer). Each axis is state(A) - state(B) at L.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "analysis/project.h"
+#include "io/dump.h"
+
+namespace es::analysis {
+
+// At most 3 axes; every failure is an InputError quoting the offending part. Labels are "A-B@L"
+// (the addresses as typed): stable for scripts; the 3D view shows token texts instead.
+std::vector<AxisSpec> parse_axes(const std::string& text, const Dump& dump, const StreamInfo& s,
+                                 std::size_t default_layer);
+
+}  // namespace es::analysis

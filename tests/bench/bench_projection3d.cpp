@@ -1,0 +1,151 @@
+// Frame rate of the 3D projection view with a large scene: 200k points (20 layers x 10k tokens)
+// and 10k token polylines, orbiting the camera. A benchmark, not a test: it prints figures and
+// asserts nothing about speed (run under xvfb-run; packaging/bench.sh does).
+//   bench_projection3d [--points-per-layer N] [--layers L] [--frames F]
+// Reference in the same run: the same view and window with a 1k-point scene, so the figure can
+// be read as a ratio to what the bridge and the window system cost on their own.
+#include <QApplication>
+#include <QElapsedTimer>
+#include <QTest>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include <vtkCamera.h>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkProp.h>
+#include <vtkPropCollection.h>
+#include <vtkRenderer.h>
+
+#include "analysis/project.h"
+#include "projection3d_view.h"
+#include "vtk/vtk_gl_widget.h"
+
+namespace {
+
+es::analysis::ProjectResult synthetic(std::size_t layers, std::size_t tokens,
+                                      std::vector<es::TokenInfo>& token_info) {
+    es::analysis::ProjectResult r;
+    r.stream = "resid";
+    r.tokens = tokens;
+    r.axis_labels = {"PC1", "PC2", "PC3"};
+    r.explained_variance = {0.3, 0.2, 0.1};
+    std::mt19937 g(7);
+    std::normal_distribution<double> nd;
+    // Each token drifts outwards layer by layer (the residual stream's growing norm).
+    std::vector<std::array<double, 3>> pos(tokens);
+    for (auto& p : pos) p = {nd(g), nd(g), nd(g)};
+    for (std::size_t l = 0; l < layers; ++l) {
+        r.layers.push_back("blocks." + std::to_string(l) + ".hook_resid_post");
+        r.states.push_back(l);
+        std::vector<std::optional<std::array<double, 3>>> row(tokens);
+        for (std::size_t t = 0; t < tokens; ++t) {
+            for (double& c : pos[t]) c = c * 1.08 + 0.1 * nd(g);
+            row[t] = pos[t];
+        }
+        r.coordinates.push_back(std::move(row));
+    }
+    token_info.resize(tokens);
+    for (std::size_t t = 0; t < tokens; ++t) {
+        token_info[t].text = "tok" + std::to_string(t);
+        token_info[t].prompt = t / 512;
+        token_info[t].position = t % 512;
+    }
+    return r;
+}
+
+struct Figures {
+    double set_result_ms = 0, fps = 0, ms_per_frame = 0;
+};
+
+Figures measure(std::size_t layers, std::size_t tokens, int frames) {
+    std::vector<es::TokenInfo> info;
+    const es::analysis::ProjectResult r = synthetic(layers, tokens, info);
+    es::widgets::Projection3dView view;
+    view.resize(1280, 800);
+    view.show();
+    if (!QTest::qWaitForWindowExposed(&view)) std::fprintf(stderr, "window not exposed\n");
+    Figures f;
+    QElapsedTimer clock;
+    clock.start();
+    view.set_result(r, info);
+    f.set_result_ms = static_cast<double>(clock.nsecsElapsed()) / 1e6;
+    vtkGenericOpenGLRenderWindow* win = view.gl_widget()->render_window();
+    vtkCamera* cam = view.gl_widget()->renderer()->GetActiveCamera();
+    for (int i = 0; i < 3; ++i) {  // warm-up: shader compilation, buffer upload
+        win->Render();
+        win->WaitForCompletion();
+    }
+    clock.restart();
+    for (int i = 0; i < frames; ++i) {
+        cam->Azimuth(360.0 / frames);
+        win->Render();
+        win->WaitForCompletion();  // glFinish: count frames the GPU (llvmpipe) actually drew
+    }
+    const double s = static_cast<double>(clock.nsecsElapsed()) / 1e9;
+    f.fps = frames / s;
+    f.ms_per_frame = 1000.0 * s / frames;
+    if (std::getenv("BENCH_BREAKDOWN")) {  // frame time with each prop alone (diagnosis)
+        vtkPropCollection* props = view.gl_widget()->renderer()->GetViewProps();
+        const int n = props->GetNumberOfItems();
+        std::vector<int> was(static_cast<std::size_t>(n));
+        for (int k = 0; k < n; ++k)
+            was[static_cast<std::size_t>(k)] =
+                static_cast<vtkProp*>(props->GetItemAsObject(k))->GetVisibility();
+        for (int only = -1; only < n; ++only) {
+            for (int k = 0; k < n; ++k)
+                static_cast<vtkProp*>(props->GetItemAsObject(k))
+                    ->SetVisibility(only < 0 ? 0 : (k == only && was[static_cast<std::size_t>(k)]));
+            clock.restart();
+            for (int i = 0; i < 10; ++i) {
+                cam->Azimuth(3);
+                win->Render();
+                win->WaitForCompletion();
+            }
+            std::printf("    only prop %d (%s): %.1f ms/frame\n", only,
+                        only < 0 ? "none" : props->GetItemAsObject(only)->GetClassName(),
+                        static_cast<double>(clock.nsecsElapsed()) / 1e7);
+        }
+    }
+    return f;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::size_t per_layer = 10000, layers = 20;
+    int frames = 60;
+    for (int i = 1; i + 1 < argc; ++i) {
+        if (!std::strcmp(argv[i], "--points-per-layer"))
+            per_layer = std::stoul(argv[++i]);
+        else if (!std::strcmp(argv[i], "--layers"))
+            layers = std::stoul(argv[++i]);
+        else if (!std::strcmp(argv[i], "--frames"))
+            frames = std::stoi(argv[++i]);
+    }
+    es::widgets::VtkGlWidget::set_default_surface_format();
+    QApplication app(argc, argv);
+    QString reason;
+    if (!es::widgets::VtkGlWidget::opengl_available(&reason)) {
+        std::fprintf(stderr, "bench_projection3d: no OpenGL (%s); run under xvfb-run\n",
+                     qPrintable(reason));
+        return 2;
+    }
+    const Figures ref = measure(1, 1000, frames);
+    const Figures big = measure(layers, per_layer, frames);
+    std::printf("projection3d frame rate, 1280x800, %d frames orbiting the camera\n", frames);
+    std::printf("  reference  1 x 1000 points:           %7.1f frames/s (%6.2f ms/frame)\n",
+                ref.fps, ref.ms_per_frame);
+    std::printf(
+        "  large     %zu x %zu = %zu points, %zu polylines: %7.1f frames/s (%6.2f ms/frame), "
+        "set_result %.0f ms\n",
+        layers, per_layer, layers * per_layer, per_layer, big.fps, big.ms_per_frame,
+        big.set_result_ms);
+    std::printf("  ratio large/reference frame time: %.2f; target >= 20 frames/s: %s\n",
+                big.ms_per_frame / ref.ms_per_frame, big.fps >= 20.0 ? "met" : "NOT met");
+    std::printf(
+        "{\"reference_fps\": %.2f, \"fps\": %.2f, \"points\": %zu, \"polylines\": %zu, "
+        "\"set_result_ms\": %.1f}\n",
+        ref.fps, big.fps, layers * per_layer, per_layer, big.set_result_ms);
+    return 0;
+}
