@@ -10,6 +10,7 @@
 #include <QMouseEvent>
 #include <QPushButton>
 #include <QSlider>
+#include <QTimer>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -41,6 +42,10 @@ namespace es::widgets {
 namespace {
 
 constexpr int kPickRadius = 8;  // widget pixels
+// Level of detail while the camera moves (ParaView's habit): software OpenGL (llvmpipe) draws
+// about a million primitives a second, so above kLodAbove points a drag or wheel shows every
+// k-th token's states and path (at most ~kLodPoints points) and the full scene once it stops.
+constexpr std::size_t kLodAbove = 50000, kLodPoints = 20000;
 
 template <typename T>
 using Ptr = vtkSmartPointer<T>;
@@ -78,10 +83,11 @@ bool from_json(const QJsonValue& value, double out[3]) {
 struct Projection3dView::Scene {
     vtkRenderer* renderer = nullptr;
     Ptr<vtkPoints> all_points = Ptr<vtkPoints>::New();
-    Layer cloud;     // every state
-    Layer lines;     // one polyline per token
-    Layer current;   // the current layer's states, larger
-    Layer selected;  // selected tokens: points and paths
+    Layer cloud;                 // every state
+    Layer lines;                 // one polyline per token
+    Layer cloud_lod, lines_lod;  // every k-th token: shown instead while the camera moves
+    Layer current;               // the current layer's states, larger
+    Layer selected;              // selected tokens: points and paths
     Ptr<vtkCubeAxesActor> axes = Ptr<vtkCubeAxesActor>::New();
     Ptr<vtkActor> sphere = Ptr<vtkActor>::New();
     std::vector<Ptr<vtkBillboardTextActor3D>> labels;
@@ -147,6 +153,10 @@ Projection3dView::Projection3dView(QWidget* parent) : View(parent) {
         gl_->setMinimumSize(320, 240);
         gl_->setMouseTracking(true);
         gl_->installEventFilter(this);
+        lod_timer_ = new QTimer(this);
+        lod_timer_->setSingleShot(true);
+        lod_timer_->setInterval(250);
+        connect(lod_timer_, &QTimer::timeout, this, [this] { set_interacting(false); });
         layout->addWidget(gl_, 1);
         scene_ = std::make_unique<Scene>();
         Scene& s = *scene_;
@@ -163,6 +173,15 @@ Projection3dView::Projection3dView(QWidget* parent) : View(parent) {
         s.lines.actor->GetProperty()->SetOpacity(0.18);
         s.lines.actor->GetProperty()->SetLineWidth(1.0f);
         s.lines.actor->GetProperty()->LightingOff();
+        // The level-of-detail stand-ins share points and looks (the same vtkProperty objects).
+        for (Layer* l : {&s.cloud_lod, &s.lines_lod}) {
+            l->data->SetPoints(s.all_points);
+            l->actor->VisibilityOff();
+        }
+        s.cloud_lod.mapper->SetScalarModeToUsePointData();
+        s.cloud_lod.actor->SetProperty(s.cloud.actor->GetProperty());
+        s.lines_lod.mapper->ScalarVisibilityOff();
+        s.lines_lod.actor->SetProperty(s.lines.actor->GetProperty());
         s.current.data->SetPoints(s.all_points);
         s.current.mapper->SetScalarModeToUsePointData();
         s.current.actor->GetProperty()->SetRenderPointsAsSpheres(true);
@@ -207,6 +226,8 @@ Projection3dView::Projection3dView(QWidget* parent) : View(parent) {
         s.renderer->AddActor(s.sphere);
         s.renderer->AddActor(s.lines.actor);
         s.renderer->AddActor(s.cloud.actor);
+        s.renderer->AddActor(s.lines_lod.actor);
+        s.renderer->AddActor(s.cloud_lod.actor);
         s.renderer->AddActor(s.current.actor);
         s.renderer->AddActor(s.selected.actor);
         s.renderer->AddActor(s.axes);
@@ -414,16 +435,24 @@ void Projection3dView::rebuild_points() {
         s.all_points->SetPoint(static_cast<vtkIdType>(i), points_[i].data());
     s.all_points->Modified();
 
-    auto verts = Ptr<vtkCellArray>::New();
-    for (vtkIdType i = 0; i < static_cast<vtkIdType>(points_.size()); ++i)
+    const std::size_t lod_step =
+        std::max<std::size_t>(1, (points_.size() + kLodPoints - 1) / kLodPoints);
+    auto verts = Ptr<vtkCellArray>::New(), lod_verts = Ptr<vtkCellArray>::New();
+    for (vtkIdType i = 0; i < static_cast<vtkIdType>(points_.size()); ++i) {
         verts->InsertNextCell(1, &i);
+        if (static_cast<std::size_t>(point_states_[static_cast<std::size_t>(i)]) % n_tokens %
+                lod_step ==
+            0)
+            lod_verts->InsertNextCell(1, &i);
+    }
     s.cloud.data->SetVerts(verts);
+    s.cloud_lod.data->SetVerts(lod_verts);
 
     // Point id of every (row, token), -1 when null; a token's path breaks at null states.
     std::vector<vtkIdType> id(result_->coordinates.size() * n_tokens, -1);
     for (std::size_t i = 0; i < point_states_.size(); ++i)
         id[static_cast<std::size_t>(point_states_[i])] = static_cast<vtkIdType>(i);
-    auto lines = Ptr<vtkCellArray>::New();
+    auto lines = Ptr<vtkCellArray>::New(), lod_lines = Ptr<vtkCellArray>::New();
     std::vector<vtkIdType> run;
     for (std::size_t t = 0; t < n_tokens; ++t) {
         run.clear();
@@ -433,13 +462,21 @@ void Projection3dView::rebuild_points() {
                 run.push_back(pid);
                 continue;
             }
-            if (run.size() >= 2)
+            if (run.size() >= 2) {
                 lines->InsertNextCell(static_cast<vtkIdType>(run.size()), run.data());
+                if (t % lod_step == 0)
+                    lod_lines->InsertNextCell(static_cast<vtkIdType>(run.size()), run.data());
+            }
             run.clear();
         }
     }
     s.lines.data->SetLines(lines);
     s.lines.data->Modified();
+    s.lines_lod.data->SetLines(lod_lines);
+    s.lines_lod.data->Modified();
+    s.cloud_lod.data->Modified();
+    interacting_ = false;
+    set_interacting(false);
 
     double bounds[6] = {-1, 1, -1, 1, -1, 1};
     if (!points_.empty()) s.all_points->GetBounds(bounds);
@@ -488,6 +525,8 @@ void Projection3dView::apply_colors() {
         rgb->SetTypedTuple(static_cast<vtkIdType>(i), c.data());
     }
     scene_->cloud.data->GetPointData()->SetScalars(rgb);
+    scene_->cloud_lod.data->GetPointData()->SetScalars(rgb);
+    scene_->cloud_lod.data->Modified();
     scene_->current.data->GetPointData()->SetScalars(rgb);
     scene_->cloud.data->Modified();
     scene_->current.data->Modified();
@@ -731,8 +770,13 @@ bool Projection3dView::eventFilter(QObject* watched, QEvent* event) {
         case QEvent::KeyPress:
             show_all_axes();
             break;
+        case QEvent::Wheel:
+            set_interacting(true);
+            lod_timer_->start();  // the full scene once the wheel rests
+            break;
         case QEvent::MouseButtonPress: {
             show_all_axes();
+            set_interacting(true);
             auto* me = static_cast<QMouseEvent*>(event);
             if (me->button() == Qt::LeftButton) {
                 press_pos_ = me->position().toPoint();
@@ -741,6 +785,7 @@ bool Projection3dView::eventFilter(QObject* watched, QEvent* event) {
             break;
         }
         case QEvent::MouseButtonRelease: {
+            set_interacting(false);
             auto* me = static_cast<QMouseEvent*>(event);
             if (me->button() != Qt::LeftButton || !pressed_) break;
             pressed_ = false;
@@ -758,6 +803,23 @@ bool Projection3dView::eventFilter(QObject* watched, QEvent* event) {
             break;
     }
     return View::eventFilter(watched, event);  // VTK's interactor still sees every event
+}
+
+void Projection3dView::set_interacting(bool on) {
+    if (!scene_) return;
+    const bool lod = on && points_.size() > kLodAbove;
+    const bool changed = lod != interacting_;
+    interacting_ = lod;
+    Scene& s = *scene_;
+    s.cloud.actor->SetVisibility(!lod);
+    s.lines.actor->SetVisibility(!lod);
+    s.cloud_lod.actor->SetVisibility(lod);
+    s.lines_lod.actor->SetVisibility(lod);
+    if (changed && !lod) render();  // show the full scene where the camera stopped
+}
+
+std::size_t Projection3dView::lod_point_count() const {
+    return scene_ ? static_cast<std::size_t>(scene_->cloud_lod.data->GetNumberOfVerts()) : 0;
 }
 
 void Projection3dView::show_all_axes() {

@@ -20,6 +20,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QSlider;
+class QTimer;
 
 namespace es::widgets {
 
@@ -70,6 +71,11 @@ public:
     const std::vector<int>& point_states() const { return point_states_; }
     int pick(QPoint widget_pos) const;
     QImage render_image(QSize size, double scale = 1.0);
+    // Level of detail while the camera moves (press/drag, wheel): on, large scenes draw a subset
+    // of the tokens; off, everything. lod_point_count(): points in that subset.
+    void set_interacting(bool on);
+    bool interacting() const { return interacting_; }
+    std::size_t lod_point_count() const;
     VtkGlWidget* gl_widget() const { return gl_; }
     const std::optional<analysis::ProjectResult>& result() const { return result_; }
     QString hover_text(int state) const;  // the tooltip shown for a flat state index
@@ -111,6 +117,8 @@ private:
     bool camera_set_ = false;
     QPoint press_pos_;
     bool pressed_ = false;
+    bool interacting_ = false;
+    QTimer* lod_timer_ = nullptr;
 };
 
 }  // namespace es::widgets

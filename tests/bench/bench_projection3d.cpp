@@ -56,7 +56,21 @@ es::analysis::ProjectResult synthetic(std::size_t layers, std::size_t tokens,
 
 struct Figures {
     double set_result_ms = 0, fps = 0, ms_per_frame = 0;
+    double moving_fps = 0, moving_ms_per_frame = 0;  // level of detail while the camera moves
+    std::size_t moving_points = 0;
 };
+
+// Orbits the camera by one full turn in `frames` steps; frames per second actually drawn.
+double orbit(vtkGenericOpenGLRenderWindow* win, vtkCamera* cam, int frames) {
+    QElapsedTimer clock;
+    clock.start();
+    for (int i = 0; i < frames; ++i) {
+        cam->Azimuth(360.0 / frames);
+        win->Render();
+        win->WaitForCompletion();  // glFinish: count frames the GPU (llvmpipe) actually drew
+    }
+    return frames / (static_cast<double>(clock.nsecsElapsed()) / 1e9);
+}
 
 Figures measure(std::size_t layers, std::size_t tokens, int frames) {
     std::vector<es::TokenInfo> info;
@@ -76,15 +90,13 @@ Figures measure(std::size_t layers, std::size_t tokens, int frames) {
         win->Render();
         win->WaitForCompletion();
     }
-    clock.restart();
-    for (int i = 0; i < frames; ++i) {
-        cam->Azimuth(360.0 / frames);
-        win->Render();
-        win->WaitForCompletion();  // glFinish: count frames the GPU (llvmpipe) actually drew
-    }
-    const double s = static_cast<double>(clock.nsecsElapsed()) / 1e9;
-    f.fps = frames / s;
-    f.ms_per_frame = 1000.0 * s / frames;
+    f.fps = orbit(win, cam, frames);  // still: the full scene (what an export shows)
+    f.ms_per_frame = 1000.0 / f.fps;
+    view.set_interacting(true);  // what a drag shows
+    f.moving_points = view.interacting() ? view.lod_point_count() : view.points().size();
+    f.moving_fps = orbit(win, cam, frames);
+    f.moving_ms_per_frame = 1000.0 / f.moving_fps;
+    view.set_interacting(false);
     if (std::getenv("BENCH_BREAKDOWN")) {  // frame time with each prop alone (diagnosis)
         vtkPropCollection* props = view.gl_widget()->renderer()->GetViewProps();
         const int n = props->GetNumberOfItems();
@@ -134,18 +146,27 @@ int main(int argc, char** argv) {
     const Figures ref = measure(1, 1000, frames);
     const Figures big = measure(layers, per_layer, frames);
     std::printf("projection3d frame rate, 1280x800, %d frames orbiting the camera\n", frames);
-    std::printf("  reference  1 x 1000 points:           %7.1f frames/s (%6.2f ms/frame)\n",
+    std::printf("  reference 1 x 1000 points:                %7.1f frames/s (%6.1f ms/frame)\n",
                 ref.fps, ref.ms_per_frame);
     std::printf(
-        "  large     %zu x %zu = %zu points, %zu polylines: %7.1f frames/s (%6.2f ms/frame), "
+        "  %zu x %zu = %zu points, %zu polylines, still:  %7.1f frames/s (%6.1f ms/frame), "
         "set_result %.0f ms\n",
         layers, per_layer, layers * per_layer, per_layer, big.fps, big.ms_per_frame,
         big.set_result_ms);
-    std::printf("  ratio large/reference frame time: %.2f; target >= 20 frames/s: %s\n",
-                big.ms_per_frame / ref.ms_per_frame, big.fps >= 20.0 ? "met" : "NOT met");
     std::printf(
-        "{\"reference_fps\": %.2f, \"fps\": %.2f, \"points\": %zu, \"polylines\": %zu, "
+        "  same scene while the camera moves (%zu points drawn): %7.1f frames/s (%6.1f "
+        "ms/frame)\n",
+        big.moving_points, big.moving_fps, big.moving_ms_per_frame);
+    std::printf(
+        "  ratio to the reference frame time: still %.2f, moving %.2f; target >= 20 "
+        "frames/s while moving: %s\n",
+        big.ms_per_frame / ref.ms_per_frame, big.moving_ms_per_frame / ref.ms_per_frame,
+        big.moving_fps >= 20.0 ? "met" : "NOT met");
+    std::printf(
+        "{\"reference_fps\": %.2f, \"still_fps\": %.2f, \"moving_fps\": %.2f, "
+        "\"points\": %zu, \"moving_points\": %zu, \"polylines\": %zu, "
         "\"set_result_ms\": %.1f}\n",
-        ref.fps, big.fps, layers * per_layer, per_layer, big.set_result_ms);
+        ref.fps, big.fps, big.moving_fps, layers * per_layer, big.moving_points, per_layer,
+        big.set_result_ms);
     return 0;
 }

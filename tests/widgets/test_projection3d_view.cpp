@@ -8,6 +8,7 @@
 #include <QSignalSpy>
 #include <QTest>
 #include <QToolTip>
+#include <QWheelEvent>
 #include <cmath>
 #include <cstring>
 
@@ -260,6 +261,42 @@ private slots:
         const QImage img = view.render_image(QSize(640, 480));
         const es::test::BaselineResult b = es::test::compare_to_baseline(img, "projection3d_demo");
         QVERIFY2(b.ok, qPrintable(b.message));
+    }
+
+    void large_scene_draws_a_subset_while_moving() {
+        // 100k points: a wheel turn shows every k-th token (about 20k points) and the full scene
+        // again once the wheel rests; small scenes are always drawn whole.
+        es::analysis::ProjectResult r;
+        const std::size_t layers = 20, tokens = 5000;
+        r.tokens = tokens;
+        r.axis_labels = {"PC1", "PC2", "PC3"};
+        for (std::size_t l = 0; l < layers; ++l) {
+            r.layers.push_back(std::to_string(l));
+            r.states.push_back(l);
+            std::vector<std::optional<std::array<double, 3>>> row(tokens);
+            for (std::size_t t = 0; t < tokens; ++t)
+                row[t] = std::array<double, 3>{double(t % 100), double(t / 100), double(l)};
+            r.coordinates.push_back(row);
+        }
+        std::vector<es::TokenInfo> info(tokens);
+        Projection3dView view;
+        view.resize(640, 480);
+        view.set_result(r, info);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QCOMPARE(view.points().size(), layers * tokens);
+        QCOMPARE(view.lod_point_count(), std::size_t{20000});  // every 5th token, all layers
+        QVERIFY(!view.interacting());
+        QWheelEvent wheel(QPointF(320, 240), view.gl_widget()->mapToGlobal(QPointF(320, 240)),
+                          QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase,
+                          false);
+        QApplication::sendEvent(view.gl_widget(), &wheel);
+        QVERIFY(view.interacting());
+        QTRY_VERIFY_WITH_TIMEOUT(!view.interacting(), 2000);
+        Projection3dView small;
+        small.set_result(fixture().plain, fixture().dump->tokens());
+        small.set_interacting(true);
+        QVERIFY(!small.interacting());  // the demo's 720 points are always drawn whole
     }
 
     void render_not_blank() {
