@@ -32,6 +32,7 @@ public:
     // Histogram as drawn: bin centres (geometric) and densities; counts sum to the eigenvalues
     // shown.
     const std::vector<double>& bin_counts() const { return counts_; }
+    const std::optional<analysis::MatrixSpectrum>& spectrum() const { return spectrum_; }
 
 signals:
     void matrix_changed();

@@ -47,6 +47,11 @@ const std::vector<Verb>& verbs() {
          verb_timescales},
         {"lens", "lens FILE --token T [--top K] (--json | --csv)",
          "logit lens: top next tokens and probabilities at every layer for one token", verb_lens},
+#ifdef EIGENSCOPE_WITH_REPORT
+        {"report", "report FILE [--out report.pdf]",
+         "multi-page PDF report: summary, trajectory, spectra, head similarity, CKA, weight alphas",
+         verb_report},
+#endif
     };
     return table;
 }

@@ -30,5 +30,8 @@ int verb_project(const std::vector<std::string>& args);
 int verb_cka(const std::vector<std::string>& args);
 int verb_timescales(const std::vector<std::string>& args);
 int verb_lens(const std::vector<std::string>& args);
+#ifdef EIGENSCOPE_WITH_REPORT
+int verb_report(const std::vector<std::string>& args);  // needs Qt: built with the GUI
+#endif
 
 }  // namespace es::cli

@@ -2,6 +2,7 @@
 //   eigenscope [FILE [FILE2]]   open a dump (and a second one to compare with)
 //   eigenscope FOLDER           open a checkpoint series
 //   eigenscope SESSION.eigenscope
+//   eigenscope --export VIEW --out PATH [...] FILE   render one view headless (batch_export.h)
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -11,6 +12,7 @@
 #include <QStandardPaths>
 #include <QTimer>
 
+#include "batch_export.h"
 #include "main_window.h"
 #include "version.h"
 #include "view_registry.h"
@@ -18,6 +20,8 @@
 
 int main(int argc, char** argv) {
     es::widgets::VtkGlWidget::set_default_surface_format();
+    // --export: the platform must be chosen before QApplication exists.
+    if (const int code = es::app::prepare_batch_platform(argc, argv); code >= 0) return code;
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Eigenscope"));
     QApplication::setOrganizationName(QStringLiteral("Eigenscope"));
@@ -34,7 +38,9 @@ int main(int argc, char** argv) {
     parser.addPositionalArgument(QStringLiteral("file2"),
                                  QStringLiteral("A second dump to compare with"),
                                  QStringLiteral("[file2]"));
+    es::app::add_batch_options(parser);
     parser.process(app);
+    if (es::app::batch_requested(parser)) return es::app::run_batch_export(parser);
 
     es::app::MainWindow window;
     window.set_theme(

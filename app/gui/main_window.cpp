@@ -28,6 +28,7 @@
 
 #include "demo_locator.h"
 #include "dump_tree_view.h"
+#include "export_actions.h"
 #include "file_probe.h"
 #include "navigation_bar.h"
 #include "theme.h"
@@ -160,6 +161,7 @@ void MainWindow::build_menus() {
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
+    add_export_actions(*this, file);  // Export View/Report in File, Copy Image in Edit
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
     QAction* present =

@@ -1,0 +1,259 @@
+#include "batch_export.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QLabel>
+#include <QRegularExpression>
+#include <QTimer>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+
+#include "export/figure_export.h"
+#include "main_window.h"
+#include "view.h"
+#include "view_registry.h"
+
+namespace es::app {
+
+namespace {
+
+volatile std::sig_atomic_t interrupted = 0;
+void on_interrupt(int) {
+    interrupted = 1;
+}
+
+// A view that stays without a result this long after the window went idle has nothing to show
+// for this dump (no attention patterns, no vocabulary, not a checkpoint series, ...).
+constexpr qint64 kIdleGiveUpMs = 4000;
+// Ready must hold this long with no job running: a selection change re-requests by queued calls.
+constexpr qint64 kSettleMs = 300;
+
+int usage(const QString& text) {
+    std::cerr << "eigenscope --export: " << text.toStdString()
+              << "\nusage: eigenscope --export VIEW --out PATH [--layer N] [--token T] [--head H] "
+                 "[--size WxH] [--dpi D] [--transparent] FILE\n";
+    return 2;
+}
+
+const char* kNo3dDisplay =
+    "eigenscope --export projection3d needs an X server with OpenGL, e.g. run it under "
+    "xvfb-run -a eigenscope --export projection3d ...\n";
+
+}  // namespace
+
+int prepare_batch_platform(int argc, char** argv) {
+    QString view;
+    bool batch = false;
+    for (int i = 1; i < argc; ++i) {
+        const QString a = QString::fromLocal8Bit(argv[i]);
+        if (a == QLatin1String("--export") && i + 1 < argc) {
+            batch = true;
+            view = QString::fromLocal8Bit(argv[i + 1]);
+        } else if (a.startsWith(QLatin1String("--export="))) {
+            batch = true;
+            view = a.mid(9);
+        }
+    }
+    if (!batch) return -1;
+    const bool platform_set = !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+    if (!widgets::is_3d_figure(view)) {
+        // 2D figures never need a display.
+        if (!platform_set) qputenv("QT_QPA_PLATFORM", "offscreen");
+        return -1;
+    }
+    const bool display =
+        !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+    if (!display && (!platform_set || qgetenv("QT_QPA_PLATFORM").startsWith("xcb"))) {
+        std::cerr << kNo3dDisplay;
+        return 2;
+    }
+    return -1;
+}
+
+void add_batch_options(QCommandLineParser& p) {
+    p.addOption({QStringLiteral("export"),
+                 QStringLiteral("Render one view headless and exit: %1.")
+                     .arg(widgets::figure_ids().join(QStringLiteral(", "))),
+                 QStringLiteral("VIEW")});
+    p.addOption({QStringLiteral("out"),
+                 QStringLiteral("Export file; .png, .svg, .pdf, .csv or .json."),
+                 QStringLiteral("PATH")});
+    p.addOption({QStringLiteral("layer"), QStringLiteral("Selected layer (state index)."),
+                 QStringLiteral("N")});
+    p.addOption({QStringLiteral("token"), QStringLiteral("Selected token (flat index)."),
+                 QStringLiteral("T")});
+    p.addOption({QStringLiteral("head"), QStringLiteral("Selected head within --layer's block."),
+                 QStringLiteral("H")});
+    p.addOption({QStringLiteral("size"), QStringLiteral("Output size in pixels, e.g. 1600x1200."),
+                 QStringLiteral("WxH")});
+    p.addOption({QStringLiteral("dpi"),
+                 QStringLiteral("Resolution: fonts and lines scale by DPI/96."),
+                 QStringLiteral("D")});
+    p.addOption({QStringLiteral("transparent"), QStringLiteral("PNG without a background.")});
+}
+
+bool batch_requested(const QCommandLineParser& p) {
+    return p.isSet(QStringLiteral("export"));
+}
+
+int run_batch_export(const QCommandLineParser& p) {
+    const QString figure = p.value(QStringLiteral("export"));
+    const QString out = p.value(QStringLiteral("out"));
+    if (!widgets::figure_ids().contains(figure))
+        return usage(QStringLiteral("unknown view '%1'; one of %2")
+                         .arg(figure, widgets::figure_ids().join(QStringLiteral(", "))));
+    if (out.isEmpty()) return usage(QStringLiteral("--out PATH is required"));
+    if (!widgets::format_for_path(out))
+        return usage(
+            QStringLiteral("%1: unknown format; use .png, .svg, .pdf, .csv or .json").arg(out));
+    if (p.positionalArguments().size() != 1) return usage(QStringLiteral("give exactly one FILE"));
+    const QString file = p.positionalArguments().first();
+    // A folder is a checkpoint series, as for the app (the checkpoints view needs one).
+    const bool folder = QFileInfo(file).isDir();
+    if (!folder && !QFileInfo(file).isFile())
+        return usage(QStringLiteral("%1: no such file").arg(file));
+
+    auto integer = [&p](const char* name, int* value) {
+        if (!p.isSet(QLatin1String(name))) return true;
+        bool ok = false;
+        *value = p.value(QLatin1String(name)).toInt(&ok);
+        return ok && *value >= 0;
+    };
+    int layer = -1, token = -1, head = -1;
+    if (!integer("layer", &layer))
+        return usage(QStringLiteral("--layer needs a whole number >= 0"));
+    if (!integer("token", &token))
+        return usage(QStringLiteral("--token needs a whole number >= 0"));
+    if (!integer("head", &head)) return usage(QStringLiteral("--head needs a whole number >= 0"));
+    widgets::ExportOptions options;
+    options.transparent = p.isSet(QStringLiteral("transparent"));
+    if (p.isSet(QStringLiteral("size"))) {
+        const auto m = QRegularExpression(QStringLiteral("^(\\d{1,5})[xX](\\d{1,5})$"))
+                           .match(p.value(QStringLiteral("size")));
+        options.size = m.hasMatch() ? QSize(m.captured(1).toInt(), m.captured(2).toInt()) : QSize();
+        if (options.size.isEmpty() || options.size.width() > 20000 || options.size.height() > 20000)
+            return usage(QStringLiteral("--size needs WxH in pixels, at most 20000x20000"));
+    }
+    if (p.isSet(QStringLiteral("dpi"))) {
+        bool ok = false;
+        options.dpi = p.value(QStringLiteral("dpi")).toDouble(&ok);
+        if (!ok || options.dpi < 24 || options.dpi > 2400)
+            return usage(QStringLiteral("--dpi needs a number from 24 to 2400"));
+    }
+
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+    MainWindow window;
+    window.resize(1600, 1000);
+    int code = -1;
+    QString message;
+    bool loaded = false;
+    QObject::connect(&window, &MainWindow::load_failed, &window,
+                     [&](const QString&, const QString& error) {
+                         code = 2;
+                         message = error;
+                     });
+    QObject::connect(&window, &MainWindow::loaded, &window, [&](const QString&) {
+        const auto dump = window.dump();
+        auto* model = window.selection_model();
+        const int states = model->layer_count();
+        if (layer >= states) {
+            code = 2;
+            message = QStringLiteral("--layer %1: the dump has states 0 to %2")
+                          .arg(layer)
+                          .arg(states - 1);
+            return;
+        }
+        if (token >= 0 && dump && token >= static_cast<int>(dump->tokens().size())) {
+            code = 2;
+            message = QStringLiteral("--token %1: the dump has %2 tokens")
+                          .arg(token)
+                          .arg(dump->tokens().size());
+            return;
+        }
+        const int heads =
+            dump && dump->dims().n_heads ? static_cast<int>(*dump->dims().n_heads) : 0;
+        if (head >= 0 && head >= heads) {
+            code = 2;
+            message =
+                QStringLiteral("--head %1: the dump has %2 heads per layer").arg(head).arg(heads);
+            return;
+        }
+        if (layer >= 0) model->set_layer(layer);
+        if (token >= 0) model->select_token(token);
+        if (head >= 0) {
+            // The block the views show for the selected state (state l+1 is block l's output).
+            const int blocks =
+                dump && dump->dims().n_layers ? static_cast<int>(*dump->dims().n_layers) : 1;
+            const int block = std::clamp(std::max(layer, 0) - 1, 0, std::max(blocks - 1, 0));
+            model->set_heads({block * heads + head});
+        }
+        loaded = true;
+    });
+    if (folder) {
+        window.open_folder(file);
+        if (window.series().empty())
+            return usage(QStringLiteral("%1: not a folder of checkpoint dumps").arg(file));
+    } else {
+        window.open_file(file);
+    }
+
+    widgets::View* view = widgets::view_for_figure(window.views(), figure);
+    QElapsedTimer idle, settled;
+    QTimer poll;
+    poll.setInterval(50);
+    QObject::connect(&poll, &QTimer::timeout, &window, [&] {
+        if (interrupted) {
+            window.jobs()->cancel_all();
+            code = 130;
+            message = QStringLiteral("cancelled");
+        }
+        if (code >= 0) {
+            QApplication::exit(code);
+            return;
+        }
+        if (!loaded) return;
+        const bool busy = window.jobs()->busy();
+        if (busy || !idle.isValid()) idle.restart();
+        const bool ready = !busy && widgets::figure_ready(view, figure);
+        if (!ready) {
+            settled.invalidate();
+            if (idle.elapsed() > kIdleGiveUpMs) {
+                const auto* status =
+                    view ? view->findChild<QLabel*>(QStringLiteral("status")) : nullptr;
+                code = 2;
+                message = QStringLiteral("the %1 view has nothing to show for %2%3")
+                              .arg(figure, file,
+                                   status && !status->text().isEmpty()
+                                       ? QStringLiteral(": ") + status->text()
+                                       : QString());
+            }
+            return;
+        }
+        if (!settled.isValid()) settled.start();
+        if (settled.elapsed() < kSettleMs) return;
+        QString error;
+        const widgets::Provenance provenance = widgets::make_provenance(view, figure, file);
+        if (widgets::export_figure(view, figure, out, options, provenance, &error)) {
+            code = 0;
+        } else {
+            code =
+                widgets::is_3d_figure(figure) && error.contains(QLatin1String("X server")) ? 2 : 1;
+            message = error;
+        }
+        QApplication::exit(code);
+    });
+    poll.start();
+    QApplication::exec();
+    poll.stop();
+    window.jobs()->cancel_all();
+    window.jobs()->wait_for_idle(10000);
+    if (code != 0 && !message.isEmpty())
+        std::cerr << "eigenscope --export: " << message.toStdString() << "\n";
+    return code < 0 ? 1 : code;
+}
+
+}  // namespace es::app
