@@ -2,10 +2,15 @@
 
 #include <QFileInfo>
 
+#include "cache/result_cache.h"
+
 namespace es::app {
 
 Document::Document(QString id, std::shared_ptr<Dump> dump, QObject* parent)
-    : QObject(parent), id_(std::move(id)), dump_(std::move(dump)) {
+    : QObject(parent),
+      id_(std::move(id)),
+      dump_(std::move(dump)),
+      identity_(dump_identity(*dump_)) {
     QFileInfo fi(path());
     size_ = fi.size();
     mtime_ = fi.lastModified();

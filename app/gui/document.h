@@ -21,6 +21,8 @@ public:
     QString path() const { return QString::fromStdString(dump_->path()); }
     const std::shared_ptr<Dump>& dump() const { return dump_; }
     const std::optional<DataHealth>& health() const { return health_; }
+    // The file's identity when opened (path, size, mtime, layout hash): keys its cached results.
+    const std::string& identity() const { return identity_; }
     void set_health(const DataHealth& h) { health_ = h; }
     // Re-checks the file against what was opened; emits changed_on_disk when it differs.
     void check_file();
@@ -32,6 +34,7 @@ private:
     QString id_;
     std::shared_ptr<Dump> dump_;
     std::optional<DataHealth> health_;
+    std::string identity_;
     QFileSystemWatcher watcher_;
     qint64 size_ = 0;
     QDateTime mtime_;

@@ -2,9 +2,12 @@
 // Helpers every feed (view_feeds*.cpp) uses: when to re-request, which document and stream.
 #include <QObject>
 #include <QStringList>
+#include <functional>
 #include <string>
 
+#include "cache/result_codec.h"
 #include "main_window.h"
+#include "version.h"
 
 namespace es::app {
 
@@ -40,6 +43,30 @@ const Document* current_document(MainWindow& window, V* view, const QString& slo
     if (!doc->dump()->find_stream(stream)) stream.clear();
     stream = doc->dump()->stream(stream).name;
     return doc;
+}
+
+// Wraps an expensive analysis in the disk cache: a hit is decoded instead of computed (on the
+// worker thread, like the work), a miss is computed and stored. `what` names the analysis and
+// its options ("spectrum/resid/centred=1"); the key adds the dump's identity (and the compared
+// dump's, when there is one), the codec and the Eigenscope version.
+template <typename R>
+std::function<R(Progress&)> with_disk_cache(MainWindow& window, const Document& doc,
+                                            const QString& what, std::function<R(Progress&)> work,
+                                            const Document* other = nullptr) {
+    std::shared_ptr<ResultCache> cache = window.result_cache();
+    std::string key = doc.identity() + "|" + what.toStdString() + "|codec" +
+                      std::to_string(cache::kCodecVersion) + "|" + EIGENSCOPE_VERSION;
+    if (other) key += "|vs|" + other->identity();
+    return [cache, key, work = std::move(work)](Progress& p) -> R {
+        if (cache)
+            if (auto bytes = cache->get(key)) {
+                R r;
+                if (cache::decode(*bytes, r)) return r;
+            }
+        R r = work(p);
+        if (cache) cache->put(key, cache::encode(r));
+        return r;
+    };
 }
 
 // Every token's display text by flat index.

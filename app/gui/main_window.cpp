@@ -64,6 +64,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setAcceptDrops(true);
     setDockNestingEnabled(true);
     normal_font_ = QApplication::font();
+    // Expensive results survive the session in the user's cache directory (never next to the
+    // dump); the size limit is a setting (cache/limit_mb, default 2 GB).
+    result_cache_ = std::make_shared<ResultCache>(
+        QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation))
+            .filePath(QStringLiteral("results"))
+            .toStdString(),
+        static_cast<std::uint64_t>(
+            QSettings().value(QStringLiteral("cache/limit_mb"), 2048).toLongLong())
+            << 20);
 
     welcome_ = new WelcomePage(this);
     setCentralWidget(welcome_);
@@ -158,6 +167,13 @@ void MainWindow::build_menus() {
         if (!path.isEmpty()) restore_session(path);
     });
     file->addAction(tr("&Close"), QKeySequence::Close, this, &MainWindow::close_all);
+    file->addSeparator();
+    QAction* clear = file->addAction(tr("Clear Result C&ache"), this, [this] {
+        clear_result_cache();
+        statusBar()->showMessage(tr("Result cache cleared"), 4000);
+    });
+    clear->setObjectName(QStringLiteral("clearResultCache"));
+    clear->setToolTip(tr("Forget the spectra, CKA, projections and weight spectra kept on disk"));
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -563,6 +579,11 @@ void MainWindow::apply_pending_session() {
     selection_.set_selection(s.selection);
     set_presentation(s.presentation);
     emit session_restored();
+}
+
+void MainWindow::clear_result_cache() {
+    result_cache_->clear();
+    jobs_.clear_cache();  // and the in-memory copies, so nothing stale is shown
 }
 
 void MainWindow::autosave() {

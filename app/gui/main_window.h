@@ -9,6 +9,7 @@
 #include <optional>
 #include <vector>
 
+#include "cache/result_cache.h"
 #include "document.h"
 #include "io/checkpoint_series.h"
 #include "job_runner.h"
@@ -64,6 +65,9 @@ public:
     const QString& series_folder() const { return series_folder_; }
     widgets::SelectionModel* selection_model() { return &selection_; }
     JobRunner* jobs() { return &jobs_; }
+    // Results kept on disk between runs (XDG cache dir, size limit from the settings).
+    const std::shared_ptr<ResultCache>& result_cache() const { return result_cache_; }
+    void clear_result_cache();
     NavigationBar* navigation() const { return nav_; }
     WelcomePage* welcome() const { return welcome_; }
 
@@ -96,6 +100,7 @@ private:
 
     widgets::SelectionModel selection_;
     JobRunner jobs_;
+    std::shared_ptr<ResultCache> result_cache_;
     NavigationBar* nav_ = nullptr;
     WelcomePage* welcome_ = nullptr;
     widgets::DumpTreeView* tree_ = nullptr;

@@ -32,7 +32,13 @@ void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
         guard->show_message(QObject::tr("computing…"));
         window.jobs()->request_as<analysis::SpectrumResult>(
             slot, key,
-            [dump, options](Progress& p) { return analysis::spectrum(*dump, options, p); },
+            with_disk_cache<analysis::SpectrumResult>(
+                window, *doc,
+                QStringLiteral("spectrum/%1/centred=%2/top=%3")
+                    .arg(QString::fromStdString(options.stream))
+                    .arg(options.centred)
+                    .arg(options.top_k),
+                [dump, options](Progress& p) { return analysis::spectrum(*dump, options, p); }),
             [guard](const analysis::SpectrumResult& r) {
                 if (guard) guard->set_result(r);
             },
@@ -54,21 +60,26 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
         const Document* doc = current_document(window, guard.data(), slot, options.stream);
         if (!doc) return;
         std::shared_ptr<Dump> dump = doc->dump(), other;
+        const Document* other_doc = nullptr;
         const int compare = window.selection_model()->selection().compare_document;
         QString key =
             QStringLiteral("%1/cka/%2").arg(doc->id(), QString::fromStdString(options.stream));
         if (compare > 0 && compare < static_cast<int>(window.documents().size())) {
-            other = window.documents()[static_cast<std::size_t>(compare)]->dump();
+            other_doc = window.documents()[static_cast<std::size_t>(compare)];
+            other = other_doc->dump();
             key += QStringLiteral("/vs/") +
                    window.documents()[static_cast<std::size_t>(compare)]->id();
         }
         guard->show_message(QObject::tr("computing…"));
         window.jobs()->request_as<analysis::CkaResult>(
             slot, key,
-            [dump, other, options](Progress& p) mutable {
-                options.other = other.get();  // kept alive by the captured shared_ptr
-                return analysis::cka(*dump, options, p);
-            },
+            with_disk_cache<analysis::CkaResult>(
+                window, *doc, QStringLiteral("cka/%1").arg(QString::fromStdString(options.stream)),
+                [dump, other, options](Progress& p) mutable {
+                    options.other = other.get();  // kept alive by the captured shared_ptr
+                    return analysis::cka(*dump, options, p);
+                },
+                other_doc),
             [guard](const analysis::CkaResult& r) {
                 if (guard) guard->set_result(r);
             },

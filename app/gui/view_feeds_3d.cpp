@@ -47,7 +47,13 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
         guard->show_message(QObject::tr("computing…"));
         window.jobs()->request_as<analysis::ProjectResult>(
             slot, key,
-            [dump, options](Progress& p) { return analysis::project(*dump, options, p); },
+            with_disk_cache<analysis::ProjectResult>(
+                window, *doc,
+                QStringLiteral("projection3d/%1/spherize=%2/axes=%3")
+                    .arg(QString::fromStdString(stream.name))
+                    .arg(options.spherize)
+                    .arg(axes_text),
+                [dump, options](Progress& p) { return analysis::project(*dump, options, p); }),
             [guard, dump](const analysis::ProjectResult& r) {
                 if (guard) guard->set_result(r, dump->tokens());
             },

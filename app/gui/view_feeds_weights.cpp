@@ -8,6 +8,7 @@
 #include "analysis/weight_spectra.h"
 #include "angles_view.h"
 #include "checkpoint_view.h"
+#include "feed_support.h"
 #include "heads_view.h"
 #include "main_window.h"
 #include "view_feeds.h"
@@ -160,7 +161,9 @@ void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view)
         window.jobs()->request_as<analysis::WeightSpectraResult>(
             QStringLiteral("weight-spectrum-view"),
             doc->id() + QStringLiteral("/weight_spectrum/") + guard->matrix(),
-            [dump, o](Progress& p) { return analysis::weight_spectra(*dump, o, p); },
+            with_disk_cache<analysis::WeightSpectraResult>(
+                window, *doc, QStringLiteral("weight_spectrum/") + guard->matrix(),
+                [dump, o](Progress& p) { return analysis::weight_spectra(*dump, o, p); }),
             [guard](const analysis::WeightSpectraResult& r) {
                 if (guard && !r.matrices.empty()) guard->set_result(r.matrices.front());
             },

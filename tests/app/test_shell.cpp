@@ -2,6 +2,7 @@
 // in one view is selected everywhere, sessions round-trip, a probe that crashes or hangs does not
 // take the app down, and a file changed on disk is noticed.
 #include <QAbstractButton>
+#include <QAction>
 #include <QApplication>
 #include <QDir>
 #include <QFile>
@@ -18,6 +19,7 @@
 #include "dump_tree_view.h"
 #include "main_window.h"
 #include "navigation_bar.h"
+#include "spectrum_view.h"
 #include "trajectory_view.h"
 #include "view.h"
 #include "view_dock.h"
@@ -277,6 +279,45 @@ private slots:
         for (std::size_t i = 1; i < shown.size(); ++i)
             QVERIFY(shown[i].layers > shown[i - 1].layers);
         QCOMPARE(view->plot()->axisRect(0)->axis(QCPAxis::atBottom)->range().upper, 3.25);
+    }
+
+    void resultsAreKeptOnDiskBetweenRuns() {
+        // Opening the same dump again takes its spectra and CKA from the disk cache (test-mode
+        // XDG cache dir), identical to the computed ones; "Clear Result Cache" empties it.
+        const QString demo = QStringLiteral(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5");
+        auto spectrum_of = [](es::app::MainWindow& w) {
+            es::widgets::SpectrumView* v = nullptr;
+            for (es::widgets::View* view : w.views())
+                if (auto* s = qobject_cast<es::widgets::SpectrumView*>(view)) v = s;
+            return v;
+        };
+        std::string first;
+        {
+            es::app::MainWindow w;
+            w.clear_result_cache();
+            QVERIFY(open_and_wait(w, demo));
+            es::widgets::SpectrumView* v = spectrum_of(w);
+            QVERIFY(v);
+            QTRY_VERIFY_WITH_TIMEOUT(v->result().has_value(), 20000);
+            QVERIFY(w.jobs()->wait_for_idle(20000));
+            QCOMPARE(w.result_cache()->stats().hits, std::size_t{0});
+            QVERIFY(w.result_cache()->stats().entries >= 2);  // spectrum and CKA at least
+            first = es::analysis::to_json(*v->result()).dump();
+        }
+        es::app::MainWindow w;
+        QVERIFY(open_and_wait(w, demo));
+        es::widgets::SpectrumView* v = spectrum_of(w);
+        QTRY_VERIFY_WITH_TIMEOUT(v->result().has_value(), 20000);
+        QVERIFY(w.jobs()->wait_for_idle(20000));
+        QVERIFY(w.result_cache()->stats().hits >= 2);
+        QCOMPARE(es::analysis::to_json(*v->result()).dump(), first);
+        QVERIFY(QDir(QString::fromStdString(w.result_cache()->dir()))
+                    .absolutePath()
+                    .startsWith(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)));
+        auto* clear = w.findChild<QAction*>(QStringLiteral("clearResultCache"));
+        QVERIFY(clear);
+        clear->trigger();
+        QCOMPARE(w.result_cache()->stats().entries, std::size_t{0});
     }
 
     void theWindowFitsALaptopScreen() {
