@@ -78,7 +78,10 @@ bool write_session(const QString& path, const SessionState& s, QString* error) {
         return false;
     }
     const QByteArray bytes = QJsonDocument(session_to_json(s)).toJson(QJsonDocument::Indented);
-    if (file.write(bytes) != bytes.size() || !file.commit()) {
+    // QSaveFile::commit() does not notice a failed flush of its buffer (a full disk would leave
+    // an empty session in place of the old one): flush and check the error first.
+    if (file.write(bytes) != bytes.size() || !file.flush() ||
+        file.error() != QFileDevice::NoError || !file.commit()) {
         if (error) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
         file.cancelWriting();
         return false;
