@@ -147,6 +147,7 @@ int run_batch_export(const QCommandLineParser& p) {
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
     MainWindow window;
+    window.set_batch_mode(true);
     window.resize(1600, 1000);
     int code = -1;
     QString message;

@@ -510,6 +510,7 @@ QStringList MainWindow::recent_files() const {
 }
 
 void MainWindow::add_recent(const QString& path) {
+    if (batch_) return;
     QStringList files = recent_files();
     const QString abs = QFileInfo(path).absoluteFilePath();
     files.removeAll(abs);
@@ -587,7 +588,7 @@ void MainWindow::clear_result_cache() {
 }
 
 void MainWindow::autosave() {
-    if (documents_.empty()) return;
+    if (documents_.empty() || batch_) return;
     write_session(autosave_path(), session_state(), nullptr);
 }
 

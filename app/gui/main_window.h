@@ -68,6 +68,8 @@ public:
     // Results kept on disk between runs (XDG cache dir, size limit from the settings).
     const std::shared_ptr<ResultCache>& result_cache() const { return result_cache_; }
     void clear_result_cache();
+    // Headless use (eigenscope --export): the user's recent files and last session are left alone.
+    void set_batch_mode(bool on) { batch_ = on; }
     NavigationBar* navigation() const { return nav_; }
     WelcomePage* welcome() const { return welcome_; }
 
@@ -101,6 +103,7 @@ private:
     widgets::SelectionModel selection_;
     JobRunner jobs_;
     std::shared_ptr<ResultCache> result_cache_;
+    bool batch_ = false;
     NavigationBar* nav_ = nullptr;
     WelcomePage* welcome_ = nullptr;
     widgets::DumpTreeView* tree_ = nullptr;

@@ -2,6 +2,7 @@
 // checked with the tools a reader would use (pdfinfo, pdftoppm, xmllint) and against the CLI's
 // own JSON.
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -97,6 +98,29 @@ class TestBatchReport : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase() { QVERIFY(tmp_.isValid()); }
+
+    void batch_export_leaves_the_users_settings_alone() {
+        // A headless export is not a visit: no recent-files entry, no autosaved session.
+        QTemporaryDir home;
+        QProcessEnvironment env = headless();
+        env.insert(u"XDG_CONFIG_HOME"_s, home.filePath(u"config"_s));
+        env.insert(u"XDG_DATA_HOME"_s, home.filePath(u"data"_s));
+        env.insert(u"XDG_CACHE_HOME"_s, home.filePath(u"cache"_s));
+        const QString out = tmp_.filePath(u"settings_cka.png"_s);
+        const Run r = run(kApp, {u"--export"_s, u"cka"_s, u"--out"_s, out, kDemo}, env);
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY(QFileInfo(out).size() > 0);
+        QDirIterator it(home.path(), QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString f = it.next();
+            QVERIFY2(!f.endsWith(u".eigenscope"_s), qPrintable(f));  // no autosaved session
+            if (f.endsWith(u".conf"_s)) {
+                QFile conf(f);
+                QVERIFY(conf.open(QIODevice::ReadOnly));
+                QVERIFY2(!conf.readAll().contains("demo.h5"), qPrintable(f));  // no recent file
+            }
+        }
+    }
 
     void csv_numbers_equal_the_cli_json_data() {
         // trajectory: one row per state, columns as in `trajectory --json`.
