@@ -154,8 +154,26 @@ void AnglesView::set_sources(const QStringList& sources, int n_heads) {
     }
     set_spec(a_, a);
     set_spec(b_, b);
-    if (a_.source->currentIndex() < 0 && !sources.isEmpty()) a_.source->setCurrentIndex(0);
-    if (b_.source->currentIndex() <= 0 && sources.size() > 1) b_.source->setCurrentIndex(1);
+    const auto known = [&](const QString& spec) {
+        return sources.contains(spec.section(QLatin1Char(':'), 0, 0));
+    };
+    if (!known(a) || !known(b)) {
+        // Nothing chosen yet (or not in this dump): the first preset (a head's QK circuit
+        // against the embedding) when the dump has both, else the first two weights that are not
+        // biases (a bias has no subspace worth comparing).
+        const int qk = a_.source->findText(QStringLiteral("blocks.0.attn.QK[0]"));
+        const int embed = a_.source->findText(QStringLiteral("embed.W_E"));
+        if (qk >= 0 && embed >= 0) {
+            set_spec(a_, QStringLiteral("blocks.0.attn.QK[0]:right:0-8"));
+            set_spec(b_, QStringLiteral("embed.W_E:right:0-8"));
+        } else {
+            QList<int> picks;
+            for (int i = 0; i < sources.size() && picks.size() < 2; ++i)
+                if (!sources[i].contains(QStringLiteral(".b_"))) picks << i;
+            if (!picks.isEmpty()) a_.source->setCurrentIndex(picks[0]);
+            if (picks.size() > 1) b_.source->setCurrentIndex(picks[1]);
+        }
+    }
     quiet_ = false;
     if (!sources.isEmpty()) emit specs_changed();
 }

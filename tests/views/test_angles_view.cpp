@@ -15,6 +15,19 @@ using es::widgets::AnglesView;
 class TestAnglesView : public QObject {
     Q_OBJECT
 private slots:
+    void firstSourcesAreAHeadAgainstTheEmbedding() {
+        // A fresh view on a dump whose sources list a bias first: the default pair is the first
+        // preset (QK of L0H0 against W_E), never a bias; without those, two non-bias weights.
+        AnglesView view;
+        view.set_sources({"blocks.0.attn.b_K", "blocks.0.attn.QK[0]", "embed.W_E", "resid[1]"}, 4);
+        QCOMPARE(view.spec_a(), QString("blocks.0.attn.QK[0]:right:0-8"));
+        QCOMPARE(view.spec_b(), QString("embed.W_E:right:0-8"));
+        AnglesView other;
+        other.set_sources({"blocks.0.attn.b_K", "blocks.0.mlp.W_in", "blocks.0.mlp.W_out"}, 4);
+        QVERIFY(other.spec_a().startsWith("blocks.0.mlp.W_in:"));
+        QVERIFY(other.spec_b().startsWith("blocks.0.mlp.W_out:"));
+    }
+
     void menusPresetsAndBars() {
         auto d = es::Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/demo.h5");
         es::widgets::SelectionModel model;
