@@ -1,5 +1,9 @@
 #include "job_runner.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <QCoreApplication>
 #include <QPointer>
 #include <QThread>
@@ -9,6 +13,20 @@
 #include "util/error.h"
 
 namespace es::app {
+
+namespace {
+
+// Analyses run at a lower priority than the GUI thread (Linux nice is per thread, and threads an
+// analysis starts inherit it): on a 2-core machine two analyses and their helper threads would
+// otherwise take turns with the event loop and stall it for hundreds of milliseconds.
+void lower_this_threads_priority() {
+    static thread_local const bool lowered = [] {
+        return setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10) == 0;
+    }();
+    (void)lowered;
+}
+
+}  // namespace
 
 struct JobRunner::Job {
     QString key;
@@ -23,7 +41,7 @@ JobRunner::JobRunner(QObject* parent) : QObject(parent) {}
 JobRunner::~JobRunner() {
     cancel_all();
     // Jobs hold shared pointers to what they read; let them wind down before the runner goes.
-    QThreadPool::globalInstance()->waitForDone(5000);
+    pool_.waitForDone(5000);
 }
 
 void JobRunner::detach_slot(const QString& slot) {
@@ -87,7 +105,8 @@ void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
             Qt::QueuedConnection);
     });
     std::shared_ptr<Progress> progress = job->progress;
-    QThreadPool::globalInstance()->start([self, job, progress, work = std::move(work)] {
+    pool_.start([self, job, progress, work = std::move(work)] {
+        lower_this_threads_priority();
         Result result;
         QString error;
         bool cancelled = false;

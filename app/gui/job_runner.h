@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QObject>
 #include <QString>
+#include <QThreadPool>
 #include <functional>
 #include <list>
 #include <map>
@@ -60,6 +61,10 @@ public:
     void clear_cache();
     // Blocks (processing events) until no job runs or timeout_ms passes; true when idle.
     bool wait_for_idle(int timeout_ms);
+    // The threads analyses (and file loading) run on. Not Qt's global pool: Qt's raster engine
+    // splits some painting across that one and waits for it, so long analyses there would stall
+    // the GUI's painting until they finish.
+    QThreadPool* pool() { return &pool_; }
 
 signals:
     void progress(double fraction, const QString& message);
@@ -81,6 +86,7 @@ private:
     std::list<QString> lru_;  // most recent first
     static constexpr std::size_t kCacheEntries = 64;
     int started_ = 0;
+    QThreadPool pool_;
 };
 
 }  // namespace es::app

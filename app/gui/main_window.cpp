@@ -322,7 +322,7 @@ void MainWindow::open_file(const QString& path, bool as_comparison) {
         on_loaded(watcher->result());
         watcher->deleteLater();
     });
-    watcher->setFuture(QtConcurrent::run([path, as_comparison] {
+    watcher->setFuture(QtConcurrent::run(&load_pool_, [path, as_comparison] {
         Loaded r;
         r.path = path;
         r.as_comparison = as_comparison;

@@ -4,6 +4,7 @@
 // cancel, sessions, presentation mode and themes.
 #include <QMainWindow>
 #include <QPointer>
+#include <QThreadPool>
 #include <QTimer>
 #include <memory>
 #include <optional>
@@ -101,6 +102,9 @@ private:
     void update_memory();
 
     widgets::SelectionModel selection_;
+    // Probing and opening files: their own threads, so a file opens while analyses are running
+    // (and not on Qt's global pool, which painting uses; see JobRunner::pool()).
+    QThreadPool load_pool_;
     JobRunner jobs_;
     std::shared_ptr<ResultCache> result_cache_;
     bool batch_ = false;

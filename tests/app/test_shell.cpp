@@ -5,6 +5,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLineEdit>
 #include <QMessageBox>
@@ -13,7 +14,9 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QTreeWidget>
+#include <atomic>
 
 #include <qcustomplot.h>
 #include "dump_tree_view.h"
@@ -318,6 +321,39 @@ private slots:
         QVERIFY(clear);
         clear->trigger();
         QCOMPARE(w.result_cache()->stats().entries, std::size_t{0});
+    }
+
+    void paintingIsNotBlockedByRunningAnalyses() {
+        // Qt's raster engine splits some painting across Qt's global thread pool and waits for
+        // it: analyses must run elsewhere (JobRunner::pool()), or a repaint waits for them.
+        es::app::MainWindow w;
+        w.resize(1600, 1000);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
+        QVERIFY(w.jobs()->wait_for_idle(20000));
+        std::atomic<int> started{0};
+        for (int i = 0; i < 2; ++i)
+            w.jobs()->request(
+                QStringLiteral("busy%1").arg(i), QStringLiteral("busy%1").arg(i),
+                [&started](es::Progress& p) -> es::app::JobRunner::Result {
+                    ++started;
+                    for (int k = 0; k < 300; ++k) {  // 3 s unless cancelled
+                        p.check();
+                        QThread::msleep(10);
+                    }
+                    return std::make_shared<int>(0);
+                },
+                [](const es::app::JobRunner::Result&) {});
+        QTRY_COMPARE_WITH_TIMEOUT(started.load(), 2, 5000);
+        QElapsedTimer clock;
+        clock.start();
+        for (int i = 0; i < 5; ++i) w.repaint();  // synchronous full-window paints
+        const qint64 ms = clock.elapsed();
+        qInfo("5 full repaints of a 1600x1000 window while 2 analyses ran: %lld ms", ms);
+        QVERIFY2(ms < 1000, qPrintable(QString::number(ms)));
+        w.jobs()->cancel_all();
+        QVERIFY(w.jobs()->wait_for_idle(5000));
     }
 
     void theWindowFitsALaptopScreen() {
