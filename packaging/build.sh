@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Configure and build Eigenscope. Shared by run.sh, test.sh and bench.sh.
 # Usage: packaging/build.sh [BUILD_DIR] [extra cmake -D options...]
+# BUILD_TARGETS="a b" builds only those targets (test.sh --sanitize=thread), default all.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
@@ -13,4 +14,6 @@ if [ -f "$build/CMakeCache.txt" ] && ! grep -q "CMAKE_GENERATOR:INTERNAL=${gener
   rm -rf "$build"
 fi
 cmake -S "$root" -B "$build" "${generator[@]}" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-Release}" "$@"
-cmake --build "$build" -j"$(nproc)"
+targets=()
+for t in ${BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build" -j"$(nproc)" "${targets[@]}"

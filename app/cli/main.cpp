@@ -1,6 +1,7 @@
 // eigenscope-cli: the headless front end of eigenscope_core. Exit codes: 0 success, 2 bad input
 // or usage (message on stderr), 1 internal failure, 130 cancelled. It never dies by a signal
 // it could have caught: every exception ends in a message and an exit code.
+#include <cerrno>
 #include <cstring>
 #include <iostream>
 #include <new>
@@ -42,7 +43,20 @@ int main(int argc, char** argv) {
     for (const auto& v : es::cli::verbs()) {
         if (verb != v.name) continue;
         try {
-            return v.run(rest);
+            const int code = v.run(rest);
+            // A full disk or a closed pipe must not pass for success with the output cut short.
+            // errno still holds the failed write's error if the stream broke earlier.
+            if (std::cout) {
+                errno = 0;
+                std::cout.flush();
+            }
+            if (!std::cout) {
+                std::cerr << "error: cannot write the output"
+                          << (errno ? std::string(" (") + std::strerror(errno) + ")" : "")
+                          << "; what was written is incomplete\n";
+                return 1;
+            }
+            return code;
         } catch (const es::cli::UsageError& e) {
             std::cerr << "eigenscope-cli " << verb << ": " << e.what() << "\nusage: eigenscope-cli "
                       << v.usage << "\n";

@@ -72,6 +72,11 @@ public:
     // Headless use (eigenscope --export): the user's recent files and last session are left alone.
     void set_batch_mode(bool on) { batch_ = on; }
     NavigationBar* navigation() const { return nav_; }
+    // The last session is autosaved this often (and on close) so a crash loses at most this
+    // much work; tests shorten it to see the autosave happen.
+    int autosave_interval_ms() const { return autosave_timer_.interval(); }
+    void set_autosave_interval_ms(int ms) { autosave_timer_.setInterval(ms); }
+    static QString autosave_file();
     WelcomePage* welcome() const { return welcome_; }
 
 signals:

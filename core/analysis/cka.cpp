@@ -7,6 +7,7 @@
 
 #include "analysis/common.h"
 #include "numerics/linalg.h"
+#include "numerics/memory_budget.h"
 #include "numerics/pca.h"
 #include "util/error.h"
 
@@ -107,6 +108,13 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
     const std::size_t col0 = options.other ? na : 0;
     const bool gram = T <= std::min(sa.d, sb.d);
     r.method = gram ? "gram" : "cross_covariance";
+    // The Gram path keeps one T x T Gram per layer plus a centred copy: refuse before pass 1.
+    if (gram)
+        numerics::require_memory(static_cast<double>(n_src + 1) * static_cast<double>(T) *
+                                     static_cast<double>(T) * sizeof(double),
+                                 std::to_string(n_src) + " Gram matrices of " + std::to_string(T) +
+                                     " x " + std::to_string(T) + " tokens",
+                                 "cka: " + dump.path() + ": ");
 
     // Pass 1: finite mask over every layer; Gram path: each layer's Gram over its finite rows,
     // centred on their mean (non-finite rows zero), re-centred below on the common rows.

@@ -6,6 +6,7 @@
 #include <exception>
 #include <thread>
 
+#include "numerics/memory_budget.h"
 #include "util/error.h"
 
 namespace es::analysis {
@@ -131,7 +132,21 @@ std::size_t slab_tokens(std::size_t d, std::size_t bytes) {
 
 void read_state(const Dump& dump, const StreamInfo& s, std::size_t state, std::vector<float>& out,
                 Progress& progress) {
-    const std::size_t T = s.n_tokens(), d = s.d, step = slab_tokens(d);
+    const std::size_t T = s.n_tokens(), d = s.d;
+    std::size_t step = slab_tokens(d);
+    // Compressed chunks: whole chunks, several per slab (~16 MiB), so that the gzip fast path
+    // (io/gzip_chunks.h) inflates each chunk once and has work for both cores.
+    if (!s.filters.empty() && s.chunk.size() >= 2) {
+        const std::size_t per_chunk = std::max<std::size_t>(1, s.chunk[s.chunk.size() - 2]);
+        const std::size_t want = std::max(step, slab_tokens(d, 16u << 20));
+        step = (want + per_chunk - 1) / per_chunk * per_chunk;
+    }
+    // Whole-state reads are the analyses' largest buffer: a declared shape too large for this
+    // machine is refused here, naming the dataset, before anything is allocated.
+    numerics::require_memory(static_cast<double>(T) * static_cast<double>(d) * sizeof(float),
+                             "one " + std::to_string(T) + " x " + std::to_string(d) +
+                                 " state (tokens x width) as float32",
+                             dump.where(s.sources.at(state).dataset));
     out.resize(T * d);
     for (std::size_t b = 0; b < T; b += step) {
         progress.check();

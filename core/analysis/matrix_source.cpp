@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "numerics/linalg.h"
+#include "numerics/memory_budget.h"
 #include "util/error.h"
 
 namespace es::wmath {
@@ -107,6 +108,9 @@ GramSvd gram_svd(const RowSource& src, std::size_t k_left, std::size_t k_right,
     const bool col_gram = n <= m;  // Gram of the columns (n x n): eigenvectors = right vectors
     const std::size_t g = col_gram ? n : m;
     const std::size_t blk = src.block ? src.block : block_rows(n);
+    // The Gram and its eigenvectors (eigh works on a copy): refused up front when too large.
+    numerics::require_memory(2.0 * static_cast<double>(g) * static_cast<double>(g) * sizeof(double),
+                             "a " + std::to_string(g) + " x " + std::to_string(g) + " Gram matrix");
     std::vector<double> gram(g * g, 0.0);
     Eigen::MatrixXd xi, xj;
     if (col_gram) {

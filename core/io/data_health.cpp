@@ -73,12 +73,10 @@ DataHealth scan_health(const Dump& dump, Progress& progress) {
         WeightHealth wh;
         wh.weight = name;
         const std::size_t rows_total = info.shape.empty() ? 1 : info.shape[0];
-        const std::size_t width = std::max<std::size_t>(
-            1, info.shape.empty() ? 1 : [&] {
-                std::size_t w = 1;
-                for (std::size_t i = 1; i < info.shape.size(); ++i) w *= info.shape[i];
-                return w;
-            }());
+        // A loop, not a lambda: clang 14 (the fuzz build) cannot capture structured bindings.
+        std::size_t width = 1;
+        for (std::size_t i = 1; i < info.shape.size(); ++i) width *= info.shape[i];
+        width = std::max<std::size_t>(1, width);
         const std::size_t rows = std::min(block_rows(width), rows_total);
         for (std::size_t r0 = 0; r0 < rows_total; r0 += rows) {
             Tensor t = dump.read_weight_rows(name, r0, std::min(rows_total, r0 + rows));

@@ -1,5 +1,7 @@
 #include "io/dump.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 #include "io/dump_impl.h"
@@ -63,6 +65,15 @@ std::shared_ptr<h5::Id> Dump::Impl::dataset(const std::string& path, const std::
     open_datasets.push_front({path, shared});
     if (open_datasets.size() > kMaxOpen) open_datasets.pop_back();  // readers keep their shared_ptr
     return shared;
+}
+
+void Dump::Impl::check_not_truncated(const std::string& file_path,
+                                     const std::string& dataset) const {
+    struct stat st;
+    if (fd < 0 || ::fstat(fd, &st) != 0 || st.st_size >= opened_size) return;
+    throw InputError(file_path + ": " + dataset + ": read failed: the file was truncated on disk " +
+                     "while open (" + std::to_string(st.st_size) + " bytes now, " +
+                     std::to_string(opened_size) + " when opened); reopen it");
 }
 
 std::string Dump::where(const std::string& dataset) const {
@@ -155,6 +166,7 @@ void Dump::read_states(const StreamInfo& stream, std::size_t state, std::size_t 
         dst += n_tok * stream.d;
         t += n_tok;
     }
+    impl_->check_not_truncated(path_, src.dataset);
 }
 
 Tensor Dump::read_weight(const std::string& name) const {
@@ -186,6 +198,7 @@ Tensor Dump::read_weight_rows(const std::string& name, std::size_t begin, std::s
     } catch (const InputError& e) {
         throw InputError(where(w->dataset) + "read failed: " + e.what());
     }
+    impl_->check_not_truncated(path_, w->dataset);
     return t;
 }
 
@@ -221,6 +234,7 @@ Tensor Dump::read_attention(const AttentionInfo& att, std::size_t layer, std::si
     } catch (const InputError& e) {
         throw InputError(where(src.dataset) + "read failed: " + e.what());
     }
+    impl_->check_not_truncated(path_, src.dataset);
     return t;
 }
 

@@ -75,6 +75,11 @@ class Dump {
 public:
     // Opens read-only and recognises the layout. Throws InputError naming file and dataset.
     static std::shared_ptr<Dump> open(const std::string& path);
+    // Opens an HDF5 file image held in memory (copied; HDF5's core driver, nothing on disk) and
+    // recognises its layout exactly as open() does; display_name stands for the path in messages.
+    // Used by the fuzz targets and their regression tests.
+    static std::shared_ptr<Dump> open_image(const void* data, std::size_t size,
+                                            const std::string& display_name);
     ~Dump();
     Dump(const Dump&) = delete;
     Dump& operator=(const Dump&) = delete;

@@ -29,6 +29,13 @@ struct Dump::Impl {
     static constexpr std::size_t kChunkCacheBytes = 16u << 20;
 
     std::shared_ptr<h5::Id> dataset(const std::string& path, const std::string& file_path);
+
+    // The open file's descriptor (owned by HDF5) and its size at open; -1 for in-memory images.
+    // HDF5 reads past the end of a file as zeros, so a file truncated while open would give
+    // silently wrong numbers: every read checks the size afterwards and fails instead.
+    int fd = -1;
+    long long opened_size = -1;
+    void check_not_truncated(const std::string& file_path, const std::string& dataset) const;
 };
 
 }  // namespace es

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define ES_X86 1
 #endif
@@ -52,7 +53,16 @@ __attribute__((target("avx,f16c"))) static void decode_f16_f16c(const std::uint1
 
 bool have_f16c() {
 #ifdef ES_X86
-    static const bool available = __builtin_cpu_supports("f16c") && __builtin_cpu_supports("avx");
+    // CPUID rather than __builtin_cpu_supports("f16c"), which clang 14 (the fuzz build) lacks.
+    static const bool available = [] {
+        unsigned a = 0, b = 0, c = 0, d = 0;
+        if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
+        const unsigned osxsave = 1u << 27, avx = 1u << 28, f16c = 1u << 29;
+        if ((c & (osxsave | avx | f16c)) != (osxsave | avx | f16c)) return false;
+        unsigned lo = 0, hi = 0;  // XCR0: the OS saves the SSE and AVX registers (bits 1, 2)
+        __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+        return (lo & 6u) == 6u;
+    }();
     return available;
 #else
     return false;

@@ -67,10 +67,15 @@ bool is_per_head_hook(const std::string& hook) {
 class DumpBuilder {
 public:
     explicit DumpBuilder(Dump& dump) : d_(dump) {}
+    // An in-memory image instead of the file at d_.path_ (open_image).
+    DumpBuilder(Dump& dump, const void* image, std::size_t size)
+        : d_(dump), image_(image), image_size_(size) {}
     void run();
 
 private:
     Dump& d_;
+    const void* image_ = nullptr;
+    std::size_t image_size_ = 0;
     std::vector<Found> found_;
     // Per-layer hooks: stream name -> layer -> dataset path.
     std::map<std::string, std::map<std::size_t, std::string>> layer_hooks_;
@@ -84,6 +89,7 @@ private:
     const h5::DatasetFacts& facts(const std::string& path) { return d_.impl_->facts.at(path); }
     void check_file_access();
     void open_file();
+    void open_image();
     void list_datasets();
     void classify();
     DType float_type(const std::string& path, const char* role);
@@ -123,6 +129,36 @@ void DumpBuilder::open_file() {
     h5::Id fapl(H5Pcreate(H5P_FILE_ACCESS));
     // No file locks: the file may be on read-only media, and we never write it anyway.
     H5Pset_file_locking(fapl.get(), false, true);
+    hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, fapl.get());
+    if (f < 0) {
+        std::string why = h5::take_error_message();
+        if (why.find("truncated") != std::string::npos)
+            throw InputError(p + ": truncated HDF5 file (" + why + ")");
+        throw InputError(p + ": cannot be opened as HDF5 (" + why + ")");
+    }
+    d_.impl_->file = h5::Id(f);
+    // Remember the size to catch truncation while open (Impl::check_not_truncated).
+    void* handle = nullptr;
+    struct stat st;
+    if (H5Fget_vfd_handle(f, H5P_DEFAULT, &handle) >= 0 && handle &&
+        ::fstat(*static_cast<int*>(handle), &st) == 0) {
+        d_.impl_->fd = *static_cast<int*>(handle);
+        d_.impl_->opened_size = st.st_size;
+    }
+    h5::take_error_message();
+}
+
+void DumpBuilder::open_image() {
+    const std::string& p = d_.path_;
+    if (image_size_ == 0) throw InputError(p + ": empty file (0 bytes), expected an HDF5 file");
+    h5::Id fapl(H5Pcreate(H5P_FILE_ACCESS));
+    // Core driver without a backing store: the image is copied into HDF5's own buffer and
+    // nothing is ever written to disk.
+    if (H5Pset_fapl_core(fapl.get(), 1 << 16, false) < 0 ||
+        H5Pset_file_image(fapl.get(), const_cast<void*>(image_), image_size_) < 0)
+        throw InternalError(p + ": cannot set up an in-memory HDF5 image (" +
+                            h5::take_error_message() + ")");
+    // The name only labels the image for HDF5; the core driver never opens it on disk.
     hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, fapl.get());
     if (f < 0) {
         std::string why = h5::take_error_message();
@@ -577,8 +613,12 @@ void DumpBuilder::build_dims() {
 
 void DumpBuilder::run() {
     h5::silence_errors();
-    check_file_access();
-    open_file();
+    if (image_) {
+        open_image();
+    } else {
+        check_file_access();
+        open_file();
+    }
     d_.attributes_ = h5::read_all_attributes_text(d_.impl_->file.get());
     for (const auto& [k, v] : d_.attributes_) {
         if (k != "step") continue;
@@ -614,6 +654,17 @@ std::shared_ptr<Dump> Dump::open(const std::string& path) {
     dump->path_ = path;
     dump->impl_ = std::make_unique<Impl>();
     DumpBuilder(*dump).run();
+    return dump;
+}
+
+std::shared_ptr<Dump> Dump::open_image(const void* data, std::size_t size,
+                                       const std::string& display_name) {
+    std::shared_ptr<Dump> dump(new Dump());
+    dump->path_ = display_name;
+    dump->impl_ = std::make_unique<Impl>();
+    // A null pointer with a size would be a caller bug; an empty image is the user's.
+    static const char kEmpty = 0;
+    DumpBuilder(*dump, data ? data : &kEmpty, data ? size : 0).run();
     return dump;
 }
 

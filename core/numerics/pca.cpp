@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "numerics/linalg.h"
+#include "numerics/memory_budget.h"
 #include "util/error.h"
 
 namespace es::numerics {
@@ -13,10 +14,18 @@ namespace {
 constexpr std::size_t kBlockRows = 256;
 // Eigenvalues below this fraction of the largest count as zero (float64 Gram round-off).
 constexpr double kZeroEig = 1e-13;
+
+// d x d elements of the covariance, refused before allocating when they cannot fit.
+std::size_t covariance_elements(std::size_t d) {
+    const std::string n = std::to_string(d);
+    require_memory(static_cast<double>(d) * static_cast<double>(d) * sizeof(double),
+                   "a " + n + " x " + n + " covariance matrix");
+    return d * d;
+}
 }  // namespace
 
 Scatter::Scatter(std::size_t d, bool centred)
-    : d_(d), centred_(centred), mean_(d, 0.0), m2_(d * d, 0.0) {}
+    : d_(d), centred_(centred), mean_(d, 0.0), m2_(covariance_elements(d), 0.0) {}
 
 void Scatter::add_block(std::vector<double>& block, std::size_t m) {
     if (m == 0) return;

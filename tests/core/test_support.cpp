@@ -20,8 +20,11 @@ nlohmann::json load_json(const std::string& path) {
 
 Fingerprint fingerprint(const std::string& path) {
     Fingerprint fp;
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    // One bulk read: every core test process fingerprints all user files (test_nothing_lost).
+    std::string bytes(in ? static_cast<std::size_t>(in.tellg()) : 0, '\0');
+    in.seekg(0);
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     fp.hash = 1469598103934665603ull;
     for (unsigned char c : bytes) fp.hash = (fp.hash ^ c) * 1099511628211ull;
     fp.size = bytes.size();
