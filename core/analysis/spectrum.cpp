@@ -1,9 +1,15 @@
 #include "analysis/spectrum.h"
 
+#include <algorithm>
 #include <cmath>
+#include <exception>
+#include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "analysis/common.h"
+#include "numerics/linalg.h"
+#include "numerics/memory_budget.h"
 #include "numerics/pca.h"
 #include "util/error.h"
 
@@ -31,6 +37,64 @@ double spectrum_participation_ratio(const std::vector<double>& s) {
     return s4 > 0 ? s2 * s2 / s4 : 0;
 }
 
+namespace {
+
+// One layer's spectrum; x is the caller's (reused) state buffer.
+LayerSpectrum layer_spectrum(const Dump& dump, const StreamInfo& s, std::size_t st,
+                             const SpectrumOptions& options, std::vector<float>& x,
+                             Progress& progress) {
+    const std::size_t d = s.d;
+    read_state(dump, s, st, x, progress);
+    const std::vector<std::size_t> rows = finite_rows(x.data(), s.n_tokens(), d);
+    if (rows.size() < 2)
+        throw InputError(dump.where(s.sources[st].dataset) +
+                         "spectrum needs at least 2 tokens with finite "
+                         "values, state " +
+                         s.state_names[st] + " has " + std::to_string(rows.size()));
+    const numerics::Pca p =
+        numerics::pca_of_rows(x.data(), d, rows, options.centred, options.top_k, progress);
+    LayerSpectrum l;
+    l.layer = st;
+    l.name = s.state_names[st];
+    l.centred = options.centred;
+    l.tokens = rows.size();
+    l.excluded_tokens = s.n_tokens() - rows.size();
+    const double total = p.total();
+    for (double e : p.eig) {
+        l.singular_values.push_back(std::sqrt(e));
+        l.explained_variance_ratio.push_back(total > 0 ? e / total : 0.0);
+    }
+    l.effective_rank = spectrum_effective_rank(l.singular_values);
+    l.participation_ratio = spectrum_participation_ratio(l.singular_values);
+    for (std::size_t c = 0; c < p.k; ++c)
+        l.components.emplace_back(p.components.begin() + static_cast<long>(c * d),
+                                  p.components.begin() + static_cast<long>((c + 1) * d));
+    return l;
+}
+
+// Peak bytes one layer holds in pca_of_rows, m = min(T, D): the float32 state, the float64
+// Gram or scatter (m x m), the centred float64 rows (T <= D) or the scatter's copy (T > D),
+// and ?syevd's workspace (2 m^2 more with vectors).
+double layer_bytes(std::size_t T, std::size_t d, bool vectors) {
+    const double t = static_cast<double>(T), dd = static_cast<double>(d), m = std::min(t, dd);
+    const double second = T <= d ? 8 * m * dd : 8 * m * m;
+    return 4 * t * dd + 8 * m * m + second + (vectors ? 16 * m * m : 0) + 64 * m;
+}
+
+// OpenBLAS's thread count is process-wide: set for the duration, restored on every exit.
+class BlasThreads {
+public:
+    explicit BlasThreads(int n) : saved_(linalg::blas_threads()) { linalg::set_blas_threads(n); }
+    ~BlasThreads() { linalg::set_blas_threads(saved_); }
+    BlasThreads(const BlasThreads&) = delete;
+    BlasThreads& operator=(const BlasThreads&) = delete;
+
+private:
+    int saved_;
+};
+
+}  // namespace
+
 SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progress& progress) {
     const StreamInfo& s = dump.stream(options.stream);
     SpectrumResult r;
@@ -38,39 +102,68 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
     std::vector<std::size_t> states = options.layers;
     if (states.empty()) states = analysed_states(s, options.include_final_norm);
     for (std::size_t st : states) check_state(dump, s, static_cast<long long>(st));
-    const std::size_t d = s.d, n = states.size();
-    std::vector<float> x;
-    for (std::size_t i = 0; i < n; ++i) {
-        progress.report(static_cast<double>(i) / static_cast<double>(n),
-                        layer_message(i, n, "spectrum"));
-        const std::size_t st = states[i];
-        read_state(dump, s, st, x, progress);
-        const std::vector<std::size_t> rows = finite_rows(x.data(), s.n_tokens(), d);
-        if (rows.size() < 2)
-            throw InputError(dump.where(s.sources[st].dataset) +
-                             "spectrum needs at least 2 tokens with finite "
-                             "values, state " +
-                             s.state_names[st] + " has " + std::to_string(rows.size()));
-        const numerics::Pca p =
-            numerics::pca_of_rows(x.data(), d, rows, options.centred, options.top_k, progress);
-        LayerSpectrum l;
-        l.layer = st;
-        l.name = s.state_names[st];
-        l.centred = options.centred;
-        l.tokens = rows.size();
-        l.excluded_tokens = s.n_tokens() - rows.size();
-        const double total = p.total();
-        for (double e : p.eig) {
-            l.singular_values.push_back(std::sqrt(e));
-            l.explained_variance_ratio.push_back(total > 0 ? e / total : 0.0);
+    const std::size_t n = states.size();
+
+    // Two layers at once only when two working sets fit comfortably (half of physical memory).
+    const bool pair = n >= 2 && resolve_threads(options.threads) >= 2 &&
+                      2 * layer_bytes(s.n_tokens(), s.d, options.top_k > 0) <=
+                          0.5 * static_cast<double>(numerics::physical_memory_bytes());
+    if (!pair) {
+        std::vector<float> x;
+        for (std::size_t i = 0; i < n; ++i) {
+            progress.report(static_cast<double>(i) / static_cast<double>(n),
+                            layer_message(i, n, "spectrum"));
+            r.layers.push_back(layer_spectrum(dump, s, states[i], options, x, progress));
         }
-        l.effective_rank = spectrum_effective_rank(l.singular_values);
-        l.participation_ratio = spectrum_participation_ratio(l.singular_values);
-        for (std::size_t c = 0; c < p.k; ++c)
-            l.components.emplace_back(p.components.begin() + static_cast<long>(c * d),
-                                      p.components.begin() + static_cast<long>((c + 1) * d));
-        r.layers.push_back(std::move(l));
+        progress.report(1.0, "spectrum done");
+        return r;
     }
+
+    // Two workers take layers in order; taking a layer and reporting it happen under one lock,
+    // so progress messages come in layer order. After a failure no new layer is started, and
+    // the error of the lowest failing layer is rethrown (the one the sequential loop would hit,
+    // since every lower layer was started before it).
+    std::vector<LayerSpectrum> out(n);
+    std::vector<std::exception_ptr> errors(n);
+    std::mutex mutex;
+    std::size_t next = 0;
+    bool stop = false;
+    {
+        BlasThreads one(1);
+        auto worker = [&] {
+            std::vector<float> x;
+            for (;;) {
+                std::size_t i;
+                {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    if (stop || next >= n) return;
+                    i = next++;
+                    try {
+                        progress.report(static_cast<double>(i) / static_cast<double>(n),
+                                        layer_message(i, n, "spectrum"));
+                    } catch (...) {
+                        errors[i] = std::current_exception();
+                        stop = true;
+                        return;
+                    }
+                }
+                try {
+                    out[i] = layer_spectrum(dump, s, states[i], options, x, progress);
+                } catch (...) {
+                    std::lock_guard<std::mutex> lock(mutex);
+                    errors[i] = std::current_exception();
+                    stop = true;
+                    return;
+                }
+            }
+        };
+        std::thread helper(worker);
+        worker();
+        helper.join();
+    }
+    for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
+    r.layers = std::move(out);
     progress.report(1.0, "spectrum done");
     return r;
 }

@@ -19,6 +19,10 @@ struct SpectrumOptions {
     bool include_final_norm = false;  // only when layers is empty
     bool centred = true;
     std::size_t top_k = 16;  // principal directions kept per layer
+    // 0: both cores. With 2 and several layers, two layers run at once, each with one BLAS
+    // thread (?sytrd inside ?syevd does not scale to two threads), when two layers' working sets
+    // fit in half the physical memory (see spectrum.cpp); otherwise one layer at a time.
+    int threads = 0;
 };
 
 struct LayerSpectrum {

@@ -39,8 +39,16 @@ int main(int argc, char** argv) {
            worst_at = 0;
     std::vector<std::pair<qint64, qint64>> gaps;  // (ended at, length) of gaps over 50 ms
     QObject::connect(traj, &es::widgets::TrajectoryView::result_changed, traj, [&] {
-        if (first_picture < 0) first_picture = clock.elapsed();
-        if (!traj->partial() && full_picture < 0) full_picture = clock.elapsed();
+        if (first_picture < 0) {
+            first_picture = clock.elapsed();
+            std::printf("first trajectory picture at %lld ms\n", first_picture);
+            std::fflush(stdout);
+        }
+        if (!traj->partial() && full_picture < 0) {
+            full_picture = clock.elapsed();
+            std::printf("complete trajectory at %lld ms\n", full_picture);
+            std::fflush(stdout);
+        }
     });
     QTimer probe;
     probe.setInterval(5);

@@ -200,8 +200,10 @@ TEST(ActivationProperties, SameResultsWithOneAndTwoThreads) {
         to.slab_tokens = 16;
         an::CkaOptions co;
         co.threads = t;
+        an::SpectrumOptions so;  // threads = 2: two layers at once, one BLAS thread each
+        so.threads = t;
         out[t - 1] = {an::to_json(an::trajectory(*dump, to, es::no_progress()), true),
-                      an::to_json(an::spectrum(*dump, {}, es::no_progress())),
+                      an::to_json(an::spectrum(*dump, so, es::no_progress())),
                       an::to_json(an::cka(*dump, co, es::no_progress())),
                       an::to_json(an::project(*dump, {}, es::no_progress()))};
     }
