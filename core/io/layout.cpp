@@ -119,6 +119,20 @@ void DumpBuilder::check_file_access() {
     if (st.st_size == 0) throw InputError(p + ": empty file (0 bytes), expected an HDF5 file");
 }
 
+namespace {
+
+// H5Fopen read-only with `fapl`, or an InputError saying why (truncation named as such).
+hid_t open_read_only(const std::string& p, hid_t fapl) {
+    const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, fapl);
+    if (f >= 0) return f;
+    const std::string why = h5::take_error_message();
+    if (why.find("truncated") != std::string::npos)
+        throw InputError(p + ": truncated HDF5 file (" + why + ")");
+    throw InputError(p + ": cannot be opened as HDF5 (" + why + ")");
+}
+
+}  // namespace
+
 void DumpBuilder::open_file() {
     const std::string& p = d_.path_;
     htri_t is_h5 = H5Fis_hdf5(p.c_str());
@@ -129,13 +143,7 @@ void DumpBuilder::open_file() {
     h5::Id fapl(H5Pcreate(H5P_FILE_ACCESS));
     // No file locks: the file may be on read-only media, and we never write it anyway.
     H5Pset_file_locking(fapl.get(), false, true);
-    hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, fapl.get());
-    if (f < 0) {
-        std::string why = h5::take_error_message();
-        if (why.find("truncated") != std::string::npos)
-            throw InputError(p + ": truncated HDF5 file (" + why + ")");
-        throw InputError(p + ": cannot be opened as HDF5 (" + why + ")");
-    }
+    const hid_t f = open_read_only(p, fapl.get());
     d_.impl_->file = h5::Id(f);
     // Remember the size to catch truncation while open (Impl::check_not_truncated).
     void* handle = nullptr;
@@ -159,13 +167,7 @@ void DumpBuilder::open_image() {
         throw InternalError(p + ": cannot set up an in-memory HDF5 image (" +
                             h5::take_error_message() + ")");
     // The name only labels the image for HDF5; the core driver never opens it on disk.
-    hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, fapl.get());
-    if (f < 0) {
-        std::string why = h5::take_error_message();
-        if (why.find("truncated") != std::string::npos)
-            throw InputError(p + ": truncated HDF5 file (" + why + ")");
-        throw InputError(p + ": cannot be opened as HDF5 (" + why + ")");
-    }
+    const hid_t f = open_read_only(p, fapl.get());
     d_.impl_->file = h5::Id(f);
 }
 

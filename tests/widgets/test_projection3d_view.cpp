@@ -87,6 +87,23 @@ int isolated_point(const std::vector<QPointF>& screen, QSize widget, double clea
     return -1;
 }
 
+// The scene the image tests draw: the demo's projection, layer 3 current, tokens 1 and 5
+// selected, in a 900 x 700 view (shown).
+struct DemoScene {
+    es::widgets::SelectionModel model;
+    Projection3dView view;
+    DemoScene() {
+        const Fixture& f = fixture();
+        model.set_layer_count(static_cast<int>(f.dump->streams().front().n_states()));
+        view.follow(&model);
+        view.resize(900, 700);
+        view.set_result(f.plain, f.dump->tokens());
+        model.set_layer(3);
+        model.set_tokens({1, 5});
+        view.show();
+    }
+};
+
 }  // namespace
 
 class Projection3dViewTest : public QObject {
@@ -246,16 +263,8 @@ private slots:
     void matches_baseline_image() {
         // F3D's habit: a fixed scene at a fixed size against a committed image, with a tolerance
         // for rasteriser differences (Mesa llvmpipe here).
-        const Fixture& f = fixture();
-        es::widgets::SelectionModel model;
-        model.set_layer_count(static_cast<int>(f.dump->streams().front().n_states()));
-        Projection3dView view;
-        view.follow(&model);
-        view.resize(900, 700);
-        view.set_result(f.plain, f.dump->tokens());
-        model.set_layer(3);
-        model.set_tokens({1, 5});
-        view.show();
+        DemoScene scene;
+        Projection3dView& view = scene.view;
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         view.set_camera_preset(Projection3dView::CameraPreset::Front);
         const QImage img = view.render_image(QSize(640, 480));
@@ -301,15 +310,8 @@ private slots:
 
     void render_not_blank() {
         const Fixture& f = fixture();
-        es::widgets::SelectionModel model;
-        model.set_layer_count(static_cast<int>(f.dump->streams().front().n_states()));
-        Projection3dView view;
-        view.follow(&model);
-        view.resize(900, 700);
-        view.set_result(f.plain, f.dump->tokens());
-        model.set_layer(3);
-        model.set_tokens({1, 5});
-        view.show();
+        DemoScene scene;
+        Projection3dView& view = scene.view;
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         const QImage img = view.render_image(QSize(800, 600));
         QCOMPARE(img.size(), QSize(800, 600));
