@@ -279,6 +279,14 @@ std::vector<std::string> read_strings(hid_t dataset) {
     hssize_t n = H5Sget_simple_extent_npoints(space.get());
     std::vector<std::string> out;
     if (n <= 0) return out;
+    // Token, prompt and vocabulary tables: a declared size far beyond any of them is a damaged
+    // or hostile file (the fuzzer found one declaring ~200 M strings with almost no storage, on
+    // which HDF5's conversion asks for gigabytes). Refused before anything is allocated.
+    constexpr hssize_t kMaxStrings = hssize_t{1} << 24;
+    if (n > kMaxStrings)
+        throw InputError("declares " + std::to_string(n) + " strings; more than " +
+                         std::to_string(kMaxStrings) +
+                         " is not a token, prompt or vocabulary table");
     out.reserve(static_cast<std::size_t>(n));
     if (H5Tis_variable_str(type.get()) > 0) {
         Id mem(H5Tcopy(H5T_C_S1));

@@ -15,6 +15,7 @@
 #include "analysis/cka.h"
 #include "analysis/spectrum.h"
 #include "io/dump.h"
+#include "io/h5.h"
 #include "numerics/memory_budget.h"
 #include "test_support.h"
 #include "util/error.h"
@@ -202,5 +203,35 @@ TEST(Faults, KeptFuzzRegressionsAreHandled) {
             EXPECT_NE(std::string(e.what()).find("regression.h5"), std::string::npos) << e.what();
         }
     }
-    EXPECT_GE(n, 1u) << "no regression inputs in " << dir;
+    EXPECT_GE(n, 2u) << "regression inputs missing in " << dir;
+}
+
+// A string table that declares more strings than any token, prompt or vocabulary table (written
+// chunked and empty, so it costs a few KB): refused before a pointer per string is allocated.
+TEST(Faults, AnAbsurdStringTableIsRefusedBeforeAllocating) {
+    const fs::path path =
+        fs::temp_directory_path() / ("es_strings_" + std::to_string(::getpid()) + ".h5");
+    {
+        es::h5::Id file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT));
+        ASSERT_TRUE(file.valid());
+        es::h5::Id type(H5Tcopy(H5T_C_S1));
+        H5Tset_size(type.get(), H5T_VARIABLE);
+        const hsize_t n = (hsize_t{1} << 24) + 1, chunk = 4096;
+        es::h5::Id space(H5Screate_simple(1, &n, nullptr));
+        es::h5::Id dcpl(H5Pcreate(H5P_DATASET_CREATE));
+        H5Pset_chunk(dcpl.get(), 1, &chunk);
+        es::h5::Id dset(H5Dcreate2(file.get(), "vocab", type.get(), space.get(), H5P_DEFAULT,
+                                   dcpl.get(), H5P_DEFAULT));
+        ASSERT_TRUE(dset.valid());
+    }
+    EXPECT_LT(fs::file_size(path), 100000u);
+    es::h5::Id file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+    es::h5::Id dset(H5Dopen2(file.get(), "vocab", H5P_DEFAULT));
+    try {
+        es::h5::read_strings(dset.get());
+        ADD_FAILURE() << "16.8 M strings were read";
+    } catch (const es::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("16777217 strings"), std::string::npos) << e.what();
+    }
+    fs::remove(path);
 }

@@ -39,9 +39,11 @@ status=0
 # Where a report's first frame outside the sanitizer runtime lies: "libhdf5" or "ours".
 classify() {
   local target="$1" input="$2"
-  "$build/tests/fuzz/$target" -runs=1 "$input" 2>&1 |
+  # With a malloc limit at the rss limit, an out-of-memory input reports the allocating stack at
+  # once (a single run may end before the rss check would see it).
+  "$build/tests/fuzz/$target" -runs=1 -rss_limit_mb=2560 -malloc_limit_mb=2560 "$input" 2>&1 |
     grep -E '^ +#[0-9]+ 0x' | grep -vE ' in (__interceptor_|__asan|__ubsan|__sanitizer|malloc|calloc|realloc|free|operator new|operator delete)' |
-    grep -vE 'compiler-rt|libclang_rt|sanitizer_common' | head -1 | grep -q 'libhdf5' && echo libhdf5 || echo ours
+    grep -vE 'compiler-rt|libclang_rt|sanitizer_common| in fuzzer::|MallocHook' | head -1 | grep -q 'libhdf5' && echo libhdf5 || echo ours
 }
 run() {
   local target="$1"
