@@ -262,12 +262,16 @@ private slots:
         const QString pdf = tmp_.filePath(u"p3d.pdf"_s);
         const QString svg = tmp_.filePath(u"p3d.svg"_s);
         QProcessEnvironment env = headless();
+        // Sanitizer builds: the app (not Xvfb) gets the GL preload (tests/export/CMakeLists.txt).
+        QStringList app = {kApp};
+        if (const QString preload = env.value(u"EIGENSCOPE_GL_PRELOAD"_s); !preload.isEmpty())
+            app = QStringList{u"env"_s, u"LD_PRELOAD="_s + preload, kApp};
         for (const QString& out : {png, pdf, svg}) {
-            const Run r =
-                run(u"xvfb-run"_s,
-                    {u"-a"_s, u"-s"_s, u"-screen 0 1920x1080x24"_s, kApp, u"--export"_s,
-                     u"projection3d"_s, u"--size"_s, u"640x480"_s, u"--out"_s, out, kDemo},
-                    env);
+            const Run r = run(u"xvfb-run"_s,
+                              QStringList{u"-a"_s, u"-s"_s, u"-screen 0 1920x1080x24"_s} + app +
+                                  QStringList{u"--export"_s, u"projection3d"_s, u"--size"_s,
+                                              u"640x480"_s, u"--out"_s, out, kDemo},
+                              env);
             QVERIFY2(r.code == 0, r.err.constData());
         }
         const QImage image(png);
