@@ -45,7 +45,7 @@ constexpr int kPickRadius = 8;  // widget pixels
 // Level of detail while the camera moves (ParaView's habit): software OpenGL (llvmpipe) draws
 // about a million primitives a second, so above kLodAbove points a drag or wheel shows every
 // k-th token's states and path (at most ~kLodPoints points) and the full scene once it stops.
-constexpr std::size_t kLodAbove = 50000, kLodPoints = 20000;
+constexpr std::size_t kLodAbove = 50000, kLodPoints = 10000;
 
 template <typename T>
 using Ptr = vtkSmartPointer<T>;

@@ -273,7 +273,7 @@ private slots:
     }
 
     void large_scene_draws_a_subset_while_moving() {
-        // 100k points: a wheel turn shows every k-th token (about 20k points) and the full scene
+        // 100k points: a wheel turn shows every k-th token (about 10k points) and the full scene
         // again once the wheel rests; small scenes are always drawn whole.
         es::analysis::ProjectResult r;
         const std::size_t layers = 20, tokens = 5000;
@@ -294,7 +294,7 @@ private slots:
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         QCOMPARE(view.points().size(), layers * tokens);
-        QCOMPARE(view.lod_point_count(), std::size_t{20000});  // every 5th token, all layers
+        QCOMPARE(view.lod_point_count(), std::size_t{10000});  // every 10th token, all layers
         QVERIFY(!view.interacting());
         QWheelEvent wheel(QPointF(320, 240), view.gl_widget()->mapToGlobal(QPointF(320, 240)),
                           QPoint(), QPoint(0, 120), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase,
