@@ -514,6 +514,16 @@ void DumpBuilder::build_tokens() {
         std::size_t n = std::max(texts.size(), ids.size());
         prompts = positions ? n / positions : 0;
     }
+    // A table of one entry per token: a declared size far beyond any real dump (the fuzzer made
+    // one of 10^10 positions, with no data written) would take minutes and gigabytes to build.
+    constexpr double kMaxTokens = double(std::size_t{1} << 24);
+    if (static_cast<double>(prompts) * static_cast<double>(positions) > kMaxTokens)
+        throw InputError(d_.where(have_ref_                 ? ref_dataset_
+                                  : !token_strings_.empty() ? token_strings_
+                                                            : token_ids_) +
+                         "declares " + std::to_string(prompts) + " prompts x " +
+                         std::to_string(positions) + " positions; more than " +
+                         std::to_string(std::size_t{1} << 24) + " tokens is not supported");
     d_.n_prompts_ = prompts;
     for (std::size_t b = 0; b < prompts; ++b) {
         for (std::size_t p = 0; p < positions; ++p) {

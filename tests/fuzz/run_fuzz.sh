@@ -38,18 +38,25 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 status=0
 # Where a report's first frame outside the sanitizer runtime lies: "libhdf5" or "ours".
 classify() {
-  local target="$1" input="$2"
+  local target="$1" input="$2" log="$3"
+  # The report from a fresh run of the input, then (should that run not reproduce it, as a
+  # heap-layout-dependent over-read may not) the last report in the fuzzing log.
   # With a malloc limit at the rss limit, an out-of-memory input reports the allocating stack at
   # once (a single run may end before the rss check would see it).
-  "$build/tests/fuzz/$target" -runs=1 -rss_limit_mb=2560 -malloc_limit_mb=2560 "$input" 2>&1 |
-    grep -E '^ +#[0-9]+ 0x' | grep -vE ' in (__interceptor_|__asan|__ubsan|__sanitizer|malloc|calloc|realloc|free|operator new|operator delete)' |
+  {
+    "$build/tests/fuzz/$target" -runs=1 -rss_limit_mb=6144 -malloc_limit_mb=6144 "$input" 2>&1
+    tac "$log" | sed -n '1,/^==[0-9]*==ERROR/p' | tac
+  } |
+    grep -E '^ +#[0-9]+ 0x' | grep -vE ' in (__interceptor_|__asan|__ubsan|__sanitizer|malloc|calloc|realloc|free|operator new|operator delete|(str|mem|wcs)[a-z]* )' |
     grep -vE 'compiler-rt|libclang_rt|sanitizer_common| in fuzzer::|MallocHook' | head -1 | grep -q 'libhdf5' && echo libhdf5 || echo ours
 }
 run() {
   local target="$1"
   shift
   local corpus="$build/corpus/$target" known="$artifacts/libhdf5"
-  mkdir -p "$corpus" "$known"
+  mkdir -p "$corpus" "$known" "$artifacts/previous"
+  # Artifacts of earlier runs move aside, so the same finding again counts as found now.
+  find "$artifacts" -maxdepth 1 -type f -name "$target-*" -exec mv -f {} "$artifacts/previous/" \;
   local log="$build/$target.log" end=$(($(date +%s) + seconds)) execs=0 left n
   : >"$log"
   # A crash inside libhdf5 (KNOWN_ISSUES.md) is recorded and fuzzing goes on for the time left;
@@ -57,7 +64,7 @@ run() {
   while left=$((end - $(date +%s))) && [ "$left" -gt 0 ]; do
     local before
     before=$(find "$artifacts" -maxdepth 1 -type f -name "$target-*" | sort)
-    if "$build/tests/fuzz/$target" -max_total_time="$left" -timeout=20 -rss_limit_mb=2560 \
+    if "$build/tests/fuzz/$target" -max_total_time="$left" -timeout=20 -rss_limit_mb=6144 \
       -malloc_limit_mb=1048576 -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
       "$corpus" "$@" >>"$log" 2>&1; then
       n=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
@@ -75,7 +82,7 @@ run() {
       break
     fi
     for f in $found; do
-      if [ "$(classify "$target" "$f")" = libhdf5 ]; then
+      if [ "$(classify "$target" "$f" "$log")" = libhdf5 ]; then
         echo "run_fuzz: $target: crash inside libhdf5 (docs/KNOWN_ISSUES.md): $known/$(basename "$f")"
         mv "$f" "$known/"
       else
