@@ -3,7 +3,6 @@
 // assertions either way), a file rewritten with garbage while open, 1000 rapid layer changes and
 // cancellations, and the autosave that bounds what a crash can lose. User files stay
 // byte-identical throughout.
-#include <sys/resource.h>
 
 #include <QAbstractButton>
 #include <QApplication>
@@ -17,10 +16,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
-#include <csignal>
-#include <cstdlib>
 
 #include "export/figure_export.h"
+#include "full_disk.h"
 #include "main_window.h"
 #include "navigation_bar.h"
 #include "session.h"
@@ -47,55 +45,6 @@ bool open_and_wait(es::app::MainWindow& w, const QString& path) {
     return loaded.wait(20000);
 }
 
-// A directory whose disk fills up on fill(): a 16 KB tmpfs when mount works (root in a
-// container that allows it), else every write of more than a few bytes fails as on a full
-// disk (RLIMIT_FSIZE; SIGXFSZ ignored so write() returns an error instead of killing us).
-class FullDisk {
-public:
-    explicit FullDisk(const QString& dir) : dir_(dir) {
-        QDir().mkpath(dir_);
-        const QString cmd =
-            QStringLiteral("mount -t tmpfs -o size=16k tmpfs '%1' 2>/dev/null").arg(dir_);
-        mounted_ = std::system(cmd.toUtf8().constData()) == 0;
-        qInfo("FullDisk: %s", mounted_ ? "16 KB tmpfs" : "injected write failure (RLIMIT_FSIZE)");
-    }
-    ~FullDisk() {
-        release();
-        if (mounted_) std::system(QStringLiteral("umount '%1'").arg(dir_).toUtf8().constData());
-    }
-    void fill() {
-        if (mounted_) {
-            QFile filler(dir_ + QStringLiteral("/filler"));
-            filler.open(QIODevice::WriteOnly);
-            const QByteArray block(1024, 'x');
-            while (filler.write(block) == block.size() && filler.flush()) {
-            }
-            return;
-        }
-        std::signal(SIGXFSZ, SIG_IGN);
-        getrlimit(RLIMIT_FSIZE, &saved_);
-        rlimit small = saved_;
-        small.rlim_cur = 16;
-        setrlimit(RLIMIT_FSIZE, &small);
-        injected_ = true;
-    }
-    void release() {
-        if (injected_) setrlimit(RLIMIT_FSIZE, &saved_);
-        injected_ = false;
-    }
-    QStringList leftovers(const QStringList& expected) const {
-        QStringList names = QDir(dir_).entryList(QDir::Files | QDir::Hidden);
-        for (const QString& e : expected) names.removeAll(e);
-        names.removeAll(QStringLiteral("filler"));
-        return names;
-    }
-
-private:
-    QString dir_;
-    bool mounted_ = false, injected_ = false;
-    rlimit saved_{};
-};
-
 }  // namespace
 
 class TestFaults : public QObject {
@@ -115,7 +64,7 @@ private slots:
 
     void aSessionOrExportOnAFullDiskFailsCleanlyAndKeepsTheOldFile() {
         QTemporaryDir tmp;
-        FullDisk disk(tmp.filePath("full"));
+        es::test::FullDisk disk(tmp.filePath("full"));
         const QString session = tmp.filePath("full/s.eigenscope"),
                       csv = tmp.filePath("full/numbers.csv");
         es::app::SessionState small;

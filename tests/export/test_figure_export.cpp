@@ -2,7 +2,6 @@
 // PDF; checks that the files parse, hold the expected elements and sizes, carry provenance, and
 // that failed writes leave nothing behind.
 #include <qcustomplot.h>
-#include <sys/resource.h>
 #include <unistd.h>
 #include <QCryptographicHash>
 #include <QDir>
@@ -12,8 +11,6 @@
 #include <QTemporaryDir>
 #include <QXmlStreamReader>
 #include <QtTest>
-#include <csignal>
-#include <cstdlib>
 
 #include "analysis/cka.h"
 #include "analysis/equaliser.h"
@@ -21,6 +18,7 @@
 #include "cka_view.h"
 #include "equaliser_view.h"
 #include "export/figure_export.h"
+#include "full_disk.h"
 #include "trajectory_view.h"
 #include "version.h"
 
@@ -66,53 +64,6 @@ Svg parse_svg(const QString& path) {
     out.error = xml.errorString();
     return out;
 }
-
-// A directory on a full disk: a 16 KB tmpfs filled up when mounting works (root), else every
-// write beyond 16 bytes fails as on a full disk (RLIMIT_FSIZE, SIGXFSZ ignored).
-class FullDisk {
-public:
-    explicit FullDisk(const QString& dir) : dir_(dir) {
-        QDir().mkpath(dir_);
-        const QString cmd =
-            QStringLiteral("mount -t tmpfs -o size=16k tmpfs '%1' 2>/dev/null").arg(dir_);
-        mounted_ = std::system(cmd.toUtf8().constData()) == 0;
-        if (mounted_) {
-            QFile filler(dir_ + QStringLiteral("/filler"));
-            if (filler.open(QIODevice::WriteOnly)) {
-                const QByteArray block(1024, 'x');
-                while (filler.write(block) == block.size() && filler.flush()) {
-                }
-            }
-        }
-    }
-    ~FullDisk() {
-        if (mounted_) std::system(QStringLiteral("umount '%1'").arg(dir_).toUtf8().constData());
-    }
-    // Only around the write itself when injected: the limit applies to the whole process.
-    void inject() {
-        if (mounted_) return;
-        std::signal(SIGXFSZ, SIG_IGN);
-        getrlimit(RLIMIT_FSIZE, &saved_);
-        rlimit small = saved_;
-        small.rlim_cur = 16;
-        setrlimit(RLIMIT_FSIZE, &small);
-        injected_ = true;
-    }
-    void release() {
-        if (injected_) setrlimit(RLIMIT_FSIZE, &saved_);
-        injected_ = false;
-    }
-    QStringList entries() const {
-        QStringList names = QDir(dir_).entryList(QDir::Files | QDir::Hidden);
-        names.removeAll(QStringLiteral("filler"));
-        return names;
-    }
-
-private:
-    QString dir_;
-    bool mounted_ = false, injected_ = false;
-    rlimit saved_{};
-};
 
 int run(const QString& program, const QStringList& args, QByteArray* out = nullptr) {
     QProcess p;
@@ -357,18 +308,18 @@ private slots:
     }
 
     void full_disk_fails_cleanly() {
-        FullDisk disk(tmp_.filePath(QStringLiteral("full")));
+        es::test::FullDisk disk(tmp_.filePath(QStringLiteral("full")));
         const Provenance prov = make_provenance(&cka_, QStringLiteral("cka"), kDemo);
         for (const char* name : {"cka.png", "cka.svg", "cka.pdf", "cka.csv", "cka.json"}) {
             const QString path = tmp_.filePath(QStringLiteral("full/") + QLatin1String(name));
             QString error;
-            disk.inject();
+            disk.fill();
             const bool ok = export_figure(&cka_, QStringLiteral("cka"), path, {}, prov, &error);
             disk.release();
             QVERIFY2(!ok, name);
             QVERIFY2(error.contains(QStringLiteral("cannot write")), qPrintable(error));
             QVERIFY(!QFileInfo::exists(path));
-            QCOMPARE(disk.entries(), QStringList());  // no temporary file left either
+            QCOMPARE(disk.leftovers(), QStringList());  // no temporary file left either
         }
     }
 
