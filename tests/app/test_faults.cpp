@@ -17,6 +17,7 @@
 #include <QTest>
 #include <QToolButton>
 
+#include "app_test_support.h"
 #include "export/figure_export.h"
 #include "full_disk.h"
 #include "main_window.h"
@@ -24,11 +25,10 @@
 #include "session.h"
 #include "view.h"
 
-namespace {
+using es::test::fixture;
+using es::test::open_and_wait;
 
-QString fixture(const char* rel) {
-    return QStringLiteral(EIGENSCOPE_FIXTURES "/") + rel;
-}
+namespace {
 
 QByteArray file_bytes(const QString& path) {
     QFile f(path);
@@ -37,12 +37,6 @@ QByteArray file_bytes(const QString& path) {
 
 QByteArray sha(const QString& path) {
     return QCryptographicHash::hash(file_bytes(path), QCryptographicHash::Sha256);
-}
-
-bool open_and_wait(es::app::MainWindow& w, const QString& path) {
-    QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
-    w.open_file(path);
-    return loaded.wait(20000);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <atomic>
 
 #include <qcustomplot.h>
+#include "app_test_support.h"
 #include "dump_tree_view.h"
 #include "main_window.h"
 #include "navigation_bar.h"
@@ -49,15 +50,8 @@ private:
     QString id_;
 };
 
-QString fixture(const char* rel) {
-    return QStringLiteral(EIGENSCOPE_FIXTURES "/") + rel;
-}
-
-bool open_and_wait(es::app::MainWindow& w, const QString& path, bool compare = false) {
-    QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
-    w.open_file(path, compare);
-    return loaded.wait(15000);
-}
+using es::test::fixture;
+using es::test::open_and_wait;
 
 }  // namespace
 
