@@ -145,7 +145,10 @@ GramSvd gram_svd(const RowSource& src, std::size_t k_left, std::size_t k_right,
     const std::size_t k_own = col_gram ? k_right : k_left, k_other = col_gram ? k_left : k_right;
     const bool vectors = k_own > 0 || k_other > 0;
     std::vector<double> eig;
-    linalg::eigh(gram, g, eig, vectors);
+    if (vectors)
+        linalg::eigh(gram, g, eig, true);
+    else
+        linalg::eigvalsh(gram, g, eig);  // two-stage, ~2x faster for values alone
     out.s.resize(p);
     for (std::size_t i = 0; i < p; ++i) out.s[i] = std::sqrt(std::max(0.0, eig[i]));
     if (!vectors) return out;

@@ -39,26 +39,64 @@ double spectrum_participation_ratio(const std::vector<double>& s) {
 
 namespace {
 
-// One layer's spectrum; x is the caller's (reused) state buffer.
+// Tokens per streamed read when T > D: ~16 MiB of float32, whole chunks when chunked.
+std::size_t stream_step(const StreamInfo& s) {
+    std::size_t step = slab_tokens(s.d, 16u << 20);
+    if (s.chunk.size() >= 2) {
+        const std::size_t per_chunk = std::max<std::size_t>(1, s.chunk[s.chunk.size() - 2]);
+        step = (step + per_chunk - 1) / per_chunk * per_chunk;
+    }
+    return step;
+}
+
+// The PCA of one state. With more tokens than dimensions the D x D scatter is accumulated from
+// token blocks streamed from the file (the state is never held whole: 16384 x 4096 float32 is
+// 256 MB); otherwise the whole state is read and its T x T Gram used. x is the caller's
+// (reused) buffer.
+numerics::Pca state_pca(const Dump& dump, const StreamInfo& s, std::size_t st,
+                        const SpectrumOptions& options, std::vector<float>& x, std::size_t& finite,
+                        Progress& progress) {
+    const std::size_t T = s.n_tokens(), d = s.d;
+    if (T <= d) {
+        read_state(dump, s, st, x, progress);
+        const std::vector<std::size_t> rows = finite_rows(x.data(), T, d);
+        finite = rows.size();
+        if (finite < 2) return {};
+        return numerics::pca_of_rows(x.data(), d, rows, options.centred, options.top_k, progress);
+    }
+    numerics::Scatter scatter(d, options.centred);
+    const std::size_t step = stream_step(s);
+    x.resize(std::min(step, T) * d);
+    for (std::size_t b = 0; b < T; b += step) {
+        progress.check();
+        const std::size_t e = std::min(T, b + step);
+        dump.read_states(s, st, b, e, x.data());
+        const std::vector<std::size_t> rows = finite_rows(x.data(), e - b, d);
+        scatter.add(x.data(), rows.size(), rows.data());
+    }
+    progress.check();
+    finite = scatter.count();
+    if (finite < 2) return {};
+    return numerics::pca_of_scatter(std::move(scatter), options.top_k);
+}
+
 LayerSpectrum layer_spectrum(const Dump& dump, const StreamInfo& s, std::size_t st,
                              const SpectrumOptions& options, std::vector<float>& x,
                              Progress& progress) {
     const std::size_t d = s.d;
-    read_state(dump, s, st, x, progress);
-    const std::vector<std::size_t> rows = finite_rows(x.data(), s.n_tokens(), d);
-    if (rows.size() < 2)
+    std::size_t finite = 0;
+    const numerics::Pca p = state_pca(dump, s, st, options, x, finite, progress);
+    if (finite < 2)
         throw InputError(dump.where(s.sources[st].dataset) +
                          "spectrum needs at least 2 tokens with finite "
                          "values, state " +
-                         s.state_names[st] + " has " + std::to_string(rows.size()));
-    const numerics::Pca p =
-        numerics::pca_of_rows(x.data(), d, rows, options.centred, options.top_k, progress);
+                         s.state_names[st] + " has " + std::to_string(finite));
     LayerSpectrum l;
     l.layer = st;
     l.name = s.state_names[st];
     l.centred = options.centred;
-    l.tokens = rows.size();
-    l.excluded_tokens = s.n_tokens() - rows.size();
+    l.tokens = finite;
+    l.excluded_tokens = s.n_tokens() - finite;
     const double total = p.total();
     for (double e : p.eig) {
         l.singular_values.push_back(std::sqrt(e));
@@ -72,13 +110,14 @@ LayerSpectrum layer_spectrum(const Dump& dump, const StreamInfo& s, std::size_t 
     return l;
 }
 
-// Peak bytes one layer holds in pca_of_rows, m = min(T, D): the float32 state, the float64
-// Gram or scatter (m x m), the centred float64 rows (T <= D) or the scatter's copy (T > D),
-// and ?syevd's workspace (2 m^2 more with vectors).
-double layer_bytes(std::size_t T, std::size_t d, bool vectors) {
-    const double t = static_cast<double>(T), dd = static_cast<double>(d), m = std::min(t, dd);
-    const double second = T <= d ? 8 * m * dd : 8 * m * m;
-    return 4 * t * dd + 8 * m * m + second + (vectors ? 16 * m * m : 0) + 64 * m;
+// Peak bytes one layer holds. T <= D: the float32 state, the float64 T x T Gram and one
+// 256-column float64 block of centred rows. T > D: one streamed token block and the float64
+// D x D scatter with its 256-row block. Vectors add the subspace iteration's few n x p blocks.
+double layer_bytes(std::size_t T, std::size_t d, std::size_t top_k) {
+    const double t = static_cast<double>(T), dd = static_cast<double>(d);
+    const double p = static_cast<double>(std::max<std::size_t>(2 * top_k, top_k + 16));
+    if (T <= d) return 4 * t * dd + 8 * t * t + 8 * 256 * t + (top_k ? 48 * t * p : 0);
+    return (16 << 20) + 8 * dd * dd + 8 * 256 * dd + (top_k ? 48 * dd * p : 0);
 }
 
 // OpenBLAS's thread count is process-wide: set for the duration, restored on every exit.
@@ -106,7 +145,7 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
 
     // Two layers at once only when two working sets fit comfortably (half of physical memory).
     const bool pair = n >= 2 && resolve_threads(options.threads) >= 2 &&
-                      2 * layer_bytes(s.n_tokens(), s.d, options.top_k > 0) <=
+                      2 * layer_bytes(s.n_tokens(), s.d, options.top_k) <=
                           0.5 * static_cast<double>(numerics::physical_memory_bytes());
     if (!pair) {
         std::vector<float> x;

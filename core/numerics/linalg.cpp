@@ -1,6 +1,10 @@
 #include "numerics/linalg.h"
 
+#include <Eigen/Dense>
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
 #include <string>
 
 #include "util/error.h"
@@ -10,6 +14,15 @@ void dsyevd_(const char* jobz, const char* uplo, const int* n, double* a, const 
              double* work, const int* lwork, int* iwork, const int* liwork, int* info);
 void ssyevd_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda, float* w,
              float* work, const int* lwork, int* iwork, const int* liwork, int* info);
+void dsyevd_2stage_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda,
+                    double* w, double* work, const int* lwork, int* iwork, const int* liwork,
+                    int* info);
+void ssyevd_2stage_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda,
+                    float* w, float* work, const int* lwork, int* iwork, const int* liwork,
+                    int* info);
+void dgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+            const double* alpha, const double* a, const int* lda, const double* b, const int* ldb,
+            const double* beta, double* c, const int* ldc);
 void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
             const double* a, const int* lda, const double* beta, double* c, const int* ldc);
 void ssyrk_(const char* uplo, const char* trans, const int* n, const int* k, const float* alpha,
@@ -69,7 +82,97 @@ void eigh_impl(std::vector<T>& a, std::size_t n, std::vector<T>& values, bool ve
                              a.begin() + static_cast<long>((n - 1 - j) * n));
 }
 
+template <typename T, typename Fn>
+void eigvalsh_impl(std::vector<T>& a, std::size_t n, std::vector<T>& values, Fn syevd_2stage,
+                   const char* name) {
+    if (a.size() < n * n) throw InternalError(std::string(name) + ": matrix smaller than n x n");
+    values.assign(n, T(0));
+    if (n == 0) return;
+    const int ni = to_int(n, name);
+    const char jobz = 'N', uplo = 'L';
+    int info = 0, query_iwork = 0;
+    const int query = -1;
+    T query_work = 0;
+    syevd_2stage(&jobz, &uplo, &ni, a.data(), &ni, values.data(), &query_work, &query, &query_iwork,
+                 &query, &info);
+    if (info != 0)
+        throw InternalError(std::string(name) + " workspace query failed (info " +
+                            std::to_string(info) + ")");
+    // The size comes back as a T: in float it is exact only to 2^-24, hence the margin.
+    const auto lwork = static_cast<std::size_t>(static_cast<double>(query_work) * (1 + 1e-6)) + n;
+    std::vector<T> work(lwork);
+    std::vector<int> iwork(static_cast<std::size_t>(std::max(1, query_iwork)));
+    const int lw = to_int(lwork, name), liw = static_cast<int>(iwork.size());
+    syevd_2stage(&jobz, &uplo, &ni, a.data(), &ni, values.data(), work.data(), &lw, iwork.data(),
+                 &liw, &info);
+    if (info != 0)
+        throw InternalError(std::string(name) + " failed (info " + std::to_string(info) + ")");
+    std::reverse(values.begin(), values.end());
+}
+
+// Orthonormal basis of the columns of m (n x p, full column rank in practice).
+Eigen::MatrixXd orthonormal(const Eigen::MatrixXd& m) {
+    Eigen::HouseholderQR<Eigen::MatrixXd> qr(m);
+    return qr.householderQ() * Eigen::MatrixXd::Identity(m.rows(), m.cols());
+}
+
+// z = a q for the full symmetric n x n `a` and n x p `q` (OpenBLAS, all BLAS threads).
+void product(const std::vector<double>& a, std::size_t n, const Eigen::MatrixXd& q,
+             Eigen::MatrixXd& z) {
+    const int ni = to_int(n, "dgemm"), pi = static_cast<int>(q.cols());
+    const double one = 1, zero = 0;
+    z.resize(q.rows(), q.cols());
+    dgemm_("N", "N", &ni, &pi, &ni, &one, a.data(), &ni, q.data(), &ni, &zero, z.data(), &ni);
+}
+
 }  // namespace
+
+void eigvalsh(std::vector<double>& a, std::size_t n, std::vector<double>& values) {
+    eigvalsh_impl(a, n, values, dsyevd_2stage_, "dsyevd_2stage");
+}
+
+void eigvalsh(std::vector<float>& a, std::size_t n, std::vector<float>& values) {
+    eigvalsh_impl(a, n, values, ssyevd_2stage_, "ssyevd_2stage");
+}
+
+bool top_eigenpairs(const std::vector<double>& a, std::size_t n, std::size_t k,
+                    std::vector<double>& values, std::vector<double>& vectors, int max_iterations) {
+    if (a.size() < n * n) throw InternalError("top_eigenpairs: matrix smaller than n x n");
+    k = std::min(k, n);
+    values.clear();
+    vectors.clear();
+    if (k == 0) return true;
+    const std::size_t p = std::min(n, std::max(2 * k, k + 16));
+    const auto N = static_cast<Eigen::Index>(n), P = static_cast<Eigen::Index>(p),
+               K = static_cast<Eigen::Index>(k);
+    // A fixed seed: the same matrix always gives the same vectors.
+    std::mt19937_64 rng(0x5eed);
+    std::normal_distribution<double> normal;
+    Eigen::MatrixXd q(N, P), z;
+    for (Eigen::Index j = 0; j < P; ++j)
+        for (Eigen::Index i = 0; i < N; ++i) q(i, j) = normal(rng);
+    q = orthonormal(q);
+    for (int it = 0; it < max_iterations; ++it) {
+        product(a, n, q, z);  // z = A q
+        Eigen::MatrixXd h = q.transpose() * z;
+        h = 0.5 * (h + h.transpose()).eval();
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> small(h);  // ascending
+        const Eigen::MatrixXd w = small.eigenvectors().rowwise().reverse();
+        const Eigen::VectorXd t = small.eigenvalues().reverse();
+        const Eigen::MatrixXd v = q * w, av = z * w;
+        const double scale = std::max(std::abs(t(0)), std::numeric_limits<double>::min());
+        bool done = true;
+        for (Eigen::Index i = 0; i < K && done; ++i)
+            done = (av.col(i) - t(i) * v.col(i)).norm() <= 1e-10 * scale;
+        if (done) {
+            values.assign(t.data(), t.data() + K);
+            vectors.assign(v.data(), v.data() + N * K);
+            return true;
+        }
+        q = orthonormal(av);
+    }
+    return false;
+}
 
 void eigh(std::vector<double>& a, std::size_t n, std::vector<double>& values, bool vectors) {
     eigh_impl(a, n, values, vectors, dsyevd_, "dsyevd");

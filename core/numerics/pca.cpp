@@ -107,51 +107,105 @@ void sign_normalise(double* v, std::size_t d) {
         for (std::size_t j = 0; j < d; ++j) v[j] = -v[j];
 }
 
-Pca pca_of_scatter(const Scatter& s, std::size_t k, bool complete) {
+namespace {
+
+// All eigenvalues (descending) of the full symmetric n x n matrix `a`, and its top k
+// eigenvectors as columns of `vecs` (n x k, column-major); `a` is consumed. Values come from the
+// two-stage solver and vectors from subspace iteration, a few matrix products, unless the matrix
+// is small, most vectors are wanted or the iteration does not converge: then one full ?syevd.
+void eig_top(std::vector<double>& a, std::size_t n, std::size_t k, std::vector<double>& values,
+             std::vector<double>& vecs) {
+    std::vector<double> top;
+    if (k == 0 || (n > 256 && 4 * k < n && linalg::top_eigenpairs(a, n, k, top, vecs))) {
+        linalg::eigvalsh(a, n, values);
+        return;
+    }
+    linalg::eigh(a, n, values, true);
+    vecs.assign(a.begin(), a.begin() + static_cast<long>(n * k));
+}
+
+// Number of leading eigenvalues (at most k) above the round-off level of the largest.
+std::size_t significant(const std::vector<double>& values, std::size_t k, bool complete) {
+    const double tol = values.empty() ? 0.0 : values[0] * kZeroEig;
+    std::size_t kk = 0;
+    while (kk < k && kk < values.size() && (complete || values[kk] > tol)) ++kk;
+    return kk;
+}
+
+Pca pca_of_matrix(const Scatter& s, std::vector<double> a, std::size_t k, bool complete) {
     Pca p;
     p.d = s.dim();
     p.n = s.count();
     p.centred = s.centred();
     p.mean = s.centred() ? s.mean() : std::vector<double>(p.d, 0.0);
-    std::vector<double> a = s.matrix(), values;
+    std::vector<double> values, vecs;
     k = std::min(k, p.d);
-    linalg::eigh(a, p.d, values, k > 0);
+    eig_top(a, p.d, k, values, vecs);
     for (double& v : values) v = std::max(v, 0.0);
-    const double tol = values.empty() ? 0.0 : values[0] * kZeroEig;
-    std::size_t kk = 0;
-    while (kk < k && (complete || values[kk] > tol)) ++kk;
+    const std::size_t kk = significant(values, k, complete);
     p.k = kk;
-    p.components.resize(kk * p.d);
-    for (std::size_t i = 0; i < kk; ++i) {
-        std::copy(a.begin() + static_cast<long>(i * p.d),
-                  a.begin() + static_cast<long>((i + 1) * p.d),
-                  p.components.begin() + static_cast<long>(i * p.d));
-        sign_normalise(p.components.data() + i * p.d, p.d);
-    }
+    p.components.assign(vecs.begin(), vecs.begin() + static_cast<long>(kk * p.d));
+    for (std::size_t i = 0; i < kk; ++i) sign_normalise(p.components.data() + i * p.d, p.d);
     values.resize(std::min(p.n, p.d));
     p.eig = std::move(values);
     return p;
 }
 
-std::vector<double> gram_of_rows(const float* x, std::size_t d,
-                                 const std::vector<std::size_t>& rows, bool centred,
-                                 std::vector<double>* centred_rows) {
-    const std::size_t m = rows.size();
-    std::vector<double> c(m * d), mean(d, 0.0);
-    for (std::size_t r = 0; r < m; ++r)
-        for (std::size_t j = 0; j < d; ++j) c[r * d + j] = x[rows[r] * d + j];
-    if (centred && m) {
-        for (std::size_t r = 0; r < m; ++r)
-            for (std::size_t j = 0; j < d; ++j) mean[j] += c[r * d + j];
-        for (double& v : mean) v /= static_cast<double>(m);
-        for (std::size_t r = 0; r < m; ++r)
-            for (std::size_t j = 0; j < d; ++j) c[r * d + j] -= mean[j];
+// Gram columns handled at once: a 256 x T float64 block of the centred rows.
+constexpr std::size_t kGramColumns = 256;
+
+std::vector<double> column_mean(const float* x, std::size_t d,
+                                const std::vector<std::size_t>& rows) {
+    std::vector<double> mean(d, 0.0);
+    for (std::size_t r : rows)
+        for (std::size_t j = 0; j < d; ++j) mean[j] += x[r * d + j];
+    if (!rows.empty())
+        for (double& v : mean) v /= static_cast<double>(rows.size());
+    return mean;
+}
+
+// Columns [j0, j0 + w) of the centred rows in float64, as a w x m column-major block (each row's
+// segment contiguous), so that the block's A^T A adds its share of the Gram.
+void centred_block(const float* x, std::size_t d, const std::vector<std::size_t>& rows,
+                   const std::vector<double>& mean, std::size_t j0, std::size_t w,
+                   std::vector<double>& block) {
+    block.resize(w * rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+        const float* src = x + rows[r] * d + j0;
+        double* dst = block.data() + r * w;
+        for (std::size_t j = 0; j < w; ++j) dst[j] = static_cast<double>(src[j]) - mean[j0 + j];
     }
-    std::vector<double> g(m * m, 0.0);
-    // Rows are the columns of a column-major d x m matrix A: A^T A is the Gram.
-    if (m) linalg::syrk_t(c.data(), d, m, 1.0, 0.0, g.data());
+}
+
+}  // namespace
+
+std::vector<double> Scatter::take_matrix() {
+    std::vector<double> m = std::move(m2_);
+    m2_.clear();
+    linalg::fill_upper(m.data(), d_);
+    return m;
+}
+
+Pca pca_of_scatter(const Scatter& s, std::size_t k, bool complete) {
+    return pca_of_matrix(s, s.matrix(), k, complete);
+}
+
+Pca pca_of_scatter(Scatter&& s, std::size_t k, bool complete) {
+    std::vector<double> a = s.take_matrix();
+    return pca_of_matrix(s, std::move(a), k, complete);
+}
+
+std::vector<double> gram_of_rows(const float* x, std::size_t d,
+                                 const std::vector<std::size_t>& rows, bool centred) {
+    const std::size_t m = rows.size();
+    const std::vector<double> mean = centred ? column_mean(x, d, rows) : std::vector<double>(d);
+    std::vector<double> g(m * m, 0.0), block;
+    for (std::size_t j0 = 0; m && j0 < d; j0 += kGramColumns) {
+        const std::size_t w = std::min(kGramColumns, d - j0);
+        centred_block(x, d, rows, mean, j0, w, block);
+        linalg::syrk_t(block.data(), w, m, 1.0, 1.0, g.data());
+    }
     linalg::fill_upper(g.data(), m);
-    if (centred_rows) *centred_rows = std::move(c);
     return g;
 }
 
@@ -165,45 +219,42 @@ Pca pca_of_rows(const float* x, std::size_t d, const std::vector<std::size_t>& r
             s.add(x, std::min(4 * kBlockRows, m - b), rows.data() + b);
         }
         progress.check();
-        return pca_of_scatter(s, k);
+        return pca_of_scatter(std::move(s), k);
     }
     Pca p;
     p.d = d;
     p.n = m;
     p.centred = centred;
-    p.mean.assign(d, 0.0);
-    std::vector<double> c;
-    std::vector<double> g = gram_of_rows(x, d, rows, centred, &c);
-    if (centred && m) {
-        for (std::size_t r = 0; r < m; ++r)
-            for (std::size_t j = 0; j < d; ++j) p.mean[j] += x[rows[r] * d + j];
-        for (double& v : p.mean) v /= static_cast<double>(m);
-    }
+    p.mean = centred ? column_mean(x, d, rows) : std::vector<double>(d, 0.0);
+    std::vector<double> g = gram_of_rows(x, d, rows, centred);
     progress.check();
-    std::vector<double> values;
+    std::vector<double> values, u;
     k = std::min(k, m);
-    linalg::eigh(g, m, values, k > 0);
+    eig_top(g, m, k, values, u);
+    g = {};
     progress.check();
     for (double& v : values) v = std::max(v, 0.0);
-    const double tol = values.empty() ? 0.0 : values[0] * kZeroEig;
-    std::size_t kk = 0;
-    while (kk < k && values[kk] > tol) ++kk;
+    const std::size_t kk = significant(values, k, false);
     p.k = kk;
     if (kk) {
-        // v_i = Xc^T u_i / s_i
-        Eigen::Map<const Eigen::MatrixXd> xc(c.data(), static_cast<Eigen::Index>(d),
-                                             static_cast<Eigen::Index>(m));
-        Eigen::Map<const Eigen::MatrixXd> u(g.data(), static_cast<Eigen::Index>(m),
-                                            static_cast<Eigen::Index>(kk));
-        Eigen::MatrixXd v = xc * u;
+        // v_i = Xc^T u_i / s_i, one block of model dimensions at a time.
+        Eigen::Map<const Eigen::MatrixXd> uk(u.data(), static_cast<Eigen::Index>(m),
+                                             static_cast<Eigen::Index>(kk));
         p.components.resize(kk * d);
-        for (std::size_t i = 0; i < kk; ++i) {
-            const double inv = 1.0 / std::sqrt(values[i]);
-            for (std::size_t j = 0; j < d; ++j)
-                p.components[i * d + j] =
-                    v(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i)) * inv;
-            sign_normalise(p.components.data() + i * d, d);
+        std::vector<double> block;
+        for (std::size_t j0 = 0; j0 < d; j0 += kGramColumns) {
+            const std::size_t w = std::min(kGramColumns, d - j0);
+            centred_block(x, d, rows, p.mean, j0, w, block);
+            Eigen::Map<const Eigen::MatrixXd> c(block.data(), static_cast<Eigen::Index>(w),
+                                                static_cast<Eigen::Index>(m));
+            const Eigen::MatrixXd v = c * uk;  // w x kk
+            for (std::size_t i = 0; i < kk; ++i)
+                for (std::size_t j = 0; j < w; ++j)
+                    p.components[i * d + j0 + j] =
+                        v(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(i)) /
+                        std::sqrt(values[i]);
         }
+        for (std::size_t i = 0; i < kk; ++i) sign_normalise(p.components.data() + i * d, d);
     }
     p.eig = std::move(values);
     return p;

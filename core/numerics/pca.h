@@ -1,7 +1,8 @@
 #pragma once
 // Exact PCA building blocks in float64 from float32 rows: a streamed scatter matrix (Chan's merge
 // of block means, never sum(xx^T) - n mu mu^T), the centred Gram matrix of the smaller side,
-// eigen-decomposition through LAPACK ?syevd, and principal angles between subspaces.
+// eigenvalues by LAPACK's two-stage ?syevd_2stage and leading directions by subspace iteration
+// (a full ?syevd only when most directions are wanted), and principal angles between subspaces.
 // Never a full SVD of a T x D matrix.
 #include <cstddef>
 #include <vector>
@@ -27,6 +28,9 @@ public:
     const std::vector<double>& mean() const { return mean_; }
     // The full symmetric d x d matrix (row-major = column-major).
     std::vector<double> matrix() const;
+    // The same, moved out without a copy (d x d float64 can be 128 MB); the scatter keeps its
+    // mean and count but can take no more rows.
+    std::vector<double> take_matrix();
 
 private:
     void add_block(std::vector<double>& block, std::size_t m);
@@ -50,16 +54,17 @@ struct Pca {
 // PCA of a scatter (d x d eigh). k components; with complete, zero-eigenvalue directions are
 // kept too (an orthonormal basis of the whole space when k == d).
 Pca pca_of_scatter(const Scatter& s, std::size_t k, bool complete = false);
+Pca pca_of_scatter(Scatter&& s, std::size_t k, bool complete = false);  // no copy of the matrix
 // Exact PCA of the given rows of x (row-major, d columns): Gram T x T when rows <= d, otherwise
 // the d x d scatter. progress is checked between blocks.
 Pca pca_of_rows(const float* x, std::size_t d, const std::vector<std::size_t>& rows, bool centred,
                 std::size_t k, Progress& progress);
 
 // The m x m Gram matrix (full, symmetric) of the given rows of x after subtracting their mean
-// (or raw when !centred), in float64. Also returns the centred rows (m x d) when asked.
+// (or raw when !centred), in float64, accumulated over blocks of 256 model dimensions so that
+// no float64 copy of the rows is held.
 std::vector<double> gram_of_rows(const float* x, std::size_t d,
-                                 const std::vector<std::size_t>& rows, bool centred,
-                                 std::vector<double>* centred_rows = nullptr);
+                                 const std::vector<std::size_t>& rows, bool centred);
 
 // Flips v so that its largest-magnitude entry (first one on ties) is positive.
 void sign_normalise(double* v, std::size_t d);

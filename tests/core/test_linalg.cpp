@@ -5,6 +5,38 @@
 #include <random>
 
 #include "numerics/linalg.h"
+#include "numerics/pca.h"
+#include "util/progress.h"
+
+namespace {
+
+// A = Q diag(d) Q^T (column-major, both triangles) for a random orthogonal Q (Householder QR of
+// a Gaussian matrix through the Gram-Schmidt of its columns, twice for stability).
+std::vector<double> planted(const std::vector<double>& d, std::vector<double>& q, unsigned seed) {
+    const std::size_t n = d.size();
+    std::mt19937 gen(seed);
+    std::normal_distribution<double> nd;
+    q.assign(n * n, 0.0);
+    for (auto& v : q) v = nd(gen);
+    for (int pass = 0; pass < 2; ++pass)
+        for (std::size_t j = 0; j < n; ++j) {
+            for (std::size_t p = 0; p < j; ++p) {
+                double dot = 0;
+                for (std::size_t i = 0; i < n; ++i) dot += q[j * n + i] * q[p * n + i];
+                for (std::size_t i = 0; i < n; ++i) q[j * n + i] -= dot * q[p * n + i];
+            }
+            double norm = 0;
+            for (std::size_t i = 0; i < n; ++i) norm += q[j * n + i] * q[j * n + i];
+            for (std::size_t i = 0; i < n; ++i) q[j * n + i] /= std::sqrt(norm);
+        }
+    std::vector<double> a(n * n, 0.0);
+    for (std::size_t k = 0; k < n; ++k)
+        for (std::size_t j = 0; j < n; ++j)
+            for (std::size_t i = 0; i < n; ++i) a[j * n + i] += q[k * n + i] * q[k * n + j] * d[k];
+    return a;
+}
+
+}  // namespace
 
 TEST(Linalg, EighRecoversAPlantedSpectrum) {
     const std::size_t n = 40;
@@ -56,4 +88,75 @@ TEST(Linalg, SyrkIsTheGramOfColumns) {
             for (std::size_t r = 0; r < k; ++r) want += a[i * k + r] * a[j * k + r];
             EXPECT_DOUBLE_EQ(c[j * n + i], want);
         }
+}
+
+// The two-stage values-only solver against the planted spectrum (and the one-stage solver).
+TEST(Linalg, TwoStageValuesMatchThePlantedSpectrum) {
+    const std::size_t n = 300;
+    std::vector<double> d(n), q;
+    for (std::size_t i = 0; i < n; ++i) d[i] = std::pow(double(i + 1), -1.2);
+    std::vector<double> a = planted(d, q, 5);
+    std::vector<float> af(a.begin(), a.end());
+    std::vector<double> w;
+    es::linalg::eigvalsh(a, n, w);
+    ASSERT_EQ(w.size(), n);
+    for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(w[i], d[i], 1e-13) << i;
+    std::vector<float> wf;
+    es::linalg::eigvalsh(af, n, wf);
+    for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(wf[i], d[i], 2e-6) << i;
+}
+
+// Subspace iteration finds the leading eigenpairs of a power-law spectrum to float64 accuracy.
+TEST(Linalg, SubspaceIterationFindsTheLeadingEigenpairs) {
+    const std::size_t n = 400, k = 12;
+    std::vector<double> d(n), q;
+    for (std::size_t i = 0; i < n; ++i) d[i] = 50.0 * std::pow(double(i + 1), -0.8);
+    const std::vector<double> a = planted(d, q, 9);
+    std::vector<double> values, vectors;
+    ASSERT_TRUE(es::linalg::top_eigenpairs(a, n, k, values, vectors));
+    ASSERT_EQ(values.size(), k);
+    ASSERT_EQ(vectors.size(), n * k);
+    for (std::size_t i = 0; i < k; ++i) {
+        EXPECT_NEAR(values[i], d[i], 1e-10 * d[0]) << i;
+        double dot = 0;
+        for (std::size_t r = 0; r < n; ++r) dot += vectors[i * n + r] * q[i * n + r];
+        EXPECT_NEAR(std::abs(dot), 1.0, 1e-9) << i;
+    }
+}
+
+// A nearly flat spectrum around the k-th value converges too slowly: the caller is told so
+// (and falls back to the full solver) instead of getting unconverged vectors.
+TEST(Linalg, SubspaceIterationReportsNoConvergence) {
+    const std::size_t n = 300;
+    std::vector<double> d(n), q;
+    for (std::size_t i = 0; i < n; ++i) d[i] = 1.0 + 1e-3 * double(n - i) / double(n);
+    const std::vector<double> a = planted(d, q, 11);
+    std::vector<double> values, vectors;
+    EXPECT_FALSE(es::linalg::top_eigenpairs(a, n, 8, values, vectors, 20));
+}
+
+// pca_of_rows through the Gram (T <= D, T > 256: values from the two-stage solver, directions
+// from subspace iteration) against the full eigen-decomposition of the D x D scatter.
+TEST(Linalg, GramPcaMatchesTheFullScatterDecomposition) {
+    const std::size_t t = 300, dim = 420, k = 6;
+    std::mt19937 gen(21);
+    std::normal_distribution<float> nd;
+    std::vector<float> x(t * dim);
+    for (std::size_t r = 0; r < t; ++r)
+        for (std::size_t j = 0; j < dim; ++j)
+            x[r * dim + j] = nd(gen) * std::pow(float(j % 37 + 1), -0.9f) + (j == 5 ? 40.f : 0.f);
+    std::vector<std::size_t> rows(t);
+    for (std::size_t r = 0; r < t; ++r) rows[r] = r;
+    const es::numerics::Pca gram =
+        es::numerics::pca_of_rows(x.data(), dim, rows, true, k, es::no_progress());
+    es::numerics::Scatter s(dim, true);
+    s.add(x.data(), t);
+    const es::numerics::Pca full = es::numerics::pca_of_scatter(s, dim, true);
+    ASSERT_EQ(gram.eig.size(), t);
+    ASSERT_EQ(gram.k, k);
+    for (std::size_t i = 0; i < t; ++i) EXPECT_NEAR(gram.eig[i], full.eig[i], 1e-9 * full.eig[0]);
+    for (std::size_t i = 0; i < k; ++i)
+        for (std::size_t j = 0; j < dim; ++j)
+            EXPECT_NEAR(gram.components[i * dim + j], full.components[i * dim + j], 1e-7)
+                << "component " << i << " entry " << j;
 }
