@@ -5,6 +5,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "numerics/row_dots.h"
 #include "util/error.h"
 
 namespace es::analysis {
@@ -31,6 +32,16 @@ nlohmann::json stats_json(const std::vector<Summary>& s) {
 }  // namespace
 
 namespace {
+
+// Tokens per read: whole chunks when chunked (HDF5 then copies each chunk once, not once per
+// partial read through its cache), otherwise ~4 MiB of float32.
+std::size_t read_tokens(const StreamInfo& s) {
+    const std::size_t step = slab_tokens(s.d, 4u << 20);
+    if (s.chunk.size() < 2) return step;
+    const std::size_t per_chunk = std::max<std::size_t>(1, s.chunk[s.chunk.size() - 2]);
+    if (per_chunk >= step) return per_chunk <= 4 * step ? per_chunk : step;  // huge chunks: part
+    return step / per_chunk * per_chunk;
+}
 
 // Per-token arrays (token-major, L per token) turned into the result for the first `tokens`
 // tokens and `layers` layers: the final result, or a partial one while layers fill in.
@@ -111,56 +122,46 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
 
     // Layer-major within blocks of tokens whose previous and first states stay in memory, so the
     // picture can fill in layer by layer; the block bounds memory on any dump size.
-    const std::size_t step = options.slab_tokens ? options.slab_tokens : slab_tokens(d);
+    const std::size_t step = options.slab_tokens ? options.slab_tokens : read_tokens(s);
     std::size_t block = options.block_tokens
                             ? options.block_tokens
-                            : std::max<std::size_t>(step, kTrajectoryBlockBytes / (2 * d * 4));
+                            : std::max<std::size_t>(step, kTrajectoryBlockBytes / (3 * d * 4));
     block = std::min(block, T);
     const std::size_t n_blocks = (T + block - 1) / block, units = n_blocks * L;
     const int threads = resolve_threads(options.threads);
-    std::vector<float> prev(block * d), first(block * d);
+    // Layer 0 stays in `first`; later layers alternate between two buffers, so the previous
+    // layer is always in memory and nothing is copied.
+    std::vector<float> first(block * d), even(block * d), odd(block * d);
     progress.report(0.0, layer_message(0, L, "trajectories"));
 
     for (std::size_t b0 = 0, unit = 0; b0 < T; b0 += block) {
         const std::size_t e0 = std::min(T, b0 + block), n_slabs = (e0 - b0 + step - 1) / step;
         for (std::size_t li = 0; li < L; ++li) {
             progress.check();
+            float* cur = li == 0 ? first.data() : li % 2 ? odd.data() : even.data();
+            const float* prev = li <= 1 ? first.data() : li % 2 ? even.data() : odd.data();
             parallel_for(n_slabs, threads, [&](std::size_t sb, std::size_t se) {
-                std::vector<float> cur(step * d);
                 for (std::size_t slab = sb; slab < se; ++slab) {
                     progress.check();
                     const std::size_t b = b0 + slab * step, e = std::min(e0, b + step);
-                    dump.read_states(s, head.states[li], b, e, cur.data());
-                    float* p0 = prev.data() + (b - b0) * d;
-                    float* f0 = first.data() + (b - b0) * d;
+                    dump.read_states(s, head.states[li], b, e, cur + (b - b0) * d);
                     for (std::size_t t = b; t < e; ++t) {
-                        const float* x = cur.data() + (t - b) * d;
-                        float* p = p0 + (t - b) * d;
-                        const float* f = f0 + (t - b) * d;
-                        if (!row_finite(x, d)) a.valid[t] = 0;
-                        double nn = 0, dp = 0, df = 0, np = 0, nf = 0;
-                        for (std::size_t j = 0; j < d; ++j) {
-                            const double xv = x[j];
-                            nn += xv * xv;
-                            if (li > 0) {
-                                dp += xv * static_cast<double>(p[j]);
-                                df += xv * static_cast<double>(f[j]);
-                            }
-                        }
-                        const double n = std::sqrt(nn);
+                        const float* x = cur + (t - b0) * d;
+                        const float* p = prev + (t - b0) * d;
+                        const float* f = first.data() + (t - b0) * d;
+                        const numerics::RowDots dots =
+                            numerics::row_dots(x, li > 0 ? p : nullptr, li > 0 ? f : nullptr, d);
+                        if (!std::isfinite(dots.xx)) a.valid[t] = 0;  // a non-finite entry
+                        const double n = std::sqrt(dots.xx);
                         a.norm[t * L + li] = n;
                         if (li == 0) {
                             a.cfirst[t * L] = n > 0 ? 1.0 : std::nan("");
                         } else {
-                            np = a.norm[t * L + li - 1];
-                            nf = a.norm[t * L];
-                            a.cprev[t * L + li] = cosine(dp, n, np).value_or(std::nan(""));
-                            a.cfirst[t * L + li] = cosine(df, n, nf).value_or(std::nan(""));
+                            const double np = a.norm[t * L + li - 1], nf = a.norm[t * L];
+                            a.cprev[t * L + li] = cosine(dots.xp, n, np).value_or(std::nan(""));
+                            a.cfirst[t * L + li] = cosine(dots.xf, n, nf).value_or(std::nan(""));
                         }
                     }
-                    const std::size_t m = (e - b) * d;
-                    std::copy(cur.begin(), cur.begin() + static_cast<long>(m), p0);
-                    if (li == 0) std::copy(cur.begin(), cur.begin() + static_cast<long>(m), f0);
                 }
             });
             ++unit;

@@ -17,16 +17,17 @@ namespace es::analysis {
 
 struct TrajectoryResult;
 
-// Memory for the previous and first states of a block of tokens (the rest is per-slab buffers
-// and per-token scalars): 33 x 4096 x 4096 dumps are analysed in one block, larger ones in several.
+// Memory for the first, previous and current states of a block of tokens (the rest is per-token
+// scalars): 33 x 4096 x 4096 dumps are analysed in one block, larger ones in several.
 constexpr std::size_t kTrajectoryBlockBytes = std::size_t{256} << 20;
 
 struct TrajectoryOptions {
     std::string stream;               // empty: the residual stream
     bool include_final_norm = false;  // HF: keep the final-norm hidden state
     int threads = 0;                  // 0: both cores
-    std::size_t slab_tokens = 0;      // tokens per read (0: ~1 MiB slabs); tests use small slabs
-    std::size_t block_tokens = 0;     // tokens analysed layer by layer together (0: memory budget)
+    std::size_t slab_tokens =
+        0;  // tokens per read (0: whole chunks or ~4 MiB); tests use small slabs
+    std::size_t block_tokens = 0;  // tokens analysed layer by layer together (0: memory budget)
     // Called (on the analysing thread) after each layer but the last of the first block with the
     // result so far: the first block's tokens, layers 0..k. Lets a view fill in layer by layer.
     std::function<void(const TrajectoryResult&)> on_layer;
