@@ -60,6 +60,19 @@ RowMat centred(const std::vector<float>& x, std::size_t d, const std::vector<std
     return m;
 }
 
+// sum_ab x_ab y_ab of two float32 matrices, in float64 (eight partial sums: vectorisable).
+double frobenius_dot(const std::vector<float>& x, const std::vector<float>& y) {
+    double acc[8] = {};
+    const std::size_t n = x.size(), n8 = n / 8 * 8;
+    for (std::size_t i = 0; i < n8; i += 8)
+        for (std::size_t l = 0; l < 8; ++l)
+            acc[l] += static_cast<double>(x[i + l]) * static_cast<double>(y[i + l]);
+    double s = 0;
+    for (std::size_t i = n8; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(y[i]);
+    for (double a : acc) s += a;
+    return s;
+}
+
 std::optional<double> ratio(double num, double a, double b) {
     if (!(a > 0) || !(b > 0)) return std::nullopt;
     return num / (a * b);
@@ -108,10 +121,11 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
     const std::size_t col0 = options.other ? na : 0;
     const bool gram = T <= std::min(sa.d, sb.d);
     r.method = gram ? "gram" : "cross_covariance";
-    // The Gram path keeps one T x T Gram per layer plus a centred copy: refuse before pass 1.
+    // The Gram path keeps one T x T Gram per layer (float32: 33 layers x 4096 tokens is 2.2 GB,
+    // not 4.4) plus a float64 one being built: refuse before pass 1.
     if (gram)
-        numerics::require_memory(static_cast<double>(n_src + 1) * static_cast<double>(T) *
-                                     static_cast<double>(T) * sizeof(double),
+        numerics::require_memory(static_cast<double>(n_src + 2) * static_cast<double>(T) *
+                                     static_cast<double>(T) * sizeof(float),
                                  std::to_string(n_src) + " Gram matrices of " + std::to_string(T) +
                                      " x " + std::to_string(T) + " tokens",
                                  "cka: " + dump.path() + ": ");
@@ -119,7 +133,7 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
     // Pass 1: finite mask over every layer; Gram path: each layer's Gram over its finite rows,
     // centred on their mean (non-finite rows zero), re-centred below on the common rows.
     std::vector<unsigned char> valid(T, 1);
-    std::vector<std::vector<double>> grams(gram ? n_src : 0);
+    std::vector<std::vector<float>> grams(gram ? n_src : 0);
     StateCache cache(options.cache_bytes, progress);
     for (std::size_t i = 0; i < n_src; ++i) {
         progress.report(0.6 * static_cast<double>(i) / static_cast<double>(n_src),
@@ -132,10 +146,10 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
         for (std::size_t t = 0; t < T; ++t) valid[t] &= ok[t];
         if (!gram) continue;
         const std::vector<double> g = numerics::gram_of_rows(x.data(), d, rows, true);
-        std::vector<double> full(T * T, 0.0);
+        std::vector<float> full(T * T, 0.0f);
         for (std::size_t a = 0; a < rows.size(); ++a)
             for (std::size_t b = 0; b < rows.size(); ++b)
-                full[rows[a] * T + rows[b]] = g[a * rows.size() + b];
+                full[rows[a] * T + rows[b]] = static_cast<float>(g[a * rows.size() + b]);
         grams[i] = std::move(full);
         progress.check();
     }
@@ -149,7 +163,6 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
                          "cka needs at least 2 tokens finite in every layer, found " +
                          std::to_string(rows.size()));
     const std::size_t n = rows.size();
-    const auto N = static_cast<Eigen::Index>(n);
     r.matrix.assign(na, std::vector<std::optional<double>>(nb));
     std::vector<std::pair<std::size_t, std::size_t>> pairs;
     for (std::size_t i = 0; i < na; ++i)
@@ -157,18 +170,27 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
 
     if (gram) {
         // Double-centre each Gram on the common rows: H G H, exact since G is already centred.
-        std::vector<RowMat> k(n_src);
+        // Means and norms in float64, the centred Gram stored in float32 (relative error 6e-8
+        // per entry, ~1e-7 on CKA), inner products accumulated in float64.
+        std::vector<std::vector<float>> k(n_src);
         std::vector<double> norms(n_src);
         for (std::size_t i = 0; i < n_src; ++i) {
-            RowMat g(N, N);
+            std::vector<float> g(n * n);
+            for (std::size_t a = 0; a < n; ++a)
+                for (std::size_t b = 0; b < n; ++b) g[a * n + b] = grams[i][rows[a] * T + rows[b]];
+            std::vector<float>().swap(grams[i]);
+            std::vector<double> col(n, 0.0), row(n, 0.0);
+            for (std::size_t a = 0; a < n; ++a)
+                for (std::size_t b = 0; b < n; ++b) col[b] += g[a * n + b];
+            for (double& v : col) v /= static_cast<double>(n);
+            for (std::size_t a = 0; a < n; ++a)
+                for (std::size_t b = 0; b < n; ++b) row[a] += g[a * n + b] - col[b];
+            for (double& v : row) v /= static_cast<double>(n);
             for (std::size_t a = 0; a < n; ++a)
                 for (std::size_t b = 0; b < n; ++b)
-                    g(static_cast<Eigen::Index>(a), static_cast<Eigen::Index>(b)) =
-                        grams[i][rows[a] * T + rows[b]];
-            std::vector<double>().swap(grams[i]);
-            g.rowwise() -= g.colwise().mean();
-            g.colwise() -= g.rowwise().mean();
-            norms[i] = g.norm();
+                    g[a * n + b] =
+                        static_cast<float>(static_cast<double>(g[a * n + b]) - col[b] - row[a]);
+            norms[i] = std::sqrt(frobenius_dot(g, g));  // of the stored values: CKA(X, X) = 1
             k[i] = std::move(g);
         }
         std::vector<std::optional<double>> out(pairs.size());
@@ -177,7 +199,7 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
                          for (std::size_t p = b; p < e; ++p) {
                              progress.check();
                              const auto [i, j] = pairs[p];
-                             out[p] = ratio(k[i].cwiseProduct(k[j]).sum(), norms[i], norms[j]);
+                             out[p] = ratio(frobenius_dot(k[i], k[j]), norms[i], norms[j]);
                          }
                      });
         for (std::size_t p = 0; p < pairs.size(); ++p)
