@@ -53,14 +53,34 @@ std::shared_ptr<h5::Id> Dump::Impl::dataset(const std::string& path, const std::
         }
     }
     h5::silence_errors();
-    h5::Id dapl(H5Pcreate(H5P_DATASET_ACCESS));
-    // 16 MiB and a prime slot count well above the chunks a slab touches (see numerics notes:
-    // the 1 MiB default re-inflates gzip chunks for every partial read).
-    H5Pset_chunk_cache(dapl.get(), 4099, kChunkCacheBytes, 1.0);
-    hid_t id = H5Dopen2(file.get(), path.c_str(), dapl.get());
+    // Filtered (compressed) chunks: 16 MiB of cache and a prime slot count well above the chunks
+    // a slab touches (numerics notes: the 1 MiB default re-inflates gzip chunks for every
+    // partial read). Unfiltered chunks: no cache, so HDF5 reads selections straight from the
+    // file into our buffer instead of through a cached copy (M-dump trajectories: 1.2 s -> 0.75 s
+    // of CPU, 413 -> 262 MB peak). The filter count is only known once the dataset is open.
+    auto open_with_cache = [&](std::size_t bytes) {
+        h5::Id dapl(H5Pcreate(H5P_DATASET_ACCESS));
+        H5Pset_chunk_cache(dapl.get(), 4099, bytes, 1.0);
+        return H5Dopen2(file.get(), path.c_str(), dapl.get());
+    };
+    hid_t id = open_with_cache(kChunkCacheBytes);
     if (id < 0)
         throw InputError(file_path + ": " + path +
                          ": cannot open dataset: " + h5::take_error_message());
+    bool unfiltered = false;
+    {
+        h5::Id dcpl(H5Dget_create_plist(id));
+        unfiltered = dcpl.get() >= 0 && H5Pget_layout(dcpl.get()) == H5D_CHUNKED &&
+                     H5Pget_nfilters(dcpl.get()) == 0;
+    }
+    if (unfiltered) {
+        // HDF5 shares one object per open dataset, configured by its first open: close first.
+        H5Dclose(id);
+        id = open_with_cache(0);
+        if (id < 0)
+            throw InputError(file_path + ": " + path +
+                             ": cannot open dataset: " + h5::take_error_message());
+    }
     auto shared = std::make_shared<h5::Id>(id);
     open_datasets.push_front({path, shared});
     if (open_datasets.size() > kMaxOpen) open_datasets.pop_back();  // readers keep their shared_ptr
