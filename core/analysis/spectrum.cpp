@@ -120,18 +120,6 @@ double layer_bytes(std::size_t T, std::size_t d, std::size_t top_k) {
     return (16 << 20) + 8 * dd * dd + 8 * 256 * dd + (top_k ? 48 * dd * p : 0);
 }
 
-// OpenBLAS's thread count is process-wide: set for the duration, restored on every exit.
-class BlasThreads {
-public:
-    explicit BlasThreads(int n) : saved_(linalg::blas_threads()) { linalg::set_blas_threads(n); }
-    ~BlasThreads() { linalg::set_blas_threads(saved_); }
-    BlasThreads(const BlasThreads&) = delete;
-    BlasThreads& operator=(const BlasThreads&) = delete;
-
-private:
-    int saved_;
-};
-
 }  // namespace
 
 SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progress& progress) {
@@ -168,7 +156,7 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
     std::size_t next = 0;
     bool stop = false;
     {
-        BlasThreads one(1);
+        linalg::ScopedBlasThreads one(1);
         auto worker = [&] {
             std::vector<float> x;
             for (;;) {

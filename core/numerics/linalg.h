@@ -51,4 +51,17 @@ void fill_upper(T* c, std::size_t n) {
 void set_blas_threads(int n);
 int blas_threads();
 
+// Sets the (process-wide) BLAS thread count for a scope and restores it on every exit; used
+// where our own workers run in parallel, one BLAS thread each.
+class ScopedBlasThreads {
+public:
+    explicit ScopedBlasThreads(int n) : saved_(blas_threads()) { set_blas_threads(n); }
+    ~ScopedBlasThreads() { set_blas_threads(saved_); }
+    ScopedBlasThreads(const ScopedBlasThreads&) = delete;
+    ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
+
+private:
+    int saved_;
+};
+
 }  // namespace es::linalg
