@@ -17,6 +17,8 @@ the essential flops over the measured SGEMM rate (numpy float32 matmul). Essenti
 trajectories 3 x 2 T d per state (norm and two dot products); spectra T d^2 (the Gram matrix,
 symmetric) + 4/3 d^3 (the tridiagonal reduction every symmetric eigensolver does) per state.
 
+Spectra are singular values only (`--top 0`), as both peers compute them.
+
 Accuracy: Eigenscope's numbers against float64 (the naive peer computes in float64): relative
 error of the per-layer mean norms and of the leading 64 singular values.
 Results go to stdout and, with --write, between markers in docs/PERFORMANCE.md.
@@ -139,7 +141,7 @@ def main():
                 if analysis == "spectrum" and size != "S":
                     naive_layers = a.naive_spectrum_layers
                 impls = {
-                    "eigenscope": [a.cli, analysis, path, "--json"] + (["--all-layers"] if analysis == "spectrum" else []),
+                    "eigenscope": [a.cli, analysis, path, "--json"] + (["--all-layers", "--top", "0"] if analysis == "spectrum" else []),
                     "tuned": [PY, os.path.join(HERE, "numpy_peers.py"), "tuned", analysis, path],
                     "naive": [PY, os.path.join(HERE, "numpy_peers.py"), "naive", analysis, path]
                     + (["--layers", str(naive_layers)] if naive_layers else []),
