@@ -178,8 +178,9 @@ void Dump::read_states(const StreamInfo& stream, std::size_t state, std::size_t 
         start[axis] = pos;
         count[axis] = n_pos_here;
         try {
-            read_hyperslab_f32(dset->get(), facts, stream.dtype, start, count, dst);
+            read_hyperslab_f32(dset->get(), facts, stream.dtype, start, count, dst, impl_->fd);
         } catch (const InputError& e) {
+            impl_->check_not_truncated(path_, src.dataset);  // the clearer message, if so
             throw InputError(where(src.dataset) + "read failed: " + e.what());
         }
         std::size_t n_tok = n_prompts_here * n_pos_here;
@@ -214,8 +215,9 @@ Tensor Dump::read_weight_rows(const std::string& name, std::size_t begin, std::s
     t.data.resize(w->shape.empty() ? 1 : t.size());
     auto dset = impl_->dataset(w->dataset, path_);
     try {
-        read_hyperslab_f32(dset->get(), facts, w->dtype, start, count, t.data.data());
+        read_hyperslab_f32(dset->get(), facts, w->dtype, start, count, t.data.data(), impl_->fd);
     } catch (const InputError& e) {
+        impl_->check_not_truncated(path_, w->dataset);
         throw InputError(where(w->dataset) + "read failed: " + e.what());
     }
     impl_->check_not_truncated(path_, w->dataset);
@@ -250,8 +252,9 @@ Tensor Dump::read_attention(const AttentionInfo& att, std::size_t layer, std::si
     t.data.resize(t.size());
     auto dset = impl_->dataset(src.dataset, path_);
     try {
-        read_hyperslab_f32(dset->get(), facts, att.dtype, start, count, t.data.data());
+        read_hyperslab_f32(dset->get(), facts, att.dtype, start, count, t.data.data(), impl_->fd);
     } catch (const InputError& e) {
+        impl_->check_not_truncated(path_, src.dataset);
         throw InputError(where(src.dataset) + "read failed: " + e.what());
     }
     impl_->check_not_truncated(path_, src.dataset);

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "io/direct_read.h"
 #include "io/float_decode.h"
 #include "io/gzip_chunks.h"
 #include "util/error.h"
@@ -55,11 +56,12 @@ std::vector<std::uint16_t>& scratch16(std::size_t n) {
 
 void read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtype,
                         const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
-                        float* out) {
+                        float* out, int fd) {
     hsize_t n = 1;
     for (hsize_t c : count) n *= c;
     if (n == 0) return;
     if (gzip_chunks::read_hyperslab_f32(dataset, facts, dtype, start, count, out)) return;
+    if (direct_read::read_hyperslab_f32(fd, dataset, facts, dtype, start, count, out)) return;
     h5::Id file_space(H5Dget_space(dataset));
     if (!file_space) throw InputError(h5::take_error_message());
     if (!facts.shape.empty() && H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(),

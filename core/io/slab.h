@@ -15,8 +15,10 @@ bool classify_dtype(const h5::DatasetFacts& facts, DType& out, std::string& why)
 
 // Reads the hyperslab [start, start+count) (full rank) into out, row-major, as float32.
 // Throws InputError with the HDF5 root cause on failure; the caller adds file/dataset context.
+// fd: HDF5's descriptor of the file (Dump::Impl::fd), for io/direct_read.h; -1 reads through
+// HDF5 only.
 void read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtype,
                         const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
-                        float* out);
+                        float* out, int fd = -1);
 
 }  // namespace es
