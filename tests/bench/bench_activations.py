@@ -3,7 +3,8 @@
 
     bench_activations.py [--sizes S,M] [--layouts contiguous,chunked,gzip] [--reps 5]
                          [--analyses trajectory,spectrum] [--dir DIR] [--cli PATH]
-                         [--naive-spectrum-layers N] [--write docs/PERFORMANCE.md]
+                         [--naive-spectrum-layers N] [--spectrum-layouts chunked]
+                         [--write docs/PERFORMANCE.md]
 
 For every dump (size x layout) and analysis, three implementations run interleaved (the order
 rotates each repetition, so drift and cache effects fall on all alike), with the same
@@ -110,12 +111,18 @@ def main():
     ap.add_argument("--sizes", default="S,M")
     ap.add_argument("--layouts", default="contiguous,chunked,gzip")
     ap.add_argument("--analyses", default="trajectory,spectrum")
+    ap.add_argument("--spectrum-layouts", default="",
+                    help="layouts the spectrum runs on (default: all of --layouts); spectra are "
+                         "compute-bound, so one layout shows them and saves an hour per layout")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--dir", default=os.environ.get("EIGENSCOPE_BENCH_DIR", "/var/tmp/eigenscope-bench"))
     ap.add_argument("--cli", default=os.path.join(ROOT, "build/app/eigenscope-cli"))
     ap.add_argument("--naive-spectrum-layers", type=int, default=3,
                     help="states the naive spectrum runs on at M/L size (extrapolated to all)")
     ap.add_argument("--write", help="update this Markdown file between the bench markers")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the rows of the previous run (DIR/bench_activations.json) that this "
+                         "run does not measure again; each keeps a note of its own run")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     env = dict(os.environ, OPENBLAS_NUM_THREADS=os.environ.get("OPENBLAS_NUM_THREADS", "2"))
@@ -137,6 +144,9 @@ def main():
             bw = read_bandwidth(path)  # also warms the page cache
             raw_bytes = STATES[size] * SHAPE[size][0] * SHAPE[size][1] * 2
             for analysis in a.analyses.split(","):
+                if analysis == "spectrum" and a.spectrum_layouts and \
+                        layout not in a.spectrum_layouts.split(","):
+                    continue
                 naive_layers = 0
                 if analysis == "spectrum" and size != "S":
                     naive_layers = a.naive_spectrum_layers
@@ -187,7 +197,17 @@ def main():
                       f"({r['vs_floor']:.2f}x floor {floor:.2f} s), naive/ours {r['vs_naive']:.1f}x, "
                       f"tuned/ours {r['vs_tuned']:.1f}x, RSS {rss['eigenscope']:.0f} MB, "
                       f"rel err {err:.1e}", flush=True)
-    report = markdown(rows, gemm, env["OPENBLAS_NUM_THREADS"])
+    run = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    for r in rows:
+        r.update(measured=run, sgemm_gflops=gemm / 1e9)
+    saved = os.path.join(a.dir, "bench_activations.json")
+    if a.merge and os.path.exists(saved):
+        key = lambda r: (r["size"], r["layout"], r["analysis"])
+        fresh = {key(r) for r in rows}
+        rows = [r for r in json.load(open(saved)) if key(r) not in fresh] + rows
+        order = {n: i for i, n in enumerate(["trajectory", "spectrum"])}
+        rows.sort(key=lambda r: (r["size"], order.get(r["analysis"], 9), r["layout"]))
+    report = markdown(rows, gemm, env["OPENBLAS_NUM_THREADS"], run)
     print(report)
     if a.write:
         text = open(a.write).read() if os.path.exists(a.write) else "# Performance\n"
@@ -200,14 +220,15 @@ def main():
         with open(tmp, "w") as o:
             o.write(text)
         os.replace(tmp, a.write)
-        with open(os.path.join(a.dir, "bench_activations.json"), "w") as o:
+        with open(saved + ".tmp", "w") as o:
             json.dump(rows, o, indent=1)
+        os.replace(saved + ".tmp", saved)
 
 
 TARGETS = {"trajectory": (2.0, 20.0, 3.0), "spectrum": (1.5, 10.0, 1.5)}
 
 
-def markdown(rows, gemm, threads):
+def markdown(rows, gemm, threads, run):
     cpu = "unknown"
     try:
         for line in open("/proc/cpuinfo"):
@@ -220,7 +241,7 @@ def markdown(rows, gemm, threads):
         f"Measured {datetime.date.today().isoformat()} by `tests/bench/bench_activations.py` on "
         f"{os.cpu_count()} x {cpu}, {platform.platform()}; SGEMM {gemm / 1e9:.0f} GFLOP/s "
         f"(numpy float32, measured in the run), OPENBLAS_NUM_THREADS={threads}; warm page cache; "
-        f"median of {rows[0]['reps'] if rows else 0} interleaved repetitions.",
+        f"median of {rows[-1]['reps'] if rows else 0} interleaved repetitions (run of {run}).",
         "",
         "| dump | analysis | Eigenscope s | floor s (x) | naive s (ours faster x) | tuned s (ours faster x) "
         "| peak RSS MB ours / tuned / naive | rel. error vs float64 | targets (floor, naive, tuned) |",
@@ -240,6 +261,14 @@ def markdown(rows, gemm, threads):
             f"| {r['rel_err']:.1e} "
             f"| {met(r['vs_floor'] <= tf)} ≤{tf}x, {met(r['vs_naive'] >= tn)} ≥{tn}x, "
             f"{met(r['vs_tuned'] >= tt)} ≥{tt}x |")
+    earlier = [r for r in rows if r.get("measured", "?") != run]
+    if earlier:
+        lines.append("")
+        lines.append("Rows from an earlier run of the harness (their floors use that run's SGEMM rate):")
+        for r in earlier:
+            sg = r.get("sgemm_gflops")
+            lines.append(f"- {r['size']} {r['layout']} {r['analysis']}: measured {r.get('measured', 'earlier')}"
+                         + (f", SGEMM {sg:.0f} GFLOP/s" if sg else "") + f", {r['reps']} repetitions.")
     return "\n".join(lines)
 
 
