@@ -20,20 +20,32 @@ export OPENBLAS_NUM_THREADS="${OPENBLAS_NUM_THREADS:-2}"
 doc="$root/docs/PERFORMANCE.md"
 /usr/bin/python3 "$root/tests/bench/bench_activations.py" --cli "$root/build/app/eigenscope-cli" \
   --write "$doc" "${args[@]}"
+bench_dir="${EIGENSCOPE_BENCH_DIR:-/var/tmp/eigenscope-bench}"
+mkdir -p "$bench_dir"
+# Writes stdin between <!-- bench:NAME:begin/end --> markers in the document (atomically).
+put_block() { /usr/bin/python3 "$root/tests/bench/write_block.py" "$doc" "$1"; }
+# gzip: HDF5's single-threaded filter path against the parallel inflate (target 1.7x).
+"$root/build/tests/bench/bench_gzip_read" "$bench_dir/gzip_8x4096x4096.h5" 2>&1 | tee /dev/stderr |
+  put_block gzip
+# Head circuits of a 32-layer, 32-head, D = 4096 model with alpha (target: under 60 s); the
+# weights take 4.3 GB and are written once.
+heads="$bench_dir/heads_32x32x4096.h5"
+if [ ! -f "$heads" ] && [ "$(df --output=avail -B1 "$bench_dir" | tail -1)" -gt 8000000000 ]; then
+  /usr/bin/python3 "$root/tests/bench/make_head_weights.py" --out "$heads"
+fi
+if [ -f "$heads" ]; then
+  { cat "$heads" > /dev/null
+    for rep in 1 2 3; do
+      /usr/bin/time -f "head circuits, repetition $rep: %e s wall, %U s user, %S s system, peak RSS %M KB" \
+        "$root/build/app/eigenscope-cli" weights "$heads" --json > /dev/null
+    done; } 2>&1 | tee /dev/stderr | put_block heads
+fi
+# The app on the M dump: first trajectory picture, spectrum result, worst event-loop gap.
+if [ -f "$bench_dir/M_chunked.h5" ]; then
+  QT_QPA_PLATFORM=offscreen "$root/build/tests/bench/bench_app_open" "$bench_dir/M_chunked.h5" \
+    2>/dev/null | tee /dev/stderr | put_block app_open
+fi
 # The 3D view's frame rate needs an X server with OpenGL: Xvfb (Mesa llvmpipe), as in CI.
-fps="$(xvfb-run -a -s "-screen 0 1920x1080x24" "$root/build/tests/bench/bench_projection3d" 2>/dev/null)"
-echo "$fps"
-/usr/bin/python3 - "$doc" "$fps" <<'PY'
-import os, sys
-doc, fps = sys.argv[1], sys.argv[2]
-begin, end = "<!-- bench:projection3d:begin -->", "<!-- bench:projection3d:end -->"
-text = open(doc).read() if os.path.exists(doc) else "# Performance\n"
-block = begin + "\n```\n" + fps.strip() + "\n```\n" + end
-if begin in text and end in text:
-    text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-else:
-    text = text.rstrip("\n") + "\n\n" + block + "\n"
-open(doc + ".tmp", "w").write(text)
-os.replace(doc + ".tmp", doc)
-PY
+xvfb-run -a -s "-screen 0 1920x1080x24" "$root/build/tests/bench/bench_projection3d" 2>/dev/null |
+  tee /dev/stderr | put_block projection3d
 echo "bench.sh: figures written to $doc"

@@ -10,11 +10,13 @@ PACKAGES=(
   # numerics and I/O
   libhdf5-dev hdf5-tools nlohmann-json3-dev libgtest-dev libeigen3-dev libarmadillo-dev libopenblas-dev liblapack-dev zlib1g-dev libdeflate-dev
   # GUI: Qt 6, QCustomPlot for Qt 6, VTK 9.1 (its Qt module is not used), OpenGL
-  qt6-base-dev libqt6opengl6-dev libqt6svg6-dev qt6-svg-dev libqcustomplot-dev libvtk9-dev
+  qt6-base-dev libqt6opengl6-dev qt6-svg-dev libqcustomplot-dev libvtk9-dev
   libgl-dev libgl1-mesa-dri libglx-mesa0 qt6-qpa-plugins fonts-dejavu-core
   # test fixtures, reference numbers, rendering checks
   python3 python3-h5py python3-numpy python3-scipy python3-torch
   xvfb xauth x11-utils imagemagick poppler-utils libxml2-utils
+  # benchmarks (packaging/bench.sh): wall time, CPU and peak RSS of a process
+  time
   # packaging checks (.deb, desktop entry, AppStream, man pages); rsvg-convert renders the icons
   appstream desktop-file-utils dpkg-dev file groff-base librsvg2-bin
 )

@@ -1,6 +1,6 @@
 // Reading every state of a gzip+shuffle dump through HDF5's filter pipeline (one core) and
 // through the parallel fast path (io/gzip_chunks.h), interleaved A/B/A/B, 5 repetitions.
-// usage: bench_gzip_read [dump.h5]  (default: writes /tmp/eigenscope_bench_gzip.h5, 8 x 4096 x
+// usage: bench_gzip_read [dump.h5]  (written when missing, default /tmp/eigenscope_bench_gzip.h5: 8 x 4096 x
 // 4096 float16 in (1, 256, 4096) chunks, with tests/bench/make_gzip_dump.py and Debian's h5py)
 #include <algorithm>
 #include <chrono>
@@ -31,7 +31,7 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
     std::string path = argc > 1 ? argv[1] : "/tmp/eigenscope_bench_gzip.h5";
-    if (argc <= 1 && !std::filesystem::exists(path)) {
+    if (!std::filesystem::exists(path)) {
         const std::string cmd = "/usr/bin/python3 '" EIGENSCOPE_SOURCE_DIR
                                 "/tests/bench/make_gzip_dump.py' '" +
                                 path + "'";
