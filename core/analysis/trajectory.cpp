@@ -33,10 +33,12 @@ nlohmann::json stats_json(const std::vector<Summary>& s) {
 
 namespace {
 
-// Tokens per read: whole chunks when chunked (HDF5 then copies each chunk once, not once per
-// partial read through its cache), otherwise ~4 MiB of float32.
+// Tokens per read: whole chunks when chunked, otherwise ~4 MiB of float32.
 std::size_t read_tokens(const StreamInfo& s) {
-    const std::size_t step = slab_tokens(s.d, 4u << 20);
+    // Compressed: ~16 MiB of whole chunks, so the gzip fast path (io/gzip_chunks.h) takes the
+    // read and inflates its chunks on both cores; HDF5 inflates one chunk at a time under its
+    // global lock.
+    const std::size_t step = slab_tokens(s.d, s.filters.empty() ? 4u << 20 : 16u << 20);
     if (s.chunk.size() < 2) return step;
     const std::size_t per_chunk = std::max<std::size_t>(1, s.chunk[s.chunk.size() - 2]);
     if (per_chunk >= step) return per_chunk <= 4 * step ? per_chunk : step;  // huge chunks: part
