@@ -197,9 +197,9 @@ def main():
                       f"({r['vs_floor']:.2f}x floor {floor:.2f} s), naive/ours {r['vs_naive']:.1f}x, "
                       f"tuned/ours {r['vs_tuned']:.1f}x, RSS {rss['eigenscope']:.0f} MB, "
                       f"rel err {err:.1e}", flush=True)
-    run = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     for r in rows:
-        r.update(measured=run, sgemm_gflops=gemm / 1e9)
+        r.update(measured=stamp, sgemm_gflops=gemm / 1e9)
     saved = os.path.join(a.dir, "bench_activations.json")
     if a.merge and os.path.exists(saved):
         key = lambda r: (r["size"], r["layout"], r["analysis"])
@@ -207,7 +207,7 @@ def main():
         rows = [r for r in json.load(open(saved)) if key(r) not in fresh] + rows
         order = {n: i for i, n in enumerate(["trajectory", "spectrum"])}
         rows.sort(key=lambda r: (r["size"], order.get(r["analysis"], 9), r["layout"]))
-    report = markdown(rows, gemm, env["OPENBLAS_NUM_THREADS"], run)
+    report = markdown(rows, gemm, env["OPENBLAS_NUM_THREADS"], stamp)
     print(report)
     if a.write:
         text = open(a.write).read() if os.path.exists(a.write) else "# Performance\n"
@@ -228,7 +228,7 @@ def main():
 TARGETS = {"trajectory": (2.0, 20.0, 3.0), "spectrum": (1.5, 10.0, 1.5)}
 
 
-def markdown(rows, gemm, threads, run):
+def markdown(rows, gemm, threads, stamp):
     cpu = "unknown"
     try:
         for line in open("/proc/cpuinfo"):
@@ -241,7 +241,7 @@ def markdown(rows, gemm, threads, run):
         f"Measured {datetime.date.today().isoformat()} by `tests/bench/bench_activations.py` on "
         f"{os.cpu_count()} x {cpu}, {platform.platform()}; SGEMM {gemm / 1e9:.0f} GFLOP/s "
         f"(numpy float32, measured in the run), OPENBLAS_NUM_THREADS={threads}; warm page cache; "
-        f"median of {rows[-1]['reps'] if rows else 0} interleaved repetitions (run of {run}).",
+        f"median of {rows[-1]['reps'] if rows else 0} interleaved repetitions (run of {stamp}).",
         "",
         "| dump | analysis | Eigenscope s | floor s (x) | naive s (ours faster x) | tuned s (ours faster x) "
         "| peak RSS MB ours / tuned / naive | rel. error vs float64 | targets (floor, naive, tuned) |",
@@ -261,7 +261,7 @@ def markdown(rows, gemm, threads, run):
             f"| {r['rel_err']:.1e} "
             f"| {met(r['vs_floor'] <= tf)} ≤{tf}x, {met(r['vs_naive'] >= tn)} ≥{tn}x, "
             f"{met(r['vs_tuned'] >= tt)} ≥{tt}x |")
-    earlier = [r for r in rows if r.get("measured", "?") != run]
+    earlier = [r for r in rows if r.get("measured", "?") != stamp]
     if earlier:
         lines.append("")
         lines.append("Rows from an earlier run of the harness (their floors use that run's SGEMM rate):")
