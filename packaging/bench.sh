@@ -25,7 +25,7 @@ mkdir -p "$bench_dir"
 # Writes stdin between <!-- bench:NAME:begin/end --> markers in the document (atomically).
 put_block() { /usr/bin/python3 "$root/tests/bench/write_block.py" "$doc" "$1"; }
 # gzip: HDF5's single-threaded filter path against the parallel inflate (target 1.7x).
-"$root/build/tests/bench/bench_gzip_read" "$bench_dir/gzip_8x4096x4096.h5" 2>&1 | tee /dev/stderr |
+"$root/build/tests/bench/bench_gzip_read" "$bench_dir/gzip_8x4096x4096.h5" 2>&1 | tee -a /dev/stderr |
   put_block gzip
 # Head circuits of a 32-layer, 32-head, D = 4096 model with alpha (target: under 60 s); the
 # weights take 4.3 GB and are written once.
@@ -38,14 +38,14 @@ if [ -f "$heads" ]; then
     for rep in 1 2 3; do
       /usr/bin/time -f "head circuits, repetition $rep: %e s wall, %U s user, %S s system, peak RSS %M KB" \
         "$root/build/app/eigenscope-cli" weights "$heads" --json > /dev/null
-    done; } 2>&1 | tee /dev/stderr | put_block heads
+    done; } 2>&1 | tee -a /dev/stderr | put_block heads
 fi
 # The app on the M dump: first trajectory picture, spectrum result, worst event-loop gap.
 if [ -f "$bench_dir/M_chunked.h5" ]; then
   QT_QPA_PLATFORM=offscreen "$root/build/tests/bench/bench_app_open" "$bench_dir/M_chunked.h5" \
-    2>/dev/null | tee /dev/stderr | put_block app_open
+    2>/dev/null | tee -a /dev/stderr | put_block app_open
 fi
 # The 3D view's frame rate needs an X server with OpenGL: Xvfb (Mesa llvmpipe), as in CI.
 xvfb-run -a -s "-screen 0 1920x1080x24" "$root/build/tests/bench/bench_projection3d" 2>/dev/null |
-  tee /dev/stderr | put_block projection3d
+  tee -a /dev/stderr | put_block projection3d
 echo "bench.sh: figures written to $doc"

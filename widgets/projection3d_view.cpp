@@ -22,6 +22,7 @@
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkCubeAxesActor.h>
+#include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkMatrix4x4.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
@@ -815,6 +816,18 @@ void Projection3dView::set_interacting(bool on) {
     s.lines.actor->SetVisibility(!lod);
     s.cloud_lod.actor->SetVisibility(lod);
     s.lines_lod.actor->SetVisibility(lod);
+    // Multisampling off while moving: on llvmpipe VTK's default 8x MSAA costs ~30 ms a frame
+    // whatever the scene (a 1 000-point frame: 28 vs 136 frames/s), more than the points. The
+    // still frame, and every export, keeps it.
+    if (changed) {
+        vtkGenericOpenGLRenderWindow* win = gl_->render_window();
+        if (lod) {
+            still_multisamples_ = win->GetMultiSamples();
+            win->SetMultiSamples(0);
+        } else if (still_multisamples_ >= 0) {
+            win->SetMultiSamples(still_multisamples_);
+        }
+    }
     if (changed && !lod) render();  // show the full scene where the camera stopped
 }
 

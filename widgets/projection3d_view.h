@@ -118,6 +118,7 @@ private:
     QPoint press_pos_;
     bool pressed_ = false;
     bool interacting_ = false;
+    int still_multisamples_ = -1;  // the render window's multisampling outside level of detail
     QTimer* lod_timer_ = nullptr;
 };
 
