@@ -112,9 +112,9 @@ TEST(DirectRead, BitIdenticalToHdf5) {
         for (const char* storage : {"chunked", "contiguous"})
             for (const char* name : {"edge3d", "rows3d", "single", "mat2d"}) {
                 const std::string path = std::string(dtype) + "/" + storage + "/" + name;
-                const std::vector<hsize_t> shape =
-                    std::string(name) == "mat2d" ? std::vector<hsize_t>{100, 30}
-                                                 : std::vector<hsize_t>{3, 37, 50};
+                const std::vector<hsize_t> shape = std::string(name) == "mat2d"
+                                                       ? std::vector<hsize_t>{100, 30}
+                                                       : std::vector<hsize_t>{3, 37, 50};
                 for (const Hyperslab& h : slabs_for(shape)) {
                     bool taken = false, hdf5_taken = true;
                     const auto direct = f.read(path, h, true, &taken);
