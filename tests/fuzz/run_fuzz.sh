@@ -36,7 +36,8 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 status=0
-# Where a report's first frame outside the sanitizer runtime lies: "libhdf5" or "ours".
+# Where a report's first frame outside the sanitizer runtime and libc's string functions (such
+# as __memcpy_avx512_unaligned_erms under ASan's memcpy interceptor) lies: "libhdf5" or "ours".
 classify() {
   local target="$1" input="$2" log="$3"
   # The report from a fresh run of the input, then (should that run not reproduce it, as a
@@ -47,7 +48,7 @@ classify() {
     "$build/tests/fuzz/$target" -runs=1 -rss_limit_mb=6144 -malloc_limit_mb=6144 "$input" 2>&1
     tac "$log" | sed -n '1,/^==[0-9]*==ERROR/p' | tac
   } |
-    grep -E '^ +#[0-9]+ 0x' | grep -vE ' in (__interceptor_|__asan|__ubsan|__sanitizer|malloc|calloc|realloc|free|operator new|operator delete|(str|mem|wcs)[a-z]* )' |
+    grep -E '^ +#[0-9]+ 0x' | grep -vE ' in (__interceptor_|__asan|__ubsan|__sanitizer|malloc|calloc|realloc|free|operator new|operator delete|(str|mem|wcs)[a-z]* |__(mem|str|wcs)[a-z0-9_]* )' |
     grep -vE 'compiler-rt|libclang_rt|sanitizer_common| in fuzzer::|MallocHook' | head -1 | grep -q 'libhdf5' && echo libhdf5 || echo ours
 }
 run() {
