@@ -1,7 +1,8 @@
 // Reading every state of a gzip+shuffle dump through HDF5's filter pipeline (one core) and
 // through the parallel fast path (io/gzip_chunks.h), interleaved A/B/A/B, 5 repetitions.
-// usage: bench_gzip_read [dump.h5]  (written when missing, default /tmp/eigenscope_bench_gzip.h5: 8 x 4096 x
-// 4096 float16 in (1, 256, 4096) chunks, with tests/bench/make_gzip_dump.py and Debian's h5py)
+// usage: bench_gzip_read [dump.h5]  (written when missing; default /tmp/eigenscope_bench_gzip.h5:
+// 8 x 4096 x 4096 float16 in (1, 256, 4096) chunks, by tests/bench/make_gzip_dump.py with
+// Debian's h5py)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
