@@ -96,7 +96,11 @@ Figures measure(std::size_t layers, std::size_t tokens, int frames) {
     f.moving_points = view.interacting() ? view.lod_point_count() : view.points().size();
     f.moving_fps = orbit(win, cam, frames);
     f.moving_ms_per_frame = 1000.0 / f.moving_fps;
+    // BENCH_SNAPSHOT=PREFIX: what the screen shows while moving and at rest, to look at.
+    const char* snapshot = std::getenv("BENCH_SNAPSHOT");
+    if (snapshot) view.gl_widget()->grabFramebuffer().save(QString(snapshot) + "-moving.png");
     view.set_interacting(false);
+    if (snapshot) view.gl_widget()->grabFramebuffer().save(QString(snapshot) + "-still.png");
     if (std::getenv("BENCH_BREAKDOWN")) {  // frame time with each prop alone (diagnosis)
         vtkPropCollection* props = view.gl_widget()->renderer()->GetViewProps();
         const int n = props->GetNumberOfItems();
