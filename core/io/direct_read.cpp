@@ -146,13 +146,6 @@ bool locate(hid_t dataset, const h5::DatasetFacts& facts, const std::vector<hsiz
     }
 }
 
-// Raw 16-bit scratch, reused per thread.
-std::vector<std::uint16_t>& scratch16(std::size_t n) {
-    thread_local std::vector<std::uint16_t> buffer;
-    if (buffer.size() < n) buffer.resize(n);
-    return buffer;
-}
-
 }  // namespace
 
 void set_enabled(bool on) {
@@ -186,14 +179,14 @@ bool read_hyperslab_f32(int fd, hid_t dataset, const h5::DatasetFacts& facts, DT
     std::vector<Run> runs;
     if (!locate(dataset, facts, start, count, elsize, runs)) return false;
     // float32 lands in `out` itself; 16-bit values in scratch, decoded afterwards.
-    unsigned char* dst = dtype == DType::Float32
-                             ? reinterpret_cast<unsigned char*>(out)
-                             : reinterpret_cast<unsigned char*>(scratch16(n).data());
+    std::uint16_t* raw = dtype == DType::Float32 ? nullptr : raw16_scratch(n);
+    unsigned char* dst =
+        raw ? reinterpret_cast<unsigned char*>(raw) : reinterpret_cast<unsigned char*>(out);
     for (const Run& r : runs) pread_all(fd, dst + r.dest_element * elsize, r.bytes, r.file_offset);
     if (dtype == DType::Float16)
-        decode_f16(scratch16(n).data(), out, n);
+        decode_f16(raw, out, n);
     else if (dtype == DType::BFloat16)
-        decode_bf16(scratch16(n).data(), out, n);
+        decode_bf16(raw, out, n);
     g_bytes.fetch_add(n * elsize);
     return true;
 }

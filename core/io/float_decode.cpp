@@ -86,4 +86,10 @@ void decode_bf16(const std::uint16_t* in, float* out, std::size_t n) {
     }
 }
 
+std::uint16_t* raw16_scratch(std::size_t n) {
+    thread_local std::vector<std::uint16_t> buffer;
+    if (buffer.size() < n) buffer.resize(n);
+    return buffer.data();
+}
+
 }  // namespace es

@@ -43,16 +43,7 @@ bool classify_dtype(const h5::DatasetFacts& facts, DType& out, std::string& why)
     }
 }
 
-namespace {
-
-// Scratch for raw 16-bit values, reused per thread so streaming reads do not allocate each time.
-std::vector<std::uint16_t>& scratch16(std::size_t n) {
-    thread_local std::vector<std::uint16_t> buffer;
-    if (buffer.size() < n) buffer.resize(n);
-    return buffer;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 void read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtype,
                         const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
@@ -77,17 +68,17 @@ void read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
     herr_t status;
     const bool fast_half = dtype == DType::Float16 && facts.ieee_half && facts.little_endian;
     if (fast_half || dtype == DType::BFloat16) {
-        auto& raw = scratch16(static_cast<std::size_t>(n));
+        std::uint16_t* raw = raw16_scratch(static_cast<std::size_t>(n));
         // Memory type equal to the file type: HDF5 copies bytes without converting them.
         h5::Id mem_type(dtype == DType::BFloat16 ? H5Tcopy(H5T_NATIVE_UINT16)
                                                  : H5Dget_type(dataset));
-        status = H5Dread(dataset, mem_type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT,
-                         raw.data());
+        status =
+            H5Dread(dataset, mem_type.get(), mem_space.get(), file_space.get(), H5P_DEFAULT, raw);
         if (status >= 0) {
             if (dtype == DType::BFloat16)
-                decode_bf16(raw.data(), out, static_cast<std::size_t>(n));
+                decode_bf16(raw, out, static_cast<std::size_t>(n));
             else
-                decode_f16(raw.data(), out, static_cast<std::size_t>(n));
+                decode_f16(raw, out, static_cast<std::size_t>(n));
         }
     } else {
         status =

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "h5_read_test_support.h"
 #include "io/dump.h"
 #include "io/gzip_chunks.h"
 #include "io/h5.h"
@@ -19,29 +20,15 @@
 
 namespace {
 
+using es::test::Hyperslab;
+using es::test::same_bits;
+using es::test::slabs_for;
+
 namespace gz = es::gzip_chunks;
 
-// The fixtures are written once per process by Debian's h5py (see make_gzip_fixtures.py), into
-// a directory of this process's own (ctest -j runs tests of this file in parallel processes)
-// that is removed at exit.
-struct FixtureDir {
-    std::string path;
-    FixtureDir() {
-        const std::string d =
-            testing::TempDir() + "eigenscope_gzip_fixtures_" + std::to_string(::getpid()) + "/";
-        const std::string cmd = "mkdir -p '" + d + "' && " EIGENSCOPE_PYTHON " '" +
-                                EIGENSCOPE_SOURCE_DIR "/tests/fixtures/make_gzip_fixtures.py' '" +
-                                d + "'";
-        if (std::system(cmd.c_str()) == 0) path = d;
-    }
-    ~FixtureDir() {
-        std::error_code ec;
-        if (!path.empty()) std::filesystem::remove_all(path, ec);
-    }
-};
-
+// Written once per process by Debian's h5py (see the script).
 const std::string& fixture_dir() {
-    static const FixtureDir dir;
+    static const es::test::ScriptFixtures dir("make_gzip_fixtures.py");
     return dir.path;
 }
 
@@ -49,10 +36,6 @@ const std::string& fixture_dir() {
 struct ModeGuard {
     gz::Mode saved = gz::mode();
     ~ModeGuard() { gz::set_mode(saved); }
-};
-
-struct Hyperslab {
-    std::vector<hsize_t> start, count;
 };
 
 class GzipFile {
@@ -84,23 +67,6 @@ public:
 private:
     es::h5::Id file_;
 };
-
-bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
-}
-
-std::vector<Hyperslab> slabs_for(const std::vector<hsize_t>& shape) {
-    if (shape.size() == 2)
-        return {{{0, 0}, {100, 30}}, {{5, 0}, {20, 30}}, {{6, 3}, {9, 17}}, {{99, 29}, {1, 1}}};
-    return {
-        {{0, 0, 0}, {3, 37, 50}},    // everything, edge chunks included
-        {{1, 5, 3}, {2, 28, 44}},    // crosses chunk boundaries in every dimension
-        {{2, 30, 40}, {1, 7, 10}},   // only the partial edge chunk
-        {{0, 16, 24}, {1, 16, 24}},  // exactly one interior chunk
-        {{1, 0, 0}, {1, 37, 50}},    // one state, as Dump::read_states asks
-        {{0, 36, 49}, {3, 1, 1}},    // a column of single elements
-    };
-}
 
 TEST(GzipRead, FastPathBitIdenticalToHdf5) {
     ASSERT_FALSE(fixture_dir().empty()) << "h5py could not write the fixtures";

@@ -10,8 +10,8 @@
 
 namespace {
 
-// A = Q diag(d) Q^T (column-major, both triangles) for a random orthogonal Q (Householder QR of
-// a Gaussian matrix through the Gram-Schmidt of its columns, twice for stability).
+// A = Q diag(d) Q^T (column-major, both triangles) for a random orthogonal Q: Gram-Schmidt of a
+// Gaussian matrix's columns, done twice for stability.
 std::vector<double> planted(const std::vector<double>& d, std::vector<double>& q, unsigned seed) {
     const std::size_t n = d.size();
     std::mt19937 gen(seed);
@@ -40,26 +40,10 @@ std::vector<double> planted(const std::vector<double>& d, std::vector<double>& q
 
 TEST(Linalg, EighRecoversAPlantedSpectrum) {
     const std::size_t n = 40;
-    std::mt19937 gen(3);
-    std::normal_distribution<double> nd;
-    // Random orthogonal Q by Gram-Schmidt, A = Q diag(d) Q^T with d = 1/(i+1).
-    std::vector<double> q(n * n);
-    for (auto& v : q) v = nd(gen);
-    for (std::size_t j = 0; j < n; ++j) {
-        for (std::size_t p = 0; p < j; ++p) {
-            double dot = 0;
-            for (std::size_t i = 0; i < n; ++i) dot += q[j * n + i] * q[p * n + i];
-            for (std::size_t i = 0; i < n; ++i) q[j * n + i] -= dot * q[p * n + i];
-        }
-        double norm = 0;
-        for (std::size_t i = 0; i < n; ++i) norm += q[j * n + i] * q[j * n + i];
-        for (std::size_t i = 0; i < n; ++i) q[j * n + i] /= std::sqrt(norm);
-    }
-    std::vector<double> a(n * n, 0.0);
-    for (std::size_t k = 0; k < n; ++k)
-        for (std::size_t j = 0; j < n; ++j)
-            for (std::size_t i = 0; i < n; ++i)
-                a[j * n + i] += q[k * n + i] * q[k * n + j] / double(k + 1);
+    // A = Q diag(d) Q^T for a random orthogonal Q, d = 1/(i+1).
+    std::vector<double> d(n), q;
+    for (std::size_t i = 0; i < n; ++i) d[i] = 1.0 / double(i + 1);
+    std::vector<double> a = planted(d, q, 3);
     std::vector<float> af(a.begin(), a.end());
     std::vector<double> w;
     es::linalg::eigh(a, n, w, true);
