@@ -133,14 +133,10 @@ std::size_t slab_tokens(std::size_t d, std::size_t bytes) {
 void read_state(const Dump& dump, const StreamInfo& s, std::size_t state, std::vector<float>& out,
                 Progress& progress) {
     const std::size_t T = s.n_tokens(), d = s.d;
-    std::size_t step = slab_tokens(d);
-    // Compressed chunks: whole chunks, several per slab (~16 MiB), so that the gzip fast path
+    // Compressed chunks: several whole chunks per slab (~16 MiB), so that the gzip fast path
     // (io/gzip_chunks.h) inflates each chunk once and has work for both cores.
-    if (!s.filters.empty() && s.chunk.size() >= 2) {
-        const std::size_t per_chunk = std::max<std::size_t>(1, s.chunk[s.chunk.size() - 2]);
-        const std::size_t want = std::max(step, slab_tokens(d, 16u << 20));
-        step = (want + per_chunk - 1) / per_chunk * per_chunk;
-    }
+    const std::size_t step =
+        s.filters.empty() ? slab_tokens(d) : chunk_read_tokens(s, std::size_t{16} << 20);
     // Whole-state reads are the analyses' largest buffer: a declared shape too large for this
     // machine is refused here, naming the dataset, before anything is allocated.
     numerics::require_memory(static_cast<double>(T) * static_cast<double>(d) * sizeof(float),
@@ -154,6 +150,14 @@ void read_state(const Dump& dump, const StreamInfo& s, std::size_t state, std::v
         dump.read_states(s, state, b, e, out.data() + b * d);
     }
     progress.check();
+}
+
+std::size_t chunk_read_tokens(const StreamInfo& s, std::size_t bytes) {
+    const std::size_t step = slab_tokens(s.d, bytes);
+    if (s.chunk.size() < 2) return step;
+    const std::size_t per_chunk = std::max<std::size_t>(1, s.chunk[s.chunk.size() - 2]);
+    if (s.filters.empty() && per_chunk > 4 * step) return step;
+    return (step + per_chunk - 1) / per_chunk * per_chunk;
 }
 
 bool row_finite(const float* row, std::size_t d) {

@@ -60,6 +60,10 @@ bool row_finite(const float* row, std::size_t d);
 std::vector<std::size_t> finite_rows(const float* x, std::size_t n, std::size_t d);
 // Tokens per slab so that one slab is about `bytes` of float32.
 std::size_t slab_tokens(std::size_t d, std::size_t bytes = 1u << 20);
+// Tokens per read of about `bytes` of float32, rounded up to whole chunks when the stream is
+// chunked, so that each chunk is read (and, compressed, inflated) once. Unfiltered chunks of
+// more than 4x that are read in parts instead (a partial read of them costs nothing extra).
+std::size_t chunk_read_tokens(const StreamInfo& s, std::size_t bytes);
 
 // Reports fraction lo + f * (hi - lo).
 struct ProgressSpan {

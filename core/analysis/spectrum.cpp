@@ -39,16 +39,6 @@ double spectrum_participation_ratio(const std::vector<double>& s) {
 
 namespace {
 
-// Tokens per streamed read when T > D: ~16 MiB of float32, whole chunks when chunked.
-std::size_t stream_step(const StreamInfo& s) {
-    std::size_t step = slab_tokens(s.d, 16u << 20);
-    if (s.chunk.size() >= 2) {
-        const std::size_t per_chunk = std::max<std::size_t>(1, s.chunk[s.chunk.size() - 2]);
-        step = (step + per_chunk - 1) / per_chunk * per_chunk;
-    }
-    return step;
-}
-
 // The PCA of one state. With more tokens than dimensions the D x D scatter is accumulated from
 // token blocks streamed from the file (the state is never held whole: 16384 x 4096 float32 is
 // 256 MB); otherwise the whole state is read and its T x T Gram used. x is the caller's
@@ -65,7 +55,7 @@ numerics::Pca state_pca(const Dump& dump, const StreamInfo& s, std::size_t st,
         return numerics::pca_of_rows(x.data(), d, rows, options.centred, options.top_k, progress);
     }
     numerics::Scatter scatter(d, options.centred);
-    const std::size_t step = stream_step(s);
+    const std::size_t step = chunk_read_tokens(s, std::size_t{16} << 20);  // ~16 MiB
     x.resize(std::min(step, T) * d);
     for (std::size_t b = 0; b < T; b += step) {
         progress.check();

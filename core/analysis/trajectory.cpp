@@ -33,18 +33,6 @@ nlohmann::json stats_json(const std::vector<Summary>& s) {
 
 namespace {
 
-// Tokens per read: whole chunks when chunked, otherwise ~4 MiB of float32.
-std::size_t read_tokens(const StreamInfo& s) {
-    // Compressed: ~16 MiB of whole chunks, so the gzip fast path (io/gzip_chunks.h) takes the
-    // read and inflates its chunks on both cores; HDF5 inflates one chunk at a time under its
-    // global lock.
-    const std::size_t step = slab_tokens(s.d, s.filters.empty() ? 4u << 20 : 16u << 20);
-    if (s.chunk.size() < 2) return step;
-    const std::size_t per_chunk = std::max<std::size_t>(1, s.chunk[s.chunk.size() - 2]);
-    if (per_chunk >= step) return per_chunk <= 4 * step ? per_chunk : step;  // huge chunks: part
-    return step / per_chunk * per_chunk;
-}
-
 // Per-token arrays (token-major, L per token) turned into the result for the first `tokens`
 // tokens and `layers` layers: the final result, or a partial one while layers fill in.
 struct Arrays {
@@ -124,7 +112,11 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
 
     // Layer-major within blocks of tokens whose previous and first states stay in memory, so the
     // picture can fill in layer by layer; the block bounds memory on any dump size.
-    const std::size_t step = options.slab_tokens ? options.slab_tokens : read_tokens(s);
+    // Compressed: ~16 MiB a read, so the gzip fast path takes it and inflates on both cores
+    // (HDF5 inflates one chunk at a time under its global lock); otherwise ~4 MiB.
+    const std::size_t step = options.slab_tokens
+                                 ? options.slab_tokens
+                                 : chunk_read_tokens(s, s.filters.empty() ? 4u << 20 : 16u << 20);
     std::size_t block = options.block_tokens
                             ? options.block_tokens
                             : std::max<std::size_t>(step, kTrajectoryBlockBytes / (3 * d * 4));
