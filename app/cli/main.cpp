@@ -1,6 +1,11 @@
 // eigenscope-cli: the headless front end of eigenscope_core. Exit codes: 0 success, 2 bad input
 // or usage (message on stderr), 1 internal failure, 130 cancelled. It never dies by a signal
-// it could have caught: every exception ends in a message and an exit code.
+// it could have caught: every exception ends in a message and an exit code, and the verb runs
+// in a supervised child process (util/supervise.h), so a file that crashes libhdf5 ends in
+// exit 2 with a sentence too. --no-isolation (anywhere on the line) runs it in this process.
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -8,6 +13,7 @@
 
 #include "args.h"
 #include "util/error.h"
+#include "util/supervise.h"
 #include "verbs.h"
 #include "version.h"
 
@@ -18,8 +24,59 @@ void print_help(std::ostream& os) {
        << ": analyses of transformer activation dumps (HDF5)\n\nUsage: eigenscope-cli VERB "
           "ARGS...\n\n";
     for (const auto& v : es::cli::verbs()) os << "  " << v.usage << "\n      " << v.summary << "\n";
-    os << "\n  --version  print the version\n  --help     this text\n\nExit codes: 0 ok, 2 bad "
-          "input or usage, 1 internal error.\nDocumentation: docs/CLI.md\n";
+    os << "\n  --version       print the version\n  --help          this text\n"
+          "  --no-isolation  with any verb: read in this process, not in a supervised child\n"
+          "                  (trusted files; a crash of the HDF5 library then kills the CLI)\n"
+          "\nExit codes: 0 ok, 2 bad input or usage (a file that crashes the HDF5 library "
+          "included), 1 internal error.\nDocumentation: docs/CLI.md\n";
+}
+
+// The arguments that name existing files or folders: what a crash message falls back on.
+std::vector<std::string> input_paths(const std::vector<std::string>& args) {
+    std::vector<std::string> paths;
+    struct stat st {};
+    for (const auto& a : args)
+        if (a.rfind("--", 0) != 0 && ::stat(a.c_str(), &st) == 0) paths.push_back(a);
+    return paths;
+}
+
+int run_verb(const es::cli::Verb& v, const std::vector<std::string>& rest) {
+    const std::string verb = v.name;
+    try {
+        const int code = v.run(rest);
+        // A full disk or a closed pipe must not pass for success with the output cut short.
+        // errno still holds the failed write's error if the stream broke earlier.
+        if (std::cout) {
+            errno = 0;
+            std::cout.flush();
+        }
+        if (!std::cout) {
+            std::cerr << "error: cannot write the output"
+                      << (errno ? std::string(" (") + std::strerror(errno) + ")" : "")
+                      << "; what was written is incomplete\n";
+            return 1;
+        }
+        return code;
+    } catch (const es::cli::UsageError& e) {
+        std::cerr << "eigenscope-cli " << verb << ": " << e.what() << "\nusage: eigenscope-cli "
+                  << v.usage << "\n";
+        return 2;
+    } catch (const es::InputError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 2;
+    } catch (const es::CancelledError&) {
+        std::cerr << "cancelled\n";
+        return 130;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "internal error: out of memory\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "internal error: " << e.what() << "\n";
+        return 1;
+    } catch (...) {
+        std::cerr << "internal error: unknown exception\n";
+        return 1;
+    }
 }
 
 }  // namespace
@@ -40,43 +97,14 @@ int main(int argc, char** argv) {
         return 0;
     }
     std::vector<std::string> rest(argv + 2, argv + argc);
+    const auto no_isolation = std::find(rest.begin(), rest.end(), "--no-isolation");
+    const bool isolate = no_isolation == rest.end();
+    if (!isolate) rest.erase(no_isolation);
     for (const auto& v : es::cli::verbs()) {
         if (verb != v.name) continue;
-        try {
-            const int code = v.run(rest);
-            // A full disk or a closed pipe must not pass for success with the output cut short.
-            // errno still holds the failed write's error if the stream broke earlier.
-            if (std::cout) {
-                errno = 0;
-                std::cout.flush();
-            }
-            if (!std::cout) {
-                std::cerr << "error: cannot write the output"
-                          << (errno ? std::string(" (") + std::strerror(errno) + ")" : "")
-                          << "; what was written is incomplete\n";
-                return 1;
-            }
-            return code;
-        } catch (const es::cli::UsageError& e) {
-            std::cerr << "eigenscope-cli " << verb << ": " << e.what() << "\nusage: eigenscope-cli "
-                      << v.usage << "\n";
-            return 2;
-        } catch (const es::InputError& e) {
-            std::cerr << "error: " << e.what() << "\n";
-            return 2;
-        } catch (const es::CancelledError&) {
-            std::cerr << "cancelled\n";
-            return 130;
-        } catch (const std::bad_alloc&) {
-            std::cerr << "internal error: out of memory\n";
-            return 1;
-        } catch (const std::exception& e) {
-            std::cerr << "internal error: " << e.what() << "\n";
-            return 1;
-        } catch (...) {
-            std::cerr << "internal error: unknown exception\n";
-            return 1;
-        }
+        std::cout.flush();
+        if (!isolate) return run_verb(v, rest);
+        return es::util::run_supervised([&] { return run_verb(v, rest); }, input_paths(rest));
     }
     std::cerr << "eigenscope-cli: unknown verb '" << verb << "' (see eigenscope-cli --help)\n";
     return 2;

@@ -73,6 +73,24 @@ int prepare_batch_platform(int argc, char** argv) {
     return -1;
 }
 
+bool batch_wants_isolation(int argc, char** argv) {
+    bool batch = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--no-isolation") return false;
+        if (a == "--export" || a.rfind("--export=", 0) == 0) batch = true;
+    }
+    return batch;
+}
+
+std::vector<std::string> batch_inputs(int argc, char** argv) {
+    std::vector<std::string> paths;
+    for (int i = 1; i < argc; ++i)
+        if (argv[i][0] != '-' && QFileInfo::exists(QString::fromLocal8Bit(argv[i])))
+            paths.emplace_back(argv[i]);
+    return paths;
+}
+
 void add_batch_options(QCommandLineParser& p) {
     p.addOption({QStringLiteral("export"),
                  QStringLiteral("Render one view headless and exit: %1.")
@@ -93,6 +111,9 @@ void add_batch_options(QCommandLineParser& p) {
                  QStringLiteral("Resolution: fonts and lines scale by DPI/96."),
                  QStringLiteral("D")});
     p.addOption({QStringLiteral("transparent"), QStringLiteral("PNG without a background.")});
+    p.addOption({QStringLiteral("no-isolation"),
+                 QStringLiteral("Export in this process, not in a supervised child (trusted "
+                                "files; a crash of the HDF5 library then kills the process).")});
 }
 
 bool batch_requested(const QCommandLineParser& p) {

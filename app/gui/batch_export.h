@@ -1,7 +1,10 @@
 #pragma once
 // eigenscope --export VIEW --out PATH [--layer N] [--token T] [--head H] [--size WxH] [--dpi D]
-// [--transparent] FILE: renders one view headless and exits (0 ok, 2 usage or bad input, 1 other
-// failure, 130 cancelled). The format comes from the extension of PATH.
+// [--transparent] [--no-isolation] FILE: renders one view headless and exits (0 ok, 2 usage or bad
+// input, 1 other failure, 130 cancelled). The format comes from the extension of PATH.
+#include <string>
+#include <vector>
+
 class QCommandLineParser;
 
 namespace es::app {
@@ -9,6 +12,11 @@ namespace es::app {
 // Before QApplication exists: picks the offscreen platform for 2D views when none was asked
 // for, and refuses projection3d without a display. Returns an exit code to stop with, or -1.
 int prepare_batch_platform(int argc, char** argv);
+// --export without --no-isolation: the whole export runs in a supervised child process
+// (util/supervise.h), so a file that crashes libhdf5 ends in exit 2 and a sentence.
+bool batch_wants_isolation(int argc, char** argv);
+// The arguments naming existing files or folders (what a crash message falls back on).
+std::vector<std::string> batch_inputs(int argc, char** argv);
 void add_batch_options(QCommandLineParser& parser);
 bool batch_requested(const QCommandLineParser& parser);
 // Runs the export with the application's event loop; returns the exit code.

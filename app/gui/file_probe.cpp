@@ -35,7 +35,9 @@ ProbeResult probe_file(const QString& path, int timeout_ms) {
     QProcess child;
     child.setProgram(program);
     child.setArguments(
-        {QStringLiteral("info"), QStringLiteral("--json"), QStringLiteral("--no-health"), path});
+        // The probe is the isolation already: no second, supervised child inside it.
+        {QStringLiteral("info"), QStringLiteral("--json"), QStringLiteral("--no-health"),
+         QStringLiteral("--no-isolation"), path});
     child.start();
     if (!child.waitForStarted(5000)) {
         r.message = QStringLiteral("could not start %1").arg(program);

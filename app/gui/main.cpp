@@ -14,11 +14,14 @@
 
 #include "batch_export.h"
 #include "main_window.h"
+#include "util/supervise.h"
 #include "version.h"
 #include "view_registry.h"
 #include "vtk/vtk_gl_widget.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
     es::widgets::VtkGlWidget::set_default_surface_format();
     // --export: the platform must be chosen before QApplication exists.
     if (const int code = es::app::prepare_batch_platform(argc, argv); code >= 0) return code;
@@ -84,4 +87,15 @@ int main(int argc, char** argv) {
         if (QFileInfo::exists(last)) window.restore_session(last);
     }
     return app.exec();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Headless exports run where scripts call them on many files: in a supervised child, forked
+    // before Qt or HDF5 exist, so that a damaged file ends in exit 2 and not in a signal.
+    if (es::app::batch_wants_isolation(argc, argv))
+        return es::util::run_supervised([&] { return run(argc, argv); },
+                                        es::app::batch_inputs(argc, argv));
+    return run(argc, argv);
 }

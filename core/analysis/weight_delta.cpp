@@ -7,6 +7,7 @@
 #include "io/h5.h"
 #include "numerics/principal_angles.h"
 #include "util/error.h"
+#include "util/supervise.h"
 
 namespace es::analysis {
 
@@ -18,6 +19,7 @@ bool ends_with(const std::string& s, const std::string& t) {
 
 std::optional<double> lora_alpha(const Dump& dump, const WeightInfo& a, const WeightInfo& b) {
     std::string text;
+    const util::ReadingStep step(dump.path());  // its lora_alpha attributes
     h5::silence_errors();
     h5::Id fapl(H5Pcreate(H5P_FILE_ACCESS));
     H5Pset_file_locking(fapl.get(), false, true);  // as the reader opens it (read-only media)

@@ -7,6 +7,7 @@
 #include "io/dump_impl.h"
 #include "io/slab.h"
 #include "util/error.h"
+#include "util/supervise.h"
 
 namespace es {
 
@@ -145,6 +146,7 @@ void Dump::read_states(const StreamInfo& stream, std::size_t state, std::size_t 
                          std::to_string(stream.n_tokens()) + " tokens of stream " + stream.name);
     const StateSource& src = stream.sources[state];
     const h5::DatasetFacts& facts = impl_->facts.at(src.dataset);
+    const util::ReadingStep step(path_, src.dataset);  // bounded in time when supervised
     auto dset = impl_->dataset(src.dataset, path_);
 
     // Stored shape: [stacked?] [prompts?] positions, trailing... ; trailing dims are read whole.
@@ -213,6 +215,7 @@ Tensor Dump::read_weight_rows(const std::string& name, std::size_t begin, std::s
         t.shape[0] = end - begin;
     }
     t.data.resize(w->shape.empty() ? 1 : t.size());
+    const util::ReadingStep step(path_, w->dataset);  // bounded in time when supervised
     auto dset = impl_->dataset(w->dataset, path_);
     try {
         read_hyperslab_f32(dset->get(), facts, w->dtype, start, count, t.data.data(), impl_->fd);
@@ -250,6 +253,7 @@ Tensor Dump::read_attention(const AttentionInfo& att, std::size_t layer, std::si
     Tensor t;
     t.shape = {att.n_positions, att.n_positions};
     t.data.resize(t.size());
+    const util::ReadingStep step(path_, src.dataset);  // bounded in time when supervised
     auto dset = impl_->dataset(src.dataset, path_);
     try {
         read_hyperslab_f32(dset->get(), facts, att.dtype, start, count, t.data.data(), impl_->fd);

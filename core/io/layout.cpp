@@ -15,6 +15,7 @@
 #include "io/dump_impl.h"
 #include "io/slab.h"
 #include "util/error.h"
+#include "util/supervise.h"
 
 namespace es {
 
@@ -123,6 +124,7 @@ namespace {
 
 // H5Fopen read-only with `fapl`, or an InputError saying why (truncation named as such).
 hid_t open_read_only(const std::string& p, hid_t fapl) {
+    util::note_reading(p);
     const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, fapl);
     if (f >= 0) return f;
     const std::string why = h5::take_error_message();
@@ -172,12 +174,14 @@ void DumpBuilder::open_image() {
 }
 
 void DumpBuilder::list_datasets() {
+    util::note_reading(d_.path_);  // the walk over its groups, not one dataset
     std::vector<std::string> links;
     if (H5Lvisit(d_.impl_->file.get(), H5_INDEX_NAME, H5_ITER_INC, collect_link, &links) < 0)
         throw InputError(d_.path_ + ": damaged HDF5 file, cannot list its contents (" +
                          h5::take_error_message() + ")");
     for (const std::string& link : links) {
         std::string path = "/" + link;
+        util::note_reading(d_.path_, path);
         h5::Id dset(H5Dopen2(d_.impl_->file.get(), path.c_str(), H5P_DEFAULT));
         if (!dset)
             throw InputError(d_.where(path) + "cannot open dataset (" + h5::take_error_message() +
@@ -319,6 +323,7 @@ void DumpBuilder::build_streams() {
         StreamInfo s = make_stream("hidden_states", names, sources, false);
         // HF applies the final norm to the last hidden state unless the exporter says otherwise.
         std::string flag;
+        util::note_reading(d_.path_, hf_hidden_);
         h5::Id dset(H5Dopen2(d_.impl_->file.get(), hf_hidden_.c_str(), H5P_DEFAULT));
         if (!h5::read_attribute_text(dset.get(), "final_norm_applied", flag))
             h5::read_attribute_text(d_.impl_->file.get(), "final_norm_applied", flag);
@@ -466,6 +471,7 @@ void DumpBuilder::check_tokens_shape(const std::string& path, std::size_t prompt
 
 void DumpBuilder::build_tokens() {
     if (!vocab_.empty()) {
+        util::note_reading(d_.path_, vocab_);
         h5::Id dset(H5Dopen2(d_.impl_->file.get(), vocab_.c_str(), H5P_DEFAULT));
         try {
             d_.vocabulary_ = h5::read_strings(dset.get());
@@ -485,6 +491,7 @@ void DumpBuilder::build_tokens() {
     };
     if (!token_strings_.empty()) {
         shape_of(token_strings_);
+        util::note_reading(d_.path_, token_strings_);
         h5::Id dset(H5Dopen2(d_.impl_->file.get(), token_strings_.c_str(), H5P_DEFAULT));
         try {
             texts = h5::read_strings(dset.get());
@@ -499,6 +506,7 @@ void DumpBuilder::build_tokens() {
                              (f.type_class == H5T_STRING ? "string" : "floating-point") +
                              " dataset");
         shape_of(token_ids_);
+        util::note_reading(d_.path_, token_ids_);
         h5::Id dset(H5Dopen2(d_.impl_->file.get(), token_ids_.c_str(), H5P_DEFAULT));
         try {
             ids = h5::read_integers(dset.get());
@@ -546,6 +554,7 @@ void DumpBuilder::build_tokens() {
         }
     }
     if (!prompts_.empty() && facts(prompts_).type_class == H5T_STRING) {
+        util::note_reading(d_.path_, prompts_);
         h5::Id dset(H5Dopen2(d_.impl_->file.get(), prompts_.c_str(), H5P_DEFAULT));
         d_.prompt_texts_ = h5::read_strings(dset.get());
     }
@@ -665,6 +674,7 @@ std::shared_ptr<Dump> Dump::open(const std::string& path) {
     std::shared_ptr<Dump> dump(new Dump());
     dump->path_ = path;
     dump->impl_ = std::make_unique<Impl>();
+    const util::ReadingStep opening(path);  // each note inside is a step of its own
     DumpBuilder(*dump).run();
     return dump;
 }
@@ -676,6 +686,7 @@ std::shared_ptr<Dump> Dump::open_image(const void* data, std::size_t size,
     dump->impl_ = std::make_unique<Impl>();
     // A null pointer with a size would be a caller bug; an empty image is the user's.
     static const char kEmpty = 0;
+    const util::ReadingStep opening(display_name);
     DumpBuilder(*dump, data ? data : &kEmpty, data ? size : 0).run();
     return dump;
 }
