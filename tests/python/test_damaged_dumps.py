@@ -29,6 +29,7 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEMO = os.path.join(ROOT, "resources", "demo", "demo.h5")
 CRASHERS = os.path.join(ROOT, "tests", "fuzz", "libhdf5_crashes")
 CLI = os.environ.get("EIGENSCOPE_CLI", "")
+APP = os.environ.get("EIGENSCOPE_APP", "")  # the desktop executable, when built (--export checks)
 VARIANTS_PER_KIND = 15
 TIME_LIMIT_S = 60  # a healthy run takes well under a second; past this it counts as a hang
 # The CLI's own limit on one step of reading (60 s by default) is lowered so that a file that
@@ -81,10 +82,14 @@ def variants(data, rng):
 
 
 def run(args, time_limit=TIME_LIMIT_S):
-    """(returncode or None on the time limit, stderr, stdout, seconds)."""
+    """eigenscope-cli ARGS: (returncode or None on the time limit, stderr, stdout, seconds)."""
+    return run_program(CLI, args, time_limit)
+
+
+def run_program(program, args, time_limit=TIME_LIMIT_S):
     t = time.monotonic()
     try:
-        p = subprocess.run([CLI, *args], capture_output=True, text=True, timeout=time_limit,
+        p = subprocess.run([program, *args], capture_output=True, text=True, timeout=time_limit,
                            env=ENV, errors="replace")
     except subprocess.TimeoutExpired:
         return None, "", "", time.monotonic() - t
@@ -118,7 +123,7 @@ class DamagedDumps(unittest.TestCase):
         data = open(source, "rb").read()
         rng = np.random.default_rng(seed)
         tally = {"runs": 0, "refused": 0, "read": 0, "crash contained": 0, "stall contained": 0,
-                 "unsupervised signals": 0, "unsupervised hangs": 0}
+                 "unsupervised signals": 0, "unsupervised hangs": 0, "exports refused": 0}
         for i, (kind, damaged) in enumerate(variants(data, rng)):
             path = os.path.join(self.dir, f"{label}-{i:02d}-{kind}.h5")
             with open(path, "wb") as f:
@@ -135,6 +140,16 @@ class DamagedDumps(unittest.TestCase):
             code, _, _, _ = run(["info", path, "--no-isolation"], time_limit=UNSUPERVISED_LIMIT_S)
             tally["unsupervised signals"] += code is not None and code < 0
             tally["unsupervised hangs"] += code is None
+            if APP and (code is None or code < 0):
+                # A file that kills or hangs libhdf5: the desktop's headless export refuses it too.
+                out_csv = os.path.join(self.dir, "figure.csv")
+                code, err, _, _ = run_program(APP, ["--export", "trajectory", "--out", out_csv, path])
+                with self.subTest(variant=i, kind=kind, verb="eigenscope --export"):
+                    self.assertIsNotNone(code, f"{label} variant {i}: eigenscope --export hung")
+                    self.assertEqual(code, 2, f"{label} variant {i}: eigenscope --export: {err}")
+                    self.assertIn(path, err)
+                    self.assertFalse(os.path.exists(out_csv))
+                tally["exports refused"] += 1
             os.remove(path)
         print(f"{label}: {len(data)} bytes, {tally}", flush=True)
         return tally
