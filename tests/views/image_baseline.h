@@ -1,7 +1,9 @@
 #pragma once
 // Image-baseline comparison in the F3D manner: a view is rendered to PNG at a fixed size and
-// compared with a committed baseline with a tolerance. A missing baseline is written (so it can be
-// looked at and committed) and the comparison fails.
+// compared with a committed baseline with a tolerance. Everything written goes to the build tree
+// (the test's working folder): NAME.actual.png always, NAME.diff.png when pixels differ. A
+// missing baseline fails the comparison; the message says where the rendering is to look at and
+// commit. The source tree is never written.
 #include <QImage>
 #include <QString>
 

@@ -1,7 +1,7 @@
 #pragma once
 // VtkGlWidget: VTK 9 rendering inside a Qt 6 QOpenGLWidget. Debian's VTK::GUISupportQt is built
-// for Qt 5 and must never be linked, so this is our own bridge (recipe:
-// /work/shared/vtk-qt6-bridge.md). VTK renders into its own framebuffer through a
+// for Qt 5 and must never be linked, so this is our own bridge (its design, and why each step is
+// needed: docs/VTK_QT6_BRIDGE.md). VTK renders into its own framebuffer through a
 // vtkGenericOpenGLRenderWindow that borrows Qt's context; paintGL() blits the result into the
 // widget. The header stays VTK-free so that including it does not pull VTK into every file.
 #include <QImage>
