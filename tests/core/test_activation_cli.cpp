@@ -1,6 +1,7 @@
 // The analysis verbs as processes: exit codes, JSON keys, CSV numbers equal JSON numbers.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -17,7 +18,9 @@ struct AnalysisRun {
 };
 
 AnalysisRun cli(const std::string& args) {
-    const std::string err_file = testing::TempDir() + "cli_analysis_stderr.txt";
+    // One file per process: ctest -j runs this file's tests in parallel processes.
+    const std::string err_file =
+        testing::TempDir() + "cli_analysis_stderr_" + std::to_string(::getpid()) + ".txt";
     AnalysisRun r;
     FILE* p = popen((std::string(EIGENSCOPE_CLI) + " " + args + " 2>" + err_file).c_str(), "r");
     std::array<char, 4096> buf;
@@ -29,6 +32,7 @@ AnalysisRun cli(const std::string& args) {
         while ((n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
         fclose(e);
     }
+    std::remove(err_file.c_str());
     return r;
 }
 

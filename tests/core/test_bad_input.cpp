@@ -103,7 +103,9 @@ TEST(BadInputFiles, TruncatedCopyOfEveryGoodFixtureNeverCrashes) {
         std::ifstream in(src, std::ios::binary);
         std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
         for (double frac : {0.05, 0.3, 0.6, 0.9, 0.99}) {
-            const auto cut = std::filesystem::temp_directory_path() / "eigenscope_cut.h5";
+            // Named by process: other tests cut copies in the same temp dir under ctest -j.
+            const auto cut = std::filesystem::temp_directory_path() /
+                             ("eigenscope_cut_" + std::to_string(::getpid()) + ".h5");
             {
                 std::ofstream out(cut, std::ios::binary | std::ios::trunc);
                 out.write(bytes.data(), static_cast<std::streamsize>(bytes.size() * frac));

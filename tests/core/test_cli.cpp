@@ -22,7 +22,9 @@ struct CliRun {
 };
 
 CliRun run_cli(const std::string& args) {
-    const std::string err_file = testing::TempDir() + "cli_stderr.txt";
+    // One file per process: ctest -j runs this file's tests in parallel processes.
+    const std::string err_file =
+        testing::TempDir() + "cli_stderr_" + std::to_string(::getpid()) + ".txt";
     const std::string cmd = std::string(EIGENSCOPE_CLI) + " " + args + " 2>" + err_file;
     CliRun r;
     FILE* p = popen(cmd.c_str(), "r");
@@ -35,6 +37,7 @@ CliRun run_cli(const std::string& args) {
     FILE* e = fopen(err_file.c_str(), "r");
     while (e && (n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
     if (e) fclose(e);
+    std::remove(err_file.c_str());
     return r;
 }
 

@@ -2,6 +2,7 @@
 // exit codes (0 ok, 2 bad input or usage), never NaN in JSON.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
@@ -17,7 +18,9 @@ struct CliResult {
 };
 
 CliResult cli(const std::string& args) {
-    const std::string err_file = testing::TempDir() + "cli_weights_stderr.txt";
+    // One file per process: ctest -j runs this file's tests in parallel processes.
+    const std::string err_file =
+        testing::TempDir() + "cli_weights_stderr_" + std::to_string(::getpid()) + ".txt";
     const std::string cmd = std::string(EIGENSCOPE_CLI) + " " + args + " 2>" + err_file;
     CliResult r;
     FILE* p = popen(cmd.c_str(), "r");
@@ -29,6 +32,7 @@ CliResult cli(const std::string& args) {
     FILE* e = fopen(err_file.c_str(), "r");
     while (e && (n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
     if (e) fclose(e);
+    std::remove(err_file.c_str());
     return r;
 }
 

@@ -119,7 +119,10 @@ TEST(MemoryBudget, AnalysesRefuseAHugeDeclaredShapeBeforeAllocating) {
 // one InputError naming the file and the dataset.
 TEST(Faults, AFileTruncatedWhileOpenFailsTheAnalysisClearly) {
     for (const char* rel : {"good/analysis_synth.h5", "good/tl_bf16.h5"}) {
-        const std::string path = temp_copy(rel, "eigenscope_cut.h5");
+        // This process's own name: BadInputFiles cuts copies in the same temp dir meanwhile
+        // (ctest -j runs tests in parallel processes).
+        const std::string path =
+            temp_copy(rel, "eigenscope_cut_" + std::to_string(::getpid()) + ".h5");
         auto dump = es::Dump::open(path);
         EXPECT_NO_THROW(es::analysis::spectrum(*dump, {}, es::no_progress())) << rel;
         ASSERT_EQ(::truncate(path.c_str(), static_cast<off_t>(fs::file_size(path) / 2)), 0);
