@@ -175,13 +175,21 @@ int run_supervised(const std::function<int()>& body, const std::vector<std::stri
     Shared* shared = new (page) Shared();  // zeroed: no thread reads yet
     const double limit_s = read_time_limit_s();
     std::fflush(nullptr);  // nothing buffered may be written twice
+    // The signals the parent handles stay blocked from before the fork until its handlers are in
+    // place: a SIGTERM in between would otherwise end the parent without reaching the child.
+    sigset_t handled, previous;
+    sigemptyset(&handled);
+    for (int sig : {SIGINT, SIGQUIT, SIGTERM, SIGHUP}) sigaddset(&handled, sig);
+    ::sigprocmask(SIG_BLOCK, &handled, &previous);
     const pid_t parent = ::getpid();
     const pid_t child = ::fork();
     if (child < 0) {
+        ::sigprocmask(SIG_SETMASK, &previous, nullptr);
         ::munmap(page, sizeof(Shared));
         return body();
     }
     if (child == 0) {
+        ::sigprocmask(SIG_SETMASK, &previous, nullptr);  // a signal pending here is the child's
         g_shared = shared;
         // Should the parent be killed outright, the child must not run on unsupervised.
         ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -204,6 +212,7 @@ int run_supervised(const std::function<int()>& body, const std::vector<std::stri
     ::sigaction(SIGQUIT, &ignore, &old_quit);
     ::sigaction(SIGTERM, &forward, &old_term);
     ::sigaction(SIGHUP, &forward, &old_hup);
+    ::sigprocmask(SIG_SETMASK, &previous, nullptr);  // what came meanwhile is forwarded now
 
     // A pidfd becomes readable when the child ends: the wait costs no polling latency, and the
     // read steps are checked every 250 ms meanwhile. Without pidfds (kernels before 5.3), a

@@ -29,7 +29,8 @@ struct Captured {
 };
 
 Captured capture_stderr(const std::function<int()>& body, std::vector<std::string> inputs = {}) {
-    const std::string path = testing::TempDir() + "supervise_stderr.txt";
+    const std::string path =
+        testing::TempDir() + "supervise_stderr_" + std::to_string(::getpid()) + ".txt";
     const int file = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     const int saved = ::dup(STDERR_FILENO);
     ::dup2(file, STDERR_FILENO);
@@ -40,6 +41,7 @@ Captured capture_stderr(const std::function<int()>& body, std::vector<std::strin
     ::close(saved);
     std::ifstream in(path);
     c.err.assign(std::istreambuf_iterator<char>(in), {});
+    std::remove(path.c_str());
     return c;
 }
 
