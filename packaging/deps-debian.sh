@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git clang libclang-rt-14-dev clang-format
+  # locale sources: tests compile de_DE with localedef to check that files keep a decimal point
+  locales
   # numerics and I/O
   libhdf5-dev hdf5-tools nlohmann-json3-dev libgtest-dev libeigen3-dev libarmadillo-dev libopenblas-dev liblapack-dev zlib1g-dev libdeflate-dev
   # GUI: Qt 6, QCustomPlot for Qt 6, VTK 9.1 (its Qt module is not used), OpenGL

@@ -8,6 +8,7 @@
 
 #include "numerics/memory_budget.h"
 #include "util/error.h"
+#include "util/number_text.h"
 
 namespace es::analysis {
 
@@ -32,10 +33,7 @@ nlohmann::json nums(const std::vector<std::optional<double>>& v) {
 }
 
 std::string csv_num(double v) {
-    if (!std::isfinite(v)) return "";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
-    return buf;
+    return util::format_number(v);  // a '.' in any locale: the file is comma-separated
 }
 
 std::string csv_num(const std::optional<double>& v) {

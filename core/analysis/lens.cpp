@@ -8,6 +8,7 @@
 
 #include "analysis/common.h"
 #include "util/error.h"
+#include "util/number_text.h"
 
 namespace es::analysis {
 
@@ -35,10 +36,7 @@ LensResult lens(const Dump& dump, const LensOptions& o, Progress& progress) {
     r.vocab_size = V;
     for (const auto& [k, v] : dump.attributes())
         if (k == "eps") {
-            try {
-                r.eps = std::stod(v);
-            } catch (const std::exception&) {
-            }
+            if (const auto eps = util::parse_number(v)) r.eps = *eps;
         }
     std::vector<float> w, b, bu;
     if (dump.find_weight("ln_final.w")) {

@@ -11,6 +11,7 @@
 #include "numerics/linalg.h"
 #include "numerics/memory_budget.h"
 #include "util/error.h"
+#include "util/number_text.h"
 
 namespace es::wmath {
 
@@ -276,10 +277,7 @@ nlohmann::json jnums(const Eigen::VectorXd& v) {
     return a;
 }
 std::string cnum(double v) {
-    if (!std::isfinite(v)) return "";
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.9g", v);
-    return buf;
+    return util::format_number(v, 9);
 }
 
 void parallel_each(std::size_t n, int threads, const std::function<void(std::size_t)>& fn) {

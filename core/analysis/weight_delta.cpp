@@ -7,6 +7,7 @@
 #include "io/h5.h"
 #include "numerics/principal_angles.h"
 #include "util/error.h"
+#include "util/number_text.h"
 #include "util/supervise.h"
 
 namespace es::analysis {
@@ -36,11 +37,8 @@ std::optional<double> lora_alpha(const Dump& dump, const WeightInfo& a, const We
         for (const auto& [k, v] : dump.attributes())
             if (k == "lora_alpha") text = v;
     if (text.empty()) return std::nullopt;
-    try {
-        return std::stod(text);
-    } catch (const std::exception&) {
-        throw InputError(dump.where(a.dataset) + "lora_alpha '" + text + "' is not a number");
-    }
+    if (const auto alpha = util::parse_number(text)) return alpha;
+    throw InputError(dump.where(a.dataset) + "lora_alpha '" + text + "' is not a number");
 }
 
 Eigen::MatrixXd to_matrix(const Tensor& t) {
