@@ -2,6 +2,7 @@
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTest>
 #include <QTreeWidget>
 
@@ -20,6 +21,10 @@ private:
     }
 
 private slots:
+    void initTestCase() {
+        QStandardPaths::setTestModeEnabled(true);  // not the user's ~/.cache and ~/.config
+    }
+
     void opensAGoodFileAndListsWhatItHolds() {
         es::app::MainWindow w;
         w.show();

@@ -93,7 +93,7 @@ TEST(Cli, ExitCodes) {
 TEST(Cli, PermissionDeniedIsAClearError) {
     // A file the user may not read. As root, permissions do not stop us, so the CLI runs as
     // `nobody` (runuser) on a root-only copy; as another user, chmod 000 is enough.
-    const std::string dir = testing::TempDir() + "eigenscope_perm";
+    const std::string dir = testing::TempDir() + "eigenscope_perm_" + std::to_string(::getpid());
     const std::string file = dir + "/secret.h5";
     ASSERT_EQ(
         std::system(("mkdir -p " + dir + " && chmod 755 " + dir + " && cp " +

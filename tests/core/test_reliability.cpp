@@ -104,7 +104,7 @@ TEST(MemoryBudget, AnalysesRefuseAHugeDeclaredShapeBeforeAllocating) {
             << m;
     }
     // The CLI says the same and exits 2 (the request, not the program, is at fault).
-    const std::string err = testing::TempDir() + "huge_err.txt";
+    const std::string err = testing::TempDir() + "huge_err_" + std::to_string(::getpid()) + ".txt";
     EXPECT_EQ(
         run_shell(std::string(EIGENSCOPE_CLI) + " cka " + path + " --json >/dev/null 2>" + err), 2);
     EXPECT_NE(read_bytes(err).find("Gram matrices of 1000000 x 1000000 tokens"), std::string::npos)
@@ -141,7 +141,7 @@ TEST(Faults, AFileTruncatedWhileOpenFailsTheAnalysisClearly) {
 
 // Disk full under the CLI's output (/dev/full: every write fails with ENOSPC).
 TEST(Faults, ACliOutputOnAFullDiskIsAnErrorNotASuccess) {
-    const std::string err = testing::TempDir() + "full_err.txt";
+    const std::string err = testing::TempDir() + "full_err_" + std::to_string(::getpid()) + ".txt";
     const std::string file = fixture("good/analysis_synth.h5");
     const auto before = es::test::fingerprint(file);
     for (const std::string& args :

@@ -6,6 +6,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -105,6 +106,11 @@ private slots:
     }
 
 private:
+    // Before the window exists: its result cache, settings and autosave go to Qt's test
+    // locations, not the user's ~/.cache and ~/.config.
+    struct TestPaths {
+        TestPaths() { QStandardPaths::setTestModeEnabled(true); }
+    } test_paths_;
     QTemporaryDir tmp_;
     app::MainWindow window_;
 };
