@@ -12,8 +12,8 @@
 
 namespace es::widgets {
 
-AnglesView::AnglesView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+AnglesView::AnglesView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* grid = new QGridLayout;
     a_ = make_picker(tr("A"), grid, 0);
@@ -37,7 +37,7 @@ AnglesView::AnglesView(QWidget* parent) : View(parent) {
         presets_->setCurrentIndex(0);
     });
     style_plot(plot_, false);
-    show_message(tr("Choose two subspaces."));
+    show_empty(tr("Choose two subspaces."));
 }
 
 AnglesView::Picker AnglesView::make_picker(const QString& label, QGridLayout* grid, int row) {
@@ -183,8 +183,10 @@ void AnglesView::set_presentation(bool on) {
     rebuild();
 }
 
-void AnglesView::show_message(const QString& text) {
-    status_->setText(text);
+void AnglesView::clear_result() {
+    result_.reset();
+    status_->clear();
+    rebuild();
 }
 
 void AnglesView::on_selection(const Selection& selection) {
@@ -192,6 +194,7 @@ void AnglesView::on_selection(const Selection& selection) {
 }
 
 void AnglesView::set_result(const analysis::SubspaceAnglesResult& r) {
+    show_result();
     result_ = r;
     status_->setText(tr("%1-dim vs %2-dim subspaces of a %3-dim space; overlap (mean cos²) %4")
                          .arg(r.dim_a)

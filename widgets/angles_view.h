@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "analysis/subspace_angles.h"
-#include "view.h"
+#include "result_view.h"
 
 class QComboBox;
 class QCustomPlot;
@@ -15,7 +15,7 @@ class QSpinBox;
 
 namespace es::widgets {
 
-class AnglesView : public View {
+class AnglesView : public ResultView {
     Q_OBJECT
 public:
     explicit AnglesView(QWidget* parent = nullptr);
@@ -35,7 +35,6 @@ public:
     void apply_preset(int index);  // 0: key side vs top embedding band, 1: vs a middle band
 
     void set_result(const analysis::SubspaceAnglesResult& result);
-    void show_message(const QString& text);
     QCustomPlot* plot() const { return plot_; }
     const std::optional<analysis::SubspaceAnglesResult>& result() const { return result_; }
 
@@ -43,6 +42,7 @@ signals:
     void specs_changed();
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection& selection) override;
 
 private:

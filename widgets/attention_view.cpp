@@ -7,8 +7,8 @@
 
 namespace es::widgets {
 
-AttentionView::AttentionView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+AttentionView::AttentionView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("status"));
@@ -20,7 +20,7 @@ AttentionView::AttentionView(QWidget* parent) : View(parent) {
         if (pattern_ && selection_model())
             selection_model()->select_token(pattern_->prompt * pattern_->positions + row);
     });
-    show_message(tr("Open a dump with attention patterns to see them."));
+    show_empty(tr("Open a dump with attention patterns to see them."));
 }
 
 QString AttentionView::caption() const {
@@ -59,8 +59,10 @@ void AttentionView::set_presentation(bool on) {
     heatmap_->set_presentation(on);
 }
 
-void AttentionView::show_message(const QString& text) {
-    status_->setText(text);
+void AttentionView::clear_result() {
+    pattern_.reset();
+    status_->clear();
+    rebuild();
 }
 
 void AttentionView::set_dims(int n_layers, int n_heads, int n_positions) {
@@ -70,11 +72,11 @@ void AttentionView::set_dims(int n_layers, int n_heads, int n_positions) {
 }
 
 std::pair<int, int> AttentionView::head_for(const Selection& s) const {
-    if (s.heads.isEmpty() || n_heads_ <= 0) return {0, 0};
-    const int flat = std::max(s.heads.front(), 0);
-    int layer = flat / n_heads_;
-    if (n_layers_ > 0) layer = std::min(layer, n_layers_ - 1);
-    return {layer, flat % n_heads_};
+    // The block follows the layer slider (state l+1 is block l's output; state 0, the embedding,
+    // shows block 0), the head within it follows the head picker.
+    const int block = std::clamp(s.layer - 1, 0, std::max(0, n_layers_ - 1));
+    if (s.heads.isEmpty() || n_heads_ <= 0) return {block, 0};
+    return {block, std::max(s.heads.last(), 0) % n_heads_};
 }
 
 void AttentionView::set_mask_causal(bool on) {
@@ -83,6 +85,7 @@ void AttentionView::set_mask_causal(bool on) {
 }
 
 void AttentionView::set_pattern(const AttentionPattern& pattern) {
+    show_result();
     pattern_ = pattern;
     status_->setText(tr("layer %1, head %2, prompt %3")
                          .arg(pattern.layer)

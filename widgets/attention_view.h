@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "heatmap_plot.h"
-#include "view.h"
+#include "result_view.h"
 
 class QLabel;
 
@@ -21,7 +21,7 @@ struct AttentionPattern {
     QStringList tokens;         // P token texts of the prompt
 };
 
-class AttentionView : public View {
+class AttentionView : public ResultView {
     Q_OBJECT
 public:
     explicit AttentionView(QWidget* parent = nullptr);
@@ -34,10 +34,10 @@ public:
     void set_presentation(bool on) override;
 
     void set_pattern(const AttentionPattern& pattern);
-    void show_message(const QString& text);
     // Model dimensions for reading the selection (heads are flat layer * n_heads + head).
     void set_dims(int n_layers, int n_heads, int n_positions);
-    // The (layer, head) the selection asks for.
+    // The (block, head) shown for a selection: the block from the layer slider, the head from the
+    // head picker.
     std::pair<int, int> head_for(const Selection& s) const;
     bool mask_causal() const { return mask_causal_; }
     void set_mask_causal(bool on);
@@ -49,6 +49,7 @@ signals:
     void wanted_changed();  // the selected head or prompt changed: the app reads the pattern
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection& selection) override;
 
 private:

@@ -14,8 +14,8 @@
 
 namespace es::widgets {
 
-CheckpointView::CheckpointView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+CheckpointView::CheckpointView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
     matrix_ = new QComboBox(this);
@@ -79,7 +79,7 @@ CheckpointView::CheckpointView(QWidget* parent) : View(parent) {
         QToolTip::showText(e->globalPosition().toPoint(), tip, plot_);
     });
     style_plot(plot_, false);
-    show_message(tr(
+    show_empty(tr(
         "Open a folder of checkpoints (File ▸ Open Folder) to follow a matrix through training."));
 }
 
@@ -144,11 +144,14 @@ void CheckpointView::set_presentation(bool on) {
     rebuild();
 }
 
-void CheckpointView::show_message(const QString& text) {
-    status_->setText(text);
+void CheckpointView::clear_result() {
+    result_.reset();
+    status_->clear();
+    rebuild();
 }
 
 void CheckpointView::set_result(const analysis::CheckpointSeriesResult& r) {
+    show_result();
     result_ = r;
     status_->setText(tr("%1 steps, %2 subspace of rank %3")
                          .arg(r.steps.size())

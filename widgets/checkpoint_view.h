@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "analysis/checkpoint_series_analysis.h"
-#include "view.h"
+#include "result_view.h"
 
 class QComboBox;
 class QCustomPlot;
@@ -15,7 +15,7 @@ class QSpinBox;
 
 namespace es::widgets {
 
-class CheckpointView : public View {
+class CheckpointView : public ResultView {
     Q_OBJECT
 public:
     explicit CheckpointView(QWidget* parent = nullptr);
@@ -34,7 +34,6 @@ public:
     void set_matrix(const QString& m);
 
     void set_result(const analysis::CheckpointSeriesResult& result);
-    void show_message(const QString& text);
     QCustomPlot* plot() const { return plot_; }
     const std::optional<analysis::CheckpointSeriesResult>& result() const { return result_; }
 
@@ -42,6 +41,7 @@ signals:
     void options_changed();
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection&) override {}
 
 private:

@@ -6,8 +6,8 @@
 
 namespace es::widgets {
 
-CkaView::CkaView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+CkaView::CkaView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("status"));
@@ -17,7 +17,7 @@ CkaView::CkaView(QWidget* parent) : View(parent) {
     connect(heatmap_, &HeatmapPlot::cell_clicked, this, [this](int row, int) {
         if (selection_model()) selection_model()->set_layer(row);
     });
-    show_message(tr("Open a dump to compare its layers."));
+    show_empty(tr("Open a dump to compare its layers."));
 }
 
 QString CkaView::caption() const {
@@ -44,11 +44,14 @@ void CkaView::set_presentation(bool on) {
     heatmap_->set_presentation(on);
 }
 
-void CkaView::show_message(const QString& text) {
-    status_->setText(text);
+void CkaView::clear_result() {
+    result_.reset();
+    status_->clear();
+    heatmap_->clear();
 }
 
 void CkaView::set_result(const analysis::CkaResult& r) {
+    show_result();
     result_ = r;
     HeatmapData d;
     d.rows = static_cast<int>(r.matrix.size());

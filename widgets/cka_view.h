@@ -5,13 +5,13 @@
 
 #include "analysis/cka.h"
 #include "heatmap_plot.h"
-#include "view.h"
+#include "result_view.h"
 
 class QLabel;
 
 namespace es::widgets {
 
-class CkaView : public View {
+class CkaView : public ResultView {
     Q_OBJECT
 public:
     explicit CkaView(QWidget* parent = nullptr);
@@ -22,11 +22,11 @@ public:
     void set_presentation(bool on) override;
 
     void set_result(const analysis::CkaResult& result);
-    void show_message(const QString& text);
     HeatmapPlot* heatmap() const { return heatmap_; }
     const std::optional<analysis::CkaResult>& result() const { return result_; }
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection& selection) override;
 
 private:

@@ -21,8 +21,8 @@ constexpr int kMaxColourGroups = 64;              // QCPBars objects per plot (o
 constexpr std::size_t kAllComponents = 1u << 20;  // "one band per component": min(bands, D) = D
 }  // namespace
 
-EqualiserView::EqualiserView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+EqualiserView::EqualiserView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
     mode_ = new QComboBox(this);
@@ -66,7 +66,7 @@ EqualiserView::EqualiserView(QWidget* parent) : View(parent) {
     connect(peaks_, &QCheckBox::toggled, this, [this] { rebuild(); });
     connect(plot_, &QCustomPlot::mouseMove, this, &EqualiserView::mouse_move);
     style_plot(plot_, false);
-    show_message(tr("Open a dump and select a token to see its spectrum."));
+    show_empty(tr("Open a dump and select a token to see its spectrum."));
 }
 
 QString EqualiserView::caption() const {
@@ -112,8 +112,10 @@ void EqualiserView::set_presentation(bool on) {
     rebuild();
 }
 
-void EqualiserView::show_message(const QString& text) {
-    status_->setText(text);
+void EqualiserView::clear_result() {
+    result_.reset();
+    status_->clear();
+    rebuild();
 }
 
 EqualiserView::Mode EqualiserView::mode() const {
@@ -151,6 +153,7 @@ int EqualiserView::token_for(const Selection& s) const {
 
 void EqualiserView::set_result(const analysis::EqualiserResult& result,
                                const std::vector<std::vector<float>>& signed_frames) {
+    show_result();
     result_ = result;
     signed_ = signed_frames;
     const std::size_t n = result.bands.size();

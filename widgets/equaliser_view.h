@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "analysis/equaliser.h"
-#include "view.h"
+#include "result_view.h"
 
 class QCheckBox;
 class QComboBox;
@@ -17,7 +17,7 @@ class QLabel;
 
 namespace es::widgets {
 
-class EqualiserView : public View {
+class EqualiserView : public ResultView {
     Q_OBJECT
 public:
     enum class Mode { Bands = 0, Components = 1, Dimensions = 2 };
@@ -35,7 +35,6 @@ public:
     // per-dimension bars can be coloured by sign at every layer.
     void set_result(const analysis::EqualiserResult& result,
                     const std::vector<std::vector<float>>& signed_frames = {});
-    void show_message(const QString& text);
 
     // What the app requests: basis and band count follow the mode.
     Mode mode() const;
@@ -63,6 +62,7 @@ signals:
     void options_changed();  // mode or normalise changed: the app re-requests
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection& selection) override;
 
 private:

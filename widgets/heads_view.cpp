@@ -21,8 +21,8 @@ bool signed_metric(const QString& m) {
 }
 }  // namespace
 
-HeadsView::HeadsView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+HeadsView::HeadsView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
     metric_ = new QComboBox(this);
@@ -88,7 +88,7 @@ HeadsView::HeadsView(QWidget* parent) : View(parent) {
     });
     rank_->setEnabled(false);
     style_plot(angles_, false);
-    show_message(tr("Open a dump with attention weights to compare its heads."));
+    show_empty(tr("Open a dump with attention weights to compare its heads."));
 }
 
 QString HeadsView::caption() const {
@@ -170,8 +170,10 @@ void HeadsView::set_presentation(bool on) {
     angles_->replot();
 }
 
-void HeadsView::show_message(const QString& text) {
-    status_->setText(text);
+void HeadsView::clear_result() {
+    result_.reset();
+    status_->clear();
+    heatmap_->clear();
 }
 
 void HeadsView::on_selection(const Selection& selection) {
@@ -183,6 +185,7 @@ void HeadsView::on_selection(const Selection& selection) {
 }
 
 void HeadsView::set_result(const analysis::HeadSimilarityResult& r) {
+    show_result();
     result_ = r;
     status_->setText(r.layer ? tr("block %1, %2 heads").arg(*r.layer).arg(r.n())
                              : tr("%1 heads in all layers").arg(r.n()));

@@ -7,7 +7,7 @@
 #include "analysis/head_similarity.h"
 #include "analysis/subspace_angles.h"
 #include "heatmap_plot.h"
-#include "view.h"
+#include "result_view.h"
 
 class QCheckBox;
 class QComboBox;
@@ -17,7 +17,7 @@ class QSpinBox;
 
 namespace es::widgets {
 
-class HeadsView : public View {
+class HeadsView : public ResultView {
     Q_OBJECT
 public:
     explicit HeadsView(QWidget* parent = nullptr);
@@ -42,7 +42,6 @@ public:
 
     void set_result(const analysis::HeadSimilarityResult& result);
     void set_angles(const analysis::SubspaceAnglesResult& angles);
-    void show_message(const QString& text);
 
     HeatmapPlot* heatmap() const { return heatmap_; }
     QCustomPlot* angles_plot() const { return angles_; }
@@ -56,6 +55,7 @@ signals:
     void pair_chosen(int head_a, int head_b);  // flat indices: the feed computes angles
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection& selection) override;
 
 private:

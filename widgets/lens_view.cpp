@@ -13,8 +13,8 @@
 
 namespace es::widgets {
 
-LensView::LensView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+LensView::LensView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("top"), this));
@@ -29,12 +29,6 @@ LensView::LensView(QWidget* parent) : View(parent) {
     controls->addStretch(1);
     controls->addWidget(status_);
     layout->addLayout(controls);
-    unavailable_ = new QLabel(this);
-    unavailable_->setObjectName(QStringLiteral("unavailable"));
-    unavailable_->setWordWrap(true);
-    unavailable_->setAlignment(Qt::AlignCenter);
-    unavailable_->setVisible(false);
-    layout->addWidget(unavailable_, 1);
     table_ = new QTableWidget(this);
     table_->setObjectName(QStringLiteral("lensTable"));
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -54,7 +48,7 @@ LensView::LensView(QWidget* parent) : View(parent) {
             [this](int row) { emit table_->cellClicked(row, 0); });
     connect(top_k_, qOverload<int>(&QSpinBox::valueChanged), this,
             [this] { emit options_changed(); });
-    show_message(tr("Open a dump with an unembedding (unembed.W_U) to see the logit lens."));
+    show_empty(tr("Open a dump with an unembedding (unembed.W_U) to see the logit lens."));
 }
 
 QString LensView::caption() const {
@@ -109,24 +103,20 @@ int LensView::token_for(const Selection& s) const {
     return s.prompt * std::max(positions_, 0);
 }
 
-void LensView::show_message(const QString& text) {
-    status_->setText(text);
+void LensView::clear_result() {
+    result_.reset();
+    status_->clear();
+    rebuild();
 }
 
 void LensView::show_unavailable(const QString& text) {
-    result_.reset();
-    table_->clear();
-    table_->setRowCount(0);
-    table_->setColumnCount(0);
+    show_empty(text);  // the state line says why; no table of another dump's layers stays
     table_->setVisible(false);
-    unavailable_->setText(text);
-    unavailable_->setVisible(true);
-    status_->clear();
 }
 
 void LensView::set_result(const analysis::LensResult& result) {
+    show_result();
     result_ = result;
-    unavailable_->setVisible(false);
     table_->setVisible(true);
     QString s = tr("token %1 “%2” · vocabulary %3")
                     .arg(result.token)

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "analysis/lens.h"
-#include "view.h"
+#include "result_view.h"
 
 class QLabel;
 class QSpinBox;
@@ -13,7 +13,7 @@ class QTableWidget;
 
 namespace es::widgets {
 
-class LensView : public View {
+class LensView : public ResultView {
     Q_OBJECT
 public:
     explicit LensView(QWidget* parent = nullptr);
@@ -26,7 +26,6 @@ public:
     void set_presentation(bool on) override;
 
     void set_result(const analysis::LensResult& result);
-    void show_message(const QString& text);
     // No unembedding in the dump: the table is cleared and the reason shown in the view.
     void show_unavailable(const QString& text);
     int top_k() const;
@@ -42,6 +41,7 @@ signals:
     void options_changed();  // top-k changed: the app re-requests
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection& selection) override;
 
 private:
@@ -49,7 +49,6 @@ private:
     void update_highlight();
     QTableWidget* table_ = nullptr;
     QLabel* status_ = nullptr;
-    QLabel* unavailable_ = nullptr;
     QSpinBox* top_k_ = nullptr;
     std::optional<analysis::LensResult> result_;
     Selection selection_;

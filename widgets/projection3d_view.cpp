@@ -94,8 +94,8 @@ struct Projection3dView::Scene {
     std::vector<Ptr<vtkBillboardTextActor3D>> labels;
 };
 
-Projection3dView::Projection3dView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
     spherize_ = new QCheckBox(tr("spherize"), this);
@@ -280,8 +280,11 @@ QString Projection3dView::help_text() const {
         "(Ctrl+click adds).</p>");
 }
 
-void Projection3dView::show_message(const QString& text) {
-    status_->setText(text);
+void Projection3dView::clear_result() {
+    result_.reset();
+    tokens_.clear();
+    status_->clear();
+    rebuild_points();
 }
 
 QString Projection3dView::custom_axes() const {
@@ -331,6 +334,7 @@ void Projection3dView::set_presentation(bool on) {
 
 void Projection3dView::set_result(const analysis::ProjectResult& result,
                                   const std::vector<TokenInfo>& tokens) {
+    show_result();
     // Spherizing or other axes change the scale by orders of magnitude: frame the new cloud.
     if (result_ &&
         (result_->spherized != result.spherized || result_->axis_labels != result.axis_labels))

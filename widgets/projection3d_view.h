@@ -14,7 +14,7 @@
 
 #include "analysis/project.h"
 #include "io/dump.h"
-#include "view.h"
+#include "result_view.h"
 
 class QCheckBox;
 class QComboBox;
@@ -27,7 +27,7 @@ namespace es::widgets {
 class AxesEditor;
 class VtkGlWidget;
 
-class Projection3dView : public View {
+class Projection3dView : public ResultView {
     Q_OBJECT
 public:
     enum class ColorBy { Layer = 0, Prompt = 1, Norm = 2 };
@@ -46,7 +46,6 @@ public:
 
     // tokens: the dump's token table (text, prompt, position by flat token index).
     void set_result(const analysis::ProjectResult& result, const std::vector<TokenInfo>& tokens);
-    void show_message(const QString& text);  // "computing…", errors
 
     bool spherize() const;
     void set_spherize(bool on);
@@ -85,6 +84,7 @@ signals:
     void options_changed();  // spherize or axes changed: the app re-requests the analysis
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection& selection) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
 

@@ -19,8 +19,8 @@ namespace {
 constexpr double kNumericalZero = 1e-6;
 }  // namespace
 
-SpectrumView::SpectrumView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+SpectrumView::SpectrumView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
     overlay_ = new QCheckBox(tr("overlay all layers"), this);
@@ -89,7 +89,7 @@ SpectrumView::SpectrumView(QWidget* parent) : View(parent) {
                            plot_);
     });
     style_plot(plot_, false);
-    show_message(tr("Open a dump to see the spectra of its layers."));
+    show_empty(tr("Open a dump to see the spectra of its layers."));
 }
 
 QString SpectrumView::caption() const {
@@ -149,8 +149,10 @@ void SpectrumView::set_presentation(bool on) {
     rebuild();
 }
 
-void SpectrumView::show_message(const QString& text) {
-    status_->setText(text);
+void SpectrumView::clear_result() {
+    result_.reset();
+    status_->clear();
+    rebuild();
 }
 
 int SpectrumView::curve_count() const {
@@ -168,6 +170,7 @@ int SpectrumView::layer_row(int state) const {
 }
 
 void SpectrumView::set_result(const analysis::SpectrumResult& result) {
+    show_result();
     result_ = result;
     HeatmapData d;
     d.rows = static_cast<int>(result.layers.size());

@@ -7,7 +7,7 @@
 
 #include "analysis/spectrum.h"
 #include "heatmap_plot.h"
-#include "view.h"
+#include "result_view.h"
 
 class QCheckBox;
 class QCustomPlot;
@@ -16,7 +16,7 @@ class QLabel;
 
 namespace es::widgets {
 
-class SpectrumView : public View {
+class SpectrumView : public ResultView {
     Q_OBJECT
 public:
     explicit SpectrumView(QWidget* parent = nullptr);
@@ -29,7 +29,6 @@ public:
     void set_presentation(bool on) override;
 
     void set_result(const analysis::SpectrumResult& result);
-    void show_message(const QString& text);
     bool centred() const;
     void set_overlay(bool on);
     void set_log_x(bool on);
@@ -43,6 +42,7 @@ signals:
     void options_changed();  // centred/uncentred: the app re-requests
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection& selection) override;
 
 private:

@@ -31,8 +31,8 @@ void style_legend(QCPLegend* legend, const QFont& font) {
 }
 }  // namespace
 
-TimescalesView::TimescalesView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+TimescalesView::TimescalesView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
     controls->addWidget(new QLabel(tr("principal directions"), this));
@@ -82,7 +82,7 @@ TimescalesView::TimescalesView(QWidget* parent) : View(parent) {
             [this] { emit options_changed(); });
     connect(plot_, &QCustomPlot::mouseMove, this, &TimescalesView::mouse_move);
     style_plot(plot_, false);
-    show_message(tr("Open a dump to see the timescales of its principal directions."));
+    show_empty(tr("Open a dump to see the timescales of its principal directions."));
 }
 
 QString TimescalesView::caption() const {
@@ -129,11 +129,14 @@ void TimescalesView::set_components(int k) {
     components_->setValue(k);
 }
 
-void TimescalesView::show_message(const QString& text) {
-    status_->setText(text);
+void TimescalesView::clear_result() {
+    result_.reset();
+    status_->clear();
+    rebuild();
 }
 
 void TimescalesView::set_result(const analysis::TimescalesResult& result) {
+    show_result();
     result_ = result;
     status_->setText(tr("%1: %2 tokens, %3 positions%4")
                          .arg(QString::fromStdString(result.layer_name))

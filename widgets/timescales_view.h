@@ -6,7 +6,7 @@
 #include <optional>
 
 #include "analysis/timescales.h"
-#include "view.h"
+#include "result_view.h"
 
 class QCustomPlot;
 class QCPAxisRect;
@@ -16,7 +16,7 @@ class QSpinBox;
 
 namespace es::widgets {
 
-class TimescalesView : public View {
+class TimescalesView : public ResultView {
     Q_OBJECT
 public:
     explicit TimescalesView(QWidget* parent = nullptr);
@@ -29,7 +29,6 @@ public:
     void set_presentation(bool on) override;
 
     void set_result(const analysis::TimescalesResult& result);
-    void show_message(const QString& text);
     int components() const;
     void set_components(int k);
 
@@ -43,6 +42,7 @@ signals:
     void options_changed();  // number of components changed: the app re-requests
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection& selection) override;
 
 private:

@@ -47,8 +47,8 @@ void band(QCPAxisRect* rect, const QVector<double>& x, const QVector<double>& lo
 
 }  // namespace
 
-TrajectoryView::TrajectoryView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+TrajectoryView::TrajectoryView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
     log_ = new QCheckBox(tr("log scale"), this);
@@ -102,7 +102,7 @@ TrajectoryView::TrajectoryView(QWidget* parent) : View(parent) {
     connect(plot_, &QCustomPlot::mouseMove, this, &TrajectoryView::mouse_move);
     connect(plot_, &QCustomPlot::mousePress, this, &TrajectoryView::mouse_press);
     style_plot(plot_, false);
-    show_message(tr("Open a dump to see its residual-stream trajectory."));
+    show_empty(tr("Open a dump to see its residual-stream trajectory."));
 }
 
 QString TrajectoryView::caption() const {
@@ -167,13 +167,16 @@ void TrajectoryView::set_presentation(bool on) {
     rebuild();
 }
 
-void TrajectoryView::show_message(const QString& text) {
-    status_->setText(text);
-    if (!result_) rebuild();
+void TrajectoryView::clear_result() {
+    result_.reset();
+    token_texts_.clear();
+    status_->clear();
+    rebuild();
 }
 
 void TrajectoryView::set_result(const analysis::TrajectoryResult& result,
                                 const QStringList& token_texts, bool has_final_norm) {
+    show_result();
     result_ = result;
     token_texts_ = token_texts;
     final_norm_->setVisible(has_final_norm);
@@ -219,11 +222,18 @@ void TrajectoryView::rebuild() {
     QCPAxis* cy = cos_rect_->axis(QCPAxis::atLeft);
     ny->setLabel(tr("‖h‖  (L2 norm)"));
     cy->setLabel(tr("cosine"));
-    cx->setLabel(tr("layer  (0 = embedding)"));
+    cx->setLabel(tr("layer"));
     if (!result_ || result_->layers.empty()) {
         plot_->replot();
         return;
     }
+    // The axis names what state 0 is: the embedding only where the stream starts with it (the
+    // residual stream); another stream's states are the blocks' outputs.
+    const QString first = QString::fromStdString(result_->layers.front());
+    if (first.contains(QLatin1String("resid_pre")) || first.contains(QLatin1String("embed")))
+        cx->setLabel(tr("layer  (0 = embedding)"));
+    else
+        cx->setLabel(tr("block  (stream %1)").arg(QString::fromStdString(result_->stream)));
     const auto& r = *result_;
     const int n_layers = static_cast<int>(r.layers.size());
     QVector<double> x(n_layers);

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "analysis/trajectory.h"
-#include "view.h"
+#include "result_view.h"
 
 class QCheckBox;
 class QCustomPlot;
@@ -17,7 +17,7 @@ class QLabel;
 
 namespace es::widgets {
 
-class TrajectoryView : public View {
+class TrajectoryView : public ResultView {
     Q_OBJECT
 public:
     explicit TrajectoryView(QWidget* parent = nullptr);
@@ -34,7 +34,6 @@ public:
     // state has the final norm applied (offer the toggle).
     void set_result(const analysis::TrajectoryResult& result, const QStringList& token_texts,
                     bool has_final_norm);
-    void show_message(const QString& text);  // "computing…", errors
     bool include_final_norm() const;
     bool log_scale() const;
     bool token_lines() const;
@@ -54,6 +53,7 @@ signals:
     void options_changed();  // include_final_norm changed: the app re-requests the analysis
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection& selection) override;
 
 private:

@@ -18,8 +18,8 @@ constexpr double kFloor = 1e-5;  // eigenvalues below are left out, as in the fi
 constexpr int kBins = 40;
 }  // namespace
 
-WeightSpectrumView::WeightSpectrumView(QWidget* parent) : View(parent) {
-    auto* layout = new QVBoxLayout(this);
+WeightSpectrumView::WeightSpectrumView(QWidget* parent) : ResultView(parent) {
+    auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
     matrix_ = new QComboBox(this);
@@ -42,7 +42,7 @@ WeightSpectrumView::WeightSpectrumView(QWidget* parent) : View(parent) {
         emit matrix_changed();
     });
     style_plot(plot_, false);
-    show_message(tr("Open a dump with weights."));
+    show_empty(tr("Open a dump with weights."));
 }
 
 QString WeightSpectrumView::caption() const {
@@ -99,11 +99,14 @@ void WeightSpectrumView::set_presentation(bool on) {
     rebuild();
 }
 
-void WeightSpectrumView::show_message(const QString& text) {
-    status_->setText(text);
+void WeightSpectrumView::clear_result() {
+    spectrum_.reset();
+    status_->clear();
+    rebuild();
 }
 
 void WeightSpectrumView::set_result(const analysis::MatrixSpectrum& s) {
+    show_result();
     spectrum_ = s;
     status_->setText(tr("%1 × %2, stable rank %3")
                          .arg(s.shape.size() > 0 ? s.shape[0] : 0)
@@ -132,7 +135,7 @@ void WeightSpectrumView::rebuild() {
     for (double s : spectrum_->singular_values)
         if (s * s > kFloor) eig.push_back(s * s);
     if (eig.size() < 2) {
-        show_message(tr("too few eigenvalues above 1e-5 for a density"));
+        status_->setText(tr("too few eigenvalues above 1e-5 for a density"));
         plot_->replot();
         return;
     }

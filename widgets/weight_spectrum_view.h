@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "analysis/weight_spectra.h"
-#include "view.h"
+#include "result_view.h"
 
 class QComboBox;
 class QCustomPlot;
@@ -12,7 +12,7 @@ class QLabel;
 
 namespace es::widgets {
 
-class WeightSpectrumView : public View {
+class WeightSpectrumView : public ResultView {
     Q_OBJECT
 public:
     explicit WeightSpectrumView(QWidget* parent = nullptr);
@@ -27,7 +27,6 @@ public:
     void set_matrices(const QStringList& names);
     QString matrix() const;
     void set_result(const analysis::MatrixSpectrum& spectrum);
-    void show_message(const QString& text);
     QCustomPlot* plot() const { return plot_; }
     // Histogram as drawn: bin centres (geometric) and densities; counts sum to the eigenvalues
     // shown.
@@ -38,6 +37,7 @@ signals:
     void matrix_changed();
 
 protected:
+    void clear_result() override;
     void on_selection(const Selection&) override {}
 
 private:

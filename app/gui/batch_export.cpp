@@ -13,6 +13,7 @@
 
 #include "export/figure_export.h"
 #include "main_window.h"
+#include "result_view.h"
 #include "view.h"
 #include "view_registry.h"
 
@@ -244,14 +245,13 @@ int run_batch_export(const QCommandLineParser& p) {
         if (!ready) {
             settled.invalidate();
             if (idle.elapsed() > kIdleGiveUpMs) {
-                const auto* status =
-                    view ? view->findChild<QLabel*>(QStringLiteral("status")) : nullptr;
+                // The view's state line says why (empty: "this dump has no ...", or an error).
+                const auto* result_view = qobject_cast<const widgets::ResultView*>(view);
+                const QString why = result_view ? result_view->state_text() : QString();
                 code = 2;
-                message = QStringLiteral("the %1 view has nothing to show for %2%3")
-                              .arg(figure, file,
-                                   status && !status->text().isEmpty()
-                                       ? QStringLiteral(": ") + status->text()
-                                       : QString());
+                message =
+                    QStringLiteral("the %1 view has nothing to show for %2%3")
+                        .arg(figure, file, why.isEmpty() ? QString() : QStringLiteral(": ") + why);
             }
             return;
         }

@@ -1,5 +1,6 @@
 #pragma once
 // Helpers every feed (view_feeds*.cpp) uses: when to re-request, which document and stream.
+#include <QFileInfo>
 #include <QObject>
 #include <QStringList>
 #include <functional>
@@ -25,18 +26,36 @@ void on_inputs_changed(MainWindow& window, V* view, Fn request) {
         });
 }
 
+// What a view's result is drawn from: its document, stream and compared document. While a new
+// result for the same source is computed the view keeps its picture (marked as updating); for
+// another source the picture goes at once (widgets/result_view.h).
+inline QString view_source(const Document& doc, const std::string& stream = {},
+                           const Document* other = nullptr) {
+    return doc.id() + QLatin1Char('|') + QString::fromStdString(stream) + QLatin1Char('|') +
+           (other ? other->id() : QString());
+}
+
+// The state line while computing: "spectra of run1.h5, stream resid".
+inline QString computing_what(const QString& analysis, const Document& doc,
+                              const std::string& stream = {}) {
+    QString what = QObject::tr("%1 of %2").arg(analysis, QFileInfo(doc.path()).fileName());
+    if (!stream.empty()) what += QObject::tr(", stream %1").arg(QString::fromStdString(stream));
+    return what;
+}
+
 // The primary document and its stream for the current selection, or nullptr (message shown).
 template <typename V>
 const Document* current_document(MainWindow& window, V* view, const QString& slot,
                                  std::string& stream) {
     if (window.documents().empty()) {
         window.jobs()->cancel_slot(slot);
-        view->show_message(QObject::tr("Open a dump first."));
+        view->show_empty(QObject::tr("Open a dump first."));
         return nullptr;
     }
     const Document* doc = window.documents().front();
     if (doc->dump()->streams().empty()) {
-        view->show_message(QObject::tr("This dump has no activations (weights only)."));
+        window.jobs()->cancel_slot(slot);
+        view->show_empty(QObject::tr("This dump has no activations (weights only)."));
         return nullptr;
     }
     stream = window.selection_model()->selection().stream.toStdString();

@@ -29,7 +29,8 @@ void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
         const QString key = QStringLiteral("%1/spectrum/%2/%3")
                                 .arg(doc->id(), QString::fromStdString(options.stream))
                                 .arg(options.centred);
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(view_source(*doc, options.stream),
+                              computing_what(QObject::tr("spectra"), *doc, options.stream));
         window.jobs()->request_as<analysis::SpectrumResult>(
             slot, key,
             with_disk_cache<analysis::SpectrumResult>(
@@ -43,7 +44,7 @@ void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
                 if (guard) guard->set_result(r);
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     };
     on_inputs_changed(window, view, request);
@@ -70,7 +71,8 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
             key += QStringLiteral("/vs/") +
                    window.documents()[static_cast<std::size_t>(compare)]->id();
         }
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(view_source(*doc, options.stream, other_doc),
+                              computing_what(QObject::tr("CKA"), *doc, options.stream));
         window.jobs()->request_as<analysis::CkaResult>(
             slot, key,
             with_disk_cache<analysis::CkaResult>(
@@ -84,7 +86,7 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
                 if (guard) guard->set_result(r);
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     };
     on_inputs_changed(window, view, request);
@@ -107,7 +109,8 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
                                 .arg(options.include_final_norm ? 1 : 0);
         const bool final_norm = stream.last_is_final_norm;
         const QStringList texts = token_texts(*dump);
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(view_source(*doc, stream.name),
+                              computing_what(QObject::tr("trajectories"), *doc, stream.name));
         // Progressive display: each layer's partial result is posted to the GUI thread (at most
         // every 100 ms) and shown while the slot still wants this key; the final result follows
         // through the same event queue, so a partial never overwrites it.
@@ -133,7 +136,7 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
                 if (guard) guard->set_result(r, texts, final_norm);
             },
             [guard](const QString& error) {
-                if (guard) guard->show_message(error);
+                if (guard) guard->show_error(error);
             });
     };
     on_inputs_changed(window, view, request);

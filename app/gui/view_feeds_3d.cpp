@@ -30,8 +30,12 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
             options.axes = analysis::parse_axes(axes_text.toStdString(), *dump, stream,
                                                 analysis::last_pre_norm_state(stream));
         } catch (const std::exception& e) {
-            guard->show_axes_error(QString::fromStdString(e.what()));
-            return;  // keep the picture the user has; the field is marked
+            // The field is marked; the picture the user has stays only if it is of this file
+            // and stream (axes typed for another dump may name tokens this one lacks).
+            const QString message = QString::fromStdString(e.what());
+            if (guard->source() != view_source(*doc, stream.name)) guard->show_error(message);
+            guard->show_axes_error(message);
+            return;
         }
         // Axis titles in words: the two tokens' texts and the layer.
         for (analysis::AxisSpec& ax : options.axes) {
@@ -44,7 +48,8 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
                                 .arg(doc->id(), QString::fromStdString(stream.name))
                                 .arg(options.spherize ? 1 : 0)
                                 .arg(axes_text);
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(view_source(*doc, stream.name),
+                              computing_what(QObject::tr("the projection"), *doc, stream.name));
         window.jobs()->request_as<analysis::ProjectResult>(
             slot, key,
             with_disk_cache<analysis::ProjectResult>(
@@ -58,7 +63,7 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
                 if (guard) guard->set_result(r, dump->tokens());
             },
             [guard](const QString& error) {
-                if (guard) guard->show_message(error);
+                if (guard) guard->show_error(error);
             });
     };
     on_inputs_changed(window, view, request);

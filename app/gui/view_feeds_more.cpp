@@ -67,7 +67,8 @@ void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
                 .arg(options.basis == analysis::EqualiserBasis::Dims ? "dims" : "pca")
                 .arg(options.bands)
                 .arg(options.normalize ? 1 : 0);
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(view_source(*doc, stream.name),
+                              computing_what(QObject::tr("equaliser frames"), *doc, stream.name));
         window.jobs()->request_as<EqualiserFeedResult>(
             slot, key,
             [dump, options](Progress& p) {
@@ -91,7 +92,7 @@ void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
                 if (guard) guard->set_result(r.result, r.signed_frames);
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     };
     on_inputs_changed(window, view, request);
@@ -107,7 +108,7 @@ void feed_attention(MainWindow& window, widgets::AttentionView* view) {
         const QString slot = QStringLiteral("attention-view");
         if (window.documents().empty()) {
             window.jobs()->cancel_slot(slot);
-            guard->show_message(QObject::tr("Open a dump first."));
+            guard->show_empty(QObject::tr("Open a dump first."));
             return;
         }
         const Document* doc = window.documents().front();
@@ -115,7 +116,7 @@ void feed_attention(MainWindow& window, widgets::AttentionView* view) {
         const AttentionInfo* att = dump->find_attention("pattern");
         if (!att || att->layers.empty() || att->n_heads == 0) {
             window.jobs()->cancel_slot(slot);
-            guard->show_message(QObject::tr("This dump has no attention patterns (hook_pattern)."));
+            guard->show_empty(QObject::tr("This dump has no attention patterns (hook_pattern)."));
             return;
         }
         guard->set_dims(static_cast<int>(att->layers.size()), static_cast<int>(att->n_heads),
@@ -132,7 +133,10 @@ void feed_attention(MainWindow& window, widgets::AttentionView* view) {
             if (static_cast<int>(t.prompt) == prompt) base.tokens << QString::fromStdString(t.text);
         const QString key =
             QStringLiteral("%1/attention/%2/%3/%4").arg(doc->id()).arg(layer).arg(head).arg(prompt);
-        guard->show_message(QObject::tr("reading…"));
+        guard->show_computing(
+            view_source(*doc),
+            computing_what(QObject::tr("attention of block %1, head %2").arg(layer).arg(head),
+                           *doc));
         window.jobs()->request_as<widgets::AttentionPattern>(
             slot, key,
             [dump, att, base](Progress&) {
@@ -148,7 +152,7 @@ void feed_attention(MainWindow& window, widgets::AttentionView* view) {
                 if (guard) guard->set_pattern(p);
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     };
     QObject::connect(&window, &MainWindow::primary_changed, view, request);
@@ -182,14 +186,15 @@ void feed_lens(MainWindow& window, widgets::LensView* view) {
                                 .arg(doc->id(), QString::fromStdString(stream.name))
                                 .arg(options.token)
                                 .arg(options.top_k);
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(view_source(*doc, stream.name),
+                              computing_what(QObject::tr("logit lens"), *doc, stream.name));
         window.jobs()->request_as<analysis::LensResult>(
             slot, key, [dump, options](Progress& p) { return analysis::lens(*dump, options, p); },
             [guard](const analysis::LensResult& r) {
                 if (guard) guard->set_result(r);
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     };
     on_inputs_changed(window, view, request);
@@ -216,7 +221,8 @@ void feed_timescales(MainWindow& window, widgets::TimescalesView* view) {
                                 .arg(doc->id(), QString::fromStdString(stream.name))
                                 .arg(layer)
                                 .arg(options.components);
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(view_source(*doc, stream.name),
+                              computing_what(QObject::tr("timescales"), *doc, stream.name));
         window.jobs()->request_as<analysis::TimescalesResult>(
             slot, key,
             [dump, options](Progress& p) { return analysis::timescales(*dump, options, p); },
@@ -224,7 +230,7 @@ void feed_timescales(MainWindow& window, widgets::TimescalesView* view) {
                 if (guard) guard->set_result(r);
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     };
     on_inputs_changed(window, view, request);

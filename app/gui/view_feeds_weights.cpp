@@ -40,7 +40,8 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
     auto request = [&window, guard] {
         if (!guard) return;
         if (window.documents().empty()) {
-            guard->show_message(
+            window.jobs()->cancel_slot(QStringLiteral("heads-view"));
+            guard->show_empty(
                 QObject::tr("Open a dump with attention weights to compare its heads."));
             return;
         }
@@ -52,7 +53,8 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
         const bool patterns = guard->metric() == QLatin1String("pattern_corr");
         if ((!patterns && !dump->find_weight("blocks.0.attn.W_Q")) ||
             (patterns && !dump->find_attention("pattern")) || H == 0) {
-            guard->show_message(
+            window.jobs()->cancel_slot(QStringLiteral("heads-view"));
+            guard->show_empty(
                 patterns
                     ? QObject::tr("This dump has no attention patterns.")
                     : QObject::tr("This dump has no attention weights (blocks.L.attn.W_Q ...)."));
@@ -66,7 +68,8 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
                                 .arg(doc->id(), guard->metric())
                                 .arg(o.layer ? QString::number(*o.layer) : QStringLiteral("all"))
                                 .arg(o.rank);
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(view_source(*doc),
+                              computing_what(QObject::tr("head similarity"), *doc));
         window.jobs()->request_as<analysis::HeadSimilarityResult>(
             QStringLiteral("heads-view"), key,
             [dump, o](Progress& p) { return analysis::head_similarity(*dump, o, p); },
@@ -74,7 +77,7 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
                 if (guard) guard->set_result(r);
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     };
     QObject::connect(&window, &MainWindow::primary_changed, view, request);
@@ -101,7 +104,7 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
                 if (guard) guard->set_angles(res);
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     });
     request();
@@ -110,7 +113,11 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
 void feed_angles(MainWindow& window, widgets::AnglesView* view) {
     QPointer<widgets::AnglesView> guard(view);
     auto sources = [&window, guard] {
-        if (!guard || window.documents().empty()) return;
+        if (!guard) return;
+        if (window.documents().empty()) {
+            guard->set_sources({}, 0);
+            return;
+        }
         const Dump& dump = *window.documents().front()->dump();
         QStringList list = matrix_sources(dump);
         for (const StreamInfo& s : dump.streams())
@@ -119,11 +126,17 @@ void feed_angles(MainWindow& window, widgets::AnglesView* view) {
         guard->set_sources(list, static_cast<int>(dump.dims().n_heads.value_or(0)));
     };
     auto request = [&window, guard] {
-        if (!guard || window.documents().empty()) return;
+        if (!guard) return;
+        if (window.documents().empty()) {
+            window.jobs()->cancel_slot(QStringLiteral("angles-view"));
+            guard->show_empty(QObject::tr("Open a dump first."));
+            return;
+        }
         const Document* doc = window.documents().front();
         std::shared_ptr<Dump> dump = doc->dump();
         const std::string a = guard->spec_a().toStdString(), b = guard->spec_b().toStdString();
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(view_source(*doc),
+                              computing_what(QObject::tr("principal angles"), *doc));
         window.jobs()->request_as<analysis::SubspaceAnglesResult>(
             QStringLiteral("angles-view"),
             doc->id() + QStringLiteral("/angles/") + QString::fromStdString(a + "|" + b),
@@ -132,7 +145,7 @@ void feed_angles(MainWindow& window, widgets::AnglesView* view) {
                 if (guard) guard->set_result(r);
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     };
     QObject::connect(&window, &MainWindow::primary_changed, view, sources);
@@ -143,13 +156,19 @@ void feed_angles(MainWindow& window, widgets::AnglesView* view) {
 void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view) {
     QPointer<widgets::WeightSpectrumView> guard(view);
     auto matrices = [&window, guard] {
-        if (!guard || window.documents().empty()) return;
+        if (!guard) return;
+        if (window.documents().empty()) {
+            window.jobs()->cancel_slot(QStringLiteral("weight-spectrum-view"));
+            guard->set_matrices({});
+            guard->show_empty(QObject::tr("Open a dump with weights."));
+            return;
+        }
         QStringList names;
         for (const auto& [name, w] : window.documents().front()->dump()->weights())
             if (w.shape.size() == 2 && name.find("lora_") == std::string::npos)
                 names << QString::fromStdString(name);
-        if (names.isEmpty()) guard->show_message(QObject::tr("This dump has no 2-D weights."));
         guard->set_matrices(names);
+        if (names.isEmpty()) guard->show_empty(QObject::tr("This dump has no 2-D weights."));
     };
     auto request = [&window, guard] {
         if (!guard || window.documents().empty() || guard->matrix().isEmpty()) return;
@@ -157,7 +176,9 @@ void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view)
         std::shared_ptr<Dump> dump = doc->dump();
         analysis::WeightSpectraOptions o;
         o.only = {guard->matrix().toStdString()};
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(
+            view_source(*doc),
+            computing_what(QObject::tr("the spectrum of %1").arg(guard->matrix()), *doc));
         window.jobs()->request_as<analysis::WeightSpectraResult>(
             QStringLiteral("weight-spectrum-view"),
             doc->id() + QStringLiteral("/weight_spectrum/") + guard->matrix(),
@@ -168,7 +189,7 @@ void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view)
                 if (guard && !r.matrices.empty()) guard->set_result(r.matrices.front());
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     };
     QObject::connect(&window, &MainWindow::primary_changed, view, matrices);
@@ -181,7 +202,9 @@ void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {
     auto sources = [&window, guard] {
         if (!guard) return;
         if (window.series().empty() || window.documents().empty()) {
-            guard->show_message(
+            window.jobs()->cancel_slot(QStringLiteral("checkpoint-view"));
+            guard->set_sources({});
+            guard->show_empty(
                 QObject::tr("Open a folder of checkpoints (File ▸ Open Folder) to follow a matrix "
                             "through training."));
             return;
@@ -195,7 +218,10 @@ void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {
         o.top = static_cast<std::size_t>(guard->top());
         o.left = guard->left_side();
         const std::string folder = window.series_folder().toStdString();
-        guard->show_message(QObject::tr("computing…"));
+        guard->show_computing(
+            QStringLiteral("series:") + window.series_folder(),
+            QObject::tr("%1 through the checkpoints of %2")
+                .arg(guard->matrix(), QFileInfo(window.series_folder()).fileName()));
         window.jobs()->request_as<analysis::CheckpointSeriesResult>(
             QStringLiteral("checkpoint-view"),
             QStringLiteral("series:%1/%2/%3/%4")
@@ -207,7 +233,7 @@ void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {
                 if (guard) guard->set_result(r);
             },
             [guard](const QString& e) {
-                if (guard) guard->show_message(e);
+                if (guard) guard->show_error(e);
             });
     };
     QObject::connect(&window, &MainWindow::primary_changed, view, sources);

@@ -76,9 +76,8 @@ private slots:
         view.set_result(lens_of("good/analysis_synth.h5", 0, 3));
         view.show_unavailable(QStringLiteral("This dump has no unembedding matrix (unembed.W_U)."));
         QVERIFY(view.table()->isHidden());
-        auto* label = view.findChild<QLabel*>("unavailable");
-        QVERIFY(label && !label->isHidden());
-        QVERIFY(label->text().contains("unembed.W_U"));
+        QCOMPARE(view.state(), es::widgets::ViewState::Empty);
+        QVERIFY(view.state_text().contains("unembed.W_U"));
         QVERIFY(!view.result());
     }
 

@@ -1,0 +1,64 @@
+#pragma once
+// The base of every analysis view: it is always in exactly one of four states, and what it shows
+// always belongs to the current inputs.
+//   Empty      nothing to show, and why ("This dump has no activations.", "Click a cell to ...")
+//   Computing  what is being computed ("spectrum of run1.h5, stream resid")
+//   Result     the view's own drawing of its result
+//   Error      the whole message, wrapped, never cut off
+// A result is drawn for one source: the document, stream and compared document it came from, as
+// the feed names it ("doc3|resid|doc4"). Leaving the Result state forgets and undraws the result
+// (clear_result), except while a new result for the same source is computed (another layer of
+// the same file, another option): the old picture stays, marked as updating, so that stepping
+// through layers does not flicker, but a picture of another file is never shown.
+#include <QString>
+
+#include "view.h"
+
+class QLabel;
+class QVBoxLayout;
+
+namespace es::widgets {
+
+enum class ViewState { Empty, Computing, Result, Error };
+
+class ResultView : public View {
+    Q_OBJECT
+public:
+    explicit ResultView(QWidget* parent = nullptr);
+
+    ViewState state() const { return state_; }
+    // The state line's text ("" in the Result state).
+    QString state_text() const;
+    // The source of the result drawn, or of the one being computed.
+    const QString& source() const { return source_; }
+
+    void show_empty(const QString& reason);
+    void show_computing(const QString& source, const QString& what);
+    void show_error(const QString& message);
+
+signals:
+    void state_changed(ViewState state);
+
+protected:
+    // Where a view puts its widgets (instead of on `this`), under the state line. It stays shown
+    // in every state: its controls (a metric, two subspaces to choose) are inputs too.
+    QWidget* content() const { return content_; }
+    // A view calls this when it draws a result: the view enters the Result state.
+    void show_result();
+    // Forget the result and undraw it: plots emptied, no title or axis naming what was shown.
+    virtual void clear_result() = 0;
+
+    void resizeEvent(QResizeEvent* event) override;
+
+private:
+    void enter(ViewState state, const QString& text);
+    void place_line();
+
+    ViewState state_ = ViewState::Empty;
+    QString source_;
+    bool has_result_ = false;
+    QLabel* line_ = nullptr;
+    QWidget* content_ = nullptr;
+};
+
+}  // namespace es::widgets
