@@ -17,6 +17,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSet>
 #include <QSettings>
 #include <QShortcut>
 #include <QSlider>
@@ -50,6 +51,26 @@ struct MainWindow::Loaded {
 namespace {
 
 constexpr int kMaxRecent = 10;
+
+// File names that tell paths apart: the name alone, or with as many parent folders as it takes
+// when two open files share it ("run1/tl_f32.h5", "run2/tl_f32.h5").
+QStringList distinct_names(const QStringList& paths) {
+    QStringList names;
+    for (const QString& p : paths) names << QFileInfo(p).fileName();
+    for (int depth = 1; depth < 8; ++depth) {
+        QSet<int> clashing;  // all of them first: renaming while comparing misses a third
+        for (int i = 0; i < names.size(); ++i)
+            for (int j = i + 1; j < names.size(); ++j)
+                if (names[i] == names[j] && paths[i] != paths[j]) clashing << i << j;
+        if (clashing.isEmpty()) break;
+        for (int k : clashing) {
+            const QStringList parts = QDir::cleanPath(QFileInfo(paths[k]).absoluteFilePath())
+                                          .split(QLatin1Char('/'), Qt::SkipEmptyParts);
+            names[k] = parts.mid(std::max(0, int(parts.size()) - 1 - depth)).join(QLatin1Char('/'));
+        }
+    }
+    return names;
+}
 
 QString autosave_path() {
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
@@ -411,6 +432,8 @@ void MainWindow::install_document(Document* doc, bool as_comparison) {
         }
     }
     documents_.push_back(doc);
+    if (as_comparison && documents_.size() > 1)
+        newest_comparison_ = static_cast<int>(documents_.size()) - 1;
     connect(doc, &Document::changed_on_disk, this, [this, doc](const QString& reason) {
         auto* box = new QMessageBox(
             QMessageBox::Warning, tr("File changed on disk"),
@@ -472,9 +495,11 @@ void MainWindow::refresh_primary() {
                      .arg(e.step)
                      .arg(QFileInfo(QString::fromStdString(e.path)).fileName());
     tree_->show_series(steps);
-    QStringList others;
-    for (std::size_t i = 1; i < documents_.size(); ++i)
-        others << QFileInfo(documents_[i]->path()).fileName();
+    // Names that tell the open files apart (two tl_f32.h5 of different runs: by their folders).
+    QStringList paths;
+    for (const Document* d : documents_) paths << d->path();
+    const QStringList names = distinct_names(paths);
+    const QStringList others = names.mid(1);
     const StreamInfo* stream = d.streams().empty() ? nullptr : &d.stream();
     widgets::Selection s = selection_.selection();
     if (stream && !d.find_stream(s.stream.toStdString()))
@@ -482,13 +507,30 @@ void MainWindow::refresh_primary() {
     const StreamInfo* current = stream ? d.find_stream(s.stream.toStdString()) : nullptr;
     selection_.set_layer_count(current ? static_cast<int>(current->n_states()) : 1);
     if (s.prompt >= static_cast<int>(d.n_prompts())) s.prompt = 0;
-    s.compare_document = documents_.size() > 1 ? 1 : -1;
+    if (doc->id() != shown_primary_) {
+        // Another file: tokens and heads picked in the last one mean nothing here.
+        shown_primary_ = doc->id();
+        s.tokens.clear();
+        s.heads.clear();
+        s.prompt = 0;
+    }
+    // The newest comparison is the one compared with; an earlier choice stays while it is open.
+    if (documents_.size() < 2)
+        s.compare_document = -1;
+    else if (newest_comparison_ > 0)
+        s.compare_document = newest_comparison_;
+    else if (s.compare_document < 1 || s.compare_document >= static_cast<int>(documents_.size()))
+        s.compare_document = 1;
+    newest_comparison_ = -1;
     selection_.set_selection(s);
     nav_->set_dump(&d, others);
     setWindowTitle(tr("%1 — Eigenscope").arg(QFileInfo(doc->path()).fileName()));
-    status_file_->setText(doc->path() + (others.isEmpty()
-                                             ? QString()
-                                             : tr("  (compared with %1)").arg(others.join(", "))));
+    const int compared = selection_.selection().compare_document;
+    status_file_->setText(doc->path() +
+                          (compared > 0 && compared < static_cast<int>(documents_.size())
+                               ? tr("  (compared with %1)")
+                                     .arg(documents_[static_cast<std::size_t>(compared)]->path())
+                               : QString()));
     const ModelDims& m = d.dims();
     auto v = [](const std::optional<std::size_t>& x) {
         return x ? QString::number(*x) : QStringLiteral("?");

@@ -119,6 +119,8 @@ private:
     std::vector<ViewDock*> docks_;
     std::vector<Document*> documents_;  // [0] primary
     int next_document_ = 1;
+    QString shown_primary_;       // the primary document the selection was last set up for
+    int newest_comparison_ = -1;  // a comparison just opened: it becomes the compared dump
     int loads_in_flight_ = 0;
     int primary_loads_in_flight_ = 0;
     QStringList deferred_comparisons_;  // asked for before their primary finished loading

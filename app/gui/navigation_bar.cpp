@@ -4,6 +4,7 @@
 #include <QLabel>
 #include <QSignalBlocker>
 #include <QSlider>
+#include <algorithm>
 
 namespace es::app {
 
@@ -74,7 +75,15 @@ NavigationBar::NavigationBar(widgets::SelectionModel* model, QWidget* parent)
         if (i >= 0) model_->select_token(token_->itemData(i).toInt());
     });
     connect(head_, &QComboBox::activated, this, [this](int i) {
-        if (i >= 0) model_->set_heads({head_->itemData(i).toInt()});
+        if (i < 0) return;
+        const int flat = head_->itemData(i).toInt();
+        widgets::Selection s = model_->selection();
+        s.heads = {flat};
+        // A head belongs to a block: the slider goes to that block's output (state l+1), so the
+        // layer and the head shown always agree.
+        const int heads = dump_ ? static_cast<int>(dump_->dims().n_heads.value_or(0)) : 0;
+        if (heads > 0) s.layer = std::min(flat / heads + 1, std::max(0, model_->layer_count() - 1));
+        model_->set_selection(s);
     });
     connect(compare_, &QComboBox::activated, this,
             [this](int i) { model_->set_compare_document(compare_->itemData(i).toInt()); });
@@ -120,6 +129,7 @@ void NavigationBar::set_dump(const Dump* dump, const QStringList& compare_names)
     stream_->clear();
     prompt_->clear();
     head_->clear();
+    token_->clear();  // refilled for this dump's prompt by sync_from_model, never kept from another
     compare_->clear();
     compare_->addItem(tr("none"), -1);
     for (int i = 0; i < compare_names.size(); ++i) compare_->addItem(compare_names[i], i + 1);

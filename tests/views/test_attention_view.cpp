@@ -88,17 +88,25 @@ private slots:
     void theSelectedHeadAndPromptAskForAPattern() {
         es::widgets::SelectionModel model;
         AttentionView view;
+        model.set_layer_count(10);  // states 0..9 (the slider's range)
         view.set_dims(3, 2, 5);
         view.follow(&model);
         QSignalSpy spy(&view, &AttentionView::wanted_changed);
         QCOMPARE(view.head_for(model.selection()), std::make_pair(0, 0));  // default L0H0
-        model.set_heads({3});                                              // flat: layer 1, head 1
-        QCOMPARE(view.head_for(model.selection()), std::make_pair(1, 1));
+        // The head picker gives the head within the block (flat 3 with 2 heads: head 1) ...
+        model.set_heads({3});
+        QCOMPARE(view.head_for(model.selection()), std::make_pair(0, 1));
         QCOMPARE(spy.count(), 1);
         model.set_prompt(1);
         QCOMPARE(spy.count(), 2);
-        model.set_layer(2);  // the residual layer does not change the head shown
-        QCOMPARE(spy.count(), 2);
+        // ... and the layer slider the block: state l+1 is block l's output.
+        model.set_layer(2);
+        QCOMPARE(view.head_for(model.selection()), std::make_pair(1, 1));
+        QCOMPARE(spy.count(), 3);
+        model.set_layer(0);  // the embedding shows block 0
+        QCOMPARE(view.head_for(model.selection()), std::make_pair(0, 1));
+        model.set_layer(9);  // past the last block: the last one
+        QCOMPARE(view.head_for(model.selection()), std::make_pair(2, 1));
         view.set_mask_causal(false);
         view.set_pattern(read(EIGENSCOPE_FIXTURES "/good/tl_batched_f32.h5", 0, 0, 0));
         QVERIFY(view.heatmap()->value(0, 4).has_value());
