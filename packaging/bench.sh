@@ -45,6 +45,12 @@ if [ -f "$bench_dir/M_chunked.h5" ]; then
   QT_QPA_PLATFORM=offscreen "$root/build/tests/bench/bench_app_open" "$bench_dir/M_chunked.h5" \
     2>/dev/null | tee -a /dev/stderr | put_block app_open
 fi
+# The CLI's supervised child (crash containment) against the same open in-process: the demo and
+# the M dump (made by bench_activations.py above).
+isolation_dumps=("$root/resources/demo/demo.h5")
+[ -f "$bench_dir/M_chunked.h5" ] && isolation_dumps+=("$bench_dir/M_chunked.h5")
+/usr/bin/python3 "$root/tests/bench/bench_isolation.py" --cli "$root/build/app/eigenscope-cli" \
+  "${isolation_dumps[@]}" | tee -a /dev/stderr | put_block isolation
 # The 3D view's frame rate needs an X server with OpenGL: Xvfb (Mesa llvmpipe), as in CI.
 xvfb-run -a -s "-screen 0 1920x1080x24" "$root/build/tests/bench/bench_projection3d" 2>/dev/null |
   tee -a /dev/stderr | put_block projection3d
