@@ -10,14 +10,12 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSet>
 #include <QSettings>
 #include <QShortcut>
 #include <QSlider>
@@ -25,13 +23,10 @@
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolButton>
-#include <QtConcurrent/QtConcurrentRun>
-#include <mutex>
 
 #include "demo_locator.h"
 #include "dump_tree_view.h"
 #include "export_actions.h"
-#include "file_probe.h"
 #include "navigation_bar.h"
 #include "theme.h"
 #include "version.h"
@@ -41,36 +36,9 @@
 
 namespace es::app {
 
-struct MainWindow::Loaded {
-    QString path;
-    bool as_comparison = false;
-    std::shared_ptr<Dump> dump;
-    QString error;
-};
-
 namespace {
 
 constexpr int kMaxRecent = 10;
-
-// File names that tell paths apart: the name alone, or with as many parent folders as it takes
-// when two open files share it ("run1/tl_f32.h5", "run2/tl_f32.h5").
-QStringList distinct_names(const QStringList& paths) {
-    QStringList names;
-    for (const QString& p : paths) names << QFileInfo(p).fileName();
-    for (int depth = 1; depth < 8; ++depth) {
-        QSet<int> clashing;  // all of them first: renaming while comparing misses a third
-        for (int i = 0; i < names.size(); ++i)
-            for (int j = i + 1; j < names.size(); ++j)
-                if (names[i] == names[j] && paths[i] != paths[j]) clashing << i << j;
-        if (clashing.isEmpty()) break;
-        for (int k : clashing) {
-            const QStringList parts = QDir::cleanPath(QFileInfo(paths[k]).absoluteFilePath())
-                                          .split(QLatin1Char('/'), Qt::SkipEmptyParts);
-            names[k] = parts.mid(std::max(0, int(parts.size()) - 1 - depth)).join(QLatin1Char('/'));
-        }
-    }
-    return names;
-}
 
 QString autosave_path() {
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
@@ -113,6 +81,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     build_menus();
     build_status_bar();
     build_shortcuts();
+    // Everything tied to a file follows the document set's one change signal.
+    connect(&docs_, &DocumentSet::loading, this, [this](const QString& path) {
+        status_file_->setText(tr("Opening %1…").arg(QFileInfo(path).fileName()));
+    });
+    connect(&docs_, &DocumentSet::changed, this, &MainWindow::on_documents_changed);
+    connect(&docs_, &DocumentSet::loaded, this, &MainWindow::on_loaded);
+    connect(&docs_, &DocumentSet::load_failed, this, &MainWindow::on_load_failed);
+    connect(&docs_, &DocumentSet::changed_on_disk, this, &MainWindow::offer_reload);
     connect(welcome_, &WelcomePage::open_file_requested, this, [this] {
         const QString path =
             QFileDialog::getOpenFileName(this, tr("Open activation dump"), QString(),
@@ -322,131 +298,24 @@ ViewDock* MainWindow::dock(const QString& view_id) const {
 // Documents
 
 std::shared_ptr<Dump> MainWindow::dump() const {
-    return documents_.empty() ? nullptr : documents_.front()->dump();
+    return docs_.primary() ? docs_.primary()->dump() : nullptr;
 }
 
 void MainWindow::open_file(const QString& path, bool as_comparison) {
-    if (as_comparison && primary_loads_in_flight_ > 0) {
-        // Loads finish in any order; a comparison waits for the primary it is compared with.
-        deferred_comparisons_ << path;
-        ++loads_in_flight_;
-        return;
-    }
-    status_file_->setText(tr("Opening %1…").arg(QFileInfo(path).fileName()));
-    ++loads_in_flight_;
-    if (!as_comparison) ++primary_loads_in_flight_;
-    // The result crosses threads through a std::mutex of ours rather than only through
-    // QFuture's internals: Qt's locks are invisible to ThreadSanitizer, ours are not.
-    struct Handoff {
-        std::mutex mutex;
-        Loaded result;
-    };
-    auto handoff = std::make_shared<Handoff>();
-    auto* watcher = new QFutureWatcher<void>(this);
-    connect(watcher, &QFutureWatcher<void>::finished, this, [this, watcher, handoff] {
-        Loaded loaded;
-        {
-            std::lock_guard<std::mutex> lock(handoff->mutex);
-            loaded = std::move(handoff->result);
-        }
-        --loads_in_flight_;
-        if (!loaded.as_comparison && --primary_loads_in_flight_ == 0) {
-            const QStringList deferred = deferred_comparisons_;
-            deferred_comparisons_.clear();
-            loads_in_flight_ -= deferred.size();
-            for (const QString& p : deferred) open_file(p, true);
-        }
-        on_loaded(loaded);
-        watcher->deleteLater();
-    });
-    watcher->setFuture(QtConcurrent::run(&load_pool_, [path, as_comparison, handoff] {
-        Loaded r;
-        r.path = path;
-        r.as_comparison = as_comparison;
-        // A child process reads the file first: if HDF5 crashes or hangs on it, only the child
-        // goes.
-        ProbeResult probe = probe_file(path);
-        if (probe.status != ProbeResult::Status::Ok &&
-            probe.status != ProbeResult::Status::Unavailable) {
-            r.error = probe.message;
-        } else {
-            try {
-                r.dump = Dump::open(path.toStdString());
-            } catch (const std::exception& e) {
-                r.error = QString::fromStdString(e.what());
-            }
-        }
-        std::lock_guard<std::mutex> lock(handoff->mutex);
-        handoff->result = std::move(r);
-    }));
+    docs_.open(path, as_comparison);
 }
 
 void MainWindow::open_folder(const QString& folder) {
-    try {
-        series_ = list_checkpoint_series(folder.toStdString());
-    } catch (const std::exception& e) {
-        show_error(tr("Cannot open %1").arg(folder), QString::fromStdString(e.what()));
-        return;
-    }
-    series_folder_ = folder;
-    open_file(QString::fromStdString(series_.back().path));
+    QString error;
+    if (!docs_.open_folder(folder, &error)) show_error(tr("Cannot open %1").arg(folder), error);
 }
 
-void MainWindow::on_loaded(const Loaded& r) {
-    if (!r.dump) {
-        refresh_primary();
-        show_error(tr("Cannot open %1").arg(QFileInfo(r.path).fileName()), r.error);
-        emit load_failed(r.path, r.error);
-        if (pending_session_) {
-            pending_session_files_.removeAll(r.path);
-            apply_pending_session();
-        }
-        return;
-    }
-    auto* doc = new Document(QStringLiteral("doc%1").arg(next_document_++), r.dump, this);
-    install_document(doc, r.as_comparison);
-    add_recent(r.path);
-    emit loaded(r.path);
-    if (pending_session_) {
-        pending_session_files_.removeAll(r.path);
-        apply_pending_session();
-    }
+void MainWindow::on_documents_changed() {
+    refresh_primary();
+    if (docs_.documents().empty()) emit primary_changed();  // refresh_primary emits otherwise
 }
 
-void MainWindow::install_document(Document* doc, bool as_comparison) {
-    if (!as_comparison || documents_.empty()) {
-        // A new primary replaces the old one and any comparison (one workspace at a time).
-        for (Document* old : documents_) {
-            jobs_.cancel_prefix(old->id() + QStringLiteral("/"));
-            old->deleteLater();
-        }
-        documents_.clear();
-        if (!series_folder_.isEmpty()) {
-            bool in_series = false;
-            for (const auto& e : series_)
-                in_series |= QString::fromStdString(e.path) == doc->path();
-            if (!in_series) {
-                series_folder_.clear();
-                series_.clear();
-            }
-        }
-    }
-    documents_.push_back(doc);
-    if (as_comparison && documents_.size() > 1)
-        newest_comparison_ = static_cast<int>(documents_.size()) - 1;
-    connect(doc, &Document::changed_on_disk, this, [this, doc](const QString& reason) {
-        auto* box = new QMessageBox(
-            QMessageBox::Warning, tr("File changed on disk"),
-            reason + tr("\n\nReload it? Results shown so far came from the file as it was."),
-            QMessageBox::Yes | QMessageBox::No, this);
-        box->setObjectName(QStringLiteral("reloadDialog"));
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        const QString path = doc->path();
-        const bool primary = !documents_.empty() && documents_.front() == doc;
-        connect(box->button(QMessageBox::Yes), &QPushButton::clicked, this,
-                [this, path, primary] { open_file(path, !primary); });
-        box->open();
-    });
+void MainWindow::on_loaded(const QString& path, Document* doc) {
     // The health scan reads every value once: a background job, the panel fills in when done.
     const std::shared_ptr<Dump> dump = doc->dump();
     QPointer<Document> guard(doc);
@@ -456,13 +325,43 @@ void MainWindow::install_document(Document* doc, bool as_comparison) {
         [this, guard](const DataHealth& h) {
             if (!guard) return;
             guard->set_health(h);
-            if (!documents_.empty() && documents_.front() == guard) tree_->show_health(h);
+            if (docs_.primary() == guard) tree_->show_health(h);
         });
-    refresh_primary();
+    add_recent(path);
+    emit loaded(path);
+    if (pending_session_) {
+        pending_session_files_.removeAll(path);
+        apply_pending_session();
+    }
+}
+
+void MainWindow::on_load_failed(const QString& path, const QString& error) {
+    refresh_primary();  // the status line said "Opening ..."
+    show_error(tr("Cannot open %1").arg(QFileInfo(path).fileName()), error);
+    emit load_failed(path, error);
+    if (pending_session_) {
+        pending_session_files_.removeAll(path);
+        apply_pending_session();
+    }
+}
+
+void MainWindow::offer_reload(Document* doc, const QString& reason) {
+    auto* box = new QMessageBox(
+        QMessageBox::Warning, tr("File changed on disk"),
+        reason + tr("\n\nReload it? Results shown so far came from the file as it was."),
+        QMessageBox::Yes | QMessageBox::No, this);
+    box->setObjectName(QStringLiteral("reloadDialog"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    const QString path = doc->path();
+    const bool primary = docs_.primary() == doc;
+    connect(box->button(QMessageBox::Yes), &QPushButton::clicked, this,
+            [this, path, primary] { open_file(path, !primary); });
+    box->open();
 }
 
 void MainWindow::refresh_primary() {
-    if (documents_.empty()) {
+    const std::vector<Document*>& documents = docs_.documents();
+    if (documents.empty()) {
         setWindowTitle(QStringLiteral("Eigenscope"));
         status_file_->setText(tr("No file open"));
         status_dims_->clear();
@@ -486,20 +385,17 @@ void MainWindow::refresh_primary() {
             arrange_docks(*this);
         });
     }
-    Document* doc = documents_.front();
+    Document* doc = documents.front();
     const Dump& d = *doc->dump();
     tree_->show_dump(d, doc->health());
     QStringList steps;
-    for (const auto& e : series_)
+    for (const auto& e : docs_.series())
         steps << tr("step %1: %2")
                      .arg(e.step)
                      .arg(QFileInfo(QString::fromStdString(e.path)).fileName());
     tree_->show_series(steps);
     // Names that tell the open files apart (two tl_f32.h5 of different runs: by their folders).
-    QStringList paths;
-    for (const Document* d : documents_) paths << d->path();
-    const QStringList names = distinct_names(paths);
-    const QStringList others = names.mid(1);
+    const QStringList others = docs_.names().mid(1);
     const StreamInfo* stream = d.streams().empty() ? nullptr : &d.stream();
     widgets::Selection s = selection_.selection();
     if (stream && !d.find_stream(s.stream.toStdString()))
@@ -515,22 +411,22 @@ void MainWindow::refresh_primary() {
         s.prompt = 0;
     }
     // The newest comparison is the one compared with; an earlier choice stays while it is open.
-    if (documents_.size() < 2)
+    const int newest = docs_.take_newest_comparison();
+    if (documents.size() < 2)
         s.compare_document = -1;
-    else if (newest_comparison_ > 0)
-        s.compare_document = newest_comparison_;
-    else if (s.compare_document < 1 || s.compare_document >= static_cast<int>(documents_.size()))
+    else if (newest > 0)
+        s.compare_document = newest;
+    else if (s.compare_document < 1 || s.compare_document >= static_cast<int>(documents.size()))
         s.compare_document = 1;
-    newest_comparison_ = -1;
     selection_.set_selection(s);
     nav_->set_dump(&d, others);
     setWindowTitle(tr("%1 — Eigenscope").arg(QFileInfo(doc->path()).fileName()));
     const int compared = selection_.selection().compare_document;
-    status_file_->setText(doc->path() +
-                          (compared > 0 && compared < static_cast<int>(documents_.size())
-                               ? tr("  (compared with %1)")
-                                     .arg(documents_[static_cast<std::size_t>(compared)]->path())
-                               : QString()));
+    status_file_->setText(
+        doc->path() +
+        (compared > 0 && compared < static_cast<int>(documents.size())
+             ? tr("  (compared with %1)").arg(documents[static_cast<std::size_t>(compared)]->path())
+             : QString()));
     const ModelDims& m = d.dims();
     auto v = [](const std::optional<std::size_t>& x) {
         return x ? QString::number(*x) : QStringLiteral("?");
@@ -542,15 +438,7 @@ void MainWindow::refresh_primary() {
 }
 
 void MainWindow::close_all() {
-    for (Document* d : documents_) {
-        jobs_.cancel_prefix(d->id() + QStringLiteral("/"));
-        d->deleteLater();
-    }
-    documents_.clear();
-    series_.clear();
-    series_folder_.clear();
-    refresh_primary();
-    emit primary_changed();
+    docs_.close_all();
 }
 
 void MainWindow::show_error(const QString& title, const QString& text) {
@@ -589,8 +477,8 @@ void MainWindow::rebuild_recent_menu() {
 
 SessionState MainWindow::session_state() const {
     SessionState s;
-    for (Document* d : documents_) s.documents << QFileInfo(d->path()).absoluteFilePath();
-    s.series_folder = series_folder_;
+    for (Document* d : docs_.documents()) s.documents << QFileInfo(d->path()).absoluteFilePath();
+    s.series_folder = docs_.series_folder();
     s.geometry = saveGeometry();
     s.window_state = saveState();
     s.selection = selection_.selection();
@@ -614,20 +502,15 @@ void MainWindow::restore_session(const QString& path) {
     pending_session_ = *s;
     pending_session_files_ = s->documents;
     close_all();
-    if (!s->series_folder.isEmpty()) {
-        try {
-            series_ = list_checkpoint_series(s->series_folder.toStdString());
-            series_folder_ = s->series_folder;
-        } catch (const std::exception&) {
-            series_.clear();  // the dumps still open; the missing series is reported by the panel
-        }
-    }
+    // A series that is gone: the dumps still open; the panel shows no steps.
+    if (!s->series_folder.isEmpty()) docs_.set_series(s->series_folder, nullptr);
     for (int i = 0; i < s->documents.size(); ++i) open_file(s->documents[i], i > 0);
     apply_pending_session();
 }
 
 void MainWindow::apply_pending_session() {
-    if (!pending_session_ || !pending_session_files_.isEmpty() || loads_in_flight_ > 0) return;
+    if (!pending_session_ || !pending_session_files_.isEmpty() || docs_.loads_in_flight() > 0)
+        return;
     const SessionState s = *pending_session_;
     pending_session_.reset();
     rearrange_ = false;
@@ -651,7 +534,7 @@ QString MainWindow::autosave_file() {
 }
 
 void MainWindow::autosave() {
-    if (documents_.empty() || batch_) return;
+    if (docs_.documents().empty() || batch_) return;
     write_session(autosave_path(), session_state(), nullptr);
 }
 

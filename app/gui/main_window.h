@@ -4,7 +4,6 @@
 // cancel, sessions, presentation mode and themes.
 #include <QMainWindow>
 #include <QPointer>
-#include <QThreadPool>
 #include <QTimer>
 #include <memory>
 #include <optional>
@@ -12,6 +11,7 @@
 
 #include "cache/result_cache.h"
 #include "document.h"
+#include "document_set.h"
 #include "io/checkpoint_series.h"
 #include "job_runner.h"
 #include "selection.h"
@@ -59,11 +59,12 @@ public:
     ViewDock* dock(const QString& view_id) const;
 
     std::shared_ptr<Dump> dump() const;  // the primary dump, or null
-    const std::vector<Document*>& documents() const { return documents_; }
+    DocumentSet& document_set() { return docs_; }
+    const std::vector<Document*>& documents() const { return docs_.documents(); }
     widgets::DumpTreeView* dataset_panel() const { return tree_; }
     // The open checkpoint series (empty when none), ordered by step.
-    const std::vector<CheckpointEntry>& series() const { return series_; }
-    const QString& series_folder() const { return series_folder_; }
+    const std::vector<CheckpointEntry>& series() const { return docs_.series(); }
+    const QString& series_folder() const { return docs_.series_folder(); }
     widgets::SelectionModel* selection_model() { return &selection_; }
     JobRunner* jobs() { return &jobs_; }
     // Results kept on disk between runs (XDG cache dir, size limit from the settings).
@@ -91,12 +92,13 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    struct Loaded;
     void build_menus();
     void build_status_bar();
     void build_shortcuts();
-    void on_loaded(const Loaded& r);
-    void install_document(Document* doc, bool as_comparison);
+    void on_documents_changed();
+    void on_loaded(const QString& path, Document* doc);
+    void on_load_failed(const QString& path, const QString& error);
+    void offer_reload(Document* doc, const QString& reason);
     void refresh_primary();
     void show_error(const QString& title, const QString& text);
     void add_recent(const QString& path);
@@ -107,25 +109,15 @@ private:
     void update_memory();
 
     widgets::SelectionModel selection_;
-    // Probing and opening files: their own threads, so a file opens while analyses are running
-    // (and not on Qt's global pool, which painting uses; see JobRunner::pool()).
-    QThreadPool load_pool_;
     JobRunner jobs_;
+    DocumentSet docs_{jobs_};  // after jobs_: it cancels the jobs of documents it closes
     std::shared_ptr<ResultCache> result_cache_;
     bool batch_ = false;
     NavigationBar* nav_ = nullptr;
     WelcomePage* welcome_ = nullptr;
     widgets::DumpTreeView* tree_ = nullptr;
     std::vector<ViewDock*> docks_;
-    std::vector<Document*> documents_;  // [0] primary
-    int next_document_ = 1;
-    QString shown_primary_;       // the primary document the selection was last set up for
-    int newest_comparison_ = -1;  // a comparison just opened: it becomes the compared dump
-    int loads_in_flight_ = 0;
-    int primary_loads_in_flight_ = 0;
-    QStringList deferred_comparisons_;  // asked for before their primary finished loading
-    QString series_folder_;
-    std::vector<CheckpointEntry> series_;
+    QString shown_primary_;  // the primary document the selection was last set up for
     std::optional<SessionState> pending_session_;
     // The welcome page just left the layout: give the docks their default proportions (unless
     // a session restores its own layout first).
