@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "io/dump_impl.h"
+#include "io/layout.h"
 #include "io/slab.h"
 #include "util/error.h"
 #include "util/supervise.h"
@@ -263,6 +264,27 @@ Tensor Dump::read_attention(const AttentionInfo& att, std::size_t layer, std::si
     }
     impl_->check_not_truncated(path_, src.dataset);
     return t;
+}
+
+std::shared_ptr<Dump> Dump::open(const std::string& path) {
+    std::shared_ptr<Dump> dump(new Dump());
+    dump->path_ = path;
+    dump->impl_ = std::make_unique<Impl>();
+    const util::ReadingStep opening(path);  // each note inside is a step of its own
+    DumpBuilder(*dump).run();
+    return dump;
+}
+
+std::shared_ptr<Dump> Dump::open_image(const void* data, std::size_t size,
+                                       const std::string& display_name) {
+    std::shared_ptr<Dump> dump(new Dump());
+    dump->path_ = display_name;
+    dump->impl_ = std::make_unique<Impl>();
+    // A null pointer with a size would be a caller bug; an empty image is the user's.
+    static const char kEmpty = 0;
+    const util::ReadingStep opening(display_name);
+    DumpBuilder(*dump, data ? data : &kEmpty, data ? size : 0).run();
+    return dump;
 }
 
 }  // namespace es

@@ -1,6 +1,5 @@
-// Layout recognition: turns the datasets of a file into streams, attention, weights and tokens.
-// Accepts TransformerLens cache/state-dict names (dotted at the root or as nested groups, with or
-// without the batch axis) and Hugging Face outputs; see docs/FORMAT.md.
+// Layout recognition (io/layout.h): finding and classifying the datasets, building streams,
+// attention and weights. Tokens and dimensions: layout_tokens.cpp.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,8 +10,7 @@
 #include <regex>
 #include <set>
 
-#include "io/dump.h"
-#include "io/dump_impl.h"
+#include "io/layout.h"
 #include "io/slab.h"
 #include "util/error.h"
 #include "util/supervise.h"
@@ -20,11 +18,6 @@
 namespace es {
 
 namespace {
-
-struct Found {
-    std::string path;    // HDF5 path "/a/b"
-    std::string dotted;  // "a.b" with a known container prefix removed
-};
 
 herr_t collect_link(hid_t group, const char* name, const H5L_info_t* info, void* data) {
     if (info->type != H5L_TYPE_HARD) return 0;  // soft/external links could leave the file
@@ -64,46 +57,6 @@ bool is_per_head_hook(const std::string& hook) {
 }
 
 }  // namespace
-
-class DumpBuilder {
-public:
-    explicit DumpBuilder(Dump& dump) : d_(dump) {}
-    // An in-memory image instead of the file at d_.path_ (open_image).
-    DumpBuilder(Dump& dump, const void* image, std::size_t size)
-        : d_(dump), image_(image), image_size_(size) {}
-    void run();
-
-private:
-    Dump& d_;
-    const void* image_ = nullptr;
-    std::size_t image_size_ = 0;
-    std::vector<Found> found_;
-    // Per-layer hooks: stream name -> layer -> dataset path.
-    std::map<std::string, std::map<std::size_t, std::string>> layer_hooks_;
-    std::map<std::string, std::string> single_hooks_;                       // "embed" -> path
-    std::map<std::string, std::map<std::size_t, std::string>> attn_hooks_;  // "pattern" -> layers
-    std::string hf_hidden_, hf_attn_, token_strings_, token_ids_, prompts_, vocab_;
-    std::size_t ref_prompts_ = 0, ref_positions_ = 0;
-    bool have_ref_ = false;
-    std::string ref_dataset_;
-
-    const h5::DatasetFacts& facts(const std::string& path) { return d_.impl_->facts.at(path); }
-    void check_file_access();
-    void open_file();
-    void open_image();
-    void list_datasets();
-    void classify();
-    DType float_type(const std::string& path, const char* role);
-    void check_usable(const std::string& path);
-    void check_tokens_shape(const std::string& path, std::size_t prompts, std::size_t positions);
-    StreamInfo make_stream(const std::string& name, std::vector<std::string> state_names,
-                           std::vector<StateSource> sources, bool per_head);
-    void build_streams();
-    void build_attention();
-    void build_weights();
-    void build_tokens();
-    void build_dims();
-};
 
 void DumpBuilder::check_file_access() {
     const std::string& p = d_.path_;
@@ -459,179 +412,6 @@ void DumpBuilder::build_weights() {
     }
 }
 
-void DumpBuilder::check_tokens_shape(const std::string& path, std::size_t prompts,
-                                     std::size_t positions) {
-    if (!have_ref_) return;
-    if (prompts * positions != ref_prompts_ * ref_positions_)
-        throw InputError(d_.where(path) + "has " + std::to_string(prompts * positions) +
-                         " tokens but the activations (" + ref_dataset_ + ") hold " +
-                         std::to_string(ref_prompts_) + " prompts x " +
-                         std::to_string(ref_positions_) + " positions");
-}
-
-void DumpBuilder::build_tokens() {
-    if (!vocab_.empty()) {
-        util::note_reading(d_.path_, vocab_);
-        h5::Id dset(H5Dopen2(d_.impl_->file.get(), vocab_.c_str(), H5P_DEFAULT));
-        try {
-            d_.vocabulary_ = h5::read_strings(dset.get());
-        } catch (const InputError& e) {
-            throw InputError(d_.where(vocab_) + "cannot read the vocabulary: " + e.what());
-        }
-    }
-    std::size_t prompts = have_ref_ ? ref_prompts_ : 0, positions = have_ref_ ? ref_positions_ : 0;
-    std::vector<std::string> texts;
-    std::vector<long long> ids;
-    auto shape_of = [&](const std::string& path) {
-        const auto& s = facts(path).shape;
-        std::size_t n = 1;
-        for (auto v : s) n *= v;
-        check_tokens_shape(path, n / (s.empty() ? 1 : s.back()), s.empty() ? 1 : s.back());
-        return n;
-    };
-    if (!token_strings_.empty()) {
-        shape_of(token_strings_);
-        util::note_reading(d_.path_, token_strings_);
-        h5::Id dset(H5Dopen2(d_.impl_->file.get(), token_strings_.c_str(), H5P_DEFAULT));
-        try {
-            texts = h5::read_strings(dset.get());
-        } catch (const InputError& e) {
-            throw InputError(d_.where(token_strings_) + "cannot read token strings: " + e.what());
-        }
-    }
-    if (!token_ids_.empty()) {
-        const auto& f = facts(token_ids_);
-        if (f.type_class != H5T_INTEGER)
-            throw InputError(d_.where(token_ids_) + "token ids must be integers, found a " +
-                             (f.type_class == H5T_STRING ? "string" : "floating-point") +
-                             " dataset");
-        shape_of(token_ids_);
-        util::note_reading(d_.path_, token_ids_);
-        h5::Id dset(H5Dopen2(d_.impl_->file.get(), token_ids_.c_str(), H5P_DEFAULT));
-        try {
-            ids = h5::read_integers(dset.get());
-        } catch (const InputError& e) {
-            throw InputError(d_.where(token_ids_) + "cannot read token ids: " + e.what());
-        }
-    }
-    if (!have_ref_) {  // weights-only dumps may still carry tokens: take their own shape
-        const std::string& p = !token_strings_.empty() ? token_strings_ : token_ids_;
-        if (p.empty()) return;
-        const auto& s = facts(p).shape;
-        positions = s.empty() ? 1 : s.back();
-        std::size_t n = std::max(texts.size(), ids.size());
-        prompts = positions ? n / positions : 0;
-    }
-    // A table of one entry per token: a declared size far beyond any real dump (the fuzzer made
-    // one of 10^10 positions, with no data written) would take minutes and gigabytes to build.
-    constexpr double kMaxTokens = double(std::size_t{1} << 24);
-    if (static_cast<double>(prompts) * static_cast<double>(positions) > kMaxTokens)
-        throw InputError(d_.where(have_ref_                 ? ref_dataset_
-                                  : !token_strings_.empty() ? token_strings_
-                                                            : token_ids_) +
-                         "declares " + std::to_string(prompts) + " prompts x " +
-                         std::to_string(positions) + " positions; more than " +
-                         std::to_string(std::size_t{1} << 24) + " tokens is not supported");
-    d_.n_prompts_ = prompts;
-    for (std::size_t b = 0; b < prompts; ++b) {
-        for (std::size_t p = 0; p < positions; ++p) {
-            std::size_t t = b * positions + p;
-            TokenInfo tok;
-            tok.prompt = b;
-            tok.position = p;
-            if (t < ids.size()) tok.id = ids[t];
-            if (t < texts.size())
-                tok.text = texts[t];
-            else if (tok.id && *tok.id >= 0 &&
-                     static_cast<std::size_t>(*tok.id) < d_.vocabulary_.size())
-                tok.text = d_.vocabulary_[static_cast<std::size_t>(*tok.id)];
-            else if (tok.id)
-                tok.text = "#" + std::to_string(*tok.id);
-            else
-                tok.text =
-                    prompts > 1 ? std::to_string(b) + ":" + std::to_string(p) : std::to_string(p);
-            d_.tokens_.push_back(std::move(tok));
-        }
-    }
-    if (!prompts_.empty() && facts(prompts_).type_class == H5T_STRING) {
-        util::note_reading(d_.path_, prompts_);
-        h5::Id dset(H5Dopen2(d_.impl_->file.get(), prompts_.c_str(), H5P_DEFAULT));
-        d_.prompt_texts_ = h5::read_strings(dset.get());
-    }
-}
-
-void DumpBuilder::build_dims() {
-    ModelDims& m = d_.dims_;
-    auto w = [&](const char* name) { return d_.find_weight(name); };
-    std::size_t max_layer = 0;
-    bool any_layer = false;
-    for (const auto& [name, info] : d_.weights_) {
-        static const std::regex block(R"(blocks\.(\d+)\..*)");
-        std::smatch mt;
-        if (std::regex_match(name, mt, block)) {
-            max_layer = std::max<std::size_t>(max_layer, std::stoul(mt[1]));
-            any_layer = true;
-        }
-    }
-    for (const auto& [hook, layers] : layer_hooks_) {
-        max_layer = std::max(max_layer, layers.rbegin()->first);
-        any_layer = true;
-    }
-    if (any_layer) m.n_layers = max_layer + 1;
-    if (const StreamInfo* s = d_.find_stream("hidden_states")) m.n_layers = s->n_states() - 1;
-    if (const WeightInfo* q = w("blocks.0.attn.W_Q"); q && q->shape.size() == 3) {
-        m.n_heads = q->shape[0];
-        m.d_model = q->shape[1];
-        m.d_head = q->shape[2];
-    }
-    if (const WeightInfo* k = w("blocks.0.attn._W_K"); k && k->shape.size() == 3)
-        m.n_kv_heads = k->shape[0];
-    else if (m.n_heads && w("blocks.0.attn.W_K"))
-        m.n_kv_heads = m.n_heads;
-    if (!m.n_heads && !d_.attention_.empty()) m.n_heads = d_.attention_.front().n_heads;
-    if (!m.d_head) {
-        if (const StreamInfo* q = d_.find_stream("attn.q"); q && q->stored_shape.size() >= 2)
-            m.d_head = q->stored_shape.back();
-    }
-    if (const WeightInfo* e = w("embed.W_E"); e && e->shape.size() == 2) {
-        m.d_vocab = e->shape[0];
-        if (!m.d_model) m.d_model = e->shape[1];
-    } else if (const WeightInfo* u = w("unembed.W_U"); u && u->shape.size() == 2) {
-        m.d_vocab = u->shape[1];
-        if (!m.d_model) m.d_model = u->shape[0];
-    }
-    if (!m.d_model) {
-        if (const StreamInfo* s = d_.find_stream("resid"))
-            m.d_model = s->d;
-        else if (const StreamInfo* h = d_.find_stream("hidden_states"))
-            m.d_model = h->d;
-    }
-    if (const WeightInfo* p = w("pos_embed.W_pos"); p && p->shape.size() == 2)
-        m.n_ctx = p->shape[0];
-    if (const WeightInfo* in = w("blocks.0.mlp.W_in"); in && in->shape.size() == 2)
-        m.d_mlp = in->shape[1];
-    // Root attributes fill what the arrays do not say (they never override measured shapes).
-    auto attr = [&](const char* key, std::optional<std::size_t>& slot) {
-        if (slot) return;
-        for (const auto& [k, v] : d_.attributes_) {
-            if (k != key) continue;
-            try {
-                long long n = std::stoll(v);
-                if (n > 0) slot = static_cast<std::size_t>(n);
-            } catch (...) {
-            }
-        }
-    };
-    attr("n_layers", m.n_layers);
-    attr("n_heads", m.n_heads);
-    attr("d_model", m.d_model);
-    attr("d_head", m.d_head);
-    attr("d_vocab", m.d_vocab);
-    attr("n_ctx", m.n_ctx);
-    attr("d_mlp", m.d_mlp);
-    attr("n_key_value_heads", m.n_kv_heads);
-}
-
 void DumpBuilder::run() {
     h5::silence_errors();
     if (image_) {
@@ -668,27 +448,6 @@ void DumpBuilder::run() {
             "blocks.0.hook_resid_post or embed.W_E, or Hugging Face "
             "hidden_states); found: " +
             (d_.all_datasets_.empty() ? std::string("no datasets") : join(d_.all_datasets_)));
-}
-
-std::shared_ptr<Dump> Dump::open(const std::string& path) {
-    std::shared_ptr<Dump> dump(new Dump());
-    dump->path_ = path;
-    dump->impl_ = std::make_unique<Impl>();
-    const util::ReadingStep opening(path);  // each note inside is a step of its own
-    DumpBuilder(*dump).run();
-    return dump;
-}
-
-std::shared_ptr<Dump> Dump::open_image(const void* data, std::size_t size,
-                                       const std::string& display_name) {
-    std::shared_ptr<Dump> dump(new Dump());
-    dump->path_ = display_name;
-    dump->impl_ = std::make_unique<Impl>();
-    // A null pointer with a size would be a caller bug; an empty image is the user's.
-    static const char kEmpty = 0;
-    const util::ReadingStep opening(display_name);
-    DumpBuilder(*dump, data ? data : &kEmpty, data ? size : 0).run();
-    return dump;
 }
 
 }  // namespace es
