@@ -105,9 +105,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         progress_->setValue(static_cast<int>(f * 1000));
         progress_->setFormat(msg.isEmpty() ? QStringLiteral("%p%") : msg + QStringLiteral(" %p%"));
     });
+    // The bar and Cancel appear only once work has lasted a moment: while playing through
+    // layers, each step's quick jobs would otherwise flash "100% / Cancel" in the status bar.
+    progress_delay_.setSingleShot(true);
+    progress_delay_.setInterval(kProgressDelayMs);
+    connect(&progress_delay_, &QTimer::timeout, this, [this] {
+        progress_->setVisible(jobs_.busy());
+        cancel_->setVisible(jobs_.busy());
+    });
     connect(&jobs_, &JobRunner::busy_changed, this, [this](bool busy) {
-        progress_->setVisible(busy);
-        cancel_->setVisible(busy);
+        if (busy) {
+            if (!progress_->isVisible()) progress_delay_.start();
+            return;
+        }
+        progress_delay_.stop();
+        progress_->hide();
+        cancel_->hide();
     });
     memory_timer_.setInterval(2000);
     connect(&memory_timer_, &QTimer::timeout, this, &MainWindow::update_memory);

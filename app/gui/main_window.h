@@ -78,6 +78,8 @@ public:
     int autosave_interval_ms() const { return autosave_timer_.interval(); }
     void set_autosave_interval_ms(int ms) { autosave_timer_.setInterval(ms); }
     static QString autosave_file();
+    // Jobs shorter than this never show the progress bar.
+    static constexpr int progress_delay_ms() { return kProgressDelayMs; }
     WelcomePage* welcome() const { return welcome_; }
 
 signals:
@@ -134,6 +136,8 @@ private:
     QToolButton* cancel_ = nullptr;
     QMenu* recent_menu_ = nullptr;
     QTimer memory_timer_, autosave_timer_;
+    QTimer progress_delay_;
+    static constexpr int kProgressDelayMs = 400;
 };
 
 }  // namespace es::app

@@ -4,11 +4,14 @@
 // File menu's dialogs make, then checks every view, the navigation bar's boxes and the selection.
 #include <QComboBox>
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QLabel>
+#include <QProgressBar>
 #include <QSlider>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QtTest>
 
 #include "app_test_support.h"
@@ -174,6 +177,39 @@ private slots:
                  qPrintable(status->text()));
         QVERIFY(w.jobs()->wait_for_idle(60000));
         QVERIFY2(stale_views(w).isEmpty(), qPrintable(stale_views(w)));
+    }
+
+    void shortJobsNeverFlashTheProgressBarLongOnesShowIt() {
+        es::app::MainWindow w;
+        w.show();
+        auto* bar = w.findChild<QProgressBar*>(QStringLiteral("jobProgress"));
+        QVERIFY(bar);
+        auto job = [](int ms) {
+            return [ms](es::Progress& p) -> es::app::JobRunner::Result {
+                for (int t = 0; t < ms; t += 10) {
+                    p.check();
+                    QThread::msleep(10);
+                }
+                return std::make_shared<int>(ms);
+            };
+        };
+        // A step of play: work done well within the delay never shows the bar.
+        w.jobs()->request(QStringLiteral("short"), QStringLiteral("short/1"), job(20),
+                          [](const es::app::JobRunner::Result&) {});
+        bool shown = false;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < es::app::MainWindow::progress_delay_ms() + 300) {
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+            shown |= bar->isVisible();
+        }
+        QVERIFY(!shown);
+        // Work that lasts shows it, and it goes when the work is done.
+        w.jobs()->request(QStringLiteral("long"), QStringLiteral("long/1"), job(2000),
+                          [](const es::app::JobRunner::Result&) {});
+        QTRY_VERIFY_WITH_TIMEOUT(bar->isVisible(), 1900);
+        QVERIFY(w.jobs()->wait_for_idle(10000));
+        QTRY_VERIFY(!bar->isVisible());
     }
 
     void theAttentionViewShowsTheSlidersBlock() {
