@@ -114,10 +114,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         cancel_->setVisible(jobs_.busy());
     });
     connect(&jobs_, &JobRunner::busy_changed, this, [this](bool busy) {
-        if (busy) {
-            if (!progress_->isVisible()) progress_delay_.start();
-            return;
-        }
+        if (busy && !progress_->isVisible()) progress_delay_.start();
+        if (busy) return;
         progress_delay_.stop();
         progress_->hide();
         cancel_->hide();
