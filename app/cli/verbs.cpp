@@ -14,12 +14,14 @@ const std::vector<Verb>& verbs() {
          verb_heads},
         {"angles", "angles FILE --a SPEC --b SPEC (--json | --csv)",
          "principal angles between two subspaces SOURCE:SIDE:RANGE", verb_angles},
-        {"series", "series DIR --matrix SOURCE[:SIDE:RANGE] [--top K] [--side S] (--json | --csv)",
+        {"series",
+         "series DIR --matrix SOURCE[:SIDE:RANGE] [--top K] [--side left|right] (--json | --csv)",
          "singular values and subspace drift of one matrix over a checkpoint series", verb_series},
         {"delta", "delta BASE OTHER [--top K] (--json | --csv)",
          "spectra of weight differences and LoRA updates between two dumps", verb_delta},
         {"trajectory",
-         "trajectory FILE [--stream NAME] [--include-final-norm] [--per-token] (--json | --csv)",
+         "trajectory FILE [--stream NAME] [--include-final-norm] [--per-token] [--threads N] "
+         "(--json | --csv)",
          "per-layer norm and cosine (to previous / first state) statistics of every token",
          verb_trajectory},
         {"spectrum",
@@ -29,8 +31,8 @@ const std::vector<Verb>& verbs() {
          "activations",
          verb_spectrum},
         {"equaliser",
-         "equaliser FILE --layer N --token T [--basis dims|pca] [--pooled] [--bands B] "
-         "[--normalize] (--json | --csv)",
+         "equaliser FILE --layer N --token T [--basis dims|pca] [--pooled] [--basis-layer N] "
+         "[--bands B] [--normalize] (--json | --csv)",
          "one token's energy per principal component / band, with per-layer frames",
          verb_equaliser},
         {"project",
