@@ -227,7 +227,10 @@ void SpectrumView::rebuild() {
     cx->setLabel(tr("components kept"));
     cy->setLabel(tr("cumulative variance"));
     const int sel = layer_row(selection_.layer);
-    if (!result_ || result_->layers.empty()) {
+    // No result: no legend either (an empty frame would sit on the empty plot).
+    const bool has_result = result_ && !result_->layers.empty();
+    plot_->legend->setVisible(has_result);
+    if (!has_result) {
         plot_->replot();
         return;
     }

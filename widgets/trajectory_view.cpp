@@ -223,7 +223,11 @@ void TrajectoryView::rebuild() {
     ny->setLabel(tr("‖h‖  (L2 norm)"));
     cy->setLabel(tr("cosine"));
     cx->setLabel(tr("layer"));
-    if (!result_ || result_->layers.empty()) {
+    // No result: no legend either (an empty frame would sit on the empty plot).
+    const bool has_result = result_ && !result_->layers.empty();
+    plot_->legend->setVisible(has_result);
+    if (cos_legend) cos_legend->setVisible(has_result);
+    if (!has_result) {
         plot_->replot();
         return;
     }
