@@ -76,7 +76,6 @@ void ResultView::enter(ViewState state, const QString& text) {
     const bool changed = state != state_;
     state_ = state;
     line_->setText(text);
-    line_->setProperty("error", state == ViewState::Error);
     line_->setStyleSheet(state == ViewState::Error ? QStringLiteral("color: #c0392b;") : QString());
     // Clicks reach the plot and controls underneath; an error's text can be selected and copied.
     line_->setAttribute(Qt::WA_TransparentForMouseEvents, state != ViewState::Error);

@@ -3,8 +3,6 @@
 // it could have caught: every exception ends in a message and an exit code, and the verb runs
 // in a supervised child process (util/supervise.h), so a file that crashes libhdf5 ends in
 // exit 2 with a sentence too. --no-isolation (anywhere on the line) runs it in this process.
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -29,15 +27,6 @@ void print_help(std::ostream& os) {
           "                  (trusted files; a crash of the HDF5 library then kills the CLI)\n"
           "\nExit codes: 0 ok, 2 bad input or usage (a file that crashes the HDF5 library "
           "included), 1 internal error.\nDocumentation: docs/CLI.md\n";
-}
-
-// The arguments that name existing files or folders: what a crash message falls back on.
-std::vector<std::string> input_paths(const std::vector<std::string>& args) {
-    std::vector<std::string> paths;
-    struct stat st {};
-    for (const auto& a : args)
-        if (a.rfind("--", 0) != 0 && ::stat(a.c_str(), &st) == 0) paths.push_back(a);
-    return paths;
 }
 
 int run_verb(const es::cli::Verb& v, const std::vector<std::string>& rest) {
@@ -104,7 +93,8 @@ int main(int argc, char** argv) {
         if (verb != v.name) continue;
         std::cout.flush();
         if (!isolate) return run_verb(v, rest);
-        return es::util::run_supervised([&] { return run_verb(v, rest); }, input_paths(rest));
+        return es::util::run_supervised([&] { return run_verb(v, rest); },
+                                        es::util::existing_paths(rest));
     }
     std::cerr << "eigenscope-cli: unknown verb '" << verb << "' (see eigenscope-cli --help)\n";
     return 2;

@@ -14,6 +14,7 @@
 #include "export/figure_export.h"
 #include "main_window.h"
 #include "result_view.h"
+#include "util/supervise.h"
 #include "view.h"
 #include "view_registry.h"
 
@@ -85,11 +86,7 @@ bool batch_wants_isolation(int argc, char** argv) {
 }
 
 std::vector<std::string> batch_inputs(int argc, char** argv) {
-    std::vector<std::string> paths;
-    for (int i = 1; i < argc; ++i)
-        if (argv[i][0] != '-' && QFileInfo::exists(QString::fromLocal8Bit(argv[i])))
-            paths.emplace_back(argv[i]);
-    return paths;
+    return util::existing_paths(std::vector<std::string>(argv + 1, argv + argc));
 }
 
 void add_batch_options(QCommandLineParser& p) {

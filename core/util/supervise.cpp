@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -150,6 +151,14 @@ ReadingStep::ReadingStep(const std::string& file, const std::string& dataset) {
 
 ReadingStep::~ReadingStep() {
     if (g_shared) my_slot().since_ns.store(0, std::memory_order_release);
+}
+
+std::vector<std::string> existing_paths(const std::vector<std::string>& args) {
+    std::vector<std::string> paths;
+    struct stat st {};
+    for (const auto& a : args)
+        if (a.rfind("--", 0) != 0 && ::stat(a.c_str(), &st) == 0) paths.push_back(a);
+    return paths;
 }
 
 std::string stall_message(double seconds, const std::string& what) {

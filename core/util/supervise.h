@@ -47,6 +47,10 @@ public:
     ReadingStep& operator=(const ReadingStep&) = delete;
 };
 
+// The arguments that name existing files or folders (options, "--x", left out): what a crash
+// message names when the child noted nothing.
+std::vector<std::string> existing_paths(const std::vector<std::string>& args);
+
 // The refusal's text for a child that died by `signal_number` while reading `what`.
 std::string crash_message(int signal_number, const std::string& what);
 // The refusal's text for a child whose step of reading `what` outlasted `seconds`.

@@ -152,6 +152,12 @@ TEST(Supervise, ComputingAfterAReadHasNoTimeLimit) {
     EXPECT_EQ(c.code, 0) << c.err;
 }
 
+TEST(Supervise, TheInputsNamedAreTheArgumentsThatExist) {
+    const std::string dir = testing::TempDir();
+    EXPECT_EQ(es::util::existing_paths({"--json", dir, "/no/such/file.h5", "--stream"}),
+              std::vector<std::string>{dir});
+}
+
 TEST(Supervise, NotingOutsideASupervisedChildDoesNothing) {
     note_reading("/nowhere.h5", "/x");  // no shared page in this process: must not crash
     SUCCEED();
