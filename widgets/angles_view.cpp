@@ -12,7 +12,7 @@
 
 namespace es::widgets {
 
-AnglesView::AnglesView(QWidget* parent) : ResultView(parent) {
+AnglesView::AnglesView(QWidget* parent) : ResultViewOf(parent) {
     auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* grid = new QGridLayout;

@@ -15,7 +15,7 @@ class QSpinBox;
 
 namespace es::widgets {
 
-class AnglesView : public ResultView {
+class AnglesView : public ResultViewOf<analysis::SubspaceAnglesResult> {
     Q_OBJECT
 public:
     explicit AnglesView(QWidget* parent = nullptr);
@@ -36,7 +36,7 @@ public:
 
     void set_result(const analysis::SubspaceAnglesResult& result);
     QCustomPlot* plot() const { return plot_; }
-    const std::optional<analysis::SubspaceAnglesResult>& result() const { return result_; }
+    std::vector<QCustomPlot*> figure_plots(const QString&) override { return {plot_}; }
 
 signals:
     void specs_changed();
@@ -60,7 +60,6 @@ private:
     QComboBox* presets_ = nullptr;
     QLabel* status_ = nullptr;
     QCustomPlot* plot_ = nullptr;
-    std::optional<analysis::SubspaceAnglesResult> result_;
     Selection selection_;
     int n_heads_ = 0;
     bool quiet_ = false;

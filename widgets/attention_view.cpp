@@ -7,7 +7,7 @@
 
 namespace es::widgets {
 
-AttentionView::AttentionView(QWidget* parent) : ResultView(parent) {
+AttentionView::AttentionView(QWidget* parent) : ResultViewOf(parent) {
     auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     status_ = new QLabel(this);
@@ -17,8 +17,9 @@ AttentionView::AttentionView(QWidget* parent) : ResultView(parent) {
     heatmap_->setObjectName(QStringLiteral("attentionHeatmap"));
     layout->addWidget(heatmap_, 1);
     connect(heatmap_, &HeatmapPlot::cell_clicked, this, [this](int row, int) {
-        if (pattern_ && selection_model())
-            selection_model()->select_token(pattern_->prompt * pattern_->positions + row);
+        if (result_ && selection_model())
+            selection_model()->select_token(static_cast<int>(result_->prompt * result_->positions) +
+                                            row);
     });
     show_empty(tr("Open a dump with attention patterns to see them."));
 }
@@ -60,7 +61,7 @@ void AttentionView::set_presentation(bool on) {
 }
 
 void AttentionView::clear_result() {
-    pattern_.reset();
+    result_.reset();
     status_->clear();
     rebuild();
 }
@@ -84,9 +85,9 @@ void AttentionView::set_mask_causal(bool on) {
     rebuild();
 }
 
-void AttentionView::set_pattern(const AttentionPattern& pattern) {
+void AttentionView::set_result(const analysis::AttentionResult& pattern) {
     show_result();
-    pattern_ = pattern;
+    result_ = pattern;
     status_->setText(tr("layer %1, head %2, prompt %3")
                          .arg(pattern.layer)
                          .arg(pattern.head)
@@ -105,23 +106,25 @@ void AttentionView::on_selection(const Selection& selection) {
 }
 
 void AttentionView::rebuild() {
-    if (!pattern_) {
+    if (!result_) {
         heatmap_->clear();
         return;
     }
-    const AttentionPattern& p = *pattern_;
+    const analysis::AttentionResult& p = *result_;
+    const int n = static_cast<int>(p.positions);
     HeatmapData d;
-    d.rows = d.cols = p.positions;
-    d.values.assign(static_cast<std::size_t>(p.positions) * static_cast<std::size_t>(p.positions),
-                    std::nullopt);
-    for (int q = 0; q < p.positions; ++q)
-        for (int k = 0; k < p.positions; ++k) {
+    d.rows = d.cols = n;
+    d.values.assign(p.positions * p.positions, std::nullopt);
+    for (int q = 0; q < n; ++q)
+        for (int k = 0; k < n; ++k) {
             if (mask_causal_ && k > q) continue;  // masked: 0 in the data, shown blank
-            const auto i = static_cast<std::size_t>(q * p.positions + k);
+            const auto i = static_cast<std::size_t>(q * n + k);
             if (i < p.values.size()) d.values[i] = double(p.values[i]);
         }
-    for (int i = 0; i < p.positions; ++i) {
-        const QString t = i < p.tokens.size() ? p.tokens[i] : QString();
+    for (int i = 0; i < n; ++i) {
+        const QString t = i < static_cast<int>(p.tokens.size())
+                              ? QString::fromStdString(p.tokens[static_cast<std::size_t>(i)])
+                              : QString();
         d.row_labels << QStringLiteral("%1 %2").arg(i).arg(t.left(12));
         d.col_labels << QStringLiteral("%1 %2").arg(i).arg(t.left(12));
     }
@@ -149,7 +152,7 @@ void AttentionView::rebuild() {
     title->setTextColor(colors::plot_foreground());
     std::vector<std::pair<int, int>> marks;
     for (int t : selection_.tokens)
-        if (p.positions > 0 && t / p.positions == p.prompt) marks.push_back({t % p.positions, -1});
+        if (n > 0 && t / n == static_cast<int>(p.prompt)) marks.push_back({t % n, -1});
     heatmap_->set_marked(marks);
 }
 

@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "analysis/attention.h"
 #include "heatmap_plot.h"
 #include "result_view.h"
 
@@ -13,15 +14,7 @@ class QLabel;
 
 namespace es::widgets {
 
-// One head's pattern for one prompt, as read by the app from the dump.
-struct AttentionPattern {
-    int layer = 0, head = 0, prompt = 0;
-    int positions = 0;          // P: the matrix is P x P (query rows, key columns)
-    std::vector<float> values;  // row-major [query][key]
-    QStringList tokens;         // P token texts of the prompt
-};
-
-class AttentionView : public ResultView {
+class AttentionView : public ResultViewOf<analysis::AttentionResult> {
     Q_OBJECT
 public:
     explicit AttentionView(QWidget* parent = nullptr);
@@ -33,7 +26,7 @@ public:
     void restore_settings(const QJsonObject& s) override;
     void set_presentation(bool on) override;
 
-    void set_pattern(const AttentionPattern& pattern);
+    void set_result(const analysis::AttentionResult& pattern);
     // Model dimensions for reading the selection (heads are flat layer * n_heads + head).
     void set_dims(int n_layers, int n_heads, int n_positions);
     // The (block, head) shown for a selection: the block from the layer slider, the head from the
@@ -43,7 +36,7 @@ public:
     void set_mask_causal(bool on);
 
     HeatmapPlot* heatmap() const { return heatmap_; }
-    const std::optional<AttentionPattern>& pattern() const { return pattern_; }
+    std::vector<QCustomPlot*> figure_plots(const QString&) override { return {heatmap_->plot()}; }
 
 signals:
     void wanted_changed();  // the selected head or prompt changed: the app reads the pattern
@@ -56,7 +49,6 @@ private:
     void rebuild();
     HeatmapPlot* heatmap_ = nullptr;
     QLabel* status_ = nullptr;
-    std::optional<AttentionPattern> pattern_;
     Selection selection_;
     bool have_selection_ = false;
     bool mask_causal_ = true;

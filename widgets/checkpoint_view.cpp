@@ -14,7 +14,7 @@
 
 namespace es::widgets {
 
-CheckpointView::CheckpointView(QWidget* parent) : ResultView(parent) {
+CheckpointView::CheckpointView(QWidget* parent) : ResultViewOf(parent) {
     auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;

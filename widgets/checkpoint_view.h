@@ -15,7 +15,7 @@ class QSpinBox;
 
 namespace es::widgets {
 
-class CheckpointView : public ResultView {
+class CheckpointView : public ResultViewOf<analysis::CheckpointSeriesResult> {
     Q_OBJECT
 public:
     explicit CheckpointView(QWidget* parent = nullptr);
@@ -35,7 +35,7 @@ public:
 
     void set_result(const analysis::CheckpointSeriesResult& result);
     QCustomPlot* plot() const { return plot_; }
-    const std::optional<analysis::CheckpointSeriesResult>& result() const { return result_; }
+    std::vector<QCustomPlot*> figure_plots(const QString&) override { return {plot_}; }
 
 signals:
     void options_changed();
@@ -53,7 +53,6 @@ private:
     QCustomPlot* plot_ = nullptr;
     QCPAxisRect* sv_rect_ = nullptr;
     QCPAxisRect* angle_rect_ = nullptr;
-    std::optional<analysis::CheckpointSeriesResult> result_;
     QString wanted_matrix_;
 };
 

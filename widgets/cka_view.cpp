@@ -6,7 +6,7 @@
 
 namespace es::widgets {
 
-CkaView::CkaView(QWidget* parent) : ResultView(parent) {
+CkaView::CkaView(QWidget* parent) : ResultViewOf(parent) {
     auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     status_ = new QLabel(this);

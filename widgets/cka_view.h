@@ -11,7 +11,7 @@ class QLabel;
 
 namespace es::widgets {
 
-class CkaView : public ResultView {
+class CkaView : public ResultViewOf<analysis::CkaResult> {
     Q_OBJECT
 public:
     explicit CkaView(QWidget* parent = nullptr);
@@ -23,7 +23,7 @@ public:
 
     void set_result(const analysis::CkaResult& result);
     HeatmapPlot* heatmap() const { return heatmap_; }
-    const std::optional<analysis::CkaResult>& result() const { return result_; }
+    std::vector<QCustomPlot*> figure_plots(const QString&) override { return {heatmap_->plot()}; }
 
 protected:
     void clear_result() override;
@@ -33,7 +33,6 @@ private:
     void update_marks();
     HeatmapPlot* heatmap_ = nullptr;
     QLabel* status_ = nullptr;
-    std::optional<analysis::CkaResult> result_;
     Selection selection_;
 };
 

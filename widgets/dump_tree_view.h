@@ -26,6 +26,8 @@ public:
         return tr("what the dump holds: streams, weights, prompts and tokens");
     }
     QString help_text() const override;
+    // The dataset panel is a browser, not a figure: nothing to export.
+    QStringList figures() const override { return {}; }
     QJsonObject save_settings() const override;
     void restore_settings(const QJsonObject& s) override;
 

@@ -21,7 +21,7 @@ constexpr int kMaxColourGroups = 64;              // QCPBars objects per plot (o
 constexpr std::size_t kAllComponents = 1u << 20;  // "one band per component": min(bands, D) = D
 }  // namespace
 
-EqualiserView::EqualiserView(QWidget* parent) : ResultView(parent) {
+EqualiserView::EqualiserView(QWidget* parent) : ResultViewOf(parent) {
     auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
@@ -151,11 +151,9 @@ int EqualiserView::token_for(const Selection& s) const {
     return s.prompt * std::max(positions_, 0);
 }
 
-void EqualiserView::set_result(const analysis::EqualiserResult& result,
-                               const std::vector<std::vector<float>>& signed_frames) {
+void EqualiserView::set_result(const analysis::EqualiserResult& result) {
     show_result();
     result_ = result;
-    signed_ = signed_frames;
     const std::size_t n = result.bands.size();
     peak_.assign(n, 0.0);
     // Peak hold over all frames (every layer of this token), so the markers do not depend on
@@ -235,7 +233,9 @@ void EqualiserView::rebuild() {
     // Sign colouring: raw coordinates per dimension, when the signs of this frame are known.
     const std::vector<float>* signs = nullptr;
     if (m == Mode::Dimensions && !norm && result_->basis == "dims") {
-        if (fi < signed_.size() && static_cast<int>(signed_[fi].size()) == n) signs = &signed_[fi];
+        if (fi < result_->frame_coordinates.size() &&
+            static_cast<int>(result_->frame_coordinates[fi].size()) == n)
+            signs = &result_->frame_coordinates[fi];
     }
     const double width = n > 64 ? 1.0 : 0.8;
     auto make_bars = [&](const QColor& c) {
@@ -340,10 +340,13 @@ void EqualiserView::mouse_move(QMouseEvent* e) {
             break;
         case Mode::Dimensions:
             what = tr("dimension %1").arg(i);
-            if (static_cast<std::size_t>(frame_) < signed_.size() &&
-                ui < signed_[static_cast<std::size_t>(frame_)].size())
-                what += tr(", x = %1")
-                            .arg(double(signed_[static_cast<std::size_t>(frame_)][ui]), 0, 'g', 6);
+            if (static_cast<std::size_t>(frame_) < result_->frame_coordinates.size() &&
+                ui < result_->frame_coordinates[static_cast<std::size_t>(frame_)].size())
+                what +=
+                    tr(", x = %1")
+                        .arg(double(
+                                 result_->frame_coordinates[static_cast<std::size_t>(frame_)][ui]),
+                             0, 'g', 6);
             break;
     }
     const auto v = frame[ui];

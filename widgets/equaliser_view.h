@@ -17,7 +17,7 @@ class QLabel;
 
 namespace es::widgets {
 
-class EqualiserView : public ResultView {
+class EqualiserView : public ResultViewOf<analysis::EqualiserResult> {
     Q_OBJECT
 public:
     enum class Mode { Bands = 0, Components = 1, Dimensions = 2 };
@@ -31,10 +31,9 @@ public:
     void restore_settings(const QJsonObject& s) override;
     void set_presentation(bool on) override;
 
-    // signed_frames: optional, frames x D signed coordinates of the token (raw dimensions) so the
-    // per-dimension bars can be coloured by sign at every layer.
-    void set_result(const analysis::EqualiserResult& result,
-                    const std::vector<std::vector<float>>& signed_frames = {});
+    // In the dims basis the bars are coloured by the sign of the token's coordinate at each
+    // frame (the result's frame_coordinates).
+    void set_result(const analysis::EqualiserResult& result);
 
     // What the app requests: basis and band count follow the mode.
     Mode mode() const;
@@ -51,7 +50,7 @@ public:
 
     // For tests.
     QCustomPlot* plot() const { return plot_; }
-    const std::optional<analysis::EqualiserResult>& result() const { return result_; }
+    std::vector<QCustomPlot*> figure_plots(const QString&) override { return {plot_}; }
     int frame() const { return frame_; }   // index into frames shown, -1 when none
     QVector<double> bar_heights() const;   // shown bar heights, in bar order
     QVector<double> peak_heights() const;  // peak-hold marker heights
@@ -73,8 +72,6 @@ private:
     QCheckBox* normalize_ = nullptr;
     QCheckBox* peaks_ = nullptr;
     QLabel* status_ = nullptr;
-    std::optional<analysis::EqualiserResult> result_;
-    std::vector<std::vector<float>> signed_;
     std::vector<double> peak_;  // max over all frames, per bar
     Selection selection_;
     int frame_ = -1;

@@ -21,7 +21,7 @@ bool signed_metric(const QString& m) {
 }
 }  // namespace
 
-HeadsView::HeadsView(QWidget* parent) : ResultView(parent) {
+HeadsView::HeadsView(QWidget* parent) : ResultViewOf(parent) {
     auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;

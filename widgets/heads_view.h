@@ -17,7 +17,7 @@ class QSpinBox;
 
 namespace es::widgets {
 
-class HeadsView : public ResultView {
+class HeadsView : public ResultViewOf<analysis::HeadSimilarityResult> {
     Q_OBJECT
 public:
     explicit HeadsView(QWidget* parent = nullptr);
@@ -45,7 +45,9 @@ public:
 
     HeatmapPlot* heatmap() const { return heatmap_; }
     QCustomPlot* angles_plot() const { return angles_; }
-    const std::optional<analysis::HeadSimilarityResult>& result() const { return result_; }
+    std::vector<QCustomPlot*> figure_plots(const QString&) override {
+        return {heatmap_->plot(), angles_};
+    }
     // The block shown for a selected state (the block whose output the state is).
     int block_for_state(int state) const;
     int block() const { return block_; }
@@ -67,7 +69,6 @@ private:
     QLabel* status_ = nullptr;
     HeatmapPlot* heatmap_ = nullptr;
     QCustomPlot* angles_ = nullptr;
-    std::optional<analysis::HeadSimilarityResult> result_;
     Selection selection_;
     int n_layers_ = 0, n_heads_ = 0, block_ = 0;
 };

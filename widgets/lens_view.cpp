@@ -3,9 +3,11 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QPainter>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "colormaps.h"
@@ -13,7 +15,7 @@
 
 namespace es::widgets {
 
-LensView::LensView(QWidget* parent) : ResultView(parent) {
+LensView::LensView(QWidget* parent) : ResultViewOf(parent) {
     auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
@@ -211,6 +213,64 @@ void LensView::update_highlight() {
     }
     if (highlighted_ >= 0 && table_->columnCount() > 0)
         table_->scrollToItem(table_->item(highlighted_, 0));
+}
+
+bool LensView::paint_figure(const QString&, QPainter& painter, const QRectF& rect) {
+    if (!result_) return false;
+    const analysis::LensResult& r = *result_;
+    const int rows = static_cast<int>(r.layers.size()) + 1;
+    std::size_t k = 0;
+    for (const auto& l : r.layers) k = std::max(k, l.top.size());
+    const int cols = static_cast<int>(std::min<std::size_t>(k, 8));
+    const double heading = 34;
+    const double rh = (rect.height() - heading) / rows;
+    QFont font = painter.font();
+    font.setPixelSize(std::clamp(static_cast<int>(rh * 0.26), 8, 16));
+    painter.setFont(font);
+    const QFontMetricsF fm(font, painter.device());
+    double name_w = fm.horizontalAdvance(QStringLiteral("state"));
+    for (const auto& l : r.layers)
+        name_w = std::max(name_w, fm.horizontalAdvance(QString::fromStdString(l.name)));
+    name_w = std::min(name_w + 16, rect.width() * 0.35);
+    const double cw = cols > 0 ? (rect.width() - name_w) / cols : 0;
+    painter.setPen(colors::plot_foreground());
+    QFont bold = font;
+    bold.setBold(true);
+    bold.setPixelSize(font.pixelSize() + 2);
+    painter.setFont(bold);
+    painter.drawText(
+        QRectF(rect.left() + 4, rect.top(), rect.width() - 8, heading),
+        Qt::AlignVCenter | Qt::AlignLeft,
+        QStringLiteral("logit lens of token %1 \u201c%2\u201d (prompt %3, position %4)")
+            .arg(r.token)
+            .arg(QString::fromStdString(r.token_text).trimmed())
+            .arg(r.prompt)
+            .arg(r.position));
+    painter.setFont(font);
+    auto cell = [&](int row, int col) {
+        const double top = rect.top() + heading + row * rh;
+        if (col < 0) return QRectF(rect.left() + 4, top, name_w - 8, rh);
+        return QRectF(rect.left() + name_w + col * cw, top, cw, rh).adjusted(1, 1, -1, -1);
+    };
+    painter.drawText(cell(0, -1), Qt::AlignVCenter | Qt::AlignLeft, QStringLiteral("state"));
+    for (int c = 0; c < cols; ++c)
+        painter.drawText(cell(0, c), Qt::AlignCenter, QStringLiteral("top %1").arg(c + 1));
+    for (int i = 1; i < rows; ++i) {
+        const auto& l = r.layers[static_cast<std::size_t>(i - 1)];
+        painter.drawText(
+            cell(i, -1), Qt::AlignVCenter | Qt::AlignLeft,
+            fm.elidedText(QString::fromStdString(l.name), Qt::ElideMiddle, name_w - 8));
+        for (int c = 0; c < cols && c < static_cast<int>(l.top.size()); ++c) {
+            const auto& e = l.top[static_cast<std::size_t>(c)];
+            QColor shade = colors::sample(colors::Map::Viridis, e.probability);
+            shade.setAlpha(110);
+            painter.fillRect(cell(i, c), shade);
+            painter.drawText(cell(i, c), Qt::AlignCenter,
+                             QStringLiteral("%1\n%2").arg(QString::fromStdString(e.text).trimmed(),
+                                                          QString::number(e.probability, 'f', 3)));
+        }
+    }
+    return true;
 }
 
 }  // namespace es::widgets

@@ -13,7 +13,7 @@ class QTableWidget;
 
 namespace es::widgets {
 
-class LensView : public ResultView {
+class LensView : public ResultViewOf<analysis::LensResult> {
     Q_OBJECT
 public:
     explicit LensView(QWidget* parent = nullptr);
@@ -33,8 +33,12 @@ public:
     int token_for(const Selection& s) const;
     void set_positions(int n_positions) { positions_ = n_positions; }
 
+    // Exported as a table drawn with a painter: a heading naming the token, then one row per state
+    // with its top tokens and their probabilities (cells shaded by probability).
+    FigureKind figure_kind() const override { return FigureKind::Painted; }
+    bool paint_figure(const QString& figure, QPainter& painter, const QRectF& rect) override;
+
     QTableWidget* table() const { return table_; }
-    const std::optional<analysis::LensResult>& result() const { return result_; }
     int highlighted_row() const { return highlighted_; }
 
 signals:
@@ -50,7 +54,6 @@ private:
     QTableWidget* table_ = nullptr;
     QLabel* status_ = nullptr;
     QSpinBox* top_k_ = nullptr;
-    std::optional<analysis::LensResult> result_;
     Selection selection_;
     int highlighted_ = -1;
     int positions_ = 0;

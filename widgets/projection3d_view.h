@@ -69,7 +69,11 @@ public:
     const std::vector<std::array<double, 3>>& points() const { return points_; }
     const std::vector<int>& point_states() const { return point_states_; }
     int pick(QPoint widget_pos) const;
-    QImage render_image(QSize size, double scale = 1.0);
+    QImage render_image(QSize size, double scale = 1.0) override;
+    FigureKind figure_kind() const override { return FigureKind::Raster; }
+    std::optional<FigureNumbers> numbers(const QString&) const override {
+        return numbers_of_result(result_);
+    }
     // Level of detail while the camera moves (press/drag, wheel): on, large scenes draw a subset
     // of the tokens; off, everything. lod_point_count(): points in that subset.
     void set_interacting(bool on);

@@ -11,6 +11,7 @@
 // the same file, another option): the old picture stays, marked as updating, so that stepping
 // through layers does not flicker, but a picture of another file is never shown.
 #include <QString>
+#include <optional>
 
 #include "view.h"
 
@@ -59,6 +60,21 @@ private:
     bool has_result_ = false;
     QLabel* line_ = nullptr;
     QWidget* content_ = nullptr;
+};
+
+// A ResultView that draws one analysis result struct R (core/analysis): it keeps the result, and
+// the numbers it exports are R's to_json/to_csv, the output of the matching CLI verb.
+template <typename R>
+class ResultViewOf : public ResultView {
+public:
+    using ResultView::ResultView;
+    const std::optional<R>& result() const { return result_; }
+    std::optional<FigureNumbers> numbers(const QString&) const override {
+        return numbers_of_result(result_);
+    }
+
+protected:
+    std::optional<R> result_;
 };
 
 }  // namespace es::widgets

@@ -19,7 +19,7 @@ namespace {
 constexpr double kNumericalZero = 1e-6;
 }  // namespace
 
-SpectrumView::SpectrumView(QWidget* parent) : ResultView(parent) {
+SpectrumView::SpectrumView(QWidget* parent) : ResultViewOf(parent) {
     auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;
@@ -316,6 +316,15 @@ void SpectrumView::rebuild() {
     spectrogram_->set_marked(sel >= 0 ? std::vector<std::pair<int, int>>{{sel, -1}}
                                       : std::vector<std::pair<int, int>>{});
     plot_->replot();
+}
+
+QStringList SpectrumView::figures() const {
+    return {QStringLiteral("spectrum"), QStringLiteral("spectrogram")};
+}
+
+std::vector<QCustomPlot*> SpectrumView::figure_plots(const QString& figure) {
+    if (figure == QLatin1String("spectrogram")) return {spectrogram_->plot()};
+    return {plot_, spectrogram_->plot()};
 }
 
 }  // namespace es::widgets

@@ -16,7 +16,7 @@ class QLabel;
 
 namespace es::widgets {
 
-class SpectrumView : public ResultView {
+class SpectrumView : public ResultViewOf<analysis::SpectrumResult> {
     Q_OBJECT
 public:
     explicit SpectrumView(QWidget* parent = nullptr);
@@ -35,7 +35,9 @@ public:
 
     QCustomPlot* plot() const { return plot_; }
     HeatmapPlot* spectrogram() const { return spectrogram_; }
-    const std::optional<analysis::SpectrumResult>& result() const { return result_; }
+    // "spectrum": the curves over the spectrogram, as on screen; "spectrogram": the heatmap alone.
+    QStringList figures() const override;
+    std::vector<QCustomPlot*> figure_plots(const QString& figure) override;
     int curve_count() const;
 
 signals:
@@ -56,7 +58,6 @@ private:
     QCheckBox* log_x_ = nullptr;
     QCheckBox* centred_ = nullptr;
     QLabel* status_ = nullptr;
-    std::optional<analysis::SpectrumResult> result_;
     Selection selection_;
 };
 

@@ -31,7 +31,7 @@ void style_legend(QCPLegend* legend, const QFont& font) {
 }
 }  // namespace
 
-TimescalesView::TimescalesView(QWidget* parent) : ResultView(parent) {
+TimescalesView::TimescalesView(QWidget* parent) : ResultViewOf(parent) {
     auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;

@@ -16,7 +16,7 @@ class QSpinBox;
 
 namespace es::widgets {
 
-class TimescalesView : public ResultView {
+class TimescalesView : public ResultViewOf<analysis::TimescalesResult> {
     Q_OBJECT
 public:
     explicit TimescalesView(QWidget* parent = nullptr);
@@ -36,7 +36,7 @@ public:
     QCPAxisRect* half_life_rect() const { return half_life_; }
     QCPAxisRect* autocorrelation_rect() const { return autocorr_; }
     QCPAxisRect* persistence_rect() const { return persistence_; }
-    const std::optional<analysis::TimescalesResult>& result() const { return result_; }
+    std::vector<QCustomPlot*> figure_plots(const QString&) override { return {plot_}; }
 
 signals:
     void options_changed();  // number of components changed: the app re-requests
@@ -56,7 +56,6 @@ private:
     QCPLegend* persistence_legend_ = nullptr;
     QSpinBox* components_ = nullptr;
     QLabel* status_ = nullptr;
-    std::optional<analysis::TimescalesResult> result_;
     Selection selection_;
 };
 

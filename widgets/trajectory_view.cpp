@@ -47,7 +47,7 @@ void band(QCPAxisRect* rect, const QVector<double>& x, const QVector<double>& lo
 
 }  // namespace
 
-TrajectoryView::TrajectoryView(QWidget* parent) : ResultView(parent) {
+TrajectoryView::TrajectoryView(QWidget* parent) : ResultViewOf(parent) {
     auto* layout = new QVBoxLayout(content());
     layout->setContentsMargins(0, 0, 0, 0);
     auto* controls = new QHBoxLayout;

@@ -17,7 +17,7 @@ class QLabel;
 
 namespace es::widgets {
 
-class TrajectoryView : public ResultView {
+class TrajectoryView : public ResultViewOf<analysis::TrajectoryResult> {
     Q_OBJECT
 public:
     explicit TrajectoryView(QWidget* parent = nullptr);
@@ -42,7 +42,7 @@ public:
 
     // For tests and export.
     QCustomPlot* plot() const { return plot_; }
-    const std::optional<analysis::TrajectoryResult>& result() const { return result_; }
+    std::vector<QCustomPlot*> figure_plots(const QString&) override { return {plot_}; }
     // A partial result is shown (layers still coming in from a running analysis).
     bool partial() const { return result_ && result_->layers_total > result_->layers.size(); }
     int token_line_count() const { return token_lines_drawn_; }
@@ -69,7 +69,6 @@ private:
     QCheckBox* tokens_ = nullptr;
     QCheckBox* final_norm_ = nullptr;
     QLabel* status_ = nullptr;
-    std::optional<analysis::TrajectoryResult> result_;
     QStringList token_texts_;
     Selection selection_;
     int token_lines_drawn_ = 0;

@@ -1,12 +1,44 @@
 #pragma once
 // What every view offers the shell: a name, a one-line caption (presentation mode), a short
 // "What am I looking at?" text, its settings for sessions, and the shared selection to follow.
+#include <QImage>
 #include <QJsonObject>
+#include <QStringList>
 #include <QWidget>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "selection.h"
 
+class QCustomPlot;
+class QPainter;
+class QRectF;
+
 namespace es::widgets {
+
+// The numbers behind a figure, as the matching eigenscope-cli verb prints them (--json, --csv).
+struct FigureNumbers {
+    nlohmann::json json;
+    std::string csv;
+};
+
+// The numbers of an analysis result through its to_json/to_csv (found by argument-dependent
+// lookup in the result's namespace), or nothing when no result has arrived.
+template <typename R>
+std::optional<FigureNumbers> numbers_of_result(const std::optional<R>& result) {
+    if (!result) return std::nullopt;
+    return FigureNumbers{to_json(*result), to_csv(*result)};
+}
+
+// How a view's figures are drawn for export (ParaView's habit: a view renders itself at the
+// target size; the screen is never grabbed).
+enum class FigureKind {
+    Plots,    // its QCustomPlots, stacked (figure_plots), vector in SVG/PDF
+    Painted,  // drawn with a QPainter (paint_figure), vector in SVG/PDF
+    Raster,   // an image rendered at the requested resolution (render_image): the 3D scene
+};
 
 class View : public QWidget {
     Q_OBJECT
@@ -27,6 +59,20 @@ public:
     SelectionModel* selection_model() const { return model_; }
     // How many selection changes this view has seen (tests check every view follows).
     int selection_updates() const { return updates_; }
+
+    // Export. The figures this view draws (ids --export accepts; the spectrum view also draws
+    // "spectrogram" alone), and for each the numbers behind it and how to draw it.
+    virtual QStringList figures() const { return {view_id()}; }
+    // Nothing until a result arrives (ResultViewOf gives its result's numbers).
+    virtual std::optional<FigureNumbers> numbers(const QString&) const { return std::nullopt; }
+    virtual FigureKind figure_kind() const { return FigureKind::Plots; }
+    // FigureKind::Plots: the plots of a figure, top to bottom, as the view stacks them.
+    virtual std::vector<QCustomPlot*> figure_plots(const QString&) { return {}; }
+    // FigureKind::Painted: draws the figure into rect; false when there is nothing to draw.
+    virtual bool paint_figure(const QString&, QPainter&, const QRectF&) { return false; }
+    // FigureKind::Raster: the figure as an image of `size` pixels, fonts and lines scaled by
+    // `scale`; a null image when it cannot be rendered (no OpenGL).
+    virtual QImage render_image(QSize, double = 1.0) { return {}; }
 
 protected:
     virtual void on_selection(const Selection& selection) = 0;

@@ -1,5 +1,7 @@
 #include "weight_spectrum_view.h"
 
+#include "util/number_text.h"
+
 #include <qcustomplot.h>
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -209,6 +211,14 @@ void WeightSpectrumView::rebuild() {
     plot_->xAxis->setRange(lo / 1.5, hi * 1.5);
     plot_->yAxis->setRange(ymin / 3, ymax * 6);
     plot_->replot();
+}
+
+std::optional<FigureNumbers> WeightSpectrumView::numbers(const QString&) const {
+    if (!spectrum_) return std::nullopt;
+    std::string csv = "index,singular_value\n";
+    for (std::size_t i = 0; i < spectrum_->singular_values.size(); ++i)
+        csv += std::to_string(i) + ',' + util::format_number(spectrum_->singular_values[i]) + '\n';
+    return FigureNumbers{analysis::to_json(*spectrum_), csv};
 }
 
 }  // namespace es::widgets

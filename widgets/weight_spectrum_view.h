@@ -32,6 +32,9 @@ public:
     // shown.
     const std::vector<double>& bin_counts() const { return counts_; }
     const std::optional<analysis::MatrixSpectrum>& spectrum() const { return spectrum_; }
+    // The matrix's JSON as `eigenscope-cli weights --json` prints it; CSV: index,singular_value.
+    std::optional<FigureNumbers> numbers(const QString& figure) const override;
+    std::vector<QCustomPlot*> figure_plots(const QString&) override { return {plot_}; }
 
 signals:
     void matrix_changed();

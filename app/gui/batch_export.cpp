@@ -61,7 +61,7 @@ int prepare_batch_platform(int argc, char** argv) {
     }
     if (!batch) return -1;
     const bool platform_set = !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
-    if (!widgets::is_3d_figure(view)) {
+    if (!figure_needs_opengl(view)) {
         // 2D figures never need a display.
         if (!platform_set) qputenv("QT_QPA_PLATFORM", "offscreen");
         return -1;
@@ -92,7 +92,7 @@ std::vector<std::string> batch_inputs(int argc, char** argv) {
 void add_batch_options(QCommandLineParser& p) {
     p.addOption({QStringLiteral("export"),
                  QStringLiteral("Render one view headless and exit: %1.")
-                     .arg(widgets::figure_ids().join(QStringLiteral(", "))),
+                     .arg(figure_ids().join(QStringLiteral(", "))),
                  QStringLiteral("VIEW")});
     p.addOption({QStringLiteral("out"),
                  QStringLiteral("Export file; .png, .svg, .pdf, .csv or .json."),
@@ -121,9 +121,9 @@ bool batch_requested(const QCommandLineParser& p) {
 int run_batch_export(const QCommandLineParser& p) {
     const QString figure = p.value(QStringLiteral("export"));
     const QString out = p.value(QStringLiteral("out"));
-    if (!widgets::figure_ids().contains(figure))
+    if (!figure_ids().contains(figure))
         return usage(QStringLiteral("unknown view '%1'; one of %2")
-                         .arg(figure, widgets::figure_ids().join(QStringLiteral(", "))));
+                         .arg(figure, figure_ids().join(QStringLiteral(", "))));
     if (out.isEmpty()) return usage(QStringLiteral("--out PATH is required"));
     if (!widgets::format_for_path(out))
         return usage(
@@ -259,8 +259,7 @@ int run_batch_export(const QCommandLineParser& p) {
         if (widgets::export_figure(view, figure, out, options, provenance, &error)) {
             code = 0;
         } else {
-            code =
-                widgets::is_3d_figure(figure) && error.contains(QLatin1String("X server")) ? 2 : 1;
+            code = figure_needs_opengl(figure) && error.contains(QLatin1String("X server")) ? 2 : 1;
             message = error;
         }
         QApplication::exit(code);

@@ -55,8 +55,8 @@ bool ask_options(MainWindow& window, QString* figure, widgets::ExportOptions* op
     dialog.setWindowTitle(QObject::tr("Export View"));
     auto* form = new QFormLayout(&dialog);
     auto* which = new QComboBox(&dialog);
-    QStringList ids = widgets::figure_ids();
-    ids << QStringLiteral("weight_spectrum");
+    QStringList ids;
+    for (const widgets::View* view : window.views()) ids << view->figures();
     which->addItems(ids);
     which->setCurrentText(*figure);
     form->addRow(QObject::tr("View"), which);

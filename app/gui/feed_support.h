@@ -2,9 +2,11 @@
 // Helpers every feed (view_feeds*.cpp) uses: when to re-request, which document and stream.
 #include <QFileInfo>
 #include <QObject>
+#include <QPointer>
 #include <QStringList>
 #include <functional>
 #include <string>
+#include <type_traits>
 
 #include "cache/result_codec.h"
 #include "main_window.h"
@@ -43,19 +45,29 @@ inline QString computing_what(const QString& analysis, const Document& doc,
     return what;
 }
 
-// The primary document and its stream for the current selection, or nullptr (message shown).
+// Nothing to compute for this view: its pending job is dropped and it says why.
 template <typename V>
-const Document* current_document(MainWindow& window, V* view, const QString& slot,
-                                 std::string& stream) {
-    if (window.documents().empty()) {
-        window.jobs()->cancel_slot(slot);
-        view->show_empty(QObject::tr("Open a dump first."));
-        return nullptr;
-    }
-    const Document* doc = window.documents().front();
+void show_nothing(MainWindow& window, V* view, const QString& reason) {
+    window.jobs()->cancel_slot(view->view_id());
+    view->show_empty(reason);
+}
+
+// The primary document, or nullptr (the view then says `reason`).
+template <typename V>
+const Document* primary_document(MainWindow& window, V* view, const QString& reason = {}) {
+    if (!window.documents().empty()) return window.documents().front();
+    show_nothing(window, view, reason.isEmpty() ? QObject::tr("Open a dump first.") : reason);
+    return nullptr;
+}
+
+// The primary document and its stream for the current selection, or nullptr (the view then says
+// why).
+template <typename V>
+const Document* current_document(MainWindow& window, V* view, std::string& stream) {
+    const Document* doc = primary_document(window, view);
+    if (!doc) return nullptr;
     if (doc->dump()->streams().empty()) {
-        window.jobs()->cancel_slot(slot);
-        view->show_empty(QObject::tr("This dump has no activations (weights only)."));
+        show_nothing(window, view, QObject::tr("This dump has no activations (weights only)."));
         return nullptr;
     }
     stream = window.selection_model()->selection().stream.toStdString();
@@ -86,6 +98,76 @@ std::function<R(Progress&)> with_disk_cache(MainWindow& window, const Document& 
         if (cache) cache->put(key, cache::encode(r));
         return r;
     };
+}
+
+// One analysis a view asks for: what it is of (the document, its stream, the compared
+// document), what is computed (`what`: the analysis and its options as one string), what the
+// state line says meanwhile, and whether the result is kept in the disk cache. Both the job key
+// (the latest request per view wins, equal requests of two views share one computation) and the
+// disk-cache key are made from `what` and the documents (job_key(), with_disk_cache()).
+struct Ask {
+    const Document* doc = nullptr;
+    std::string stream;  // "" for analyses of weights
+    QString what;        // "spectrum/resid/centred=1/top=0"
+    QString computing;   // "spectra"
+    bool disk_cached = false;
+    const Document* other = nullptr;  // the compared document
+};
+
+// "doc3/spectrum/resid/centred=1/top=0[/vs/doc4]": starts with the document's id so closing it
+// cancels its jobs and forgets their results (JobRunner::cancel_prefix).
+inline QString job_key(const Ask& a) {
+    return a.doc->id() + QLatin1Char('/') + a.what +
+           (a.other ? QStringLiteral("/vs/") + a.other->id() : QString());
+}
+
+// Whether results of type R can be kept in the disk cache (core/cache/result_codec.h has a codec).
+template <typename R, typename = void>
+struct has_codec : std::false_type {};
+template <typename R>
+struct has_codec<R, std::void_t<decltype(cache::encode(std::declval<const R&>()))>>
+    : std::true_type {};
+
+// The work of running an analysis `fn(dump, options, progress)` on a document's dump (the dump
+// is kept alive by the work, so closing the document meanwhile is safe).
+template <typename Options, typename Fn>
+auto analysis_of(const Document& doc, Options options, Fn fn) {
+    return [dump = doc.dump(), options = std::move(options), fn](Progress& p) {
+        return fn(*dump, options, p);
+    };
+}
+
+// Runs `work` (Progress& -> R, on a worker thread) for a view, in the view's slot: the view shows
+// what is computed, then the result (through `show(view, result)`) or the error, only if it
+// still wants this result by then.
+template <typename V, typename Work, typename Show>
+void ask(MainWindow& window, V* view, const Ask& a, Work work, Show show, QString slot = {}) {
+    using R = std::decay_t<std::invoke_result_t<Work&, Progress&>>;
+    if (slot.isEmpty()) slot = view->view_id();
+    std::function<R(Progress&)> run = std::move(work);
+    if constexpr (has_codec<R>::value) {
+        if (a.disk_cached)
+            run = with_disk_cache<R>(window, *a.doc, a.what, std::move(run), a.other);
+    } else {
+        Q_ASSERT_X(!a.disk_cached, "ask", "a disk-cached result needs a codec in core/cache");
+    }
+    view->show_computing(view_source(*a.doc, a.stream, a.other),
+                         computing_what(a.computing, *a.doc, a.stream));
+    QPointer<V> guard(view);
+    window.jobs()->template request_as<R>(
+        slot, job_key(a), std::move(run),
+        [guard, show](const R& r) {
+            if (guard) show(*guard, r);
+        },
+        [guard](const QString& e) {
+            if (guard) guard->show_error(e);
+        });
+}
+
+// The common case: the view shows the result with set_result(result).
+template <typename V, typename Work>
+void ask(MainWindow& window, V* view, const Ask& a, Work work) {
+    ask(window, view, a, std::move(work), [](V& v, const auto& r) { v.set_result(r); });
 }
 
 // Every token's display text by flat index.

@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QString>
 #include <QThreadPool>
+#include <any>
 #include <functional>
 #include <list>
 #include <map>
@@ -20,7 +21,9 @@ namespace es::app {
 class JobRunner : public QObject {
     Q_OBJECT
 public:
-    using Result = std::shared_ptr<const void>;
+    // A result as the work returned it. request_as<R> stores a std::shared_ptr<const R> and hands
+    // it back only to requests of the same R (std::any_cast checks the type: no void* casts).
+    using Result = std::any;
     using Work = std::function<Result(Progress&)>;
     using Done = std::function<void(const Result&)>;
     using Failed = std::function<void(const QString& error)>;
@@ -32,7 +35,8 @@ public:
     // done/failed run on the GUI thread, only if the slot still wants this key by then.
     void request(const QString& slot, const QString& key, Work work, Done done, Failed failed = {});
 
-    // Typed convenience: work returns R, done receives const R&.
+    // Typed: work returns R, done receives const R&. A key already computed or running with
+    // another result type is a programming error, reported through `failed`, never a wrong cast.
     template <typename R>
     void request_as(const QString& slot, const QString& key, std::function<R(Progress&)> work,
                     std::function<void(const R&)> done, Failed failed = {}) {
@@ -41,7 +45,14 @@ public:
             [work = std::move(work)](Progress& p) -> Result {
                 return std::make_shared<const R>(work(p));
             },
-            [done = std::move(done)](const Result& r) { done(*static_cast<const R*>(r.get())); },
+            [key, done = std::move(done), failed](const Result& r) {
+                if (const auto* typed = std::any_cast<std::shared_ptr<const R>>(&r)) {
+                    done(**typed);
+                } else if (failed) {
+                    failed(QStringLiteral("internal error: job %1 holds another result type (%2)")
+                               .arg(key, QString::fromLatin1(r.type().name())));
+                }
+            },
             std::move(failed));
     }
 

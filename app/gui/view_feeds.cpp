@@ -1,6 +1,6 @@
+// Feeds of the trajectory, spectrum and CKA views (see view_feeds.h).
 #include "view_feeds.h"
 
-#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QPointer>
 
@@ -19,33 +19,17 @@ void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
     QPointer<widgets::SpectrumView> guard(view);
     auto request = [&window, guard] {
         if (!guard) return;
-        const QString slot = QStringLiteral("spectrum-view");
         analysis::SpectrumOptions options;
-        const Document* doc = current_document(window, guard.data(), slot, options.stream);
+        const Document* doc = current_document(window, guard.data(), options.stream);
         if (!doc) return;
         options.centred = guard->centred();
         options.top_k = 0;  // values only; the projection and equaliser ask for directions
-        std::shared_ptr<Dump> dump = doc->dump();
-        const QString key = QStringLiteral("%1/spectrum/%2/%3")
-                                .arg(doc->id(), QString::fromStdString(options.stream))
-                                .arg(options.centred);
-        guard->show_computing(view_source(*doc, options.stream),
-                              computing_what(QObject::tr("spectra"), *doc, options.stream));
-        window.jobs()->request_as<analysis::SpectrumResult>(
-            slot, key,
-            with_disk_cache<analysis::SpectrumResult>(
-                window, *doc,
-                QStringLiteral("spectrum/%1/centred=%2/top=%3")
-                    .arg(QString::fromStdString(options.stream))
-                    .arg(options.centred)
-                    .arg(options.top_k),
-                [dump, options](Progress& p) { return analysis::spectrum(*dump, options, p); }),
-            [guard](const analysis::SpectrumResult& r) {
-                if (guard) guard->set_result(r);
-            },
-            [guard](const QString& e) {
-                if (guard) guard->show_error(e);
-            });
+        const QString what = QStringLiteral("spectrum/%1/centred=%2/top=%3")
+                                 .arg(QString::fromStdString(options.stream))
+                                 .arg(options.centred)
+                                 .arg(options.top_k);
+        ask(window, guard.data(), Ask{doc, options.stream, what, QObject::tr("spectra"), true},
+            analysis_of(*doc, options, analysis::spectrum));
     };
     on_inputs_changed(window, view, request);
     QObject::connect(view, &widgets::SpectrumView::options_changed, view, request);
@@ -56,38 +40,20 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
     QPointer<widgets::CkaView> guard(view);
     auto request = [&window, guard] {
         if (!guard) return;
-        const QString slot = QStringLiteral("cka-view");
         analysis::CkaOptions options;
-        const Document* doc = current_document(window, guard.data(), slot, options.stream);
+        const Document* doc = current_document(window, guard.data(), options.stream);
         if (!doc) return;
-        std::shared_ptr<Dump> dump = doc->dump(), other;
-        const Document* other_doc = nullptr;
+        Ask a{doc, options.stream,
+              QStringLiteral("cka/%1").arg(QString::fromStdString(options.stream)),
+              QObject::tr("CKA"), true};
         const int compare = window.selection_model()->selection().compare_document;
-        QString key =
-            QStringLiteral("%1/cka/%2").arg(doc->id(), QString::fromStdString(options.stream));
-        if (compare > 0 && compare < static_cast<int>(window.documents().size())) {
-            other_doc = window.documents()[static_cast<std::size_t>(compare)];
-            other = other_doc->dump();
-            key += QStringLiteral("/vs/") +
-                   window.documents()[static_cast<std::size_t>(compare)]->id();
-        }
-        guard->show_computing(view_source(*doc, options.stream, other_doc),
-                              computing_what(QObject::tr("CKA"), *doc, options.stream));
-        window.jobs()->request_as<analysis::CkaResult>(
-            slot, key,
-            with_disk_cache<analysis::CkaResult>(
-                window, *doc, QStringLiteral("cka/%1").arg(QString::fromStdString(options.stream)),
-                [dump, other, options](Progress& p) mutable {
-                    options.other = other.get();  // kept alive by the captured shared_ptr
-                    return analysis::cka(*dump, options, p);
-                },
-                other_doc),
-            [guard](const analysis::CkaResult& r) {
-                if (guard) guard->set_result(r);
-            },
-            [guard](const QString& e) {
-                if (guard) guard->show_error(e);
-            });
+        if (compare > 0 && compare < static_cast<int>(window.documents().size()))
+            a.other = window.documents()[static_cast<std::size_t>(compare)];
+        std::shared_ptr<Dump> other = a.other ? a.other->dump() : nullptr;
+        ask(window, guard.data(), a, [dump = doc->dump(), other, options](Progress& p) mutable {
+            options.other = other.get();  // kept alive by the captured shared_ptr
+            return analysis::cka(*dump, options, p);
+        });
     };
     on_inputs_changed(window, view, request);
     request();
@@ -98,45 +64,39 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
     auto request = [&window, guard] {
         if (!guard) return;
         analysis::TrajectoryOptions options;
-        const Document* doc = current_document(window, guard.data(),
-                                               QStringLiteral("trajectory-view"), options.stream);
+        const Document* doc = current_document(window, guard.data(), options.stream);
         if (!doc) return;
         std::shared_ptr<Dump> dump = doc->dump();
         options.include_final_norm = guard->include_final_norm();
         const StreamInfo& stream = dump->stream(options.stream);
-        const QString key = QStringLiteral("%1/trajectory/%2/%3")
-                                .arg(doc->id(), QString::fromStdString(stream.name))
-                                .arg(options.include_final_norm ? 1 : 0);
+        const Ask a{doc, stream.name,
+                    QStringLiteral("trajectory/%1/final_norm=%2")
+                        .arg(QString::fromStdString(stream.name))
+                        .arg(options.include_final_norm ? 1 : 0),
+                    QObject::tr("trajectories")};
         const bool final_norm = stream.last_is_final_norm;
         const QStringList texts = token_texts(*dump);
-        guard->show_computing(view_source(*doc, stream.name),
-                              computing_what(QObject::tr("trajectories"), *doc, stream.name));
         // Progressive display: each layer's partial result is posted to the GUI thread (at most
-        // every 100 ms) and shown while the slot still wants this key; the final result follows
+        // every 100 ms) and shown while the view still wants this key; the final result follows
         // through the same event queue, so a partial never overwrites it.
         QPointer<JobRunner> jobs(window.jobs());
+        const QString key = job_key(a), slot = guard->view_id();
         options.on_layer =
-            [guard, jobs, key, texts, final_norm,
+            [guard, jobs, key, slot, texts, final_norm,
              last = std::make_shared<QElapsedTimer>()](const analysis::TrajectoryResult& partial) {
                 if (last->isValid() && last->elapsed() < 100) return;
                 last->start();
                 QMetaObject::invokeMethod(
                     guard.data(),
-                    [guard, jobs, key, texts, final_norm, partial] {
-                        if (guard && jobs && jobs->wants(QStringLiteral("trajectory-view"), key) &&
-                            !jobs->cached(key))
+                    [guard, jobs, key, slot, texts, final_norm, partial] {
+                        if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
                             guard->set_result(partial, texts, final_norm);
                     },
                     Qt::QueuedConnection);
             };
-        window.jobs()->request_as<analysis::TrajectoryResult>(
-            QStringLiteral("trajectory-view"), key,
-            [dump, options](Progress& p) { return analysis::trajectory(*dump, options, p); },
-            [guard, texts, final_norm](const analysis::TrajectoryResult& r) {
-                if (guard) guard->set_result(r, texts, final_norm);
-            },
-            [guard](const QString& error) {
-                if (guard) guard->show_error(error);
+        ask(window, guard.data(), a, analysis_of(*doc, options, analysis::trajectory),
+            [texts, final_norm](widgets::TrajectoryView& v, const analysis::TrajectoryResult& r) {
+                v.set_result(r, texts, final_norm);
             });
     };
     on_inputs_changed(window, view, request);

@@ -16,11 +16,10 @@ namespace es::app {
 
 void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
     QPointer<widgets::Projection3dView> guard(view);
-    const QString slot = QStringLiteral("projection3d-view");
-    auto request = [&window, guard, slot] {
+    auto request = [&window, guard] {
         if (!guard) return;
         analysis::ProjectOptions options;
-        const Document* doc = current_document(window, guard.data(), slot, options.stream);
+        const Document* doc = current_document(window, guard.data(), options.stream);
         if (!doc) return;
         std::shared_ptr<Dump> dump = doc->dump();
         options.spherize = guard->spherize();
@@ -37,33 +36,15 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
             guard->show_axes_error(message);
             return;
         }
-        // Axis titles in words: the two tokens' texts and the layer.
-        for (analysis::AxisSpec& ax : options.axes) {
-            const auto& tokens = dump->tokens();
-            if (ax.token_a < tokens.size() && ax.token_b < tokens.size())
-                ax.label = tokens[ax.token_a].text + " - " + tokens[ax.token_b].text + " @" +
-                           std::to_string(ax.layer);
-        }
-        const QString key = QStringLiteral("%1/projection3d/%2/%3/%4")
-                                .arg(doc->id(), QString::fromStdString(stream.name))
-                                .arg(options.spherize ? 1 : 0)
-                                .arg(axes_text);
-        guard->show_computing(view_source(*doc, stream.name),
-                              computing_what(QObject::tr("the projection"), *doc, stream.name));
-        window.jobs()->request_as<analysis::ProjectResult>(
-            slot, key,
-            with_disk_cache<analysis::ProjectResult>(
-                window, *doc,
-                QStringLiteral("projection3d/%1/spherize=%2/axes=%3")
-                    .arg(QString::fromStdString(stream.name))
-                    .arg(options.spherize)
-                    .arg(axes_text),
-                [dump, options](Progress& p) { return analysis::project(*dump, options, p); }),
-            [guard, dump](const analysis::ProjectResult& r) {
-                if (guard) guard->set_result(r, dump->tokens());
-            },
-            [guard](const QString& error) {
-                if (guard) guard->show_error(error);
+        for (analysis::AxisSpec& ax : options.axes) ax.label = analysis::axis_in_words(ax, *dump);
+        const QString what = QStringLiteral("projection3d/%1/spherize=%2/axes=%3")
+                                 .arg(QString::fromStdString(stream.name))
+                                 .arg(options.spherize)
+                                 .arg(axes_text);
+        ask(window, guard.data(), Ask{doc, stream.name, what, QObject::tr("the projection"), true},
+            analysis_of(*doc, options, analysis::project),
+            [dump](widgets::Projection3dView& v, const analysis::ProjectResult& r) {
+                v.set_result(r, dump->tokens());
             });
     };
     on_inputs_changed(window, view, request);

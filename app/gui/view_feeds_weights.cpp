@@ -39,53 +39,39 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
     QPointer<widgets::HeadsView> guard(view);
     auto request = [&window, guard] {
         if (!guard) return;
-        if (window.documents().empty()) {
-            window.jobs()->cancel_slot(QStringLiteral("heads-view"));
-            guard->show_empty(
-                QObject::tr("Open a dump with attention weights to compare its heads."));
-            return;
-        }
-        const Document* doc = window.documents().front();
-        std::shared_ptr<Dump> dump = doc->dump();
-        const int L = static_cast<int>(dump->dims().n_layers.value_or(0)),
-                  H = static_cast<int>(dump->dims().n_heads.value_or(0));
-        guard->set_model(L, H, dump->find_attention("pattern") != nullptr);
+        const Document* doc = primary_document(
+            window, guard.data(),
+            QObject::tr("Open a dump with attention weights to compare its heads."));
+        if (!doc) return;
+        const Dump& dump = *doc->dump();
+        const int L = static_cast<int>(dump.dims().n_layers.value_or(0)),
+                  H = static_cast<int>(dump.dims().n_heads.value_or(0));
+        guard->set_model(L, H, dump.find_attention("pattern") != nullptr);
         const bool patterns = guard->metric() == QLatin1String("pattern_corr");
-        if ((!patterns && !dump->find_weight("blocks.0.attn.W_Q")) ||
-            (patterns && !dump->find_attention("pattern")) || H == 0) {
-            window.jobs()->cancel_slot(QStringLiteral("heads-view"));
-            guard->show_empty(
+        if ((!patterns && !dump.find_weight("blocks.0.attn.W_Q")) ||
+            (patterns && !dump.find_attention("pattern")) || H == 0)
+            return show_nothing(
+                window, guard.data(),
                 patterns
                     ? QObject::tr("This dump has no attention patterns.")
                     : QObject::tr("This dump has no attention weights (blocks.L.attn.W_Q ...)."));
-            return;
-        }
         analysis::HeadSimilarityOptions o;
         o.metric = analysis::parse_head_metric(guard->metric().toStdString());
         o.rank = static_cast<std::size_t>(guard->rank());
         if (!guard->all_layers()) o.layer = static_cast<std::size_t>(guard->block());
-        const QString key = QStringLiteral("%1/heads/%2/%3/%4")
-                                .arg(doc->id(), guard->metric())
-                                .arg(o.layer ? QString::number(*o.layer) : QStringLiteral("all"))
-                                .arg(o.rank);
-        guard->show_computing(view_source(*doc),
-                              computing_what(QObject::tr("head similarity"), *doc));
-        window.jobs()->request_as<analysis::HeadSimilarityResult>(
-            QStringLiteral("heads-view"), key,
-            [dump, o](Progress& p) { return analysis::head_similarity(*dump, o, p); },
-            [guard](const analysis::HeadSimilarityResult& r) {
-                if (guard) guard->set_result(r);
-            },
-            [guard](const QString& e) {
-                if (guard) guard->show_error(e);
-            });
+        const QString what = QStringLiteral("heads/%1/%2/rank=%3")
+                                 .arg(guard->metric())
+                                 .arg(o.layer ? QString::number(*o.layer) : QStringLiteral("all"))
+                                 .arg(o.rank);
+        ask(window, guard.data(), Ask{doc, {}, what, QObject::tr("head similarity")},
+            analysis_of(*doc, o, analysis::head_similarity));
     };
     QObject::connect(&window, &MainWindow::primary_changed, view, request);
     QObject::connect(view, &widgets::HeadsView::options_changed, view, request);
     QObject::connect(view, &widgets::HeadsView::pair_chosen, view, [&window, guard](int a, int b) {
         if (!guard || window.documents().empty()) return;
-        std::shared_ptr<Dump> dump = window.documents().front()->dump();
-        const int H = static_cast<int>(dump->dims().n_heads.value_or(1));
+        const Document* doc = window.documents().front();
+        const int H = static_cast<int>(doc->dump()->dims().n_heads.value_or(1));
         const int r = guard->rank();
         auto spec = [H, r](int flat) {
             return QStringLiteral("blocks.%1.attn.OV[%2]:right:0-%3")
@@ -94,18 +80,19 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
                 .arg(r)
                 .toStdString();
         };
-        const std::string sa = spec(a), sb = spec(b);
-        window.jobs()->request_as<analysis::SubspaceAnglesResult>(
-            QStringLiteral("heads-angles"),
-            window.documents().front()->id() + QStringLiteral("/angles/") +
-                QString::fromStdString(sa + "|" + sb),
-            [dump, sa, sb](Progress& p) { return analysis::subspace_angles(*dump, sa, sb, p); },
-            [guard](const analysis::SubspaceAnglesResult& res) {
-                if (guard) guard->set_angles(res);
+        ask(
+            window, guard.data(),
+            Ask{doc,
+                {},
+                QStringLiteral("angles/") + QString::fromStdString(spec(a) + "|" + spec(b)),
+                QObject::tr("principal angles")},
+            [dump = doc->dump(), sa = spec(a), sb = spec(b)](Progress& p) {
+                return analysis::subspace_angles(*dump, sa, sb, p);
             },
-            [guard](const QString& e) {
-                if (guard) guard->show_error(e);
-            });
+            [](widgets::HeadsView& v, const analysis::SubspaceAnglesResult& res) {
+                v.set_angles(res);
+            },
+            QStringLiteral("heads-angles"));
     });
     request();
 }
@@ -127,25 +114,16 @@ void feed_angles(MainWindow& window, widgets::AnglesView* view) {
     };
     auto request = [&window, guard] {
         if (!guard) return;
-        if (window.documents().empty()) {
-            window.jobs()->cancel_slot(QStringLiteral("angles-view"));
-            guard->show_empty(QObject::tr("Open a dump first."));
-            return;
-        }
-        const Document* doc = window.documents().front();
-        std::shared_ptr<Dump> dump = doc->dump();
+        const Document* doc = primary_document(window, guard.data());
+        if (!doc) return;
         const std::string a = guard->spec_a().toStdString(), b = guard->spec_b().toStdString();
-        guard->show_computing(view_source(*doc),
-                              computing_what(QObject::tr("principal angles"), *doc));
-        window.jobs()->request_as<analysis::SubspaceAnglesResult>(
-            QStringLiteral("angles-view"),
-            doc->id() + QStringLiteral("/angles/") + QString::fromStdString(a + "|" + b),
-            [dump, a, b](Progress& p) { return analysis::subspace_angles(*dump, a, b, p); },
-            [guard](const analysis::SubspaceAnglesResult& r) {
-                if (guard) guard->set_result(r);
-            },
-            [guard](const QString& e) {
-                if (guard) guard->show_error(e);
+        ask(window, guard.data(),
+            Ask{doc,
+                {},
+                QStringLiteral("angles/") + QString::fromStdString(a + "|" + b),
+                QObject::tr("principal angles")},
+            [dump = doc->dump(), a, b](Progress& p) {
+                return analysis::subspace_angles(*dump, a, b, p);
             });
     };
     QObject::connect(&window, &MainWindow::primary_changed, view, sources);
@@ -157,39 +135,30 @@ void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view)
     QPointer<widgets::WeightSpectrumView> guard(view);
     auto matrices = [&window, guard] {
         if (!guard) return;
-        if (window.documents().empty()) {
-            window.jobs()->cancel_slot(QStringLiteral("weight-spectrum-view"));
-            guard->set_matrices({});
-            guard->show_empty(QObject::tr("Open a dump with weights."));
-            return;
-        }
+        const Document* doc =
+            primary_document(window, guard.data(), QObject::tr("Open a dump with weights."));
         QStringList names;
-        for (const auto& [name, w] : window.documents().front()->dump()->weights())
-            if (w.shape.size() == 2 && name.find("lora_") == std::string::npos)
-                names << QString::fromStdString(name);
+        if (doc)
+            for (const auto& [name, w] : doc->dump()->weights())
+                if (w.shape.size() == 2 && name.find("lora_") == std::string::npos)
+                    names << QString::fromStdString(name);
         guard->set_matrices(names);
-        if (names.isEmpty()) guard->show_empty(QObject::tr("This dump has no 2-D weights."));
+        if (doc && names.isEmpty()) guard->show_empty(QObject::tr("This dump has no 2-D weights."));
     };
     auto request = [&window, guard] {
         if (!guard || window.documents().empty() || guard->matrix().isEmpty()) return;
         const Document* doc = window.documents().front();
-        std::shared_ptr<Dump> dump = doc->dump();
         analysis::WeightSpectraOptions o;
         o.only = {guard->matrix().toStdString()};
-        guard->show_computing(
-            view_source(*doc),
-            computing_what(QObject::tr("the spectrum of %1").arg(guard->matrix()), *doc));
-        window.jobs()->request_as<analysis::WeightSpectraResult>(
-            QStringLiteral("weight-spectrum-view"),
-            doc->id() + QStringLiteral("/weight_spectrum/") + guard->matrix(),
-            with_disk_cache<analysis::WeightSpectraResult>(
-                window, *doc, QStringLiteral("weight_spectrum/") + guard->matrix(),
-                [dump, o](Progress& p) { return analysis::weight_spectra(*dump, o, p); }),
-            [guard](const analysis::WeightSpectraResult& r) {
-                if (guard && !r.matrices.empty()) guard->set_result(r.matrices.front());
-            },
-            [guard](const QString& e) {
-                if (guard) guard->show_error(e);
+        ask(window, guard.data(),
+            Ask{doc,
+                {},
+                QStringLiteral("weight_spectrum/") + guard->matrix(),
+                QObject::tr("the spectrum of %1").arg(guard->matrix()),
+                true},
+            analysis_of(*doc, o, analysis::weight_spectra),
+            [](widgets::WeightSpectrumView& v, const analysis::WeightSpectraResult& r) {
+                if (!r.matrices.empty()) v.set_result(r.matrices.front());
             });
     };
     QObject::connect(&window, &MainWindow::primary_changed, view, matrices);
@@ -202,12 +171,11 @@ void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {
     auto sources = [&window, guard] {
         if (!guard) return;
         if (window.series().empty() || window.documents().empty()) {
-            window.jobs()->cancel_slot(QStringLiteral("checkpoint-view"));
             guard->set_sources({});
-            guard->show_empty(
+            return show_nothing(
+                window, guard.data(),
                 QObject::tr("Open a folder of checkpoints (File ▸ Open Folder) to follow a matrix "
                             "through training."));
-            return;
         }
         guard->set_sources(matrix_sources(*window.documents().front()->dump()));
     };
@@ -218,13 +186,14 @@ void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {
         o.top = static_cast<std::size_t>(guard->top());
         o.left = guard->left_side();
         const std::string folder = window.series_folder().toStdString();
+        // A series is not one document: its source and key are the folder's.
         guard->show_computing(
             QStringLiteral("series:") + window.series_folder(),
             QObject::tr("%1 through the checkpoints of %2")
                 .arg(guard->matrix(), QFileInfo(window.series_folder()).fileName()));
         window.jobs()->request_as<analysis::CheckpointSeriesResult>(
-            QStringLiteral("checkpoint-view"),
-            QStringLiteral("series:%1/%2/%3/%4")
+            guard->view_id(),
+            QStringLiteral("series:%1/%2/top=%3/left=%4")
                 .arg(window.series_folder(), guard->matrix())
                 .arg(o.top)
                 .arg(o.left),

@@ -22,57 +22,78 @@
 
 namespace es::app {
 
+namespace {
+
+// A row's make(): the view of type V, docked on the right and fed by `feed` (view_feeds*.cpp).
+template <typename V>
+std::function<widgets::View*(MainWindow&)> fed_by(void (*feed)(MainWindow&, V*)) {
+    return [feed](MainWindow& w) -> widgets::View* {
+        auto* view = new V(&w);
+        w.add_view(view, Qt::RightDockWidgetArea);
+        feed(w, view);
+        return view;
+    };
+}
+
+QStringList ids(std::initializer_list<const char*> names) {
+    QStringList out;
+    for (const char* n : names) out << QString::fromLatin1(n);
+    return out;
+}
+
+}  // namespace
+
+const std::vector<ViewRow>& view_table() {
+    static const std::vector<ViewRow> table = {
+        {"trajectory", DockPlace::First, ids({"trajectory"}), false, fed_by(feed_trajectory)},
+        {"spectrum", DockPlace::Beside, ids({"spectrum", "spectrogram"}), false,
+         fed_by(feed_spectrum)},
+        {"cka", DockPlace::Below, ids({"cka"}), false, fed_by(feed_cka)},
+        {"heads", DockPlace::Tabbed, ids({"heads"}), false, fed_by(feed_heads)},
+        {"angles", DockPlace::Tabbed, ids({"angles"}), false, fed_by(feed_angles)},
+        {"checkpoints", DockPlace::Tabbed, ids({"checkpoints"}), false, fed_by(feed_checkpoints)},
+        {"weight_spectrum", DockPlace::Tabbed, ids({"weight_spectrum"}), false,
+         fed_by(feed_weight_spectrum)},
+        {"equaliser", DockPlace::Tabbed, ids({"equaliser"}), false, fed_by(feed_equaliser)},
+        {"attention", DockPlace::Tabbed, ids({"attention"}), false, fed_by(feed_attention)},
+        {"lens", DockPlace::Tabbed, ids({"lens"}), false, fed_by(feed_lens)},
+        {"timescales", DockPlace::Tabbed, ids({"timescales"}), false, fed_by(feed_timescales)},
+        {"projection3d", DockPlace::Tabbed, ids({"projection3d"}), true, fed_by(feed_projection3d)},
+    };
+    return table;
+}
+
+QStringList figure_ids() {
+    QStringList out;
+    for (const ViewRow& row : view_table()) out << row.figures;
+    return out;
+}
+
+bool figure_needs_opengl(const QString& figure) {
+    for (const ViewRow& row : view_table())
+        if (row.figures.contains(figure)) return row.needs_opengl;
+    return false;
+}
+
 void create_views(MainWindow& w) {
-    auto* trajectory = new widgets::TrajectoryView(&w);
-    w.add_view(trajectory, Qt::RightDockWidgetArea);
-    feed_trajectory(w, trajectory);
-    auto* spectrum = new widgets::SpectrumView(&w);
-    w.add_view(spectrum, Qt::RightDockWidgetArea);
-    feed_spectrum(w, spectrum);
-    auto* cka = new widgets::CkaView(&w);
-    w.add_view(cka, Qt::RightDockWidgetArea);
-    feed_cka(w, cka);
-
-    // Trajectory and spectrum side by side, CKA under the trajectory; views added below are tabbed
-    // with the CKA dock so the first screen stays readable.
-    w.splitDockWidget(w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum")),
-                      Qt::Horizontal);
-    w.splitDockWidget(w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("cka")),
-                      Qt::Vertical);
-
-    auto* heads = new widgets::HeadsView(&w);
-    w.add_view(heads, Qt::RightDockWidgetArea);
-    feed_heads(w, heads);
-    auto* angles = new widgets::AnglesView(&w);
-    w.add_view(angles, Qt::RightDockWidgetArea);
-    feed_angles(w, angles);
-    auto* checkpoints = new widgets::CheckpointView(&w);
-    w.add_view(checkpoints, Qt::RightDockWidgetArea);
-    feed_checkpoints(w, checkpoints);
-    auto* weight_spectrum = new widgets::WeightSpectrumView(&w);
-    w.add_view(weight_spectrum, Qt::RightDockWidgetArea);
-    feed_weight_spectrum(w, weight_spectrum);
-    for (const char* id : {"heads", "angles", "checkpoints", "weight_spectrum"})
-        w.tabifyDockWidget(w.dock(QStringLiteral("cka")), w.dock(QString::fromLatin1(id)));
-    auto* equaliser = new widgets::EqualiserView(&w);
-    w.add_view(equaliser, Qt::RightDockWidgetArea);
-    feed_equaliser(w, equaliser);
-    auto* attention = new widgets::AttentionView(&w);
-    w.add_view(attention, Qt::RightDockWidgetArea);
-    feed_attention(w, attention);
-    auto* lens = new widgets::LensView(&w);
-    w.add_view(lens, Qt::RightDockWidgetArea);
-    feed_lens(w, lens);
-    auto* timescales = new widgets::TimescalesView(&w);
-    w.add_view(timescales, Qt::RightDockWidgetArea);
-    feed_timescales(w, timescales);
-    for (const char* id : {"equaliser", "attention", "lens", "timescales"})
-        w.tabifyDockWidget(w.dock(QStringLiteral("cka")), w.dock(QString::fromLatin1(id)));
-    auto* projection3d = new widgets::Projection3dView(&w);
-    w.add_view(projection3d, Qt::RightDockWidgetArea);
-    feed_projection3d(w, projection3d);
-    w.tabifyDockWidget(w.dock(QStringLiteral("cka")), w.dock(QStringLiteral("projection3d")));
-    w.dock(QStringLiteral("cka"))->raise();
+    for (const ViewRow& row : view_table()) {
+        widgets::View* view = row.make(w);
+        Q_ASSERT(view->view_id() == row.id && view->figures() == row.figures);
+    }
+    const auto first = std::find_if(view_table().begin(), view_table().end(),
+                                    [](const ViewRow& r) { return r.place == DockPlace::First; });
+    const auto below = std::find_if(view_table().begin(), view_table().end(),
+                                    [](const ViewRow& r) { return r.place == DockPlace::Below; });
+    ViewDock* top = w.dock(first->id);
+    ViewDock* tabs = w.dock(below->id);
+    // Beside and below the first view first, then the tabs: splitting a tabbed dock would move
+    // the whole tab group.
+    for (const ViewRow& row : view_table())
+        if (row.place == DockPlace::Beside) w.splitDockWidget(top, w.dock(row.id), Qt::Horizontal);
+    w.splitDockWidget(top, tabs, Qt::Vertical);
+    for (const ViewRow& row : view_table())
+        if (row.place == DockPlace::Tabbed) w.tabifyDockWidget(tabs, w.dock(row.id));
+    tabs->raise();
     arrange_docks(w);
 }
 

@@ -1,9 +1,41 @@
 #pragma once
-// Every analysis view the app shows, created once with its feed and its place among the docks.
-// Adding a view: create it, add_view(), connect its feed (view_feeds*.cpp), place its dock.
+// Every analysis view the app shows, as the rows of one table: its id, where its dock goes, the
+// figures `eigenscope --export` renders from it, and how it is made and fed. A new view is its
+// files (core/analysis, widgets/<name>_view, a feed) plus one row in view_registry.cpp.
+#include <QString>
+#include <QStringList>
+#include <functional>
+#include <vector>
+
+namespace es::widgets {
+class View;
+}
+
 namespace es::app {
 
 class MainWindow;
+
+// Where a view's dock goes on the first screen: the trajectory (the lecturer's view) first, the
+// spectrum beside it, CKA under it, every other view in a tab with CKA.
+enum class DockPlace { First, Beside, Below, Tabbed };
+
+struct ViewRow {
+    QString id;  // the view's view_id(): sessions, --export, the dock's object name
+    DockPlace place = DockPlace::Tabbed;
+    QStringList figures;        // what --export accepts from this view (View::figures())
+    bool needs_opengl = false;  // its figure is a raster of an OpenGL scene (needs an X server)
+    // Creates the view, docks it (MainWindow::add_view) and connects its feed.
+    std::function<widgets::View*(MainWindow&)> make;
+};
+
+// The table, in the order the docks are created.
+const std::vector<ViewRow>& view_table();
+// Every figure id --export accepts, from the table.
+QStringList figure_ids();
+// Whether exporting this figure needs OpenGL; false for unknown ids.
+bool figure_needs_opengl(const QString& figure);
+
+// Creates every view of the table in the window and places the docks.
 void create_views(MainWindow& window);
 // Gives the docks their default proportions for the window's current size.
 void arrange_docks(MainWindow& window);

@@ -16,4 +16,8 @@ namespace es::analysis {
 std::vector<AxisSpec> parse_axes(const std::string& text, const Dump& dump, const StreamInfo& s,
                                  std::size_t default_layer);
 
+// An axis in words, as the 3D view titles it: the two tokens' texts and the state,
+// "cat - dog @3"; the typed label when a token is outside the dump's token table.
+std::string axis_in_words(const AxisSpec& axis, const Dump& dump);
+
 }  // namespace es::analysis

@@ -104,6 +104,7 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
             for (std::size_t k = 0; k < nb; ++k) row[k] = b[k];
         }
         r.frames.push_back(std::move(row));
+        if (o.basis == EqualiserBasis::Dims) r.frame_coordinates.push_back(v);
     }
     dump.read_states(s, o.layer, o.token, o.token + 1, v.data());
     if (!row_finite(v.data(), d))

@@ -43,6 +43,9 @@ struct EqualiserResult {
     std::vector<double> bands;            // sum of energies per band
     std::vector<std::string> frame_layers;
     std::vector<std::vector<std::optional<double>>> frames;  // layers x bands (null: NaN/Inf state)
+    // Dims basis: the token's D signed coordinates at each frame layer, so a view can colour the
+    // per-dimension bars by sign at every layer (not in the JSON/CSV: the energies are).
+    std::vector<std::vector<float>> frame_coordinates;
 };
 
 EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& options, Progress& progress);

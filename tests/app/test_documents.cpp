@@ -222,8 +222,8 @@ private slots:
         for (int state : {3, 1, 4}) {
             w.selection_model()->set_layer(state);
             QVERIFY(w.jobs()->wait_for_idle(30000));
-            QTRY_VERIFY(attention->pattern().has_value());
-            QCOMPARE(attention->pattern()->layer, state - 1);  // state l+1 is block l's output
+            QTRY_VERIFY(attention->result().has_value());
+            QCOMPARE(attention->result()->layer, state - 1);  // state l+1 is block l's output
         }
         // The head picker moves the slider to its block.
         auto* heads = w.findChild<QComboBox*>(QStringLiteral("headPicker"));
@@ -232,8 +232,8 @@ private slots:
         heads->activated(i);
         QCOMPARE(w.selection_model()->selection().layer, 2);
         QVERIFY(w.jobs()->wait_for_idle(30000));
-        QTRY_COMPARE(attention->pattern()->layer, 1);
-        QCOMPARE(attention->pattern()->head, 2);
+        QTRY_COMPARE(attention->result()->layer, 1);
+        QCOMPARE(attention->result()->head, 2);
     }
 };
 

@@ -101,6 +101,25 @@ private slots:
         QVERIFY(!runner.cached("doc/bad"));
     }
 
+    void aKeyIsNeverReadAsAnotherResultType() {
+        // Two requests of one key with different result types: the second gets an error naming
+        // the key, never the first's bytes reinterpreted (results are std::any, checked).
+        es::app::JobRunner runner;
+        int got_int = 0;
+        QString error;
+        runner.request_as<int>(
+            "a", "doc/same", [](es::Progress&) { return 7; }, [&](const int& v) { got_int = v; });
+        QVERIFY(runner.wait_for_idle(5000));
+        QCOMPARE(got_int, 7);
+        bool got_double = false;
+        runner.request_as<double>(
+            "b", "doc/same", [](es::Progress&) { return 1.5; },
+            [&](const double&) { got_double = true; }, [&](const QString& e) { error = e; });
+        QVERIFY(!got_double);
+        QVERIFY2(error.contains("doc/same") && error.contains("another result type"),
+                 qPrintable(error));
+    }
+
     void closingADocumentCancelsItsJobsAndForgetsItsResults() {
         JobRunner runner;
         runner.request_as<int>(

@@ -5,32 +5,25 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "analysis/attention.h"
 #include "attention_view.h"
 #include "image_baseline.h"
 #include "io/dump.h"
 #include "selection.h"
 
-using es::widgets::AttentionPattern;
 using es::widgets::AttentionView;
 
 namespace {
 
-AttentionPattern read(const char* path, int layer, int head, int prompt) {
+// The pattern through the analysis the app and the CLI use.
+es::analysis::AttentionResult read(const char* path, int layer, int head, int prompt) {
     auto dump = es::Dump::open(path);
-    const es::AttentionInfo* att = dump->find_attention("pattern");
-    if (!att) qFatal("no attention pattern in %s", path);
-    AttentionPattern p;
-    p.layer = layer;
-    p.head = head;
-    p.prompt = prompt;
-    p.positions = static_cast<int>(att->n_positions);
-    p.values =
-        dump->read_attention(*att, static_cast<std::size_t>(layer),
-                             static_cast<std::size_t>(prompt), static_cast<std::size_t>(head))
-            .data;
-    for (const auto& t : dump->tokens())
-        if (static_cast<int>(t.prompt) == prompt) p.tokens << QString::fromStdString(t.text);
-    return p;
+    es::analysis::AttentionOptions o;
+    o.layer = static_cast<std::size_t>(layer);
+    o.head = static_cast<std::size_t>(head);
+    o.prompt = static_cast<std::size_t>(prompt);
+    es::Progress progress;
+    return es::analysis::attention(*dump, o, progress);
 }
 
 int marked(QCustomPlot* plot) {
@@ -46,18 +39,20 @@ class TestAttentionView : public QObject {
     Q_OBJECT
 private slots:
     void cellsArePatternWithTheMaskBlank() {
-        const AttentionPattern p = read(EIGENSCOPE_FIXTURES "/good/tl_batched_f32.h5", 1, 1, 1);
-        QCOMPARE(p.positions, 5);
+        const es::analysis::AttentionResult p =
+            read(EIGENSCOPE_FIXTURES "/good/tl_batched_f32.h5", 1, 1, 1);
+        QCOMPARE(p.positions, std::size_t{5});
+        QCOMPARE(p.tokens.size(), std::size_t{5});
         QCOMPARE(static_cast<int>(p.values.size()), 25);
         es::widgets::SelectionModel model;
         AttentionView view;
         view.set_dims(3, 2, 5);
         view.follow(&model);
-        view.set_pattern(p);
+        view.set_result(p);
         const auto& d = view.heatmap()->data();
         QCOMPARE(d.rows, 5);
         QCOMPARE(d.cols, 5);
-        QVERIFY(d.row_labels[2].endsWith(p.tokens[2].left(12)));
+        QVERIFY(d.row_labels[2].endsWith(QString::fromStdString(p.tokens[2]).left(12)));
         for (int q = 0; q < 5; ++q) {
             double row = 0;
             for (int k = 0; k < 5; ++k) {
@@ -108,7 +103,7 @@ private slots:
         model.set_layer(9);  // past the last block: the last one
         QCOMPARE(view.head_for(model.selection()), std::make_pair(2, 1));
         view.set_mask_causal(false);
-        view.set_pattern(read(EIGENSCOPE_FIXTURES "/good/tl_batched_f32.h5", 0, 0, 0));
+        view.set_result(read(EIGENSCOPE_FIXTURES "/good/tl_batched_f32.h5", 0, 0, 0));
         QVERIFY(view.heatmap()->value(0, 4).has_value());
     }
 
@@ -116,7 +111,7 @@ private slots:
         es::widgets::SelectionModel model;
         AttentionView view;
         view.follow(&model);
-        view.set_pattern(read(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5", 1, 2, 0));
+        view.set_result(read(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5", 1, 2, 0));
         const QImage image = view.heatmap()->plot()->toPixmap(700, 620, 1.0).toImage();
         const auto b = es::test::compare_to_baseline(image, "attention_demo_L1H2_p0");
         qInfo("%s", qPrintable(b.message));

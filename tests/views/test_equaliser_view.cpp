@@ -109,11 +109,13 @@ private slots:
             dump->read_states(s, i, 9, 10, v.data());
             signs.push_back(v);
         }
+        // The analysis gives the token's signed coordinates at every frame layer (dims basis).
+        QCOMPARE(r.frame_coordinates, signs);
         es::widgets::SelectionModel model;
         model.set_layer_count(static_cast<int>(r.frames.size()));
         model.set_layer(2);
         view.follow(&model);
-        view.set_result(r, signs);
+        view.set_result(r);
         QCOMPARE(view.bar_count(), static_cast<int>(s.d));
         QCPBars* pos = bars_named(view.plot(), "x_i > 0");
         QCPBars* neg = bars_named(view.plot(), "x_i < 0");
@@ -151,6 +153,7 @@ private slots:
         }
         for (std::size_t i = 0; i <= D; ++i) r.band_edges.push_back(i);
         r.bands.assign(D, 0.0);
+        r.frame_coordinates = signs;
         for (auto mode : {EqualiserView::Mode::Dimensions, EqualiserView::Mode::Components}) {
             es::widgets::SelectionModel model;
             model.set_layer_count(static_cast<int>(L));
@@ -160,7 +163,7 @@ private slots:
             view.resize(1000, 500);
             view.show();
             QVERIFY(QTest::qWaitForWindowExposed(&view));
-            view.set_result(r, signs);
+            view.set_result(r);
             QCOMPARE(view.bar_count(), static_cast<int>(D));
             QVERIFY(bar_objects(view.plot()) <= 64);
             double worst = 0, total = 0;

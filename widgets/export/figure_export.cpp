@@ -154,23 +154,9 @@ std::optional<ExportFormat> format_for_path(const QString& path) {
     return std::nullopt;
 }
 
-QStringList figure_ids() {
-    return {QStringLiteral("trajectory"),  QStringLiteral("spectrum"),
-            QStringLiteral("spectrogram"), QStringLiteral("equaliser"),
-            QStringLiteral("heads"),       QStringLiteral("cka"),
-            QStringLiteral("angles"),      QStringLiteral("checkpoints"),
-            QStringLiteral("attention"),   QStringLiteral("lens"),
-            QStringLiteral("timescales"),  QStringLiteral("projection3d")};
-}
-
-bool is_3d_figure(const QString& figure) {
-    return figure == QLatin1String("projection3d");
-}
-
 View* view_for_figure(const QList<View*>& views, const QString& figure) {
-    const QString id = figure == QLatin1String("spectrogram") ? QStringLiteral("spectrum") : figure;
     for (View* v : views)
-        if (v->view_id() == id) return v;
+        if (v->figures().contains(figure)) return v;
     return nullptr;
 }
 
@@ -249,8 +235,9 @@ bool export_figure(View* view, const QString& figure, const QString& path,
         bool ok = false;
         {
             const SvgSink::Scope scope(&sink);
-            ok = render_figure(view, figure, painter, rect, !is_3d_figure(figure),
-                               options.transparent, error);
+            ok = render_figure(view, figure, painter, rect,
+                               view->figure_kind() != FigureKind::Raster, options.transparent,
+                               error);
         }
         sink.finish(painter);
         if (!ok) return false;
@@ -276,8 +263,9 @@ bool export_figure(View* view, const QString& figure, const QString& path,
             if (!options.transparent)
                 painter.fillRect(QRect(QPoint(0, 0), px), colors::plot_background());
             painter.scale(scale, scale);
-            ok = render_figure(view, figure, painter, rect, !is_3d_figure(figure),
-                               options.transparent, error);
+            ok = render_figure(view, figure, painter, rect,
+                               view->figure_kind() != FigureKind::Raster, options.transparent,
+                               error);
             painter.end();
         } else if (error) {
             *error = QStringLiteral("%1: cannot start the PDF").arg(path);

@@ -3,8 +3,10 @@
 // size (never a screen grab), the numbers behind a view as CSV and JSON, all with provenance and
 // all written atomically (QSaveFile: a failed export leaves no file behind).
 //
-// A "figure" is what --export names: a view id, plus "spectrogram" for the spectrum view's
-// heatmap on its own. 2D figures are vector in SVG/PDF (QCustomPlot drawn onto the generator;
+// A "figure" is what --export names: one of a view's figures() (its id, plus "spectrogram" for
+// the spectrum view's heatmap on its own). Each view gives its numbers and its drawing
+// (View::numbers, figure_kind, figure_plots/paint_figure/render_image): nothing here knows a
+// particular view. 2D figures are vector in SVG/PDF (QCustomPlot drawn onto the generator;
 // heatmap cells as one polygon each); the 3D view is a high-resolution raster, embedded.
 #include <QImage>
 #include <QJsonObject>
@@ -56,10 +58,8 @@ struct ExportOptions {
     bool transparent = false;  // PNG (and the 3D raster): no background fill
 };
 
-// Every figure id --export accepts, in the order of the issue.
-QStringList figure_ids();
-bool is_3d_figure(const QString& figure);
-// The view that draws a figure ("spectrogram" is the spectrum view), or nullptr.
+// The view that draws a figure (one of its figures(); "spectrogram" is the spectrum view's), or
+// nullptr. The figures --export accepts are the app's view table's (app/gui/view_registry.h).
 View* view_for_figure(const QList<View*>& views, const QString& figure);
 // True when the view holds something to export (its result arrived).
 bool figure_ready(const View* view, const QString& figure);

@@ -6,21 +6,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "angles_view.h"
-#include "attention_view.h"
-#include "checkpoint_view.h"
-#include "cka_view.h"
 #include "colormaps.h"
-#include "equaliser_view.h"
 #include "export/figure_export.h"
 #include "export/svg_sink.h"
-#include "heads_view.h"
-#include "lens_view.h"
-#include "projection3d_view.h"
-#include "spectrum_view.h"
-#include "timescales_view.h"
-#include "trajectory_view.h"
-#include "weight_spectrum_view.h"
+#include "view.h"
 
 namespace es::widgets {
 
@@ -129,6 +118,13 @@ bool hidden_in_view(const QWidget* w, const View* view) {
     return false;
 }
 
+QString no_raster_message(const QString& figure) {
+    return QStringLiteral(
+               "the %1 view could not render: it needs an X server with OpenGL (e.g. run under "
+               "xvfb-run)")
+        .arg(figure);
+}
+
 bool has_data(QCustomPlot* plot) {
     for (int i = 0; i < plot->plottableCount(); ++i) {
         QCPAbstractPlottable* p = plot->plottable(i);
@@ -137,22 +133,9 @@ bool has_data(QCustomPlot* plot) {
     return false;
 }
 
-// The plots a figure is made of, top to bottom.
+// The plots a figure is made of, top to bottom, less those the view hides in its current mode.
 std::vector<QCustomPlot*> plots_of(View* view, const QString& figure) {
-    std::vector<QCustomPlot*> out;
-    if (auto* v = qobject_cast<TrajectoryView*>(view)) out = {v->plot()};
-    if (auto* v = qobject_cast<SpectrumView*>(view))
-        out = figure == QLatin1String("spectrogram")
-                  ? std::vector<QCustomPlot*>{v->spectrogram()->plot()}
-                  : std::vector<QCustomPlot*>{v->plot(), v->spectrogram()->plot()};
-    if (auto* v = qobject_cast<CkaView*>(view)) out = {v->heatmap()->plot()};
-    if (auto* v = qobject_cast<HeadsView*>(view)) out = {v->heatmap()->plot(), v->angles_plot()};
-    if (auto* v = qobject_cast<AttentionView*>(view)) out = {v->heatmap()->plot()};
-    if (auto* v = qobject_cast<AnglesView*>(view)) out = {v->plot()};
-    if (auto* v = qobject_cast<CheckpointView*>(view)) out = {v->plot()};
-    if (auto* v = qobject_cast<EqualiserView*>(view)) out = {v->plot()};
-    if (auto* v = qobject_cast<TimescalesView*>(view)) out = {v->plot()};
-    if (auto* v = qobject_cast<WeightSpectrumView*>(view)) out = {v->plot()};
+    std::vector<QCustomPlot*> out = view->figure_plots(figure);
     out.erase(std::remove_if(out.begin(), out.end(),
                              [view](QCustomPlot* p) { return !p || hidden_in_view(p, view); }),
               out.end());
@@ -173,7 +156,7 @@ void draw_plot(QCustomPlot* plot, QCPPainter& painter, const QRectF& rect, bool 
     QCPLayer* cells_layer = nullptr;
     if (vector) {
         for (int i = 0; i < plot->plottableCount(); ++i)
-            if (auto* map = qobject_cast<QCPColorMap*>(plot->plottable(i)); map && map->visible())
+            if (auto* map = dynamic_cast<QCPColorMap*>(plot->plottable(i)); map && map->visible())
                 swapped.emplace_back(map, nullptr);
         if (!swapped.empty()) {
             // A layer just under the map's, so selection marks (items) stay on top of the cells.
@@ -207,63 +190,6 @@ void draw_plot(QCustomPlot* plot, QCPPainter& painter, const QRectF& rect, bool 
     plot->replot(QCustomPlot::rpQueuedReplot);  // the widget back at its own size
 }
 
-// The logit lens as a table: a heading naming the token, then one row per state with its top
-// tokens and their probabilities (cells shaded by probability).
-void draw_lens(const analysis::LensResult& r, QPainter& painter, const QRectF& rect) {
-    const int rows = static_cast<int>(r.layers.size()) + 1;
-    std::size_t k = 0;
-    for (const auto& l : r.layers) k = std::max(k, l.top.size());
-    const int cols = static_cast<int>(std::min<std::size_t>(k, 8));
-    const double heading = 34;
-    const double rh = (rect.height() - heading) / rows;
-    QFont font = painter.font();
-    font.setPixelSize(std::clamp(static_cast<int>(rh * 0.26), 8, 16));
-    painter.setFont(font);
-    const QFontMetricsF fm(font, painter.device());
-    double name_w = fm.horizontalAdvance(QStringLiteral("state"));
-    for (const auto& l : r.layers)
-        name_w = std::max(name_w, fm.horizontalAdvance(QString::fromStdString(l.name)));
-    name_w = std::min(name_w + 16, rect.width() * 0.35);
-    const double cw = cols > 0 ? (rect.width() - name_w) / cols : 0;
-    painter.setPen(colors::plot_foreground());
-    QFont bold = font;
-    bold.setBold(true);
-    bold.setPixelSize(font.pixelSize() + 2);
-    painter.setFont(bold);
-    painter.drawText(
-        QRectF(rect.left() + 4, rect.top(), rect.width() - 8, heading),
-        Qt::AlignVCenter | Qt::AlignLeft,
-        QStringLiteral("logit lens of token %1 \u201c%2\u201d (prompt %3, position %4)")
-            .arg(r.token)
-            .arg(QString::fromStdString(r.token_text).trimmed())
-            .arg(r.prompt)
-            .arg(r.position));
-    painter.setFont(font);
-    auto cell = [&](int row, int col) {
-        const double top = rect.top() + heading + row * rh;
-        if (col < 0) return QRectF(rect.left() + 4, top, name_w - 8, rh);
-        return QRectF(rect.left() + name_w + col * cw, top, cw, rh).adjusted(1, 1, -1, -1);
-    };
-    painter.drawText(cell(0, -1), Qt::AlignVCenter | Qt::AlignLeft, QStringLiteral("state"));
-    for (int c = 0; c < cols; ++c)
-        painter.drawText(cell(0, c), Qt::AlignCenter, QStringLiteral("top %1").arg(c + 1));
-    for (int i = 1; i < rows; ++i) {
-        const auto& l = r.layers[static_cast<std::size_t>(i - 1)];
-        painter.drawText(
-            cell(i, -1), Qt::AlignVCenter | Qt::AlignLeft,
-            fm.elidedText(QString::fromStdString(l.name), Qt::ElideMiddle, name_w - 8));
-        for (int c = 0; c < cols && c < static_cast<int>(l.top.size()); ++c) {
-            const auto& e = l.top[static_cast<std::size_t>(c)];
-            QColor shade = colors::sample(colors::Map::Viridis, e.probability);
-            shade.setAlpha(110);
-            painter.fillRect(cell(i, c), shade);
-            painter.drawText(cell(i, c), Qt::AlignCenter,
-                             QStringLiteral("%1\n%2").arg(QString::fromStdString(e.text).trimmed(),
-                                                          QString::number(e.probability, 'f', 3)));
-        }
-    }
-}
-
 }  // namespace
 
 void render_plot(QCustomPlot* plot, QCPPainter& painter, const QRectF& rect, bool vector,
@@ -292,24 +218,25 @@ bool render_figure(View* view, const QString& figure, QCPPainter& painter, const
         return false;
     };
     if (!view) return fail(QStringLiteral("no view for %1").arg(figure));
-    if (auto* v = qobject_cast<Projection3dView*>(view)) {
-        // A raster at the device's resolution for the rect (the 3D scene has no vector form).
-        // At least twice the nominal resolution: SVG and PDF are zoomed into.
-        const double device_scale = std::max(painter.deviceTransform().m11(), 2.0);
-        const QSize px(qRound(rect.width() * device_scale), qRound(rect.height() * device_scale));
-        const QImage image = v->render_image(px, device_scale);
-        if (image.isNull())
-            return fail(QStringLiteral(
-                "the 3D view could not render: it needs an X server with OpenGL (e.g. run under "
-                "xvfb-run)"));
-        painter.drawImage(rect, image);
-        return true;
-    }
-    if (auto* v = qobject_cast<LensView*>(view)) {
-        if (!v->result()) return fail(QStringLiteral("the lens view has nothing to show yet"));
-        if (!transparent) painter.fillRect(rect, colors::plot_background());
-        draw_lens(*v->result(), painter, rect);
-        return true;
+    switch (view->figure_kind()) {
+        case FigureKind::Raster: {
+            // A raster at the device's resolution for the rect (the 3D scene has no vector form).
+            // At least twice the nominal resolution: SVG and PDF are zoomed into.
+            const double device_scale = std::max(painter.deviceTransform().m11(), 2.0);
+            const QSize px(qRound(rect.width() * device_scale),
+                           qRound(rect.height() * device_scale));
+            const QImage image = view->render_image(px, device_scale);
+            if (image.isNull()) return fail(no_raster_message(figure));
+            painter.drawImage(rect, image);
+            return true;
+        }
+        case FigureKind::Painted:
+            if (!transparent) painter.fillRect(rect, colors::plot_background());
+            if (!view->paint_figure(figure, painter, rect))
+                return fail(QStringLiteral("the %1 view has nothing to show yet").arg(figure));
+            return true;
+        case FigureKind::Plots:
+            break;
     }
     const std::vector<QCustomPlot*> plots = plots_of(view, figure);
     if (plots.empty())
@@ -334,12 +261,9 @@ bool render_figure(View* view, const QString& figure, QCPPainter& painter, const
 QImage render_figure_image(View* view, const QString& figure, const ExportOptions& options,
                            QString* error) {
     const auto [px, scale] = resolved_size(options);
-    if (qobject_cast<Projection3dView*>(view)) {
-        QImage image = static_cast<Projection3dView*>(view)->render_image(px, scale);
-        if (image.isNull() && error)
-            *error = QStringLiteral(
-                "the 3D view could not render: it needs an X server with OpenGL (e.g. run under "
-                "xvfb-run)");
+    if (view && view->figure_kind() == FigureKind::Raster) {
+        QImage image = view->render_image(px, scale);
+        if (image.isNull() && error) *error = no_raster_message(figure);
         return image;
     }
     QImage image(px, QImage::Format_ARGB32_Premultiplied);
