@@ -31,12 +31,12 @@
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
 #include <vtkSmartPointer.h>
-#include <vtkSphereSource.h>
 #include <vtkTextProperty.h>
 #include <vtkUnsignedCharArray.h>
 
 #include "colormaps.h"
 #include "vtk/vtk_gl_widget.h"
+#include "vtk/vtk_shapes.h"
 
 namespace es::widgets {
 
@@ -90,7 +90,7 @@ struct Projection3dView::Scene {
     Layer current;               // the current layer's states, larger
     Layer selected;              // selected tokens: points and paths
     Ptr<vtkCubeAxesActor> axes = Ptr<vtkCubeAxesActor>::New();
-    Ptr<vtkActor> sphere = Ptr<vtkActor>::New();
+    Ptr<vtkActor> sphere = sphere_actor(1.0, 36, 18);
     std::vector<Ptr<vtkBillboardTextActor3D>> labels;
 };
 
@@ -194,13 +194,7 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
         s.selected.actor->GetProperty()->SetLineWidth(3.0f);
         s.selected.actor->GetProperty()->LightingOff();
 
-        auto sphere = Ptr<vtkSphereSource>::New();
-        sphere->SetRadius(1.0);
-        sphere->SetThetaResolution(36);
-        sphere->SetPhiResolution(18);
-        auto sphere_mapper = Ptr<vtkPolyDataMapper>::New();
-        sphere_mapper->SetInputConnection(sphere->GetOutputPort());
-        s.sphere->SetMapper(sphere_mapper);
+        // The unit sphere the spherized states lie on, faintly.
         s.sphere->GetProperty()->SetRepresentationToWireframe();
         set_rgb(s.sphere->GetProperty(), colors::plot_foreground());
         s.sphere->GetProperty()->SetOpacity(0.07);
