@@ -211,8 +211,7 @@ void Projection3dScene::set_points(const std::vector<Point>& points, const std::
     s.lines_lod.data->SetLines(lod_lines);
     s.lines_lod.data->Modified();
     s.cloud_lod.data->Modified();
-    s.lod = false;
-    set_moving(false);
+    set_moving(false);  // ends a level of detail the camera left on, multisampling included
 }
 
 void Projection3dScene::set_axes(const std::array<std::string, 3>& titles, bool spherized) {
