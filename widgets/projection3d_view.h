@@ -1,7 +1,8 @@
 #pragma once
 // The 3-D projection view: every (layer, token) state as a point in one PCA (or custom) basis,
 // each token's path through the layers as a thin polyline, the current layer emphasised, the
-// selected tokens highlighted and labelled. Rendered by VTK through our Qt 6 bridge; without
+// selected tokens highlighted and labelled. This is the Qt side (controls, selection, settings,
+// mouse); the VTK scene is projection3d_scene.h, rendered through our Qt 6 bridge. Without
 // OpenGL the view shows the bridge's "3D view unavailable" pane and keeps its data side working.
 #include <QImage>
 #include <QJsonObject>
@@ -14,6 +15,7 @@
 
 #include "analysis/project.h"
 #include "io/dump.h"
+#include "projection3d_scene.h"
 #include "result_view.h"
 
 class QCheckBox;
@@ -93,14 +95,12 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
-    struct Scene;
     void rebuild_points();
     void rebuild_overlays();  // current layer, selection, labels
     void apply_colors();
     void render();
-    void show_all_axes();  // after a camera preset hid the one facing the viewer
+    void set_camera(const Projection3dScene::Camera& camera);
     int current_row() const;
-    std::array<unsigned char, 3> color_of(std::size_t index) const;  // of points_[index]
 
     VtkGlWidget* gl_ = nullptr;
     QWidget* unavailable_ = nullptr;
@@ -109,20 +109,18 @@ private:
     QSlider* point_size_ = nullptr;
     QLabel* status_ = nullptr;
     AxesEditor* axes_ = nullptr;
-    std::unique_ptr<Scene> scene_;
+    std::unique_ptr<Projection3dScene> scene_;  // the VTK side; none without OpenGL
 
     std::optional<analysis::ProjectResult> result_;
     std::vector<TokenInfo> tokens_;
     std::vector<std::array<double, 3>> points_;
     std::vector<int> point_states_;
     Selection selection_;
-    std::array<double, 2> norm_range_{0.0, 1.0};  // of the projected coordinates (colour: norm)
-    std::optional<QJsonObject> pending_camera_;   // restored before the first result
+    std::optional<Projection3dScene::Camera> pending_camera_;  // restored before a result
     bool camera_set_ = false;
     QPoint press_pos_;
     bool pressed_ = false;
     bool interacting_ = false;
-    int still_multisamples_ = -1;  // the render window's multisampling outside level of detail
     QTimer* lod_timer_ = nullptr;
 };
 

@@ -307,6 +307,13 @@ private slots:
         QCOMPARE(view.gl_widget()->render_window()->GetMultiSamples(), 0);
         QTRY_VERIFY_WITH_TIMEOUT(!view.interacting(), 2000);
         QCOMPARE(view.gl_widget()->render_window()->GetMultiSamples(), still_samples);
+        // A result arriving while the camera moves (an analysis finishing during a drag) shows
+        // the full scene, multisampled again: else every later still frame and export lost it.
+        QApplication::sendEvent(view.gl_widget(), &wheel);
+        QVERIFY(view.interacting());
+        view.set_result(r, info);
+        QVERIFY(!view.interacting());
+        QCOMPARE(view.gl_widget()->render_window()->GetMultiSamples(), still_samples);
         Projection3dView small;
         small.set_result(fixture().plain, fixture().dump->tokens());
         small.set_interacting(true);

@@ -9,13 +9,12 @@
 #include <cstdlib>
 
 #include <vtkActor.h>
-#include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
 #include <vtkSmartPointer.h>
-#include <vtkSphereSource.h>
 
 #include "vtk/vtk_gl_widget.h"
+#include "vtk/vtk_shapes.h"
 
 namespace es::widgets::test {
 
@@ -31,14 +30,7 @@ inline const QColor kRed(255, 0, 0);
 
 // An unlit red sphere: flat colour, so exact pixel values can be asserted.
 inline vtkSmartPointer<vtkActor> red_sphere() {
-    auto source = vtkSmartPointer<vtkSphereSource>::New();
-    source->SetRadius(1.0);
-    source->SetThetaResolution(48);
-    source->SetPhiResolution(48);
-    auto mapper = vtkSmartPointer<vtkPolyDataMapper>::New();
-    mapper->SetInputConnection(source->GetOutputPort());
-    auto actor = vtkSmartPointer<vtkActor>::New();
-    actor->SetMapper(mapper);
+    auto actor = sphere_actor(1.0, 48, 48);
     actor->GetProperty()->SetColor(1.0, 0.0, 0.0);
     actor->GetProperty()->LightingOff();
     return actor;

@@ -1,0 +1,492 @@
+#include "projection3d_scene.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <vtkActor.h>
+#include <vtkBillboardTextActor3D.h>
+#include <vtkCamera.h>
+#include <vtkCellArray.h>
+#include <vtkCubeAxesActor.h>
+#include <vtkMatrix4x4.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderWindow.h>
+#include <vtkRenderer.h>
+#include <vtkSmartPointer.h>
+#include <vtkTextProperty.h>
+#include <vtkUnsignedCharArray.h>
+
+#include "colormaps.h"
+#include "vtk/vtk_shapes.h"
+
+namespace es::widgets {
+
+namespace {
+
+constexpr int kPickRadius = 8;  // viewport pixels
+// Level of detail while the camera moves (ParaView's habit): software OpenGL (llvmpipe) draws
+// about a million primitives a second, so above kLodAbove points a drag or wheel shows every
+// k-th token's states and path (at most ~kLodPoints points) and the full scene once it stops.
+constexpr std::size_t kLodAbove = 50000, kLodPoints = 10000;
+const Projection3dScene::Rgb kSelected{230, 60, 30};
+
+template <typename T>
+using Ptr = vtkSmartPointer<T>;
+
+struct Layer {
+    Ptr<vtkPolyData> data = Ptr<vtkPolyData>::New();
+    Ptr<vtkPolyDataMapper> mapper = Ptr<vtkPolyDataMapper>::New();
+    Ptr<vtkActor> actor = Ptr<vtkActor>::New();
+    Layer() {
+        mapper->SetInputData(data);
+        actor->SetMapper(mapper);
+    }
+};
+
+double length(const std::array<double, 3>& p) {
+    return std::sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
+}
+
+Projection3dScene::Rgb rgb_of(const QColor& c) {
+    return {static_cast<unsigned char>(c.red()), static_cast<unsigned char>(c.green()),
+            static_cast<unsigned char>(c.blue())};
+}
+
+// VTK's colours are doubles in [0, 1]; ours are bytes. For vtkProperty and vtkTextProperty.
+template <typename Property>
+void set_rgb(Property* p, Projection3dScene::Rgb c) {
+    p->SetColor(c[0] / 255.0, c[1] / 255.0, c[2] / 255.0);
+}
+
+}  // namespace
+
+struct Projection3dScene::Impl {
+    vtkRenderer* renderer = nullptr;
+    Rgb background{}, foreground{};
+    Ptr<vtkPoints> all_points = Ptr<vtkPoints>::New();
+    Layer cloud;                 // every state
+    Layer lines;                 // one polyline per token
+    Layer cloud_lod, lines_lod;  // every k-th token: shown instead while the camera moves
+    Layer current;               // the current layer's states, larger
+    Layer selected;              // selected tokens: points and paths
+    Ptr<vtkCubeAxesActor> axes = Ptr<vtkCubeAxesActor>::New();
+    Ptr<vtkActor> sphere = sphere_actor(1.0, 36, 18);
+    std::vector<Ptr<vtkBillboardTextActor3D>> labels;
+    // What set_points was given, for the overlays: the flat state index of each point.
+    std::vector<int> states;
+    std::size_t rows = 0, tokens = 0;
+    bool presentation = false;
+    bool lod = false;
+    int still_multisamples = -1;  // the render window's multisampling outside level of detail
+
+    // The points' bounds, or the unit cube before there are any.
+    std::array<double, 6> bounds() const {
+        std::array<double, 6> b{-1, 1, -1, 1, -1, 1};
+        if (all_points->GetNumberOfPoints() > 0) all_points->GetBounds(b.data());
+        return b;
+    }
+};
+
+Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_unique<Impl>()) {
+    Impl& s = *d_;
+    s.renderer = renderer;
+    const Rgb background = rgb_of(colors::plot_background());
+    const Rgb foreground = rgb_of(colors::plot_foreground());
+    s.background = background;
+    s.foreground = foreground;
+    s.renderer->SetBackground(background[0] / 255.0, background[1] / 255.0, background[2] / 255.0);
+
+    // Every layer draws its cells over the one set of points. The cloud, its stand-in and the
+    // current layer take their colours per point (set_colors); paths and selection are flat.
+    for (Layer* l : {&s.cloud, &s.lines, &s.cloud_lod, &s.lines_lod, &s.current, &s.selected})
+        l->data->SetPoints(s.all_points);
+    for (Layer* l : {&s.cloud, &s.cloud_lod, &s.current}) l->mapper->SetScalarModeToUsePointData();
+    for (Layer* l : {&s.lines, &s.lines_lod, &s.selected}) l->mapper->ScalarVisibilityOff();
+    s.cloud.actor->GetProperty()->SetRenderPointsAsSpheres(true);
+    s.current.actor->GetProperty()->SetRenderPointsAsSpheres(true);
+    set_rgb(s.lines.actor->GetProperty(), foreground);
+    s.lines.actor->GetProperty()->SetOpacity(0.18);
+    s.lines.actor->GetProperty()->SetLineWidth(1.0f);
+    s.lines.actor->GetProperty()->LightingOff();
+    // The level-of-detail stand-ins share the looks (the same vtkProperty objects), hidden until
+    // the camera moves.
+    s.cloud_lod.actor->SetProperty(s.cloud.actor->GetProperty());
+    s.lines_lod.actor->SetProperty(s.lines.actor->GetProperty());
+    s.cloud_lod.actor->VisibilityOff();
+    s.lines_lod.actor->VisibilityOff();
+    set_rgb(s.selected.actor->GetProperty(), kSelected);
+    s.selected.actor->GetProperty()->SetRenderPointsAsSpheres(true);
+    s.selected.actor->GetProperty()->SetRenderLinesAsTubes(false);
+    s.selected.actor->GetProperty()->SetLineWidth(3.0f);
+    s.selected.actor->GetProperty()->LightingOff();
+
+    // The unit sphere the spherized states lie on, faintly.
+    s.sphere->GetProperty()->SetRepresentationToWireframe();
+    set_rgb(s.sphere->GetProperty(), foreground);
+    s.sphere->GetProperty()->SetOpacity(0.07);
+    s.sphere->GetProperty()->LightingOff();
+    s.sphere->PickableOff();
+    s.sphere->VisibilityOff();
+
+    s.axes->SetCamera(s.renderer->GetActiveCamera());
+    s.axes->SetFlyModeToOuterEdges();
+    s.axes->SetGridLineLocation(vtkCubeAxesActor::VTK_GRID_LINES_FURTHEST);
+    s.axes->SetUseTextActor3D(false);
+    for (int a = 0; a < 3; ++a) {
+        set_rgb(s.axes->GetTitleTextProperty(a), foreground);
+        set_rgb(s.axes->GetLabelTextProperty(a), foreground);
+    }
+    set_presentation(false);  // the axes' font sizes
+    set_rgb(s.axes->GetXAxesLinesProperty(), foreground);
+    set_rgb(s.axes->GetYAxesLinesProperty(), foreground);
+    set_rgb(s.axes->GetZAxesLinesProperty(), foreground);
+    s.axes->VisibilityOff();
+
+    // Drawn in this order: translucent guides first, the overlays over the cloud.
+    s.renderer->AddActor(s.sphere);
+    s.renderer->AddActor(s.lines.actor);
+    s.renderer->AddActor(s.cloud.actor);
+    s.renderer->AddActor(s.lines_lod.actor);
+    s.renderer->AddActor(s.cloud_lod.actor);
+    s.renderer->AddActor(s.current.actor);
+    s.renderer->AddActor(s.selected.actor);
+    s.renderer->AddActor(s.axes);
+}
+
+Projection3dScene::~Projection3dScene() = default;
+
+void Projection3dScene::set_points(const std::vector<Point>& points, const std::vector<int>& states,
+                                   std::size_t rows, std::size_t tokens) {
+    Impl& s = *d_;
+    s.states = states;
+    s.rows = rows;
+    s.tokens = tokens;
+    s.all_points->Reset();
+    s.all_points->SetDataTypeToDouble();
+    s.all_points->SetNumberOfPoints(static_cast<vtkIdType>(points.size()));
+    for (std::size_t i = 0; i < points.size(); ++i)
+        s.all_points->SetPoint(static_cast<vtkIdType>(i), points[i].data());
+    s.all_points->Modified();
+
+    const std::size_t lod_step =
+        std::max<std::size_t>(1, (points.size() + kLodPoints - 1) / kLodPoints);
+    auto verts = Ptr<vtkCellArray>::New(), lod_verts = Ptr<vtkCellArray>::New();
+    for (vtkIdType i = 0; i < static_cast<vtkIdType>(points.size()); ++i) {
+        verts->InsertNextCell(1, &i);
+        if (static_cast<std::size_t>(states[static_cast<std::size_t>(i)]) % tokens % lod_step == 0)
+            lod_verts->InsertNextCell(1, &i);
+    }
+    s.cloud.data->SetVerts(verts);
+    s.cloud_lod.data->SetVerts(lod_verts);
+
+    // Point id of every (row, token), -1 when null; a token's path breaks at null states.
+    std::vector<vtkIdType> id(rows * tokens, -1);
+    for (std::size_t i = 0; i < states.size(); ++i)
+        id[static_cast<std::size_t>(states[i])] = static_cast<vtkIdType>(i);
+    auto lines = Ptr<vtkCellArray>::New(), lod_lines = Ptr<vtkCellArray>::New();
+    std::vector<vtkIdType> run;
+    for (std::size_t t = 0; t < tokens; ++t) {
+        run.clear();
+        for (std::size_t row = 0; row <= rows; ++row) {
+            const vtkIdType pid = row < rows ? id[row * tokens + t] : -1;
+            if (pid >= 0) {
+                run.push_back(pid);
+                continue;
+            }
+            if (run.size() >= 2) {
+                lines->InsertNextCell(static_cast<vtkIdType>(run.size()), run.data());
+                if (t % lod_step == 0)
+                    lod_lines->InsertNextCell(static_cast<vtkIdType>(run.size()), run.data());
+            }
+            run.clear();
+        }
+    }
+    s.lines.data->SetLines(lines);
+    s.lines.data->Modified();
+    s.lines_lod.data->SetLines(lod_lines);
+    s.lines_lod.data->Modified();
+    s.cloud_lod.data->Modified();
+    set_moving(false);  // ends a level of detail the camera left on, multisampling included
+}
+
+void Projection3dScene::set_axes(const std::array<std::string, 3>& titles, bool spherized) {
+    Impl& s = *d_;
+    std::array<double, 6> bounds = s.bounds();
+    if (spherized) {
+        for (int a = 0; a < 3; ++a) {
+            bounds[2 * a] = std::min(bounds[2 * a], -1.0);
+            bounds[2 * a + 1] = std::max(bounds[2 * a + 1], 1.0);
+        }
+    }
+    s.axes->SetBounds(bounds.data());
+    s.axes->SetXTitle(titles[0].c_str());
+    s.axes->SetYTitle(titles[1].c_str());
+    s.axes->SetZTitle(titles[2].c_str());
+    s.axes->SetVisibility(s.all_points->GetNumberOfPoints() > 0);
+    s.sphere->SetVisibility(spherized);
+}
+
+void Projection3dScene::set_colors(const std::vector<Rgb>& colors) {
+    Impl& s = *d_;
+    auto rgb = Ptr<vtkUnsignedCharArray>::New();
+    rgb->SetName("colour");
+    rgb->SetNumberOfComponents(3);
+    rgb->SetNumberOfTuples(static_cast<vtkIdType>(colors.size()));
+    for (std::size_t i = 0; i < colors.size(); ++i)
+        rgb->SetTypedTuple(static_cast<vtkIdType>(i), colors[i].data());
+    // One array serves every layer that colours points by their state.
+    for (Layer* l : {&s.cloud, &s.cloud_lod, &s.current}) {
+        l->data->GetPointData()->SetScalars(rgb);
+        l->data->Modified();
+    }
+}
+
+void Projection3dScene::set_presentation(bool on) {
+    d_->presentation = on;
+    for (int a = 0; a < 3; ++a) {
+        d_->axes->GetTitleTextProperty(a)->SetFontSize(on ? 22 : 14);
+        d_->axes->GetLabelTextProperty(a)->SetFontSize(on ? 18 : 11);
+    }
+}
+
+void Projection3dScene::set_point_size(int px) {
+    Impl& s = *d_;
+    const double size = px * (s.presentation ? 1.5 : 1.0);
+    s.cloud.actor->GetProperty()->SetPointSize(static_cast<float>(size));
+    s.current.actor->GetProperty()->SetPointSize(static_cast<float>(size * 2.2));
+    s.selected.actor->GetProperty()->SetPointSize(static_cast<float>(size * 1.6));
+    s.selected.actor->GetProperty()->SetLineWidth(s.presentation ? 5.0f : 3.0f);
+}
+
+void Projection3dScene::set_overlays(int current_row, const std::vector<Marked>& marked) {
+    Impl& s = *d_;
+    for (auto& label : s.labels) s.renderer->RemoveActor(label);
+    s.labels.clear();
+    const std::size_t n_tokens = s.tokens;
+    auto current = Ptr<vtkCellArray>::New();
+    auto sel_verts = Ptr<vtkCellArray>::New();
+    auto sel_lines = Ptr<vtkCellArray>::New();
+    std::vector<vtkIdType> path;
+    std::vector<vtkIdType> id_of(s.rows * n_tokens, -1);
+    for (std::size_t i = 0; i < s.states.size(); ++i) {
+        id_of[static_cast<std::size_t>(s.states[i])] = static_cast<vtkIdType>(i);
+        if (static_cast<int>(static_cast<std::size_t>(s.states[i]) / n_tokens) == current_row) {
+            const vtkIdType pid = static_cast<vtkIdType>(i);
+            current->InsertNextCell(1, &pid);
+        }
+    }
+    for (const Marked& m : marked) {
+        if (m.token < 0 || static_cast<std::size_t>(m.token) >= n_tokens) continue;
+        path.clear();
+        // The label stands at the token's last state up to the current row (else its first).
+        vtkIdType label_at = -1;
+        for (std::size_t r = 0; r < s.rows; ++r) {
+            const vtkIdType pid = id_of[r * n_tokens + static_cast<std::size_t>(m.token)];
+            if (pid < 0) continue;
+            path.push_back(pid);
+            sel_verts->InsertNextCell(1, &pid);
+            if (static_cast<int>(r) <= current_row || label_at < 0) label_at = pid;
+        }
+        if (path.size() >= 2)
+            sel_lines->InsertNextCell(static_cast<vtkIdType>(path.size()), path.data());
+        if (label_at < 0) continue;
+        auto label = Ptr<vtkBillboardTextActor3D>::New();
+        label->SetInput(m.label.c_str());
+        label->SetPosition(s.all_points->GetPoint(label_at));
+        label->SetDisplayOffset(8, 8);
+        vtkTextProperty* text = label->GetTextProperty();
+        text->SetFontSize(s.presentation ? 24 : 15);
+        text->SetBold(true);
+        set_rgb(text, s.foreground);
+        text->SetBackgroundColor(s.background[0] / 255.0, s.background[1] / 255.0,
+                                 s.background[2] / 255.0);
+        text->SetBackgroundOpacity(0.75);
+        s.renderer->AddActor(label);
+        s.labels.push_back(label);
+    }
+    s.current.data->SetVerts(current);
+    s.current.data->Modified();
+    s.selected.data->SetVerts(sel_verts);
+    s.selected.data->SetLines(sel_lines);
+    s.selected.data->Modified();
+}
+
+void Projection3dScene::look(Look from) {
+    Impl& s = *d_;
+    vtkCamera* c = s.renderer->GetActiveCamera();
+    const std::array<double, 6> b = s.bounds();
+    const double centre[3] = {(b[0] + b[1]) / 2, (b[2] + b[3]) / 2, (b[4] + b[5]) / 2};
+    c->SetFocalPoint(centre);
+    switch (from) {
+        case Look::Oblique:
+            c->SetPosition(centre[0] + 1.0, centre[1] + 0.7, centre[2] + 1.3);
+            c->SetViewUp(0, 1, 0);
+            break;
+        case Look::Front:  // axes 1 and 2 in the screen plane
+            c->SetPosition(centre[0], centre[1], centre[2] + 1.0);
+            c->SetViewUp(0, 1, 0);
+            break;
+        case Look::Top:  // axes 1 and 3
+            c->SetPosition(centre[0], centre[1] + 1.0, centre[2]);
+            c->SetViewUp(0, 0, -1);
+            break;
+        case Look::Side:  // axes 3 and 2
+            c->SetPosition(centre[0] + 1.0, centre[1], centre[2]);
+            c->SetViewUp(0, 1, 0);
+            break;
+    }
+    // The axis pointing at the viewer would collapse into a pile of tick labels: hide it until
+    // the user turns the camera (the view calls show_all_axes() on any press or key).
+    s.axes->SetXAxisVisibility(from != Look::Side);
+    s.axes->SetYAxisVisibility(from != Look::Top);
+    s.axes->SetZAxisVisibility(from != Look::Front);
+    s.renderer->ResetCamera(b.data());
+}
+
+void Projection3dScene::show_all_axes() {
+    d_->axes->SetXAxisVisibility(true);
+    d_->axes->SetYAxisVisibility(true);
+    d_->axes->SetZAxisVisibility(true);
+}
+
+Projection3dScene::Camera Projection3dScene::camera() const {
+    vtkCamera* c = d_->renderer->GetActiveCamera();
+    Camera out;
+    c->GetPosition(out.position.data());
+    c->GetFocalPoint(out.focal_point.data());
+    c->GetViewUp(out.view_up.data());
+    return out;
+}
+
+void Projection3dScene::set_camera(const Camera& cam) {
+    vtkCamera* c = d_->renderer->GetActiveCamera();
+    c->SetPosition(cam.position.data());
+    c->SetFocalPoint(cam.focal_point.data());
+    c->SetViewUp(cam.view_up.data());
+    d_->renderer->ResetCameraClippingRange();
+}
+
+bool Projection3dScene::set_moving(bool on) {
+    Impl& s = *d_;
+    const bool lod = on && static_cast<std::size_t>(s.all_points->GetNumberOfPoints()) > kLodAbove;
+    const bool changed = lod != s.lod;
+    s.lod = lod;
+    s.cloud.actor->SetVisibility(!lod);
+    s.lines.actor->SetVisibility(!lod);
+    s.cloud_lod.actor->SetVisibility(lod);
+    s.lines_lod.actor->SetVisibility(lod);
+    // Multisampling off while moving: on llvmpipe VTK's default 8x MSAA costs ~30 ms a frame
+    // whatever the scene (a 1 000-point frame: 28 vs 136 frames/s), more than the points. The
+    // still frame, and every export, keeps it.
+    vtkRenderWindow* win = s.renderer->GetRenderWindow();
+    if (changed && win) {
+        if (lod) {
+            s.still_multisamples = win->GetMultiSamples();
+            win->SetMultiSamples(0);
+        } else if (s.still_multisamples >= 0) {
+            win->SetMultiSamples(s.still_multisamples);
+        }
+    }
+    return lod;
+}
+
+std::size_t Projection3dScene::lod_point_count() const {
+    return static_cast<std::size_t>(d_->cloud_lod.data->GetNumberOfVerts());
+}
+
+int Projection3dScene::pick(const std::vector<Point>& points, std::array<double, 2> at, int width,
+                            int height) const {
+    if (width <= 0 || height <= 0) return -1;
+    vtkCamera* c = d_->renderer->GetActiveCamera();
+    vtkMatrix4x4* m =
+        c->GetCompositeProjectionTransformMatrix(double(width) / double(height), -1, 1);
+    double best = double(kPickRadius) * kPickRadius;
+    double best_depth = std::numeric_limits<double>::infinity();
+    int found = -1;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const double in[4] = {points[i][0], points[i][1], points[i][2], 1.0};
+        double out[4];
+        m->MultiplyPoint(in, out);
+        if (out[3] <= 0) continue;
+        const double sx = (out[0] / out[3] + 1.0) * 0.5 * width;
+        const double sy = (1.0 - out[1] / out[3]) * 0.5 * height;
+        const double depth = out[2] / out[3];
+        const double d2 = (sx - at[0]) * (sx - at[0]) + (sy - at[1]) * (sy - at[1]);
+        // Nearest on screen; among (nearly) coincident ones, the closest to the camera.
+        if (d2 < best - 0.25 || (d2 <= best + 0.25 && depth < best_depth)) {
+            best = std::min(best, d2);
+            best_depth = depth;
+            found = static_cast<int>(i);
+        }
+    }
+    return found;
+}
+
+Projection3dCloud projection3d_cloud(const analysis::ProjectResult& result) {
+    Projection3dCloud cloud;
+    const std::size_t n_tokens = result.tokens;
+    for (std::size_t row = 0; row < result.coordinates.size(); ++row) {
+        const auto& layer = result.coordinates[row];
+        for (std::size_t t = 0; t < layer.size() && t < n_tokens; ++t) {
+            if (!layer[t]) continue;
+            std::array<double, 3> p = *layer[t];
+            // Spherized: the states are unit vectors in model space; their 3-D projections lie
+            // inside the unit ball. Scaled to unit length they show direction only, on the sphere.
+            const double n = length(p);
+            if (result.spherized && n > 1e-12)
+                for (double& x : p) x /= n;
+            cloud.points.push_back(p);
+            cloud.states.push_back(static_cast<int>(row * n_tokens + t));
+        }
+    }
+    return cloud;
+}
+
+std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectResult& result,
+                                                        const std::vector<int>& states,
+                                                        const std::vector<TokenInfo>& tokens,
+                                                        Projection3dColoring by) {
+    std::array<double, 2> norms{std::numeric_limits<double>::infinity(),
+                                -std::numeric_limits<double>::infinity()};
+    for (const auto& layer : result.coordinates) {
+        for (const auto& p : layer) {
+            if (!p) continue;
+            norms[0] = std::min(norms[0], length(*p));
+            norms[1] = std::max(norms[1], length(*p));
+        }
+    }
+    const std::size_t rows = result.coordinates.size();
+    std::vector<Projection3dScene::Rgb> out;
+    out.reserve(states.size());
+    for (const int s : states) {
+        const std::size_t row = static_cast<std::size_t>(s) / result.tokens;
+        const std::size_t token = static_cast<std::size_t>(s) % result.tokens;
+        QColor c;
+        switch (by) {
+            case Projection3dColoring::Layer:
+                c = colors::sample(colors::Map::Viridis,
+                                   rows > 1 ? double(row) / double(rows - 1) : 0.5);
+                break;
+            case Projection3dColoring::Prompt:
+                c = colors::categorical(
+                    token < tokens.size() ? static_cast<int>(tokens[token].prompt) : 0);
+                break;
+            case Projection3dColoring::Norm: {
+                const double n = length(*result.coordinates[row][token]);
+                c = colors::sample(
+                    colors::Map::Viridis,
+                    norms[1] > norms[0] ? (n - norms[0]) / (norms[1] - norms[0]) : 0.5);
+                break;
+            }
+        }
+        out.push_back(rgb_of(c));
+    }
+    return out;
+}
+
+}  // namespace es::widgets

@@ -1,0 +1,93 @@
+#pragma once
+// The 3-D projection's VTK scene: the point cloud, each token's path, the current layer and the
+// selection drawn over them, the labelled axes, the unit sphere, the camera. It knows VTK and
+// plain C++ only, no Qt widget: Projection3dView owns the controls, the data and the selection
+// and tells the scene what to draw; the VtkGlWidget that owns the renderer draws it.
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "analysis/project.h"
+#include "io/dump.h"
+
+class vtkRenderer;
+
+namespace es::widgets {
+
+class Projection3dScene {
+public:
+    using Rgb = std::array<unsigned char, 3>;
+    using Point = std::array<double, 3>;
+    // Where the camera looks from: Oblique is the default (reset), the others look along an axis.
+    enum class Look { Oblique, Front, Top, Side };
+    struct Camera {
+        Point position, focal_point, view_up;
+    };
+    struct Marked {  // a selected token and the text of its label
+        int token = -1;
+        std::string label;
+    };
+
+    // Adds its actors to `renderer`, which must outlive the scene (the VtkGlWidget's), in the
+    // plots' colours (colormaps.h).
+    explicit Projection3dScene(vtkRenderer* renderer);
+    ~Projection3dScene();
+    Projection3dScene(const Projection3dScene&) = delete;
+    Projection3dScene& operator=(const Projection3dScene&) = delete;
+
+    // The points, each with its flat state index (row * tokens + token) in a rows x tokens grid
+    // of states (rows: the projected layers); shows the full scene.
+    void set_points(const std::vector<Point>& points, const std::vector<int>& states,
+                    std::size_t rows, std::size_t tokens);
+    // Axes around the points (and around the unit sphere, shown when spherized).
+    void set_axes(const std::array<std::string, 3>& titles, bool spherized);
+    void set_colors(const std::vector<Rgb>& colors);  // one per point
+    // Larger text, points and lines for a projector: the axes at once, the points, paths and
+    // labels from the next set_point_size() and set_overlays().
+    void set_presentation(bool on);
+    void set_point_size(int px);  // the cloud's; the current row's and the marked ones' larger
+    // The current row's states drawn larger; the marked tokens' states and paths highlighted,
+    // each labelled at its last state up to the current row (else at its first).
+    void set_overlays(int current_row, const std::vector<Marked>& marked);
+
+    void look(Look from);
+    void show_all_axes();  // after a Look hid the one facing the viewer
+    Camera camera() const;
+    void set_camera(const Camera& c);
+
+    // Level of detail while the camera moves: with more than a threshold of points, every k-th
+    // token's states and paths instead of all, and no multisampling. Returns whether it is on.
+    bool set_moving(bool on);
+    std::size_t lod_point_count() const;
+
+    // Index into `points` (those given to set_points) of the one nearest to `at` (pixels from the
+    // top left of a `width` x `height` viewport) within a few pixels, else -1.
+    int pick(const std::vector<Point>& points, std::array<double, 2> at, int width,
+             int height) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d_;
+};
+
+// The points the scene draws for `result`: one per non-null state, in row-major (row, token)
+// order, the result's coordinates scaled to unit length when it is spherized; and the flat
+// state index (row * tokens + token) of each.
+struct Projection3dCloud {
+    std::vector<Projection3dScene::Point> points;
+    std::vector<int> states;
+};
+Projection3dCloud projection3d_cloud(const analysis::ProjectResult& result);
+
+enum class Projection3dColoring { Layer, Prompt, Norm };
+// A colour for each of `states` (a cloud's): by layer (viridis over the rows), by its token's
+// prompt (categorical; `tokens`: the dump's token table), or by the length of its projected
+// coordinate before any spherizing (viridis over the range of all of them).
+std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectResult& result,
+                                                        const std::vector<int>& states,
+                                                        const std::vector<TokenInfo>& tokens,
+                                                        Projection3dColoring by);
+
+}  // namespace es::widgets
