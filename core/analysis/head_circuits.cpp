@@ -6,6 +6,7 @@
 #include "analysis/weight_spectra.h"
 #include "numerics/linalg.h"
 #include "numerics/principal_angles.h"
+#include "util/parallel.h"
 
 namespace es::analysis {
 
@@ -64,7 +65,7 @@ HeadCircuitsResult head_circuits(const Dump& dump, const HeadCircuitsOptions& op
             r.d_head = lh.d_head;
         }
         std::vector<HeadCircuit> heads(lh.n_heads);
-        wmath::parallel_each(lh.n_heads, options.threads, [&](std::size_t h) {
+        util::parallel_each(lh.n_heads, options.threads, [&](std::size_t h) {
             progress.check();
             heads[h].layer = l;
             heads[h].head = h;

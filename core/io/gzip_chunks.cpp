@@ -10,14 +10,14 @@
 #include <cfloat>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
 #include <limits>
+#include <memory>
 #include <new>
 #include <string>
-#include <thread>
 
 #include "io/float_decode.h"
 #include "util/error.h"
+#include "util/parallel.h"
 
 namespace es::gzip_chunks {
 
@@ -222,41 +222,17 @@ void decode_chunk(const Job& job, const RawChunk& raw, Scratch& scratch) {
     }
 }
 
-// Decodes a batch on up to two threads; chunks are taken in order from a shared counter, so
-// uneven chunk costs balance. The first exception (by chunk order) wins after both joined.
+// Decodes a batch on both cores (util::resolve_threads(0)); chunks are taken in order, so uneven
+// chunk costs balance, each worker with its own scratch. After a failure no further chunk is
+// started, and the first error by chunk order is rethrown once all workers have joined.
 void decode_batch(const Job& job, const std::vector<RawChunk>& batch) {
-    std::atomic<std::size_t> next{0};
-    std::vector<std::exception_ptr> errors(batch.size());
-    std::exception_ptr setup_error[2];
-    // Never throws: a thread that escaped with an exception would terminate the process.
-    auto work = [&](int slot) {
-        try {
-            Scratch scratch;
-            for (std::size_t i; (i = next.fetch_add(1)) < batch.size();) {
-                try {
-                    decode_chunk(job, batch[i], scratch);
-                    g_chunks.fetch_add(1, std::memory_order_relaxed);
-                } catch (...) {
-                    errors[i] = std::current_exception();
-                    next.store(batch.size());  // stop taking more work
-                }
-            }
-        } catch (...) {
-            setup_error[slot] = std::current_exception();
-            next.store(batch.size());
-        }
-    };
-    if (batch.size() > 1 && std::thread::hardware_concurrency() > 1) {
-        std::thread helper(work, 1);
-        work(0);
-        helper.join();
-    } else {
-        work(0);
-    }
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
-    for (auto& e : setup_error)
-        if (e) std::rethrow_exception(e);
+    const int threads = util::resolve_threads(0);
+    std::vector<std::unique_ptr<Scratch>> scratch(static_cast<std::size_t>(threads));
+    util::parallel_each(batch.size(), threads, [&](std::size_t i, std::size_t worker) {
+        if (!scratch[worker]) scratch[worker] = std::make_unique<Scratch>();
+        decode_chunk(job, batch[i], *scratch[worker]);
+        g_chunks.fetch_add(1, std::memory_order_relaxed);
+    });
 }
 
 }  // namespace
