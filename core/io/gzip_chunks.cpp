@@ -16,6 +16,7 @@
 #include <string>
 
 #include "io/float_decode.h"
+#include "io/hyperslab_walk.h"
 #include "util/error.h"
 #include "util/parallel.h"
 
@@ -186,40 +187,11 @@ void decode_chunk(const Job& job, const RawChunk& raw, Scratch& scratch) {
         plain = p;
     }
 
-    // The intersection of the chunk with the hyperslab, copied one innermost run at a time.
-    const auto& chunk = job.facts->chunk;
-    const auto& start = *job.start;
-    const auto& count = *job.count;
-    const std::size_t rank = chunk.size();
-    std::vector<hsize_t> lo(rank), hi(rank), idx(rank);
-    for (std::size_t i = 0; i < rank; ++i) {
-        lo[i] = std::max(start[i], raw.offset[i]);
-        hi[i] = std::min(start[i] + count[i], raw.offset[i] + chunk[i]);
-        if (lo[i] >= hi[i]) return;
-    }
-    std::vector<std::size_t> cstride(rank, 1), ostride(rank, 1);
-    for (std::size_t i = rank - 1; i > 0; --i) {
-        cstride[i - 1] = cstride[i] * static_cast<std::size_t>(chunk[i]);
-        ostride[i - 1] = ostride[i] * static_cast<std::size_t>(count[i]);
-    }
-    const std::size_t run = static_cast<std::size_t>(hi[rank - 1] - lo[rank - 1]);
-    idx = lo;
-    for (;;) {
-        std::size_t s = 0, d = 0;
-        for (std::size_t i = 0; i < rank; ++i) {
-            s += static_cast<std::size_t>(idx[i] - raw.offset[i]) * cstride[i];
-            d += static_cast<std::size_t>(idx[i] - start[i]) * ostride[i];
-        }
-        decode_run(plain + s * job.elsize, job.out + d, run, job.dtype);
-        // Next row: odometer over all but the innermost dimension.
-        std::size_t i = rank - 1;
-        for (;;) {
-            if (i == 0) return;
-            --i;
-            if (++idx[i] < hi[i]) break;
-            idx[i] = lo[i];
-        }
-    }
+    // The intersection of the chunk with the hyperslab, decoded one innermost run at a time.
+    io::for_each_run(job.facts->chunk, raw.offset, *job.start, *job.count,
+                     [&](std::uint64_t src, std::uint64_t dst, std::size_t n) {
+                         decode_run(plain + src * job.elsize, job.out + dst, n, job.dtype);
+                     });
 }
 
 // Decodes a batch on both cores (util::resolve_threads(0)); chunks are taken in order, so uneven
@@ -266,15 +238,12 @@ bool read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
     const std::size_t rank = facts.shape.size(), elsize = element_size(facts, dtype);
     if (start.size() != rank || count.size() != rank) return false;
 
-    // The chunks touched, as index ranges per dimension.
-    std::vector<hsize_t> first(rank), last(rank);
+    // The chunks touched and the elements requested.
     double touched = 1, requested = 1, chunk_elems = 1;
     for (std::size_t i = 0; i < rank; ++i) {
         const hsize_t c = facts.chunk[i];
         if (c == 0 || count[i] == 0 || start[i] + count[i] > facts.shape[i]) return false;
-        first[i] = start[i] / c;
-        last[i] = (start[i] + count[i] - 1) / c;
-        touched *= static_cast<double>(last[i] - first[i] + 1);
+        touched *= static_cast<double>((start[i] + count[i] - 1) / c - start[i] / c + 1);
         requested *= static_cast<double>(count[i]);
         chunk_elems *= static_cast<double>(c);
     }
@@ -289,11 +258,10 @@ bool read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
         &start, &count, out};
     std::vector<RawChunk> batch;
     std::size_t batch_bytes = 0;
-    std::vector<hsize_t> ci = first;
-    for (bool more = true; more;) {
+    // In the output's order (last dimension fastest), decoded by batches of raw bytes.
+    const bool read = io::for_each_chunk(facts.chunk, start, count, [&](const io::Index& origin) {
         RawChunk raw;
-        raw.offset.resize(rank);
-        for (std::size_t i = 0; i < rank; ++i) raw.offset[i] = ci[i] * facts.chunk[i];
+        raw.offset = origin;
         hsize_t nbytes = 0;
         // Unallocated chunks (fill values), raw-read failures and chunks written with a filter
         // skipped are HDF5's business: give up and let H5Dread handle (or report) them.
@@ -312,22 +280,15 @@ bool read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
         }
         batch_bytes += raw.bytes.size();
         batch.push_back(std::move(raw));
-
-        // Advance the chunk odometer (last dimension fastest: the output's order).
-        more = false;
-        for (std::size_t i = rank; i-- > 0;) {
-            if (++ci[i] <= last[i]) {
-                more = true;
-                break;
-            }
-            ci[i] = first[i];
-        }
-        if (!more || batch_bytes >= kMaxRawInFlight) {
+        if (batch_bytes >= kMaxRawInFlight) {
             decode_batch(job, batch);
             batch.clear();
             batch_bytes = 0;
         }
-    }
+        return true;
+    });
+    if (!read) return false;
+    if (!batch.empty()) decode_batch(job, batch);
     return true;
 }
 
