@@ -140,6 +140,11 @@ std::vector<std::size_t> finite_rows(const float* x, std::size_t n, std::size_t 
     return rows;
 }
 
+nlohmann::json token_json(std::size_t index, std::size_t prompt, std::size_t position,
+                          const std::string& text) {
+    return {{"index", index}, {"prompt", prompt}, {"position", position}, {"text", text}};
+}
+
 std::string layer_message(std::size_t i, std::size_t n, const std::string& what) {
     return "layer " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " + what;
 }
