@@ -1,5 +1,7 @@
 #pragma once
-// The CLI's verbs: one table (verbs.cpp) names each, its usage line and its function.
+// The CLI's verbs: one table (verbs.cpp) names each, its usage line and its function. --help,
+// the man page's VERBS section (man_page.cpp, printed by the hidden --man at build time) and the
+// headings of docs/CLI.md come from it.
 #include <string>
 #include <vector>
 
@@ -12,8 +14,9 @@ using VerbFn = VerbMain*;
 struct Verb {
     const char* name;
     const char* usage;    // "info FILE [--json]": metavariables in capitals
-    const char* summary;  // one line for --help
+    const char* summary;  // one line for --help; the man page's first sentence
     VerbFn run;
+    const char* details = nullptr;  // more sentences for the man page, or none
 };
 
 const std::vector<Verb>& verbs();
@@ -24,5 +27,9 @@ VerbMain verb_info, verb_weights, verb_heads, verb_angles, verb_series, verb_del
 #ifdef EIGENSCOPE_WITH_REPORT
 VerbMain verb_report;  // needs Qt: built with the GUI (app/report/verb_report.cpp)
 #endif
+
+// The man page's VERBS section (roff, from ".SH VERBS" on): every verb's usage line with its
+// metavariables in italics, and its summary and details.
+std::string man_verbs();
 
 }  // namespace es::cli
