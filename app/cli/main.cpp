@@ -85,6 +85,10 @@ int main(int argc, char** argv) {
         print_help(std::cout);
         return 0;
     }
+    if (verb == "--man") {  // hidden: the man page's VERBS section, generated at build time
+        std::cout << es::cli::man_verbs();
+        return std::cout.flush() ? 0 : 1;
+    }
     std::vector<std::string> rest(argv + 2, argv + argc);
     const auto no_isolation = std::find(rest.begin(), rest.end(), "--no-isolation");
     const bool isolate = no_isolation == rest.end();

@@ -2,7 +2,7 @@
 // (--json|--csv)
 #include "analysis/cka.h"
 #include "args.h"
-#include "output_format.h"
+#include "verb_support.h"
 #include "verbs.h"
 
 namespace es::cli {
@@ -12,11 +12,9 @@ int verb_cka(const std::vector<std::string>& argv) {
     const auto& pos = args.positionals();
     if (pos.empty() || pos.size() > 2) throw UsageError("cka takes FILE and optionally OTHER");
     const Format f = output_format(args);
+    auto o = stream_options<analysis::CkaOptions>(args);
     auto dump = Dump::open(pos[0]);
     std::shared_ptr<Dump> other = pos.size() == 2 ? Dump::open(pos[1]) : nullptr;
-    analysis::CkaOptions o;
-    o.stream = args.option("stream").value_or("");
-    o.include_final_norm = args.flag("include-final-norm");
     o.threads = static_cast<int>(args.integer("threads", 1, 64).value_or(0));
     o.other = other.get();
     return print_result(f, analysis::cka(*dump, o, no_progress()));

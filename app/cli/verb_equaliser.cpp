@@ -4,7 +4,7 @@
 #include "analysis/equaliser.h"
 #include "analysis/token_address.h"
 #include "args.h"
-#include "output_format.h"
+#include "verb_support.h"
 #include "verbs.h"
 
 namespace es::cli {
@@ -12,7 +12,7 @@ namespace es::cli {
 int verb_equaliser(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "csv", "normalize", "pooled", "include-final-norm"},
               {"stream", "layer", "token", "basis", "basis-layer", "bands"});
-    if (args.positionals().size() != 1) throw UsageError("equaliser takes exactly one FILE");
+    const std::string& file = only_positional(args, "equaliser");
     const Format f = output_format(args);
     const auto layer = args.integer("layer", 0, 1 << 20);
     const auto token = args.option("token");
@@ -20,9 +20,8 @@ int verb_equaliser(const std::vector<std::string>& argv) {
     const std::string basis = args.option("basis").value_or("pca");
     if (basis != "pca" && basis != "dims")
         throw UsageError("--basis must be dims or pca, got '" + basis + "'");
-    auto dump = Dump::open(args.positionals()[0]);
-    analysis::EqualiserOptions o;
-    o.stream = args.option("stream").value_or("");
+    auto o = stream_options<analysis::EqualiserOptions>(args);
+    auto dump = Dump::open(file);
     const StreamInfo& s = dump->stream(o.stream);
     o.layer = static_cast<std::size_t>(*layer);
     o.token = analysis::parse_token_address(*token, s.n_prompts, s.n_positions).flat;
@@ -32,7 +31,6 @@ int verb_equaliser(const std::vector<std::string>& argv) {
         o.basis_layer = static_cast<std::size_t>(*bl);
     o.bands = static_cast<std::size_t>(args.integer("bands", 1, 1 << 20).value_or(32));
     o.normalize = args.flag("normalize");
-    o.include_final_norm = args.flag("include-final-norm");
     return print_result(f, analysis::equaliser(*dump, o, no_progress()));
 }
 

@@ -6,8 +6,8 @@
 #include "analysis/common.h"
 #include "analysis/project.h"
 #include "args.h"
-#include "output_format.h"
 #include "util/error.h"
+#include "verb_support.h"
 #include "verbs.h"
 
 namespace es::cli {
@@ -15,13 +15,11 @@ namespace es::cli {
 int verb_project(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "csv", "spherize", "include-final-norm"},
               {"stream", "axes", "axes-layer"});
-    if (args.positionals().size() != 1) throw UsageError("project takes exactly one FILE");
+    const std::string& file = only_positional(args, "project");
     const Format f = output_format(args);
-    auto dump = Dump::open(args.positionals()[0]);
-    analysis::ProjectOptions o;
-    o.stream = args.option("stream").value_or("");
+    auto o = stream_options<analysis::ProjectOptions>(args);
     o.spherize = args.flag("spherize");
-    o.include_final_norm = args.flag("include-final-norm");
+    auto dump = Dump::open(file);
     const StreamInfo& s = dump->stream(o.stream);
     const auto axes_layer = args.integer("axes-layer", 0, 1 << 20);
     if (auto axes = args.option("axes"))

@@ -1,17 +1,16 @@
 // eigenscope-cli series DIR --matrix SOURCE[:SIDE:RANGE] [--top K] [--side left|right]
 // (--json|--csv)
-#include <iostream>
-
 #include "analysis/checkpoint_series_analysis.h"
 #include "args.h"
+#include "verb_support.h"
 #include "verbs.h"
 
 namespace es::cli {
 
 int verb_series(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "csv"}, {"matrix", "top", "side"});
-    if (args.positionals().size() != 1) throw UsageError("series takes exactly one DIR");
-    if (args.flag("json") == args.flag("csv")) throw UsageError("choose one of --json or --csv");
+    const std::string& dir = only_positional(args, "series", "DIR");
+    const Format f = output_format(args);
     analysis::CheckpointSeriesOptions o;
     const auto m = args.option("matrix");
     if (!m) throw UsageError("--matrix is required");
@@ -21,12 +20,7 @@ int verb_series(const std::vector<std::string>& argv) {
         if (*s != "left" && *s != "right") throw UsageError("--side must be left or right");
         o.left = *s == "left";
     }
-    const auto r = analysis::checkpoint_series_analysis(args.positionals()[0], o, no_progress());
-    if (args.flag("json"))
-        std::cout << analysis::to_json(r).dump(2) << "\n";
-    else
-        std::cout << analysis::to_csv(r);
-    return 0;
+    return print_result(f, analysis::checkpoint_series_analysis(dir, o, no_progress()));
 }
 
 }  // namespace es::cli

@@ -2,7 +2,7 @@
 //                         [--top K] [--include-final-norm] (--json|--csv)
 #include "analysis/spectrum.h"
 #include "args.h"
-#include "output_format.h"
+#include "verb_support.h"
 #include "verbs.h"
 
 namespace es::cli {
@@ -10,25 +10,21 @@ namespace es::cli {
 int verb_spectrum(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "csv", "all-layers", "uncentered", "include-final-norm"},
               {"stream", "layer", "top"});
-    if (args.positionals().size() != 1) throw UsageError("spectrum takes exactly one FILE");
+    const std::string& file = only_positional(args, "spectrum");
     const Format f = output_format(args);
     const auto layer = args.integer("layer", 0, 1 << 20);
     if (layer.has_value() == args.flag("all-layers"))
         throw UsageError("give exactly one of --layer N or --all-layers");
-    auto dump = Dump::open(args.positionals()[0]);
-    analysis::SpectrumOptions o;
-    o.stream = args.option("stream").value_or("");
+    auto o = stream_options<analysis::SpectrumOptions>(args);
     o.centred = !args.flag("uncentered");
     o.top_k = static_cast<std::size_t>(args.integer("top", 0, 1 << 20).value_or(16));
-    o.include_final_norm = args.flag("include-final-norm");
     if (layer) o.layers = {static_cast<std::size_t>(*layer)};
+    auto dump = Dump::open(file);
     const auto r = analysis::spectrum(*dump, o, no_progress());
     if (layer && f == Format::Json) {
         nlohmann::json j = analysis::to_json(r.layers.at(0));
         j["stream"] = r.stream;
-        std::cout << j.dump(2) << "\n";
-        std::cout.flush();
-        return std::cout ? 0 : 1;
+        return print_text(j.dump(2) + "\n");
     }
     return print_result(f, r);
 }

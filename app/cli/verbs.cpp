@@ -1,5 +1,9 @@
 #include "verbs.h"
 
+#include <cctype>
+#include <cstring>
+#include <string>
+
 namespace es::cli {
 
 const std::vector<Verb>& verbs() {
@@ -52,10 +56,58 @@ const std::vector<Verb>& verbs() {
 #ifdef EIGENSCOPE_WITH_REPORT
         {"report", "report FILE [--out report.pdf]",
          "multi-page PDF report: summary, trajectory, spectra, head similarity, CKA, weight alphas",
-         verb_report},
+         verb_report,
+         "The head similarity covers every layer, and each page has a caption. Without --out the "
+         "report is written to FILE-stem-report.pdf in the current directory."},
 #endif
     };
     return table;
+}
+
+namespace {
+
+// Text for roff: backslashes doubled and option dashes as \- (minus signs, so that "--json" reads
+// and copies as typed): in a usage line every dash, in prose those that start a word or follow
+// one (not the hyphen of "2-D"). Metavariables of a usage line (words in capitals: FILE, N,
+// SOURCE) in italics.
+std::string roff(const std::string& text, bool usage) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+        const char c = text[i];
+        std::size_t caps = i;
+        while (usage && caps < text.size() &&
+               (std::isupper(static_cast<unsigned char>(text[caps])) ||
+                (caps > i &&
+                 (std::isdigit(static_cast<unsigned char>(text[caps])) || text[caps] == '_'))))
+            ++caps;
+        if (caps > i) {
+            out += "\\fI" + text.substr(i, caps - i) + "\\fR";
+            i = caps;
+            continue;
+        }
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '-' && (usage || i == 0 || std::strchr(" ([|-", text[i - 1])))
+            out += "\\-";
+        else
+            out += c;
+        ++i;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string man_verbs() {
+    std::string out = ".SH VERBS\n";
+    for (const Verb& v : verbs()) {
+        std::string text = v.summary;
+        text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+        text += ".";
+        if (v.details) text += std::string(" ") + v.details;
+        out += ".TP\n.B " + roff(v.usage, true) + "\n" + roff(text, false) + "\n";
+    }
+    return out;
 }
 
 }  // namespace es::cli

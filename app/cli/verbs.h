@@ -1,37 +1,35 @@
 #pragma once
-// The CLI's verbs: one table (verbs.cpp) names each, its usage line and its function.
+// The CLI's verbs: one table (verbs.cpp) names each, its usage line and its function. --help,
+// the man page's VERBS section (man_page.cpp, printed by the hidden --man at build time) and the
+// headings of docs/CLI.md come from it.
 #include <string>
 #include <vector>
 
 namespace es::cli {
 
 // A verb returns the process exit code: 0 success, 2 bad input or usage, 1 internal failure.
-using VerbFn = int (*)(const std::vector<std::string>& args);
+using VerbMain = int(const std::vector<std::string>& args);
+using VerbFn = VerbMain*;
 
 struct Verb {
     const char* name;
-    const char* usage;    // "info FILE [--json]"
-    const char* summary;  // one line for --help
+    const char* usage;    // "info FILE [--json]": metavariables in capitals
+    const char* summary;  // one line for --help; the man page's first sentence
     VerbFn run;
+    const char* details = nullptr;  // more sentences for the man page, or none
 };
 
 const std::vector<Verb>& verbs();
 
-int verb_info(const std::vector<std::string>& args);
-int verb_weights(const std::vector<std::string>& args);
-int verb_heads(const std::vector<std::string>& args);
-int verb_angles(const std::vector<std::string>& args);
-int verb_series(const std::vector<std::string>& args);
-int verb_delta(const std::vector<std::string>& args);
-int verb_trajectory(const std::vector<std::string>& args);
-int verb_spectrum(const std::vector<std::string>& args);
-int verb_equaliser(const std::vector<std::string>& args);
-int verb_project(const std::vector<std::string>& args);
-int verb_cka(const std::vector<std::string>& args);
-int verb_timescales(const std::vector<std::string>& args);
-int verb_lens(const std::vector<std::string>& args);
+// The verbs, one file each (verb_NAME.cpp).
+VerbMain verb_info, verb_weights, verb_heads, verb_angles, verb_series, verb_delta, verb_trajectory,
+    verb_spectrum, verb_equaliser, verb_project, verb_cka, verb_timescales, verb_lens;
 #ifdef EIGENSCOPE_WITH_REPORT
-int verb_report(const std::vector<std::string>& args);  // needs Qt: built with the GUI
+VerbMain verb_report;  // needs Qt: built with the GUI (app/report/verb_report.cpp)
 #endif
+
+// The man page's VERBS section (roff, from ".SH VERBS" on): every verb's usage line with its
+// metavariables in italics, and its summary and details.
+std::string man_verbs();
 
 }  // namespace es::cli

@@ -10,6 +10,7 @@
 #include "numerics/memory_budget.h"
 #include "numerics/pca.h"
 #include "util/error.h"
+#include "util/parallel.h"
 
 namespace es::analysis {
 
@@ -194,14 +195,14 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
             k[i] = std::move(g);
         }
         std::vector<std::optional<double>> out(pairs.size());
-        parallel_for(pairs.size(), resolve_threads(options.threads),
-                     [&](std::size_t b, std::size_t e) {
-                         for (std::size_t p = b; p < e; ++p) {
-                             progress.check();
-                             const auto [i, j] = pairs[p];
-                             out[p] = ratio(frobenius_dot(k[i], k[j]), norms[i], norms[j]);
-                         }
-                     });
+        util::parallel_for(pairs.size(), util::resolve_threads(options.threads),
+                           [&](std::size_t b, std::size_t e) {
+                               for (std::size_t p = b; p < e; ++p) {
+                                   progress.check();
+                                   const auto [i, j] = pairs[p];
+                                   out[p] = ratio(frobenius_dot(k[i], k[j]), norms[i], norms[j]);
+                               }
+                           });
         for (std::size_t p = 0; p < pairs.size(); ++p)
             r.matrix[pairs[p].first][pairs[p].second - col0] = out[p];
     } else {

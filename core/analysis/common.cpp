@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <exception>
-#include <thread>
 
 #include "numerics/memory_budget.h"
 #include "util/error.h"
@@ -94,36 +92,6 @@ std::size_t check_state(const Dump& dump, const StreamInfo& s, long long layer) 
     return static_cast<std::size_t>(layer);
 }
 
-int resolve_threads(int requested) {
-    if (requested > 0) return requested;
-    const unsigned hw = std::thread::hardware_concurrency();
-    return static_cast<int>(std::clamp(hw, 1u, 2u));
-}
-
-void parallel_for(std::size_t n, int threads,
-                  const std::function<void(std::size_t, std::size_t)>& fn) {
-    const std::size_t t = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, threads)), n);
-    if (t <= 1) {
-        if (n) fn(0, n);
-        return;
-    }
-    std::vector<std::exception_ptr> errors(t);
-    std::vector<std::thread> pool;
-    pool.reserve(t - 1);
-    auto run = [&](std::size_t k) {
-        try {
-            fn(n * k / t, n * (k + 1) / t);
-        } catch (...) {
-            errors[k] = std::current_exception();
-        }
-    };
-    for (std::size_t k = 1; k < t; ++k) pool.emplace_back(run, k);
-    run(0);
-    for (auto& th : pool) th.join();
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
-}
-
 std::size_t slab_tokens(std::size_t d, std::size_t bytes) {
     return std::max<std::size_t>(1, bytes / (sizeof(float) * std::max<std::size_t>(d, 1)));
 }
@@ -170,6 +138,11 @@ std::vector<std::size_t> finite_rows(const float* x, std::size_t n, std::size_t 
     for (std::size_t i = 0; i < n; ++i)
         if (row_finite(x + i * d, d)) rows.push_back(i);
     return rows;
+}
+
+nlohmann::json token_json(std::size_t index, std::size_t prompt, std::size_t position,
+                          const std::string& text) {
+    return {{"index", index}, {"prompt", prompt}, {"position", position}, {"text", text}};
 }
 
 std::string layer_message(std::size_t i, std::size_t n, const std::string& what) {

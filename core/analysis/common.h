@@ -1,9 +1,8 @@
 #pragma once
 // Helpers shared by the activation analyses: state selection, whole-state streaming reads with
-// cancellation, finite-token masks, numpy-style percentiles, deterministic thread splitting and
-// NaN-free JSON/CSV number formatting. No Qt.
+// cancellation, finite-token masks, numpy-style percentiles and NaN-free JSON/CSV number
+// formatting. No Qt.
 #include <cstddef>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,14 +42,6 @@ std::size_t last_pre_norm_state(const StreamInfo& s);
 // Validates a user-given state index ("--layer N": 0 .. n_states-1).
 std::size_t check_state(const Dump& dump, const StreamInfo& s, long long layer);
 
-// 0 means "both cores" (min(2, hardware threads)); otherwise clamped to >= 1.
-int resolve_threads(int requested);
-// Runs fn(begin, end) over [0, n) split into `threads` contiguous ranges (fixed partition, so
-// results written per index are identical whatever the thread count). Rethrows the first
-// exception (by range order) after all threads have joined: no thread is ever left behind.
-void parallel_for(std::size_t n, int threads,
-                  const std::function<void(std::size_t, std::size_t)>& fn);
-
 // Reads all tokens of one state (T x d float32, row-major) slab by slab, checking cancellation
 // between slabs (~1 MiB each).
 void read_state(const Dump& dump, const StreamInfo& s, std::size_t state, std::vector<float>& out,
@@ -73,6 +64,10 @@ struct ProgressSpan {
         progress.report(lo + f * (hi - lo), message);
     }
 };
+
+// One token as the equaliser and the lens report it: {"index","prompt","position","text"}.
+nlohmann::json token_json(std::size_t index, std::size_t prompt, std::size_t position,
+                          const std::string& text);
 
 // "layer 3/5: spectrum" (1-based position among the analysed states).
 std::string layer_message(std::size_t i, std::size_t n, const std::string& what);

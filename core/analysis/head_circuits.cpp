@@ -1,11 +1,12 @@
 #include "analysis/head_circuits.h"
 
 #include <sstream>
+#include <utility>
 
 #include "analysis/matrix_source.h"
-#include "analysis/weight_spectra.h"
 #include "numerics/linalg.h"
 #include "numerics/principal_angles.h"
+#include "util/parallel.h"
 
 namespace es::analysis {
 
@@ -28,20 +29,19 @@ bool gram_factor(const Eigen::MatrixXd& f, Eigen::MatrixXd& r) {
     return d.minCoeff() > 1e-3 * d.maxCoeff();
 }
 
-CircuitSpectrum spectrum(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
-    CircuitSpectrum c;
+MatrixSpectrum spectrum(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+    std::vector<double> s;
     Eigen::MatrixXd ra, rb;
     if (gram_factor(a, ra) && gram_factor(b, rb)) {
         // singular values of a b^T = those of the d_head x d_head core ra rb^T
         const Eigen::BDCSVD<Eigen::MatrixXd> svd(ra * rb.transpose());
-        c.singular_values.assign(svd.singularValues().data(),
-                                 svd.singularValues().data() + svd.singularValues().size());
+        s.assign(svd.singularValues().data(),
+                 svd.singularValues().data() + svd.singularValues().size());
     } else {
         const numerics::FactoredSvd f = numerics::factored_svd(a, b, false);
-        c.singular_values.assign(f.s.data(), f.s.data() + f.s.size());
+        s.assign(f.s.data(), f.s.data() + f.s.size());
     }
-    fill_spectrum_stats(c.singular_values, c.spectral_norm, c.frobenius, c.stable_rank, c.fit);
-    return c;
+    return matrix_spectrum(std::move(s));
 }
 
 }  // namespace
@@ -64,7 +64,7 @@ HeadCircuitsResult head_circuits(const Dump& dump, const HeadCircuitsOptions& op
             r.d_head = lh.d_head;
         }
         std::vector<HeadCircuit> heads(lh.n_heads);
-        wmath::parallel_each(lh.n_heads, options.threads, [&](std::size_t h) {
+        util::parallel_each(lh.n_heads, options.threads, [&](std::size_t h) {
             progress.check();
             heads[h].layer = l;
             heads[h].head = h;
@@ -77,25 +77,13 @@ HeadCircuitsResult head_circuits(const Dump& dump, const HeadCircuitsOptions& op
     return r;
 }
 
-nlohmann::json to_json(const CircuitSpectrum& c) {
-    using wmath::jnum;
-    nlohmann::json j;
-    j["singular_values"] = wmath::jnums(c.singular_values);
-    j["spectral_norm"] = jnum(c.spectral_norm);
-    j["frobenius"] = jnum(c.frobenius);
-    j["stable_rank"] = jnum(c.stable_rank);
-    j["alpha"] = c.fit.ok ? jnum(c.fit.alpha) : nlohmann::json(nullptr);
-    j["xmin"] = c.fit.ok ? jnum(c.fit.xmin) : nlohmann::json(nullptr);
-    j["ks"] = c.fit.ok ? jnum(c.fit.ks) : nlohmann::json(nullptr);
-    j["alpha_reason"] = c.fit.ok ? nlohmann::json(nullptr) : nlohmann::json(c.fit.reason);
-    return j;
-}
-
 nlohmann::json to_json(const HeadCircuitsResult& r) {
     nlohmann::json a = nlohmann::json::array();
     for (const auto& h : r.heads)
-        a.push_back(
-            {{"layer", h.layer}, {"head", h.head}, {"qk", to_json(h.qk)}, {"ov", to_json(h.ov)}});
+        a.push_back({{"layer", h.layer},
+                     {"head", h.head},
+                     {"qk", circuit_json(h.qk)},
+                     {"ov", circuit_json(h.ov)}});
     return {{"n_layers", r.n_layers}, {"n_heads", r.n_heads}, {"n_kv_heads", r.n_kv_heads},
             {"d_model", r.d_model},   {"d_head", r.d_head},   {"heads", a}};
 }
@@ -107,8 +95,7 @@ std::string to_csv(const HeadCircuitsResult& r) {
     for (const auto& h : r.heads)
         for (const auto* c : {&h.qk, &h.ov}) {
             os << h.layer << "," << h.head << "," << (c == &h.qk ? "qk" : "ov") << ","
-               << cnum(c->spectral_norm) << "," << cnum(c->frobenius) << "," << cnum(c->stable_rank)
-               << "," << (c->fit.ok ? cnum(c->fit.alpha) : "") << ",";
+               << csv_cells(*c) << ",";
             for (std::size_t i = 0; i < c->singular_values.size(); ++i)
                 os << (i ? ";" : "") << cnum(c->singular_values[i]);
             os << "\n";

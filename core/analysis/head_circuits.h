@@ -10,21 +10,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/power_law.h"
+#include "analysis/matrix_spectrum.h"
 #include "io/dump.h"
 #include "util/progress.h"
 
 namespace es::analysis {
 
-struct CircuitSpectrum {
-    std::vector<double> singular_values;  // d_head values (min(D, d_head)), descending
-    double spectral_norm = 0, frobenius = 0, stable_rank = 0;
-    PowerLawFit fit;  // of singular_values^2; ok == false with a reason when too few values
-};
-
 struct HeadCircuit {
     std::size_t layer = 0, head = 0;
-    CircuitSpectrum qk, ov;
+    MatrixSpectrum qk, ov;  // unnamed; d_head values (min(D, d_head)) each
 };
 
 struct HeadCircuitsOptions {
@@ -40,7 +34,6 @@ struct HeadCircuitsResult {
 HeadCircuitsResult head_circuits(const Dump& dump, const HeadCircuitsOptions& options,
                                  Progress& progress);
 
-nlohmann::json to_json(const CircuitSpectrum& c);
 nlohmann::json to_json(const HeadCircuitsResult& r);  // {"heads": [...]} plus dimensions
 // layer,head,circuit,spectral_norm,frobenius,stable_rank,alpha,singular_values (';'-joined)
 std::string to_csv(const HeadCircuitsResult& r);

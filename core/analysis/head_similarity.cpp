@@ -7,6 +7,7 @@
 #include "numerics/clustering.h"
 #include "numerics/principal_angles.h"
 #include "util/error.h"
+#include "util/parallel.h"
 
 namespace es::analysis {
 
@@ -109,7 +110,7 @@ HeadSimilarityResult head_similarity(const Dump& dump, const HeadSimilarityOptio
         const std::size_t rank = std::min(options.rank, lh.d_head);
         if (!cosine) r.rank = rank;
         std::vector<HeadData> layer_data(lh.n_heads);
-        wmath::parallel_each(lh.n_heads, options.threads, [&](std::size_t h) {
+        util::parallel_each(lh.n_heads, options.threads, [&](std::size_t h) {
             const wmath::HeadFactors& f = lh.heads[h];
             HeadData& d = layer_data[h];
             const bool qk = options.metric == HeadMetric::QkCosine ||
@@ -142,7 +143,7 @@ HeadSimilarityResult head_similarity(const Dump& dump, const HeadSimilarityOptio
                 throw InputError(dump.where() + "attention patterns differ in size between heads");
     r.matrix.assign(n * n, NAN);
     progress.report(0.5, "pairs");
-    wmath::parallel_each(n, options.threads, [&](std::size_t i) {
+    util::parallel_each(n, options.threads, [&](std::size_t i) {
         progress.check();
         for (std::size_t j = i; j < n; ++j) {
             const HeadData &x = data[i], &y = data[j];

@@ -167,11 +167,7 @@ nlohmann::json to_json(const LensResult& r) {
                           {"top", top}});
     }
     return {{"stream", r.stream},
-            {"token",
-             {{"index", r.token},
-              {"prompt", r.prompt},
-              {"position", r.position},
-              {"text", r.token_text}}},
+            {"token", token_json(r.token, r.prompt, r.position, r.token_text)},
             {"ln_final", r.ln_final},
             {"eps", r.eps},
             {"unembed_bias", r.unembed_bias},

@@ -1,12 +1,8 @@
 #include "analysis/matrix_source.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdio>
-#include <exception>
-#include <mutex>
-#include <thread>
 
 #include "numerics/linalg.h"
 #include "numerics/memory_budget.h"
@@ -278,29 +274,6 @@ nlohmann::json jnums(const Eigen::VectorXd& v) {
 }
 std::string cnum(double v) {
     return util::format_number(v, 9);
-}
-
-void parallel_each(std::size_t n, int threads, const std::function<void(std::size_t)>& fn) {
-    const std::size_t t = std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, threads)));
-    std::vector<std::exception_ptr> errors(n);
-    std::atomic<std::size_t> next{0};
-    std::atomic<bool> failed{false};
-    auto work = [&] {
-        for (std::size_t i; !failed && (i = next++) < n;) {
-            try {
-                fn(i);
-            } catch (...) {
-                errors[i] = std::current_exception();
-                failed = true;
-            }
-        }
-    };
-    std::vector<std::thread> pool;
-    for (std::size_t i = 1; i < t; ++i) pool.emplace_back(work);
-    if (t > 0) work();
-    for (auto& th : pool) th.join();
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
 }
 
 }  // namespace es::wmath

@@ -71,8 +71,4 @@ nlohmann::json jnums(const Eigen::VectorXd& v);
 // CSV number (%.9g), empty when not finite.
 std::string cnum(double v);
 
-// Runs fn(i) for i in [0, n) on up to `threads` threads (atomic work index; results must be
-// written per index, so they do not depend on scheduling). Rethrows the first exception by index.
-void parallel_each(std::size_t n, int threads, const std::function<void(std::size_t)>& fn);
-
 }  // namespace es::wmath

@@ -2,16 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
-#include <mutex>
+#include <optional>
 #include <sstream>
-#include <thread>
 
 #include "analysis/common.h"
 #include "numerics/linalg.h"
 #include "numerics/memory_budget.h"
 #include "numerics/pca.h"
 #include "util/error.h"
+#include "util/parallel.h"
 
 namespace es::analysis {
 
@@ -121,66 +120,28 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
     for (std::size_t st : states) check_state(dump, s, static_cast<long long>(st));
     const std::size_t n = states.size();
 
-    // Two layers at once only when two working sets fit comfortably (half of physical memory).
-    const bool pair = n >= 2 && resolve_threads(options.threads) >= 2 &&
+    // Two layers at once, on one BLAS thread each, only when two working sets fit comfortably
+    // (half of physical memory). Layers are taken and reported in order, so progress messages
+    // come in layer order; after a failure no new layer is started, and the error of the lowest
+    // failing layer is rethrown (the one the sequential loop would hit).
+    const bool pair = n >= 2 && util::resolve_threads(options.threads) >= 2 &&
                       2 * layer_bytes(s.n_tokens(), s.d, options.top_k) <=
                           0.5 * static_cast<double>(numerics::physical_memory_bytes());
-    if (!pair) {
-        std::vector<float> x;
-        for (std::size_t i = 0; i < n; ++i) {
+    const int workers = pair ? 2 : 1;
+    std::optional<linalg::ScopedBlasThreads> one_blas_thread;
+    if (pair) one_blas_thread.emplace(1);
+    std::vector<std::vector<float>> x(static_cast<std::size_t>(workers));  // reused per worker
+    r.layers.resize(n);
+    util::parallel_each(
+        n, workers,
+        [&](std::size_t i, std::size_t w) {
+            r.layers[i] = layer_spectrum(dump, s, states[i], options, x[w], progress);
+        },
+        [&](std::size_t i) {
             progress.report(static_cast<double>(i) / static_cast<double>(n),
                             layer_message(i, n, "spectrum"));
-            r.layers.push_back(layer_spectrum(dump, s, states[i], options, x, progress));
-        }
-        progress.report(1.0, "spectrum done");
-        return r;
-    }
-
-    // Two workers take layers in order; taking a layer and reporting it happen under one lock,
-    // so progress messages come in layer order. After a failure no new layer is started, and
-    // the error of the lowest failing layer is rethrown (the one the sequential loop would hit,
-    // since every lower layer was started before it).
-    std::vector<LayerSpectrum> out(n);
-    std::vector<std::exception_ptr> errors(n);
-    std::mutex mutex;
-    std::size_t next = 0;
-    bool stop = false;
-    {
-        linalg::ScopedBlasThreads one(1);
-        auto worker = [&] {
-            std::vector<float> x;
-            for (;;) {
-                std::size_t i;
-                {
-                    std::lock_guard<std::mutex> lock(mutex);
-                    if (stop || next >= n) return;
-                    i = next++;
-                    try {
-                        progress.report(static_cast<double>(i) / static_cast<double>(n),
-                                        layer_message(i, n, "spectrum"));
-                    } catch (...) {
-                        errors[i] = std::current_exception();
-                        stop = true;
-                        return;
-                    }
-                }
-                try {
-                    out[i] = layer_spectrum(dump, s, states[i], options, x, progress);
-                } catch (...) {
-                    std::lock_guard<std::mutex> lock(mutex);
-                    errors[i] = std::current_exception();
-                    stop = true;
-                    return;
-                }
-            }
-        };
-        std::thread helper(worker);
-        worker();
-        helper.join();
-    }
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
-    r.layers = std::move(out);
+        });
+    one_blas_thread.reset();
     progress.report(1.0, "spectrum done");
     return r;
 }

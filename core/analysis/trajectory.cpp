@@ -1,12 +1,12 @@
 #include "analysis/trajectory.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <sstream>
 
 #include "numerics/row_dots.h"
 #include "util/error.h"
+#include "util/parallel.h"
 
 namespace es::analysis {
 
@@ -122,7 +122,7 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
                             : std::max<std::size_t>(step, kTrajectoryBlockBytes / (3 * d * 4));
     block = std::min(block, T);
     const std::size_t n_blocks = (T + block - 1) / block, units = n_blocks * L;
-    const int threads = resolve_threads(options.threads);
+    const int threads = util::resolve_threads(options.threads);
     // Layer 0 stays in `first`; later layers alternate between two buffers, so the previous
     // layer is always in memory and nothing is copied.
     std::vector<float> first(block * d), even(block * d), odd(block * d);
@@ -134,7 +134,7 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
             progress.check();
             float* cur = li == 0 ? first.data() : li % 2 ? odd.data() : even.data();
             const float* prev = li <= 1 ? first.data() : li % 2 ? even.data() : odd.data();
-            parallel_for(n_slabs, threads, [&](std::size_t sb, std::size_t se) {
+            util::parallel_for(n_slabs, threads, [&](std::size_t sb, std::size_t se) {
                 for (std::size_t slab = sb; slab < se; ++slab) {
                     progress.check();
                     const std::size_t b = b0 + slab * step, e = std::min(e0, b + step);

@@ -1,26 +1,10 @@
 #include "analysis/weight_spectra.h"
 
-#include <cmath>
 #include <sstream>
 
 #include "analysis/matrix_source.h"
 
 namespace es::analysis {
-
-void fill_spectrum_stats(const std::vector<double>& s, double& spectral_norm, double& frobenius,
-                         double& stable_rank, PowerLawFit& fit) {
-    double f2 = 0;
-    std::vector<double> eig;
-    eig.reserve(s.size());
-    for (double v : s) {
-        f2 += v * v;
-        eig.push_back(v * v);
-    }
-    spectral_norm = s.empty() ? 0.0 : s[0];
-    frobenius = std::sqrt(f2);
-    stable_rank = spectral_norm > 0 ? f2 / (spectral_norm * spectral_norm) : NAN;
-    fit = fit_power_law(eig);
-}
 
 WeightSpectraResult weight_spectra(const Dump& dump, const WeightSpectraOptions& options,
                                    Progress& progress) {
@@ -44,32 +28,13 @@ WeightSpectraResult weight_spectra(const Dump& dump, const WeightSpectraOptions&
         const wmath::RowSource src = wmath::weight_rows(dump, names[i]);
         const wmath::GramSvd g = wmath::gram_svd(src, 0, 0, progress);
         MatrixSpectrum& m = r.matrices[i];
+        m = matrix_spectrum(g.s);
         m.name = names[i];
         m.shape = {src.rows, src.cols};
-        m.singular_values = g.s;
-        fill_spectrum_stats(g.s, m.spectral_norm, m.frobenius, m.stable_rank, m.fit);
         done += static_cast<double>(src.rows) * static_cast<double>(src.cols);
     }
     progress.report(1.0, "weight spectra done");
     return r;
-}
-
-nlohmann::json to_json(const MatrixSpectrum& m) {
-    using wmath::jnum;
-    nlohmann::json j;
-    j["name"] = m.name;
-    j["shape"] = m.shape;
-    j["singular_values"] = wmath::jnums(m.singular_values);
-    j["spectral_norm"] = jnum(m.spectral_norm);
-    j["frobenius"] = jnum(m.frobenius);
-    j["stable_rank"] = jnum(m.stable_rank);
-    j["alpha"] = m.fit.ok ? jnum(m.fit.alpha) : nlohmann::json(nullptr);
-    j["xmin"] = m.fit.ok ? jnum(m.fit.xmin) : nlohmann::json(nullptr);
-    j["ks"] = m.fit.ok ? jnum(m.fit.ks) : nlohmann::json(nullptr);
-    j["alpha_sigma"] = m.fit.ok ? jnum(m.fit.sigma) : nlohmann::json(nullptr);
-    j["alpha_n"] = m.fit.n;
-    j["alpha_reason"] = m.fit.ok ? nlohmann::json(nullptr) : nlohmann::json(m.fit.reason);
-    return j;
 }
 
 nlohmann::json to_json(const WeightSpectraResult& r) {
@@ -83,11 +48,9 @@ std::string to_csv(const WeightSpectraResult& r) {
     std::ostringstream os;
     os << "name,rows,cols,spectral_norm,frobenius,stable_rank,alpha,xmin,ks,alpha_sigma,alpha_n\n";
     for (const auto& m : r.matrices) {
-        os << m.name << "," << m.shape[0] << "," << m.shape[1] << "," << cnum(m.spectral_norm)
-           << "," << cnum(m.frobenius) << "," << cnum(m.stable_rank) << ","
-           << (m.fit.ok ? cnum(m.fit.alpha) : "") << "," << (m.fit.ok ? cnum(m.fit.xmin) : "")
-           << "," << (m.fit.ok ? cnum(m.fit.ks) : "") << "," << (m.fit.ok ? cnum(m.fit.sigma) : "")
-           << "," << m.fit.n << "\n";
+        os << m.name << "," << m.shape[0] << "," << m.shape[1] << "," << csv_cells(m) << ","
+           << (m.fit.ok ? cnum(m.fit.xmin) : "") << "," << (m.fit.ok ? cnum(m.fit.ks) : "") << ","
+           << (m.fit.ok ? cnum(m.fit.sigma) : "") << "," << m.fit.n << "\n";
     }
     return os.str();
 }

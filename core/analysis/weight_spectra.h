@@ -10,19 +10,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "analysis/power_law.h"
+#include "analysis/matrix_spectrum.h"
 #include "io/dump.h"
 #include "util/progress.h"
 
 namespace es::analysis {
-
-struct MatrixSpectrum {
-    std::string name;
-    std::vector<std::size_t> shape;
-    std::vector<double> singular_values;  // min(m, n), descending
-    double spectral_norm = 0, frobenius = 0, stable_rank = 0;
-    PowerLawFit fit;  // of singular_values^2
-};
 
 struct WeightSpectraOptions {
     std::vector<std::string> only;  // weight names; empty = every 2-D weight except biases (b_*)
@@ -30,17 +22,12 @@ struct WeightSpectraOptions {
 
 struct WeightSpectraResult {
     std::string file;
-    std::vector<MatrixSpectrum> matrices;  // in weight-name order
+    std::vector<MatrixSpectrum> matrices;  // in weight-name order, named, with their shapes
 };
 
 WeightSpectraResult weight_spectra(const Dump& dump, const WeightSpectraOptions& options,
                                    Progress& progress);
 
-// The spectrum facts from singular values (descending).
-void fill_spectrum_stats(const std::vector<double>& s, double& spectral_norm, double& frobenius,
-                         double& stable_rank, PowerLawFit& fit);
-
-nlohmann::json to_json(const MatrixSpectrum& m);
 nlohmann::json to_json(const WeightSpectraResult& r);
 // One row per matrix: name,rows,cols,spectral_norm,frobenius,stable_rank,alpha,xmin,ks,sigma,n_fit
 std::string to_csv(const WeightSpectraResult& r);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "io/float_decode.h"
+#include "io/hyperslab_walk.h"
 #include "util/error.h"
 
 namespace es::direct_read {
@@ -44,30 +45,15 @@ void add_run(std::vector<Run>& runs, std::uint64_t off, std::uint64_t bytes, std
     runs.push_back({off, bytes, dest});
 }
 
-// The runs of the box [lo, hi) of a row-major block of shape `block` stored at `base`, whose
+// The runs of the selection inside a row-major block of shape `block` stored at `base`, whose
 // origin is at `origin` in dataset coordinates; destinations in the selection's row-major order.
-void box_runs(std::vector<Run>& runs, std::uint64_t base, const std::vector<hsize_t>& block,
-              const std::vector<hsize_t>& origin, const std::vector<hsize_t>& lo,
-              const std::vector<hsize_t>& hi, const std::vector<hsize_t>& start,
-              const std::vector<hsize_t>& count, std::size_t elsize) {
-    const std::size_t rank = block.size();
-    std::vector<hsize_t> idx(lo);
-    const hsize_t run = hi[rank - 1] - lo[rank - 1];
-    for (;;) {
-        std::uint64_t in_block = 0, dest = 0;
-        for (std::size_t i = 0; i < rank; ++i) {
-            in_block = in_block * block[i] + (idx[i] - origin[i]);
-            dest = dest * count[i] + (idx[i] - start[i]);
-        }
-        add_run(runs, base + in_block * elsize, run * elsize, dest, elsize);
-        std::size_t i = rank - 1;  // odometer over all but the last dimension
-        for (;;) {
-            if (i == 0) return;
-            --i;
-            if (++idx[i] < hi[i]) break;
-            idx[i] = lo[i];
-        }
-    }
+void block_runs(std::vector<Run>& runs, std::uint64_t base, const io::Index& block,
+                const io::Index& origin, const io::Index& start, const io::Index& count,
+                std::size_t elsize) {
+    io::for_each_run(block, origin, start, count,
+                     [&](std::uint64_t src, std::uint64_t dst, std::size_t n) {
+                         add_run(runs, base + src * elsize, n * elsize, dst, elsize);
+                     });
 }
 
 void pread_all(int fd, unsigned char* dst, std::uint64_t bytes, std::uint64_t offset) {
@@ -104,46 +90,25 @@ bool locate(hid_t dataset, const h5::DatasetFacts& facts, const std::vector<hsiz
         return false;
     const H5D_layout_t layout = H5Pget_layout(dcpl.get());
     const std::size_t rank = facts.shape.size();
-    std::vector<hsize_t> hi(rank);
-    for (std::size_t i = 0; i < rank; ++i) hi[i] = start[i] + count[i];
     if (layout == H5D_CONTIGUOUS) {
         const haddr_t base = H5Dget_offset(dataset);
         if (base == HADDR_UNDEF) return false;  // not allocated yet (fill values)
-        box_runs(runs, base, facts.shape, std::vector<hsize_t>(rank, 0), start, hi, start, count,
-                 elsize);
+        block_runs(runs, base, facts.shape, io::Index(rank, 0), start, count, elsize);
         return true;
     }
-    if (layout != H5D_CHUNKED || facts.chunk.size() != rank) return false;
-    const std::vector<hsize_t>& c = facts.chunk;
-    std::vector<hsize_t> first(rank), last(rank), at(rank);
-    for (std::size_t i = 0; i < rank; ++i) {
-        if (c[i] == 0) return false;
-        first[i] = start[i] / c[i];
-        last[i] = (hi[i] - 1) / c[i];
-    }
-    at = first;
-    for (;;) {
-        std::vector<hsize_t> origin(rank), lo(rank), up(rank);
-        for (std::size_t i = 0; i < rank; ++i) {
-            origin[i] = at[i] * c[i];
-            lo[i] = std::max(start[i], origin[i]);
-            up[i] = std::min(hi[i], origin[i] + c[i]);
-        }
+    const io::Index& c = facts.chunk;
+    if (layout != H5D_CHUNKED || c.size() != rank || std::count(c.begin(), c.end(), 0) > 0)
+        return false;
+    return io::for_each_chunk(c, start, count, [&](const io::Index& origin) {
         unsigned filter_mask = 0;
         haddr_t addr = HADDR_UNDEF;
         hsize_t size = 0;
         if (H5Dget_chunk_info_by_coord(dataset, origin.data(), &filter_mask, &addr, &size) < 0 ||
             addr == HADDR_UNDEF)
             return false;  // unallocated chunk: HDF5 supplies the fill value
-        box_runs(runs, addr, c, origin, lo, up, start, count, elsize);
-        std::size_t i = rank;
-        for (;;) {
-            if (i == 0) return true;
-            --i;
-            if (++at[i] <= last[i]) break;
-            at[i] = first[i];
-        }
-    }
+        block_runs(runs, addr, c, origin, start, count, elsize);
+        return true;
+    });
 }
 
 }  // namespace

@@ -10,14 +10,15 @@
 #include <cfloat>
 #include <cstdlib>
 #include <cstring>
-#include <exception>
 #include <limits>
+#include <memory>
 #include <new>
 #include <string>
-#include <thread>
 
 #include "io/float_decode.h"
+#include "io/hyperslab_walk.h"
 #include "util/error.h"
+#include "util/parallel.h"
 
 namespace es::gzip_chunks {
 
@@ -186,77 +187,24 @@ void decode_chunk(const Job& job, const RawChunk& raw, Scratch& scratch) {
         plain = p;
     }
 
-    // The intersection of the chunk with the hyperslab, copied one innermost run at a time.
-    const auto& chunk = job.facts->chunk;
-    const auto& start = *job.start;
-    const auto& count = *job.count;
-    const std::size_t rank = chunk.size();
-    std::vector<hsize_t> lo(rank), hi(rank), idx(rank);
-    for (std::size_t i = 0; i < rank; ++i) {
-        lo[i] = std::max(start[i], raw.offset[i]);
-        hi[i] = std::min(start[i] + count[i], raw.offset[i] + chunk[i]);
-        if (lo[i] >= hi[i]) return;
-    }
-    std::vector<std::size_t> cstride(rank, 1), ostride(rank, 1);
-    for (std::size_t i = rank - 1; i > 0; --i) {
-        cstride[i - 1] = cstride[i] * static_cast<std::size_t>(chunk[i]);
-        ostride[i - 1] = ostride[i] * static_cast<std::size_t>(count[i]);
-    }
-    const std::size_t run = static_cast<std::size_t>(hi[rank - 1] - lo[rank - 1]);
-    idx = lo;
-    for (;;) {
-        std::size_t s = 0, d = 0;
-        for (std::size_t i = 0; i < rank; ++i) {
-            s += static_cast<std::size_t>(idx[i] - raw.offset[i]) * cstride[i];
-            d += static_cast<std::size_t>(idx[i] - start[i]) * ostride[i];
-        }
-        decode_run(plain + s * job.elsize, job.out + d, run, job.dtype);
-        // Next row: odometer over all but the innermost dimension.
-        std::size_t i = rank - 1;
-        for (;;) {
-            if (i == 0) return;
-            --i;
-            if (++idx[i] < hi[i]) break;
-            idx[i] = lo[i];
-        }
-    }
+    // The intersection of the chunk with the hyperslab, decoded one innermost run at a time.
+    io::for_each_run(job.facts->chunk, raw.offset, *job.start, *job.count,
+                     [&](std::uint64_t src, std::uint64_t dst, std::size_t n) {
+                         decode_run(plain + src * job.elsize, job.out + dst, n, job.dtype);
+                     });
 }
 
-// Decodes a batch on up to two threads; chunks are taken in order from a shared counter, so
-// uneven chunk costs balance. The first exception (by chunk order) wins after both joined.
+// Decodes a batch on both cores (util::resolve_threads(0)); chunks are taken in order, so uneven
+// chunk costs balance, each worker with its own scratch. After a failure no further chunk is
+// started, and the first error by chunk order is rethrown once all workers have joined.
 void decode_batch(const Job& job, const std::vector<RawChunk>& batch) {
-    std::atomic<std::size_t> next{0};
-    std::vector<std::exception_ptr> errors(batch.size());
-    std::exception_ptr setup_error[2];
-    // Never throws: a thread that escaped with an exception would terminate the process.
-    auto work = [&](int slot) {
-        try {
-            Scratch scratch;
-            for (std::size_t i; (i = next.fetch_add(1)) < batch.size();) {
-                try {
-                    decode_chunk(job, batch[i], scratch);
-                    g_chunks.fetch_add(1, std::memory_order_relaxed);
-                } catch (...) {
-                    errors[i] = std::current_exception();
-                    next.store(batch.size());  // stop taking more work
-                }
-            }
-        } catch (...) {
-            setup_error[slot] = std::current_exception();
-            next.store(batch.size());
-        }
-    };
-    if (batch.size() > 1 && std::thread::hardware_concurrency() > 1) {
-        std::thread helper(work, 1);
-        work(0);
-        helper.join();
-    } else {
-        work(0);
-    }
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
-    for (auto& e : setup_error)
-        if (e) std::rethrow_exception(e);
+    const int threads = util::resolve_threads(0);
+    std::vector<std::unique_ptr<Scratch>> scratch(static_cast<std::size_t>(threads));
+    util::parallel_each(batch.size(), threads, [&](std::size_t i, std::size_t worker) {
+        if (!scratch[worker]) scratch[worker] = std::make_unique<Scratch>();
+        decode_chunk(job, batch[i], *scratch[worker]);
+        g_chunks.fetch_add(1, std::memory_order_relaxed);
+    });
 }
 
 }  // namespace
@@ -290,15 +238,12 @@ bool read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
     const std::size_t rank = facts.shape.size(), elsize = element_size(facts, dtype);
     if (start.size() != rank || count.size() != rank) return false;
 
-    // The chunks touched, as index ranges per dimension.
-    std::vector<hsize_t> first(rank), last(rank);
+    // The chunks touched and the elements requested.
     double touched = 1, requested = 1, chunk_elems = 1;
     for (std::size_t i = 0; i < rank; ++i) {
         const hsize_t c = facts.chunk[i];
         if (c == 0 || count[i] == 0 || start[i] + count[i] > facts.shape[i]) return false;
-        first[i] = start[i] / c;
-        last[i] = (start[i] + count[i] - 1) / c;
-        touched *= static_cast<double>(last[i] - first[i] + 1);
+        touched *= static_cast<double>((start[i] + count[i] - 1) / c - start[i] / c + 1);
         requested *= static_cast<double>(count[i]);
         chunk_elems *= static_cast<double>(c);
     }
@@ -313,11 +258,10 @@ bool read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
         &start, &count, out};
     std::vector<RawChunk> batch;
     std::size_t batch_bytes = 0;
-    std::vector<hsize_t> ci = first;
-    for (bool more = true; more;) {
+    // In the output's order (last dimension fastest), decoded by batches of raw bytes.
+    const bool read = io::for_each_chunk(facts.chunk, start, count, [&](const io::Index& origin) {
         RawChunk raw;
-        raw.offset.resize(rank);
-        for (std::size_t i = 0; i < rank; ++i) raw.offset[i] = ci[i] * facts.chunk[i];
+        raw.offset = origin;
         hsize_t nbytes = 0;
         // Unallocated chunks (fill values), raw-read failures and chunks written with a filter
         // skipped are HDF5's business: give up and let H5Dread handle (or report) them.
@@ -336,22 +280,15 @@ bool read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
         }
         batch_bytes += raw.bytes.size();
         batch.push_back(std::move(raw));
-
-        // Advance the chunk odometer (last dimension fastest: the output's order).
-        more = false;
-        for (std::size_t i = rank; i-- > 0;) {
-            if (++ci[i] <= last[i]) {
-                more = true;
-                break;
-            }
-            ci[i] = first[i];
-        }
-        if (!more || batch_bytes >= kMaxRawInFlight) {
+        if (batch_bytes >= kMaxRawInFlight) {
             decode_batch(job, batch);
             batch.clear();
             batch_bytes = 0;
         }
-    }
+        return true;
+    });
+    if (!read) return false;
+    if (!batch.empty()) decode_batch(job, batch);
     return true;
 }
 

@@ -40,30 +40,26 @@ void DumpBuilder::build_tokens() {
         check_tokens_shape(path, n / (s.empty() ? 1 : s.back()), s.empty() ? 1 : s.back());
         return n;
     };
-    if (!token_strings_.empty()) {
-        shape_of(token_strings_);
-        util::note_reading(d_.path_, token_strings_);
-        h5::Id dset(H5Dopen2(d_.impl_->file.get(), token_strings_.c_str(), H5P_DEFAULT));
+    // One token dataset, its shape checked first; a failed read names it.
+    auto read_tokens = [&](const std::string& path, const char* what, auto read) {
+        shape_of(path);
+        util::note_reading(d_.path_, path);
+        h5::Id dset(H5Dopen2(d_.impl_->file.get(), path.c_str(), H5P_DEFAULT));
         try {
-            texts = h5::read_strings(dset.get());
+            return read(dset.get());
         } catch (const InputError& e) {
-            throw InputError(d_.where(token_strings_) + "cannot read token strings: " + e.what());
+            throw InputError(d_.where(path) + "cannot read " + what + ": " + e.what());
         }
-    }
+    };
+    if (!token_strings_.empty())
+        texts = read_tokens(token_strings_, "token strings", h5::read_strings);
     if (!token_ids_.empty()) {
         const auto& f = facts(token_ids_);
         if (f.type_class != H5T_INTEGER)
             throw InputError(d_.where(token_ids_) + "token ids must be integers, found a " +
                              (f.type_class == H5T_STRING ? "string" : "floating-point") +
                              " dataset");
-        shape_of(token_ids_);
-        util::note_reading(d_.path_, token_ids_);
-        h5::Id dset(H5Dopen2(d_.impl_->file.get(), token_ids_.c_str(), H5P_DEFAULT));
-        try {
-            ids = h5::read_integers(dset.get());
-        } catch (const InputError& e) {
-            throw InputError(d_.where(token_ids_) + "cannot read token ids: " + e.what());
-        }
+        ids = read_tokens(token_ids_, "token ids", h5::read_integers);
     }
     if (!have_ref_) {  // weights-only dumps may still carry tokens: take their own shape
         const std::string& p = !token_strings_.empty() ? token_strings_ : token_ids_;

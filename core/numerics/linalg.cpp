@@ -125,6 +125,16 @@ void product(const std::vector<double>& a, std::size_t n, const Eigen::MatrixXd&
     dgemm_("N", "N", &ni, &pi, &ni, &one, a.data(), &ni, q.data(), &ni, &zero, z.data(), &ni);
 }
 
+// C (n x n, lower triangle) = alpha op(A) op(A)^T + beta C by ?syrk, A column-major: trans "T"
+// for A k x n (op(A) = A^T), "N" for A n x k.
+template <typename T, typename Fn>
+void syrk_impl(Fn syrk, const char* name, const char* trans, const T* a, std::size_t n,
+               std::size_t k, T alpha, T beta, T* c) {
+    const int ni = to_int(n, name), ki = to_int(k, name);
+    const int lda = std::max(1, *trans == 'T' ? ki : ni);
+    syrk("L", trans, &ni, &ki, &alpha, a, &lda, &beta, c, &ni);
+}
+
 }  // namespace
 
 void eigvalsh(std::vector<double>& a, std::size_t n, std::vector<double>& values) {
@@ -183,23 +193,19 @@ void eigh(std::vector<float>& a, std::size_t n, std::vector<float>& values, bool
 }
 
 void syrk_t(const float* a, std::size_t k, std::size_t n, float alpha, float beta, float* c) {
-    const int ni = to_int(n, "ssyrk"), ki = to_int(k, "ssyrk"), lda = std::max(1, ki);
-    ssyrk_("L", "T", &ni, &ki, &alpha, a, &lda, &beta, c, &ni);
+    syrk_impl(ssyrk_, "ssyrk", "T", a, n, k, alpha, beta, c);
 }
 
 void syrk_t(const double* a, std::size_t k, std::size_t n, double alpha, double beta, double* c) {
-    const int ni = to_int(n, "dsyrk"), ki = to_int(k, "dsyrk"), lda = std::max(1, ki);
-    dsyrk_("L", "T", &ni, &ki, &alpha, a, &lda, &beta, c, &ni);
+    syrk_impl(dsyrk_, "dsyrk", "T", a, n, k, alpha, beta, c);
 }
 
 void syrk_n(const float* a, std::size_t n, std::size_t k, float alpha, float beta, float* c) {
-    const int ni = to_int(n, "ssyrk"), ki = to_int(k, "ssyrk"), lda = std::max(1, ni);
-    ssyrk_("L", "N", &ni, &ki, &alpha, a, &lda, &beta, c, &ni);
+    syrk_impl(ssyrk_, "ssyrk", "N", a, n, k, alpha, beta, c);
 }
 
 void syrk_n(const double* a, std::size_t n, std::size_t k, double alpha, double beta, double* c) {
-    const int ni = to_int(n, "dsyrk"), ki = to_int(k, "dsyrk"), lda = std::max(1, ni);
-    dsyrk_("L", "N", &ni, &ki, &alpha, a, &lda, &beta, c, &ni);
+    syrk_impl(dsyrk_, "dsyrk", "N", a, n, k, alpha, beta, c);
 }
 
 void set_blas_threads(int n) {
