@@ -16,13 +16,14 @@ namespace es::test {
 
 // Runs tests/fixtures/<script> DIR once into a directory of this process's own (ctest -j runs
 // the tests of one file in parallel processes), removed at exit. path is empty when the script
-// failed.
+// failed. -B: the modules the scripts share (read_path_cases.py) leave no bytecode in the source
+// tree.
 class ScriptFixtures {
 public:
     explicit ScriptFixtures(const std::string& script) {
         const std::string d =
             testing::TempDir() + "eigenscope_" + script + "_" + std::to_string(::getpid()) + "/";
-        const std::string cmd = "mkdir -p '" + d + "' && " EIGENSCOPE_PYTHON " '" +
+        const std::string cmd = "mkdir -p '" + d + "' && " EIGENSCOPE_PYTHON " -B '" +
                                 EIGENSCOPE_SOURCE_DIR "/tests/fixtures/" + script + "' '" + d + "'";
         if (std::system(cmd.c_str()) == 0) path = d;
     }
