@@ -89,22 +89,16 @@ private slots:
 
     void aFileRewrittenWithGarbageWhileOpenIsNoticedAndReloadFailsCleanly() {
         QTemporaryDir dir;
-        const QString copy = dir.filePath("copy.h5");
-        QVERIFY(QFile::copy(fixture("good/tl_bf16.h5"), copy));
         es::app::MainWindow w;
-        w.show();
-        QVERIFY(open_and_wait(w, copy));
-        {
-            // Same inode, new contents: what an exporter re-running over the file does.
-            QFile f(copy);
-            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-            f.write(QByteArray(3000, 'g'));
-        }
+        const QString copy = es::test::open_copy(w, dir, "good/tl_bf16.h5");
+        QVERIFY(!copy.isEmpty());
+        // Same inode, new contents: what an exporter re-running over the file does.
+        QVERIFY(es::test::write_file(copy, QIODevice::WriteOnly | QIODevice::Truncate,
+                                     QByteArray(3000, 'g')));
         // Views still asking for layers of the old contents get errors, never a crash.
         for (int layer = 0; layer < 3; ++layer) w.selection_model()->set_layer(layer);
-        QTRY_VERIFY_WITH_TIMEOUT(w.findChild<QMessageBox*>("reloadDialog") != nullptr, 5000);
-        auto* box = w.findChild<QMessageBox*>("reloadDialog");
-        QVERIFY(box->text().contains("changed on disk"));
+        QMessageBox* box = es::test::reload_offer(w);
+        QVERIFY(box && box->text().contains("changed on disk"));
         QSignalSpy failed(&w, &es::app::MainWindow::load_failed);
         box->button(QMessageBox::Yes)->click();
         QVERIFY(failed.wait(20000));

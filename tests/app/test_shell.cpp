@@ -229,27 +229,20 @@ private slots:
 
     void aFileChangedOnDiskIsNoticedAndOfferedForReload() {
         QTemporaryDir dir;
-        const QString copy = dir.filePath("copy.h5");
-        QVERIFY(QFile::copy(fixture("good/tl_bf16.h5"), copy));
         es::app::MainWindow w;
-        w.show();
-        QVERIFY(open_and_wait(w, copy));
-        {
-            QFile f(copy);
-            QVERIFY(f.open(QIODevice::Append));
-            f.write(QByteArray(4096, '\0'));
-        }
-        QTRY_VERIFY_WITH_TIMEOUT(w.findChild<QMessageBox*>("reloadDialog") != nullptr, 5000);
-        auto* box = w.findChild<QMessageBox*>("reloadDialog");
-        QVERIFY(box->text().contains("changed on disk"));
+        const QString copy = es::test::open_copy(w, dir, "good/tl_bf16.h5");
+        QVERIFY(!copy.isEmpty());
+        QVERIFY(es::test::write_file(copy, QIODevice::Append, QByteArray(4096, '\0')));
+        QMessageBox* box = es::test::reload_offer(w);
+        QVERIFY(box && box->text().contains("changed on disk"));
         QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
         box->button(QMessageBox::Yes)->click();
         QVERIFY(loaded.wait(10000));  // reloaded (the appended bytes do not hurt HDF5)
         QTRY_VERIFY(w.findChild<QMessageBox*>("reloadDialog") == nullptr);
         // Deleting it is noticed too, and nothing crashes.
         QVERIFY(QFile::remove(copy));
-        QTRY_VERIFY_WITH_TIMEOUT(w.findChild<QMessageBox*>("reloadDialog") != nullptr, 5000);
-        QVERIFY(w.findChild<QMessageBox*>("reloadDialog")->text().contains("deleted"));
+        box = es::test::reload_offer(w);
+        QVERIFY(box && box->text().contains("deleted"));
     }
 
     void trajectoriesFillInLayerByLayer() {

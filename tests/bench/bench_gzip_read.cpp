@@ -3,19 +3,20 @@
 // usage: bench_gzip_read [dump.h5]  (written when missing; default /tmp/eigenscope_bench_gzip.h5:
 // 8 x 4096 x 4096 float16 in (1, 256, 4096) chunks, by tests/bench/make_gzip_dump.py with
 // Debian's h5py)
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "analysis/common.h"
+#include "bench_support.h"
 #include "io/dump.h"
 #include "io/gzip_chunks.h"
+
+using es::bench::median;
 
 namespace {
 
@@ -23,22 +24,11 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     std::string path = argc > 1 ? argv[1] : "/tmp/eigenscope_bench_gzip.h5";
-    if (!std::filesystem::exists(path)) {
-        const std::string cmd = "/usr/bin/python3 '" EIGENSCOPE_SOURCE_DIR
-                                "/tests/bench/make_gzip_dump.py' '" +
-                                path + "'";
-        std::printf("writing %s ...\n", path.c_str());
-        if (std::system(cmd.c_str()) != 0) return 1;
-    }
+    if (!es::bench::write_dump_if_missing(path)) return 1;
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress visible when redirected to a file
     auto dump = es::Dump::open(path);
     const es::StreamInfo& s = dump->stream("");

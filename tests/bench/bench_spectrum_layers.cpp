@@ -7,33 +7,22 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "analysis/spectrum.h"
+#include "bench_support.h"
 #include "io/dump.h"
 #include "numerics/linalg.h"
 
-namespace {
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-}  // namespace
+using es::bench::median;
 
 int main(int argc, char** argv) {
     std::string path = argc > 1 ? argv[1] : "/tmp/eigenscope_bench_spectrum.h5";
     const std::size_t top_k = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 0;
-    if (argc <= 1 && !std::filesystem::exists(path)) {
-        const std::string cmd = "/usr/bin/python3 '" EIGENSCOPE_SOURCE_DIR
-                                "/tests/bench/make_gzip_dump.py' '" +
-                                path + "' 8 2048 2048 --dtype=f4 --plain";
-        std::printf("writing %s ...\n", path.c_str());
-        if (std::system(cmd.c_str()) != 0) return 1;
-    }
+    // A dump named on the command line is never written.
+    if (argc <= 1 && !es::bench::write_dump_if_missing(path, "8 2048 2048 --dtype=f4 --plain"))
+        return 1;
     auto dump = es::Dump::open(path);
     const es::StreamInfo& s = dump->stream("");
     std::printf("%s: %zu states x %zu tokens x %zu (%s), top_k %zu, BLAS threads %d\n",

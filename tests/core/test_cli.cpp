@@ -6,42 +6,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include "test_support.h"
 
-namespace {
-
-struct CliRun {
-    int exit_code = -1;
-    bool signalled = false;
-    std::string out, err;
-};
-
-CliRun run_cli(const std::string& args) {
-    // One file per process: ctest -j runs this file's tests in parallel processes.
-    const std::string err_file =
-        testing::TempDir() + "cli_stderr_" + std::to_string(::getpid()) + ".txt";
-    const std::string cmd = std::string(EIGENSCOPE_CLI) + " " + args + " 2>" + err_file;
-    CliRun r;
-    FILE* p = popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf;
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    int status = pclose(p);
-    r.signalled = WIFSIGNALED(status);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    FILE* e = fopen(err_file.c_str(), "r");
-    while (e && (n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
-    if (e) fclose(e);
-    std::remove(err_file.c_str());
-    return r;
-}
-
-}  // namespace
+using es::test::CliRun;
+using es::test::run_cli;
 
 TEST(Cli, InfoJsonSchema) {
     CliRun r = run_cli("info --json " + es::test::fixture("good/tl_batched_f32.h5"));

@@ -1,47 +1,22 @@
 // eigenscope-cli weights / heads / angles / series / delta as processes: JSON schemas, CSV,
 // exit codes (0 ok, 2 bad input or usage), never NaN in JSON.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <string>
 
 #include "test_support.h"
 
+using es::test::CliRun;
+using es::test::run_cli;
+
 namespace {
-
-struct CliResult {
-    int exit_code = -1;
-    std::string out, err;
-};
-
-CliResult cli(const std::string& args) {
-    // One file per process: ctest -j runs this file's tests in parallel processes.
-    const std::string err_file =
-        testing::TempDir() + "cli_weights_stderr_" + std::to_string(::getpid()) + ".txt";
-    const std::string cmd = std::string(EIGENSCOPE_CLI) + " " + args + " 2>" + err_file;
-    CliResult r;
-    FILE* p = popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf;
-    std::size_t n;
-    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    const int status = pclose(p);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    FILE* e = fopen(err_file.c_str(), "r");
-    while (e && (n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
-    if (e) fclose(e);
-    std::remove(err_file.c_str());
-    return r;
-}
 
 const std::string synth = es::test::fixture("good/weights_synth.h5");
 
 }  // namespace
 
 TEST(CliWeights, WeightsJsonSchema) {
-    CliResult r = cli("weights --json " + synth);
+    CliRun r = run_cli("weights --json " + synth);
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out.find("NaN"), std::string::npos);
     const auto j = nlohmann::json::parse(r.out);
@@ -54,15 +29,15 @@ TEST(CliWeights, WeightsJsonSchema) {
     for (const char* k : {"singular_values", "stable_rank", "alpha"})
         EXPECT_TRUE(j["heads"][0]["qk"].contains(k)) << k;
     EXPECT_EQ(j["heads"][0]["ov"]["singular_values"].size(), 6u);
-    CliResult c = cli("weights --csv " + synth);
+    CliRun c = run_cli("weights --csv " + synth);
     ASSERT_EQ(c.exit_code, 0) << c.err;
     EXPECT_EQ(c.out.rfind("name,rows,cols,", 0), 0u);
-    CliResult h = cli("weights --csv --heads " + synth);
+    CliRun h = run_cli("weights --csv --heads " + synth);
     EXPECT_EQ(h.out.rfind("layer,head,circuit", 0), 0u);
 }
 
 TEST(CliWeights, HeadsJsonSchema) {
-    CliResult r = cli("heads " + synth + " --layer 1 --metric ov_cosine --json");
+    CliRun r = run_cli("heads " + synth + " --layer 1 --metric ov_cosine --json");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["layer"], 1);
@@ -70,55 +45,57 @@ TEST(CliWeights, HeadsJsonSchema) {
     EXPECT_EQ(j["heads"], nlohmann::json({"L1H0", "L1H1", "L1H2", "L1H3"}));
     EXPECT_EQ(j["order"].size(), 4u);
     EXPECT_EQ(j["matrix"].size(), 4u);
-    CliResult a = cli("heads " + synth + " --all-layers --metric pattern_corr --csv");
+    CliRun a = run_cli("heads " + synth + " --all-layers --metric pattern_corr --csv");
     ASSERT_EQ(a.exit_code, 0) << a.err;
     EXPECT_EQ(a.out.rfind("head,L0H0,", 0), 0u);
-    EXPECT_EQ(cli("heads " + synth + " --metric qk_cosine --json").exit_code,
+    EXPECT_EQ(run_cli("heads " + synth + " --metric qk_cosine --json").exit_code,
               2);  // no layer choice
-    EXPECT_EQ(cli("heads " + synth + " --layer 0 --all-layers --metric qk_cosine --json").exit_code,
+    EXPECT_EQ(
+        run_cli("heads " + synth + " --layer 0 --all-layers --metric qk_cosine --json").exit_code,
+        2);
+    EXPECT_EQ(run_cli("heads " + synth + " --layer 0 --metric bogus --json").exit_code, 2);
+    EXPECT_EQ(run_cli("heads " + synth + " --layer 9 --metric qk_cosine --json").exit_code, 2);
+    EXPECT_EQ(run_cli("heads " + synth + " --layer 0 --metric qk_cosine --rank 0 --json").exit_code,
               2);
-    EXPECT_EQ(cli("heads " + synth + " --layer 0 --metric bogus --json").exit_code, 2);
-    EXPECT_EQ(cli("heads " + synth + " --layer 9 --metric qk_cosine --json").exit_code, 2);
-    EXPECT_EQ(cli("heads " + synth + " --layer 0 --metric qk_cosine --rank 0 --json").exit_code, 2);
 }
 
 TEST(CliWeights, AnglesJsonSchemaAndErrors) {
-    CliResult r = cli("angles " + synth +
-                      " --a 'blocks.1.attn.QK[0]:left:0-4' --b 'resid[1]:right:0-3' --json");
+    CliRun r = run_cli("angles " + synth +
+                       " --a 'blocks.1.attn.QK[0]:left:0-4' --b 'resid[1]:right:0-3' --json");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const auto j = nlohmann::json::parse(r.out);
     EXPECT_EQ(j["a"], "blocks.1.attn.QK[0]:left:0-4");
     EXPECT_EQ(j["angles_deg"].size(), 3u);
     EXPECT_TRUE(j["overlap"].is_number());
-    CliResult bad =
-        cli("angles " + synth + " --a 'embed.W_E:left:0-2' --b 'embed.W_E:right:0-2' --json");
+    CliRun bad =
+        run_cli("angles " + synth + " --a 'embed.W_E:left:0-2' --b 'embed.W_E:right:0-2' --json");
     EXPECT_EQ(bad.exit_code, 2);
     EXPECT_NE(bad.err.find("different dimensions"), std::string::npos) << bad.err;
     EXPECT_TRUE(bad.out.empty());
-    EXPECT_EQ(
-        cli("angles " + synth + " --a 'embed.W_E:left' --b 'embed.W_E:left:0-2' --json").exit_code,
-        2);
-    EXPECT_EQ(cli("angles " + synth + " --a 'embed.W_E:left:0-2' --json").exit_code, 2);
+    EXPECT_EQ(run_cli("angles " + synth + " --a 'embed.W_E:left' --b 'embed.W_E:left:0-2' --json")
+                  .exit_code,
+              2);
+    EXPECT_EQ(run_cli("angles " + synth + " --a 'embed.W_E:left:0-2' --json").exit_code, 2);
 }
 
 TEST(CliWeights, SeriesAndDelta) {
-    CliResult s = cli("series " + es::test::fixture("weights_series") +
-                      " --matrix blocks.0.mlp.W_in --top 3 --json");
+    CliRun s = run_cli("series " + es::test::fixture("weights_series") +
+                       " --matrix blocks.0.mlp.W_in --top 3 --json");
     ASSERT_EQ(s.exit_code, 0) << s.err;
     const auto j = nlohmann::json::parse(s.out);
     EXPECT_EQ(j["matrix"], "blocks.0.mlp.W_in");
     EXPECT_EQ(j["steps"], nlohmann::json({0, 10, 20}));
     EXPECT_EQ(j["singular_values"].size(), 3u);
     EXPECT_EQ(j["singular_values"][0].size(), 3u);
-    CliResult sc = cli("series " + es::test::fixture("weights_series") +
-                       " --matrix 'blocks.0.attn.QK[1]' --csv");
+    CliRun sc = run_cli("series " + es::test::fixture("weights_series") +
+                        " --matrix 'blocks.0.attn.QK[1]' --csv");
     ASSERT_EQ(sc.exit_code, 0) << sc.err;
     EXPECT_EQ(sc.out.rfind("step,overlap_prev,overlap_final,s0", 0), 0u);
-    EXPECT_EQ(
-        cli("series " + es::test::fixture("weights_series") + " --matrix nope.W --json").exit_code,
-        2);
-    CliResult d = cli("delta " + es::test::fixture("good/weights_base.h5") + " " +
-                      es::test::fixture("good/weights_lora.h5") + " --top 4 --json");
+    EXPECT_EQ(run_cli("series " + es::test::fixture("weights_series") + " --matrix nope.W --json")
+                  .exit_code,
+              2);
+    CliRun d = run_cli("delta " + es::test::fixture("good/weights_base.h5") + " " +
+                       es::test::fixture("good/weights_lora.h5") + " --top 4 --json");
     ASSERT_EQ(d.exit_code, 0) << d.err;
     EXPECT_EQ(d.out.find("NaN"), std::string::npos);
     const auto dj = nlohmann::json::parse(d.out);
@@ -126,5 +103,6 @@ TEST(CliWeights, SeriesAndDelta) {
     bool lora = false;
     for (const auto& m : dj["matrices"]) lora |= m["kind"] == "lora";
     EXPECT_TRUE(lora);
-    EXPECT_EQ(cli("delta " + es::test::fixture("good/weights_base.h5") + " --json").exit_code, 2);
+    EXPECT_EQ(run_cli("delta " + es::test::fixture("good/weights_base.h5") + " --json").exit_code,
+              2);
 }

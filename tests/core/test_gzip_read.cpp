@@ -3,103 +3,66 @@
 // path ran, fallback for what it does not handle, and a corrupt chunk reported as InputError.
 #include <gtest/gtest.h>
 #include <hdf5.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "h5_read_test_support.h"
 #include "io/dump.h"
 #include "io/gzip_chunks.h"
-#include "io/h5.h"
 #include "io/slab.h"
 #include "util/error.h"
 
 namespace {
 
-using es::test::Hyperslab;
-using es::test::same_bits;
-using es::test::slabs_for;
+using namespace es::test;  // h5_read_test_support.h
 
 namespace gz = es::gzip_chunks;
 
-// Written once per process by Debian's h5py (see the script).
-const std::string& fixture_dir() {
-    static const es::test::ScriptFixtures dir("make_gzip_fixtures.py");
-    return dir.path;
-}
-
-// Restores the process-wide mode whatever a test does.
-struct ModeGuard {
-    gz::Mode saved = gz::mode();
-    ~ModeGuard() { gz::set_mode(saved); }
+// Fixtures written once per process by Debian's h5py (see the script); the process-wide mode
+// put back after every test.
+class GzipRead : public ReadPathTest<gz::Mode, gz::mode, gz::set_mode> {
+protected:
+    GzipRead() : ReadPathTest("make_gzip_fixtures.py") {}
 };
 
-class GzipFile {
+class GzipFile : public SlabFile {
 public:
-    explicit GzipFile(const std::string& path)
-        : file_(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT)) {}
-    bool ok() const { return file_.valid(); }
+    using SlabFile::SlabFile;
 
-    // Reads one hyperslab through the given mode; false when the dataset is not readable.
+    // Reads one hyperslab through the given mode.
     std::vector<float> read(const std::string& name, const Hyperslab& h, gz::Mode mode) {
-        es::h5::Id ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT));
-        EXPECT_TRUE(ds.valid()) << name;
-        const es::h5::DatasetFacts facts = es::h5::inspect_dataset(ds.get());
-        es::DType dtype{};
-        std::string why;
-        EXPECT_TRUE(es::classify_dtype(facts, dtype, why)) << why;
-        std::size_t n = 1;
-        for (hsize_t c : h.count) n *= c;
-        std::vector<float> out(n, -12345.0f);
         gz::set_mode(mode);
-        es::read_hyperslab_f32(ds.get(), facts, dtype, h.start, h.count, out.data());
-        return out;
+        return SlabFile::read(name, h);
     }
-    es::h5::DatasetFacts facts(const std::string& name) {
-        es::h5::Id ds(H5Dopen2(file_.get(), name.c_str(), H5P_DEFAULT));
-        return es::h5::inspect_dataset(ds.get());
-    }
-
-private:
-    es::h5::Id file_;
 };
 
-TEST(GzipRead, FastPathBitIdenticalToHdf5) {
-    ASSERT_FALSE(fixture_dir().empty()) << "h5py could not write the fixtures";
-    ModeGuard guard;
-    GzipFile f(fixture_dir() + "gzip.h5");
+TEST_F(GzipRead, FastPathBitIdenticalToHdf5) {
+    GzipFile f(dir + "gzip.h5");
     ASSERT_TRUE(f.ok());
     int compared = 0;
-    for (const char* dtype : {"f2", "f4", "f8", "bf16"})
-        for (const char* filters : {"shuffle", "plain"})
-            for (const char* name : {"edge3d", "rows3d", "single", "mat2d"}) {
-                const std::string path = std::string(dtype) + "/" + filters + "/" + name;
-                const auto facts = f.facts(path);
-                es::DType t{};
-                std::string why;
-                ASSERT_TRUE(es::classify_dtype(facts, t, why)) << path;
-                EXPECT_TRUE(gz::eligible(facts, t)) << path;
-                for (const Hyperslab& h : slabs_for(facts.shape)) {
-                    const std::uint64_t before = gz::chunks_decoded();
-                    const auto fast = f.read(path, h, gz::Mode::Force);
-                    EXPECT_GT(gz::chunks_decoded(), before) << path << ": fast path not taken";
-                    const auto slow = f.read(path, h, gz::Mode::Off);
-                    EXPECT_TRUE(same_bits(fast, slow)) << path;
-                    EXPECT_NE(slow[0], -12345.0f) << path;
-                    ++compared;
-                }
-            }
+    for (const auto& c : read_cases({"f2", "f4", "f8", "bf16"}, {"shuffle", "plain"})) {
+        const auto facts = f.facts(c.path);
+        es::DType t{};
+        std::string why;
+        ASSERT_TRUE(es::classify_dtype(facts, t, why)) << c.path;
+        EXPECT_TRUE(gz::eligible(facts, t)) << c.path;
+        for (const Hyperslab& h : slabs_for(facts.shape)) {
+            const std::uint64_t before = gz::chunks_decoded();
+            const auto fast = f.read(c.path, h, gz::Mode::Force);
+            EXPECT_GT(gz::chunks_decoded(), before) << c.path << ": fast path not taken";
+            const auto slow = f.read(c.path, h, gz::Mode::Off);
+            EXPECT_TRUE(same_bits(fast, slow)) << c.path;
+            EXPECT_NE(slow[0], -12345.0f) << c.path;
+            ++compared;
+        }
+    }
     EXPECT_EQ(compared, 4 * 2 * (3 * 6 + 4));
 }
 
-TEST(GzipRead, AutoModeTakesFastPathForWholeChunksOnly) {
-    ASSERT_FALSE(fixture_dir().empty());
-    ModeGuard guard;
-    GzipFile f(fixture_dir() + "gzip.h5");
+TEST_F(GzipRead, AutoModeTakesFastPathForWholeChunksOnly) {
+    GzipFile f(dir + "gzip.h5");
     ASSERT_TRUE(f.ok());
     std::uint64_t before = gz::chunks_decoded();
     const auto whole = f.read("f2/shuffle/edge3d", {{0, 0, 0}, {3, 37, 50}}, gz::Mode::Auto);
@@ -112,10 +75,8 @@ TEST(GzipRead, AutoModeTakesFastPathForWholeChunksOnly) {
     EXPECT_EQ(small[3], whole[50 + 1]);
 }
 
-TEST(GzipRead, IneligibleDatasetsFallBackToHdf5) {
-    ASSERT_FALSE(fixture_dir().empty());
-    ModeGuard guard;
-    GzipFile f(fixture_dir() + "gzip.h5");
+TEST_F(GzipRead, IneligibleDatasetsFallBackToHdf5) {
+    GzipFile f(dir + "gzip.h5");
     ASSERT_TRUE(f.ok());
     for (const char* name : {"fletcher", "contiguous"}) {
         const auto facts = f.facts(name);
@@ -127,11 +88,9 @@ TEST(GzipRead, IneligibleDatasetsFallBackToHdf5) {
     }
 }
 
-TEST(GzipRead, CorruptChunkIsInputErrorNamingFileAndDataset) {
-    ASSERT_FALSE(fixture_dir().empty());
-    ModeGuard guard;
+TEST_F(GzipRead, CorruptChunkIsInputErrorNamingFileAndDataset) {
     gz::set_mode(gz::Mode::Force);
-    const std::string path = fixture_dir() + "corrupt.h5";
+    const std::string path = dir + "corrupt.h5";
     auto dump = es::Dump::open(path);
     // Reads every state of every stream; returns the InputError messages.
     auto read_all = [&] {

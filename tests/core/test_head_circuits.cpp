@@ -8,9 +8,29 @@
 
 using namespace es;
 
+namespace {
+
+analysis::HeadCircuitsResult circuits_of(const char* fixture) {
+    auto dump = Dump::open(test::fixture(fixture));
+    return analysis::head_circuits(*dump, {}, no_progress());
+}
+
+// A head's QK and OV singular values against the first d_head = 6 of the formed circuits' (the
+// only ones that are not 0).
+void expect_circuit_values(const analysis::HeadCircuit& h, const nlohmann::json& qk,
+                           const nlohmann::json& ov, const std::string& what) {
+    test::expect_close(h.qk.singular_values,
+                       nlohmann::json(std::vector<double>(qk.begin(), qk.begin() + 6)), 1e-9,
+                       what + " qk");
+    test::expect_close(h.ov.singular_values,
+                       nlohmann::json(std::vector<double>(ov.begin(), ov.begin() + 6)), 1e-9,
+                       what + " ov");
+}
+
+}  // namespace
+
 TEST(HeadCircuits, MatchesFormedCircuits) {
-    auto dump = Dump::open(test::fixture("good/weights_synth.h5"));
-    const auto r = analysis::head_circuits(*dump, {}, no_progress());
+    const auto r = circuits_of("good/weights_synth.h5");
     const auto& want = test::weights_reference()["heads"];
     ASSERT_EQ(r.heads.size(), want.size());
     EXPECT_EQ(r.d_head, 6u);
@@ -26,12 +46,7 @@ TEST(HeadCircuits, MatchesFormedCircuits) {
             EXPECT_LT(wov[k].get<double>(), 1e-12 * wov[0].get<double>() + 1e-12);
         }
         ASSERT_EQ(h.qk.singular_values.size(), 6u);  // rank <= d_head: only d_head values
-        test::expect_close(h.qk.singular_values,
-                           nlohmann::json(std::vector<double>(wqk.begin(), wqk.begin() + 6)), 1e-9,
-                           what + " qk");
-        test::expect_close(h.ov.singular_values,
-                           nlohmann::json(std::vector<double>(wov.begin(), wov.begin() + 6)), 1e-9,
-                           what + " ov");
+        expect_circuit_values(h, wqk, wov, what);
         EXPECT_NEAR(h.qk.stable_rank, want[i]["qk"]["stable_rank"].get<double>(), 1e-9);
         EXPECT_FALSE(h.qk.fit.ok);  // 6 eigenvalues: too few for alpha
         EXPECT_NE(h.qk.fit.reason.find("only 6"), std::string::npos);
@@ -42,21 +57,12 @@ TEST(HeadCircuits, MatchesFormedCircuits) {
 }
 
 TEST(HeadCircuits, GroupedQueryUsesSharedKvHeads) {
-    auto dump = Dump::open(test::fixture("good/weights_synth_gqa.h5"));
-    const auto r = analysis::head_circuits(*dump, {}, no_progress());
+    const auto r = circuits_of("good/weights_synth_gqa.h5");
     const auto& want = test::weights_reference()["gqa_heads"];
     ASSERT_EQ(r.heads.size(), want.size());
     EXPECT_EQ(r.n_kv_heads, 2u);
-    for (std::size_t i = 0; i < r.heads.size(); ++i) {
-        const auto& wq = want[i]["qk"];
-        const auto& wo = want[i]["ov"];
-        test::expect_close(r.heads[i].qk.singular_values,
-                           nlohmann::json(std::vector<double>(wq.begin(), wq.begin() + 6)), 1e-9,
-                           "gqa qk");
-        test::expect_close(r.heads[i].ov.singular_values,
-                           nlohmann::json(std::vector<double>(wo.begin(), wo.begin() + 6)), 1e-9,
-                           "gqa ov");
-    }
+    for (std::size_t i = 0; i < r.heads.size(); ++i)
+        expect_circuit_values(r.heads[i], want[i]["qk"], want[i]["ov"], "gqa");
 }
 
 TEST(HeadCircuits, FactoredSvdVectorsReconstruct) {
@@ -68,6 +74,5 @@ TEST(HeadCircuits, FactoredSvdVectorsReconstruct) {
 }
 
 TEST(HeadCircuits, NoAttentionWeightsIsEmpty) {
-    auto dump = Dump::open(test::fixture("good/hf_batched.h5"));
-    EXPECT_TRUE(analysis::head_circuits(*dump, {}, no_progress()).heads.empty());
+    EXPECT_TRUE(circuits_of("good/hf_batched.h5").heads.empty());
 }

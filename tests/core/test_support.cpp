@@ -1,7 +1,12 @@
 #include "test_support.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <array>
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -32,6 +37,27 @@ Fingerprint fingerprint(const std::string& path) {
     if (::stat(path.c_str(), &st) == 0)
         fp.mtime_ns = st.st_mtim.tv_sec * 1000000000ll + st.st_mtim.tv_nsec;
     return fp;
+}
+
+CliRun run_cli(const std::string& args) {
+    // One file per process: ctest -j runs the tests of one file in parallel processes.
+    const std::string err_file =
+        testing::TempDir() + "cli_stderr_" + std::to_string(::getpid()) + ".txt";
+    const std::string cmd = std::string(EIGENSCOPE_CLI) + " " + args + " 2>" + err_file;
+    CliRun r;
+    FILE* p = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf;
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+    const int status = pclose(p);
+    r.signalled = WIFSIGNALED(status);
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (FILE* e = fopen(err_file.c_str(), "r")) {
+        while ((n = fread(buf.data(), 1, buf.size(), e)) > 0) r.err.append(buf.data(), n);
+        fclose(e);
+    }
+    std::remove(err_file.c_str());
+    return r;
 }
 
 }  // namespace es::test

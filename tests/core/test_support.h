@@ -1,5 +1,6 @@
 #pragma once
-// Shared helpers for core tests: fixture paths, file fingerprints, expected-value JSON.
+// Shared helpers for core tests: fixture paths, file fingerprints, expected-value JSON, the CLI
+// run as a process.
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -16,5 +17,14 @@ struct Fingerprint {
     }
 };
 Fingerprint fingerprint(const std::string& path);
+
+// `eigenscope-cli ARGS` (ARGS as a shell would split them) run as a process: stdout, stderr, the
+// exit code (-1 when it did not exit) and whether a signal ended it.
+struct CliRun {
+    int exit_code = -1;
+    bool signalled = false;
+    std::string out, err;
+};
+CliRun run_cli(const std::string& args);
 
 }  // namespace es::test

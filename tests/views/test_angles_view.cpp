@@ -6,9 +6,7 @@
 
 #include "analysis/subspace_angles.h"
 #include "angles_view.h"
-#include "image_baseline.h"
-#include "io/dump.h"
-#include "selection.h"
+#include "view_test_support.h"
 
 using es::widgets::AnglesView;
 
@@ -29,7 +27,7 @@ private slots:
     }
 
     void menusPresetsAndBars() {
-        auto d = es::Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/demo.h5");
+        auto d = es::test::open_demo();
         es::widgets::SelectionModel model;
         model.set_heads({6});  // L1H2 with 4 heads a layer
         AnglesView view;
@@ -50,11 +48,7 @@ private slots:
         const auto r = es::analysis::subspace_angles(*d, view.spec_a().toStdString(),
                                                      view.spec_b().toStdString(), p);
         view.set_result(r);
-        auto* bars = qobject_cast<QCPBars*>(view.plot()->plottable(0));
-        QVERIFY(bars);
-        QCOMPARE(bars->data()->size(), 4);
-        for (int i = 0; i < 4; ++i)
-            QCOMPARE(bars->data()->at(i)->value, r.angles_deg[static_cast<std::size_t>(i)]);
+        COMPARE_BARS(view.plot(), r.angles_deg, 4);
         // Session round trip.
         AnglesView other;
         other.set_sources(
@@ -63,10 +57,7 @@ private slots:
         other.restore_settings(view.save_settings());
         QCOMPARE(other.spec_a(), view.spec_a());
         QCOMPARE(other.spec_b(), view.spec_b());
-        const auto b = es::test::compare_to_baseline(view.plot()->toPixmap(700, 400, 1.0).toImage(),
-                                                     "angles_demo");
-        qInfo("%s", qPrintable(b.message));
-        QVERIFY2(b.ok, qPrintable(b.message));
+        VERIFY_BASELINE(view.plot()->toPixmap(700, 400, 1.0).toImage(), "angles_demo");
     }
 };
 

@@ -7,10 +7,9 @@
 
 #include "analysis/attention.h"
 #include "attention_view.h"
-#include "image_baseline.h"
-#include "io/dump.h"
-#include "selection.h"
+#include "view_test_support.h"
 
+using es::test::items_named;
 using es::widgets::AttentionView;
 
 namespace {
@@ -24,13 +23,6 @@ es::analysis::AttentionResult read(const char* path, int layer, int head, int pr
     o.prompt = static_cast<std::size_t>(prompt);
     es::Progress progress;
     return es::analysis::attention(*dump, o, progress);
-}
-
-int marked(QCustomPlot* plot) {
-    int n = 0;
-    for (int i = 0; i < plot->itemCount(); ++i)
-        n += plot->item(i)->objectName() == "marked" ? 1 : 0;
-    return n;
 }
 
 }  // namespace
@@ -75,9 +67,9 @@ private slots:
         // row.
         emit view.heatmap()->cell_clicked(3, 0);
         QCOMPARE(model.selection().tokens, QList<int>{1 * 5 + 3});
-        QCOMPARE(marked(view.heatmap()->plot()), 1);
+        QCOMPARE(items_named(view.heatmap()->plot(), "marked"), 1);
         model.select_token(2);  // prompt 0: not in this prompt, nothing outlined
-        QCOMPARE(marked(view.heatmap()->plot()), 0);
+        QCOMPARE(items_named(view.heatmap()->plot(), "marked"), 0);
     }
 
     void theSelectedHeadAndPromptAskForAPattern() {
@@ -108,14 +100,10 @@ private slots:
     }
 
     void matchesItsImageBaseline() {
-        es::widgets::SelectionModel model;
-        AttentionView view;
-        view.follow(&model);
-        view.set_result(read(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5", 1, 2, 0));
-        const QImage image = view.heatmap()->plot()->toPixmap(700, 620, 1.0).toImage();
-        const auto b = es::test::compare_to_baseline(image, "attention_demo_L1H2_p0");
-        qInfo("%s", qPrintable(b.message));
-        QVERIFY2(b.ok, qPrintable(b.message));
+        es::test::Following<AttentionView> ui;
+        ui.view.set_result(read(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5", 1, 2, 0));
+        const QImage image = ui.view.heatmap()->plot()->toPixmap(700, 620, 1.0).toImage();
+        VERIFY_BASELINE(image, "attention_demo_L1H2_p0");
     }
 };
 

@@ -6,7 +6,7 @@
 
 #include "analysis/checkpoint_series_analysis.h"
 #include "checkpoint_view.h"
-#include "image_baseline.h"
+#include "view_test_support.h"
 
 using es::widgets::CheckpointView;
 
@@ -43,10 +43,7 @@ private slots:
                 1e-9);  // the final step with itself
         QVERIFY(std::isnan(
             view.plot()->graph(6)->data()->at(0)->value));  // no previous step for step 0
-        const auto b = es::test::compare_to_baseline(view.plot()->toPixmap(800, 550, 1.0).toImage(),
-                                                     "checkpoints_demo_ov");
-        qInfo("%s", qPrintable(b.message));
-        QVERIFY2(b.ok, qPrintable(b.message));
+        VERIFY_BASELINE(view.plot()->toPixmap(800, 550, 1.0).toImage(), "checkpoints_demo_ov");
     }
 };
 

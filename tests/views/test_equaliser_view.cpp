@@ -9,22 +9,16 @@
 
 #include "analysis/equaliser.h"
 #include "equaliser_view.h"
-#include "image_baseline.h"
-#include "io/dump.h"
-#include "selection.h"
+#include "view_test_support.h"
 
+using es::test::open_fixture;
 using es::widgets::EqualiserView;
 
 namespace {
 
-std::shared_ptr<es::Dump> open(const char* fixture) {
-    return es::Dump::open(std::string(EIGENSCOPE_FIXTURES "/") + fixture);
-}
-
 es::analysis::EqualiserResult equalise(const es::Dump& dump,
                                        const es::analysis::EqualiserOptions& o) {
-    es::Progress p;
-    return es::analysis::equaliser(dump, o, p);
+    return es::test::analyse(dump, es::analysis::equaliser, o);
 }
 
 QCPBars* bars_named(QCustomPlot* plot, const QString& name) {
@@ -46,15 +40,13 @@ class TestEqualiserView : public QObject {
     Q_OBJECT
 private slots:
     void barsAreTheFrameOfTheSelectedLayer() {
-        auto dump = open("good/analysis_synth.h5");
+        auto dump = open_fixture("good/analysis_synth.h5");
         es::analysis::EqualiserOptions o;
         o.token = 5;
         o.bands = 32;
         const auto r = equalise(*dump, o);
-        es::widgets::SelectionModel model;
-        model.set_layer_count(static_cast<int>(r.frames.size()));
-        EqualiserView view;
-        view.follow(&model);
+        es::test::Following<EqualiserView> ui(static_cast<int>(r.frames.size()));
+        auto& [model, view] = ui;
         view.resize(800, 450);
         view.set_result(r);
         QCOMPARE(view.bar_count(), 32);
@@ -93,7 +85,7 @@ private slots:
     }
 
     void perDimensionRawBarsAreSplitBySign() {
-        auto dump = open("good/analysis_synth.h5");
+        auto dump = open_fixture("good/analysis_synth.h5");
         EqualiserView view;
         view.set_mode(EqualiserView::Mode::Dimensions);
         QVERIFY(view.basis() == es::analysis::EqualiserBasis::Dims);
@@ -184,20 +176,14 @@ private slots:
     }
 
     void matchesItsImageBaseline() {
-        auto dump = open("good/analysis_synth.h5");
+        auto dump = open_fixture("good/analysis_synth.h5");
         es::analysis::EqualiserOptions o;
         o.token = 5;
         const auto r = equalise(*dump, o);
-        es::widgets::SelectionModel model;
-        model.set_layer_count(static_cast<int>(r.frames.size()));
-        model.set_layer(2);
-        EqualiserView view;
-        view.follow(&model);
-        view.set_result(r);
-        const QImage image = view.plot()->toPixmap(700, 400, 1.0).toImage();
-        const auto b = es::test::compare_to_baseline(image, "equaliser_analysis_synth");
-        qInfo("%s", qPrintable(b.message));
-        QVERIFY2(b.ok, qPrintable(b.message));
+        es::test::Following<EqualiserView> ui(static_cast<int>(r.frames.size()), 2);
+        ui.view.set_result(r);
+        VERIFY_BASELINE(ui.view.plot()->toPixmap(700, 400, 1.0).toImage(),
+                        "equaliser_analysis_synth");
     }
 };
 

@@ -8,37 +8,34 @@
 #include "analysis/head_similarity.h"
 #include "analysis/subspace_angles.h"
 #include "heads_view.h"
-#include "image_baseline.h"
-#include "io/dump.h"
-#include "selection.h"
+#include "view_test_support.h"
 
+using es::test::open_demo;
 using es::widgets::HeadsView;
 
 namespace {
-std::shared_ptr<es::Dump> demo() {
-    return es::Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/demo.h5");
-}
 es::analysis::HeadSimilarityResult similarity(const es::Dump& d, es::analysis::HeadMetric m,
                                               std::optional<std::size_t> layer) {
     es::analysis::HeadSimilarityOptions o;
     o.metric = m;
     o.layer = layer;
-    es::Progress p;
-    return es::analysis::head_similarity(d, o, p);
+    return es::test::analyse(d, es::analysis::head_similarity, o);
 }
+
+// A heads view of the demo's 4 layers x 4 heads, following a model of its 5 states.
+struct DemoHeads : es::test::Following<HeadsView> {
+    DemoHeads() : Following(5) { view.set_model(4, 4, true); }
+};
 }  // namespace
 
 class TestHeadsView : public QObject {
     Q_OBJECT
 private slots:
     void cellsEqualTheMatrixInEitherOrder() {
-        auto d = demo();
+        auto d = open_demo();
         const auto r = similarity(*d, es::analysis::HeadMetric::QkCosine, 1);
-        es::widgets::SelectionModel model;
-        model.set_layer_count(5);
-        HeadsView view;
-        view.follow(&model);
-        view.set_model(4, 4, true);
+        DemoHeads ui;
+        auto& [model, view] = ui;
         view.set_clustered(false);
         view.set_result(r);
         const auto& h = view.heatmap()->data();
@@ -59,12 +56,9 @@ private slots:
     }
 
     void aClickSelectsBothHeadsAndTheLayerPicksTheBlock() {
-        auto d = demo();
-        es::widgets::SelectionModel model;
-        model.set_layer_count(5);
-        HeadsView view;
-        view.follow(&model);
-        view.set_model(4, 4, true);
+        auto d = open_demo();
+        DemoHeads ui;
+        auto& [model, view] = ui;
         view.set_clustered(false);
         QSignalSpy pair(&view, &HeadsView::pair_chosen);
         view.set_result(similarity(*d, es::analysis::HeadMetric::OvCosine, 2));
@@ -87,27 +81,17 @@ private slots:
         const auto angles = es::analysis::subspace_angles(*d, "blocks.2.attn.OV[1]:right:0-8",
                                                           "blocks.2.attn.OV[3]:right:0-8", p);
         view.set_angles(angles);
-        auto* bars = qobject_cast<QCPBars*>(view.angles_plot()->plottable(0));
-        QVERIFY(bars);
-        QCOMPARE(bars->data()->size(), 8);
-        for (int i = 0; i < 8; ++i)
-            QCOMPARE(bars->data()->at(i)->value, angles.angles_deg[static_cast<std::size_t>(i)]);
+        COMPARE_BARS(view.angles_plot(), angles.angles_deg, 8);
     }
 
     void matchesItsImageBaseline() {
-        auto d = demo();
-        es::widgets::SelectionModel model;
-        model.set_layer_count(5);
-        HeadsView view;
-        view.follow(&model);
-        view.set_model(4, 4, true);
-        view.set_result(
+        auto d = open_demo();
+        DemoHeads ui;
+        ui.view.set_result(
             similarity(*d, es::analysis::HeadMetric::PatternCorr, std::nullopt));  // 16 x 16
-        QCOMPARE(view.heatmap()->data().rows, 16);
-        const auto r = es::test::compare_to_baseline(
-            view.heatmap()->plot()->toPixmap(700, 600, 1.0).toImage(), "heads_pattern_corr_demo");
-        qInfo("%s", qPrintable(r.message));
-        QVERIFY2(r.ok, qPrintable(r.message));
+        QCOMPARE(ui.view.heatmap()->data().rows, 16);
+        VERIFY_BASELINE(ui.view.heatmap()->plot()->toPixmap(700, 600, 1.0).toImage(),
+                        "heads_pattern_corr_demo");
     }
 };
 

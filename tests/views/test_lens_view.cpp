@@ -9,21 +9,17 @@
 
 #include "analysis/lens.h"
 #include "colormaps.h"
-#include "image_baseline.h"
-#include "io/dump.h"
 #include "lens_view.h"
-#include "selection.h"
+#include "view_test_support.h"
 
 using es::widgets::LensView;
 
 namespace {
 es::analysis::LensResult lens_of(const char* fixture, std::size_t token, std::size_t k) {
-    auto dump = es::Dump::open(std::string(EIGENSCOPE_FIXTURES "/") + fixture);
     es::analysis::LensOptions o;
     o.token = token;
     o.top_k = k;
-    es::Progress p;
-    return es::analysis::lens(*dump, o, p);
+    return es::test::analyse(fixture, es::analysis::lens, o);
 }
 }  // namespace
 
@@ -32,10 +28,8 @@ class TestLensView : public QObject {
 private slots:
     void cellsAreTheTopTokens() {
         const auto r = lens_of("good/analysis_synth.h5", 5, 5);
-        es::widgets::SelectionModel model;
-        model.set_layer_count(static_cast<int>(r.layers.size()));
-        LensView view;
-        view.follow(&model);
+        es::test::Following<LensView> ui(static_cast<int>(r.layers.size()));
+        auto& [model, view] = ui;
         view.set_result(r);
         QTableWidget* t = view.table();
         QCOMPARE(t->rowCount(), static_cast<int>(r.layers.size()));
@@ -82,12 +76,9 @@ private slots:
     }
 
     void matchesItsImageBaseline() {
-        es::widgets::SelectionModel model;
         const auto r = lens_of("good/analysis_synth.h5", 5, 5);
-        model.set_layer_count(static_cast<int>(r.layers.size()));
-        model.set_layer(2);
-        LensView view;
-        view.follow(&model);
+        es::test::Following<LensView> ui(static_cast<int>(r.layers.size()), 2);
+        LensView& view = ui.view;
         view.set_result(r);
         view.resize(760, 260);
         view.show();
@@ -95,9 +86,7 @@ private slots:
         if (QWidget* focus = QApplication::focusWidget()) focus->clearFocus();  // no blinking caret
         const QImage image = view.grab().toImage();
         QCOMPARE(image.size(), QSize(760, 260));
-        const auto b = es::test::compare_to_baseline(image, "lens_analysis_synth");
-        qInfo("%s", qPrintable(b.message));
-        QVERIFY2(b.ok, qPrintable(b.message));
+        VERIFY_BASELINE(image, "lens_analysis_synth");
     }
 };
 

@@ -5,20 +5,16 @@
 #include <cmath>
 
 #include "analysis/spectrum.h"
-#include "image_baseline.h"
-#include "io/dump.h"
-#include "selection.h"
 #include "spectrum_view.h"
+#include "view_test_support.h"
 
 using es::widgets::SpectrumView;
 
 namespace {
 es::analysis::SpectrumResult spectrum_of(const char* fixture) {
-    auto dump = es::Dump::open(std::string(EIGENSCOPE_FIXTURES "/") + fixture);
-    es::Progress p;
     es::analysis::SpectrumOptions o;
     o.top_k = 0;
-    return es::analysis::spectrum(*dump, o, p);
+    return es::test::analyse(fixture, es::analysis::spectrum, o);
 }
 }  // namespace
 
@@ -28,11 +24,8 @@ private slots:
     void contentEqualsTheResult() {
         const auto r = spectrum_of("good/tl_batched_f32.h5");
         QCOMPARE(int(r.layers.size()), 4);
-        es::widgets::SelectionModel model;
-        model.set_layer_count(4);
-        model.set_layer(2);
-        SpectrumView view;
-        view.follow(&model);
+        es::test::Following<SpectrumView> ui(4, 2);
+        SpectrumView& view = ui.view;
         view.set_result(r);
         QCOMPARE(view.curve_count(), 4);  // every layer overlaid
         QCPGraph* selected = nullptr;
@@ -65,10 +58,8 @@ private slots:
 
     void followsTheLayerAndMarksTheEffectiveRank() {
         const auto r = spectrum_of("good/tl_batched_f32.h5");
-        es::widgets::SelectionModel model;
-        model.set_layer_count(4);
-        SpectrumView view;
-        view.follow(&model);
+        es::test::Following<SpectrumView> ui(4);
+        auto& [model, view] = ui;
         view.set_result(r);
         for (int layer : {0, 3}) {
             model.set_layer(layer);
@@ -87,22 +78,13 @@ private slots:
     }
 
     void matchesItsImageBaseline() {
-        es::widgets::SelectionModel model;
-        model.set_layer_count(5);
-        model.set_layer(2);
-        SpectrumView view;
-        view.follow(&model);
-        view.set_result(spectrum_of("good/tl_nested_nobatch_f16.h5"));
-        const QImage image = view.plot()->toPixmap(900, 400, 1.0).toImage();
+        es::test::Following<SpectrumView> ui(5, 2);
+        ui.view.set_result(spectrum_of("good/tl_nested_nobatch_f16.h5"));
+        const QImage image = ui.view.plot()->toPixmap(900, 400, 1.0).toImage();
         QCOMPARE(image.size(), QSize(900, 400));
-        const auto a = es::test::compare_to_baseline(image, "spectrum_scree_tl_nested_nobatch_f16");
-        qInfo("%s", qPrintable(a.message));
-        QVERIFY2(a.ok, qPrintable(a.message));
-        const auto b = es::test::compare_to_baseline(
-            view.spectrogram()->plot()->toPixmap(900, 300, 1.0).toImage(),
-            "spectrogram_tl_nested_nobatch_f16");
-        qInfo("%s", qPrintable(b.message));
-        QVERIFY2(b.ok, qPrintable(b.message));
+        VERIFY_BASELINE(image, "spectrum_scree_tl_nested_nobatch_f16");
+        VERIFY_BASELINE(ui.view.spectrogram()->plot()->toPixmap(900, 300, 1.0).toImage(),
+                        "spectrogram_tl_nested_nobatch_f16");
     }
 };
 

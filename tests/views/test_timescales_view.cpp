@@ -6,22 +6,19 @@
 #include <QTest>
 
 #include "analysis/timescales.h"
-#include "image_baseline.h"
-#include "io/dump.h"
-#include "selection.h"
 #include "timescales_view.h"
+#include "view_test_support.h"
 
+using es::test::item_named;
 using es::widgets::TimescalesView;
 
 namespace {
 es::analysis::TimescalesResult timescales_of(const char* fixture, std::size_t layer,
                                              std::size_t k) {
-    auto dump = es::Dump::open(std::string(EIGENSCOPE_FIXTURES "/") + fixture);
     es::analysis::TimescalesOptions o;
     o.layer = layer;
     o.components = k;
-    es::Progress p;
-    return es::analysis::timescales(*dump, o, p);
+    return es::test::analyse(fixture, es::analysis::timescales, o);
 }
 template <typename T>
 T* named(QCustomPlot* plot, const QString& name) {
@@ -35,11 +32,6 @@ QList<QCPGraph*> graphs_in(QCustomPlot* plot, QCPAxisRect* rect) {
         if (plot->graph(i)->keyAxis()->axisRect() == rect) out << plot->graph(i);
     return out;
 }
-QCPAbstractItem* item_named(QCustomPlot* plot, const QString& name) {
-    for (int i = 0; i < plot->itemCount(); ++i)
-        if (plot->item(i)->objectName() == name) return plot->item(i);
-    return nullptr;
-}
 }  // namespace
 
 class TestTimescalesView : public QObject {
@@ -49,11 +41,8 @@ private slots:
         auto r = timescales_of("good/analysis_synth.h5", 2, 6);
         QCOMPARE(r.components, std::size_t(6));
         r.half_life[1] = std::nullopt;  // make sure the "never decorrelates" case is drawn
-        es::widgets::SelectionModel model;
-        model.set_layer_count(5);
-        model.set_layer(2);
-        TimescalesView view;
-        view.follow(&model);
+        es::test::Following<TimescalesView> ui(5, 2);
+        auto& [model, view] = ui;
         view.set_result(r);
         QCustomPlot* plot = view.plot();
         auto* finite = named<QCPBars>(plot, "halfLife");
@@ -110,17 +99,10 @@ private slots:
     }
 
     void matchesItsImageBaseline() {
-        auto r = timescales_of("good/analysis_synth.h5", 2, 6);
-        es::widgets::SelectionModel model;
-        model.set_layer_count(5);
-        model.set_layer(2);
-        TimescalesView view;
-        view.follow(&model);
-        view.set_result(r);
-        const QImage image = view.plot()->toPixmap(820, 620, 1.0).toImage();
-        const auto b = es::test::compare_to_baseline(image, "timescales_analysis_synth");
-        qInfo("%s", qPrintable(b.message));
-        QVERIFY2(b.ok, qPrintable(b.message));
+        es::test::Following<TimescalesView> ui(5, 2);
+        ui.view.set_result(timescales_of("good/analysis_synth.h5", 2, 6));
+        VERIFY_BASELINE(ui.view.plot()->toPixmap(820, 620, 1.0).toImage(),
+                        "timescales_analysis_synth");
     }
 };
 

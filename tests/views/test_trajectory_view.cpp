@@ -4,11 +4,10 @@
 #include <QTest>
 
 #include "analysis/trajectory.h"
-#include "image_baseline.h"
-#include "io/dump.h"
-#include "selection.h"
 #include "trajectory_view.h"
+#include "view_test_support.h"
 
+using es::test::items_named;
 using es::widgets::TrajectoryView;
 
 namespace {
@@ -21,9 +20,8 @@ struct Fed {
 
 Fed feed(const char* fixture) {
     Fed f;
-    f.dump = es::Dump::open(std::string(EIGENSCOPE_FIXTURES "/") + fixture);
-    es::Progress p;
-    f.result = es::analysis::trajectory(*f.dump, {}, p);
+    f.dump = es::test::open_fixture(fixture);
+    f.result = es::test::analyse(*f.dump, es::analysis::trajectory);
     for (const auto& t : f.dump->tokens()) f.texts << QString::fromStdString(t.text);
     return f;
 }
@@ -34,12 +32,6 @@ QCPGraph* graph_named(QCustomPlot* plot, const QString& name) {
     return nullptr;
 }
 
-int items_named(QCustomPlot* plot, const QString& name) {
-    int n = 0;
-    for (int i = 0; i < plot->itemCount(); ++i) n += plot->item(i)->objectName() == name ? 1 : 0;
-    return n;
-}
-
 }  // namespace
 
 class TestTrajectoryView : public QObject {
@@ -47,10 +39,8 @@ class TestTrajectoryView : public QObject {
 private slots:
     void contentEqualsTheResult() {
         Fed f = feed("good/tl_batched_f32.h5");
-        es::widgets::SelectionModel model;
-        model.set_layer_count(4);
-        TrajectoryView view;
-        view.follow(&model);
+        es::test::Following<TrajectoryView> ui(4);
+        TrajectoryView& view = ui.view;
         view.resize(900, 650);
         view.set_result(f.result, f.texts, false);
         QCOMPARE(view.token_line_count(), 10);  // one thin line per token, 2 prompts x 5 positions
@@ -76,10 +66,8 @@ private slots:
 
     void followsTheSelection() {
         Fed f = feed("good/tl_batched_f32.h5");
-        es::widgets::SelectionModel model;
-        model.set_layer_count(4);
-        TrajectoryView view;
-        view.follow(&model);
+        es::test::Following<TrajectoryView> ui(4);
+        auto& [model, view] = ui;
         view.set_result(f.result, f.texts, false);
         QVERIFY(view.highlighted_labels().isEmpty());
         model.set_tokens({7, 2});
@@ -94,10 +82,8 @@ private slots:
 
     void clickingALineSelectsItsToken() {
         Fed f = feed("good/tl_batched_f32.h5");
-        es::widgets::SelectionModel model;
-        model.set_layer_count(4);
-        TrajectoryView view;
-        view.follow(&model);
+        es::test::Following<TrajectoryView> ui(4);
+        auto& [model, view] = ui;
         view.resize(900, 650);
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
@@ -115,18 +101,12 @@ private slots:
 
     void matchesItsImageBaseline() {
         Fed f = feed("good/tl_batched_f32.h5");
-        es::widgets::SelectionModel model;
-        model.set_layer_count(4);
-        model.set_layer(1);
-        model.set_tokens({7});
-        TrajectoryView view;
-        view.follow(&model);
-        view.set_result(f.result, f.texts, false);
-        const QImage image = view.plot()->toPixmap(900, 600, 1.0).toImage();
+        es::test::Following<TrajectoryView> ui(4, 1);
+        ui.model.set_tokens({7});
+        ui.view.set_result(f.result, f.texts, false);
+        const QImage image = ui.view.plot()->toPixmap(900, 600, 1.0).toImage();
         QCOMPARE(image.size(), QSize(900, 600));
-        const auto r = es::test::compare_to_baseline(image, "trajectory_tl_batched_f32");
-        qInfo("%s", qPrintable(r.message));
-        QVERIFY2(r.ok, qPrintable(r.message));
+        VERIFY_BASELINE(image, "trajectory_tl_batched_f32");
     }
 };
 

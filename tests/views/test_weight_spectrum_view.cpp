@@ -6,15 +6,14 @@
 #include <numeric>
 
 #include "analysis/weight_spectra.h"
-#include "image_baseline.h"
-#include "io/dump.h"
+#include "view_test_support.h"
 #include "weight_spectrum_view.h"
 
 class TestWeightSpectrumView : public QObject {
     Q_OBJECT
 private slots:
     void histogramAndFit() {
-        auto d = es::Dump::open(std::string(EIGENSCOPE_SOURCE_DIR) + "/resources/demo/demo.h5");
+        auto d = es::test::open_demo();
         es::analysis::WeightSpectraOptions o;
         o.only = {"blocks.1.mlp.W_in"};
         es::Progress p;
@@ -44,10 +43,8 @@ private slots:
                 labelled |=
                     t->text().contains(QStringLiteral("α = %1").arg(m.fit.alpha, 0, 'f', 2));
         QVERIFY(labelled);
-        const auto b = es::test::compare_to_baseline(view.plot()->toPixmap(700, 450, 1.0).toImage(),
-                                                     "weight_spectrum_demo_mlp1");
-        qInfo("%s", qPrintable(b.message));
-        QVERIFY2(b.ok, qPrintable(b.message));
+        VERIFY_BASELINE(view.plot()->toPixmap(700, 450, 1.0).toImage(),
+                        "weight_spectrum_demo_mlp1");
     }
 };
 

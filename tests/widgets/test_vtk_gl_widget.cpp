@@ -52,10 +52,7 @@ private slots:
 
     void known_scene_pixels() {
         VtkGlWidget w;
-        build_scene(w, red_sphere());
-        w.resize(400, 300);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(show_scene(w, 400, 300));
         QTRY_VERIFY(w.isValid());
         QVERIFY(w.has_opengl());
         QVERIFY(w.status_message().isEmpty());
@@ -75,10 +72,7 @@ private slots:
 
     void resize_tracks_device_pixels() {
         VtkGlWidget w;
-        build_scene(w, red_sphere());
-        w.resize(320, 240);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(show_scene(w, 320, 240));
         const double dpr = w.devicePixelRatioF();
         auto device_size = [&] { return QSize(qRound(w.width() * dpr), qRound(w.height() * dpr)); };
         auto window_size = [&] {
@@ -102,10 +96,7 @@ private slots:
 
     void render_to_image_exact_size() {
         VtkGlWidget w;
-        build_scene(w, red_sphere());
-        w.resize(300, 200);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(show_scene(w, 300, 200));
         QTRY_VERIFY(w.isValid());
         const int* before = w.render_window()->GetSize();
         const QSize window_before(before[0], before[1]);
@@ -144,9 +135,7 @@ private slots:
         QCOMPARE(offscreen.size(), QSize(321, 123));
         VERIFY_SCENE(offscreen);
         // Shown afterwards, Qt replaces that context with one shared with the window.
-        hidden.resize(240, 160);
-        hidden.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&hidden));
+        QVERIFY(show_at(hidden, 240, 160));
         QTRY_VERIFY(hidden.isValid());
         VERIFY_SCENE(hidden.grabFramebuffer());
         QTRY_VERIFY_WITH_TIMEOUT(scene_problem(on_screen(&hidden)).isEmpty(), 5000);
@@ -161,9 +150,7 @@ private slots:
         build_scene(*w, red_sphere());
         dock->setWidget(w);
         main.addDockWidget(Qt::LeftDockWidgetArea, dock);
-        main.resize(900, 600);
-        main.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&main));
+        QVERIFY(show_at(main, 900, 600));
         QTRY_VERIFY(w->isValid());
         VERIFY_SCENE(w->grabFramebuffer());
 
@@ -187,9 +174,7 @@ private slots:
         // Into a separate, already shown top-level window.
         QWidget other;
         auto* layout = new QVBoxLayout(&other);
-        other.resize(500, 400);
-        other.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&other));
+        QVERIFY(show_at(other, 500, 400));
         QPointer<QOpenGLContext> third = w->context();
         layout->addWidget(w);  // re-parents
         w->show();
@@ -201,10 +186,7 @@ private slots:
 
     void request_render_coalesces() {
         VtkGlWidget w;
-        build_scene(w, red_sphere());
-        w.resize(300, 200);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(show_scene(w, 300, 200));
         QTest::qWait(200);  // let the first paints settle
 
         int renders = 0;
@@ -229,10 +211,7 @@ private slots:
 
     void interaction_reaches_vtk() {
         VtkGlWidget w;
-        build_scene(w, red_sphere());
-        w.resize(300, 200);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(show_scene(w, 300, 200));
         QTRY_VERIFY(w.isValid());
         vtkCamera* camera = w.renderer()->GetActiveCamera();
         const double start = camera->GetDistance();
@@ -287,9 +266,7 @@ private slots:
         layout->addWidget(b);
         build_scene(*a, actor);
         build_scene(*b, actor);
-        window.resize(300, 500);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(show_at(window, 300, 500));
         QTRY_VERIFY(a->isValid() && b->isValid());
         for (int round = 0; round < 3; ++round) {
             a->request_render();
@@ -332,9 +309,7 @@ private slots:
         }
         VtkGlWidget last;
         build_scene(last, actor);
-        last.resize(200, 150);
-        last.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&last));
+        QVERIFY(show_at(last, 200, 150));
         VERIFY_SCENE(last.grabFramebuffer());
     }
 };

@@ -81,9 +81,7 @@ private slots:
         auto* layout = new QVBoxLayout(&window);
         QWidget* pane = VtkGlWidget::create_unavailable_pane(reason);
         layout->addWidget(pane);
-        window.resize(480, 320);
-        window.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(show_at(window, 480, 320));
         QVERIFY(pane->accessibleName().startsWith(kMessageStart));
         QVERIFY(pane->accessibleName().contains(QStringLiteral("OpenGL")));
         check_message_pixels(*pane);
@@ -102,10 +100,7 @@ private slots:
         QVERIFY(VtkGlWidget::opengl_available());  // Qt's side works
         VtkGlWidget w;
         QSignalSpy unavailable(&w, &VtkGlWidget::gl_unavailable);
-        build_scene(w, red_sphere());
-        w.resize(480, 320);
-        w.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(show_scene(w, 480, 320));
         QTRY_COMPARE(unavailable.count(), 1);
         QVERIFY2(unavailable.at(0).at(0).toString().contains(QStringLiteral("GLEW")),
                  qPrintable(unavailable.at(0).at(0).toString()));

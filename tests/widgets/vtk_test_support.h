@@ -42,6 +42,19 @@ inline void build_scene(VtkGlWidget& w, vtkActor* actor) {
     w.renderer()->ResetCamera();  // the sphere fills the middle, the corners stay background
 }
 
+// Shows `w` at width x height; true once its window is exposed.
+inline bool show_at(QWidget& w, int width, int height) {
+    w.resize(width, height);
+    w.show();
+    return QTest::qWaitForWindowExposed(&w);
+}
+
+// build_scene with a red sphere of its own, shown at width x height; true once exposed.
+inline bool show_scene(VtkGlWidget& w, int width, int height) {
+    build_scene(w, red_sphere());
+    return show_at(w, width, height);
+}
+
 inline bool near(QColor a, QColor b, int tol = 3) {
     return std::abs(a.red() - b.red()) <= tol && std::abs(a.green() - b.green()) <= tol &&
            std::abs(a.blue() - b.blue()) <= tol;
