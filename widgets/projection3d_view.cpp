@@ -259,7 +259,16 @@ int Projection3dView::current_row() const {
 void Projection3dView::rebuild_points() {
     points_.clear();
     point_states_.clear();
-    if (!result_) return;
+    if (!result_) {
+        // Undrawn, so that no other file's picture stays under the state line.
+        if (scene_) {
+            scene_->set_points({}, {}, 0, 0);
+            scene_->set_axes({"", "", ""}, false);
+            scene_->set_overlays(-1, {});
+            render();
+        }
+        return;
+    }
     Projection3dCloud cloud = projection3d_cloud(*result_);
     points_ = std::move(cloud.points);
     point_states_ = std::move(cloud.states);

@@ -53,6 +53,9 @@ const std::vector<Verb>& verbs() {
          verb_timescales},
         {"lens", "lens FILE --token T [--top K] (--json | --csv)",
          "logit lens: top next tokens and probabilities at every layer for one token", verb_lens},
+        {"attention", "attention FILE --layer N --head H [--prompt P] [--scores] (--json | --csv)",
+         "one head's query x key attention pattern (or scores) for one prompt, with its tokens",
+         verb_attention},
 #ifdef EIGENSCOPE_WITH_REPORT
         {"report", "report FILE [--out report.pdf]",
          "multi-page PDF report: summary, trajectory, spectra, head similarity, CKA, weight alphas",

@@ -53,7 +53,7 @@ public:
                                .arg(key, QString::fromLatin1(r.type().name())));
                 }
             },
-            std::move(failed));
+            failed);  // a copy: the lambda above holds one too (argument order is unspecified)
     }
 
     void cancel_slot(const QString& slot);

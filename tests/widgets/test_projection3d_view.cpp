@@ -125,6 +125,28 @@ private slots:
         QVERIFY(!view.hover_text(0).isEmpty());
     }
 
+    void leaving_the_result_undraws_the_scene() {
+        // Another file opened, or an error: the 3D picture of the old result must not stay on
+        // screen (or in an export) under the new state line.
+        DemoScene scene;
+        QVERIFY(QTest::qWaitForWindowExposed(&scene.view));
+        const auto coloured = [](const QImage& image) {
+            const QRgb background = image.pixel(2, 2);
+            int n = 0;
+            for (int y = 0; y < image.height(); ++y)
+                for (int x = 0; x < image.width(); ++x) n += image.pixel(x, y) != background;
+            return n;
+        };
+        const QImage drawn = scene.view.render_image(QSize(400, 300));
+        QVERIFY(!drawn.isNull());
+        QVERIFY2(coloured(drawn) > 2000, "the demo's points are drawn");
+        scene.view.show_empty(QStringLiteral("Open a dump first."));
+        QVERIFY(scene.view.points().empty());
+        const QImage empty = scene.view.render_image(QSize(400, 300));
+        QVERIFY(!empty.isNull());
+        QCOMPARE(coloured(empty), 0);
+    }
+
     void spherized_points_on_unit_sphere() {
         const Fixture& f = fixture();
         Projection3dView view;
