@@ -86,6 +86,8 @@ void HeatmapPlot::rebuild() {
     scale_->axis()->setTickLabelFont(plot_->xAxis->tickLabelFont());
     scale_->axis()->setLabelFont(plot_->xAxis->labelFont());
     const int R = data_.rows, C = data_.cols;
+    // Without data the map's one placeholder cell would be drawn: no map at all instead.
+    map_->setVisible(R > 0 && C > 0);
     map_->data()->setSize(std::max(C, 1), std::max(R, 1));
     map_->data()->setRange(QCPRange(0, std::max(C - 1, 0)), QCPRange(0, std::max(R - 1, 0)));
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;

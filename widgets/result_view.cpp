@@ -1,5 +1,7 @@
 #include "result_view.h"
 
+#include <qcustomplot.h>
+
 #include <QLabel>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -48,10 +50,7 @@ void ResultView::show_empty(const QString& reason) {
 
 void ResultView::show_computing(const QString& source, const QString& what) {
     // Another source: the picture shown is of something else, it goes at once.
-    if (source != source_ && has_result_) {
-        has_result_ = false;
-        clear_result();
-    }
+    if (source != source_ && has_result_) forget_result();
     source_ = source;
     enter(ViewState::Computing,
           has_result_ ? tr("updating: %1…").arg(what) : tr("computing %1…").arg(what));
@@ -66,12 +65,24 @@ void ResultView::show_result() {
     enter(ViewState::Result, QString());
 }
 
+void ResultView::forget_result() {
+    has_result_ = false;
+    clear_result();
+    // Axis ranges would still say how far the old result reached (0 to 4 layers, norms to 1250):
+    // every plot of the view's figures back to a neutral range.
+    for (const QString& figure : figures())
+        for (QCustomPlot* plot : figure_plots(figure)) {
+            for (QCPAxisRect* rect : plot->axisRects())
+                for (QCPAxis* axis : rect->axes())
+                    axis->setRange(axis->scaleType() == QCPAxis::stLogarithmic ? QCPRange(1, 10)
+                                                                               : QCPRange(0, 1));
+            plot->replot(QCustomPlot::rpQueuedReplot);
+        }
+}
+
 void ResultView::enter(ViewState state, const QString& text) {
     if (state == ViewState::Empty || state == ViewState::Error) {
-        if (has_result_) {
-            has_result_ = false;
-            clear_result();
-        }
+        if (has_result_) forget_result();
     }
     const bool changed = state != state_;
     state_ = state;

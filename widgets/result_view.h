@@ -53,6 +53,8 @@ protected:
 
 private:
     void enter(ViewState state, const QString& text);
+    // Leaves the Result state: clear_result(), and the plots' axes back to neutral ranges.
+    void forget_result();
     void place_line();
 
     ViewState state_ = ViewState::Empty;

@@ -152,6 +152,7 @@ void SpectrumView::set_presentation(bool on) {
 void SpectrumView::clear_result() {
     result_.reset();
     status_->clear();
+    spectrogram_->clear();
     rebuild();
 }
 

@@ -2,6 +2,7 @@
 // one file after another, a checkpoint folder after a dump, compares two dumps whose tokens
 // differ, or two files of the same name. Each drives the real MainWindow through the calls the
 // File menu's dialogs make, then checks every view, the navigation bar's boxes and the selection.
+#include <qcustomplot.h>
 #include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
@@ -13,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <QtTest>
+#include <cmath>
 
 #include "app_test_support.h"
 #include "attention_view.h"
@@ -51,6 +53,41 @@ QString stale_views(es::app::MainWindow& w) {
         if (!open.contains(doc)) stale << v->view_id() + QStringLiteral(" shows ") + v->source();
     }
     return stale.join(QStringLiteral("; "));
+}
+
+// What a view without a result still draws: plottables with data, heatmap cells with a value,
+// or axis ranges beyond the neutral 0..1 (1..10 on log axes), that is, of a result it had.
+QString drawn_without_result(es::app::MainWindow& w) {
+    QStringList drawn;
+    for (ResultView* v : result_views(w)) {
+        if (v->state() == ViewState::Result) continue;
+        for (const QString& figure : v->figures())
+            for (QCustomPlot* plot : v->figure_plots(figure)) {
+                for (int i = 0; i < plot->plottableCount(); ++i) {
+                    QCPAbstractPlottable* p = plot->plottable(i);
+                    if (!p->visible()) continue;
+                    if (p->interface1D() && p->interface1D()->dataCount() > 0)
+                        drawn << figure + QStringLiteral(": ") + p->name();
+                    if (auto* map = dynamic_cast<QCPColorMap*>(p)) {
+                        QCPColorMapData* d = map->data();
+                        for (int x = 0; x < d->keySize(); ++x)
+                            for (int y = 0; y < d->valueSize(); ++y)
+                                if (!std::isnan(d->cell(x, y)) && d->alpha(x, y) > 0) {
+                                    drawn << figure + QStringLiteral(": heatmap cells");
+                                    x = d->keySize();
+                                    break;
+                                }
+                    }
+                }
+                for (QCPAxisRect* rect : plot->axisRects())
+                    for (QCPAxis* a : rect->axes())
+                        if (a->visible() && a->range().upper > 10)
+                            drawn << figure + QStringLiteral(": axis to ") +
+                                         QString::number(a->range().upper);
+            }
+    }
+    drawn.removeDuplicates();
+    return drawn.join(QStringLiteral("; "));
 }
 
 QStringList items(QComboBox* box) {
@@ -112,6 +149,7 @@ private slots:
         QVERIFY(loaded.wait(20000));
         QVERIFY(w.jobs()->wait_for_idle(60000));
         QVERIFY2(stale_views(w).isEmpty(), qPrintable(stale_views(w)));
+        QVERIFY2(drawn_without_result(w).isEmpty(), qPrintable(drawn_without_result(w)));
         for (const char* id : {"trajectory", "spectrum", "cka", "equaliser", "projection3d"}) {
             auto* v = qobject_cast<ResultView*>(w.dock(QString::fromLatin1(id))->view());
             QCOMPARE(v->state(), ViewState::Empty);
