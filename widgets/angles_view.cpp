@@ -12,9 +12,8 @@
 
 namespace es::widgets {
 
-AnglesView::AnglesView(QWidget* parent) : ResultViewOf(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
+AnglesView::AnglesView(QWidget* parent)
+    : ResultViewOf(QStringLiteral("angles"), tr("Angles"), parent) {
     auto* grid = new QGridLayout;
     a_ = make_picker(tr("A"), grid, 0);
     b_ = make_picker(tr("B"), grid, 1);
@@ -24,14 +23,10 @@ AnglesView::AnglesView(QWidget* parent) : ResultViewOf(parent) {
     presets_->addItem(tr("selected head's QK key side vs the embedding's top band (0-8)"));
     presets_->addItem(tr("selected head's QK key side vs an embedding middle band (32-64)"));
     grid->addWidget(presets_, 2, 0, 1, 5);
-    layout->addLayout(grid);
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    layout->addWidget(status_);
-    plot_ = new QCustomPlot(this);
-    plot_->setObjectName(QStringLiteral("anglesPlot"));
-    plot_->setMinimumSize(240, 140);
-    layout->addWidget(plot_, 1);
+    column()->addLayout(grid);
+    add_status_line();
+    plot_ = make_plot(QStringLiteral("anglesPlot"), {240, 140});
+    column()->addWidget(plot_, 1);
     connect(presets_, &QComboBox::activated, this, [this](int i) {
         if (i > 0) apply_preset(i - 1);
         presets_->setCurrentIndex(0);
@@ -178,30 +173,16 @@ void AnglesView::set_sources(const QStringList& sources, int n_heads) {
     if (!sources.isEmpty()) emit specs_changed();
 }
 
-void AnglesView::set_presentation(bool on) {
-    View::set_presentation(on);
-    rebuild();
-}
-
-void AnglesView::clear_result() {
-    result_.reset();
-    status_->clear();
-    rebuild();
-}
-
 void AnglesView::on_selection(const Selection& selection) {
     selection_ = selection;
 }
 
 void AnglesView::set_result(const analysis::SubspaceAnglesResult& r) {
-    show_result();
-    result_ = r;
-    status_->setText(tr("%1-dim vs %2-dim subspaces of a %3-dim space; overlap (mean cos²) %4")
-                         .arg(r.dim_a)
-                         .arg(r.dim_b)
-                         .arg(r.ambient)
-                         .arg(r.overlap, 0, 'f', 4));
-    rebuild();
+    take_result(r, tr("%1-dim vs %2-dim subspaces of a %3-dim space; overlap (mean cos²) %4")
+                       .arg(r.dim_a)
+                       .arg(r.dim_b)
+                       .arg(r.ambient)
+                       .arg(r.overlap, 0, 'f', 4));
 }
 
 void AnglesView::rebuild() {
@@ -212,27 +193,13 @@ void AnglesView::rebuild() {
     plot_->yAxis->setLabel(tr("angle (degrees)"));
     plot_->yAxis->setRange(0, 92);
     if (result_) {
-        auto* bars = new QCPBars(plot_->xAxis, plot_->yAxis);
-        bars->setName(tr("angles"));
-        QVector<double> x, y;
-        for (std::size_t i = 0; i < result_->angles_deg.size(); ++i) {
-            x << double(i + 1);
-            y << result_->angles_deg[i];
-        }
-        bars->setData(x, y);
-        bars->setWidth(0.75);
-        bars->setPen(Qt::NoPen);
-        bars->setBrush(colors::categorical(0));
-        plot_->xAxis->setRange(0.3, std::max<double>(1, result_->angles_deg.size()) + 0.7);
-        auto* t = new QCPItemText(plot_);
-        t->position->setType(QCPItemPosition::ptAxisRectRatio);
-        t->position->setCoords(0.02, 0.04);
-        t->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-        t->setText(tr("A = %1\nB = %2\noverlap %3")
-                       .arg(QString::fromStdString(result_->a), QString::fromStdString(result_->b))
-                       .arg(result_->overlap, 0, 'f', 3));
+        angle_bars(plot_, result_->angles_deg, 0.75)->setName(tr("angles"));
+        auto* t = corner_note(
+            plot_, 0.02, 0.04,
+            tr("A = %1\nB = %2\noverlap %3")
+                .arg(QString::fromStdString(result_->a), QString::fromStdString(result_->b))
+                .arg(result_->overlap, 0, 'f', 3));
         t->setTextAlignment(Qt::AlignLeft);
-        t->setColor(colors::plot_foreground());
         QFont f = plot_->font();
         f.setPointSizeF(plot_style(presentation_).font_pt);
         t->setFont(f);

@@ -19,13 +19,10 @@ class AnglesView : public ResultViewOf<analysis::SubspaceAnglesResult> {
     Q_OBJECT
 public:
     explicit AnglesView(QWidget* parent = nullptr);
-    QString view_id() const override { return QStringLiteral("angles"); }
-    QString title() const override { return tr("Angles"); }
     QString caption() const override;
     QString help_text() const override;
     QJsonObject save_settings() const override;
     void restore_settings(const QJsonObject& s) override;
-    void set_presentation(bool on) override;
 
     // The sources the menus offer: weights, head circuits, stream states ("resid[3]").
     void set_sources(const QStringList& sources, int n_heads);
@@ -42,8 +39,8 @@ signals:
     void specs_changed();
 
 protected:
-    void clear_result() override;
     void on_selection(const Selection& selection) override;
+    void rebuild() override;
 
 private:
     struct Picker {
@@ -55,10 +52,8 @@ private:
     Picker make_picker(const QString& label, QGridLayout* grid, int row);
     static QString spec_of(const Picker& p);
     void set_spec(Picker& p, const QString& spec);
-    void rebuild();
     Picker a_{}, b_{};
     QComboBox* presets_ = nullptr;
-    QLabel* status_ = nullptr;
     QCustomPlot* plot_ = nullptr;
     Selection selection_;
     int n_heads_ = 0;

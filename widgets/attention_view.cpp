@@ -7,15 +7,12 @@
 
 namespace es::widgets {
 
-AttentionView::AttentionView(QWidget* parent) : ResultViewOf(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    layout->addWidget(status_);
+AttentionView::AttentionView(QWidget* parent)
+    : ResultViewOf(QStringLiteral("attention"), tr("Attention"), parent) {
+    add_status_line();
     heatmap_ = new HeatmapPlot(this);
     heatmap_->setObjectName(QStringLiteral("attentionHeatmap"));
-    layout->addWidget(heatmap_, 1);
+    column()->addWidget(heatmap_, 1);
     connect(heatmap_, &HeatmapPlot::cell_clicked, this, [this](int row, int) {
         if (result_ && selection_model())
             selection_model()->select_token(static_cast<int>(result_->prompt * result_->positions) +
@@ -60,12 +57,6 @@ void AttentionView::set_presentation(bool on) {
     heatmap_->set_presentation(on);
 }
 
-void AttentionView::clear_result() {
-    result_.reset();
-    status_->clear();
-    rebuild();
-}
-
 void AttentionView::set_dims(int n_layers, int n_heads, int n_positions) {
     n_layers_ = n_layers;
     n_heads_ = n_heads;
@@ -86,13 +77,10 @@ void AttentionView::set_mask_causal(bool on) {
 }
 
 void AttentionView::set_result(const analysis::AttentionResult& pattern) {
-    show_result();
-    result_ = pattern;
-    status_->setText(tr("layer %1, head %2, prompt %3")
-                         .arg(pattern.layer)
-                         .arg(pattern.head)
-                         .arg(pattern.prompt));
-    rebuild();
+    take_result(pattern, tr("layer %1, head %2, prompt %3")
+                             .arg(pattern.layer)
+                             .arg(pattern.head)
+                             .arg(pattern.prompt));
 }
 
 void AttentionView::on_selection(const Selection& selection) {

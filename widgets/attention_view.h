@@ -10,16 +10,12 @@
 #include "heatmap_plot.h"
 #include "result_view.h"
 
-class QLabel;
-
 namespace es::widgets {
 
 class AttentionView : public ResultViewOf<analysis::AttentionResult> {
     Q_OBJECT
 public:
     explicit AttentionView(QWidget* parent = nullptr);
-    QString view_id() const override { return QStringLiteral("attention"); }
-    QString title() const override { return tr("Attention"); }
     QString caption() const override;
     QString help_text() const override;
     QJsonObject save_settings() const override;
@@ -42,13 +38,11 @@ signals:
     void wanted_changed();  // the selected head or prompt changed: the app reads the pattern
 
 protected:
-    void clear_result() override;
     void on_selection(const Selection& selection) override;
+    void rebuild() override;
 
 private:
-    void rebuild();
     HeatmapPlot* heatmap_ = nullptr;
-    QLabel* status_ = nullptr;
     Selection selection_;
     bool have_selection_ = false;
     bool mask_causal_ = true;

@@ -14,10 +14,8 @@
 
 namespace es::widgets {
 
-CheckpointView::CheckpointView(QWidget* parent) : ResultViewOf(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto* controls = new QHBoxLayout;
+CheckpointView::CheckpointView(QWidget* parent)
+    : ResultViewOf(QStringLiteral("checkpoints"), tr("Checkpoints"), parent) {
     matrix_ = new QComboBox(this);
     matrix_->setObjectName(QStringLiteral("matrix"));
     matrix_->setMinimumContentsLength(12);
@@ -29,17 +27,8 @@ CheckpointView::CheckpointView(QWidget* parent) : ResultViewOf(parent) {
     top_->setRange(1, 256);
     top_->setValue(8);
     top_->setPrefix(tr("top "));
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    controls->addWidget(matrix_);
-    controls->addWidget(side_);
-    controls->addWidget(top_);
-    controls->addStretch(1);
-    controls->addWidget(status_);
-    layout->addLayout(controls);
-    plot_ = new QCustomPlot(this);
-    plot_->setObjectName(QStringLiteral("checkpointPlot"));
-    plot_->setMinimumSize(260, 200);
+    add_controls({matrix_, side_, top_});
+    plot_ = make_plot(QStringLiteral("checkpointPlot"), {260, 200});
     plot_->plotLayout()->clear();
     sv_rect_ = new QCPAxisRect(plot_);
     angle_rect_ = new QCPAxisRect(plot_);
@@ -48,11 +37,8 @@ CheckpointView::CheckpointView(QWidget* parent) : ResultViewOf(parent) {
     auto* margins = new QCPMarginGroup(plot_);
     sv_rect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
     angle_rect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
-    auto* legend = new QCPLegend;
-    angle_rect_->insetLayout()->addElement(legend, Qt::AlignBottom | Qt::AlignRight);
-    legend->setLayer(QStringLiteral("legend"));
-    plot_->legend = legend;
-    layout->addWidget(plot_, 1);
+    plot_->legend = inset_legend(angle_rect_, Qt::AlignBottom | Qt::AlignRight);
+    column()->addWidget(plot_, 1);
     connect(matrix_, &QComboBox::currentIndexChanged, this, [this] {
         if (matrix_->currentIndex() >= 0) wanted_matrix_ = matrix_->currentText();
         emit options_changed();
@@ -139,25 +125,11 @@ void CheckpointView::set_sources(const QStringList& matrices) {
     if (!matrices.isEmpty()) emit options_changed();
 }
 
-void CheckpointView::set_presentation(bool on) {
-    View::set_presentation(on);
-    rebuild();
-}
-
-void CheckpointView::clear_result() {
-    result_.reset();
-    status_->clear();
-    rebuild();
-}
-
 void CheckpointView::set_result(const analysis::CheckpointSeriesResult& r) {
-    show_result();
-    result_ = r;
-    status_->setText(tr("%1 steps, %2 subspace of rank %3")
-                         .arg(r.steps.size())
-                         .arg(QString::fromStdString(r.side))
-                         .arg(r.k));
-    rebuild();
+    take_result(r, tr("%1 steps, %2 subspace of rank %3")
+                       .arg(r.steps.size())
+                       .arg(QString::fromStdString(r.side))
+                       .arg(r.k));
 }
 
 void CheckpointView::rebuild() {

@@ -10,7 +10,6 @@
 class QComboBox;
 class QCustomPlot;
 class QCPAxisRect;
-class QLabel;
 class QSpinBox;
 
 namespace es::widgets {
@@ -19,13 +18,10 @@ class CheckpointView : public ResultViewOf<analysis::CheckpointSeriesResult> {
     Q_OBJECT
 public:
     explicit CheckpointView(QWidget* parent = nullptr);
-    QString view_id() const override { return QStringLiteral("checkpoints"); }
-    QString title() const override { return tr("Checkpoints"); }
     QString caption() const override;
     QString help_text() const override;
     QJsonObject save_settings() const override;
     void restore_settings(const QJsonObject& s) override;
-    void set_presentation(bool on) override;
 
     void set_sources(const QStringList& matrices);  // weights and head circuits of the series
     QString matrix() const;
@@ -41,15 +37,13 @@ signals:
     void options_changed();
 
 protected:
-    void clear_result() override;
     void on_selection(const Selection&) override {}
+    void rebuild() override;
 
 private:
-    void rebuild();
     QComboBox* matrix_ = nullptr;
     QComboBox* side_ = nullptr;
     QSpinBox* top_ = nullptr;
-    QLabel* status_ = nullptr;
     QCustomPlot* plot_ = nullptr;
     QCPAxisRect* sv_rect_ = nullptr;
     QCPAxisRect* angle_rect_ = nullptr;

@@ -6,14 +6,10 @@
 
 namespace es::widgets {
 
-CkaView::CkaView(QWidget* parent) : ResultViewOf(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    layout->addWidget(status_);
+CkaView::CkaView(QWidget* parent) : ResultViewOf(QStringLiteral("cka"), tr("CKA"), parent) {
+    add_status_line();
     heatmap_ = new HeatmapPlot(this);
-    layout->addWidget(heatmap_, 1);
+    column()->addWidget(heatmap_, 1);
     connect(heatmap_, &HeatmapPlot::cell_clicked, this, [this](int row, int) {
         if (selection_model()) selection_model()->set_layer(row);
     });
@@ -44,15 +40,19 @@ void CkaView::set_presentation(bool on) {
     heatmap_->set_presentation(on);
 }
 
-void CkaView::clear_result() {
-    result_.reset();
-    status_->clear();
-    heatmap_->clear();
+void CkaView::set_result(const analysis::CkaResult& r) {
+    take_result(r, tr("%1 tokens%2")
+                       .arg(r.tokens)
+                       .arg(r.excluded_tokens ? tr(", %1 excluded (NaN/Inf)").arg(r.excluded_tokens)
+                                              : QString()));
 }
 
-void CkaView::set_result(const analysis::CkaResult& r) {
-    show_result();
-    result_ = r;
+void CkaView::rebuild() {
+    if (!result_) {
+        heatmap_->clear();
+        return;
+    }
+    const analysis::CkaResult& r = *result_;
     HeatmapData d;
     d.rows = static_cast<int>(r.matrix.size());
     d.cols = d.rows ? static_cast<int>(r.matrix.front().size()) : 0;
@@ -70,11 +70,6 @@ void CkaView::set_result(const analysis::CkaResult& r) {
     d.lo = 0.0;
     d.hi = 1.0;
     heatmap_->set_data(d);
-    status_->setText(tr("%1 tokens%2")
-                         .arg(r.tokens)
-                         .arg(r.excluded_tokens
-                                  ? tr(", %1 excluded (NaN/Inf)").arg(r.excluded_tokens)
-                                  : QString()));
     update_marks();
 }
 

@@ -7,16 +7,12 @@
 #include "heatmap_plot.h"
 #include "result_view.h"
 
-class QLabel;
-
 namespace es::widgets {
 
 class CkaView : public ResultViewOf<analysis::CkaResult> {
     Q_OBJECT
 public:
     explicit CkaView(QWidget* parent = nullptr);
-    QString view_id() const override { return QStringLiteral("cka"); }
-    QString title() const override { return tr("CKA"); }
     QString caption() const override;
     QString help_text() const override;
     void set_presentation(bool on) override;
@@ -26,13 +22,12 @@ public:
     std::vector<QCustomPlot*> figure_plots(const QString&) override { return {heatmap_->plot()}; }
 
 protected:
-    void clear_result() override;
     void on_selection(const Selection& selection) override;
+    void rebuild() override;
 
 private:
     void update_marks();
     HeatmapPlot* heatmap_ = nullptr;
-    QLabel* status_ = nullptr;
     Selection selection_;
 };
 

@@ -34,7 +34,8 @@ QTreeWidgetItem* add(QTreeWidgetItem* parent, const QString& name, const QString
 
 }  // namespace
 
-DumpTreeView::DumpTreeView(QWidget* parent) : View(parent) {
+DumpTreeView::DumpTreeView(QWidget* parent)
+    : View(QStringLiteral("dataset"), tr("Dataset"), parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     filter_ = new QLineEdit(this);

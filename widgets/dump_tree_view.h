@@ -20,8 +20,6 @@ class DumpTreeView : public View {
 public:
     explicit DumpTreeView(QWidget* parent = nullptr);
 
-    QString view_id() const override { return QStringLiteral("dataset"); }
-    QString title() const override { return tr("Dataset"); }
     QString caption() const override {
         return tr("what the dump holds: streams, weights, prompts and tokens");
     }

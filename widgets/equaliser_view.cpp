@@ -21,10 +21,8 @@ constexpr int kMaxColourGroups = 64;              // QCPBars objects per plot (o
 constexpr std::size_t kAllComponents = 1u << 20;  // "one band per component": min(bands, D) = D
 }  // namespace
 
-EqualiserView::EqualiserView(QWidget* parent) : ResultViewOf(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto* controls = new QHBoxLayout;
+EqualiserView::EqualiserView(QWidget* parent)
+    : ResultViewOf(QStringLiteral("equaliser"), tr("Equaliser"), parent) {
     mode_ = new QComboBox(this);
     mode_->setObjectName(QStringLiteral("mode"));
     mode_->addItem(tr("32 bands"));
@@ -43,23 +41,17 @@ EqualiserView::EqualiserView(QWidget* parent) : ResultViewOf(parent) {
     peaks_->setObjectName(QStringLiteral("peakHold"));
     peaks_->setChecked(true);
     peaks_->setToolTip(tr("Mark each bar's maximum over all layers."));
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    controls->addWidget(mode_);
-    controls->addWidget(normalize_);
-    controls->addWidget(peaks_);
-    controls->addStretch(1);
-    controls->addWidget(status_);
-    layout->addLayout(controls);
-    plot_ = new QCustomPlot(this);
-    plot_->setObjectName(QStringLiteral("equaliserPlot"));
-    plot_->setMinimumSize(360, 220);
+    add_controls({mode_, normalize_, peaks_});
+    bind_setting(QStringLiteral("mode"), mode_);
+    bind_setting(QStringLiteral("normalize"), normalize_);
+    bind_setting(QStringLiteral("peak_hold"), peaks_);
+    plot_ = make_plot(QStringLiteral("equaliserPlot"), {360, 220});
     plot_->setNoAntialiasingOnDrag(true);
     plot_->plotLayout()->insertRow(0);
     auto* heading = new QCPTextElement(plot_, QString());
     heading->setObjectName(QStringLiteral("heading"));
     plot_->plotLayout()->addElement(0, 0, heading);
-    layout->addWidget(plot_, 1);
+    column()->addWidget(plot_, 1);
     connect(mode_, qOverload<int>(&QComboBox::currentIndexChanged), this,
             [this] { emit options_changed(); });
     connect(normalize_, &QCheckBox::toggled, this, [this] { emit options_changed(); });
@@ -93,29 +85,6 @@ QString EqualiserView::help_text() const {
         "to 1 and layers compare by shape, not size. <b>Peak hold</b> marks each bar's maximum "
         "over all "
         "layers. Press play in the toolbar to animate the state through depth.</p>");
-}
-
-QJsonObject EqualiserView::save_settings() const {
-    return {{"mode", mode_->currentIndex()},
-            {"normalize", normalize_->isChecked()},
-            {"peak_hold", peaks_->isChecked()}};
-}
-
-void EqualiserView::restore_settings(const QJsonObject& s) {
-    mode_->setCurrentIndex(std::clamp(s.value("mode").toInt(0), 0, 2));
-    normalize_->setChecked(s.value("normalize").toBool(false));
-    peaks_->setChecked(s.value("peak_hold").toBool(true));
-}
-
-void EqualiserView::set_presentation(bool on) {
-    View::set_presentation(on);
-    rebuild();
-}
-
-void EqualiserView::clear_result() {
-    result_.reset();
-    status_->clear();
-    rebuild();
 }
 
 EqualiserView::Mode EqualiserView::mode() const {
@@ -152,8 +121,6 @@ int EqualiserView::token_for(const Selection& s) const {
 }
 
 void EqualiserView::set_result(const analysis::EqualiserResult& result) {
-    show_result();
-    result_ = result;
     const std::size_t n = result.bands.size();
     peak_.assign(n, 0.0);
     // Peak hold over all frames (every layer of this token), so the markers do not depend on
@@ -162,11 +129,10 @@ void EqualiserView::set_result(const analysis::EqualiserResult& result) {
         for (std::size_t i = 0; i < std::min(n, f.size()); ++i)
             if (f[i] && std::isfinite(*f[i])) peak_[i] = std::max(peak_[i], *f[i]);
     for (std::size_t i = 0; i < n; ++i) peak_[i] = std::max(peak_[i], result.bands[i]);
-    status_->setText(
-        tr("token %1 “%2”, basis %3")
-            .arg(result.token)
-            .arg(QString::fromStdString(result.token_text), QString::fromStdString(result.basis)));
-    rebuild();
+    take_result(result, tr("token %1 “%2”, basis %3")
+                            .arg(result.token)
+                            .arg(QString::fromStdString(result.token_text),
+                                 QString::fromStdString(result.basis)));
 }
 
 void EqualiserView::on_selection(const Selection& selection) {

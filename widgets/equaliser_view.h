@@ -13,7 +13,6 @@
 class QCheckBox;
 class QComboBox;
 class QCustomPlot;
-class QLabel;
 
 namespace es::widgets {
 
@@ -23,13 +22,8 @@ public:
     enum class Mode { Bands = 0, Components = 1, Dimensions = 2 };
 
     explicit EqualiserView(QWidget* parent = nullptr);
-    QString view_id() const override { return QStringLiteral("equaliser"); }
-    QString title() const override { return tr("Equaliser"); }
     QString caption() const override;
     QString help_text() const override;
-    QJsonObject save_settings() const override;
-    void restore_settings(const QJsonObject& s) override;
-    void set_presentation(bool on) override;
 
     // In the dims basis the bars are coloured by the sign of the token's coordinate at each
     // frame (the result's frame_coordinates).
@@ -61,17 +55,15 @@ signals:
     void options_changed();  // mode or normalise changed: the app re-requests
 
 protected:
-    void clear_result() override;
     void on_selection(const Selection& selection) override;
+    void rebuild() override;
 
 private:
-    void rebuild();
     void mouse_move(QMouseEvent* event);
     QCustomPlot* plot_ = nullptr;
     QComboBox* mode_ = nullptr;
     QCheckBox* normalize_ = nullptr;
     QCheckBox* peaks_ = nullptr;
-    QLabel* status_ = nullptr;
     std::vector<double> peak_;  // max over all frames, per bar
     Selection selection_;
     int frame_ = -1;

@@ -21,10 +21,7 @@ bool signed_metric(const QString& m) {
 }
 }  // namespace
 
-HeadsView::HeadsView(QWidget* parent) : ResultViewOf(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto* controls = new QHBoxLayout;
+HeadsView::HeadsView(QWidget* parent) : ResultViewOf(QStringLiteral("heads"), tr("Heads"), parent) {
     metric_ = new QComboBox(this);
     metric_->setObjectName(QStringLiteral("metric"));
     metric_->setMinimumContentsLength(12);
@@ -48,25 +45,18 @@ HeadsView::HeadsView(QWidget* parent) : ResultViewOf(parent) {
     rank_->setValue(8);
     rank_->setPrefix(tr("rank "));
     rank_->setToolTip(tr("Dimension of the head subspaces compared by the overlap metrics"));
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    controls->addWidget(metric_);
-    controls->addWidget(rank_);
-    controls->addWidget(all_layers_);
-    controls->addWidget(clustered_);
-    controls->addStretch(1);
-    controls->addWidget(status_);
-    layout->addLayout(controls);
+    add_controls({metric_, rank_, all_layers_, clustered_});
+    bind_setting(QStringLiteral("all_layers"), all_layers_);
+    bind_setting(QStringLiteral("clustered"), clustered_);
+    bind_setting(QStringLiteral("rank"), rank_);
     auto* split = new QSplitter(Qt::Vertical, this);
     heatmap_ = new HeatmapPlot(split);
-    angles_ = new QCustomPlot(split);
-    angles_->setObjectName(QStringLiteral("anglesPlot"));
-    angles_->setMinimumHeight(100);
+    angles_ = make_plot(QStringLiteral("anglesPlot"), {0, 100}, split);
     split->addWidget(heatmap_);
     split->addWidget(angles_);
     split->setStretchFactor(0, 4);
     split->setStretchFactor(1, 1);
-    layout->addWidget(split, 1);
+    column()->addWidget(split, 1);
 
     connect(metric_, &QComboBox::currentIndexChanged, this, [this] {
         rank_->setEnabled(metric().contains(QLatin1String("overlap")));
@@ -74,7 +64,7 @@ HeadsView::HeadsView(QWidget* parent) : ResultViewOf(parent) {
     });
     connect(rank_, &QSpinBox::valueChanged, this, [this] { emit options_changed(); });
     connect(all_layers_, &QCheckBox::toggled, this, [this] { emit options_changed(); });
-    connect(clustered_, &QCheckBox::toggled, this, [this] { show_matrix(); });
+    connect(clustered_, &QCheckBox::toggled, this, [this] { rebuild(); });
     connect(heatmap_, &HeatmapPlot::cell_clicked, this, [this](int row, int col) {
         if (!result_) return;
         const auto& order = result_->order;
@@ -113,17 +103,14 @@ QString HeadsView::help_text() const {
 }
 
 QJsonObject HeadsView::save_settings() const {
-    return {{"metric", metric()},
-            {"all_layers", all_layers()},
-            {"clustered", clustered()},
-            {"rank", rank()}};
+    QJsonObject s = View::save_settings();  // layer mode, order and rank
+    s.insert(QStringLiteral("metric"), metric());
+    return s;
 }
 
 void HeadsView::restore_settings(const QJsonObject& s) {
     if (s.contains("metric")) set_metric(s.value("metric").toString());
-    all_layers_->setChecked(s.value("all_layers").toBool(false));
-    clustered_->setChecked(s.value("clustered").toBool(true));
-    rank_->setValue(s.value("rank").toInt(8));
+    View::restore_settings(s);
 }
 
 QString HeadsView::metric() const {
@@ -170,12 +157,6 @@ void HeadsView::set_presentation(bool on) {
     angles_->replot();
 }
 
-void HeadsView::clear_result() {
-    result_.reset();
-    status_->clear();
-    heatmap_->clear();
-}
-
 void HeadsView::on_selection(const Selection& selection) {
     const int block = block_for_state(selection.layer);
     const bool block_changed = block != block_;
@@ -185,15 +166,15 @@ void HeadsView::on_selection(const Selection& selection) {
 }
 
 void HeadsView::set_result(const analysis::HeadSimilarityResult& r) {
-    show_result();
-    result_ = r;
-    status_->setText(r.layer ? tr("block %1, %2 heads").arg(*r.layer).arg(r.n())
-                             : tr("%1 heads in all layers").arg(r.n()));
-    show_matrix();
+    take_result(r, r.layer ? tr("block %1, %2 heads").arg(*r.layer).arg(r.n())
+                           : tr("%1 heads in all layers").arg(r.n()));
 }
 
-void HeadsView::show_matrix() {
-    if (!result_) return;
+void HeadsView::rebuild() {
+    if (!result_) {
+        heatmap_->clear();
+        return;
+    }
     const auto& r = *result_;
     const std::size_t n = r.n();
     const bool cl = clustered_->isChecked() && r.order.size() == n;
@@ -225,28 +206,13 @@ void HeadsView::set_angles(const analysis::SubspaceAnglesResult& a) {
     angles_->clearPlottables();
     angles_->clearItems();
     style_plot(angles_, presentation_);
-    auto* bars = new QCPBars(angles_->xAxis, angles_->yAxis);
-    QVector<double> x, y;
-    for (std::size_t i = 0; i < a.angles_deg.size(); ++i) {
-        x << double(i + 1);
-        y << a.angles_deg[i];
-    }
-    bars->setData(x, y);
-    bars->setWidth(0.7);
-    bars->setPen(Qt::NoPen);
-    bars->setBrush(colors::categorical(0));
+    angle_bars(angles_, a.angles_deg, 0.7);
     angles_->xAxis->setLabel(tr("principal angle index"));
     angles_->yAxis->setLabel(tr("angle (degrees)"));
-    angles_->xAxis->setRange(0.3, std::max<double>(1, a.angles_deg.size()) + 0.7);
-    angles_->yAxis->setRange(0, 92);
-    auto* t = new QCPItemText(angles_);
-    t->position->setType(QCPItemPosition::ptAxisRectRatio);
-    t->position->setCoords(0.02, 0.05);
-    t->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-    t->setText(tr("%1  vs  %2   overlap (mean cos²) %3")
-                   .arg(QString::fromStdString(a.a), QString::fromStdString(a.b))
-                   .arg(a.overlap, 0, 'f', 3));
-    t->setColor(colors::plot_foreground());
+    corner_note(angles_, 0.02, 0.05,
+                tr("%1  vs  %2   overlap (mean cos²) %3")
+                    .arg(QString::fromStdString(a.a), QString::fromStdString(a.b))
+                    .arg(a.overlap, 0, 'f', 3));
     angles_->replot();
 }
 

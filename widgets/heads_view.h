@@ -12,7 +12,6 @@
 class QCheckBox;
 class QComboBox;
 class QCustomPlot;
-class QLabel;
 class QSpinBox;
 
 namespace es::widgets {
@@ -21,8 +20,6 @@ class HeadsView : public ResultViewOf<analysis::HeadSimilarityResult> {
     Q_OBJECT
 public:
     explicit HeadsView(QWidget* parent = nullptr);
-    QString view_id() const override { return QStringLiteral("heads"); }
-    QString title() const override { return tr("Heads"); }
     QString caption() const override;
     QString help_text() const override;
     QJsonObject save_settings() const override;
@@ -57,16 +54,14 @@ signals:
     void pair_chosen(int head_a, int head_b);  // flat indices: the feed computes angles
 
 protected:
-    void clear_result() override;
     void on_selection(const Selection& selection) override;
+    void rebuild() override;  // the matrix in the order chosen
 
 private:
-    void show_matrix();
     QComboBox* metric_ = nullptr;
     QCheckBox* all_layers_ = nullptr;
     QCheckBox* clustered_ = nullptr;
     QSpinBox* rank_ = nullptr;
-    QLabel* status_ = nullptr;
     HeatmapPlot* heatmap_ = nullptr;
     QCustomPlot* angles_ = nullptr;
     Selection selection_;

@@ -15,22 +15,16 @@
 
 namespace es::widgets {
 
-LensView::LensView(QWidget* parent) : ResultViewOf(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto* controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("top"), this));
+LensView::LensView(QWidget* parent)
+    : ResultViewOf(QStringLiteral("lens"), tr("Logit lens"), parent) {
+    auto* label = new QLabel(tr("top"), this);
     top_k_ = new QSpinBox(this);
     top_k_->setObjectName(QStringLiteral("topK"));
     top_k_->setRange(1, 50);
     top_k_->setValue(8);
     top_k_->setToolTip(tr("How many of the most probable next tokens to list per layer."));
-    controls->addWidget(top_k_);
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    controls->addStretch(1);
-    controls->addWidget(status_);
-    layout->addLayout(controls);
+    add_controls({label, top_k_});
+    bind_setting(QStringLiteral("top_k"), top_k_);
     table_ = new QTableWidget(this);
     table_->setObjectName(QStringLiteral("lensTable"));
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -39,7 +33,7 @@ LensView::LensView(QWidget* parent) : ResultViewOf(parent) {
     table_->horizontalHeader()->setSectionResizeMode(QHeaderView::Stretch);
     table_->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table_->setMouseTracking(true);
-    layout->addWidget(table_, 1);
+    column()->addWidget(table_, 1);
     connect(table_, &QTableWidget::cellClicked, this, [this](int row, int) {
         if (result_ && selection_model() && row >= 0 &&
             row < static_cast<int>(result_->layers.size()))
@@ -75,22 +69,13 @@ QString LensView::help_text() const {
         "that layer. It needs unembed.W_U in the dump (ln_final is applied when present).</p>");
 }
 
-QJsonObject LensView::save_settings() const {
-    return {{"top_k", top_k_->value()}};
-}
-
-void LensView::restore_settings(const QJsonObject& s) {
-    top_k_->setValue(s.value("top_k").toInt(8));
-}
-
 void LensView::set_presentation(bool on) {
-    View::set_presentation(on);
     QFont f = table_->font();
     f.setPointSizeF(plot_style(on).font_pt);
     table_->setFont(f);
     table_->horizontalHeader()->setFont(f);
     table_->verticalHeader()->setFont(f);
-    rebuild();
+    ResultView::set_presentation(on);
 }
 
 int LensView::top_k() const {
@@ -105,28 +90,19 @@ int LensView::token_for(const Selection& s) const {
     return s.prompt * std::max(positions_, 0);
 }
 
-void LensView::clear_result() {
-    result_.reset();
-    status_->clear();
-    rebuild();
-}
-
 void LensView::show_unavailable(const QString& text) {
     show_empty(text);  // the state line says why; no table of another dump's layers stays
     table_->setVisible(false);
 }
 
 void LensView::set_result(const analysis::LensResult& result) {
-    show_result();
-    result_ = result;
     table_->setVisible(true);
     QString s = tr("token %1 “%2” · vocabulary %3")
                     .arg(result.token)
                     .arg(QString::fromStdString(result.token_text))
                     .arg(result.vocab_size);
     if (!result.ln_final) s += tr(" · no ln_final: raw states unembedded");
-    status_->setText(s);
-    rebuild();
+    take_result(result, s);
 }
 
 void LensView::on_selection(const Selection& selection) {

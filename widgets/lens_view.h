@@ -7,7 +7,6 @@
 #include "analysis/lens.h"
 #include "result_view.h"
 
-class QLabel;
 class QSpinBox;
 class QTableWidget;
 
@@ -17,12 +16,8 @@ class LensView : public ResultViewOf<analysis::LensResult> {
     Q_OBJECT
 public:
     explicit LensView(QWidget* parent = nullptr);
-    QString view_id() const override { return QStringLiteral("lens"); }
-    QString title() const override { return tr("Logit lens"); }
     QString caption() const override;
     QString help_text() const override;
-    QJsonObject save_settings() const override;
-    void restore_settings(const QJsonObject& s) override;
     void set_presentation(bool on) override;
 
     void set_result(const analysis::LensResult& result);
@@ -45,14 +40,12 @@ signals:
     void options_changed();  // top-k changed: the app re-requests
 
 protected:
-    void clear_result() override;
     void on_selection(const Selection& selection) override;
+    void rebuild() override;
 
 private:
-    void rebuild();
     void update_highlight();
     QTableWidget* table_ = nullptr;
-    QLabel* status_ = nullptr;
     QSpinBox* top_k_ = nullptr;
     Selection selection_;
     int highlighted_ = -1;

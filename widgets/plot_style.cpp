@@ -36,14 +36,49 @@ void style_plot(QCustomPlot* plot, bool presentation) {
             axis->grid()->setZeroLinePen(Qt::NoPen);
         }
     }
-    if (plot->legend) {
-        plot->legend->setFont(font);
-        plot->legend->setTextColor(fg);
-        QColor bg = colors::plot_background();
-        bg.setAlpha(210);
-        plot->legend->setBrush(bg);
-        plot->legend->setBorderPen(QPen(grid));
+    if (plot->legend) style_legend(plot->legend, font);
+}
+
+QCPLegend* inset_legend(QCPAxisRect* rect, Qt::Alignment where) {
+    auto* legend = new QCPLegend;
+    rect->insetLayout()->addElement(legend, where);
+    legend->setLayer(QStringLiteral("legend"));
+    return legend;
+}
+
+QCPBars* angle_bars(QCustomPlot* plot, const std::vector<double>& angles_deg, double width) {
+    auto* bars = new QCPBars(plot->xAxis, plot->yAxis);
+    QVector<double> x, y;
+    for (std::size_t i = 0; i < angles_deg.size(); ++i) {
+        x << double(i + 1);
+        y << angles_deg[i];
     }
+    bars->setData(x, y);
+    bars->setWidth(width);
+    bars->setPen(Qt::NoPen);
+    bars->setBrush(colors::categorical(0));
+    plot->xAxis->setRange(0.3, std::max<double>(1, angles_deg.size()) + 0.7);
+    plot->yAxis->setRange(0, 92);
+    return bars;
+}
+
+QCPItemText* corner_note(QCustomPlot* plot, double x, double y, const QString& text) {
+    auto* t = new QCPItemText(plot);
+    t->position->setType(QCPItemPosition::ptAxisRectRatio);
+    t->position->setCoords(x, y);
+    t->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    t->setText(text);
+    t->setColor(colors::plot_foreground());
+    return t;
+}
+
+void style_legend(QCPLegend* legend, const QFont& font) {
+    legend->setFont(font);
+    legend->setTextColor(colors::plot_foreground());
+    QColor bg = colors::plot_background();
+    bg.setAlpha(210);
+    legend->setBrush(bg);
+    legend->setBorderPen(QPen(colors::plot_grid()));
 }
 
 }  // namespace es::widgets

@@ -1,8 +1,16 @@
 #pragma once
 // Styling shared by all 2D views: palette-aware colours (light/dark), fonts and line widths that
 // grow in presentation mode, so every figure looks like it belongs in the same paper.
+#include <Qt>
+#include <vector>
+
 class QCustomPlot;
 class QCPAxisRect;
+class QCPBars;
+class QCPItemText;
+class QCPLegend;
+class QFont;
+class QString;
 
 namespace es::widgets {
 
@@ -14,5 +22,14 @@ struct PlotStyle {
 PlotStyle plot_style(bool presentation);
 // Applies colours, fonts and grid to every axis rect of the plot.
 void style_plot(QCustomPlot* plot, bool presentation);
+// A legend of its own inside an axis rect, at `where`, on the plot's "legend" layer.
+QCPLegend* inset_legend(QCPAxisRect* rect, Qt::Alignment where);
+// Colours a legend like the plot (a translucent background, a grid-coloured border).
+void style_legend(QCPLegend* legend, const QFont& font);
+// Principal angles (degrees, smallest first) as bars of `width` at x = 1, 2, ... on the plot's
+// main axes, both ranged to hold them (0-92°).
+QCPBars* angle_bars(QCustomPlot* plot, const std::vector<double>& angles_deg, double width);
+// A note in the top left corner of the main axis rect, `x`, `y` its offset as fractions of it.
+QCPItemText* corner_note(QCustomPlot* plot, double x, double y, const QString& text);
 
 }  // namespace es::widgets

@@ -2,13 +2,18 @@
 
 #include <qcustomplot.h>
 
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <utility>
 
 namespace es::widgets {
 
-ResultView::ResultView(QWidget* parent) : View(parent) {
+ResultView::ResultView(QWidget* parent) : ResultView(QString(), QString(), parent) {}
+
+ResultView::ResultView(QString id, QString title, QWidget* parent)
+    : View(std::move(id), std::move(title), parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     content_ = new QWidget(this);
@@ -24,6 +29,45 @@ ResultView::ResultView(QWidget* parent) : View(parent) {
     line_->setContentsMargins(12, 8, 12, 8);
     line_->setAutoFillBackground(true);
     enter(ViewState::Empty, QString());
+}
+
+QVBoxLayout* ResultView::column() {
+    if (!column_) {
+        column_ = new QVBoxLayout(content_);
+        column_->setContentsMargins(0, 0, 0, 0);
+    }
+    return column_;
+}
+
+QHBoxLayout* ResultView::add_controls(std::initializer_list<QWidget*> widgets) {
+    auto* row = new QHBoxLayout;
+    for (QWidget* w : widgets) row->addWidget(w);
+    row->addStretch(1);
+    row->addWidget(make_status());
+    column()->addLayout(row);
+    return row;
+}
+
+void ResultView::add_status_line() {
+    column()->addWidget(make_status());
+}
+
+QLabel* ResultView::make_status() {
+    status_ = new QLabel(this);
+    status_->setObjectName(QStringLiteral("status"));
+    return status_;
+}
+
+QCustomPlot* ResultView::make_plot(const QString& name, QSize minimum, QWidget* parent) {
+    auto* plot = new QCustomPlot(parent ? parent : this);
+    plot->setObjectName(name);
+    plot->setMinimumSize(minimum);
+    return plot;
+}
+
+void ResultView::set_presentation(bool on) {
+    View::set_presentation(on);
+    rebuild();
 }
 
 void ResultView::resizeEvent(QResizeEvent* event) {

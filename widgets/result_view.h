@@ -10,12 +10,16 @@
 // (clear_result), except while a new result for the same source is computed (another layer of
 // the same file, another option): the old picture stays, marked as updating, so that stepping
 // through layers does not flicker, but a picture of another file is never shown.
+#include <QLabel>
+#include <QSize>
 #include <QString>
+#include <initializer_list>
 #include <optional>
 
 #include "view.h"
 
-class QLabel;
+class QCustomPlot;
+class QHBoxLayout;
 class QVBoxLayout;
 
 namespace es::widgets {
@@ -26,6 +30,7 @@ class ResultView : public View {
     Q_OBJECT
 public:
     explicit ResultView(QWidget* parent = nullptr);
+    ResultView(QString id, QString title, QWidget* parent = nullptr);
 
     ViewState state() const { return state_; }
     // The state line's text ("" in the Result state).
@@ -36,6 +41,8 @@ public:
     void show_empty(const QString& reason);
     void show_computing(const QString& source, const QString& what);
     void show_error(const QString& message);
+    // Presentation mode redraws (rebuild) with its fonts and lines.
+    void set_presentation(bool on) override;
 
 signals:
     void state_changed(ViewState state);
@@ -44,6 +51,21 @@ protected:
     // Where a view puts its widgets (instead of on `this`), under the state line. It stays shown
     // in every state: its controls (a metric, two subspaces to choose) are inputs too.
     QWidget* content() const { return content_; }
+    // The column of the content (no margins) that the view fills top to bottom.
+    QVBoxLayout* column();
+    // Adds a row of controls to the column: `widgets` left to right, then a stretch and the
+    // status label at the right.
+    QHBoxLayout* add_controls(std::initializer_list<QWidget*> widgets);
+    // Adds the status label to the column as a line of its own (views without controls).
+    void add_status_line();
+    // The status label (objectName "status"): facts about the result drawn (tokens, shapes).
+    QLabel* status() const { return status_; }
+    // A plot for the view (objectName `name`, at least `minimum` large), its parent `parent` or
+    // else the view; the view places it.
+    QCustomPlot* make_plot(const QString& name, QSize minimum, QWidget* parent = nullptr);
+    // Draws what the view holds again (the result, or empty axes); clear_result and presentation
+    // mode call it.
+    virtual void rebuild() {}
     // A view calls this when it draws a result: the view enters the Result state.
     void show_result();
     // Forget the result and undraw it: plots emptied, no title or axis naming what was shown.
@@ -56,12 +78,15 @@ private:
     // Leaves the Result state: clear_result(), and the plots' axes back to neutral ranges.
     void forget_result();
     void place_line();
+    QLabel* make_status();
 
     ViewState state_ = ViewState::Empty;
     QString source_;
     bool has_result_ = false;
     QLabel* line_ = nullptr;
     QWidget* content_ = nullptr;
+    QVBoxLayout* column_ = nullptr;
+    QLabel* status_ = nullptr;
 };
 
 // A ResultView that draws one analysis result struct R (core/analysis): it keeps the result, and
@@ -76,6 +101,20 @@ public:
     }
 
 protected:
+    // Draws a new result: the Result state, `status_text` in the status label, rebuild().
+    void take_result(const R& result, const QString& status_text) {
+        show_result();
+        result_ = result;
+        if (status()) status()->setText(status_text);
+        rebuild();
+    }
+    // Forgets the result: no status, rebuild() draws empty axes.
+    void clear_result() override {
+        result_.reset();
+        if (status()) status()->clear();
+        rebuild();
+    }
+
     std::optional<R> result_;
 };
 

@@ -19,10 +19,8 @@ namespace {
 constexpr double kNumericalZero = 1e-6;
 }  // namespace
 
-SpectrumView::SpectrumView(QWidget* parent) : ResultViewOf(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto* controls = new QHBoxLayout;
+SpectrumView::SpectrumView(QWidget* parent)
+    : ResultViewOf(QStringLiteral("spectrum"), tr("Spectrum"), parent) {
     overlay_ = new QCheckBox(tr("overlay all layers"), this);
     overlay_->setObjectName(QStringLiteral("overlay"));
     overlay_->setChecked(true);
@@ -35,34 +33,26 @@ SpectrumView::SpectrumView(QWidget* parent) : ResultViewOf(parent) {
     centred_->setToolTip(
         tr("Subtract the mean over tokens before the SVD (the usual PCA spectrum). Unticked, "
            "the first singular value mostly measures the mean direction."));
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    for (QWidget* w : std::initializer_list<QWidget*>{overlay_, log_x_, centred_})
-        controls->addWidget(w);
-    controls->addStretch(1);
-    controls->addWidget(status_);
-    layout->addLayout(controls);
+    add_controls({overlay_, log_x_, centred_});
+    bind_setting(QStringLiteral("overlay"), overlay_);
+    bind_setting(QStringLiteral("log_log"), log_x_);
+    bind_setting(QStringLiteral("centred"), centred_);
 
     auto* split = new QSplitter(Qt::Vertical, this);
-    plot_ = new QCustomPlot(split);
-    plot_->setObjectName(QStringLiteral("screePlot"));
-    plot_->setMinimumSize(260, 150);
+    plot_ = make_plot(QStringLiteral("screePlot"), {260, 150}, split);
     plot_->plotLayout()->clear();
     scree_ = new QCPAxisRect(plot_);
     cumulative_ = new QCPAxisRect(plot_);
     plot_->plotLayout()->addElement(0, 0, scree_);
     plot_->plotLayout()->addElement(0, 1, cumulative_);
-    auto* legend = new QCPLegend;
-    scree_->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignRight);
-    legend->setLayer(QStringLiteral("legend"));
-    plot_->legend = legend;
+    plot_->legend = inset_legend(scree_, Qt::AlignTop | Qt::AlignRight);
     spectrogram_ = new HeatmapPlot(split);
     spectrogram_->setObjectName(QStringLiteral("spectrogram"));
     split->addWidget(plot_);
     split->addWidget(spectrogram_);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
-    layout->addWidget(split, 1);
+    column()->addWidget(split, 1);
 
     connect(overlay_, &QCheckBox::toggled, this, [this] { rebuild(); });
     connect(log_x_, &QCheckBox::toggled, this, [this] { rebuild(); });
@@ -121,18 +111,6 @@ QString SpectrumView::help_text() const {
         "are shown as zero (blank).</p>");
 }
 
-QJsonObject SpectrumView::save_settings() const {
-    return {{"overlay", overlay_->isChecked()},
-            {"log_log", log_x_->isChecked()},
-            {"centred", centred_->isChecked()}};
-}
-
-void SpectrumView::restore_settings(const QJsonObject& s) {
-    overlay_->setChecked(s.value("overlay").toBool(true));
-    log_x_->setChecked(s.value("log_log").toBool(true));
-    centred_->setChecked(s.value("centred").toBool(true));
-}
-
 bool SpectrumView::centred() const {
     return centred_->isChecked();
 }
@@ -144,16 +122,13 @@ void SpectrumView::set_log_x(bool on) {
 }
 
 void SpectrumView::set_presentation(bool on) {
-    View::set_presentation(on);
     spectrogram_->set_presentation(on);
-    rebuild();
+    ResultView::set_presentation(on);
 }
 
 void SpectrumView::clear_result() {
-    result_.reset();
-    status_->clear();
     spectrogram_->clear();
-    rebuild();
+    ResultViewOf::clear_result();
 }
 
 int SpectrumView::curve_count() const {
@@ -199,11 +174,11 @@ void SpectrumView::set_result(const analysis::SpectrumResult& result) {
     spectrogram_->set_data(d);
     if (!result.layers.empty()) {
         const auto& first = result.layers.front();
-        status_->setText(tr("%1 tokens%2")
-                             .arg(first.tokens)
-                             .arg(first.excluded_tokens
-                                      ? tr(", %1 excluded").arg(first.excluded_tokens)
-                                      : QString()));
+        status()->setText(tr("%1 tokens%2")
+                              .arg(first.tokens)
+                              .arg(first.excluded_tokens
+                                       ? tr(", %1 excluded").arg(first.excluded_tokens)
+                                       : QString()));
     }
     rebuild();
 }

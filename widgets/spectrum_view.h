@@ -12,7 +12,6 @@
 class QCheckBox;
 class QCustomPlot;
 class QCPAxisRect;
-class QLabel;
 
 namespace es::widgets {
 
@@ -20,12 +19,8 @@ class SpectrumView : public ResultViewOf<analysis::SpectrumResult> {
     Q_OBJECT
 public:
     explicit SpectrumView(QWidget* parent = nullptr);
-    QString view_id() const override { return QStringLiteral("spectrum"); }
-    QString title() const override { return tr("Spectrum"); }
     QString caption() const override;
     QString help_text() const override;
-    QJsonObject save_settings() const override;
-    void restore_settings(const QJsonObject& s) override;
     void set_presentation(bool on) override;
 
     void set_result(const analysis::SpectrumResult& result);
@@ -44,11 +39,11 @@ signals:
     void options_changed();  // centred/uncentred: the app re-requests
 
 protected:
-    void clear_result() override;
     void on_selection(const Selection& selection) override;
+    void clear_result() override;  // the spectrogram too
+    void rebuild() override;
 
 private:
-    void rebuild();
     int layer_row(int state) const;  // index into result_->layers for a state, -1 if absent
     QCustomPlot* plot_ = nullptr;
     QCPAxisRect* scree_ = nullptr;
@@ -57,7 +52,6 @@ private:
     QCheckBox* overlay_ = nullptr;
     QCheckBox* log_x_ = nullptr;
     QCheckBox* centred_ = nullptr;
-    QLabel* status_ = nullptr;
     Selection selection_;
 };
 

@@ -13,44 +13,18 @@
 
 namespace es::widgets {
 
-namespace {
-QCPLegend* inset_legend(QCPAxisRect* rect, Qt::Alignment where) {
-    auto* legend = new QCPLegend;
-    rect->insetLayout()->addElement(legend, where);
-    legend->setLayer(QStringLiteral("legend"));
-    return legend;
-}
-void style_legend(QCPLegend* legend, const QFont& font) {
-    legend->setFont(font);
-    legend->setTextColor(colors::plot_foreground());
-    QColor bg = colors::plot_background();
-    bg.setAlpha(210);
-    legend->setBrush(bg);
-    legend->setBorderPen(QPen(colors::plot_grid()));
-    legend->setRowSpacing(0);
-}
-}  // namespace
-
-TimescalesView::TimescalesView(QWidget* parent) : ResultViewOf(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto* controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("principal directions"), this));
+TimescalesView::TimescalesView(QWidget* parent)
+    : ResultViewOf(QStringLiteral("timescales"), tr("Timescales"), parent) {
+    auto* label = new QLabel(tr("principal directions"), this);
     components_ = new QSpinBox(this);
     components_->setObjectName(QStringLiteral("components"));
     components_->setRange(1, 32);
     components_->setValue(8);
     components_->setToolTip(tr("k: how many top principal directions of the layer to analyse."));
-    controls->addWidget(components_);
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    controls->addStretch(1);
-    controls->addWidget(status_);
-    layout->addLayout(controls);
+    add_controls({label, components_});
+    bind_setting(QStringLiteral("components"), components_);
 
-    plot_ = new QCustomPlot(this);
-    plot_->setObjectName(QStringLiteral("timescalesPlot"));
-    plot_->setMinimumSize(320, 240);
+    plot_ = make_plot(QStringLiteral("timescalesPlot"), {320, 240});
     plot_->plotLayout()->clear();
     auto* top = new QCPLayoutGrid;
     plot_->plotLayout()->addElement(0, 0, top);
@@ -77,7 +51,7 @@ TimescalesView::TimescalesView(QWidget* parent) : ResultViewOf(parent) {
     persistence_->setMarginGroup(QCP::msLeft, left);
     persistence_legend_->setLayer(QStringLiteral("legend"));
     plot_->legend = autocorr_legend_;
-    layout->addWidget(plot_, 1);
+    column()->addWidget(plot_, 1);
     connect(components_, qOverload<int>(&QSpinBox::valueChanged), this,
             [this] { emit options_changed(); });
     connect(plot_, &QCustomPlot::mouseMove, this, &TimescalesView::mouse_move);
@@ -109,19 +83,6 @@ QString TimescalesView::help_text() const {
         "layer.</p>");
 }
 
-QJsonObject TimescalesView::save_settings() const {
-    return {{"components", components_->value()}};
-}
-
-void TimescalesView::restore_settings(const QJsonObject& s) {
-    components_->setValue(s.value("components").toInt(8));
-}
-
-void TimescalesView::set_presentation(bool on) {
-    View::set_presentation(on);
-    rebuild();
-}
-
 int TimescalesView::components() const {
     return components_->value();
 }
@@ -129,23 +90,14 @@ void TimescalesView::set_components(int k) {
     components_->setValue(k);
 }
 
-void TimescalesView::clear_result() {
-    result_.reset();
-    status_->clear();
-    rebuild();
-}
-
 void TimescalesView::set_result(const analysis::TimescalesResult& result) {
-    show_result();
-    result_ = result;
-    status_->setText(tr("%1: %2 tokens, %3 positions%4")
-                         .arg(QString::fromStdString(result.layer_name))
-                         .arg(result.tokens)
-                         .arg(result.positions)
-                         .arg(result.excluded_tokens
-                                  ? tr(", %1 excluded").arg(result.excluded_tokens)
-                                  : QString()));
-    rebuild();
+    take_result(result,
+                tr("%1: %2 tokens, %3 positions%4")
+                    .arg(QString::fromStdString(result.layer_name))
+                    .arg(result.tokens)
+                    .arg(result.positions)
+                    .arg(result.excluded_tokens ? tr(", %1 excluded").arg(result.excluded_tokens)
+                                                : QString()));
 }
 
 void TimescalesView::on_selection(const Selection& selection) {
@@ -165,8 +117,10 @@ void TimescalesView::rebuild() {
     const PlotStyle st = plot_style(presentation_);
     QFont font = plot_->font();
     font.setPointSizeF(st.font_pt);
-    style_legend(autocorr_legend_, font);
-    style_legend(persistence_legend_, font);
+    for (QCPLegend* legend : {autocorr_legend_, persistence_legend_}) {
+        style_legend(legend, font);
+        legend->setRowSpacing(0);
+    }
     const QColor fg = colors::plot_foreground();
     QCPAxis* hx = half_life_->axis(QCPAxis::atBottom);
     QCPAxis* hy = half_life_->axis(QCPAxis::atLeft);

@@ -11,7 +11,6 @@
 class QCustomPlot;
 class QCPAxisRect;
 class QCPLegend;
-class QLabel;
 class QSpinBox;
 
 namespace es::widgets {
@@ -20,13 +19,8 @@ class TimescalesView : public ResultViewOf<analysis::TimescalesResult> {
     Q_OBJECT
 public:
     explicit TimescalesView(QWidget* parent = nullptr);
-    QString view_id() const override { return QStringLiteral("timescales"); }
-    QString title() const override { return tr("Timescales"); }
     QString caption() const override;
     QString help_text() const override;
-    QJsonObject save_settings() const override;
-    void restore_settings(const QJsonObject& s) override;
-    void set_presentation(bool on) override;
 
     void set_result(const analysis::TimescalesResult& result);
     int components() const;
@@ -42,11 +36,10 @@ signals:
     void options_changed();  // number of components changed: the app re-requests
 
 protected:
-    void clear_result() override;
     void on_selection(const Selection& selection) override;
+    void rebuild() override;
 
 private:
-    void rebuild();
     void mouse_move(QMouseEvent* event);
     QCustomPlot* plot_ = nullptr;
     QCPAxisRect* half_life_ = nullptr;
@@ -55,7 +48,6 @@ private:
     QCPLegend* autocorr_legend_ = nullptr;
     QCPLegend* persistence_legend_ = nullptr;
     QSpinBox* components_ = nullptr;
-    QLabel* status_ = nullptr;
     Selection selection_;
 };
 

@@ -47,10 +47,8 @@ void band(QCPAxisRect* rect, const QVector<double>& x, const QVector<double>& lo
 
 }  // namespace
 
-TrajectoryView::TrajectoryView(QWidget* parent) : ResultViewOf(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto* controls = new QHBoxLayout;
+TrajectoryView::TrajectoryView(QWidget* parent)
+    : ResultViewOf(QStringLiteral("trajectory"), tr("Trajectory"), parent) {
     log_ = new QCheckBox(tr("log scale"), this);
     log_->setObjectName(QStringLiteral("logScale"));
     tokens_ = new QCheckBox(tr("one line per token"), this);
@@ -62,18 +60,12 @@ TrajectoryView::TrajectoryView(QWidget* parent) : ResultViewOf(parent) {
         tr("Hugging Face dumps: the last hidden state already has the final LayerNorm "
            "applied, so its norm is not comparable; it is left out by default."));
     final_norm_->hide();
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    controls->addWidget(log_);
-    controls->addWidget(tokens_);
-    controls->addWidget(final_norm_);
-    controls->addStretch(1);
-    controls->addWidget(status_);
-    layout->addLayout(controls);
+    add_controls({log_, tokens_, final_norm_});
+    bind_setting(QStringLiteral("log_scale"), log_);
+    bind_setting(QStringLiteral("token_lines"), tokens_);
+    bind_setting(QStringLiteral("include_final_norm"), final_norm_);
 
-    plot_ = new QCustomPlot(this);
-    plot_->setObjectName(QStringLiteral("trajectoryPlot"));
-    plot_->setMinimumSize(260, 200);
+    plot_ = make_plot(QStringLiteral("trajectoryPlot"), {260, 200});
     plot_->plotLayout()->clear();
     norm_rect_ = new QCPAxisRect(plot_);
     cos_rect_ = new QCPAxisRect(plot_);
@@ -85,16 +77,11 @@ TrajectoryView::TrajectoryView(QWidget* parent) : ResultViewOf(parent) {
     auto* margins = new QCPMarginGroup(plot_);
     norm_rect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
     cos_rect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
-    auto* legend = new QCPLegend;
-    norm_rect_->insetLayout()->addElement(legend, Qt::AlignTop | Qt::AlignLeft);
-    legend->setLayer(QStringLiteral("legend"));
-    plot_->legend = legend;
-    auto* cos_legend = new QCPLegend;
-    cos_legend->setObjectName(QStringLiteral("cosLegend"));
-    cos_rect_->insetLayout()->addElement(cos_legend, Qt::AlignRight | Qt::AlignVCenter);
-    cos_legend->setLayer(QStringLiteral("legend"));
+    plot_->legend = inset_legend(norm_rect_, Qt::AlignTop | Qt::AlignLeft);
+    inset_legend(cos_rect_, Qt::AlignRight | Qt::AlignVCenter)
+        ->setObjectName(QStringLiteral("cosLegend"));
     plot_->setInteractions(QCP::Interactions());
-    layout->addWidget(plot_, 1);
+    column()->addWidget(plot_, 1);
 
     connect(log_, &QCheckBox::toggled, this, [this] { rebuild(); });
     connect(tokens_, &QCheckBox::toggled, this, [this] { rebuild(); });
@@ -134,18 +121,6 @@ QString TrajectoryView::help_text() const {
         "click a line to select that token everywhere.</p>");
 }
 
-QJsonObject TrajectoryView::save_settings() const {
-    return {{"log_scale", log_->isChecked()},
-            {"token_lines", tokens_->isChecked()},
-            {"include_final_norm", final_norm_->isChecked()}};
-}
-
-void TrajectoryView::restore_settings(const QJsonObject& s) {
-    log_->setChecked(s.value("log_scale").toBool(false));
-    tokens_->setChecked(s.value("token_lines").toBool(true));
-    final_norm_->setChecked(s.value("include_final_norm").toBool(false));
-}
-
 bool TrajectoryView::include_final_norm() const {
     return final_norm_->isChecked();
 }
@@ -162,22 +137,13 @@ void TrajectoryView::set_token_lines(bool on) {
     tokens_->setChecked(on);
 }
 
-void TrajectoryView::set_presentation(bool on) {
-    View::set_presentation(on);
-    rebuild();
-}
-
 void TrajectoryView::clear_result() {
-    result_.reset();
     token_texts_.clear();
-    status_->clear();
-    rebuild();
+    ResultViewOf::clear_result();
 }
 
 void TrajectoryView::set_result(const analysis::TrajectoryResult& result,
                                 const QStringList& token_texts, bool has_final_norm) {
-    show_result();
-    result_ = result;
     token_texts_ = token_texts;
     final_norm_->setVisible(has_final_norm);
     QString text = tr("%1 tokens").arg(result.token_index.size());
@@ -185,8 +151,7 @@ void TrajectoryView::set_result(const analysis::TrajectoryResult& result,
         text = tr("layer %1 of %2…").arg(result.layers.size()).arg(result.layers_total);
     else if (result.excluded_tokens)
         text += tr(", %1 excluded (NaN/Inf)").arg(result.excluded_tokens);
-    status_->setText(text);
-    rebuild();
+    take_result(result, text);
     emit result_changed();
 }
 

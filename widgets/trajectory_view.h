@@ -13,7 +13,6 @@ class QCheckBox;
 class QCustomPlot;
 class QCPAxisRect;
 class QCPGraph;
-class QLabel;
 
 namespace es::widgets {
 
@@ -22,13 +21,8 @@ class TrajectoryView : public ResultViewOf<analysis::TrajectoryResult> {
 public:
     explicit TrajectoryView(QWidget* parent = nullptr);
 
-    QString view_id() const override { return QStringLiteral("trajectory"); }
-    QString title() const override { return tr("Trajectory"); }
     QString caption() const override;
     QString help_text() const override;
-    QJsonObject save_settings() const override;
-    void restore_settings(const QJsonObject& s) override;
-    void set_presentation(bool on) override;
 
     // token_texts: display text of every token by flat index; has_final_norm: the stream's last
     // state has the final norm applied (offer the toggle).
@@ -55,9 +49,9 @@ signals:
 protected:
     void clear_result() override;
     void on_selection(const Selection& selection) override;
+    void rebuild() override;
 
 private:
-    void rebuild();
     void mouse_move(QMouseEvent* event);
     void mouse_press(QMouseEvent* event);
     int nearest_token(const QPoint& pos, int* layer_out) const;
@@ -68,7 +62,6 @@ private:
     QCheckBox* log_ = nullptr;
     QCheckBox* tokens_ = nullptr;
     QCheckBox* final_norm_ = nullptr;
-    QLabel* status_ = nullptr;
     QStringList token_texts_;
     Selection selection_;
     int token_lines_drawn_ = 0;

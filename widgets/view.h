@@ -5,6 +5,7 @@
 #include <QJsonObject>
 #include <QStringList>
 #include <QWidget>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -12,9 +13,13 @@
 
 #include "selection.h"
 
+class QCheckBox;
+class QComboBox;
 class QCustomPlot;
+class QJsonValue;
 class QPainter;
 class QRectF;
+class QSpinBox;
 
 namespace es::widgets {
 
@@ -44,13 +49,16 @@ class View : public QWidget {
     Q_OBJECT
 public:
     using QWidget::QWidget;
+    // A view whose id and dock title are fixed: view_id() and title() return them.
+    View(QString id, QString title, QWidget* parent = nullptr);
 
-    virtual QString view_id() const = 0;    // stable id for sessions and --export ("trajectory")
-    virtual QString title() const = 0;      // dock title
-    virtual QString caption() const = 0;    // one line: what is shown
-    virtual QString help_text() const = 0;  // a short paragraph, plain or simple HTML
-    virtual QJsonObject save_settings() const { return {}; }
-    virtual void restore_settings(const QJsonObject&) {}
+    virtual QString view_id() const { return id_; }   // stable id for sessions and --export
+    virtual QString title() const { return title_; }  // dock title
+    virtual QString caption() const = 0;              // one line: what is shown
+    virtual QString help_text() const = 0;            // a short paragraph, plain or simple HTML
+    // By default the settings are the controls bound with bind_setting, each under its key.
+    virtual QJsonObject save_settings() const;
+    virtual void restore_settings(const QJsonObject& s);
     // Presentation mode: large fonts and thick lines.
     virtual void set_presentation(bool on) { presentation_ = on; }
 
@@ -76,9 +84,21 @@ public:
 
 protected:
     virtual void on_selection(const Selection& selection) = 0;
+    // Makes a control's value a setting saved under `key` (its value now is the default when a
+    // session lacks the key): a check box's state, a spin box's value, a combo box's index.
+    void bind_setting(const QString& key, QCheckBox* box);
+    void bind_setting(const QString& key, QSpinBox* box);
+    void bind_setting(const QString& key, QComboBox* box);
     bool presentation_ = false;
 
 private:
+    struct Setting {
+        QString key;
+        std::function<QJsonValue()> save;
+        std::function<void(const QJsonValue&)> restore;
+    };
+    QString id_, title_;
+    std::vector<Setting> settings_;
     SelectionModel* model_ = nullptr;
     int updates_ = 0;
 };

@@ -20,24 +20,15 @@ constexpr double kFloor = 1e-5;  // eigenvalues below are left out, as in the fi
 constexpr int kBins = 40;
 }  // namespace
 
-WeightSpectrumView::WeightSpectrumView(QWidget* parent) : ResultView(parent) {
-    auto* layout = new QVBoxLayout(content());
-    layout->setContentsMargins(0, 0, 0, 0);
-    auto* controls = new QHBoxLayout;
+WeightSpectrumView::WeightSpectrumView(QWidget* parent)
+    : ResultView(QStringLiteral("weight_spectrum"), tr("Weight spectrum"), parent) {
     matrix_ = new QComboBox(this);
     matrix_->setObjectName(QStringLiteral("matrix"));
     matrix_->setMinimumContentsLength(12);
     matrix_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    status_ = new QLabel(this);
-    status_->setObjectName(QStringLiteral("status"));
-    controls->addWidget(matrix_);
-    controls->addStretch(1);
-    controls->addWidget(status_);
-    layout->addLayout(controls);
-    plot_ = new QCustomPlot(this);
-    plot_->setObjectName(QStringLiteral("esdPlot"));
-    plot_->setMinimumSize(240, 160);
-    layout->addWidget(plot_, 1);
+    add_controls({matrix_});
+    plot_ = make_plot(QStringLiteral("esdPlot"), {240, 160});
+    column()->addWidget(plot_, 1);
     connect(matrix_, &QComboBox::currentIndexChanged, this, [this] {
         if (matrix_->currentIndex() < 0) return;
         wanted_ = matrix_->currentText();
@@ -96,24 +87,19 @@ QString WeightSpectrumView::matrix() const {
     return matrix_->currentText();
 }
 
-void WeightSpectrumView::set_presentation(bool on) {
-    View::set_presentation(on);
-    rebuild();
-}
-
 void WeightSpectrumView::clear_result() {
     spectrum_.reset();
-    status_->clear();
+    status()->clear();
     rebuild();
 }
 
 void WeightSpectrumView::set_result(const analysis::MatrixSpectrum& s) {
     show_result();
     spectrum_ = s;
-    status_->setText(tr("%1 × %2, stable rank %3")
-                         .arg(s.shape.size() > 0 ? s.shape[0] : 0)
-                         .arg(s.shape.size() > 1 ? s.shape[1] : 0)
-                         .arg(s.stable_rank, 0, 'f', 1));
+    status()->setText(tr("%1 × %2, stable rank %3")
+                          .arg(s.shape.size() > 0 ? s.shape[0] : 0)
+                          .arg(s.shape.size() > 1 ? s.shape[1] : 0)
+                          .arg(s.stable_rank, 0, 'f', 1));
     rebuild();
 }
 
@@ -137,7 +123,7 @@ void WeightSpectrumView::rebuild() {
     for (double s : spectrum_->singular_values)
         if (s * s > kFloor) eig.push_back(s * s);
     if (eig.size() < 2) {
-        status_->setText(tr("too few eigenvalues above 1e-5 for a density"));
+        status()->setText(tr("too few eigenvalues above 1e-5 for a density"));
         plot_->replot();
         return;
     }

@@ -8,7 +8,6 @@
 
 class QComboBox;
 class QCustomPlot;
-class QLabel;
 
 namespace es::widgets {
 
@@ -16,13 +15,10 @@ class WeightSpectrumView : public ResultView {
     Q_OBJECT
 public:
     explicit WeightSpectrumView(QWidget* parent = nullptr);
-    QString view_id() const override { return QStringLiteral("weight_spectrum"); }
-    QString title() const override { return tr("Weight spectrum"); }
     QString caption() const override;
     QString help_text() const override;
     QJsonObject save_settings() const override { return {{"matrix", matrix()}}; }
     void restore_settings(const QJsonObject& s) override;
-    void set_presentation(bool on) override;
 
     void set_matrices(const QStringList& names);
     QString matrix() const;
@@ -42,11 +38,10 @@ signals:
 protected:
     void clear_result() override;
     void on_selection(const Selection&) override {}
+    void rebuild() override;
 
 private:
-    void rebuild();
     QComboBox* matrix_ = nullptr;
-    QLabel* status_ = nullptr;
     QCustomPlot* plot_ = nullptr;
     std::optional<analysis::MatrixSpectrum> spectrum_;
     std::vector<double> counts_;

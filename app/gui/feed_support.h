@@ -28,6 +28,23 @@ void on_inputs_changed(MainWindow& window, V* view, Fn request) {
         });
 }
 
+// A feed's request for a view: `request(view)`, only while the view exists.
+template <typename V, typename Fn>
+auto guarded(V* view, Fn request) {
+    return [guard = QPointer<V>(view), request] {
+        if (guard) request(guard.data());
+    };
+}
+
+// Runs `request` now, and again when the view's inputs change (on_inputs_changed) or the view
+// emits one of `changes` (its options changed: &View::options_changed).
+template <typename V, typename Fn, typename... Changes>
+void request_on_inputs(MainWindow& window, V* view, Fn request, Changes... changes) {
+    on_inputs_changed(window, view, request);
+    (QObject::connect(view, changes, view, request), ...);
+    request();
+}
+
 // What a view's result is drawn from: its document, stream and compared document. While a new
 // result for the same source is computed the view keeps its picture (marked as updating); for
 // another source the picture goes at once (widgets/result_view.h).

@@ -16,32 +16,26 @@
 namespace es::app {
 
 void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
-    QPointer<widgets::SpectrumView> guard(view);
-    auto request = [&window, guard] {
-        if (!guard) return;
+    auto request = guarded(view, [&window](widgets::SpectrumView* v) {
         analysis::SpectrumOptions options;
-        const Document* doc = current_document(window, guard.data(), options.stream);
+        const Document* doc = current_document(window, v, options.stream);
         if (!doc) return;
-        options.centred = guard->centred();
+        options.centred = v->centred();
         options.top_k = 0;  // values only; the projection and equaliser ask for directions
         const QString what = QStringLiteral("spectrum/%1/centred=%2/top=%3")
                                  .arg(QString::fromStdString(options.stream))
                                  .arg(options.centred)
                                  .arg(options.top_k);
-        ask(window, guard.data(), Ask{doc, options.stream, what, QObject::tr("spectra"), true},
+        ask(window, v, Ask{doc, options.stream, what, QObject::tr("spectra"), true},
             analysis_of(*doc, options, analysis::spectrum));
-    };
-    on_inputs_changed(window, view, request);
-    QObject::connect(view, &widgets::SpectrumView::options_changed, view, request);
-    request();
+    });
+    request_on_inputs(window, view, request, &widgets::SpectrumView::options_changed);
 }
 
 void feed_cka(MainWindow& window, widgets::CkaView* view) {
-    QPointer<widgets::CkaView> guard(view);
-    auto request = [&window, guard] {
-        if (!guard) return;
+    auto request = guarded(view, [&window](widgets::CkaView* v) {
         analysis::CkaOptions options;
-        const Document* doc = current_document(window, guard.data(), options.stream);
+        const Document* doc = current_document(window, v, options.stream);
         if (!doc) return;
         Ask a{doc, options.stream,
               QStringLiteral("cka/%1").arg(QString::fromStdString(options.stream)),
@@ -50,24 +44,21 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
         if (compare > 0 && compare < static_cast<int>(window.documents().size()))
             a.other = window.documents()[static_cast<std::size_t>(compare)];
         std::shared_ptr<Dump> other = a.other ? a.other->dump() : nullptr;
-        ask(window, guard.data(), a, [dump = doc->dump(), other, options](Progress& p) mutable {
+        ask(window, v, a, [dump = doc->dump(), other, options](Progress& p) mutable {
             options.other = other.get();  // kept alive by the captured shared_ptr
             return analysis::cka(*dump, options, p);
         });
-    };
-    on_inputs_changed(window, view, request);
-    request();
+    });
+    request_on_inputs(window, view, request);
 }
 
 void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
-    QPointer<widgets::TrajectoryView> guard(view);
-    auto request = [&window, guard] {
-        if (!guard) return;
+    auto request = guarded(view, [&window](widgets::TrajectoryView* v) {
         analysis::TrajectoryOptions options;
-        const Document* doc = current_document(window, guard.data(), options.stream);
+        const Document* doc = current_document(window, v, options.stream);
         if (!doc) return;
         std::shared_ptr<Dump> dump = doc->dump();
-        options.include_final_norm = guard->include_final_norm();
+        options.include_final_norm = v->include_final_norm();
         const StreamInfo& stream = dump->stream(options.stream);
         const Ask a{doc, stream.name,
                     QStringLiteral("trajectory/%1/final_norm=%2")
@@ -80,7 +71,8 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
         // every 100 ms) and shown while the view still wants this key; the final result follows
         // through the same event queue, so a partial never overwrites it.
         QPointer<JobRunner> jobs(window.jobs());
-        const QString key = job_key(a), slot = guard->view_id();
+        QPointer<widgets::TrajectoryView> guard(v);
+        const QString key = job_key(a), slot = v->view_id();
         options.on_layer =
             [guard, jobs, key, slot, texts, final_norm,
              last = std::make_shared<QElapsedTimer>()](const analysis::TrajectoryResult& partial) {
@@ -94,14 +86,12 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
                     },
                     Qt::QueuedConnection);
             };
-        ask(window, guard.data(), a, analysis_of(*doc, options, analysis::trajectory),
+        ask(window, v, a, analysis_of(*doc, options, analysis::trajectory),
             [texts, final_norm](widgets::TrajectoryView& v, const analysis::TrajectoryResult& r) {
                 v.set_result(r, texts, final_norm);
             });
-    };
-    on_inputs_changed(window, view, request);
-    QObject::connect(view, &widgets::TrajectoryView::options_changed, view, request);
-    request();
+    });
+    request_on_inputs(window, view, request, &widgets::TrajectoryView::options_changed);
 }
 
 }  // namespace es::app

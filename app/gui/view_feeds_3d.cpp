@@ -15,16 +15,14 @@
 namespace es::app {
 
 void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
-    QPointer<widgets::Projection3dView> guard(view);
-    auto request = [&window, guard] {
-        if (!guard) return;
+    auto request = guarded(view, [&window](widgets::Projection3dView* v) {
         analysis::ProjectOptions options;
-        const Document* doc = current_document(window, guard.data(), options.stream);
+        const Document* doc = current_document(window, v, options.stream);
         if (!doc) return;
         std::shared_ptr<Dump> dump = doc->dump();
-        options.spherize = guard->spherize();
+        options.spherize = v->spherize();
         const StreamInfo& stream = dump->stream(options.stream);
-        const QString axes_text = guard->custom_axes();
+        const QString axes_text = v->custom_axes();
         try {
             options.axes = analysis::parse_axes(axes_text.toStdString(), *dump, stream,
                                                 analysis::last_pre_norm_state(stream));
@@ -32,8 +30,8 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
             // The field is marked; the picture the user has stays only if it is of this file
             // and stream (axes typed for another dump may name tokens this one lacks).
             const QString message = QString::fromStdString(e.what());
-            if (guard->source() != view_source(*doc, stream.name)) guard->show_error(message);
-            guard->show_axes_error(message);
+            if (v->source() != view_source(*doc, stream.name)) v->show_error(message);
+            v->show_axes_error(message);
             return;
         }
         for (analysis::AxisSpec& ax : options.axes) ax.label = analysis::axis_in_words(ax, *dump);
@@ -41,12 +39,12 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
                                  .arg(QString::fromStdString(stream.name))
                                  .arg(options.spherize)
                                  .arg(axes_text);
-        ask(window, guard.data(), Ask{doc, stream.name, what, QObject::tr("the projection"), true},
+        ask(window, v, Ask{doc, stream.name, what, QObject::tr("the projection"), true},
             analysis_of(*doc, options, analysis::project),
             [dump](widgets::Projection3dView& v, const analysis::ProjectResult& r) {
                 v.set_result(r, dump->tokens());
             });
-    };
+    });
     on_inputs_changed(window, view, request);
     QObject::connect(view, &widgets::Projection3dView::options_changed, view, request);
 }

@@ -38,22 +38,20 @@ std::size_t clamp_token(int token, const StreamInfo& s) {
 }  // namespace
 
 void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
-    QPointer<widgets::EqualiserView> guard(view);
-    auto request = [&window, guard] {
-        if (!guard) return;
+    auto request = guarded(view, [&window](widgets::EqualiserView* v) {
         analysis::EqualiserOptions options;
-        const Document* doc = current_document(window, guard.data(), options.stream);
+        const Document* doc = current_document(window, v, options.stream);
         if (!doc) return;
         const StreamInfo& stream = doc->dump()->stream(options.stream);
-        guard->set_positions(static_cast<int>(stream.n_positions));
+        v->set_positions(static_cast<int>(stream.n_positions));
         const widgets::Selection& sel = window.selection_model()->selection();
-        options.token = clamp_token(guard->token_for(sel), stream);
+        options.token = clamp_token(v->token_for(sel), stream);
         // The state only sets which layer's raw vector is reported; the bars come from the frames.
         options.layer = static_cast<std::size_t>(
             std::clamp(sel.layer, 0, static_cast<int>(stream.n_states()) - 1));
-        options.basis = guard->basis();
-        options.bands = guard->requested_bands();
-        options.normalize = guard->normalize();
+        options.basis = v->basis();
+        options.bands = v->requested_bands();
+        options.normalize = v->normalize();
         const QString what =
             QStringLiteral("equaliser/%1/token=%2/%3/bands=%4/normalize=%5")
                 .arg(QString::fromStdString(stream.name))
@@ -61,29 +59,25 @@ void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
                 .arg(options.basis == analysis::EqualiserBasis::Dims ? "dims" : "pca")
                 .arg(options.bands)
                 .arg(options.normalize ? 1 : 0);
-        ask(window, guard.data(), Ask{doc, stream.name, what, QObject::tr("equaliser frames")},
+        ask(window, v, Ask{doc, stream.name, what, QObject::tr("equaliser frames")},
             analysis_of(*doc, options, analysis::equaliser));
-    };
-    on_inputs_changed(window, view, request);
+    });
     on_token_changed(window, view, request);
-    QObject::connect(view, &widgets::EqualiserView::options_changed, view, request);
-    request();
+    request_on_inputs(window, view, request, &widgets::EqualiserView::options_changed);
 }
 
 void feed_attention(MainWindow& window, widgets::AttentionView* view) {
-    QPointer<widgets::AttentionView> guard(view);
-    auto request = [&window, guard] {
-        if (!guard) return;
-        const Document* doc = primary_document(window, guard.data());
+    auto request = guarded(view, [&window](widgets::AttentionView* v) {
+        const Document* doc = primary_document(window, v);
         if (!doc) return;
         const AttentionInfo* att = doc->dump()->find_attention("pattern");
         if (!att || att->layers.empty() || att->n_heads == 0)
-            return show_nothing(window, guard.data(),
+            return show_nothing(window, v,
                                 QObject::tr("This dump has no attention patterns (hook_pattern)."));
-        guard->set_dims(static_cast<int>(att->layers.size()), static_cast<int>(att->n_heads),
-                        static_cast<int>(att->n_positions));
+        v->set_dims(static_cast<int>(att->layers.size()), static_cast<int>(att->n_heads),
+                    static_cast<int>(att->n_positions));
         const widgets::Selection& sel = window.selection_model()->selection();
-        const auto [layer, head] = guard->head_for(sel);
+        const auto [layer, head] = v->head_for(sel);
         analysis::AttentionOptions options;
         options.layer = static_cast<std::size_t>(layer);
         options.head = static_cast<std::size_t>(head);
@@ -91,72 +85,63 @@ void feed_attention(MainWindow& window, widgets::AttentionView* view) {
             std::clamp(sel.prompt, 0, static_cast<int>(att->n_prompts) - 1));
         const QString what =
             QStringLiteral("attention/%1/%2/%3").arg(layer).arg(head).arg(options.prompt);
-        ask(window, guard.data(),
+        ask(window, v,
             Ask{doc, {}, what, QObject::tr("attention of block %1, head %2").arg(layer).arg(head)},
             analysis_of(*doc, options, analysis::attention));
-    };
+    });
     QObject::connect(&window, &MainWindow::primary_changed, view, request);
     QObject::connect(view, &widgets::AttentionView::wanted_changed, view, request);
     request();
 }
 
 void feed_lens(MainWindow& window, widgets::LensView* view) {
-    QPointer<widgets::LensView> guard(view);
-    auto request = [&window, guard] {
-        if (!guard) return;
+    auto request = guarded(view, [&window](widgets::LensView* v) {
         analysis::LensOptions options;
-        const Document* doc = current_document(window, guard.data(), options.stream);
+        const Document* doc = current_document(window, v, options.stream);
         if (!doc) return;
         if (!doc->dump()->find_weight("unembed.W_U")) {
-            window.jobs()->cancel_slot(guard->view_id());
-            guard->show_unavailable(
+            window.jobs()->cancel_slot(v->view_id());
+            v->show_unavailable(
                 QObject::tr("This dump has no unembedding matrix (unembed.W_U), so the logit lens "
                             "cannot turn its states into next-token predictions. Dump the model's "
                             "weights too (W_U, ln_final) to use it."));
             return;
         }
         const StreamInfo& stream = doc->dump()->stream(options.stream);
-        guard->set_positions(static_cast<int>(stream.n_positions));
-        options.token =
-            clamp_token(guard->token_for(window.selection_model()->selection()), stream);
-        options.top_k = static_cast<std::size_t>(guard->top_k());
+        v->set_positions(static_cast<int>(stream.n_positions));
+        options.token = clamp_token(v->token_for(window.selection_model()->selection()), stream);
+        options.top_k = static_cast<std::size_t>(v->top_k());
         const QString what = QStringLiteral("lens/%1/token=%2/top=%3")
                                  .arg(QString::fromStdString(stream.name))
                                  .arg(options.token)
                                  .arg(options.top_k);
-        ask(window, guard.data(), Ask{doc, stream.name, what, QObject::tr("logit lens")},
+        ask(window, v, Ask{doc, stream.name, what, QObject::tr("logit lens")},
             analysis_of(*doc, options, analysis::lens));
-    };
-    on_inputs_changed(window, view, request);
+    });
     on_token_changed(window, view, request);
-    QObject::connect(view, &widgets::LensView::options_changed, view, request);
-    request();
+    request_on_inputs(window, view, request, &widgets::LensView::options_changed);
 }
 
 void feed_timescales(MainWindow& window, widgets::TimescalesView* view) {
-    QPointer<widgets::TimescalesView> guard(view);
-    auto request = [&window, guard] {
-        if (!guard) return;
+    auto request = guarded(view, [&window](widgets::TimescalesView* v) {
         analysis::TimescalesOptions options;
-        const Document* doc = current_document(window, guard.data(), options.stream);
+        const Document* doc = current_document(window, v, options.stream);
         if (!doc) return;
         const StreamInfo& stream = doc->dump()->stream(options.stream);
         const int layer = std::clamp(window.selection_model()->selection().layer, 0,
                                      static_cast<int>(stream.n_states()) - 1);
         options.layer = static_cast<std::size_t>(layer);
-        options.components = static_cast<std::size_t>(guard->components());
+        options.components = static_cast<std::size_t>(v->components());
         const QString what = QStringLiteral("timescales/%1/layer=%2/components=%3")
                                  .arg(QString::fromStdString(stream.name))
                                  .arg(layer)
                                  .arg(options.components);
-        ask(window, guard.data(), Ask{doc, stream.name, what, QObject::tr("timescales")},
+        ask(window, v, Ask{doc, stream.name, what, QObject::tr("timescales")},
             analysis_of(*doc, options, analysis::timescales));
-    };
-    on_inputs_changed(window, view, request);
+    });
     QObject::connect(window.selection_model(), &widgets::SelectionModel::layer_changed, view,
                      request);
-    QObject::connect(view, &widgets::TimescalesView::options_changed, view, request);
-    request();
+    request_on_inputs(window, view, request, &widgets::TimescalesView::options_changed);
 }
 
 }  // namespace es::app

@@ -36,43 +36,41 @@ QStringList matrix_sources(const Dump& dump) {
 }  // namespace
 
 void feed_heads(MainWindow& window, widgets::HeadsView* view) {
-    QPointer<widgets::HeadsView> guard(view);
-    auto request = [&window, guard] {
-        if (!guard) return;
+    auto request = guarded(view, [&window](widgets::HeadsView* v) {
         const Document* doc = primary_document(
-            window, guard.data(),
-            QObject::tr("Open a dump with attention weights to compare its heads."));
+            window, v, QObject::tr("Open a dump with attention weights to compare its heads."));
         if (!doc) return;
         const Dump& dump = *doc->dump();
         const int L = static_cast<int>(dump.dims().n_layers.value_or(0)),
                   H = static_cast<int>(dump.dims().n_heads.value_or(0));
-        guard->set_model(L, H, dump.find_attention("pattern") != nullptr);
-        const bool patterns = guard->metric() == QLatin1String("pattern_corr");
+        v->set_model(L, H, dump.find_attention("pattern") != nullptr);
+        const bool patterns = v->metric() == QLatin1String("pattern_corr");
         if ((!patterns && !dump.find_weight("blocks.0.attn.W_Q")) ||
             (patterns && !dump.find_attention("pattern")) || H == 0)
             return show_nothing(
-                window, guard.data(),
+                window, v,
                 patterns
                     ? QObject::tr("This dump has no attention patterns.")
                     : QObject::tr("This dump has no attention weights (blocks.L.attn.W_Q ...)."));
         analysis::HeadSimilarityOptions o;
-        o.metric = analysis::parse_head_metric(guard->metric().toStdString());
-        o.rank = static_cast<std::size_t>(guard->rank());
-        if (!guard->all_layers()) o.layer = static_cast<std::size_t>(guard->block());
+        o.metric = analysis::parse_head_metric(v->metric().toStdString());
+        o.rank = static_cast<std::size_t>(v->rank());
+        if (!v->all_layers()) o.layer = static_cast<std::size_t>(v->block());
         const QString what = QStringLiteral("heads/%1/%2/rank=%3")
-                                 .arg(guard->metric())
+                                 .arg(v->metric())
                                  .arg(o.layer ? QString::number(*o.layer) : QStringLiteral("all"))
                                  .arg(o.rank);
-        ask(window, guard.data(), Ask{doc, {}, what, QObject::tr("head similarity")},
+        ask(window, v, Ask{doc, {}, what, QObject::tr("head similarity")},
             analysis_of(*doc, o, analysis::head_similarity));
-    };
+    });
     QObject::connect(&window, &MainWindow::primary_changed, view, request);
     QObject::connect(view, &widgets::HeadsView::options_changed, view, request);
-    QObject::connect(view, &widgets::HeadsView::pair_chosen, view, [&window, guard](int a, int b) {
-        if (!guard || window.documents().empty()) return;
+    QObject::connect(view, &widgets::HeadsView::pair_chosen, view, [&window, view](int a, int b) {
+        // Connected with the view as context: it runs only while the view exists.
+        if (window.documents().empty()) return;
         const Document* doc = window.documents().front();
         const int H = static_cast<int>(doc->dump()->dims().n_heads.value_or(1));
-        const int r = guard->rank();
+        const int r = view->rank();
         auto spec = [H, r](int flat) {
             return QStringLiteral("blocks.%1.attn.OV[%2]:right:0-%3")
                 .arg(flat / H)
@@ -81,7 +79,7 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
                 .toStdString();
         };
         ask(
-            window, guard.data(),
+            window, view,
             Ask{doc,
                 {},
                 QStringLiteral("angles/") + QString::fromStdString(spec(a) + "|" + spec(b)),
@@ -98,11 +96,9 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
 }
 
 void feed_angles(MainWindow& window, widgets::AnglesView* view) {
-    QPointer<widgets::AnglesView> guard(view);
-    auto sources = [&window, guard] {
-        if (!guard) return;
+    auto sources = guarded(view, [&window](widgets::AnglesView* v) {
         if (window.documents().empty()) {
-            guard->set_sources({}, 0);
+            v->set_sources({}, 0);
             return;
         }
         const Dump& dump = *window.documents().front()->dump();
@@ -110,14 +106,13 @@ void feed_angles(MainWindow& window, widgets::AnglesView* view) {
         for (const StreamInfo& s : dump.streams())
             for (std::size_t i = 0; i < s.n_states(); ++i)
                 list << QStringLiteral("%1[%2]").arg(QString::fromStdString(s.name)).arg(i);
-        guard->set_sources(list, static_cast<int>(dump.dims().n_heads.value_or(0)));
-    };
-    auto request = [&window, guard] {
-        if (!guard) return;
-        const Document* doc = primary_document(window, guard.data());
+        v->set_sources(list, static_cast<int>(dump.dims().n_heads.value_or(0)));
+    });
+    auto request = guarded(view, [&window](widgets::AnglesView* v) {
+        const Document* doc = primary_document(window, v);
         if (!doc) return;
-        const std::string a = guard->spec_a().toStdString(), b = guard->spec_b().toStdString();
-        ask(window, guard.data(),
+        const std::string a = v->spec_a().toStdString(), b = v->spec_b().toStdString();
+        ask(window, v,
             Ask{doc,
                 {},
                 QStringLiteral("angles/") + QString::fromStdString(a + "|" + b),
@@ -125,86 +120,81 @@ void feed_angles(MainWindow& window, widgets::AnglesView* view) {
             [dump = doc->dump(), a, b](Progress& p) {
                 return analysis::subspace_angles(*dump, a, b, p);
             });
-    };
+    });
     QObject::connect(&window, &MainWindow::primary_changed, view, sources);
     QObject::connect(view, &widgets::AnglesView::specs_changed, view, request);
     sources();
 }
 
 void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view) {
-    QPointer<widgets::WeightSpectrumView> guard(view);
-    auto matrices = [&window, guard] {
-        if (!guard) return;
-        const Document* doc =
-            primary_document(window, guard.data(), QObject::tr("Open a dump with weights."));
+    auto matrices = guarded(view, [&window](widgets::WeightSpectrumView* v) {
+        const Document* doc = primary_document(window, v, QObject::tr("Open a dump with weights."));
         QStringList names;
         if (doc)
             for (const auto& [name, w] : doc->dump()->weights())
                 if (w.shape.size() == 2 && name.find("lora_") == std::string::npos)
                     names << QString::fromStdString(name);
-        guard->set_matrices(names);
-        if (doc && names.isEmpty()) guard->show_empty(QObject::tr("This dump has no 2-D weights."));
-    };
-    auto request = [&window, guard] {
-        if (!guard || window.documents().empty() || guard->matrix().isEmpty()) return;
+        v->set_matrices(names);
+        if (doc && names.isEmpty()) v->show_empty(QObject::tr("This dump has no 2-D weights."));
+    });
+    auto request = guarded(view, [&window](widgets::WeightSpectrumView* v) {
+        if (window.documents().empty() || v->matrix().isEmpty()) return;
         const Document* doc = window.documents().front();
         analysis::WeightSpectraOptions o;
-        o.only = {guard->matrix().toStdString()};
-        ask(window, guard.data(),
+        o.only = {v->matrix().toStdString()};
+        ask(window, v,
             Ask{doc,
                 {},
-                QStringLiteral("weight_spectrum/") + guard->matrix(),
-                QObject::tr("the spectrum of %1").arg(guard->matrix()),
+                QStringLiteral("weight_spectrum/") + v->matrix(),
+                QObject::tr("the spectrum of %1").arg(v->matrix()),
                 true},
             analysis_of(*doc, o, analysis::weight_spectra),
             [](widgets::WeightSpectrumView& v, const analysis::WeightSpectraResult& r) {
                 if (!r.matrices.empty()) v.set_result(r.matrices.front());
             });
-    };
+    });
     QObject::connect(&window, &MainWindow::primary_changed, view, matrices);
     QObject::connect(view, &widgets::WeightSpectrumView::matrix_changed, view, request);
     matrices();
 }
 
 void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {
-    QPointer<widgets::CheckpointView> guard(view);
-    auto sources = [&window, guard] {
-        if (!guard) return;
+    auto sources = guarded(view, [&window](widgets::CheckpointView* v) {
         if (window.series().empty() || window.documents().empty()) {
-            guard->set_sources({});
+            v->set_sources({});
             return show_nothing(
-                window, guard.data(),
+                window, v,
                 QObject::tr("Open a folder of checkpoints (File ▸ Open Folder) to follow a matrix "
                             "through training."));
         }
-        guard->set_sources(matrix_sources(*window.documents().front()->dump()));
-    };
-    auto request = [&window, guard] {
-        if (!guard || window.series().empty() || guard->matrix().isEmpty()) return;
+        v->set_sources(matrix_sources(*window.documents().front()->dump()));
+    });
+    auto request = guarded(view, [&window](widgets::CheckpointView* v) {
+        if (window.series().empty() || v->matrix().isEmpty()) return;
         analysis::CheckpointSeriesOptions o;
-        o.matrix = guard->matrix().toStdString();
-        o.top = static_cast<std::size_t>(guard->top());
-        o.left = guard->left_side();
+        o.matrix = v->matrix().toStdString();
+        o.top = static_cast<std::size_t>(v->top());
+        o.left = v->left_side();
         const std::string folder = window.series_folder().toStdString();
         // A series is not one document: its source and key are the folder's.
-        guard->show_computing(
-            QStringLiteral("series:") + window.series_folder(),
-            QObject::tr("%1 through the checkpoints of %2")
-                .arg(guard->matrix(), QFileInfo(window.series_folder()).fileName()));
+        v->show_computing(QStringLiteral("series:") + window.series_folder(),
+                          QObject::tr("%1 through the checkpoints of %2")
+                              .arg(v->matrix(), QFileInfo(window.series_folder()).fileName()));
         window.jobs()->request_as<analysis::CheckpointSeriesResult>(
-            guard->view_id(),
+            v->view_id(),
             QStringLiteral("series:%1/%2/top=%3/left=%4")
-                .arg(window.series_folder(), guard->matrix())
+                .arg(window.series_folder(), v->matrix())
                 .arg(o.top)
                 .arg(o.left),
             [folder, o](Progress& p) { return analysis::checkpoint_series_analysis(folder, o, p); },
-            [guard](const analysis::CheckpointSeriesResult& r) {
+            [guard =
+                 QPointer<widgets::CheckpointView>(v)](const analysis::CheckpointSeriesResult& r) {
                 if (guard) guard->set_result(r);
             },
-            [guard](const QString& e) {
+            [guard = QPointer<widgets::CheckpointView>(v)](const QString& e) {
                 if (guard) guard->show_error(e);
             });
-    };
+    });
     QObject::connect(&window, &MainWindow::primary_changed, view, sources);
     QObject::connect(view, &widgets::CheckpointView::options_changed, view, request);
     sources();
