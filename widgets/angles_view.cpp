@@ -66,28 +66,6 @@ AnglesView::Picker AnglesView::make_picker(const QString& label, QGridLayout* gr
     return p;
 }
 
-QString AnglesView::caption() const {
-    return tr("principal angles between two subspaces: 0° shared directions, 90° orthogonal");
-}
-
-QString AnglesView::help_text() const {
-    return tr(
-        "<p>Pick two subspaces: a <b>source</b> (a weight matrix, a head's QK or OV circuit, or "
-        "the "
-        "token-centred states of a layer), a <b>side</b> (left or right singular vectors; for "
-        "activations, right = directions in model space) and a <b>range</b> of singular "
-        "directions, "
-        "largest first, half-open (0–8 = the top 8).</p><p>The bars are the principal angles "
-        "between "
-        "the two subspaces, smallest first: 0° means a direction both share, 90° a direction of "
-        "one "
-        "orthogonal to all of the other. The overlap is the mean squared cosine (1 = the same "
-        "subspace, "
-        "0 = orthogonal). Example: is the key side of a layer-1 head's QK circuit orthogonal to "
-        "the "
-        "embedding's top singular directions?</p>");
-}
-
 QString AnglesView::spec_of(const Picker& p) {
     return QStringLiteral("%1:%2:%3-%4")
         .arg(p.source->currentText(), p.side->currentData().toString())

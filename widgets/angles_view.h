@@ -19,8 +19,6 @@ class AnglesView : public ResultViewOf<analysis::SubspaceAnglesResult> {
     Q_OBJECT
 public:
     explicit AnglesView(QWidget* parent = nullptr);
-    QString caption() const override;
-    QString help_text() const override;
     QJsonObject save_settings() const override;
     void restore_settings(const QJsonObject& s) override;
 

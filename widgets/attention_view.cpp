@@ -21,29 +21,6 @@ AttentionView::AttentionView(QWidget* parent)
     show_empty(tr("Open a dump with attention patterns to see them."));
 }
 
-QString AttentionView::caption() const {
-    return tr(
-        "attention pattern of one head: how much each query token (row) attends to each earlier "
-        "key token (column)");
-}
-
-QString AttentionView::help_text() const {
-    return tr(
-        "<p>The attention pattern softmax(QKᵀ/√d) of one head for one prompt: row <i>q</i> is the "
-        "query "
-        "token, column <i>k</i> the key token it reads from, and each row sums to 1. Bright cells "
-        "are "
-        "where the head looks. The causal mask forbids attending to later tokens, so cells above "
-        "the "
-        "diagonal are blank.</p><p>Typical shapes: a bright first column (attending to the first "
-        "token as "
-        "a resting place), a diagonal (the current token) or an off-diagonal (the previous "
-        "token).</p>"
-        "<p>The head is the first selected head (default layer 0, head 0), the prompt the selected "
-        "prompt. "
-        "Click a cell to select its query token.</p>");
-}
-
 QJsonObject AttentionView::save_settings() const {
     return {{"mask_causal", mask_causal_}};
 }

@@ -69,25 +69,6 @@ CheckpointView::CheckpointView(QWidget* parent)
         "Open a folder of checkpoints (File ▸ Open Folder) to follow a matrix through training."));
 }
 
-QString CheckpointView::caption() const {
-    return tr(
-        "a matrix's singular values over training steps, and how much its top subspace still "
-        "turns");
-}
-
-QString CheckpointView::help_text() const {
-    return tr(
-        "<p>For a checkpoint series (a folder of dumps of one model, ordered by training step): "
-        "<b>top</b>, the largest singular values of the chosen weight or head circuit at every "
-        "step, "
-        "one line each (dark = largest) — watch the spectrum split into bands as training goes on; "
-        "<b>bottom</b>, the overlap (mean squared cosine of the principal angles) of its top-k "
-        "singular "
-        "subspace with the previous step's and with the final step's. When the overlap with the "
-        "final "
-        "step reaches 1, that subspace has locked in.</p>");
-}
-
 QJsonObject CheckpointView::save_settings() const {
     return {{"matrix", matrix()}, {"top", top()}, {"left", left_side()}};
 }

@@ -18,8 +18,6 @@ class CheckpointView : public ResultViewOf<analysis::CheckpointSeriesResult> {
     Q_OBJECT
 public:
     explicit CheckpointView(QWidget* parent = nullptr);
-    QString caption() const override;
-    QString help_text() const override;
     QJsonObject save_settings() const override;
     void restore_settings(const QJsonObject& s) override;
 

@@ -16,25 +16,6 @@ CkaView::CkaView(QWidget* parent) : ResultViewOf(QStringLiteral("cka"), tr("CKA"
     show_empty(tr("Open a dump to compare its layers."));
 }
 
-QString CkaView::caption() const {
-    return tr("linear CKA between layers: 1 = the same representation up to rotation and scale");
-}
-
-QString CkaView::help_text() const {
-    return tr(
-        "<p>Centred kernel alignment (Kornblith et al. 2019, linear kernel) between the hidden "
-        "states of "
-        "two layers over the same tokens. It is 1 when one layer's representation is a rotation "
-        "and "
-        "rescaling of the other's, and near 0 when they share no structure. Blocks of high CKA are "
-        "stretches of the network that change the geometry little.</p><p>With a second dump open "
-        "(File ▸ Open for Comparison), rows are this dump's layers and columns the other's: a "
-        "bright "
-        "diagonal means the two models or checkpoints represent the tokens alike layer by layer. "
-        "Both "
-        "dumps must hold the same tokens.</p><p>Click a cell to go to that row's layer.</p>");
-}
-
 void CkaView::set_presentation(bool on) {
     View::set_presentation(on);
     heatmap_->set_presentation(on);

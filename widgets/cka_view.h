@@ -13,8 +13,6 @@ class CkaView : public ResultViewOf<analysis::CkaResult> {
     Q_OBJECT
 public:
     explicit CkaView(QWidget* parent = nullptr);
-    QString caption() const override;
-    QString help_text() const override;
     void set_presentation(bool on) override;
 
     void set_result(const analysis::CkaResult& result);

@@ -60,20 +60,6 @@ DumpTreeView::DumpTreeView(QWidget* parent)
     });
 }
 
-QString DumpTreeView::help_text() const {
-    return tr(
-        "<p>Everything Eigenscope recognised in the file: the model's dimensions, the "
-        "<b>streams</b> "
-        "(a stream is one hidden state per layer for every token; <i>resid</i> is the residual "
-        "stream, "
-        "the embedding followed by each block's output), attention patterns, <b>weights</b> with "
-        "their "
-        "shapes, the prompts and their tokens, the file's attributes, and a data-health check "
-        "(NaN/Inf values and all-zero vectors, which analyses exclude and count).</p>"
-        "<p>Click a token to select it in every view; Ctrl+click adds it to the selection. "
-        "Type in the filter box to find a weight or token.</p>");
-}
-
 QJsonObject DumpTreeView::save_settings() const {
     return {{"filter", filter_->text()}};
 }

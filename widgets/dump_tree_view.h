@@ -20,10 +20,6 @@ class DumpTreeView : public View {
 public:
     explicit DumpTreeView(QWidget* parent = nullptr);
 
-    QString caption() const override {
-        return tr("what the dump holds: streams, weights, prompts and tokens");
-    }
-    QString help_text() const override;
     // The dataset panel is a browser, not a figure: nothing to export.
     QStringList figures() const override { return {}; }
     QJsonObject save_settings() const override;

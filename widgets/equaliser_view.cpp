@@ -61,32 +61,6 @@ EqualiserView::EqualiserView(QWidget* parent)
     show_empty(tr("Open a dump and select a token to see its spectrum."));
 }
 
-QString EqualiserView::caption() const {
-    return tr(
-        "energy of the selected token's hidden state along principal directions, layer by layer");
-}
-
-QString EqualiserView::help_text() const {
-    return tr(
-        "<p>A spectrum analyser for one hidden state: the selected token (the first selected, or "
-        "the first "
-        "token of the selected prompt) at the selected layer. The state x is projected on a fixed "
-        "basis "
-        "and each bar shows the energy (squared projection) along it.</p><p><b>Bands</b> (default) "
-        "group "
-        "the principal components (fit once on a reference layer, largest variance first) into 32 "
-        "bands: "
-        "low bands are the directions most tokens vary along. <b>Per component</b> shows every "
-        "principal "
-        "direction; <b>per dimension</b> shows the raw coordinates x<sub>i</sub>², coloured "
-        "red/blue by the "
-        "sign of x<sub>i</sub> (unless normalised).</p><p><b>Normalise</b> divides by ‖x‖² so the "
-        "bars sum "
-        "to 1 and layers compare by shape, not size. <b>Peak hold</b> marks each bar's maximum "
-        "over all "
-        "layers. Press play in the toolbar to animate the state through depth.</p>");
-}
-
 EqualiserView::Mode EqualiserView::mode() const {
     return static_cast<Mode>(mode_->currentIndex());
 }

@@ -22,8 +22,6 @@ public:
     enum class Mode { Bands = 0, Components = 1, Dimensions = 2 };
 
     explicit EqualiserView(QWidget* parent = nullptr);
-    QString caption() const override;
-    QString help_text() const override;
 
     // In the dims basis the bars are coloured by the sign of the token's coordinate at each
     // frame (the result's frame_coordinates).

@@ -81,27 +81,6 @@ HeadsView::HeadsView(QWidget* parent) : ResultViewOf(QStringLiteral("heads"), tr
     show_empty(tr("Open a dump with attention weights to compare its heads."));
 }
 
-QString HeadsView::caption() const {
-    return tr("how similar every pair of attention heads is: bright blocks are redundant heads");
-}
-
-QString HeadsView::help_text() const {
-    return tr(
-        "<p>Each cell compares two attention heads. <b>QK/OV circuit cosine</b>: the Frobenius "
-        "cosine "
-        "of the two heads' D×D circuits W<sub>Q</sub>W<sub>K</sub><sup>T</sup> (what a head "
-        "attends "
-        "to) or W<sub>V</sub>W<sub>O</sub> (what it writes) — 1 means the same map. <b>Subspace "
-        "overlaps</b>: the mean squared cosine of the principal angles between the heads' "
-        "top-<i>r</i> "
-        "singular subspaces (1 = same directions, 0 = orthogonal). <b>Pattern correlation</b>: how "
-        "alike the two heads' attention patterns are over every prompt.</p><p>With <i>clustered "
-        "order</i> similar heads are placed next to each other (average-linkage clustering), so "
-        "redundant heads form bright blocks. Click a cell to select both heads; the bars below "
-        "show "
-        "the principal angles between their OV write subspaces.</p>");
-}
-
 QJsonObject HeadsView::save_settings() const {
     QJsonObject s = View::save_settings();  // layer mode, order and rank
     s.insert(QStringLiteral("metric"), metric());

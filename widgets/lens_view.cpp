@@ -47,28 +47,6 @@ LensView::LensView(QWidget* parent)
     show_empty(tr("Open a dump with an unembedding (unembed.W_U) to see the logit lens."));
 }
 
-QString LensView::caption() const {
-    return tr(
-        "logit lens: the next tokens the unembedding reads out of the selected token's state at "
-        "every layer");
-}
-
-QString LensView::help_text() const {
-    return tr(
-        "<p>The logit lens (nostalgebraist 2020) applies the model's final LayerNorm and "
-        "unembedding "
-        "W<sub>U</sub> to the hidden state of the selected token at every layer, as if the network "
-        "stopped there, and lists the most probable next tokens with their probabilities. Each row "
-        "is a "
-        "layer, each column a rank; darker-to-yellow shading is higher probability.</p><p>Watching "
-        "the "
-        "top token settle through depth shows where the prediction forms. Early layers often read "
-        "out "
-        "the input token itself. The selected layer's row is outlined in bold; click a row to go "
-        "to "
-        "that layer. It needs unembed.W_U in the dump (ln_final is applied when present).</p>");
-}
-
 void LensView::set_presentation(bool on) {
     QFont f = table_->font();
     f.setPointSizeF(plot_style(on).font_pt);

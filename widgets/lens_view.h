@@ -16,8 +16,6 @@ class LensView : public ResultViewOf<analysis::LensResult> {
     Q_OBJECT
 public:
     explicit LensView(QWidget* parent = nullptr);
-    QString caption() const override;
-    QString help_text() const override;
     void set_presentation(bool on) override;
 
     void set_result(const analysis::LensResult& result);

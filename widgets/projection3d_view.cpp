@@ -158,17 +158,6 @@ QString Projection3dView::caption() const {
         .arg(result_->spherized ? tr(", spherized") : QString());
 }
 
-QString Projection3dView::help_text() const {
-    return tr(
-        "<p>Every hidden state (one per layer and token) projected onto three axes fitted on "
-        "all of them pooled (PCA unless custom axes are set). Each token's path through the "
-        "layers is a thin line; the current layer's states are drawn larger and the selected "
-        "tokens are highlighted and labelled.</p><p><b>Spherize</b> centres the states and "
-        "scales them to unit length first, so only directions count (the faint sphere). "
-        "Drag to rotate, wheel to zoom; hover a point for its token, click to select it "
-        "(Ctrl+click adds).</p>");
-}
-
 void Projection3dView::clear_result() {
     result_.reset();
     tokens_.clear();

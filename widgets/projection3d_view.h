@@ -41,7 +41,6 @@ public:
     QString view_id() const override { return QStringLiteral("projection3d"); }
     QString title() const override { return tr("3D projection"); }
     QString caption() const override;
-    QString help_text() const override;
     QJsonObject save_settings() const override;
     void restore_settings(const QJsonObject& s) override;
     void set_presentation(bool on) override;

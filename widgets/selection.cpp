@@ -10,21 +10,15 @@ void SelectionModel::set_layer_count(int n) {
 }
 
 void SelectionModel::set_layer(int layer) {
-    Selection next = selection_;
-    next.layer = std::clamp(layer, 0, layer_count_ - 1);
-    commit(next);
+    change([&](Selection& s) { s.layer = std::clamp(layer, 0, layer_count_ - 1); });
 }
 
 void SelectionModel::set_stream(const QString& stream) {
-    Selection next = selection_;
-    next.stream = stream;
-    commit(next);
+    change([&](Selection& s) { s.stream = stream; });
 }
 
 void SelectionModel::set_tokens(const QList<int>& tokens) {
-    Selection next = selection_;
-    next.tokens = tokens;
-    commit(next);
+    change([&](Selection& s) { s.tokens = tokens; });
 }
 
 void SelectionModel::select_token(int token) {
@@ -41,21 +35,15 @@ void SelectionModel::toggle_token(int token) {
 }
 
 void SelectionModel::set_heads(const QList<int>& heads) {
-    Selection next = selection_;
-    next.heads = heads;
-    commit(next);
+    change([&](Selection& s) { s.heads = heads; });
 }
 
 void SelectionModel::set_prompt(int prompt) {
-    Selection next = selection_;
-    next.prompt = std::max(0, prompt);
-    commit(next);
+    change([&](Selection& s) { s.prompt = std::max(0, prompt); });
 }
 
 void SelectionModel::set_compare_document(int index) {
-    Selection next = selection_;
-    next.compare_document = index;
-    commit(next);
+    change([&](Selection& s) { s.compare_document = index; });
 }
 
 void SelectionModel::set_selection(const Selection& s) {

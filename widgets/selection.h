@@ -51,6 +51,13 @@ signals:
 
 private:
     void commit(const Selection& next);
+    // The selection with one edit applied, committed (signals only if it changed).
+    template <typename Edit>
+    void change(Edit edit) {
+        Selection next = selection_;
+        edit(next);
+        commit(next);
+    }
     Selection selection_;
     int layer_count_ = 1;
 };

@@ -82,35 +82,6 @@ SpectrumView::SpectrumView(QWidget* parent)
     show_empty(tr("Open a dump to see the spectra of its layers."));
 }
 
-QString SpectrumView::caption() const {
-    return tr(
-        "singular values of the token states at each layer: how many directions the layer really "
-        "uses");
-}
-
-QString SpectrumView::help_text() const {
-    return tr(
-        "<p><b>Left (scree plot):</b> the singular values σ<sub>i</sub> of the layer's T × D "
-        "matrix of "
-        "token states, centred over tokens (so σ<sub>i</sub>² is the variance along the i-th "
-        "principal "
-        "direction), largest first. The selected layer is thick; with <i>overlay all layers</i> "
-        "the others "
-        "are thin lines coloured by depth (dark = early, yellow = late). A straight line on "
-        "log-log axes is a "
-        "power law.</p><p><b>Right:</b> the cumulative explained variance; the marker is the "
-        "<b>effective "
-        "rank</b> (Roy &amp; Vetterli: exp of the entropy of σ<sub>i</sub>/Σσ), the number of "
-        "directions "
-        "the layer uses in earnest. The participation ratio is given too.</p><p><b>Bottom "
-        "(spectrogram):</b> every layer's spectrum as a row, log colour, to see it change through "
-        "depth. Click a row to go to that layer.</p><p>With fewer distinct tokens than dimensions "
-        "the matrix "
-        "is rank-deficient: singular values below 10<sup>-6</sup> of the largest are rounding "
-        "noise and "
-        "are shown as zero (blank).</p>");
-}
-
 bool SpectrumView::centred() const {
     return centred_->isChecked();
 }

@@ -19,8 +19,6 @@ class SpectrumView : public ResultViewOf<analysis::SpectrumResult> {
     Q_OBJECT
 public:
     explicit SpectrumView(QWidget* parent = nullptr);
-    QString caption() const override;
-    QString help_text() const override;
     void set_presentation(bool on) override;
 
     void set_result(const analysis::SpectrumResult& result);

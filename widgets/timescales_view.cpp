@@ -59,30 +59,6 @@ TimescalesView::TimescalesView(QWidget* parent)
     show_empty(tr("Open a dump to see the timescales of its principal directions."));
 }
 
-QString TimescalesView::caption() const {
-    return tr(
-        "how many tokens the top principal directions of a layer stay correlated, and how stable "
-        "they are through depth");
-}
-
-QString TimescalesView::help_text() const {
-    return tr(
-        "<p>Each token's state at the selected layer is projected on the layer's top principal "
-        "directions. <b>Top right:</b> the autocorrelation of each projection along the prompt "
-        "(lag in "
-        "tokens, pooled over prompts, each prompt's mean removed): a direction that slowly drifts "
-        "keeps "
-        "a high correlation over many tokens, one that flips token by token drops at once. <b>Top "
-        "left:</b> the half-life, the lag where the correlation first drops below 0.5; a hatched "
-        "bar "
-        "labelled “&gt; P” means it never drops within the prompt length P.</p><p><b>Bottom:</b> "
-        "the "
-        "persistence of the top-k subspace: the principal angles between the subspaces of "
-        "consecutive "
-        "layers (0° = the same directions, 90° = unrelated). The dashed line marks the selected "
-        "layer.</p>");
-}
-
 int TimescalesView::components() const {
     return components_->value();
 }

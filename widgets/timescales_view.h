@@ -19,8 +19,6 @@ class TimescalesView : public ResultViewOf<analysis::TimescalesResult> {
     Q_OBJECT
 public:
     explicit TimescalesView(QWidget* parent = nullptr);
-    QString caption() const override;
-    QString help_text() const override;
 
     void set_result(const analysis::TimescalesResult& result);
     int components() const;

@@ -92,35 +92,6 @@ TrajectoryView::TrajectoryView(QWidget* parent)
     show_empty(tr("Open a dump to see its residual-stream trajectory."));
 }
 
-QString TrajectoryView::caption() const {
-    return tr(
-        "norm of each token's residual state, layer by layer (top), and how much its direction "
-        "turns (bottom)");
-}
-
-QString TrajectoryView::help_text() const {
-    return tr(
-        "<p><b>Top:</b> the length (L2 norm) of each token's hidden state after each layer. The "
-        "thick "
-        "line is the mean over tokens, the shaded band spans the 10th to 90th percentile, thin "
-        "lines are "
-        "single tokens; selected tokens are coloured and labelled. In most transformers the norm "
-        "grows "
-        "layer after layer, often by tens of times: each block <i>adds</i> its output to the "
-        "residual "
-        "stream.</p><p><b>Bottom:</b> the cosine between a token's state and its state one layer "
-        "earlier "
-        "(how much one layer turns it) and its first state (how far it has turned in total). "
-        "Values near "
-        "1 mean the direction barely moves while the norm grows.</p><p>The layer axis counts "
-        "states: 0 is "
-        "the embedding, <i>l</i> is the output of block <i>l</i>. Hugging Face dumps apply the "
-        "final "
-        "LayerNorm to the last state, which is left out unless you include it. Hover for exact "
-        "values; "
-        "click a line to select that token everywhere.</p>");
-}
-
 bool TrajectoryView::include_final_norm() const {
     return final_norm_->isChecked();
 }

@@ -21,9 +21,6 @@ class TrajectoryView : public ResultViewOf<analysis::TrajectoryResult> {
 public:
     explicit TrajectoryView(QWidget* parent = nullptr);
 
-    QString caption() const override;
-    QString help_text() const override;
-
     // token_texts: display text of every token by flat index; has_final_norm: the stream's last
     // state has the final norm applied (offer the toggle).
     void set_result(const analysis::TrajectoryResult& result, const QStringList& token_texts,

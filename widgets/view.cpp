@@ -1,5 +1,8 @@
 #include "view.h"
 
+#include <QFile>
+#include <QRegularExpression>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QJsonValue>
@@ -8,6 +11,37 @@
 #include <utility>
 
 namespace es::widgets {
+
+namespace {
+
+struct HelpPage {
+    QString caption, help;
+};
+
+HelpPage help_page(const QString& id) {
+    QFile file(QStringLiteral(":/help/%1.html").arg(id));
+    if (!file.open(QIODevice::ReadOnly)) return {};
+    QString text = QString::fromUtf8(file.readAll());
+    HelpPage page;
+    static const QRegularExpression caption(
+        QStringLiteral("^<!--\\s*caption:\\s*(.*?)\\s*-->\\s*"));
+    if (const auto m = caption.match(text); m.hasMatch()) {
+        page.caption = m.captured(1);
+        text.remove(0, m.capturedLength());
+    }
+    page.help = text.trimmed();
+    return page;
+}
+
+}  // namespace
+
+QString View::caption() const {
+    return help_page(view_id()).caption;
+}
+
+QString View::help_text() const {
+    return help_page(view_id()).help;
+}
 
 View::View(QString id, QString title, QWidget* parent)
     : QWidget(parent), id_(std::move(id)), title_(std::move(title)) {}

@@ -54,8 +54,12 @@ public:
 
     virtual QString view_id() const { return id_; }   // stable id for sessions and --export
     virtual QString title() const { return title_; }  // dock title
-    virtual QString caption() const = 0;              // one line: what is shown
-    virtual QString help_text() const = 0;            // a short paragraph, plain or simple HTML
+    // One line of what is shown (presentation mode), and a short "What am I looking at?" in
+    // simple HTML. By default from the view's help page, resources/help/<view_id>.html (a first
+    // line "<!-- caption: ... -->", then the help), kept out of the code so it reads and edits
+    // as prose.
+    virtual QString caption() const;
+    virtual QString help_text() const;
     // By default the settings are the controls bound with bind_setting, each under its key.
     virtual QJsonObject save_settings() const;
     virtual void restore_settings(const QJsonObject& s);

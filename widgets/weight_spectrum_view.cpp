@@ -38,29 +38,6 @@ WeightSpectrumView::WeightSpectrumView(QWidget* parent)
     show_empty(tr("Open a dump with weights."));
 }
 
-QString WeightSpectrumView::caption() const {
-    return tr("eigenvalue density of WᵀW for one weight, with its power-law tail and exponent α");
-}
-
-QString WeightSpectrumView::help_text() const {
-    return tr(
-        "<p>The histogram is the empirical spectral density of WᵀW: how the squared singular "
-        "values of "
-        "the weight matrix are distributed (log-spaced bins, density per unit eigenvalue, log-log "
-        "axes). "
-        "Trained weights usually show a heavy, power-law tail. The line is the power law p(λ) ∝ "
-        "λ<sup>-α</sup> "
-        "fitted to the tail as WeightWatcher does (maximum-likelihood α for every candidate "
-        "λ<sub>min</sub>, "
-        "keeping the one with the smallest Kolmogorov-Smirnov distance); the dashed line marks "
-        "λ<sub>min</sub>. "
-        "In the heavy-tailed self-regularisation reading, α between 2 and 4 is typical of "
-        "well-trained "
-        "layers; larger α suggests a layer that learned less. Eigenvalues below 10<sup>-5</sup> "
-        "are left "
-        "out.</p>");
-}
-
 void WeightSpectrumView::restore_settings(const QJsonObject& s) {
     wanted_ = s.value("matrix").toString();
     const int i = matrix_->findText(wanted_);

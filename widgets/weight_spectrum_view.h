@@ -15,8 +15,6 @@ class WeightSpectrumView : public ResultView {
     Q_OBJECT
 public:
     explicit WeightSpectrumView(QWidget* parent = nullptr);
-    QString caption() const override;
-    QString help_text() const override;
     QJsonObject save_settings() const override { return {{"matrix", matrix()}}; }
     void restore_settings(const QJsonObject& s) override;
 

@@ -5,6 +5,7 @@
 #include <QPointer>
 #include <QStringList>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <type_traits>
 
@@ -115,6 +116,32 @@ std::function<R(Progress&)> with_disk_cache(MainWindow& window, const Document& 
         if (cache) cache->put(key, cache::encode(r));
         return r;
     };
+}
+
+// Text of one part of an analysis key.
+inline QString key_text(const QString& s) {
+    return s;
+}
+inline QString key_text(const std::string& s) {
+    return QString::fromStdString(s);
+}
+template <typename T, std::enable_if_t<std::is_arithmetic_v<T>, int> = 0>
+QString key_text(T v) {
+    return QString::number(v);
+}
+
+// One option in a key: "top=10".
+template <typename T>
+QString kv(const char* name, const T& value) {
+    return QString::fromLatin1(name) + QLatin1Char('=') + key_text(value);
+}
+
+// What is computed, as one string: "lens/resid/token=5/top=10". Job and disk-cache keys are made
+// from it (job_key, with_disk_cache), so one function of the options names a result everywhere.
+inline QString what_of(const char* analysis, std::initializer_list<QString> parts) {
+    QStringList all{QString::fromLatin1(analysis)};
+    for (const QString& p : parts) all << p;
+    return all.join(QLatin1Char('/'));
 }
 
 // One analysis a view asks for: what it is of (the document, its stream, the compared

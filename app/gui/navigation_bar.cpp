@@ -8,14 +8,19 @@
 
 namespace es::app {
 
+QComboBox* NavigationBar::add_picker(const QString& label, const QString& name) {
+    addWidget(new QLabel(label, this));
+    auto* box = new QComboBox(this);
+    box->setObjectName(name);
+    addWidget(box);
+    return box;
+}
+
 NavigationBar::NavigationBar(widgets::SelectionModel* model, QWidget* parent)
     : QToolBar(tr("Navigation"), parent), model_(model) {
     setObjectName(QStringLiteral("navigationBar"));
-    addWidget(new QLabel(tr(" Stream "), this));
-    stream_ = new QComboBox(this);
-    stream_->setObjectName(QStringLiteral("streamPicker"));
+    stream_ = add_picker(tr(" Stream "), QStringLiteral("streamPicker"));
     stream_->setMinimumContentsLength(10);
-    addWidget(stream_);
 
     addWidget(new QLabel(tr("  Layer "), this));
     slider_ = new QSlider(Qt::Horizontal, this);
@@ -41,25 +46,13 @@ NavigationBar::NavigationBar(widgets::SelectionModel* model, QWidget* parent)
     addWidget(speed_);
 
     addSeparator();
-    addWidget(new QLabel(tr(" Prompt "), this));
-    prompt_ = new QComboBox(this);
-    prompt_->setObjectName(QStringLiteral("promptPicker"));
+    prompt_ = add_picker(tr(" Prompt "), QStringLiteral("promptPicker"));
     prompt_->setMaximumWidth(220);
-    addWidget(prompt_);
-    addWidget(new QLabel(tr(" Token "), this));
-    token_ = new QComboBox(this);
-    token_->setObjectName(QStringLiteral("tokenPicker"));
+    token_ = add_picker(tr(" Token "), QStringLiteral("tokenPicker"));
     token_->setMinimumContentsLength(12);
-    addWidget(token_);
-    addWidget(new QLabel(tr(" Head "), this));
-    head_ = new QComboBox(this);
-    head_->setObjectName(QStringLiteral("headPicker"));
-    addWidget(head_);
+    head_ = add_picker(tr(" Head "), QStringLiteral("headPicker"));
     addSeparator();
-    addWidget(new QLabel(tr(" Compare "), this));
-    compare_ = new QComboBox(this);
-    compare_->setObjectName(QStringLiteral("comparePicker"));
-    addWidget(compare_);
+    compare_ = add_picker(tr(" Compare "), QStringLiteral("comparePicker"));
 
     connect(slider_, &QSlider::valueChanged, this, [this](int v) {
         if (!syncing_) model_->set_layer(v);

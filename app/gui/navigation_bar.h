@@ -30,6 +30,8 @@ public:
     double speed() const;
 
 private:
+    // A labelled combo box on the bar ("Token" and its box), named for tests.
+    QComboBox* add_picker(const QString& label, const QString& name);
     void sync_from_model(const widgets::Selection& s);
     void fill_tokens(int prompt);
     widgets::SelectionModel* model_;

@@ -15,6 +15,8 @@
 
 namespace es::app {
 
+namespace {
+
 void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
     auto request = guarded(view, [&window](widgets::SpectrumView* v) {
         analysis::SpectrumOptions options;
@@ -22,10 +24,9 @@ void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
         if (!doc) return;
         options.centred = v->centred();
         options.top_k = 0;  // values only; the projection and equaliser ask for directions
-        const QString what = QStringLiteral("spectrum/%1/centred=%2/top=%3")
-                                 .arg(QString::fromStdString(options.stream))
-                                 .arg(options.centred)
-                                 .arg(options.top_k);
+        const QString what = what_of(
+            "spectrum",
+            {key_text(options.stream), kv("centred", options.centred), kv("top", options.top_k)});
         ask(window, v, Ask{doc, options.stream, what, QObject::tr("spectra"), true},
             analysis_of(*doc, options, analysis::spectrum));
     });
@@ -37,9 +38,8 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
         analysis::CkaOptions options;
         const Document* doc = current_document(window, v, options.stream);
         if (!doc) return;
-        Ask a{doc, options.stream,
-              QStringLiteral("cka/%1").arg(QString::fromStdString(options.stream)),
-              QObject::tr("CKA"), true};
+        Ask a{doc, options.stream, what_of("cka", {key_text(options.stream)}), QObject::tr("CKA"),
+              true};
         const int compare = window.selection_model()->selection().compare_document;
         if (compare > 0 && compare < static_cast<int>(window.documents().size()))
             a.other = window.documents()[static_cast<std::size_t>(compare)];
@@ -61,9 +61,8 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
         options.include_final_norm = v->include_final_norm();
         const StreamInfo& stream = dump->stream(options.stream);
         const Ask a{doc, stream.name,
-                    QStringLiteral("trajectory/%1/final_norm=%2")
-                        .arg(QString::fromStdString(stream.name))
-                        .arg(options.include_final_norm ? 1 : 0),
+                    what_of("trajectory",
+                            {key_text(stream.name), kv("final_norm", options.include_final_norm)}),
                     QObject::tr("trajectories")};
         const bool final_norm = stream.last_is_final_norm;
         const QStringList texts = token_texts(*dump);
@@ -92,6 +91,17 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
             });
     });
     request_on_inputs(window, view, request, &widgets::TrajectoryView::options_changed);
+}
+
+}  // namespace
+
+std::vector<ViewRow> layer_view_rows() {
+    return {
+        view_row("trajectory", DockPlace::First, feed_trajectory),
+        view_row("spectrum", DockPlace::Beside, feed_spectrum,
+                 {QStringLiteral("spectrum"), QStringLiteral("spectrogram")}),
+        view_row("cka", DockPlace::Below, feed_cka),
+    };
 }
 
 }  // namespace es::app

@@ -14,6 +14,8 @@
 
 namespace es::app {
 
+namespace {
+
 void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
     auto request = guarded(view, [&window](widgets::Projection3dView* v) {
         analysis::ProjectOptions options;
@@ -35,10 +37,9 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
             return;
         }
         for (analysis::AxisSpec& ax : options.axes) ax.label = analysis::axis_in_words(ax, *dump);
-        const QString what = QStringLiteral("projection3d/%1/spherize=%2/axes=%3")
-                                 .arg(QString::fromStdString(stream.name))
-                                 .arg(options.spherize)
-                                 .arg(axes_text);
+        const QString what = what_of(
+            "projection3d",
+            {key_text(stream.name), kv("spherize", options.spherize), kv("axes", axes_text)});
         ask(window, v, Ask{doc, stream.name, what, QObject::tr("the projection"), true},
             analysis_of(*doc, options, analysis::project),
             [dump](widgets::Projection3dView& v, const analysis::ProjectResult& r) {
@@ -47,6 +48,15 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
     });
     on_inputs_changed(window, view, request);
     QObject::connect(view, &widgets::Projection3dView::options_changed, view, request);
+}
+
+}  // namespace
+
+std::vector<ViewRow> projection_view_rows() {
+    return {
+        view_row("projection3d", DockPlace::Tabbed, feed_projection3d,
+                 {QStringLiteral("projection3d")}, true),
+    };
 }
 
 }  // namespace es::app

@@ -35,8 +35,6 @@ std::size_t clamp_token(int token, const StreamInfo& s) {
         std::clamp(token, 0, std::max(static_cast<int>(s.n_tokens()) - 1, 0)));
 }
 
-}  // namespace
-
 void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
     auto request = guarded(view, [&window](widgets::EqualiserView* v) {
         analysis::EqualiserOptions options;
@@ -52,13 +50,11 @@ void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
         options.basis = v->basis();
         options.bands = v->requested_bands();
         options.normalize = v->normalize();
-        const QString what =
-            QStringLiteral("equaliser/%1/token=%2/%3/bands=%4/normalize=%5")
-                .arg(QString::fromStdString(stream.name))
-                .arg(options.token)
-                .arg(options.basis == analysis::EqualiserBasis::Dims ? "dims" : "pca")
-                .arg(options.bands)
-                .arg(options.normalize ? 1 : 0);
+        const QString what = what_of(
+            "equaliser",
+            {key_text(stream.name), kv("token", options.token),
+             QLatin1String(options.basis == analysis::EqualiserBasis::Dims ? "dims" : "pca"),
+             kv("bands", options.bands), kv("normalize", options.normalize)});
         ask(window, v, Ask{doc, stream.name, what, QObject::tr("equaliser frames")},
             analysis_of(*doc, options, analysis::equaliser));
     });
@@ -83,8 +79,8 @@ void feed_attention(MainWindow& window, widgets::AttentionView* view) {
         options.head = static_cast<std::size_t>(head);
         options.prompt = static_cast<std::size_t>(
             std::clamp(sel.prompt, 0, static_cast<int>(att->n_prompts) - 1));
-        const QString what =
-            QStringLiteral("attention/%1/%2/%3").arg(layer).arg(head).arg(options.prompt);
+        const QString what = what_of(
+            "attention", {kv("layer", layer), kv("head", head), kv("prompt", options.prompt)});
         ask(window, v,
             Ask{doc, {}, what, QObject::tr("attention of block %1, head %2").arg(layer).arg(head)},
             analysis_of(*doc, options, analysis::attention));
@@ -111,10 +107,8 @@ void feed_lens(MainWindow& window, widgets::LensView* view) {
         v->set_positions(static_cast<int>(stream.n_positions));
         options.token = clamp_token(v->token_for(window.selection_model()->selection()), stream);
         options.top_k = static_cast<std::size_t>(v->top_k());
-        const QString what = QStringLiteral("lens/%1/token=%2/top=%3")
-                                 .arg(QString::fromStdString(stream.name))
-                                 .arg(options.token)
-                                 .arg(options.top_k);
+        const QString what = what_of(
+            "lens", {key_text(stream.name), kv("token", options.token), kv("top", options.top_k)});
         ask(window, v, Ask{doc, stream.name, what, QObject::tr("logit lens")},
             analysis_of(*doc, options, analysis::lens));
     });
@@ -132,16 +126,25 @@ void feed_timescales(MainWindow& window, widgets::TimescalesView* view) {
                                      static_cast<int>(stream.n_states()) - 1);
         options.layer = static_cast<std::size_t>(layer);
         options.components = static_cast<std::size_t>(v->components());
-        const QString what = QStringLiteral("timescales/%1/layer=%2/components=%3")
-                                 .arg(QString::fromStdString(stream.name))
-                                 .arg(layer)
-                                 .arg(options.components);
+        const QString what = what_of("timescales", {key_text(stream.name), kv("layer", layer),
+                                                    kv("components", options.components)});
         ask(window, v, Ask{doc, stream.name, what, QObject::tr("timescales")},
             analysis_of(*doc, options, analysis::timescales));
     });
     QObject::connect(window.selection_model(), &widgets::SelectionModel::layer_changed, view,
                      request);
     request_on_inputs(window, view, request, &widgets::TimescalesView::options_changed);
+}
+
+}  // namespace
+
+std::vector<ViewRow> token_view_rows() {
+    return {
+        view_row("equaliser", DockPlace::Tabbed, feed_equaliser),
+        view_row("attention", DockPlace::Tabbed, feed_attention),
+        view_row("lens", DockPlace::Tabbed, feed_lens),
+        view_row("timescales", DockPlace::Tabbed, feed_timescales),
+    };
 }
 
 }  // namespace es::app

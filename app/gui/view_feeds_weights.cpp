@@ -33,8 +33,6 @@ QStringList matrix_sources(const Dump& dump) {
     return out;
 }
 
-}  // namespace
-
 void feed_heads(MainWindow& window, widgets::HeadsView* view) {
     auto request = guarded(view, [&window](widgets::HeadsView* v) {
         const Document* doc = primary_document(
@@ -56,10 +54,9 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
         o.metric = analysis::parse_head_metric(v->metric().toStdString());
         o.rank = static_cast<std::size_t>(v->rank());
         if (!v->all_layers()) o.layer = static_cast<std::size_t>(v->block());
-        const QString what = QStringLiteral("heads/%1/%2/rank=%3")
-                                 .arg(v->metric())
-                                 .arg(o.layer ? QString::number(*o.layer) : QStringLiteral("all"))
-                                 .arg(o.rank);
+        const QString what = what_of(
+            "heads",
+            {v->metric(), kv("layer", o.layer ? key_text(*o.layer) : "all"), kv("rank", o.rank)});
         ask(window, v, Ask{doc, {}, what, QObject::tr("head similarity")},
             analysis_of(*doc, o, analysis::head_similarity));
     });
@@ -82,7 +79,7 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
             window, view,
             Ask{doc,
                 {},
-                QStringLiteral("angles/") + QString::fromStdString(spec(a) + "|" + spec(b)),
+                what_of("angles", {key_text(spec(a) + "|" + spec(b))}),
                 QObject::tr("principal angles")},
             [dump = doc->dump(), sa = spec(a), sb = spec(b)](Progress& p) {
                 return analysis::subspace_angles(*dump, sa, sb, p);
@@ -115,7 +112,7 @@ void feed_angles(MainWindow& window, widgets::AnglesView* view) {
         ask(window, v,
             Ask{doc,
                 {},
-                QStringLiteral("angles/") + QString::fromStdString(a + "|" + b),
+                what_of("angles", {key_text(a + "|" + b)}),
                 QObject::tr("principal angles")},
             [dump = doc->dump(), a, b](Progress& p) {
                 return analysis::subspace_angles(*dump, a, b, p);
@@ -145,7 +142,7 @@ void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view)
         ask(window, v,
             Ask{doc,
                 {},
-                QStringLiteral("weight_spectrum/") + v->matrix(),
+                what_of("weight_spectrum", {v->matrix()}),
                 QObject::tr("the spectrum of %1").arg(v->matrix()),
                 true},
             analysis_of(*doc, o, analysis::weight_spectra),
@@ -198,6 +195,17 @@ void feed_checkpoints(MainWindow& window, widgets::CheckpointView* view) {
     QObject::connect(&window, &MainWindow::primary_changed, view, sources);
     QObject::connect(view, &widgets::CheckpointView::options_changed, view, request);
     sources();
+}
+
+}  // namespace
+
+std::vector<ViewRow> weight_view_rows() {
+    return {
+        view_row("heads", DockPlace::Tabbed, feed_heads),
+        view_row("angles", DockPlace::Tabbed, feed_angles),
+        view_row("checkpoints", DockPlace::Tabbed, feed_checkpoints),
+        view_row("weight_spectrum", DockPlace::Tabbed, feed_weight_spectrum),
+    };
 }
 
 }  // namespace es::app

@@ -4,62 +4,19 @@
 
 #include <QTimer>
 
-#include "angles_view.h"
-#include "attention_view.h"
-#include "checkpoint_view.h"
-#include "cka_view.h"
-#include "equaliser_view.h"
-#include "heads_view.h"
-#include "lens_view.h"
 #include "main_window.h"
-#include "projection3d_view.h"
-#include "spectrum_view.h"
-#include "timescales_view.h"
-#include "trajectory_view.h"
 #include "view_dock.h"
 #include "view_feeds.h"
-#include "weight_spectrum_view.h"
 
 namespace es::app {
 
-namespace {
-
-// A row's make(): the view of type V, docked on the right and fed by `feed` (view_feeds*.cpp).
-template <typename V>
-std::function<widgets::View*(MainWindow&)> fed_by(void (*feed)(MainWindow&, V*)) {
-    return [feed](MainWindow& w) -> widgets::View* {
-        auto* view = new V(&w);
-        w.add_view(view, Qt::RightDockWidgetArea);
-        feed(w, view);
-        return view;
-    };
-}
-
-QStringList ids(std::initializer_list<const char*> names) {
-    QStringList out;
-    for (const char* n : names) out << QString::fromLatin1(n);
-    return out;
-}
-
-}  // namespace
-
 const std::vector<ViewRow>& view_table() {
-    static const std::vector<ViewRow> table = {
-        {"trajectory", DockPlace::First, ids({"trajectory"}), false, fed_by(feed_trajectory)},
-        {"spectrum", DockPlace::Beside, ids({"spectrum", "spectrogram"}), false,
-         fed_by(feed_spectrum)},
-        {"cka", DockPlace::Below, ids({"cka"}), false, fed_by(feed_cka)},
-        {"heads", DockPlace::Tabbed, ids({"heads"}), false, fed_by(feed_heads)},
-        {"angles", DockPlace::Tabbed, ids({"angles"}), false, fed_by(feed_angles)},
-        {"checkpoints", DockPlace::Tabbed, ids({"checkpoints"}), false, fed_by(feed_checkpoints)},
-        {"weight_spectrum", DockPlace::Tabbed, ids({"weight_spectrum"}), false,
-         fed_by(feed_weight_spectrum)},
-        {"equaliser", DockPlace::Tabbed, ids({"equaliser"}), false, fed_by(feed_equaliser)},
-        {"attention", DockPlace::Tabbed, ids({"attention"}), false, fed_by(feed_attention)},
-        {"lens", DockPlace::Tabbed, ids({"lens"}), false, fed_by(feed_lens)},
-        {"timescales", DockPlace::Tabbed, ids({"timescales"}), false, fed_by(feed_timescales)},
-        {"projection3d", DockPlace::Tabbed, ids({"projection3d"}), true, fed_by(feed_projection3d)},
-    };
+    static const std::vector<ViewRow> table = [] {
+        std::vector<ViewRow> rows;
+        for (auto part : {layer_view_rows, weight_view_rows, token_view_rows, projection_view_rows})
+            for (ViewRow& row : part()) rows.push_back(std::move(row));
+        return rows;
+    }();
     return table;
 }
 

@@ -4,6 +4,7 @@
 // files (core/analysis, widgets/<name>_view, a feed) plus one row in view_registry.cpp.
 #include <QString>
 #include <QStringList>
+#include <Qt>
 #include <functional>
 #include <vector>
 
@@ -27,6 +28,26 @@ struct ViewRow {
     // Creates the view, docks it (MainWindow::add_view) and connects its feed.
     std::function<widgets::View*(MainWindow&)> make;
 };
+
+// A row's make(): the view of type V, docked on the right and fed by `feed`. (MainWindow must be
+// complete where this is used: the feed files include main_window.h.)
+template <typename V, typename Window = MainWindow>
+std::function<widgets::View*(MainWindow&)> fed_by(void (*feed)(Window&, V*)) {
+    return [feed](Window& w) -> widgets::View* {
+        auto* view = new V(&w);
+        w.add_view(view, Qt::RightDockWidgetArea);
+        feed(w, view);
+        return view;
+    };
+}
+
+// A row: figures default to the view's id alone.
+template <typename V, typename Window = MainWindow>
+ViewRow view_row(const char* id, DockPlace place, void (*feed)(Window&, V*),
+                 QStringList figures = {}, bool needs_opengl = false) {
+    if (figures.isEmpty()) figures << QString::fromLatin1(id);
+    return {QString::fromLatin1(id), place, figures, needs_opengl, fed_by(feed)};
+}
 
 // The table, in the order the docks are created.
 const std::vector<ViewRow>& view_table();

@@ -377,6 +377,20 @@ private slots:
         QVERIFY(help);
         QVERIFY(help->text().contains("residual stream"));
     }
+
+    void everyViewHasItsCaptionAndHelpPage() {
+        // resources/help/<id>.html, compiled in: a one-line caption and at least a paragraph.
+        es::app::MainWindow w;
+        for (es::widgets::View* v : w.views()) {
+            QVERIFY2(!v->caption().isEmpty() && !v->caption().contains(QLatin1Char('\n')),
+                     qPrintable(v->view_id()));
+            QVERIFY2(v->help_text().startsWith(QLatin1String("<p>")) && v->help_text().size() > 100,
+                     qPrintable(v->view_id() + QStringLiteral(": ") + v->help_text()));
+        }
+        QCOMPARE(w.dock("spectrum")->view()->caption(),
+                 QStringLiteral("singular values of the token states at each layer: how many "
+                                "directions the layer really uses"));
+    }
 };
 
 QTEST_MAIN(TestShell)
