@@ -86,9 +86,9 @@ nlohmann::json to_json(const CheckpointSeriesResult& r) {
     nlohmann::json sv = nlohmann::json::array(), ap = nlohmann::json::array(),
                    af = nlohmann::json::array();
     for (std::size_t i = 0; i < r.steps.size(); ++i) {
-        sv.push_back(wmath::jnums(r.singular_values[i]));
-        ap.push_back(i == 0 ? nlohmann::json(nullptr) : wmath::jnums(r.angles_prev[i]));
-        af.push_back(wmath::jnums(r.angles_final[i]));
+        sv.push_back(jnums(r.singular_values[i]));
+        ap.push_back(i == 0 ? nlohmann::json(nullptr) : jnums(r.angles_prev[i]));
+        af.push_back(jnums(r.angles_final[i]));
     }
     return {{"matrix", r.matrix},
             {"side", r.side},
@@ -98,8 +98,8 @@ nlohmann::json to_json(const CheckpointSeriesResult& r) {
             {"singular_values", sv},
             {"angles_prev_deg", ap},
             {"angles_final_deg", af},
-            {"overlap_prev", wmath::jnums(r.overlap_prev)},
-            {"overlap_final", wmath::jnums(r.overlap_final)}};
+            {"overlap_prev", jnums(r.overlap_prev)},
+            {"overlap_final", jnums(r.overlap_final)}};
 }
 
 std::string to_csv(const CheckpointSeriesResult& r) {
@@ -110,11 +110,9 @@ std::string to_csv(const CheckpointSeriesResult& r) {
     for (std::size_t j = 0; j < width; ++j) os << ",s" << j;
     os << "\n";
     for (std::size_t i = 0; i < r.steps.size(); ++i) {
-        os << r.steps[i] << "," << wmath::cnum(r.overlap_prev[i]) << ","
-           << wmath::cnum(r.overlap_final[i]);
+        os << r.steps[i] << "," << cnum(r.overlap_prev[i]) << "," << cnum(r.overlap_final[i]);
         for (std::size_t j = 0; j < width; ++j)
-            os << ","
-               << (j < r.singular_values[i].size() ? wmath::cnum(r.singular_values[i][j]) : "");
+            os << "," << (j < r.singular_values[i].size() ? cnum(r.singular_values[i][j]) : "");
         os << "\n";
     }
     return os.str();

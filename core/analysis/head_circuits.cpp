@@ -20,8 +20,8 @@ bool gram_factor(const Eigen::MatrixXd& f, Eigen::MatrixXd& r) {
     const Eigen::Index n = f.cols();
     if (f.rows() < n || n == 0) return false;
     Eigen::MatrixXd g = Eigen::MatrixXd::Zero(n, n);
-    linalg::syrk_t(f.data(), static_cast<std::size_t>(f.rows()), static_cast<std::size_t>(n), 1.0,
-                   0.0, g.data());  // lower triangle
+    numerics::syrk_t(f.data(), static_cast<std::size_t>(f.rows()), static_cast<std::size_t>(n), 1.0,
+                     0.0, g.data());  // lower triangle
     Eigen::LLT<Eigen::MatrixXd, Eigen::Lower> llt(g);
     if (llt.info() != Eigen::Success) return false;
     r = llt.matrixU();
@@ -49,14 +49,14 @@ MatrixSpectrum spectrum(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
 HeadCircuitsResult head_circuits(const Dump& dump, const HeadCircuitsOptions& options,
                                  Progress& progress) {
     HeadCircuitsResult r;
-    const linalg::ScopedBlasThreads one_blas_thread(1);  // heads run in parallel instead
-    r.n_layers = wmath::count_attention_layers(dump);
+    const numerics::ScopedBlasThreads one_blas_thread(1);  // heads run in parallel instead
+    r.n_layers = count_attention_layers(dump);
     for (std::size_t l = 0; l < r.n_layers; ++l) {
         progress.check();
         progress.report(static_cast<double>(l) / static_cast<double>(r.n_layers),
                         "layer " + std::to_string(l + 1) + "/" + std::to_string(r.n_layers) +
                             ": head circuits");
-        const wmath::LayerHeads lh = wmath::read_layer_heads(dump, l);
+        const LayerHeads lh = read_layer_heads(dump, l);
         if (l == 0) {
             r.n_heads = lh.n_heads;
             r.n_kv_heads = lh.n_kv_heads;
@@ -89,7 +89,6 @@ nlohmann::json to_json(const HeadCircuitsResult& r) {
 }
 
 std::string to_csv(const HeadCircuitsResult& r) {
-    using wmath::cnum;
     std::ostringstream os;
     os << "layer,head,circuit,spectral_norm,frobenius,stable_rank,alpha,singular_values\n";
     for (const auto& h : r.heads)

@@ -66,7 +66,7 @@ HeadSimilarityResult head_similarity(const Dump& dump, const HeadSimilarityOptio
         throw InputError(
             dump.where() +
             "no attention patterns (hook_pattern / attentions): pattern_corr needs them");
-    const std::size_t n_layers = pattern ? att->layers.size() : wmath::count_attention_layers(dump);
+    const std::size_t n_layers = pattern ? att->layers.size() : count_attention_layers(dump);
     if (n_layers == 0) throw InputError(dump.where() + "no attention weights (blocks.0.attn.W_Q)");
     if (options.layer) {
         if (*options.layer >= n_layers)
@@ -106,12 +106,12 @@ HeadSimilarityResult head_similarity(const Dump& dump, const HeadSimilarityOptio
             }
             continue;
         }
-        const wmath::LayerHeads lh = wmath::read_layer_heads(dump, l);
+        const LayerHeads lh = read_layer_heads(dump, l);
         const std::size_t rank = std::min(options.rank, lh.d_head);
         if (!cosine) r.rank = rank;
         std::vector<HeadData> layer_data(lh.n_heads);
         util::parallel_each(lh.n_heads, options.threads, [&](std::size_t h) {
-            const wmath::HeadFactors& f = lh.heads[h];
+            const HeadFactors& f = lh.heads[h];
             HeadData& d = layer_data[h];
             const bool qk = options.metric == HeadMetric::QkCosine ||
                             options.metric == HeadMetric::QkQueryOverlap ||
@@ -175,7 +175,7 @@ nlohmann::json to_json(const HeadSimilarityResult& r) {
     nlohmann::json m = nlohmann::json::array();
     for (std::size_t i = 0; i < r.n(); ++i) {
         nlohmann::json row = nlohmann::json::array();
-        for (std::size_t j = 0; j < r.n(); ++j) row.push_back(wmath::jnum(r.matrix[i * r.n() + j]));
+        for (std::size_t j = 0; j < r.n(); ++j) row.push_back(jnum(r.matrix[i * r.n() + j]));
         m.push_back(row);
     }
     return {{"layer", r.layer ? nlohmann::json(*r.layer) : nlohmann::json(nullptr)},
@@ -193,7 +193,7 @@ std::string to_csv(const HeadSimilarityResult& r) {
     os << "\n";
     for (std::size_t i = 0; i < r.n(); ++i) {
         os << r.heads[i];
-        for (std::size_t j = 0; j < r.n(); ++j) os << "," << wmath::cnum(r.matrix[i * r.n() + j]);
+        for (std::size_t j = 0; j < r.n(); ++j) os << "," << cnum(r.matrix[i * r.n() + j]);
         os << "\n";
     }
     return os.str();

@@ -9,7 +9,7 @@
 #include "util/error.h"
 #include "util/number_text.h"
 
-namespace es::wmath {
+namespace es::analysis {
 
 std::size_t block_rows(std::size_t cols) {
     return std::max<std::size_t>(1, (std::size_t{1} << 24) / std::max<std::size_t>(cols, 1));
@@ -115,7 +115,7 @@ GramSvd gram_svd(const RowSource& src, std::size_t k_left, std::size_t k_right,
             progress.check();
             const std::size_t e = std::min(m, b + blk);
             src.read(b, e, xi);  // (e-b) x n column-major = A (k x n, ld k)
-            linalg::syrk_t(xi.data(), e - b, n, 1.0, 1.0, gram.data());
+            numerics::syrk_t(xi.data(), e - b, n, 1.0, 1.0, gram.data());
         }
     } else {
         // X X^T by row-block pairs: block i kept, blocks j >= i streamed.
@@ -143,9 +143,9 @@ GramSvd gram_svd(const RowSource& src, std::size_t k_left, std::size_t k_right,
     const bool vectors = k_own > 0 || k_other > 0;
     std::vector<double> eig;
     if (vectors)
-        linalg::eigh(gram, g, eig, true);
+        numerics::eigh(gram, g, eig, true);
     else
-        linalg::eigvalsh(gram, g, eig);  // two-stage, ~2x faster for values alone
+        numerics::eigvalsh(gram, g, eig);  // two-stage, ~2x faster for values alone
     out.s.resize(p);
     for (std::size_t i = 0; i < p; ++i) out.s[i] = std::sqrt(std::max(0.0, eig[i]));
     if (!vectors) return out;
@@ -276,4 +276,4 @@ std::string cnum(double v) {
     return util::format_number(v, 9);
 }
 
-}  // namespace es::wmath
+}  // namespace es::analysis

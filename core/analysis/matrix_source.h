@@ -15,7 +15,7 @@
 #include "io/dump.h"
 #include "util/progress.h"
 
-namespace es::wmath {
+namespace es::analysis {
 
 // A rows x cols matrix delivered in row blocks as float64. Sources made from a Dump refer to it:
 // they must not outlive it.
@@ -71,4 +71,4 @@ nlohmann::json jnums(const Eigen::VectorXd& v);
 // CSV number (%.9g), empty when not finite.
 std::string cnum(double v);
 
-}  // namespace es::wmath
+}  // namespace es::analysis

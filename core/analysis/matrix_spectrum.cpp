@@ -48,7 +48,6 @@ nlohmann::json circuit_json(const MatrixSpectrum& m) {
 }
 
 std::string csv_cells(const MatrixSpectrum& m) {
-    using wmath::cnum;
     return cnum(m.spectral_norm) + "," + cnum(m.frobenius) + "," + cnum(m.stable_rank) + "," +
            (m.fit.ok ? cnum(m.fit.alpha) : "");
 }

@@ -128,7 +128,7 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
                       2 * layer_bytes(s.n_tokens(), s.d, options.top_k) <=
                           0.5 * static_cast<double>(numerics::physical_memory_bytes());
     const int workers = pair ? 2 : 1;
-    std::optional<linalg::ScopedBlasThreads> one_blas_thread;
+    std::optional<numerics::ScopedBlasThreads> one_blas_thread;
     if (pair) one_blas_thread.emplace(1);
     std::vector<std::vector<float>> x(static_cast<std::size_t>(workers));  // reused per worker
     r.layers.resize(n);

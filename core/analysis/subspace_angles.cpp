@@ -38,15 +38,15 @@ nlohmann::json to_json(const SubspaceAnglesResult& r) {
             {"ambient", r.ambient},
             {"dim_a", r.dim_a},
             {"dim_b", r.dim_b},
-            {"angles_deg", wmath::jnums(r.angles_deg)},
-            {"overlap", wmath::jnum(r.overlap)}};
+            {"angles_deg", jnums(r.angles_deg)},
+            {"overlap", jnum(r.overlap)}};
 }
 
 std::string to_csv(const SubspaceAnglesResult& r) {
     std::ostringstream os;
     os << "index,angle_deg\n";
     for (std::size_t i = 0; i < r.angles_deg.size(); ++i)
-        os << i << "," << wmath::cnum(r.angles_deg[i]) << "\n";
+        os << i << "," << cnum(r.angles_deg[i]) << "\n";
     return os.str();
 }
 

@@ -123,17 +123,17 @@ SourceSvd source_svd(const Dump& dump, const SubspaceSource& source, std::size_t
                           " requested");
     };
     if (source.kind == SubspaceSource::Kind::Circuit) {
-        const std::size_t n_layers = wmath::count_attention_layers(dump);
+        const std::size_t n_layers = count_attention_layers(dump);
         if (source.layer >= n_layers)
             throw InputError(dump.where() + "'" + source.text + "': layer " +
                              std::to_string(source.layer) + " out of range (" +
                              std::to_string(n_layers) + " attention layers)");
-        const wmath::LayerHeads lh = wmath::read_layer_heads(dump, source.layer);
+        const LayerHeads lh = read_layer_heads(dump, source.layer);
         if (source.head >= lh.n_heads)
             throw InputError(dump.where() + "'" + source.text + "': head " +
                              std::to_string(source.head) + " out of range (" +
                              std::to_string(lh.n_heads) + " heads)");
-        const wmath::HeadFactors& f = lh.heads[source.head];
+        const HeadFactors& f = lh.heads[source.head];
         const numerics::FactoredSvd s = source.qk ? numerics::factored_svd(f.qk_a, f.qk_b, true)
                                                   : numerics::factored_svd(f.ov_a, f.ov_b, true);
         out.rows = out.cols = lh.d_model;
@@ -145,9 +145,9 @@ SourceSvd source_svd(const Dump& dump, const SubspaceSource& source, std::size_t
         out.v = s.v.leftCols(static_cast<Eigen::Index>(k_right));
         return out;
     }
-    wmath::RowSource src;
+    RowSource src;
     if (source.kind == SubspaceSource::Kind::Weight) {
-        src = wmath::weight_rows(dump, source.name);
+        src = weight_rows(dump, source.name);
     } else {
         const StreamInfo* st = dump.find_stream(source.name);
         if (!st) {
@@ -156,14 +156,14 @@ SourceSvd source_svd(const Dump& dump, const SubspaceSource& source, std::size_t
             throw InputError(dump.where() + "no stream '" + source.name +
                              "' (streams: " + (names.empty() ? "none" : names) + ")");
         }
-        src = wmath::stream_rows(dump, *st, source.state, progress);
+        src = stream_rows(dump, *st, source.state, progress);
     }
     out.rows = src.rows;
     out.cols = src.cols;
     const std::size_t p = std::min(src.rows, src.cols);
     if (k_left > p) throw too_many(k_left, p, "left");
     if (k_right > p) throw too_many(k_right, p, "right");
-    wmath::GramSvd g = wmath::gram_svd(src, k_left, k_right, progress);
+    GramSvd g = gram_svd(src, k_left, k_right, progress);
     if (static_cast<std::size_t>(g.u.cols()) < k_left)
         throw too_many(k_left, static_cast<std::size_t>(g.u.cols()), "left");
     if (static_cast<std::size_t>(g.v.cols()) < k_right)

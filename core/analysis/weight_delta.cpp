@@ -102,24 +102,23 @@ WeightDeltaResult weight_delta(const Dump& base, const Dump& other,
     };
     for (const std::string& name : dense) {
         step(name);
-        const wmath::RowSource b = wmath::weight_rows(base, name),
-                               o = wmath::weight_rows(other, name);
-        const wmath::RowSource d = wmath::difference_rows(b, o);
+        const RowSource b = weight_rows(base, name), o = weight_rows(other, name);
+        const RowSource d = difference_rows(b, o);
         DeltaMatrix m;
         m.name = name;
         m.kind = "dense";
         m.shape = {b.rows, b.cols};
-        const wmath::GramSvd ds = wmath::gram_svd(d, 0, 0, progress);
+        const GramSvd ds = gram_svd(d, 0, 0, progress);
         m.singular_values = ds.s;
         const std::size_t k = std::min(options.top, std::min(b.rows, b.cols));
-        const wmath::GramSvd bs = wmath::gram_svd(b, k, k, progress);
+        const GramSvd bs = gram_svd(b, k, k, progress);
         m.k = static_cast<std::size_t>(std::min(bs.u.cols(), bs.v.cols()));
         const Eigen::MatrixXd uk = bs.u.leftCols(static_cast<Eigen::Index>(m.k)),
                               vk = bs.v.leftCols(static_cast<Eigen::Index>(m.k));
         Eigen::MatrixXd utd = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(m.k),
                                                     static_cast<Eigen::Index>(b.cols));
         Eigen::MatrixXd x;
-        const std::size_t blk = wmath::block_rows(b.cols);
+        const std::size_t blk = block_rows(b.cols);
         for (std::size_t r0 = 0; r0 < b.rows; r0 += blk) {
             progress.check();
             const std::size_t r1 = std::min(b.rows, r0 + blk);
@@ -186,7 +185,7 @@ WeightDeltaResult weight_delta(const Dump& base, const Dump& other,
         m.singular_values.assign(s.s.data(), s.s.data() + s.s.size());
         double frob2 = s.s.squaredNorm();
         const std::size_t k = std::min(options.top, std::min(in, out));
-        const wmath::GramSvd bs = wmath::gram_svd(wmath::weight_rows(base, name), k, k, progress);
+        const GramSvd bs = gram_svd(weight_rows(base, name), k, k, progress);
         m.k = static_cast<std::size_t>(std::min(bs.u.cols(), bs.v.cols()));
         const Eigen::MatrixXd uk = bs.u.leftCols(static_cast<Eigen::Index>(m.k)),
                               vk = bs.v.leftCols(static_cast<Eigen::Index>(m.k));
@@ -203,7 +202,6 @@ WeightDeltaResult weight_delta(const Dump& base, const Dump& other,
 }
 
 nlohmann::json to_json(const WeightDeltaResult& r) {
-    using wmath::jnum;
     nlohmann::json a = nlohmann::json::array(), sk = nlohmann::json::array();
     for (const auto& m : r.matrices)
         a.push_back(
@@ -213,7 +211,7 @@ nlohmann::json to_json(const WeightDeltaResult& r) {
              {"lora_rank",
               m.kind == "lora" ? nlohmann::json(m.lora_rank) : nlohmann::json(nullptr)},
              {"lora_scale", m.kind == "lora" ? jnum(m.lora_scale) : nlohmann::json(nullptr)},
-             {"singular_values", wmath::jnums(m.singular_values)},
+             {"singular_values", jnums(m.singular_values)},
              {"frobenius", jnum(m.frobenius)},
              {"effective_rank", jnum(m.effective_rank)},
              {"k", m.k},
@@ -225,7 +223,6 @@ nlohmann::json to_json(const WeightDeltaResult& r) {
 }
 
 std::string to_csv(const WeightDeltaResult& r) {
-    using wmath::cnum;
     std::ostringstream os;
     os << "name,kind,rows,cols,lora_rank,frobenius,effective_rank,k,captured_left,captured_right,"
           "captured_both,s0\n";

@@ -25,8 +25,8 @@ WeightSpectraResult weight_spectra(const Dump& dump, const WeightSpectraOptions&
         progress.report(total > 0 ? done / total : 0.0, "matrix " + std::to_string(i + 1) + "/" +
                                                             std::to_string(names.size()) + ": " +
                                                             names[i]);
-        const wmath::RowSource src = wmath::weight_rows(dump, names[i]);
-        const wmath::GramSvd g = wmath::gram_svd(src, 0, 0, progress);
+        const RowSource src = weight_rows(dump, names[i]);
+        const GramSvd g = gram_svd(src, 0, 0, progress);
         MatrixSpectrum& m = r.matrices[i];
         m = matrix_spectrum(g.s);
         m.name = names[i];
@@ -44,7 +44,6 @@ nlohmann::json to_json(const WeightSpectraResult& r) {
 }
 
 std::string to_csv(const WeightSpectraResult& r) {
-    using wmath::cnum;
     std::ostringstream os;
     os << "name,rows,cols,spectral_norm,frobenius,stable_rank,alpha,xmin,ks,alpha_sigma,alpha_n\n";
     for (const auto& m : r.matrices) {

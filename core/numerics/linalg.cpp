@@ -32,7 +32,7 @@ void openblas_set_num_threads(int) __attribute__((weak));
 int openblas_get_num_threads(void) __attribute__((weak));
 }
 
-namespace es::linalg {
+namespace es::numerics {
 
 namespace {
 
@@ -216,4 +216,4 @@ int blas_threads() {
     return openblas_get_num_threads ? openblas_get_num_threads() : 1;
 }
 
-}  // namespace es::linalg
+}  // namespace es::numerics

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <vector>
 
-namespace es::linalg {
+namespace es::numerics {
 
 // Eigen-decomposition of a symmetric n x n matrix (lower triangle read) by ?syevd.
 // On return `values` holds the eigenvalues in DESCENDING order and, when `vectors` is true, `a`
@@ -64,4 +64,4 @@ private:
     int saved_;
 };
 
-}  // namespace es::linalg
+}  // namespace es::numerics

@@ -37,7 +37,7 @@ void Scatter::add_block(std::vector<double>& block, std::size_t m) {
         for (std::size_t r = 0; r < m; ++r)
             for (std::size_t j = 0; j < d_; ++j) block[r * d_ + j] -= bmean[j];
     // Block rows are the columns of a column-major d x m matrix A; A A^T is their scatter.
-    linalg::syrk_n(block.data(), d_, m, 1.0, 1.0, m2_.data());
+    numerics::syrk_n(block.data(), d_, m, 1.0, 1.0, m2_.data());
     const double na = static_cast<double>(n_), nb = static_cast<double>(m), nt = na + nb;
     std::vector<double> delta(d_);
     for (std::size_t j = 0; j < d_; ++j) delta[j] = bmean[j] - mean_[j];
@@ -89,7 +89,7 @@ void Scatter::merge(const Scatter& o) {
 
 std::vector<double> Scatter::matrix() const {
     std::vector<double> m = m2_;
-    linalg::fill_upper(m.data(), d_);
+    numerics::fill_upper(m.data(), d_);
     return m;
 }
 
@@ -116,11 +116,11 @@ namespace {
 void eig_top(std::vector<double>& a, std::size_t n, std::size_t k, std::vector<double>& values,
              std::vector<double>& vecs) {
     std::vector<double> top;
-    if (k == 0 || (n > 256 && 4 * k < n && linalg::top_eigenpairs(a, n, k, top, vecs))) {
-        linalg::eigvalsh(a, n, values);
+    if (k == 0 || (n > 256 && 4 * k < n && numerics::top_eigenpairs(a, n, k, top, vecs))) {
+        numerics::eigvalsh(a, n, values);
         return;
     }
-    linalg::eigh(a, n, values, true);
+    numerics::eigh(a, n, values, true);
     vecs.assign(a.begin(), a.begin() + static_cast<long>(n * k));
 }
 
@@ -182,7 +182,7 @@ void centred_block(const float* x, std::size_t d, const std::vector<std::size_t>
 std::vector<double> Scatter::take_matrix() {
     std::vector<double> m = std::move(m2_);
     m2_.clear();
-    linalg::fill_upper(m.data(), d_);
+    numerics::fill_upper(m.data(), d_);
     return m;
 }
 
@@ -203,9 +203,9 @@ std::vector<double> gram_of_rows(const float* x, std::size_t d,
     for (std::size_t j0 = 0; m && j0 < d; j0 += kGramColumns) {
         const std::size_t w = std::min(kGramColumns, d - j0);
         centred_block(x, d, rows, mean, j0, w, block);
-        linalg::syrk_t(block.data(), w, m, 1.0, 1.0, g.data());
+        numerics::syrk_t(block.data(), w, m, 1.0, 1.0, g.data());
     }
-    linalg::fill_upper(g.data(), m);
+    numerics::fill_upper(g.data(), m);
     return g;
 }
 

@@ -27,8 +27,8 @@ int main(int argc, char** argv) {
     const es::StreamInfo& s = dump->stream("");
     std::printf("%s: %zu states x %zu tokens x %zu (%s), top_k %zu, BLAS threads %d\n",
                 path.c_str(), s.n_states(), s.n_tokens(), s.d, es::dtype_name(s.dtype), top_k,
-                es::linalg::blas_threads());
-    es::linalg::set_blas_threads(2);
+                es::numerics::blas_threads());
+    es::numerics::set_blas_threads(2);
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress visible when redirected to a file
 
     es::analysis::SpectrumResult results[2];
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     std::printf(
         "BLAS threads after: %d; max difference of singular values: %.2e relative "
         "(floored at 1), %.2e relative to the largest\n",
-        es::linalg::blas_threads(), worst, worst_top);
+        es::numerics::blas_threads(), worst, worst_top);
     std::printf("median: sequential %.3f s, two layers at once %.3f s; ratio %.2fx\n", median(seq),
                 median(par), median(seq) / median(par));
     return 0;

@@ -196,10 +196,10 @@ TEST(ActivationProperties, CancelIsPromptAndLeavesNoThread) {
 
 TEST(ActivationProperties, SameResultsWithOneAndTwoThreads) {
     auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
-    const int saved = es::linalg::blas_threads();
+    const int saved = es::numerics::blas_threads();
     nlohmann::json out[2];
     for (int t = 1; t <= 2; ++t) {
-        es::linalg::set_blas_threads(t);
+        es::numerics::set_blas_threads(t);
         an::TrajectoryOptions to;
         to.threads = t;
         to.slab_tokens = 16;
@@ -212,7 +212,7 @@ TEST(ActivationProperties, SameResultsWithOneAndTwoThreads) {
                       an::to_json(an::cka(*dump, co, es::no_progress())),
                       an::to_json(an::project(*dump, {}, es::no_progress()))};
     }
-    es::linalg::set_blas_threads(saved);
+    es::numerics::set_blas_threads(saved);
     // Compare every number to 1e-6 relative.
     std::function<void(const nlohmann::json&, const nlohmann::json&)> same =
         [&](const nlohmann::json& a, const nlohmann::json& b) {

@@ -46,7 +46,7 @@ TEST(Linalg, EighRecoversAPlantedSpectrum) {
     std::vector<double> a = planted(d, q, 3);
     std::vector<float> af(a.begin(), a.end());
     std::vector<double> w;
-    es::linalg::eigh(a, n, w, true);
+    es::numerics::eigh(a, n, w, true);
     for (std::size_t k = 0; k < n; ++k) EXPECT_NEAR(w[k], 1.0 / double(k + 1), 1e-12);
     // Eigenvector k is +-q_k.
     for (std::size_t k = 0; k < 5; ++k) {
@@ -55,7 +55,7 @@ TEST(Linalg, EighRecoversAPlantedSpectrum) {
         EXPECT_NEAR(std::abs(dot), 1.0, 1e-9);
     }
     std::vector<float> wf;
-    es::linalg::eigh(af, n, wf, false);
+    es::numerics::eigh(af, n, wf, false);
     for (std::size_t k = 0; k < n; ++k) EXPECT_NEAR(wf[k], 1.0 / double(k + 1), 1e-5);
 }
 
@@ -64,8 +64,8 @@ TEST(Linalg, SyrkIsTheGramOfColumns) {
     std::vector<double> a(k * n);
     for (std::size_t i = 0; i < a.size(); ++i) a[i] = double(i % 5) - 2.0;
     std::vector<double> c(n * n, 0.0);
-    es::linalg::syrk_t(a.data(), k, n, 1.0, 0.0, c.data());
-    es::linalg::fill_upper(c.data(), n);
+    es::numerics::syrk_t(a.data(), k, n, 1.0, 0.0, c.data());
+    es::numerics::fill_upper(c.data(), n);
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = 0; j < n; ++j) {
             double want = 0;
@@ -82,11 +82,11 @@ TEST(Linalg, TwoStageValuesMatchThePlantedSpectrum) {
     std::vector<double> a = planted(d, q, 5);
     std::vector<float> af(a.begin(), a.end());
     std::vector<double> w;
-    es::linalg::eigvalsh(a, n, w);
+    es::numerics::eigvalsh(a, n, w);
     ASSERT_EQ(w.size(), n);
     for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(w[i], d[i], 1e-13) << i;
     std::vector<float> wf;
-    es::linalg::eigvalsh(af, n, wf);
+    es::numerics::eigvalsh(af, n, wf);
     for (std::size_t i = 0; i < n; ++i) EXPECT_NEAR(wf[i], d[i], 2e-6) << i;
 }
 
@@ -97,7 +97,7 @@ TEST(Linalg, SubspaceIterationFindsTheLeadingEigenpairs) {
     for (std::size_t i = 0; i < n; ++i) d[i] = 50.0 * std::pow(double(i + 1), -0.8);
     const std::vector<double> a = planted(d, q, 9);
     std::vector<double> values, vectors;
-    ASSERT_TRUE(es::linalg::top_eigenpairs(a, n, k, values, vectors));
+    ASSERT_TRUE(es::numerics::top_eigenpairs(a, n, k, values, vectors));
     ASSERT_EQ(values.size(), k);
     ASSERT_EQ(vectors.size(), n * k);
     for (std::size_t i = 0; i < k; ++i) {
@@ -116,7 +116,7 @@ TEST(Linalg, SubspaceIterationReportsNoConvergence) {
     for (std::size_t i = 0; i < n; ++i) d[i] = 1.0 + 1e-3 * double(n - i) / double(n);
     const std::vector<double> a = planted(d, q, 11);
     std::vector<double> values, vectors;
-    EXPECT_FALSE(es::linalg::top_eigenpairs(a, n, 8, values, vectors, 20));
+    EXPECT_FALSE(es::numerics::top_eigenpairs(a, n, 8, values, vectors, 20));
 }
 
 // pca_of_rows through the Gram (T <= D, T > 256: values from the two-stage solver, directions

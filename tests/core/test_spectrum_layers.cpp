@@ -19,18 +19,18 @@ namespace an = es::analysis;
 namespace {
 
 struct BlasRestore {
-    int saved = es::linalg::blas_threads();
-    ~BlasRestore() { es::linalg::set_blas_threads(saved); }
+    int saved = es::numerics::blas_threads();
+    ~BlasRestore() { es::numerics::set_blas_threads(saved); }
 };
 
 }  // namespace
 
 TEST(SpectrumLayers, TwoAtOnceMatchesSequentialInOrder) {
     BlasRestore restore;
-    es::linalg::set_blas_threads(2);
+    es::numerics::set_blas_threads(2);
     // What the BLAS reports back: 2 with a threaded OpenBLAS, 1 with a serial OpenBLAS or a
     // reference BLAS (no thread control), whatever the machine's core count.
-    const int blas = es::linalg::blas_threads();
+    const int blas = es::numerics::blas_threads();
     auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
     an::SpectrumOptions o;
     o.threads = 1;
@@ -45,7 +45,7 @@ TEST(SpectrumLayers, TwoAtOnceMatchesSequentialInOrder) {
     });
     o.threads = 2;
     const an::SpectrumResult par = an::spectrum(*dump, o, progress);
-    EXPECT_EQ(es::linalg::blas_threads(), blas) << "BLAS thread count restored";
+    EXPECT_EQ(es::numerics::blas_threads(), blas) << "BLAS thread count restored";
 
     ASSERT_EQ(par.layers.size(), seq.layers.size());
     for (std::size_t l = 0; l < seq.layers.size(); ++l) {
@@ -68,8 +68,8 @@ TEST(SpectrumLayers, TwoAtOnceMatchesSequentialInOrder) {
 
 TEST(SpectrumLayers, CancellationRestoresBlasThreads) {
     BlasRestore restore;
-    es::linalg::set_blas_threads(2);
-    const int blas = es::linalg::blas_threads();  // 1 without thread control, as above
+    es::numerics::set_blas_threads(2);
+    const int blas = es::numerics::blas_threads();  // 1 without thread control, as above
     auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
     es::Progress* self = nullptr;
     int reports = 0;
@@ -80,5 +80,5 @@ TEST(SpectrumLayers, CancellationRestoresBlasThreads) {
     an::SpectrumOptions o;
     o.threads = 2;
     EXPECT_THROW(an::spectrum(*dump, o, progress), es::CancelledError);
-    EXPECT_EQ(es::linalg::blas_threads(), blas);
+    EXPECT_EQ(es::numerics::blas_threads(), blas);
 }

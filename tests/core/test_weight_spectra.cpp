@@ -41,8 +41,8 @@ TEST(WeightSpectra, MatchesReference) {
 
 namespace {
 
-wmath::RowSource eigen_rows(const Eigen::MatrixXd& x, std::size_t block) {
-    wmath::RowSource s;
+es::analysis::RowSource eigen_rows(const Eigen::MatrixXd& x, std::size_t block) {
+    es::analysis::RowSource s;
     s.name = "x";
     s.rows = static_cast<std::size_t>(x.rows());
     s.cols = static_cast<std::size_t>(x.cols());
@@ -59,7 +59,7 @@ void check_gram_svd(Eigen::Index m, Eigen::Index n, std::size_t block) {
     Eigen::MatrixXd x(m, n);
     for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = nd(gen);
     Eigen::JacobiSVD<Eigen::MatrixXd> svd(x, Eigen::ComputeThinU | Eigen::ComputeThinV);
-    const auto g = wmath::gram_svd(eigen_rows(x, block), 3, 4, no_progress());
+    const auto g = es::analysis::gram_svd(eigen_rows(x, block), 3, 4, no_progress());
     ASSERT_EQ(g.s.size(), static_cast<std::size_t>(std::min(m, n)));
     for (std::size_t i = 0; i < g.s.size(); ++i)
         EXPECT_NEAR(g.s[i], svd.singularValues()(static_cast<Eigen::Index>(i)), 1e-9 * g.s[0]);
