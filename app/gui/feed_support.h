@@ -94,6 +94,18 @@ const Document* current_document(MainWindow& window, V* view, std::string& strea
     return doc;
 }
 
+// A view's request that needs the primary document and a stream: `fill(view, document,
+// options)` runs with options whose stream is the selected one (or the dump's default), only when
+// there is such a document; otherwise the view says why (current_document).
+template <typename Options, typename V, typename Fill>
+auto stream_request(MainWindow& window, V* view, Fill fill) {
+    return guarded(view, [&window, fill](V* v) {
+        Options options;
+        if (const Document* doc = current_document(window, v, options.stream))
+            fill(v, doc, std::move(options));
+    });
+}
+
 // Wraps an expensive analysis in the disk cache: a hit is decoded instead of computed (on the
 // worker thread, like the work), a miss is computed and stored. `what` names the analysis and
 // its options ("spectrum/resid/centred=1"); the key adds the dump's identity (and the compared

@@ -18,63 +18,57 @@ namespace es::app {
 namespace {
 
 void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
-    auto request = guarded(view, [&window](widgets::SpectrumView* v) {
-        analysis::SpectrumOptions options;
-        const Document* doc = current_document(window, v, options.stream);
-        if (!doc) return;
-        options.centred = v->centred();
-        options.top_k = 0;  // values only; the projection and equaliser ask for directions
-        const QString what = what_of(
-            "spectrum",
-            {key_text(options.stream), kv("centred", options.centred), kv("top", options.top_k)});
-        ask(window, v, Ask{doc, options.stream, what, QObject::tr("spectra"), true},
-            analysis_of(*doc, options, analysis::spectrum));
-    });
+    auto request = stream_request<analysis::SpectrumOptions>(
+        window, view, [&window](widgets::SpectrumView* v, const Document* doc, auto options) {
+            options.centred = v->centred();
+            options.top_k = 0;  // values only; the projection and equaliser ask for directions
+            const QString what =
+                what_of("spectrum", {key_text(options.stream), kv("centred", options.centred),
+                                     kv("top", options.top_k)});
+            ask(window, v, Ask{doc, options.stream, what, QObject::tr("spectra"), true},
+                analysis_of(*doc, options, analysis::spectrum));
+        });
     request_on_inputs(window, view, request, &widgets::SpectrumView::options_changed);
 }
 
 void feed_cka(MainWindow& window, widgets::CkaView* view) {
-    auto request = guarded(view, [&window](widgets::CkaView* v) {
-        analysis::CkaOptions options;
-        const Document* doc = current_document(window, v, options.stream);
-        if (!doc) return;
-        Ask a{doc, options.stream, what_of("cka", {key_text(options.stream)}), QObject::tr("CKA"),
-              true};
-        const int compare = window.selection_model()->selection().compare_document;
-        if (compare > 0 && compare < static_cast<int>(window.documents().size()))
-            a.other = window.documents()[static_cast<std::size_t>(compare)];
-        std::shared_ptr<Dump> other = a.other ? a.other->dump() : nullptr;
-        ask(window, v, a, [dump = doc->dump(), other, options](Progress& p) mutable {
-            options.other = other.get();  // kept alive by the captured shared_ptr
-            return analysis::cka(*dump, options, p);
+    auto request = stream_request<analysis::CkaOptions>(
+        window, view, [&window](widgets::CkaView* v, const Document* doc, auto options) {
+            Ask a{doc, options.stream, what_of("cka", {key_text(options.stream)}),
+                  QObject::tr("CKA"), true};
+            const int compare = window.selection_model()->selection().compare_document;
+            if (compare > 0 && compare < static_cast<int>(window.documents().size()))
+                a.other = window.documents()[static_cast<std::size_t>(compare)];
+            std::shared_ptr<Dump> other = a.other ? a.other->dump() : nullptr;
+            ask(window, v, a, [dump = doc->dump(), other, options](Progress& p) mutable {
+                options.other = other.get();  // kept alive by the captured shared_ptr
+                return analysis::cka(*dump, options, p);
+            });
         });
-    });
     request_on_inputs(window, view, request);
 }
 
 void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
-    auto request = guarded(view, [&window](widgets::TrajectoryView* v) {
-        analysis::TrajectoryOptions options;
-        const Document* doc = current_document(window, v, options.stream);
-        if (!doc) return;
-        std::shared_ptr<Dump> dump = doc->dump();
-        options.include_final_norm = v->include_final_norm();
-        const StreamInfo& stream = dump->stream(options.stream);
-        const Ask a{doc, stream.name,
-                    what_of("trajectory",
-                            {key_text(stream.name), kv("final_norm", options.include_final_norm)}),
-                    QObject::tr("trajectories")};
-        const bool final_norm = stream.last_is_final_norm;
-        const QStringList texts = token_texts(*dump);
-        // Progressive display: each layer's partial result is posted to the GUI thread (at most
-        // every 100 ms) and shown while the view still wants this key; the final result follows
-        // through the same event queue, so a partial never overwrites it.
-        QPointer<JobRunner> jobs(window.jobs());
-        QPointer<widgets::TrajectoryView> guard(v);
-        const QString key = job_key(a), slot = v->view_id();
-        options.on_layer =
-            [guard, jobs, key, slot, texts, final_norm,
-             last = std::make_shared<QElapsedTimer>()](const analysis::TrajectoryResult& partial) {
+    auto request = stream_request<analysis::TrajectoryOptions>(
+        window, view, [&window](widgets::TrajectoryView* v, const Document* doc, auto options) {
+            std::shared_ptr<Dump> dump = doc->dump();
+            options.include_final_norm = v->include_final_norm();
+            const StreamInfo& stream = dump->stream(options.stream);
+            const Ask a{doc, stream.name,
+                        what_of("trajectory", {key_text(stream.name),
+                                               kv("final_norm", options.include_final_norm)}),
+                        QObject::tr("trajectories")};
+            const bool final_norm = stream.last_is_final_norm;
+            const QStringList texts = token_texts(*dump);
+            // Progressive display: each layer's partial result is posted to the GUI thread (at most
+            // every 100 ms) and shown while the view still wants this key; the final result follows
+            // through the same event queue, so a partial never overwrites it.
+            QPointer<JobRunner> jobs(window.jobs());
+            QPointer<widgets::TrajectoryView> guard(v);
+            const QString key = job_key(a), slot = v->view_id();
+            options.on_layer = [guard, jobs, key, slot, texts, final_norm,
+                                last = std::make_shared<QElapsedTimer>()](
+                                   const analysis::TrajectoryResult& partial) {
                 if (last->isValid() && last->elapsed() < 100) return;
                 last->start();
                 QMetaObject::invokeMethod(
@@ -85,11 +79,12 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
                     },
                     Qt::QueuedConnection);
             };
-        ask(window, v, a, analysis_of(*doc, options, analysis::trajectory),
-            [texts, final_norm](widgets::TrajectoryView& v, const analysis::TrajectoryResult& r) {
-                v.set_result(r, texts, final_norm);
-            });
-    });
+            ask(window, v, a, analysis_of(*doc, options, analysis::trajectory),
+                [texts, final_norm](widgets::TrajectoryView& v,
+                                    const analysis::TrajectoryResult& r) {
+                    v.set_result(r, texts, final_norm);
+                });
+        });
     request_on_inputs(window, view, request, &widgets::TrajectoryView::options_changed);
 }
 

@@ -17,35 +17,34 @@ namespace es::app {
 namespace {
 
 void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
-    auto request = guarded(view, [&window](widgets::Projection3dView* v) {
-        analysis::ProjectOptions options;
-        const Document* doc = current_document(window, v, options.stream);
-        if (!doc) return;
-        std::shared_ptr<Dump> dump = doc->dump();
-        options.spherize = v->spherize();
-        const StreamInfo& stream = dump->stream(options.stream);
-        const QString axes_text = v->custom_axes();
-        try {
-            options.axes = analysis::parse_axes(axes_text.toStdString(), *dump, stream,
-                                                analysis::last_pre_norm_state(stream));
-        } catch (const std::exception& e) {
-            // The field is marked; the picture the user has stays only if it is of this file
-            // and stream (axes typed for another dump may name tokens this one lacks).
-            const QString message = QString::fromStdString(e.what());
-            if (v->source() != view_source(*doc, stream.name)) v->show_error(message);
-            v->show_axes_error(message);
-            return;
-        }
-        for (analysis::AxisSpec& ax : options.axes) ax.label = analysis::axis_in_words(ax, *dump);
-        const QString what = what_of(
-            "projection3d",
-            {key_text(stream.name), kv("spherize", options.spherize), kv("axes", axes_text)});
-        ask(window, v, Ask{doc, stream.name, what, QObject::tr("the projection"), true},
-            analysis_of(*doc, options, analysis::project),
-            [dump](widgets::Projection3dView& v, const analysis::ProjectResult& r) {
-                v.set_result(r, dump->tokens());
-            });
-    });
+    auto request = stream_request<analysis::ProjectOptions>(
+        window, view, [&window](widgets::Projection3dView* v, const Document* doc, auto options) {
+            std::shared_ptr<Dump> dump = doc->dump();
+            options.spherize = v->spherize();
+            const StreamInfo& stream = dump->stream(options.stream);
+            const QString axes_text = v->custom_axes();
+            try {
+                options.axes = analysis::parse_axes(axes_text.toStdString(), *dump, stream,
+                                                    analysis::last_pre_norm_state(stream));
+            } catch (const std::exception& e) {
+                // The field is marked; the picture the user has stays only if it is of this file
+                // and stream (axes typed for another dump may name tokens this one lacks).
+                const QString message = QString::fromStdString(e.what());
+                if (v->source() != view_source(*doc, stream.name)) v->show_error(message);
+                v->show_axes_error(message);
+                return;
+            }
+            for (analysis::AxisSpec& ax : options.axes)
+                ax.label = analysis::axis_in_words(ax, *dump);
+            const QString what = what_of(
+                "projection3d",
+                {key_text(stream.name), kv("spherize", options.spherize), kv("axes", axes_text)});
+            ask(window, v, Ask{doc, stream.name, what, QObject::tr("the projection"), true},
+                analysis_of(*doc, options, analysis::project),
+                [dump](widgets::Projection3dView& v, const analysis::ProjectResult& r) {
+                    v.set_result(r, dump->tokens());
+                });
+        });
     on_inputs_changed(window, view, request);
     QObject::connect(view, &widgets::Projection3dView::options_changed, view, request);
 }

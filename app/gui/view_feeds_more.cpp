@@ -30,36 +30,46 @@ void on_token_changed(MainWindow& window, V* view, Fn request) {
                      });
 }
 
-std::size_t clamp_token(int token, const StreamInfo& s) {
+// The token a token-following view (equaliser, lens) shows: its first selected token, else the
+// selected prompt's first, clamped to the stream. The view learns the prompt length for that.
+template <typename V>
+std::size_t followed_token(MainWindow& window, V* view, const StreamInfo& s) {
+    view->set_positions(static_cast<int>(s.n_positions));
+    const int token = view->token_for(window.selection_model()->selection());
     return static_cast<std::size_t>(
         std::clamp(token, 0, std::max(static_cast<int>(s.n_tokens()) - 1, 0)));
 }
 
-void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
-    auto request = guarded(view, [&window](widgets::EqualiserView* v) {
-        analysis::EqualiserOptions options;
-        const Document* doc = current_document(window, v, options.stream);
-        if (!doc) return;
-        const StreamInfo& stream = doc->dump()->stream(options.stream);
-        v->set_positions(static_cast<int>(stream.n_positions));
-        const widgets::Selection& sel = window.selection_model()->selection();
-        options.token = clamp_token(v->token_for(sel), stream);
-        // The state only sets which layer's raw vector is reported; the bars come from the frames.
-        options.layer = static_cast<std::size_t>(
-            std::clamp(sel.layer, 0, static_cast<int>(stream.n_states()) - 1));
-        options.basis = v->basis();
-        options.bands = v->requested_bands();
-        options.normalize = v->normalize();
-        const QString what = what_of(
-            "equaliser",
-            {key_text(stream.name), kv("token", options.token),
-             QLatin1String(options.basis == analysis::EqualiserBasis::Dims ? "dims" : "pca"),
-             kv("bands", options.bands), kv("normalize", options.normalize)});
-        ask(window, v, Ask{doc, stream.name, what, QObject::tr("equaliser frames")},
-            analysis_of(*doc, options, analysis::equaliser));
-    });
+// A token-following view asks again when its token, the document, stream or its options change.
+template <typename V, typename Fn>
+void request_on_token_and_inputs(MainWindow& window, V* view, Fn request,
+                                 void (V::*options_changed)()) {
     on_token_changed(window, view, request);
-    request_on_inputs(window, view, request, &widgets::EqualiserView::options_changed);
+    request_on_inputs(window, view, request, options_changed);
+}
+
+void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
+    auto request = stream_request<analysis::EqualiserOptions>(
+        window, view, [&window](widgets::EqualiserView* v, const Document* doc, auto options) {
+            const StreamInfo& stream = doc->dump()->stream(options.stream);
+            options.token = followed_token(window, v, stream);
+            const widgets::Selection& sel = window.selection_model()->selection();
+            // The state only sets which layer's raw vector is reported; the bars come from the
+            // frames.
+            options.layer = static_cast<std::size_t>(
+                std::clamp(sel.layer, 0, static_cast<int>(stream.n_states()) - 1));
+            options.basis = v->basis();
+            options.bands = v->requested_bands();
+            options.normalize = v->normalize();
+            const QString what = what_of(
+                "equaliser",
+                {key_text(stream.name), kv("token", options.token),
+                 QLatin1String(options.basis == analysis::EqualiserBasis::Dims ? "dims" : "pca"),
+                 kv("bands", options.bands), kv("normalize", options.normalize)});
+            ask(window, v, Ask{doc, stream.name, what, QObject::tr("equaliser frames")},
+                analysis_of(*doc, options, analysis::equaliser));
+        });
+    request_on_token_and_inputs(window, view, request, &widgets::EqualiserView::options_changed);
 }
 
 void feed_attention(MainWindow& window, widgets::AttentionView* view) {
@@ -91,46 +101,40 @@ void feed_attention(MainWindow& window, widgets::AttentionView* view) {
 }
 
 void feed_lens(MainWindow& window, widgets::LensView* view) {
-    auto request = guarded(view, [&window](widgets::LensView* v) {
-        analysis::LensOptions options;
-        const Document* doc = current_document(window, v, options.stream);
-        if (!doc) return;
-        if (!doc->dump()->find_weight("unembed.W_U")) {
-            window.jobs()->cancel_slot(v->view_id());
-            v->show_unavailable(
-                QObject::tr("This dump has no unembedding matrix (unembed.W_U), so the logit lens "
-                            "cannot turn its states into next-token predictions. Dump the model's "
-                            "weights too (W_U, ln_final) to use it."));
-            return;
-        }
-        const StreamInfo& stream = doc->dump()->stream(options.stream);
-        v->set_positions(static_cast<int>(stream.n_positions));
-        options.token = clamp_token(v->token_for(window.selection_model()->selection()), stream);
-        options.top_k = static_cast<std::size_t>(v->top_k());
-        const QString what = what_of(
-            "lens", {key_text(stream.name), kv("token", options.token), kv("top", options.top_k)});
-        ask(window, v, Ask{doc, stream.name, what, QObject::tr("logit lens")},
-            analysis_of(*doc, options, analysis::lens));
-    });
-    on_token_changed(window, view, request);
-    request_on_inputs(window, view, request, &widgets::LensView::options_changed);
+    auto request = stream_request<analysis::LensOptions>(
+        window, view, [&window](widgets::LensView* v, const Document* doc, auto options) {
+            if (!doc->dump()->find_weight("unembed.W_U")) {
+                window.jobs()->cancel_slot(v->view_id());
+                v->show_unavailable(QObject::tr(
+                    "This dump has no unembedding matrix (unembed.W_U), so the logit lens "
+                    "cannot turn its states into next-token predictions. Dump the model's "
+                    "weights too (W_U, ln_final) to use it."));
+                return;
+            }
+            const StreamInfo& stream = doc->dump()->stream(options.stream);
+            options.token = followed_token(window, v, stream);
+            options.top_k = static_cast<std::size_t>(v->top_k());
+            const QString what = what_of("lens", {key_text(stream.name), kv("token", options.token),
+                                                  kv("top", options.top_k)});
+            ask(window, v, Ask{doc, stream.name, what, QObject::tr("logit lens")},
+                analysis_of(*doc, options, analysis::lens));
+        });
+    request_on_token_and_inputs(window, view, request, &widgets::LensView::options_changed);
 }
 
 void feed_timescales(MainWindow& window, widgets::TimescalesView* view) {
-    auto request = guarded(view, [&window](widgets::TimescalesView* v) {
-        analysis::TimescalesOptions options;
-        const Document* doc = current_document(window, v, options.stream);
-        if (!doc) return;
-        const StreamInfo& stream = doc->dump()->stream(options.stream);
-        const int layer = std::clamp(window.selection_model()->selection().layer, 0,
-                                     static_cast<int>(stream.n_states()) - 1);
-        options.layer = static_cast<std::size_t>(layer);
-        options.components = static_cast<std::size_t>(v->components());
-        const QString what = what_of("timescales", {key_text(stream.name), kv("layer", layer),
-                                                    kv("components", options.components)});
-        ask(window, v, Ask{doc, stream.name, what, QObject::tr("timescales")},
-            analysis_of(*doc, options, analysis::timescales));
-    });
+    auto request = stream_request<analysis::TimescalesOptions>(
+        window, view, [&window](widgets::TimescalesView* v, const Document* doc, auto options) {
+            const StreamInfo& stream = doc->dump()->stream(options.stream);
+            const int layer = std::clamp(window.selection_model()->selection().layer, 0,
+                                         static_cast<int>(stream.n_states()) - 1);
+            options.layer = static_cast<std::size_t>(layer);
+            options.components = static_cast<std::size_t>(v->components());
+            const QString what = what_of("timescales", {key_text(stream.name), kv("layer", layer),
+                                                        kv("components", options.components)});
+            ask(window, v, Ask{doc, stream.name, what, QObject::tr("timescales")},
+                analysis_of(*doc, options, analysis::timescales));
+        });
     QObject::connect(window.selection_model(), &widgets::SelectionModel::layer_changed, view,
                      request);
     request_on_inputs(window, view, request, &widgets::TimescalesView::options_changed);
