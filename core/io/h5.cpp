@@ -140,7 +140,11 @@ DatasetFacts inspect_dataset(hid_t dataset) {
     }
     Id dcpl(H5Dget_create_plist(dataset));
     if (dcpl) {
-        if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED && rank > 0) {
+        facts.layout = H5Pget_layout(dcpl.get());
+        // Not for chunked data: that would walk the chunk index of every dataset at open.
+        if (facts.layout == H5D_CONTIGUOUS || facts.layout == H5D_COMPACT)
+            facts.storage_bytes = H5Dget_storage_size(dataset);
+        if (facts.layout == H5D_CHUNKED && rank > 0) {
             facts.chunk.resize(static_cast<std::size_t>(rank));
             H5Pget_chunk(dcpl.get(), rank, facts.chunk.data());
         }
