@@ -150,6 +150,27 @@ TEST(DamagedShapes, ContiguousDataShorterThanItsShapeIsRefused) {
     fs::remove(path);
 }
 
+// A weights-only dump's token ids declaring 2^30 of them (chunked, none written): refused before
+// the 8 GB of integers were allocated and filled, as string tables already were.
+TEST(DamagedShapes, AnAbsurdTokenIdTableIsRefusedBeforeAllocating) {
+    const std::string path = one_dataset("es_ids", "embed.W_E", {4, 8}, {});
+    {
+        es::h5::Id f(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+        const hsize_t n = hsize_t{1} << 30, chunk = 1 << 16;
+        es::h5::Id space(H5Screate_simple(1, &n, nullptr));
+        es::h5::Id dcpl(H5Pcreate(H5P_DATASET_CREATE));
+        H5Pset_chunk(dcpl.get(), 1, &chunk);
+        es::h5::Id ids(H5Dcreate2(f.get(), "token_ids", H5T_STD_I64LE, space.get(), H5P_DEFAULT,
+                                  dcpl.get(), H5P_DEFAULT));
+        ASSERT_TRUE(ids.valid());
+    }
+    const std::string m = open_error(path);
+    EXPECT_NE(m.find("/token_ids: cannot read token ids: declares 1073741824 integers"),
+              std::string::npos)
+        << m;
+    fs::remove(path);
+}
+
 // The limits leave real shapes alone: 3 hidden states of a contiguous [3, 5, 8] open.
 TEST(DamagedShapes, ARealShapeStillOpens) {
     const std::string path = one_dataset("es_real", "hidden_states", {3, 5, 8}, {});
