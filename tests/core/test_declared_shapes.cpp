@@ -1,7 +1,7 @@
 // Damaged or hostile declared shapes (found by fuzzing, docs/RELIABILITY.md): a file may declare
-// any shape in a few bytes of header. Each is refused at open with an InputError naming the file
-// and the dataset, quickly and without allocating for the declared size: never a hang or an
-// out-of-memory crash.
+// any shape in a few bytes of header. Each is refused with an InputError naming the file and the
+// dataset (at open, or when a read would need more memory than the machine has), quickly and
+// without allocating for the declared size: never a hang or an out-of-memory crash.
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <unistd.h>
@@ -13,6 +13,7 @@
 #include <iterator>
 #include <string>
 
+#include "io/data_health.h"
 #include "io/dump.h"
 #include "io/h5.h"
 #include "util/error.h"
@@ -169,6 +170,39 @@ TEST(DamagedShapes, AnAbsurdTokenIdTableIsRefusedBeforeAllocating) {
               std::string::npos)
         << m;
     fs::remove(path);
+}
+
+// Chunked data may declare a row wider than the machine with no chunk written (valid HDF5, a few
+// KB): it opens, and reading it is refused naming the dataset. `eigenscope-cli info` ended in
+// "internal error: out of memory" (exit 1) on both, from the health scan.
+TEST(DamagedShapes, ARowWiderThanTheMachineIsRefusedWhenRead) {
+    const hsize_t wide = hsize_t{1} << 40;  // 4 TB of float32 per row
+    const std::string stream =
+        one_dataset("es_wide", "blocks.0.hook_resid_post", {4, wide}, {1, hsize_t{1} << 16});
+    try {
+        const auto dump = es::Dump::open(stream);
+        (void)es::scan_health(*dump);
+        ADD_FAILURE() << "a 4 TB row was scanned";
+    } catch (const es::InputError& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find(stream + ": /blocks.0.hook_resid_post: this needs 4.0 TB of memory"),
+                  std::string::npos)
+            << m;
+    }
+    fs::remove(stream);
+    const std::string weight =
+        one_dataset("es_wide_weight", "embed.W_E", {4, wide}, {1, hsize_t{1} << 16});
+    try {
+        const auto dump = es::Dump::open(weight);
+        (void)dump->read_weight_rows("embed.W_E", 0, 1);
+        ADD_FAILURE() << "a 4 TB row was read";
+    } catch (const es::InputError& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find(weight + ": /embed.W_E: this needs 4.0 TB of memory for rows [0, 1)"),
+                  std::string::npos)
+            << m;
+    }
+    fs::remove(weight);
 }
 
 // The limits leave real shapes alone: 3 hidden states of a contiguous [3, 5, 8] open.
