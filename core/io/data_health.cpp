@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <map>
 
+#include "numerics/memory_budget.h"
+
 namespace es {
 
 namespace {
@@ -31,6 +33,12 @@ DataHealth scan_health(const Dump& dump, Progress& progress) {
         StreamHealth sh;
         sh.stream = s.name;
         const std::size_t rows = std::min(block_rows(s.d), s.n_tokens());
+        // A declared width far beyond the data written (unwritten chunks read as fill values)
+        // is refused naming the dataset, not a bad_alloc.
+        numerics::require_memory(
+            static_cast<double>(rows) * static_cast<double>(s.d) * 4,
+            std::to_string(rows) + " token(s) of " + std::to_string(s.d) + " values",
+            dump.where(s.sources.empty() ? "" : s.sources[0].dataset));
         buffer.resize(rows * s.d);
         for (std::size_t state = 0; state < s.n_states(); ++state) {
             progress.check();

@@ -7,6 +7,7 @@
 #include "io/dump_impl.h"
 #include "io/layout.h"
 #include "io/slab.h"
+#include "numerics/memory_budget.h"
 #include "util/error.h"
 #include "util/supervise.h"
 
@@ -215,6 +216,12 @@ Tensor Dump::read_weight_rows(const std::string& name, std::size_t begin, std::s
         count[0] = end - begin;
         t.shape[0] = end - begin;
     }
+    // A declared shape may be far larger than the data written (chunks never written read as
+    // fill values): refused before allocating, naming the dataset, not a bad_alloc.
+    numerics::require_memory(static_cast<double>(t.size()) * sizeof(float),
+                             "rows [" + std::to_string(begin) + ", " + std::to_string(end) +
+                                 ") of shape " + shape_to_string(w->shape),
+                             where(w->dataset));
     t.data.resize(w->shape.empty() ? 1 : t.size());
     const util::ReadingStep step(path_, w->dataset);  // bounded in time when supervised
     auto dset = impl_->dataset(w->dataset, path_);
@@ -253,6 +260,10 @@ Tensor Dump::read_attention(const AttentionInfo& att, std::size_t layer, std::si
     count[axis] = 1;
     Tensor t;
     t.shape = {att.n_positions, att.n_positions};
+    numerics::require_memory(static_cast<double>(t.size()) * sizeof(float),
+                             "one attention pattern of " + std::to_string(att.n_positions) + " x " +
+                                 std::to_string(att.n_positions) + " positions",
+                             where(src.dataset));
     t.data.resize(t.size());
     const util::ReadingStep step(path_, src.dataset);  // bounded in time when supervised
     auto dset = impl_->dataset(src.dataset, path_);

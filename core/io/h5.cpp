@@ -140,7 +140,11 @@ DatasetFacts inspect_dataset(hid_t dataset) {
     }
     Id dcpl(H5Dget_create_plist(dataset));
     if (dcpl) {
-        if (H5Pget_layout(dcpl.get()) == H5D_CHUNKED && rank > 0) {
+        facts.layout = H5Pget_layout(dcpl.get());
+        // Not for chunked data: that would walk the chunk index of every dataset at open.
+        if (facts.layout == H5D_CONTIGUOUS || facts.layout == H5D_COMPACT)
+            facts.storage_bytes = H5Dget_storage_size(dataset);
+        if (facts.layout == H5D_CHUNKED && rank > 0) {
             facts.chunk.resize(static_cast<std::size_t>(rank));
             H5Pget_chunk(dcpl.get(), rank, facts.chunk.data());
         }
@@ -188,6 +192,12 @@ std::string attribute_text(hid_t attr) {
     Id space(H5Aget_space(attr));
     hssize_t n = H5Sget_simple_extent_npoints(space.get());
     if (n < 0) return {};
+    // Attributes are a few numbers or words of metadata; a damaged one may declare any size.
+    constexpr hssize_t kMaxValues = hssize_t{1} << 16;
+    const std::size_t value_size = H5Tget_size(type.get());
+    if (n > kMaxValues || value_size > (std::size_t{1} << 20))
+        return "<" + std::to_string(n) + " values of " + std::to_string(value_size) +
+               " bytes: not read>";
     H5T_class_t cls = H5Tget_class(type.get());
     std::vector<std::string> items;
     if (cls == H5T_STRING) {
@@ -273,20 +283,28 @@ std::vector<std::pair<std::string, std::string>> read_all_attributes_text(hid_t 
     return out;
 }
 
+namespace {
+// Token, prompt and vocabulary tables: a declared size far beyond any of them is a damaged or
+// hostile file (the fuzzer found one declaring ~200 M strings with almost no storage, on which
+// HDF5's conversion asks for gigabytes). Refused before anything is allocated.
+constexpr hssize_t kMaxTableEntries = hssize_t{1} << 24;
+constexpr std::size_t kMaxTableBytes = std::size_t{1} << 30;  // fixed-length strings
+
+void check_table_size(hssize_t n, const char* what) {
+    if (n > kMaxTableEntries)
+        throw InputError("declares " + std::to_string(n) + " " + what + "; more than " +
+                         std::to_string(kMaxTableEntries) +
+                         " is not a token, prompt or vocabulary table");
+}
+}  // namespace
+
 std::vector<std::string> read_strings(hid_t dataset) {
     Id type(H5Dget_type(dataset));
     Id space(H5Dget_space(dataset));
     hssize_t n = H5Sget_simple_extent_npoints(space.get());
     std::vector<std::string> out;
     if (n <= 0) return out;
-    // Token, prompt and vocabulary tables: a declared size far beyond any of them is a damaged
-    // or hostile file (the fuzzer found one declaring ~200 M strings with almost no storage, on
-    // which HDF5's conversion asks for gigabytes). Refused before anything is allocated.
-    constexpr hssize_t kMaxStrings = hssize_t{1} << 24;
-    if (n > kMaxStrings)
-        throw InputError("declares " + std::to_string(n) + " strings; more than " +
-                         std::to_string(kMaxStrings) +
-                         " is not a token, prompt or vocabulary table");
+    check_table_size(n, "strings");
     out.reserve(static_cast<std::size_t>(n));
     if (H5Tis_variable_str(type.get()) > 0) {
         Id mem(H5Tcopy(H5T_C_S1));
@@ -299,6 +317,11 @@ std::vector<std::string> read_strings(hid_t dataset) {
         H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
     } else {
         std::size_t size = H5Tget_size(type.get());
+        if (static_cast<double>(size) * static_cast<double>(n) > double(kMaxTableBytes))
+            throw InputError("declares " + std::to_string(n) + " strings of " +
+                             std::to_string(size) + " bytes; more than " +
+                             std::to_string(kMaxTableBytes >> 20) +
+                             " MiB is not a token, prompt or vocabulary table");
         std::vector<char> buf(size * static_cast<std::size_t>(n), 0);
         if (H5Dread(dataset, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
             throw InputError(take_error_message());
@@ -313,6 +336,7 @@ std::vector<std::string> read_strings(hid_t dataset) {
 std::vector<long long> read_integers(hid_t dataset) {
     Id space(H5Dget_space(dataset));
     hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    check_table_size(n, "integers");
     std::vector<long long> out(n > 0 ? static_cast<std::size_t>(n) : 0);
     if (n > 0 && H5Dread(dataset, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
         throw InputError(take_error_message());

@@ -46,6 +46,8 @@ struct DatasetFacts {
     bool little_endian = true;
     bool ieee_half = false;       // 16-bit IEEE 754 binary16 layout
     std::string dtype_attribute;  // value of the "dtype" attribute, if any
+    H5D_layout_t layout = H5D_LAYOUT_ERROR;
+    hsize_t storage_bytes = 0;  // contiguous or compact data as stored; 0 if unwritten or chunked
 };
 
 DatasetFacts inspect_dataset(hid_t dataset);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <regex>
 #include <set>
@@ -153,7 +154,7 @@ void DumpBuilder::classify() {
     for (const Found& f : found_) {
         const std::string& n = f.dotted;
         if (std::regex_match(n, m, sub_hook)) {
-            std::size_t layer = std::stoul(m[1]);
+            const std::size_t layer = layer_number(m[1], f.path);
             std::string sub = m[2], hook = m[3];
             if (sub == "attn" && (hook == "pattern" || hook == "attn_scores")) {
                 attn_hooks_[hook][layer] = f.path;
@@ -161,7 +162,7 @@ void DumpBuilder::classify() {
                 layer_hooks_[sub + "." + hook][layer] = f.path;
             }
         } else if (std::regex_match(n, m, layer_hook)) {
-            layer_hooks_[m[2]][std::stoul(m[1])] = f.path;
+            layer_hooks_[m[2]][layer_number(m[1], f.path)] = f.path;
         } else if (std::regex_match(n, m, top_hook)) {
             single_hooks_[std::string(m[1]) + "." + std::string(m[2])] = f.path;
         } else if (n == "hook_embed" || n == "hook_pos_embed") {
@@ -183,6 +184,28 @@ void DumpBuilder::classify() {
     }
 }
 
+std::size_t DumpBuilder::stacked_layers(const std::string& path) {
+    const hsize_t n = facts(path).shape.at(0);
+    if (n > kMaxLayers)
+        throw InputError(d_.where(path) + "declares " + std::to_string(n) +
+                         " layers (the first axis of shape " +
+                         shape_to_string(to_sizes(facts(path).shape)) + "); more than " +
+                         std::to_string(kMaxLayers) + " is not a model's");
+    return static_cast<std::size_t>(n);
+}
+
+std::size_t DumpBuilder::layer_number(const std::string& digits, const std::string& path) {
+    std::size_t n = 0;
+    for (char c : digits) {
+        n = n * 10 + static_cast<std::size_t>(c - '0');
+        if (n >= kMaxLayers)
+            throw InputError(d_.where(path) + "layer number " + digits.substr(0, 24) +
+                             (digits.size() > 24 ? "..." : "") + " in the name; more than " +
+                             std::to_string(kMaxLayers) + " layers is not a model's");
+    }
+    return n;
+}
+
 DType DumpBuilder::float_type(const std::string& path, const char* role) {
     DType t;
     std::string why;
@@ -199,6 +222,21 @@ void DumpBuilder::check_usable(const std::string& path) {
         if (s == 0)
             throw InputError(d_.where(path) + "empty dataset (shape " +
                              shape_to_string(to_sizes(f.shape)) + ")");
+    // A damaged header may declare any shape: its size in bytes must be a number, and data
+    // stored in one piece (contiguous or compact) must hold it. Chunked data may leave chunks
+    // unwritten (read as fill values), so only the count limits bound it.
+    std::uint64_t bytes = std::max<std::uint64_t>(f.type_size, 1);
+    for (hsize_t s : f.shape)
+        if (__builtin_mul_overflow(bytes, s, &bytes))
+            throw InputError(d_.where(path) + "declares shape " +
+                             shape_to_string(to_sizes(f.shape)) + " of " +
+                             std::to_string(f.type_size) +
+                             "-byte values, more bytes than can be addressed: the file is damaged");
+    if ((f.layout == H5D_CONTIGUOUS || f.layout == H5D_COMPACT) && f.storage_bytes > 0 &&
+        f.storage_bytes < bytes)
+        throw InputError(d_.where(path) + "declares shape " + shape_to_string(to_sizes(f.shape)) +
+                         " (" + std::to_string(bytes) + " bytes) but its data holds " +
+                         std::to_string(f.storage_bytes) + " bytes: the file is damaged");
     if (!f.missing_filters.empty())
         throw InputError(d_.where(path) + "compressed with the HDF5 filter " +
                          join(f.missing_filters) +
@@ -269,7 +307,8 @@ void DumpBuilder::build_streams() {
                              "was expected");
         std::vector<std::string> names;
         std::vector<StateSource> sources;
-        for (std::size_t l = 0; l < f.shape[0]; ++l) {
+        const std::size_t states = stacked_layers(hf_hidden_);
+        for (std::size_t l = 0; l < states; ++l) {
             names.push_back(l == 0 ? "embeddings" : "layer " + std::to_string(l));
             sources.push_back({hf_hidden_, l});
         }
@@ -362,8 +401,8 @@ void DumpBuilder::build_attention() {
         check_usable(hf_attn_);
         AttentionInfo a;
         a.name = "pattern";
-        for (std::size_t l = 0; l < facts(hf_attn_).shape[0]; ++l)
-            a.layers.push_back({hf_attn_, l});
+        const std::size_t layers = stacked_layers(hf_attn_);
+        for (std::size_t l = 0; l < layers; ++l) a.layers.push_back({hf_attn_, l});
         add(std::move(a), hf_attn_, 1);
     }
     for (const auto& [hook, layers] : attn_hooks_) {

@@ -42,7 +42,17 @@ private:
     bool have_ref_ = false;
     std::string ref_dataset_;
 
+    // Layers a file may declare, counting hidden states and attention layers and numbering
+    // blocks.N: far beyond any model (the largest have a few hundred), and a declared
+    // 5.8 x 10^17 would otherwise be looped over (one state name each) until memory runs out.
+    static constexpr std::size_t kMaxLayers = std::size_t{1} << 16;
+
     const h5::DatasetFacts& facts(const std::string& path) { return d_.impl_->facts.at(path); }
+    // The first axis of `path`, the layers it stacks, refused beyond kMaxLayers.
+    std::size_t stacked_layers(const std::string& path);
+    // The layer number N of a name blocks.N..., refused beyond kMaxLayers (not an exception
+    // from std::stoul on 30 digits).
+    std::size_t layer_number(const std::string& digits, const std::string& path);
     void check_file_access();
     void open_file();
     void open_image();

@@ -116,7 +116,7 @@ void DumpBuilder::build_dims() {
         static const std::regex block(R"(blocks\.(\d+)\..*)");
         std::smatch mt;
         if (std::regex_match(name, mt, block)) {
-            max_layer = std::max<std::size_t>(max_layer, std::stoul(mt[1]));
+            max_layer = std::max(max_layer, layer_number(mt[1], info.dataset));
             any_layer = true;
         }
     }

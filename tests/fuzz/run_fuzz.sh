@@ -36,20 +36,72 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1:
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 status=0
-# Where a report's first frame outside the sanitizer runtime and libc's string functions (such
-# as __memcpy_avx512_unaligned_erms under ASan's memcpy interceptor) lies: "libhdf5" or "ours".
+# Who owns a sanitizer or libFuzzer report read on stdin: "libhdf5" when its first stack frame
+# outside the sanitizer and libFuzzer runtimes and libc lies in libhdf5, "ours" for any other
+# frame or none at all. libc is skipped so that libc's string functions under ASan's interceptor
+# (__memcpy_avx512_unaligned_erms) and a timeout's signal trampoline (libc.so.6+0x3c04f below
+# fuzzer::Fuzzer::AlarmCallback) are looked through to their caller; our code calling libc is
+# still ours, one frame further down. One awk reads the whole report: the earlier
+# `grep | head -1 | grep -q` ended early, a writer upstream died of SIGPIPE, and under pipefail
+# the pipeline failed, so a known libhdf5 crash was filed as ours at random (5 of 6 times for the
+# H5Aexists over-read of KNOWN_ISSUES.md).
+owner_of_report() {
+  awk '
+    /^ +#[0-9]+ 0x/ && !found {
+      if ($0 ~ / in (__interceptor_|__asan|__ubsan|__lsan|__sanitizer|malloc|calloc|realloc|free|operator new|operator delete)/) next
+      if ($0 ~ / in ((str|mem|wcs)[a-z]*|__(mem|str|wcs)[a-z0-9_]*) /) next
+      if ($0 ~ /compiler-rt|libclang_rt|sanitizer_common| in fuzzer::|MallocHook|\/libc\.so/) next
+      if ($0 ~ / in [^ ]+ (nptl|signal|stdlib|assert|string|csu|sysdeps)\//) next  # libc, symbolised
+      found = 1
+      owner = $0 ~ /libhdf5/ ? "libhdf5" : "ours"
+    }
+    END { print found ? owner : "ours" }'
+}
+# The owner of a finding: the report of a fresh run of its input (same time and memory limits as
+# the fuzzing) or, should that run not reproduce it (a heap-layout-dependent over-read may not),
+# the last report in the fuzzing log. With a malloc limit at the rss limit, an out-of-memory input
+# reports the allocating stack at once (a single run may end before the rss check would see it).
+fresh_report() {
+  timeout 300 "$build/tests/fuzz/$1" -runs=1 -timeout=20 -rss_limit_mb=6144 -malloc_limit_mb=6144 \
+    "$2" 2>&1 || true
+}
 classify() {
-  local target="$1" input="$2" log="$3"
-  # The report from a fresh run of the input, then (should that run not reproduce it, as a
-  # heap-layout-dependent over-read may not) the last report in the fuzzing log.
-  # With a malloc limit at the rss limit, an out-of-memory input reports the allocating stack at
-  # once (a single run may end before the rss check would see it).
-  {
-    "$build/tests/fuzz/$target" -runs=1 -rss_limit_mb=6144 -malloc_limit_mb=6144 "$input" 2>&1
-    tac "$log" | sed -n '1,/^==[0-9]*==ERROR/p' | tac
-  } |
-    grep -E '^ +#[0-9]+ 0x' | grep -vE ' in (__interceptor_|__asan|__ubsan|__sanitizer|malloc|calloc|realloc|free|operator new|operator delete|(str|mem|wcs)[a-z]* |__(mem|str|wcs)[a-z0-9_]* )' |
-    grep -vE 'compiler-rt|libclang_rt|sanitizer_common| in fuzzer::|MallocHook' | head -1 | grep -q 'libhdf5' && echo libhdf5 || echo ours
+  local target="$1" input="$2" log="$3" report
+  report=$(fresh_report "$target" "$input")
+  if ! grep -qE '^ +#[0-9]+ 0x' <<<"$report"; then
+    report=$(tac "$log" | sed -n '1,/^==[0-9]*==ERROR/p' | tac)
+  fi
+  owner_of_report <<<"$report"
+}
+# The classifier must file the kept libhdf5 crashes as libhdf5's and the kept reports of our own
+# bugs as ours, every time; a run with a classifier that does not is no evidence either way.
+check_classifier() {
+  local f expected got report n=0
+  for f in "$root"/tests/fuzz/classify_cases/*.txt; do
+    expected=$(basename "$f" | cut -d- -f1)
+    got=$(owner_of_report <"$f")
+    if [ "$got" != "$expected" ]; then
+      echo "run_fuzz: classifier files $f as $got, expected $expected" >&2
+      exit 1
+    fi
+    n=$((n + 1))
+  done
+  for f in "$root"/tests/fuzz/libhdf5_crashes/*; do
+    # A hang costs the whole 20 s limit to replay; its report is among the classify_cases.
+    case "$(basename "$f")" in timeout-*) continue ;; esac
+    report=$(fresh_report fuzz_dump_image "$f")
+    if ! grep -qE '^ +#[0-9]+ 0x' <<<"$report"; then
+      echo "run_fuzz: note: the known libhdf5 crash $(basename "$f") no longer reproduces"
+      continue
+    fi
+    got=$(owner_of_report <<<"$report")
+    if [ "$got" != libhdf5 ]; then
+      echo "run_fuzz: classifier files the known libhdf5 crash $f as $got" >&2
+      exit 1
+    fi
+    n=$((n + 1))
+  done
+  echo "run_fuzz: classifier checked on $n kept reports and libhdf5 crash inputs"
 }
 run() {
   local target="$1"
@@ -95,8 +147,9 @@ run() {
     [ $status -eq 0 ] || break
   done
   echo "run_fuzz: $target: $execs executions in ${seconds} s, corpus $(find "$corpus" -type f | wc -l)" \
-    "inputs ($(du -sk "$corpus" | cut -f1) KiB), $(find "$known" -type f | wc -l) libhdf5 crash inputs kept"
+    "inputs ($(du -sk "$corpus" | cut -f1) KiB), $(find "$known" -type f -name "$target-*" | wc -l) libhdf5 crash inputs kept"
 }
+check_classifier
 run fuzz_dump_image "$fixtures/good" "$fixtures/bad" "$fixtures/series" \
   "$fixtures/weights_series" "$root/tests/fuzz/regressions"
 run fuzz_parsers "$root/tests/fuzz/seeds/parsers"
