@@ -74,11 +74,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     nav_ = new NavigationBar(&selection_, this);
     addToolBar(Qt::TopToolBarArea, nav_);
 
+    build_menus();  // first: each view's dock adds itself to the View menu (add_view)
     tree_ = new widgets::DumpTreeView(this);
     add_view(tree_, Qt::LeftDockWidgetArea);
     create_views(*this);
 
-    build_menus();
     build_status_bar();
     build_shortcuts();
     // Everything tied to a file follows the document set's one change signal.

@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QSlider>
@@ -376,6 +377,28 @@ private slots:
         auto* help = w.findChild<QMessageBox*>("helpDialog");
         QVERIFY(help);
         QVERIFY(help->text().contains("residual stream"));
+    }
+
+    void theViewMenuListsEveryPanelAndReopensAClosedOne() {
+        es::app::MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        auto* menu = w.findChild<QMenu*>(QStringLiteral("viewMenu"));
+        QVERIFY(menu);
+        QStringList listed;
+        for (QAction* a : menu->actions()) listed << a->text();
+        for (es::widgets::View* v : w.views())
+            QVERIFY2(listed.contains(v->title()),
+                     qPrintable(v->title() + " not in " + listed.join(QStringLiteral(", "))));
+        es::app::ViewDock* lens = w.dock(QStringLiteral("lens"));
+        lens->close();
+        QVERIFY(lens->isHidden());
+        QAction* reopen = nullptr;
+        for (QAction* a : menu->actions())
+            if (a->text() == lens->view()->title()) reopen = a;
+        QVERIFY(reopen && reopen->isCheckable() && !reopen->isChecked());
+        reopen->trigger();
+        QTRY_VERIFY(!lens->isHidden());
     }
 
     void everyViewHasItsCaptionAndHelpPage() {
