@@ -175,34 +175,32 @@ TEST(DamagedShapes, AnAbsurdTokenIdTableIsRefusedBeforeAllocating) {
 // Chunked data may declare a row wider than the machine with no chunk written (valid HDF5, a few
 // KB): it opens, and reading it is refused naming the dataset. `eigenscope-cli info` ended in
 // "internal error: out of memory" (exit 1) on both, from the health scan.
-TEST(DamagedShapes, ARowWiderThanTheMachineIsRefusedWhenRead) {
+// Runs `read` on a dump whose dataset `name` declares 4 rows of 4 TB each (chunked, nothing
+// written) and expects the InputError `expected` (after the file's path) from it.
+template <typename Read>
+void expect_refused_wide_rows(const char* file, const char* name, Read read,
+                              const std::string& expected) {
     const hsize_t wide = hsize_t{1} << 40;  // 4 TB of float32 per row
-    const std::string stream =
-        one_dataset("es_wide", "blocks.0.hook_resid_post", {4, wide}, {1, hsize_t{1} << 16});
+    const std::string path = one_dataset(file, name, {4, wide}, {1, hsize_t{1} << 16});
     try {
-        const auto dump = es::Dump::open(stream);
-        (void)es::scan_health(*dump);
-        ADD_FAILURE() << "a 4 TB row was scanned";
+        read(*es::Dump::open(path));
+        ADD_FAILURE() << name << ": a 4 TB row was read";
     } catch (const es::InputError& e) {
         const std::string m = e.what();
-        EXPECT_NE(m.find(stream + ": /blocks.0.hook_resid_post: this needs 4.0 TB of memory"),
-                  std::string::npos)
-            << m;
+        EXPECT_NE(m.find(path + ": " + expected), std::string::npos) << m;
     }
-    fs::remove(stream);
-    const std::string weight =
-        one_dataset("es_wide_weight", "embed.W_E", {4, wide}, {1, hsize_t{1} << 16});
-    try {
-        const auto dump = es::Dump::open(weight);
-        (void)dump->read_weight_rows("embed.W_E", 0, 1);
-        ADD_FAILURE() << "a 4 TB row was read";
-    } catch (const es::InputError& e) {
-        const std::string m = e.what();
-        EXPECT_NE(m.find(weight + ": /embed.W_E: this needs 4.0 TB of memory for rows [0, 1)"),
-                  std::string::npos)
-            << m;
-    }
-    fs::remove(weight);
+    fs::remove(path);
+}
+
+TEST(DamagedShapes, ARowWiderThanTheMachineIsRefusedWhenRead) {
+    expect_refused_wide_rows(
+        "es_wide", "blocks.0.hook_resid_post",
+        [](const es::Dump& dump) { (void)es::scan_health(dump); },
+        "/blocks.0.hook_resid_post: this needs 4.0 TB of memory");
+    expect_refused_wide_rows(
+        "es_wide_weight", "embed.W_E",
+        [](const es::Dump& dump) { (void)dump.read_weight_rows("embed.W_E", 0, 1); },
+        "/embed.W_E: this needs 4.0 TB of memory for rows [0, 1)");
 }
 
 // The limits leave real shapes alone: 3 hidden states of a contiguous [3, 5, 8] open.
