@@ -117,6 +117,7 @@ void NavigationBar::set_playing(bool on) {
 }
 
 void NavigationBar::set_dump(const Dump* dump, const QStringList& compare_names) {
+    const bool new_file = dump && dump != dump_;
     dump_ = dump;
     syncing_ = true;
     stream_->clear();
@@ -149,6 +150,10 @@ void NavigationBar::set_dump(const Dump* dump, const QStringList& compare_names)
         w->setEnabled(dump != nullptr);
     play_->setEnabled(dump != nullptr);
     syncing_ = false;
+    // A new file: the slider takes the focus (now that it is enabled), so arrows step layers at
+    // once and Ctrl+E reaches its action (the Dataset filter, focused otherwise, takes it as
+    // "end").
+    if (new_file) slider_->setFocus();
     sync_from_model(model_->selection());
 }
 

@@ -16,6 +16,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QTimer>
 #include <QTreeWidget>
 #include <atomic>
 
@@ -377,6 +378,25 @@ private slots:
         auto* help = w.findChild<QMessageBox*>("helpDialog");
         QVERIFY(help);
         QVERIFY(help->text().contains("residual stream"));
+    }
+
+    void aNewFileFocusesTheSliderAndCtrlEOpensTheExportDialog() {
+        // The Dataset filter had the focus once a file was open, and took Ctrl+E as "end".
+        es::app::MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
+        QTRY_VERIFY(QApplication::focusWidget());
+        QCOMPARE(QApplication::focusWidget()->objectName(), QStringLiteral("layerSlider"));
+        bool dialog = false;
+        QTimer::singleShot(200, &w, [&dialog] {
+            if (QWidget* modal = QApplication::activeModalWidget()) {
+                dialog = true;
+                modal->close();
+            }
+        });
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_E, Qt::ControlModifier);
+        QTRY_VERIFY(dialog);
     }
 
     void theViewMenuListsEveryPanelAndReopensAClosedOne() {
