@@ -1,5 +1,7 @@
 #include "batch_export.h"
 
+#include <optional>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -46,43 +48,66 @@ const char* kNo3dDisplay =
 
 }  // namespace
 
-int prepare_batch_platform(int argc, char** argv) {
-    QString view;
-    bool batch = false;
+namespace {
+
+bool has_display() {
+    return !qEnvironmentVariableIsEmpty("DISPLAY") ||
+           !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
+
+// The VIEW of --export VIEW or --export=VIEW, or nullopt without --export.
+std::optional<QString> exported_view(int argc, char** argv) {
+    std::optional<QString> view;
     for (int i = 1; i < argc; ++i) {
         const QString a = QString::fromLocal8Bit(argv[i]);
-        if (a == QLatin1String("--export") && i + 1 < argc) {
-            batch = true;
-            view = QString::fromLocal8Bit(argv[i + 1]);
-        } else if (a.startsWith(QLatin1String("--export="))) {
-            batch = true;
+        if (a == QLatin1String("--export"))
+            view = i + 1 < argc ? QString::fromLocal8Bit(argv[i + 1]) : QString();
+        else if (a.startsWith(QLatin1String("--export=")))
             view = a.mid(9);
-        }
     }
-    if (!batch) return -1;
+    return view;
+}
+
+}  // namespace
+
+int prepare_batch_platform(int argc, char** argv) {
+    const std::optional<QString> view = exported_view(argc, argv);
+    if (!view) return -1;
     const bool platform_set = !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
-    if (!figure_needs_opengl(view)) {
+    if (!figure_needs_opengl(*view)) {
         // 2D figures never need a display.
         if (!platform_set) qputenv("QT_QPA_PLATFORM", "offscreen");
         return -1;
     }
-    const bool display =
-        !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
-    if (!display && (!platform_set || qgetenv("QT_QPA_PLATFORM").startsWith("xcb"))) {
+    if (!has_display() && (!platform_set || qgetenv("QT_QPA_PLATFORM").startsWith("xcb"))) {
         std::cerr << kNo3dDisplay;
         return 2;
     }
     return -1;
 }
 
+int prepare_interactive_platform(int argc, char** argv) {
+    if (exported_view(argc, argv) || has_display() ||
+        !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        return -1;
+    for (int i = 1; i < argc; ++i)
+        for (const char* info : {"-h", "--help", "--help-all", "-?", "-v", "--version"})
+            if (std::strcmp(argv[i], info) == 0) {
+                qputenv("QT_QPA_PLATFORM", "offscreen");
+                return -1;
+            }
+    std::cerr << "eigenscope: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the "
+                 "window cannot open.\n"
+                 "  Run it under a virtual X server:  xvfb-run -a eigenscope ...\n"
+                 "  Figures without a display:        eigenscope --export VIEW --out PATH FILE\n"
+                 "  Numbers:                          eigenscope-cli VERB FILE --json\n";
+    return 2;
+}
+
 bool batch_wants_isolation(int argc, char** argv) {
-    bool batch = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--no-isolation") return false;
-        if (a == "--export" || a.rfind("--export=", 0) == 0) batch = true;
-    }
-    return batch;
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--no-isolation") == 0) return false;
+    return exported_view(argc, argv).has_value();
 }
 
 std::vector<std::string> batch_inputs(int argc, char** argv) {

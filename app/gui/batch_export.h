@@ -12,6 +12,11 @@ namespace es::app {
 // Before QApplication exists: picks the offscreen platform for 2D views when none was asked
 // for, and refuses projection3d without a display. Returns an exit code to stop with, or -1.
 int prepare_batch_platform(int argc, char** argv);
+// Before QApplication exists, without --export: with no display (over SSH, in CI) Qt's xcb
+// plugin would abort before a line of ours runs. --help and --version need no window and get
+// the offscreen platform; opening the window says what to do instead (exit 2). Returns an exit
+// code to stop with, or -1.
+int prepare_interactive_platform(int argc, char** argv);
 // --export without --no-isolation: the whole export runs in a supervised child process
 // (util/supervise.h), so a file that crashes libhdf5 ends in exit 2 and a sentence.
 bool batch_wants_isolation(int argc, char** argv);

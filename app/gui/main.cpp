@@ -11,10 +11,6 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTimer>
-#include <algorithm>
-#include <cstring>
-#include <initializer_list>
-#include <iostream>
 
 #include "batch_export.h"
 #include "main_window.h"
@@ -25,40 +21,11 @@
 
 namespace {
 
-bool has_argument(int argc, char** argv, std::initializer_list<const char*> names) {
-    for (int i = 1; i < argc; ++i)
-        for (const char* n : names)
-            if (std::strcmp(argv[i], n) == 0) return true;
-    return false;
-}
-
-// Without a display (over SSH, in CI) Qt's xcb plugin aborts before a line of ours runs. --help
-// and --version need no window: they get the offscreen platform. Opening the window says what
-// to do instead, and exits 2. Returns an exit code, or -1 to go on.
-int prepare_interactive_platform(int argc, char** argv) {
-    const bool display =
-        !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
-    if (display || !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) return -1;
-    if (has_argument(argc, argv, {"-h", "--help", "--help-all", "-?", "-v", "--version"})) {
-        qputenv("QT_QPA_PLATFORM", "offscreen");
-        return -1;
-    }
-    std::cerr << "eigenscope: no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so the "
-                 "window cannot open.\n"
-                 "  Run it under a virtual X server:  xvfb-run -a eigenscope ...\n"
-                 "  Figures without a display:        eigenscope --export VIEW --out PATH FILE\n"
-                 "  Numbers:                          eigenscope-cli VERB FILE --json\n";
-    return 2;
-}
-
 int run(int argc, char** argv) {
     es::widgets::VtkGlWidget::set_default_surface_format();
     // --export: the platform must be chosen before QApplication exists.
     if (const int code = es::app::prepare_batch_platform(argc, argv); code >= 0) return code;
-    if (!has_argument(argc, argv, {"--export"}) &&
-        !std::any_of(argv + 1, argv + argc,
-                     [](const char* a) { return std::strncmp(a, "--export=", 9) == 0; }))
-        if (const int code = prepare_interactive_platform(argc, argv); code >= 0) return code;
+    if (const int code = es::app::prepare_interactive_platform(argc, argv); code >= 0) return code;
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Eigenscope"));
     QApplication::setOrganizationName(QStringLiteral("Eigenscope"));
