@@ -43,8 +43,13 @@ SpectrumView::SpectrumView(QWidget* parent)
     plot_->plotLayout()->clear();
     scree_ = new QCPAxisRect(plot_);
     cumulative_ = new QCPAxisRect(plot_);
-    plot_->plotLayout()->addElement(0, 0, scree_);
-    plot_->plotLayout()->addElement(0, 1, cumulative_);
+    plot_->plotLayout()->addElement(1, 0, scree_);
+    plot_->plotLayout()->addElement(1, 1, cumulative_);
+    // The effective rank is read above the cumulative panel, never over (or cut off by) it.
+    rank_title_ = new QCPTextElement(plot_);
+    rank_title_->setObjectName(QStringLiteral("effectiveRankLabel"));
+    plot_->plotLayout()->addElement(0, 1, rank_title_);
+    plot_->plotLayout()->setRowStretchFactors({0.001, 1});
     plot_->legend = inset_legend(scree_, Qt::AlignTop | Qt::AlignRight);
     spectrogram_ = new HeatmapPlot(split);
     spectrogram_->setObjectName(QStringLiteral("spectrogram"));
@@ -163,6 +168,13 @@ void SpectrumView::on_selection(const Selection& selection) {
 void SpectrumView::rebuild() {
     plot_->clearGraphs();
     plot_->clearItems();
+    rank_title_->setText(QString());
+    {
+        QFont f = plot_->font();
+        f.setPointSizeF(plot_style(presentation_).font_pt);
+        rank_title_->setFont(f);
+        rank_title_->setTextColor(colors::plot_foreground());
+    }
     style_plot(plot_, presentation_);
     const PlotStyle st = plot_style(presentation_);
     QCPAxis* sx = scree_->axis(QCPAxis::atBottom);
@@ -235,21 +247,10 @@ void SpectrumView::rebuild() {
             v->point1->setCoords(ls.effective_rank, 0.01);
             v->point2->setCoords(ls.effective_rank, 1);
             v->setPen(QPen(colors::plot_foreground(), st.line_width, Qt::DashLine));
-            auto* t = new QCPItemText(plot_);
-            t->setObjectName(QStringLiteral("effectiveRankLabel"));
-            t->setClipAxisRect(cumulative_);
-            t->position->setType(QCPItemPosition::ptAxisRectRatio);
-            t->position->setAxisRect(cumulative_);
-            t->position->setCoords(0.97, 0.92);
-            t->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
-            t->setText(tr("layer %1: effective rank %2\nparticipation ratio %3")
-                           .arg(ls.layer)
-                           .arg(ls.effective_rank, 0, 'f', 1)
-                           .arg(ls.participation_ratio, 0, 'f', 1));
-            t->setColor(colors::plot_foreground());
-            QFont f = plot_->font();
-            f.setPointSizeF(st.font_pt);
-            t->setFont(f);
+            rank_title_->setText(tr("layer %1: effective rank %2, participation ratio %3")
+                                     .arg(ls.layer)
+                                     .arg(ls.effective_rank, 0, 'f', 1)
+                                     .arg(ls.participation_ratio, 0, 'f', 1));
         }
     };
     if (overlay_->isChecked())

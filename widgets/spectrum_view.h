@@ -12,6 +12,7 @@
 class QCheckBox;
 class QCustomPlot;
 class QCPAxisRect;
+class QCPTextElement;
 
 namespace es::widgets {
 
@@ -46,6 +47,7 @@ private:
     QCustomPlot* plot_ = nullptr;
     QCPAxisRect* scree_ = nullptr;
     QCPAxisRect* cumulative_ = nullptr;
+    QCPTextElement* rank_title_ = nullptr;
     HeatmapPlot* spectrogram_ = nullptr;
     QCheckBox* overlay_ = nullptr;
     QCheckBox* log_x_ = nullptr;

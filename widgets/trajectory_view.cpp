@@ -65,21 +65,33 @@ TrajectoryView::TrajectoryView(QWidget* parent)
     bind_setting(QStringLiteral("token_lines"), tokens_);
     bind_setting(QStringLiteral("include_final_norm"), final_norm_);
 
-    plot_ = make_plot(QStringLiteral("trajectoryPlot"), {260, 200});
+    plot_ = make_plot(QStringLiteral("trajectoryPlot"), {260, 160});
     plot_->plotLayout()->clear();
     norm_rect_ = new QCPAxisRect(plot_);
     cos_rect_ = new QCPAxisRect(plot_);
     plot_->plotLayout()->addElement(0, 0, norm_rect_);
     plot_->plotLayout()->addElement(1, 0, cos_rect_);
-    plot_->plotLayout()->setRowStretchFactor(0, 3);
-    plot_->plotLayout()->setRowStretchFactor(1, 2);
     // Both panels share the layer axis: align their left margins.
     auto* margins = new QCPMarginGroup(plot_);
     norm_rect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
     cos_rect_->setMarginGroup(QCP::msLeft | QCP::msRight, margins);
-    plot_->legend = inset_legend(norm_rect_, Qt::AlignTop | Qt::AlignLeft);
-    inset_legend(cos_rect_, Qt::AlignRight | Qt::AlignVCenter)
-        ->setObjectName(QStringLiteral("cosLegend"));
+    norm_inset_ = plot_->legend = inset_legend(norm_rect_, Qt::AlignTop | Qt::AlignLeft);
+    cos_inset_ = inset_legend(cos_rect_, Qt::AlignRight | Qt::AlignVCenter);
+    cos_inset_->setObjectName(QStringLiteral("cosLegend"));
+    headline_ = new QCPTextElement(plot_);
+    headline_->setObjectName(QStringLiteral("growthHeadline"));
+    norm_row_ = new QCPLegend;
+    cos_row_ = new QCPLegend;
+    arrange(true);  // in the layout once: it makes them the plot's (taken out, it deletes them)
+    for (QCPLegend* row : {norm_row_, cos_row_}) {
+        row->setLayer(QStringLiteral("legend"));
+        row->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+        row->setBorderPen(Qt::NoPen);
+        row->setBrush(Qt::NoBrush);
+    }
+    norm_row_->setObjectName(QStringLiteral("normLegendRow"));
+    cos_row_->setObjectName(QStringLiteral("cosLegendRow"));
+    arrange(false);
     plot_->setInteractions(QCP::Interactions());
     column()->addWidget(plot_, 1);
 
@@ -143,13 +155,16 @@ QStringList TrajectoryView::highlighted_labels() const {
 }
 
 void TrajectoryView::rebuild() {
-    // A graph removes itself only from the plot's main legend: empty the second one first, or
-    // it keeps items that point at deleted graphs.
-    QCPLegend* cos_legend = qobject_cast<QCPLegend*>(cos_rect_->insetLayout()->elementAt(0));
-    if (cos_legend) cos_legend->clearItems();
+    // A graph removes itself only from the plot's main legend: empty the others first, or they
+    // keep items that point at deleted graphs.
+    for (QCPLegend* l : {norm_inset_, cos_inset_, norm_row_, cos_row_}) l->clearItems();
     plot_->clearGraphs();
     plot_->clearItems();
     token_lines_drawn_ = 0;
+    arrange(presentation_);
+    plot_->legend = presentation_ ? norm_row_ : norm_inset_;
+    QCPLegend* cos_legend = presentation_ ? cos_row_ : cos_inset_;
+    headline_->setText(QString());
     style_plot(plot_, presentation_);
     const PlotStyle st = plot_style(presentation_);
     QCPAxis* nx = norm_rect_->axis(QCPAxis::atBottom);
@@ -162,7 +177,7 @@ void TrajectoryView::rebuild() {
     // No result: no legend either (an empty frame would sit on the empty plot).
     const bool has_result = result_ && !result_->layers.empty();
     plot_->legend->setVisible(has_result);
-    if (cos_legend) cos_legend->setVisible(has_result);
+    cos_legend->setVisible(has_result);
     if (!has_result) {
         plot_->replot();
         return;
@@ -232,22 +247,27 @@ void TrajectoryView::rebuild() {
     band(cos_rect_, x, stat(r.cos_first_stats, &analysis::Summary::p10),
          stat(r.cos_first_stats, &analysis::Summary::p90), colors::categorical(2), QString(),
          nullptr);
-    QCPGraph* cp = line(cos_rect_, x, stat(r.cos_prev_stats, &analysis::Summary::mean),
-                        QPen(colors::categorical(1), st.line_width * 1.5),
-                        tr("cos to previous layer (mean, p10–p90)"));
+    QCPGraph* cp = line(
+        cos_rect_, x, stat(r.cos_prev_stats, &analysis::Summary::mean),
+        QPen(colors::categorical(1), st.line_width * 1.5),
+        presentation_ ? tr("cos to previous layer") : tr("cos to previous layer (mean, p10–p90)"));
     cp->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, st.line_width * 3.5));
-    QCPGraph* cf = line(cos_rect_, x, stat(r.cos_first_stats, &analysis::Summary::mean),
-                        QPen(colors::categorical(2), st.line_width * 1.5),
-                        tr("cos to first state (mean, p10–p90)"));
+    QCPGraph* cf =
+        line(cos_rect_, x, stat(r.cos_first_stats, &analysis::Summary::mean),
+             QPen(colors::categorical(2), st.line_width * 1.5),
+             presentation_ ? tr("cos to first state") : tr("cos to first state (mean, p10–p90)"));
     cf->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, st.line_width * 3.5));
-    if (cos_legend) {
-        cp->addToLegend(cos_legend);
-        cf->addToLegend(cos_legend);
-        cos_legend->setFont(plot_->legend->font());
-        cos_legend->setTextColor(fg);
-        cos_legend->setBrush(plot_->legend->brush());
-        cos_legend->setBorderPen(plot_->legend->borderPen());
-    }
+    cp->addToLegend(cos_legend);
+    cf->addToLegend(cos_legend);
+    cos_legend->setFont(plot_->legend->font());
+    cos_legend->setTextColor(fg);
+    cos_legend->setBrush(plot_->legend->brush());
+    cos_legend->setBorderPen(plot_->legend->borderPen());
+    if (presentation_)
+        for (QCPLegend* l : {norm_row_, cos_row_}) {
+            l->setBrush(Qt::NoBrush);
+            l->setBorderPen(Qt::NoPen);
+        }
 
     // Selected tokens: coloured, thick, labelled at their last point.
     int colour = 3;
@@ -326,25 +346,60 @@ void TrajectoryView::rebuild() {
         }
     }
     if (r.growth_ratio) {
-        auto* g = new QCPItemText(plot_);
-        g->setObjectName(QStringLiteral("growthLabel"));
-        g->setClipAxisRect(norm_rect_);
-        g->position->setType(QCPItemPosition::ptAxisRectRatio);
-        g->position->setAxisRect(norm_rect_);
-        // Bottom right: under the late layers' lines, which have grown away from zero by then.
-        g->position->setCoords(0.98, 0.97);
-        g->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
-        g->setText(tr("mean norm grows ×%1 from layer %2 to layer %3")
-                       .arg(*r.growth_ratio, 0, 'f', *r.growth_ratio < 10 ? 2 : 1)
-                       .arg(r.states.front())
-                       .arg(r.states.back()));
+        const QString growth = tr("mean norm grows ×%1 from layer %2 to layer %3")
+                                   .arg(*r.growth_ratio, 0, 'f', *r.growth_ratio < 10 ? 2 : 1)
+                                   .arg(r.states.front())
+                                   .arg(r.states.back());
         QFont f = plot_->font();
         f.setPointSizeF(st.font_pt * 1.15);
         f.setBold(true);
-        g->setFont(f);
-        g->setColor(fg);
+        if (presentation_) {  // a headline above the panels
+            headline_->setText(growth);
+            headline_->setFont(f);
+            headline_->setTextColor(fg);
+        } else {
+            auto* g = new QCPItemText(plot_);
+            g->setObjectName(QStringLiteral("growthLabel"));
+            g->setClipAxisRect(norm_rect_);
+            g->position->setType(QCPItemPosition::ptAxisRectRatio);
+            g->position->setAxisRect(norm_rect_);
+            // Bottom right: under the late layers' lines, which have grown away from zero by then.
+            g->position->setCoords(0.98, 0.97);
+            g->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+            g->setText(growth);
+            g->setFont(f);
+            g->setColor(fg);
+        }
     }
     plot_->replot();
+}
+
+void TrajectoryView::arrange(bool outside) {
+    QCPLayoutGrid* grid = plot_->plotLayout();
+    const bool arranged = norm_rect_->layout() && (headline_->layout() != nullptr) == outside;
+    if (!arranged) {
+        for (QCPLayoutElement* e : std::initializer_list<QCPLayoutElement*>{
+                 headline_, norm_row_, norm_rect_, cos_row_, cos_rect_})
+            if (e->layout()) grid->take(e);
+        grid->simplify();
+        if (outside) {
+            grid->addElement(0, 0, headline_);
+            grid->addElement(1, 0, norm_row_);
+            grid->addElement(2, 0, norm_rect_);
+            grid->addElement(3, 0, cos_row_);
+            grid->addElement(4, 0, cos_rect_);
+            // Text rows take their height; the panels share the rest equally.
+            grid->setRowStretchFactors({0.001, 0.001, 1, 0.001, 1});
+        } else {
+            grid->addElement(0, 0, norm_rect_);
+            grid->addElement(1, 0, cos_rect_);
+            grid->setRowStretchFactors({3, 2});
+        }
+    }
+    grid->setRowSpacing(outside ? 2 : 5);
+    for (QCPLayoutElement* e : std::initializer_list<QCPLayoutElement*>{
+             headline_, norm_row_, cos_row_, norm_inset_, cos_inset_})
+        e->setVisible(outside == (e == headline_ || e == norm_row_ || e == cos_row_));
 }
 
 int TrajectoryView::nearest_token(const QPoint& pos, int* layer_out) const {

@@ -13,6 +13,8 @@ class QCheckBox;
 class QCustomPlot;
 class QCPAxisRect;
 class QCPGraph;
+class QCPLegend;
+class QCPTextElement;
 
 namespace es::widgets {
 
@@ -52,10 +54,18 @@ private:
     void mouse_move(QMouseEvent* event);
     void mouse_press(QMouseEvent* event);
     int nearest_token(const QPoint& pos, int* layer_out) const;
+    // Presentation mode puts the legends and the growth headline in rows of their own above the
+    // panels (nothing covers the data) and gives the cosine panel as much height as the norms.
+    void arrange(bool outside);
 
     QCustomPlot* plot_ = nullptr;
     QCPAxisRect* norm_rect_ = nullptr;
     QCPAxisRect* cos_rect_ = nullptr;
+    QCPLegend* norm_inset_ = nullptr;  // inside the panels (the normal layout)
+    QCPLegend* cos_inset_ = nullptr;
+    QCPLegend* norm_row_ = nullptr;  // in rows above them (presentation)
+    QCPLegend* cos_row_ = nullptr;
+    QCPTextElement* headline_ = nullptr;
     QCheckBox* log_ = nullptr;
     QCheckBox* tokens_ = nullptr;
     QCheckBox* final_norm_ = nullptr;
