@@ -25,7 +25,7 @@ AnglesView::AnglesView(QWidget* parent)
     grid->addWidget(presets_, 2, 0, 1, 5);
     column()->addLayout(grid);
     add_status_line();
-    plot_ = make_plot(QStringLiteral("anglesPlot"), {240, 140});
+    plot_ = make_plot(QStringLiteral("anglesPlot"), {240, 100});
     column()->addWidget(plot_, 1);
     connect(presets_, &QComboBox::activated, this, [this](int i) {
         if (i > 0) apply_preset(i - 1);

@@ -28,7 +28,7 @@ CheckpointView::CheckpointView(QWidget* parent)
     top_->setValue(8);
     top_->setPrefix(tr("top "));
     add_controls({matrix_, side_, top_});
-    plot_ = make_plot(QStringLiteral("checkpointPlot"), {260, 200});
+    plot_ = make_plot(QStringLiteral("checkpointPlot"), {260, 180});
     plot_->plotLayout()->clear();
     sv_rect_ = new QCPAxisRect(plot_);
     angle_rect_ = new QCPAxisRect(plot_);

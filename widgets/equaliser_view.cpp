@@ -45,7 +45,7 @@ EqualiserView::EqualiserView(QWidget* parent)
     bind_setting(QStringLiteral("mode"), mode_);
     bind_setting(QStringLiteral("normalize"), normalize_);
     bind_setting(QStringLiteral("peak_hold"), peaks_);
-    plot_ = make_plot(QStringLiteral("equaliserPlot"), {360, 220});
+    plot_ = make_plot(QStringLiteral("equaliserPlot"), {360, 180});
     plot_->setNoAntialiasingOnDrag(true);
     plot_->plotLayout()->insertRow(0);
     auto* heading = new QCPTextElement(plot_, QString());

@@ -51,7 +51,7 @@ HeadsView::HeadsView(QWidget* parent) : ResultViewOf(QStringLiteral("heads"), tr
     bind_setting(QStringLiteral("rank"), rank_);
     auto* split = new QSplitter(Qt::Vertical, this);
     heatmap_ = new HeatmapPlot(split);
-    angles_ = make_plot(QStringLiteral("anglesPlot"), {0, 100}, split);
+    angles_ = make_plot(QStringLiteral("anglesPlot"), {0, 70}, split);
     split->addWidget(heatmap_);
     split->addWidget(angles_);
     split->setStretchFactor(0, 4);

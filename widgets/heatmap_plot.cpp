@@ -13,7 +13,7 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     plot_ = new QCustomPlot(this);
-    plot_->setMinimumSize(200, 150);
+    plot_->setMinimumSize(200, 130);
     layout->addWidget(plot_);
     map_ = new QCPColorMap(plot_->xAxis, plot_->yAxis);
     map_->setInterpolate(false);

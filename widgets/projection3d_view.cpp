@@ -112,7 +112,7 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
     if (VtkGlWidget::opengl_available(&reason)) {
         gl_ = new VtkGlWidget(this);
         gl_->setObjectName(QStringLiteral("projection3dScene"));
-        gl_->setMinimumSize(320, 240);
+        gl_->setMinimumSize(320, 150);
         gl_->setMouseTracking(true);
         gl_->installEventFilter(this);
         lod_timer_ = new QTimer(this);

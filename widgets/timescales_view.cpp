@@ -24,7 +24,7 @@ TimescalesView::TimescalesView(QWidget* parent)
     add_controls({label, components_});
     bind_setting(QStringLiteral("components"), components_);
 
-    plot_ = make_plot(QStringLiteral("timescalesPlot"), {320, 240});
+    plot_ = make_plot(QStringLiteral("timescalesPlot"), {320, 180});
     plot_->plotLayout()->clear();
     auto* top = new QCPLayoutGrid;
     plot_->plotLayout()->addElement(0, 0, top);

@@ -2,6 +2,8 @@
 
 #include "view_registry.h"
 
+#include <QScreen>
+#include <QTabBar>
 #include <QTimer>
 
 #include "main_window.h"
@@ -62,6 +64,16 @@ void arrange_docks(MainWindow& w) {
         if (!w.dock(QString::fromLatin1(id))) return;  // a window without the standard views
     // resizeDocks gives a lone dock all the space the other area does not claim, so the dataset
     // panel is capped for one layout pass instead and released afterwards (user can widen it).
+    // The window never stays larger than its screen (a 1280x720 projector): while the docks
+    // were first filled, their summed minimum sizes may have grown it.
+    if (const QScreen* screen = w.screen(); screen && !w.isFullScreen() && !w.isMaximized()) {
+        const QRect avail = screen->availableGeometry();
+        const QSize room = avail.size() - (w.frameGeometry().size() - w.geometry().size());
+        if (w.width() > room.width() || w.height() > room.height()) {
+            w.resize(w.size().boundedTo(room));
+            w.move(avail.topLeft());
+        }
+    }
     ViewDock* dataset = w.dock(QStringLiteral("dataset"));
     const int width = std::max(260, w.width() / 5);
     dataset->setMaximumWidth(width);
@@ -69,8 +81,13 @@ void arrange_docks(MainWindow& w) {
     QTimer::singleShot(0, dataset, [dataset] { dataset->setMaximumWidth(QWIDGETSIZE_MAX); });
     w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("spectrum"))},
                   {56, 44}, Qt::Horizontal);
-    w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("cka"))}, {480, 420},
+    w.resizeDocks({w.dock(QStringLiteral("trajectory")), w.dock(QStringLiteral("cka"))}, {540, 360},
                   Qt::Vertical);
+    // Tabs say the whole name ("Attention", not "At…"); when they do not fit, the bar scrolls.
+    for (QTabBar* tabs : w.findChildren<QTabBar*>()) {
+        tabs->setElideMode(Qt::ElideNone);
+        tabs->setUsesScrollButtons(true);
+    }
 }
 
 }  // namespace es::app
