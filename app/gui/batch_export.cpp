@@ -16,6 +16,7 @@
 #include "export/figure_export.h"
 #include "main_window.h"
 #include "result_view.h"
+#include "slides.h"
 #include "util/supervise.h"
 #include "view.h"
 #include "view_registry.h"
@@ -116,19 +117,25 @@ std::vector<std::string> batch_inputs(int argc, char** argv) {
 
 void add_batch_options(QCommandLineParser& p) {
     p.addOption({QStringLiteral("export"),
-                 QStringLiteral("Render one view headless and exit: %1.")
+                 QStringLiteral("Render one view headless and exit: %1; or 'presentation': the "
+                                "presentation layout as one PNG per state in --out DIR.")
                      .arg(figure_ids().join(QStringLiteral(", "))),
                  QStringLiteral("VIEW")});
     p.addOption({QStringLiteral("out"),
-                 QStringLiteral("Export file; .png, .svg, .pdf, .csv or .json."),
+                 QStringLiteral("Export file; .png, .svg, .pdf, .csv or .json (a folder for "
+                                "presentation slides)."),
                  QStringLiteral("PATH")});
+    p.addOption({QStringLiteral("view"),
+                 QStringLiteral("The view presented on the slides (default trajectory)."),
+                 QStringLiteral("VIEW")});
     p.addOption({QStringLiteral("layer"), QStringLiteral("Selected layer (state index)."),
                  QStringLiteral("N")});
     p.addOption({QStringLiteral("token"), QStringLiteral("Selected token (flat index)."),
                  QStringLiteral("T")});
     p.addOption({QStringLiteral("head"), QStringLiteral("Selected head within --layer's block."),
                  QStringLiteral("H")});
-    p.addOption({QStringLiteral("size"), QStringLiteral("Output size in pixels, e.g. 1600x1200."),
+    p.addOption({QStringLiteral("size"),
+                 QStringLiteral("Output size in pixels, e.g. 1600x1200 (slides: 1280x720)."),
                  QStringLiteral("WxH")});
     p.addOption({QStringLiteral("dpi"),
                  QStringLiteral("Resolution: fonts and lines scale by DPI/96."),
@@ -146,6 +153,7 @@ bool batch_requested(const QCommandLineParser& p) {
 int run_batch_export(const QCommandLineParser& p) {
     const QString figure = p.value(QStringLiteral("export"));
     const QString out = p.value(QStringLiteral("out"));
+    if (figure == QLatin1String("presentation")) return run_slides_export(p);
     if (!figure_ids().contains(figure))
         return usage(QStringLiteral("unknown view '%1'; one of %2")
                          .arg(figure, figure_ids().join(QStringLiteral(", "))));

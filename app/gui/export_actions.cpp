@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -18,8 +19,11 @@
 #include <QStatusBar>
 
 #include "main_window.h"
+#include "presentation_mode.h"
 #include "report.h"
+#include "slides.h"
 #include "view.h"
+#include "view_registry.h"
 
 namespace es::app {
 
@@ -155,6 +159,41 @@ void export_report(MainWindow& window, const QString& path) {
         });
 }
 
+void export_slides(MainWindow& window) {
+    if (window.documents().empty()) return;
+    bool ok = false;
+    const QStringList sizes{QStringLiteral("1920x1080"), QStringLiteral("1280x720"),
+                            QStringLiteral("3840x2160")};
+    const QString size =
+        QInputDialog::getItem(&window, QObject::tr("Export Slides"),
+                              QObject::tr("Slide size in pixels:"), sizes, 0, false, &ok);
+    if (!ok) return;
+    const QString dir = QFileDialog::getExistingDirectory(
+        &window, QObject::tr("Folder for the slides (one PNG per state)"));
+    if (dir.isEmpty()) return;
+    // The presented view, or the trajectory; the 3D view has no slides (an OpenGL scene).
+    QString view = window.presentation() ? window.presentation_mode()->presented()
+                                         : QStringLiteral("trajectory");
+    if (figure_needs_opengl(view)) view = QStringLiteral("trajectory");
+    const QStringList wh = size.split(QLatin1Char('x'));
+    auto* writer =
+        new SlideWriter(window, view, dir, QSize(wh.value(0).toInt(), wh.value(1).toInt()));
+    QPointer<MainWindow> guard(&window);
+    QObject::connect(writer, &SlideWriter::progress, &window, [guard](int done, int total) {
+        if (guard)
+            guard->statusBar()->showMessage(QObject::tr("Slide %1 of %2").arg(done).arg(total));
+    });
+    QObject::connect(
+        writer, &SlideWriter::finished, &window, [guard](bool ok, const QString& message) {
+            if (!guard) return;
+            if (ok)
+                guard->statusBar()->showMessage(QObject::tr("Exported %1").arg(message), 8000);
+            else
+                show_problem(*guard, QObject::tr("Slides failed"), message);
+        });
+    writer->start();
+}
+
 void add_export_actions(MainWindow& window, QMenu* file) {
     track_focus(window);
     const QList<QAction*> actions = file->actions();
@@ -195,7 +234,13 @@ void add_export_actions(MainWindow& window, QMenu* file) {
                                          stem + QStringLiteral(".pdf"), QObject::tr("PDF (*.pdf)"));
         if (!path.isEmpty()) export_report(window, path);
     });
+    auto* slides_action = new QAction(QObject::tr("Export S&lides…"), file);
+    slides_action->setObjectName(QStringLiteral("exportSlidesAction"));
+    slides_action->setToolTip(QObject::tr("The presentation layout as one PNG per state"));
+    QObject::connect(slides_action, &QAction::triggered, &window,
+                     [&window] { export_slides(window); });
     file->insertAction(before, export_view_action);
+    file->insertAction(before, slides_action);
     file->insertAction(before, report_action);
     file->insertSeparator(before);
 

@@ -13,6 +13,8 @@ class MainWindow;
 
 // Adds the actions to the File menu (before its last separator) and an Edit menu.
 void add_export_actions(MainWindow& window, QMenu* file);
+// File ▸ Export Slides…: asks a size and a folder, then writes the presentation slides.
+void export_slides(MainWindow& window);
 // The figure of the view the user worked in last (focus), "trajectory" before any.
 QString current_figure(MainWindow& window);
 // Exports a figure of the window's views with provenance from the primary dump.

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 #include <QAction>
-#include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
@@ -11,14 +10,12 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
-#include <QMenuBar>
+#include <QMenu>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
-#include <QShortcut>
-#include <QSlider>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTimer>
@@ -26,10 +23,9 @@
 
 #include "demo_locator.h"
 #include "dump_tree_view.h"
-#include "export_actions.h"
 #include "navigation_bar.h"
+#include "presentation_mode.h"
 #include "theme.h"
-#include "version.h"
 #include "view_dock.h"
 #include "view_registry.h"
 #include "welcome_page.h"
@@ -78,6 +74,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     tree_ = new widgets::DumpTreeView(this);
     add_view(tree_, Qt::LeftDockWidgetArea);
     create_views(*this);
+    presentation_mode_ = new PresentationMode(*this);
 
     build_status_bar();
     build_shortcuts();
@@ -138,137 +135,6 @@ MainWindow::~MainWindow() {
     if (welcome_ && !welcome_->parent()) delete welcome_;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Menus, status bar, keyboard
-
-void MainWindow::build_menus() {
-    QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Open activation dump"), QString(),
-            tr("HDF5 dumps (*.h5 *.hdf5);;Sessions (*.eigenscope);;All files (*)"));
-        if (path.endsWith(QLatin1String(".eigenscope")))
-            restore_session(path);
-        else if (!path.isEmpty())
-            open_file(path);
-    });
-    file->addAction(tr("Open for &Comparison…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(
-            this, tr("Open a dump to compare"), QString(), tr("HDF5 dumps (*.h5 *.hdf5)"));
-        if (!path.isEmpty()) open_file(path, true);
-    });
-    file->addAction(tr("Open &Folder (checkpoint series)…"), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open checkpoint folder"));
-        if (!dir.isEmpty()) open_folder(dir);
-    });
-    file->addAction(tr("Open &Demo"), this, [this] { open_file(demo_dump_path()); });
-    recent_menu_ = file->addMenu(tr("Open &Recent"));
-    rebuild_recent_menu();
-    file->addSeparator();
-    file->addAction(tr("&Save Session…"), QKeySequence::Save, this, [this] {
-        QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QString(),
-                                                    tr("Sessions (*.eigenscope)"));
-        if (path.isEmpty()) return;
-        if (!path.endsWith(QLatin1String(".eigenscope"))) path += QStringLiteral(".eigenscope");
-        QString error;
-        if (!save_session(path, &error)) show_error(tr("Cannot save the session"), error);
-    });
-    file->addAction(tr("Open Sess&ion…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), QString(),
-                                                          tr("Sessions (*.eigenscope)"));
-        if (!path.isEmpty()) restore_session(path);
-    });
-    file->addAction(tr("&Close"), QKeySequence::Close, this, &MainWindow::close_all);
-    file->addSeparator();
-    QAction* clear = file->addAction(tr("Clear Result C&ache"), this, [this] {
-        clear_result_cache();
-        statusBar()->showMessage(tr("Result cache cleared"), 4000);
-    });
-    clear->setObjectName(QStringLiteral("clearResultCache"));
-    clear->setToolTip(tr("Forget the spectra, CKA, projections and weight spectra kept on disk"));
-    file->addSeparator();
-    file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-
-    add_export_actions(*this, file);  // Export View/Report in File, Copy Image in Edit
-    QMenu* view = menuBar()->addMenu(tr("&View"));
-    view->setObjectName(QStringLiteral("viewMenu"));
-    QAction* present =
-        view->addAction(tr("&Presentation Mode"), this, [this](bool on) { set_presentation(on); });
-    present->setObjectName(QStringLiteral("presentationAction"));
-    present->setCheckable(true);
-    present->setShortcut(Qt::Key_F5);
-    QMenu* theme = view->addMenu(tr("&Theme"));
-    auto* group = new QActionGroup(this);
-    for (const auto& [id, label] : {std::pair{QStringLiteral("system"), tr("System")},
-                                    std::pair{QStringLiteral("light"), tr("Light")},
-                                    std::pair{QStringLiteral("dark"), tr("Dark")}}) {
-        QAction* a = theme->addAction(label, this, [this, id = id] { set_theme(id); });
-        a->setCheckable(true);
-        a->setChecked(id == QStringLiteral("system"));
-        group->addAction(a);
-    }
-    QAction* restore = view->addAction(tr("Restore Last Session on Start"));
-    restore->setCheckable(true);
-    restore->setChecked(QSettings().value(QStringLiteral("restore_last_session"), false).toBool());
-    connect(restore, &QAction::toggled, this,
-            [](bool on) { QSettings().setValue(QStringLiteral("restore_last_session"), on); });
-    view->addSeparator();
-
-    QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&About Eigenscope"), this, [this] {
-        QMessageBox::about(
-            this, tr("About Eigenscope"),
-            tr("<b>Eigenscope %1</b><p>An explorer for the latent geometry of transformer "
-               "language models.</p>")
-                .arg(QStringLiteral(EIGENSCOPE_VERSION)));
-    });
-}
-
-void MainWindow::build_status_bar() {
-    status_file_ =
-        new QLabel(tr("No file open: File ▸ Open, drop an .h5 file here, or Open Demo"), this);
-    status_file_->setObjectName(QStringLiteral("statusFile"));
-    status_file_->setSizePolicy(QSizePolicy::Ignored,
-                                QSizePolicy::Preferred);  // long paths never widen the window
-    status_dims_ = new QLabel(this);
-    status_memory_ = new QLabel(this);
-    status_memory_->setObjectName(QStringLiteral("statusMemory"));
-    progress_ = new QProgressBar(this);
-    progress_->setObjectName(QStringLiteral("jobProgress"));
-    progress_->setRange(0, 1000);
-    progress_->setMaximumWidth(320);
-    progress_->setTextVisible(true);
-    progress_->hide();
-    cancel_ = new QToolButton(this);
-    cancel_->setObjectName(QStringLiteral("cancelJobs"));
-    cancel_->setText(tr("Cancel"));
-    cancel_->hide();
-    connect(cancel_, &QToolButton::clicked, this, [this] { jobs_.cancel_all(); });
-    statusBar()->addWidget(status_file_, 1);
-    statusBar()->addPermanentWidget(progress_);
-    statusBar()->addPermanentWidget(cancel_);
-    statusBar()->addPermanentWidget(status_dims_);
-    statusBar()->addPermanentWidget(status_memory_);
-}
-
-void MainWindow::build_shortcuts() {
-    // Window-wide, so the lecturer drives layers without clicking the slider first.
-    auto shortcut = [this](QKeySequence key, auto fn) {
-        auto* s = new QShortcut(key, this);
-        s->setContext(Qt::WindowShortcut);
-        connect(s, &QShortcut::activated, this, fn);
-    };
-    shortcut(QKeySequence(Qt::Key_PageDown), [this] { selection_.step_layer(1); });
-    shortcut(QKeySequence(Qt::Key_PageUp), [this] { selection_.step_layer(-1); });
-    shortcut(QKeySequence(Qt::CTRL | Qt::Key_Home), [this] { selection_.set_layer(0); });
-    shortcut(QKeySequence(Qt::CTRL | Qt::Key_End),
-             [this] { selection_.set_layer(selection_.layer_count() - 1); });
-    shortcut(QKeySequence(Qt::Key_Space), [this] { nav_->set_playing(!nav_->playing()); });
-    shortcut(QKeySequence(Qt::Key_Escape), [this] {
-        if (presentation_) set_presentation(false);
-    });
-}
-
 void MainWindow::update_memory() {
     // Resident set size from /proc: what the user sees in their system monitor.
     QFile statm(QStringLiteral("/proc/self/statm"));
@@ -288,8 +154,7 @@ void MainWindow::add_view(widgets::View* view, Qt::DockWidgetArea area) {
     addDockWidget(area, d);
     docks_.push_back(d);
     view->follow(&selection_);
-    if (QMenu* menu = findChild<QMenu*>(QStringLiteral("viewMenu")))
-        menu->addAction(d->toggleViewAction());
+    add_to_view_menu(d);
     d->set_presentation(presentation_);
 }
 
@@ -373,6 +238,7 @@ void MainWindow::offer_reload(Document* doc, const QString& reason) {
 void MainWindow::refresh_primary() {
     const std::vector<Document*>& documents = docs_.documents();
     if (documents.empty()) {
+        if (presentation_) set_presentation(false);  // nothing to present; the welcome page
         setWindowTitle(QStringLiteral("Eigenscope"));
         status_file_->setText(tr("No file open"));
         status_dims_->clear();
@@ -553,20 +419,20 @@ void MainWindow::autosave() {
 // Presentation, theme, window events
 
 void MainWindow::set_presentation(bool on) {
+    if (!presentation_mode_) return;  // not before the views exist
     presentation_ = on;
+    // Controls read from afar too; the plots and the readout size their type themselves.
     QFont f = normal_font_;
-    if (on) f.setPointSizeF(normal_font_.pointSizeF() * 1.6);
+    if (on) f.setPointSizeF(normal_font_.pointSizeF() * 1.4);
     QApplication::setFont(f);
     for (ViewDock* d : docks_) d->set_presentation(on);
     if (QAction* a = findChild<QAction*>(QStringLiteral("presentationAction"));
         a && a->isChecked() != on)
         a->setChecked(on);
-    if (on) {
-        showFullScreen();
-        nav_->layer_slider()->setFocus();
-    } else if (isFullScreen()) {
-        showNormal();
-    }
+    if (on)
+        presentation_mode_->enter(!batch_);
+    else
+        presentation_mode_->leave();
 }
 
 void MainWindow::set_theme(const QString& theme) {

@@ -30,6 +30,7 @@ class View;
 namespace es::app {
 
 class NavigationBar;
+class PresentationMode;
 class ViewDock;
 class WelcomePage;
 
@@ -50,8 +51,10 @@ public:
     void restore_session(const QString& path);
     SessionState session_state() const;
 
+    // Presentation mode (presentation_mode.h): one view full-screen with a live readout.
     void set_presentation(bool on);
     bool presentation() const { return presentation_; }
+    PresentationMode* presentation_mode() const { return presentation_mode_; }
     void set_theme(const QString& theme);
 
     void add_view(widgets::View* view, Qt::DockWidgetArea area);
@@ -97,6 +100,8 @@ private:
     void build_menus();
     void build_status_bar();
     void build_shortcuts();
+    // The dock's entries in the View menu (show / bring forward / close) and in View ▸ Present.
+    void add_to_view_menu(ViewDock* dock);
     void on_documents_changed();
     void on_loaded(const QString& path, Document* doc);
     void on_load_failed(const QString& path, const QString& error);
@@ -126,6 +131,7 @@ private:
     bool rearrange_ = false;
     QStringList pending_session_files_;
     bool presentation_ = false;
+    PresentationMode* presentation_mode_ = nullptr;
     QString theme_ = QStringLiteral("system");
     QFont normal_font_;
 

@@ -12,7 +12,7 @@ ViewDock::ViewDock(widgets::View* view, QWidget* parent)
     : QDockWidget(view->title(), parent), view_(view) {
     setObjectName(QStringLiteral("dock_") + view->view_id());  // saveState() keys docks by name
     auto* box = new QWidget(this);
-    auto* layout = new QVBoxLayout(box);
+    auto* layout = layout_ = new QVBoxLayout(box);
     layout->setContentsMargins(4, 2, 4, 4);
     auto* header = new QHBoxLayout;
     caption_ = new QLabel(view->caption(), box);
@@ -41,6 +41,20 @@ void ViewDock::show_help() {
     box->setObjectName(QStringLiteral("helpDialog"));
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->open();
+}
+
+widgets::View* ViewDock::lend_view() {
+    layout_->removeWidget(view_);
+    lent_ = true;
+    return view_;
+}
+
+void ViewDock::take_back_view() {
+    if (!lent_) return;
+    lent_ = false;
+    view_->setParent(widget());
+    layout_->addWidget(view_, 1);
+    view_->show();
 }
 
 void ViewDock::set_presentation(bool on) {

@@ -6,6 +6,7 @@
 #include "view.h"
 
 class QLabel;
+class QVBoxLayout;
 
 namespace es::app {
 
@@ -17,10 +18,17 @@ public:
     void set_presentation(bool on);
     void show_help();
     QLabel* caption_label() const { return caption_; }
+    // Presentation mode shows the view on a page of its own: the dock lends it out (the caller
+    // reparents it) and takes it back under its caption.
+    widgets::View* lend_view();
+    void take_back_view();
+    bool view_lent() const { return lent_; }
 
 private:
     widgets::View* view_;
     QLabel* caption_ = nullptr;
+    QVBoxLayout* layout_ = nullptr;
+    bool lent_ = false;
 };
 
 }  // namespace es::app

@@ -252,6 +252,60 @@ private slots:
         QVERIFY(!QFileInfo::exists(out));
     }
 
+    void slides_one_per_state_of_the_residual_stream() {
+        // The demo's residual stream has 5 states: 5 slides named by the state in words, at the
+        // default 1280x720, each different from the one before, each with its state in the PNG's
+        // provenance.
+        const QString dir = tmp_.filePath(u"slides"_s);
+        Run r = run(kApp, {u"--export"_s, u"presentation"_s, u"--out"_s, dir, kDemo}, headless());
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QStringList names = QDir(dir).entryList(QDir::Files, QDir::Name);
+        QCOMPARE(names, QStringList({u"00-embedding.png"_s, u"01-block-0-output.png"_s,
+                                     u"02-block-1-output.png"_s, u"03-block-2-output.png"_s,
+                                     u"04-block-3-output.png"_s}));
+        QImage previous;
+        for (int i = 0; i < names.size(); ++i) {
+            const QImage slide(QDir(dir).filePath(names[i]));
+            QCOMPARE(slide.size(), QSize(1280, 720));
+            QVERIFY(non_blank(slide));
+            QCOMPARE(slide.text(u"layer"_s), QString::number(i));
+            QCOMPARE(slide.text(u"view"_s), u"trajectory"_s);
+            if (!previous.isNull()) {
+                qint64 differing = 0;
+                for (int y = 0; y < slide.height(); ++y)
+                    for (int x = 0; x < slide.width(); ++x)
+                        differing += slide.pixel(x, y) != previous.pixel(x, y);
+                QVERIFY2(differing > 2000,
+                         qPrintable(names[i] + u": "_s + QString::number(differing)));
+            }
+            previous = slide;
+        }
+        // Another size and another view.
+        const QString big = tmp_.filePath(u"slides_spectrum"_s);
+        r = run(kApp,
+                {u"--export"_s, u"presentation"_s, u"--view"_s, u"spectrum"_s, u"--size"_s,
+                 u"1920x1080"_s, u"--out"_s, big, kDemo},
+                headless());
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QStringList spectrum = QDir(big).entryList(QDir::Files, QDir::Name);
+        QCOMPARE(spectrum.size(), 5);
+        const QImage first(QDir(big).filePath(spectrum.first()));
+        QCOMPARE(first.size(), QSize(1920, 1080));
+        QCOMPARE(first.text(u"view"_s), u"spectrum"_s);
+        // Usage errors: exit 2, nothing written.
+        const QString none = tmp_.filePath(u"no_slides"_s);
+        for (const QStringList& args :
+             {QStringList{u"--view"_s, u"nosuchview"_s},
+              QStringList{u"--view"_s, u"projection3d"_s}, QStringList{u"--size"_s, u"10x10"_s}}) {
+            r = run(kApp,
+                    QStringList{u"--export"_s, u"presentation"_s, u"--out"_s, none} + args +
+                        QStringList{kDemo},
+                    headless());
+            QVERIFY2(r.code == 2, qPrintable(args.join(u' ')));
+            QVERIFY(!QFileInfo::exists(none));
+        }
+    }
+
     void unwritable_output_fails_with_no_file() {
         const QString plain = tmp_.filePath(u"plain"_s);
         QFile f(plain);
