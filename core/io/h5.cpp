@@ -83,23 +83,26 @@ std::string take_error_message() {
 
 std::string read_failure_words(const std::string& message) {
     const std::string m = lower(message);
-    if (m.find("fletcher32") != std::string::npos || m.find("checksum") != std::string::npos)
+    const auto has = [&m](const char* what) { return m.find(what) != std::string::npos; };
+    if (has("fletcher32") || has("checksum"))
         return "the stored data is damaged: its checksum (fletcher32) does not match what was "
                "written; restore the file from a good copy";
-    if (m.find("inflate") != std::string::npos || m.find("deflate") != std::string::npos ||
-        m.find("filter") != std::string::npos)
-        return "a compressed block of the data cannot be decompressed: the file is damaged; "
-               "restore it from a good copy";
-    if (m.find("eof") != std::string::npos || m.find("addr overflow") != std::string::npos ||
-        m.find("truncat") != std::string::npos)
+    if (has("addr overflow") || has("eof") || has("truncat"))
         return "the data lies past the end of the file: the file is truncated; was it copied "
                "completely?";
+    if (has("inflate") || has("deflate") || has("filter"))
+        return "a compressed block of the data cannot be decompressed: the file is damaged; "
+               "restore it from a good copy";
     return "the data cannot be read: the file is damaged, or was changed while open";
 }
 
 void throw_read_failure() {
     Error e = take_error();
-    throw InputError(read_failure_words(e.message), e.stack);
+    // The words from every entry. HDF5 leaves some failures off the stack (a corrupt deflate
+    // chunk read through H5Dread, here): then the detail says so.
+    throw InputError(
+        read_failure_words(e.stack),
+        e.stack.empty() ? "H5Dread failed and left no message on HDF5's error stack" : e.stack);
 }
 
 Id& Id::operator=(Id&& other) noexcept {

@@ -27,8 +27,9 @@ Error take_error();
 // the data (a checksum that does not match, a chunk that does not decompress, a read past the
 // end of the file), the stack as its detail.
 [[noreturn]] void throw_read_failure();
-// The words of that sentence for HDF5's most specific message.
-std::string read_failure_words(const std::string& message);
+// The words of that sentence for HDF5's messages (the stack: the filter that failed is named a
+// few entries above the most specific one).
+std::string read_failure_words(const std::string& messages);
 
 // Owns one HDF5 identifier of any kind and closes it with the matching H5*close.
 class Id {
