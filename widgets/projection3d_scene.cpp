@@ -9,17 +9,21 @@
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkCubeAxesActor.h>
+#include <vtkLookupTable.h>
 #include <vtkMatrix4x4.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
+#include <vtkProperty2D.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
+#include <vtkScalarBarActor.h>
 #include <vtkSmartPointer.h>
 #include <vtkTextProperty.h>
 #include <vtkUnsignedCharArray.h>
+#include <vtkVariant.h>
 
 #include "colormaps.h"
 #include "vtk/vtk_shapes.h"
@@ -48,10 +52,6 @@ struct Layer {
     }
 };
 
-double length(const std::array<double, 3>& p) {
-    return std::sqrt(p[0] * p[0] + p[1] * p[1] + p[2] * p[2]);
-}
-
 Projection3dScene::Rgb rgb_of(const QColor& c) {
     return {static_cast<unsigned char>(c.red()), static_cast<unsigned char>(c.green()),
             static_cast<unsigned char>(c.blue())};
@@ -75,6 +75,9 @@ struct Projection3dScene::Impl {
     Layer current;               // the current layer's states, larger
     Layer selected;              // selected tokens: points and paths
     Ptr<vtkCubeAxesActor> axes = Ptr<vtkCubeAxesActor>::New();
+    Ptr<vtkScalarBarActor> legend = Ptr<vtkScalarBarActor>::New();
+    Ptr<vtkLookupTable> legend_colors = Ptr<vtkLookupTable>::New();
+    bool has_legend = false;
     Ptr<vtkActor> sphere = sphere_actor(1.0, 36, 18);
     std::vector<Ptr<vtkBillboardTextActor3D>> labels;
     // What set_points was given, for the overlays: the flat state index of each point.
@@ -95,11 +98,6 @@ struct Projection3dScene::Impl {
 Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_unique<Impl>()) {
     Impl& s = *d_;
     s.renderer = renderer;
-    const Rgb background = rgb_of(colors::plot_background());
-    const Rgb foreground = rgb_of(colors::plot_foreground());
-    s.background = background;
-    s.foreground = foreground;
-    s.renderer->SetBackground(background[0] / 255.0, background[1] / 255.0, background[2] / 255.0);
 
     // Every layer draws its cells over the one set of points. The cloud, its stand-in and the
     // current layer take their colours per point (set_colors); paths and selection are flat.
@@ -109,7 +107,6 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
     for (Layer* l : {&s.lines, &s.lines_lod, &s.selected}) l->mapper->ScalarVisibilityOff();
     s.cloud.actor->GetProperty()->SetRenderPointsAsSpheres(true);
     s.current.actor->GetProperty()->SetRenderPointsAsSpheres(true);
-    set_rgb(s.lines.actor->GetProperty(), foreground);
     s.lines.actor->GetProperty()->SetOpacity(0.18);
     s.lines.actor->GetProperty()->SetLineWidth(1.0f);
     s.lines.actor->GetProperty()->LightingOff();
@@ -127,7 +124,6 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
 
     // The unit sphere the spherized states lie on, faintly.
     s.sphere->GetProperty()->SetRepresentationToWireframe();
-    set_rgb(s.sphere->GetProperty(), foreground);
     s.sphere->GetProperty()->SetOpacity(0.07);
     s.sphere->GetProperty()->LightingOff();
     s.sphere->PickableOff();
@@ -137,15 +133,34 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
     s.axes->SetFlyModeToOuterEdges();
     s.axes->SetGridLineLocation(vtkCubeAxesActor::VTK_GRID_LINES_FURTHEST);
     s.axes->SetUseTextActor3D(false);
-    for (int a = 0; a < 3; ++a) {
-        set_rgb(s.axes->GetTitleTextProperty(a), foreground);
-        set_rgb(s.axes->GetLabelTextProperty(a), foreground);
-    }
-    set_presentation(false);  // the axes' font sizes
-    set_rgb(s.axes->GetXAxesLinesProperty(), foreground);
-    set_rgb(s.axes->GetYAxesLinesProperty(), foreground);
-    set_rgb(s.axes->GetZAxesLinesProperty(), foreground);
     s.axes->VisibilityOff();
+
+    // The legend: a colour bar (or a swatch per category) at the right, on a translucent panel
+    // of the background colour so that points behind it do not garble its text. Its text is in
+    // points: an export's scale factor (the render window's DPI) scales it with the image.
+    s.legend->SetLookupTable(s.legend_colors);
+    s.legend->SetOrientationToVertical();
+    s.legend->SetPosition(0.86, 0.12);
+    s.legend->SetPosition2(0.13, 0.62);
+    s.legend->UnconstrainedFontSizeOn();
+    s.legend->SetTextPositionToSucceedScalarBar();
+    s.legend->SetBarRatio(0.25);
+    s.legend->DrawBackgroundOn();
+    s.legend->GetBackgroundProperty()->SetOpacity(0.8);
+    s.legend->SetTextPad(2);
+    s.legend->PickableOff();
+    s.legend->VisibilityOff();
+    for (vtkTextProperty* t : {s.legend->GetTitleTextProperty(), s.legend->GetLabelTextProperty(),
+                               s.legend->GetAnnotationTextProperty()}) {
+        t->ShadowOff();
+        t->ItalicOff();
+        t->SetFontFamilyToArial();
+    }
+    s.legend->GetTitleTextProperty()->BoldOn();
+    s.legend->GetLabelTextProperty()->BoldOff();
+    s.legend->GetAnnotationTextProperty()->BoldOff();
+    apply_palette();
+    set_presentation(false);  // the axes' and legend's font sizes
 
     // Drawn in this order: translucent guides first, the overlays over the cloud.
     s.renderer->AddActor(s.sphere);
@@ -156,6 +171,34 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
     s.renderer->AddActor(s.current.actor);
     s.renderer->AddActor(s.selected.actor);
     s.renderer->AddActor(s.axes);
+    s.renderer->AddViewProp(s.legend);
+}
+
+void Projection3dScene::apply_palette() {
+    Impl& s = *d_;
+    s.background = rgb_of(colors::plot_background());
+    s.foreground = rgb_of(colors::plot_foreground());
+    const Rgb fg = s.foreground;
+    s.renderer->SetBackground(s.background[0] / 255.0, s.background[1] / 255.0,
+                              s.background[2] / 255.0);
+    set_rgb(s.lines.actor->GetProperty(), fg);
+    set_rgb(s.sphere->GetProperty(), fg);
+    for (int a = 0; a < 3; ++a) {
+        set_rgb(s.axes->GetTitleTextProperty(a), fg);
+        set_rgb(s.axes->GetLabelTextProperty(a), fg);
+    }
+    set_rgb(s.axes->GetXAxesLinesProperty(), fg);
+    set_rgb(s.axes->GetYAxesLinesProperty(), fg);
+    set_rgb(s.axes->GetZAxesLinesProperty(), fg);
+    for (vtkTextProperty* t : {s.legend->GetTitleTextProperty(), s.legend->GetLabelTextProperty(),
+                               s.legend->GetAnnotationTextProperty()})
+        set_rgb(t, fg);
+    set_rgb(s.legend->GetBackgroundProperty(), s.background);
+    for (auto& label : s.labels) {
+        set_rgb(label->GetTextProperty(), fg);
+        label->GetTextProperty()->SetBackgroundColor(
+            s.background[0] / 255.0, s.background[1] / 255.0, s.background[2] / 255.0);
+    }
 }
 
 Projection3dScene::~Projection3dScene() = default;
@@ -228,6 +271,7 @@ void Projection3dScene::set_axes(const std::array<std::string, 3>& titles, bool 
     s.axes->SetYTitle(titles[1].c_str());
     s.axes->SetZTitle(titles[2].c_str());
     s.axes->SetVisibility(s.all_points->GetNumberOfPoints() > 0);
+    s.legend->SetVisibility(s.has_legend && s.all_points->GetNumberOfPoints() > 0);
     s.sphere->SetVisibility(spherized);
 }
 
@@ -246,12 +290,58 @@ void Projection3dScene::set_colors(const std::vector<Rgb>& colors) {
     }
 }
 
+void Projection3dScene::set_legend(const Legend& legend) {
+    Impl& s = *d_;
+    s.has_legend = !legend.title.empty();
+    vtkLookupTable* lut = s.legend_colors;
+    lut->ResetAnnotations();
+    const auto set_entry = [lut](vtkIdType i, Rgb c) {
+        lut->SetTableValue(i, c[0] / 255.0, c[1] / 255.0, c[2] / 255.0, 1.0);
+    };
+    if (!legend.categories.empty()) {
+        // One swatch per category, its name beside it (vtkScalarBarActor's indexed mode).
+        const auto n = static_cast<vtkIdType>(legend.categories.size());
+        lut->IndexedLookupOn();
+        lut->SetNumberOfTableValues(n);
+        for (vtkIdType i = 0; i < n; ++i) {
+            set_entry(i, legend.categories[static_cast<std::size_t>(i)].second);
+            lut->SetAnnotation(vtkVariant(static_cast<int>(i)),
+                               legend.categories[static_cast<std::size_t>(i)].first);
+        }
+        lut->SetRange(0, static_cast<double>(n - 1));
+        s.legend->DrawAnnotationsOn();
+    } else {
+        lut->IndexedLookupOff();
+        const std::vector<Rgb> ramp =
+            legend.ramp.empty() ? std::vector<Rgb>{s.foreground} : legend.ramp;
+        lut->SetNumberOfTableValues(static_cast<vtkIdType>(ramp.size()));
+        for (std::size_t i = 0; i < ramp.size(); ++i) set_entry(static_cast<vtkIdType>(i), ramp[i]);
+        // A range of one value (a single layer) is widened so the bar still has two ends.
+        const double low = legend.low, high = legend.high > legend.low ? legend.high : low + 1;
+        lut->SetRange(low, high);
+        s.legend->DrawAnnotationsOff();
+        const double span = high - low;
+        s.legend->SetNumberOfLabels(
+            legend.integers ? static_cast<int>(std::clamp(span, 1.0, 4.0)) + 1 : 3);
+        s.legend->SetLabelFormat(legend.integers ? "%.0f" : "%-#6.3g");
+    }
+    lut->Build();
+    lut->Modified();
+    s.legend->SetTitle(legend.title.c_str());
+    s.legend->SetMaximumNumberOfColors(
+        std::max(2, static_cast<int>(lut->GetNumberOfTableValues())));
+    s.legend->SetVisibility(s.has_legend && s.all_points->GetNumberOfPoints() > 0);
+}
+
 void Projection3dScene::set_presentation(bool on) {
     d_->presentation = on;
     for (int a = 0; a < 3; ++a) {
         d_->axes->GetTitleTextProperty(a)->SetFontSize(on ? 22 : 14);
         d_->axes->GetLabelTextProperty(a)->SetFontSize(on ? 18 : 11);
     }
+    d_->legend->GetTitleTextProperty()->SetFontSize(on ? 20 : 13);
+    d_->legend->GetLabelTextProperty()->SetFontSize(on ? 17 : 11);
+    d_->legend->GetAnnotationTextProperty()->SetFontSize(on ? 17 : 11);
 }
 
 void Projection3dScene::set_point_size(int px) {
@@ -371,6 +461,25 @@ void Projection3dScene::set_camera(const Camera& cam) {
     d_->renderer->ResetCameraClippingRange();
 }
 
+double Projection3dScene::parallel_scale() const {
+    return d_->renderer->GetActiveCamera()->GetParallelScale();
+}
+
+bool Projection3dScene::legend_visible() const {
+    return d_->legend->GetVisibility() != 0;
+}
+
+std::string Projection3dScene::legend_title() const {
+    const char* t = d_->legend->GetTitle();
+    return t ? t : "";
+}
+
+std::array<double, 4> Projection3dScene::legend_box() const {
+    const double* p = d_->legend->GetPosition();
+    const double* p2 = d_->legend->GetPosition2();
+    return {p[0], p[1], p[0] + p2[0], p[1] + p2[1]};
+}
+
 bool Projection3dScene::set_moving(bool on) {
     Impl& s = *d_;
     const bool lod = on && static_cast<std::size_t>(s.all_points->GetNumberOfPoints()) > kLodAbove;
@@ -425,68 +534,6 @@ int Projection3dScene::pick(const std::vector<Point>& points, std::array<double,
         }
     }
     return found;
-}
-
-Projection3dCloud projection3d_cloud(const analysis::ProjectResult& result) {
-    Projection3dCloud cloud;
-    const std::size_t n_tokens = result.tokens;
-    for (std::size_t row = 0; row < result.coordinates.size(); ++row) {
-        const auto& layer = result.coordinates[row];
-        for (std::size_t t = 0; t < layer.size() && t < n_tokens; ++t) {
-            if (!layer[t]) continue;
-            std::array<double, 3> p = *layer[t];
-            // Spherized: the states are unit vectors in model space; their 3-D projections lie
-            // inside the unit ball. Scaled to unit length they show direction only, on the sphere.
-            const double n = length(p);
-            if (result.spherized && n > 1e-12)
-                for (double& x : p) x /= n;
-            cloud.points.push_back(p);
-            cloud.states.push_back(static_cast<int>(row * n_tokens + t));
-        }
-    }
-    return cloud;
-}
-
-std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectResult& result,
-                                                        const std::vector<int>& states,
-                                                        const std::vector<TokenInfo>& tokens,
-                                                        Projection3dColoring by) {
-    std::array<double, 2> norms{std::numeric_limits<double>::infinity(),
-                                -std::numeric_limits<double>::infinity()};
-    for (const auto& layer : result.coordinates) {
-        for (const auto& p : layer) {
-            if (!p) continue;
-            norms[0] = std::min(norms[0], length(*p));
-            norms[1] = std::max(norms[1], length(*p));
-        }
-    }
-    const std::size_t rows = result.coordinates.size();
-    std::vector<Projection3dScene::Rgb> out;
-    out.reserve(states.size());
-    for (const int s : states) {
-        const std::size_t row = static_cast<std::size_t>(s) / result.tokens;
-        const std::size_t token = static_cast<std::size_t>(s) % result.tokens;
-        QColor c;
-        switch (by) {
-            case Projection3dColoring::Layer:
-                c = colors::sample(colors::Map::Viridis,
-                                   rows > 1 ? double(row) / double(rows - 1) : 0.5);
-                break;
-            case Projection3dColoring::Prompt:
-                c = colors::categorical(
-                    token < tokens.size() ? static_cast<int>(tokens[token].prompt) : 0);
-                break;
-            case Projection3dColoring::Norm: {
-                const double n = length(*result.coordinates[row][token]);
-                c = colors::sample(
-                    colors::Map::Viridis,
-                    norms[1] > norms[0] ? (n - norms[0]) / (norms[1] - norms[0]) : 0.5);
-                break;
-            }
-        }
-        out.push_back(rgb_of(c));
-    }
-    return out;
 }
 
 }  // namespace es::widgets

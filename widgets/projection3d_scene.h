@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/project.h"
@@ -29,6 +30,16 @@ public:
         int token = -1;
         std::string label;
     };
+    // What the colour of the points means, drawn as a colour bar at the right of the scene (and
+    // of every export). Continuous: `ramp` from low to high over [low, high]. Categorical:
+    // `categories`, a swatch and a name each. No title: no legend.
+    struct Legend {
+        std::string title;
+        std::vector<Rgb> ramp;
+        double low = 0, high = 1;
+        bool integers = false;  // whole-number labels (layers), else three significant digits
+        std::vector<std::pair<std::string, Rgb>> categories;
+    };
 
     // Adds its actors to `renderer`, which must outlive the scene (the VtkGlWidget's), in the
     // plots' colours (colormaps.h).
@@ -44,6 +55,9 @@ public:
     // Axes around the points (and around the unit sphere, shown when spherized).
     void set_axes(const std::array<std::string, 3>& titles, bool spherized);
     void set_colors(const std::vector<Rgb>& colors);  // one per point
+    void set_legend(const Legend& legend);            // shown while there are points
+    // The text and background colours again from the palette (after a theme change).
+    void apply_palette();
     // Larger text, points and lines for a projector: the axes at once, the points, paths and
     // labels from the next set_point_size() and set_overlays().
     void set_presentation(bool on);
@@ -56,6 +70,13 @@ public:
     void show_all_axes();  // after a Look hid the one facing the viewer
     Camera camera() const;
     void set_camera(const Camera& c);
+    double parallel_scale() const;  // the camera's, for tests: how much of the scene is framed
+
+    // For tests: whether the legend is drawn, its title, and its box in normalized viewport
+    // coordinates (x0, y0, x1, y1, from the bottom left).
+    bool legend_visible() const;
+    std::string legend_title() const;
+    std::array<double, 4> legend_box() const;
 
     // Level of detail while the camera moves: with more than a threshold of points, every k-th
     // token's states and paths instead of all, and no multisampling. Returns whether it is on.
@@ -89,5 +110,10 @@ std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectR
                                                         const std::vector<int>& states,
                                                         const std::vector<TokenInfo>& tokens,
                                                         Projection3dColoring by);
+// The legend of those colours: "layer" over the projected layers, "prompt" with a swatch per
+// prompt present, or "norm of the projected state" over its range.
+Projection3dScene::Legend projection3d_legend(const analysis::ProjectResult& result,
+                                              const std::vector<TokenInfo>& tokens,
+                                              Projection3dColoring by);
 
 }  // namespace es::widgets

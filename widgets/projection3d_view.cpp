@@ -210,10 +210,15 @@ void Projection3dView::set_presentation(bool on) {
 void Projection3dView::set_result(const analysis::ProjectResult& result,
                                   const std::vector<TokenInfo>& tokens) {
     show_result();
-    // Spherizing or other axes change the scale by orders of magnitude: frame the new cloud.
-    if (result_ &&
-        (result_->spherized != result.spherized || result_->axis_labels != result.axis_labels))
+    // When the camera is fitted again: a result of another source (another dump, or another
+    // stream of it) or of another basis (spherized or not, other axes) is another geometry, often
+    // orders of magnitude apart, and is framed afresh. A result for the same source and basis
+    // (another layer, a recompute after an error) keeps the user's camera.
+    const Family family{source(), result.spherized, result.axis_labels};
+    if (!framed_ || framed_->source != family.source || framed_->spherized != family.spherized ||
+        framed_->axis_labels != family.axis_labels)
         camera_set_ = false;
+    framed_ = family;
     axes_->set_error(false);
     result_ = result;
     tokens_ = tokens;
@@ -291,6 +296,38 @@ void Projection3dView::apply_colors() {
             break;
     }
     scene_->set_colors(projection3d_colors(*result_, point_states_, tokens_, by));
+    scene_->set_legend(projection3d_legend(*result_, tokens_, by));
+}
+
+void Projection3dView::changeEvent(QEvent* event) {
+    ResultView::changeEvent(event);
+    // A theme change: the scene's background, text and legend follow the palette.
+    if (scene_ && (event->type() == QEvent::PaletteChange ||
+                   event->type() == QEvent::ApplicationPaletteChange)) {
+        scene_->apply_palette();
+        render();
+    }
+}
+
+bool Projection3dView::legend_visible() const {
+    return scene_ && scene_->legend_visible();
+}
+
+QString Projection3dView::legend_title() const {
+    return scene_ ? QString::fromStdString(scene_->legend_title()) : QString();
+}
+
+std::array<double, 4> Projection3dView::legend_box() const {
+    return scene_ ? scene_->legend_box() : std::array<double, 4>{};
+}
+
+std::optional<Projection3dScene::Camera> Projection3dView::camera() const {
+    if (!scene_) return std::nullopt;
+    return scene_->camera();
+}
+
+double Projection3dView::camera_scale() const {
+    return scene_ ? scene_->parallel_scale() : 0.0;
 }
 
 void Projection3dView::rebuild_overlays() {

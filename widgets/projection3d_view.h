@@ -82,6 +82,14 @@ public:
     std::size_t lod_point_count() const;
     VtkGlWidget* gl_widget() const { return gl_; }
     const std::optional<analysis::ProjectResult>& result() const { return result_; }
+    // For tests: the camera, the scale it frames (VTK's parallel scale: half the height of the
+    // view at the focal point) and the legend of the colours (title, box in normalized viewport
+    // coordinates x0, y0, x1, y1 from the bottom left).
+    std::optional<Projection3dScene::Camera> camera() const;
+    double camera_scale() const;
+    bool legend_visible() const;
+    QString legend_title() const;
+    std::array<double, 4> legend_box() const;
     QString hover_text(int state) const;  // the tooltip shown for a flat state index
     QString status_text() const;
 
@@ -92,6 +100,7 @@ protected:
     void clear_result() override;
     void on_selection(const Selection& selection) override;
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void changeEvent(QEvent* event) override;
 
 private:
     void rebuild_points();
@@ -117,6 +126,13 @@ private:
     Selection selection_;
     std::optional<Projection3dScene::Camera> pending_camera_;  // restored before a result
     bool camera_set_ = false;
+    // What the camera was last fitted to: a result of another family is framed afresh.
+    struct Family {
+        QString source;
+        bool spherized = false;
+        std::vector<std::string> axis_labels;
+    };
+    std::optional<Family> framed_;
     QPoint press_pos_;
     bool pressed_ = false;
     bool interacting_ = false;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <iostream>
 #include <new>
+#include <sstream>
 
 #include "args.h"
 #include "util/error.h"
@@ -51,7 +52,15 @@ int run_verb(const es::cli::Verb& v, const std::vector<std::string>& rest) {
                   << v.usage << "\n";
         return 2;
     } catch (const es::InputError& e) {
+        // The sentence on the first line (what scripts and the app's probe read), then the
+        // library's detail, indented, for a bug report.
         std::cerr << "error: " << e.what() << "\n";
+        if (!e.detail().empty()) {
+            std::cerr << "  detail:\n";
+            std::string line;
+            for (std::istringstream in(e.detail()); std::getline(in, line);)
+                std::cerr << "    " << line << "\n";
+        }
         return 2;
     } catch (const es::CancelledError&) {
         std::cerr << "cancelled\n";

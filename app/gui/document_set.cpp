@@ -10,6 +10,7 @@
 
 #include "file_probe.h"
 #include "job_runner.h"
+#include "util/error.h"
 
 namespace es::app {
 
@@ -17,7 +18,7 @@ struct DocumentSet::Loaded {
     QString path;
     bool as_comparison = false;
     std::shared_ptr<Dump> dump;
-    QString error;
+    QString error, detail;  // the sentence, and the library's words behind it
 };
 
 DocumentSet::DocumentSet(JobRunner& jobs, QObject* parent) : QObject(parent), jobs_(jobs) {}
@@ -70,9 +71,13 @@ void DocumentSet::open(const QString& path, bool as_comparison) {
         if (probe.status != ProbeResult::Status::Ok &&
             probe.status != ProbeResult::Status::Unavailable) {
             r.error = probe.message;
+            r.detail = probe.detail;
         } else {
             try {
                 r.dump = Dump::open(path.toStdString());
+            } catch (const InputError& e) {
+                r.error = QString::fromStdString(e.what());
+                r.detail = QString::fromStdString(e.detail());
             } catch (const std::exception& e) {
                 r.error = QString::fromStdString(e.what());
             }
@@ -101,7 +106,7 @@ bool DocumentSet::open_folder(const QString& folder, QString* error) {
 
 void DocumentSet::on_loaded(const Loaded& r) {
     if (!r.dump) {
-        emit load_failed(r.path, r.error);
+        emit load_failed(r.path, r.error, r.detail);
         return;
     }
     auto* doc = new Document(QStringLiteral("doc%1").arg(next_document_++), r.dump, this);

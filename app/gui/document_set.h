@@ -48,7 +48,8 @@ signals:
     void changed();  // documents opened, replaced, added or closed
     void loading(const QString& path);
     void loaded(const QString& path, Document* document);
-    void load_failed(const QString& path, const QString& error);
+    // error: the sentence for a person; detail: the library's words behind it ("" if none).
+    void load_failed(const QString& path, const QString& error, const QString& detail);
     void changed_on_disk(Document* document, const QString& reason);
 
 private:

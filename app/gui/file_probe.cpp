@@ -58,19 +58,30 @@ ProbeResult probe_file(const QString& path, int timeout_ms) {
     if (child.exitStatus() == QProcess::CrashExit) {
         r.status = ProbeResult::Status::Crashed;
         r.message = QStringLiteral(
-                        "%1: this file crashed the HDF5 library in a test read (%2); it was not "
-                        "opened")
-                        .arg(path, err.isEmpty() ? QStringLiteral("no message") : err.left(300));
+                        "%1: this file crashed the HDF5 library in a test read; it is probably "
+                        "damaged, and was not opened")
+                        .arg(path);
+        r.detail = err.isEmpty()
+                       ? QStringLiteral("the probe (%1) ended by a crash, no message").arg(program)
+                       : err.left(4000);
         return r;
     }
     if (child.exitCode() != 0) {
         r.status = ProbeResult::Status::BadInput;
-        QString line = err.section('\n', 0, 0);
+        // eigenscope-cli's InputError: "error: SENTENCE", then "  detail:" and the library's
+        // lines indented by four.
+        const QStringList lines = err.split(QLatin1Char('\n'));
+        QString line = lines.value(0);
         if (line.startsWith(QStringLiteral("error: "))) line = line.mid(7);
         r.message =
             line.isEmpty()
                 ? QStringLiteral("%1: could not be read (exit %2)").arg(path).arg(child.exitCode())
                 : line;
+        QStringList detail;
+        const bool has_detail = lines.value(1).trimmed() == QStringLiteral("detail:");
+        for (int i = 2; has_detail && i < lines.size(); ++i)
+            detail << (lines[i].startsWith(QStringLiteral("    ")) ? lines[i].mid(4) : lines[i]);
+        r.detail = detail.join(QLatin1Char('\n'));
         return r;
     }
     r.status = ProbeResult::Status::Ok;

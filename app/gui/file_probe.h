@@ -11,6 +11,7 @@ struct ProbeResult {
     enum class Status { Ok, BadInput, Crashed, TimedOut, Unavailable };
     Status status = Status::Unavailable;
     QString message;   // the child's error line, or what happened to it
+    QString detail;    // the library's words behind it (the child's "detail:" lines), or ""
     QJsonObject info;  // the child's JSON on success
 };
 

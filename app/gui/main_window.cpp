@@ -23,6 +23,7 @@
 
 #include "demo_locator.h"
 #include "dump_tree_view.h"
+#include "error_dialog.h"
 #include "navigation_bar.h"
 #include "presentation_mode.h"
 #include "theme.h"
@@ -211,10 +212,10 @@ void MainWindow::on_loaded(const QString& path, Document* doc) {
     }
 }
 
-void MainWindow::on_load_failed(const QString& path, const QString& error) {
+void MainWindow::on_load_failed(const QString& path, const QString& error, const QString& detail) {
     refresh_primary();  // the status line said "Opening ..."
-    show_error(tr("Cannot open %1").arg(QFileInfo(path).fileName()), error);
-    emit load_failed(path, error);
+    show_error_dialog(this, tr("Cannot open %1").arg(QFileInfo(path).fileName()), error, detail);
+    emit load_failed(path, error, detail);
     if (pending_session_) {
         pending_session_files_.removeAll(path);
         apply_pending_session();
@@ -319,11 +320,7 @@ void MainWindow::close_all() {
 }
 
 void MainWindow::show_error(const QString& title, const QString& text) {
-    // Window-modal and non-blocking: the event loop (and any test driving it) keeps running.
-    auto* box = new QMessageBox(QMessageBox::Critical, title, text, QMessageBox::Ok, this);
-    box->setObjectName(QStringLiteral("errorDialog"));
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
+    show_error_dialog(this, title, text);  // error_dialog.h
 }
 
 // ---------------------------------------------------------------------------------------------

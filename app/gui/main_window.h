@@ -87,7 +87,7 @@ public:
 
 signals:
     void loaded(const QString& path);
-    void load_failed(const QString& path, const QString& error);
+    void load_failed(const QString& path, const QString& error, const QString& detail);
     void session_restored();
     void primary_changed();  // views re-request their analyses
 
@@ -104,7 +104,7 @@ private:
     void add_to_view_menu(ViewDock* dock);
     void on_documents_changed();
     void on_loaded(const QString& path, Document* doc);
-    void on_load_failed(const QString& path, const QString& error);
+    void on_load_failed(const QString& path, const QString& error, const QString& detail);
     void offer_reload(Document* doc, const QString& reason);
     void refresh_primary();
     void show_error(const QString& title, const QString& text);

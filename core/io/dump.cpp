@@ -47,6 +47,18 @@ std::string shape_to_string(const std::vector<std::size_t>& shape) {
 
 Dump::~Dump() = default;
 
+namespace {
+
+// A dataset the listing found but HDF5 cannot open now: its header is damaged.
+[[noreturn]] void throw_cannot_open(const std::string& file_path, const std::string& path) {
+    throw InputError(file_path + ": " + path +
+                         ": damaged dataset: its description in the file cannot be read; "
+                         "restore the file from a good copy",
+                     h5::take_error().stack);
+}
+
+}  // namespace
+
 std::shared_ptr<h5::Id> Dump::Impl::dataset(const std::string& path, const std::string& file_path) {
     std::lock_guard<std::mutex> lock(mutex);
     for (auto it = open_datasets.begin(); it != open_datasets.end(); ++it) {
@@ -67,9 +79,7 @@ std::shared_ptr<h5::Id> Dump::Impl::dataset(const std::string& path, const std::
         return H5Dopen2(file.get(), path.c_str(), dapl.get());
     };
     hid_t id = open_with_cache(kChunkCacheBytes);
-    if (id < 0)
-        throw InputError(file_path + ": " + path +
-                         ": cannot open dataset: " + h5::take_error_message());
+    if (id < 0) throw_cannot_open(file_path, path);
     bool unfiltered = false;
     {
         h5::Id dcpl(H5Dget_create_plist(id));
@@ -80,9 +90,7 @@ std::shared_ptr<h5::Id> Dump::Impl::dataset(const std::string& path, const std::
         // HDF5 shares one object per open dataset, configured by its first open: close first.
         H5Dclose(id);
         id = open_with_cache(0);
-        if (id < 0)
-            throw InputError(file_path + ": " + path +
-                             ": cannot open dataset: " + h5::take_error_message());
+        if (id < 0) throw_cannot_open(file_path, path);
     }
     auto shared = std::make_shared<h5::Id>(id);
     open_datasets.push_front({path, shared});
@@ -185,7 +193,7 @@ void Dump::read_states(const StreamInfo& stream, std::size_t state, std::size_t 
             read_hyperslab_f32(dset->get(), facts, stream.dtype, start, count, dst, impl_->fd);
         } catch (const InputError& e) {
             impl_->check_not_truncated(path_, src.dataset);  // the clearer message, if so
-            throw InputError(where(src.dataset) + "read failed: " + e.what());
+            throw InputError(where(src.dataset) + "read failed: " + e.what(), e.detail());
         }
         std::size_t n_tok = n_prompts_here * n_pos_here;
         dst += n_tok * stream.d;
@@ -229,7 +237,7 @@ Tensor Dump::read_weight_rows(const std::string& name, std::size_t begin, std::s
         read_hyperslab_f32(dset->get(), facts, w->dtype, start, count, t.data.data(), impl_->fd);
     } catch (const InputError& e) {
         impl_->check_not_truncated(path_, w->dataset);
-        throw InputError(where(w->dataset) + "read failed: " + e.what());
+        throw InputError(where(w->dataset) + "read failed: " + e.what(), e.detail());
     }
     impl_->check_not_truncated(path_, w->dataset);
     return t;
@@ -271,7 +279,7 @@ Tensor Dump::read_attention(const AttentionInfo& att, std::size_t layer, std::si
         read_hyperslab_f32(dset->get(), facts, att.dtype, start, count, t.data.data(), impl_->fd);
     } catch (const InputError& e) {
         impl_->check_not_truncated(path_, src.dataset);
-        throw InputError(where(src.dataset) + "read failed: " + e.what());
+        throw InputError(where(src.dataset) + "read failed: " + e.what(), e.detail());
     }
     impl_->check_not_truncated(path_, src.dataset);
     return t;

@@ -178,7 +178,10 @@ void decode_chunk(const Job& job, const RawChunk& raw, Scratch& scratch) {
     auto* inflated = reinterpret_cast<unsigned char*>(scratch.inflated.data());
     const std::string error = inflate_exact(scratch, raw.bytes, inflated, bytes);
     if (!error.empty())
-        throw InputError("corrupt gzip chunk at " + offset_text(raw.offset) + " (" + error + ")");
+        throw InputError("a compressed block of the data (the chunk at " + offset_text(raw.offset) +
+                             ") cannot be decompressed: the file is damaged; restore it from a "
+                             "good copy",
+                         "corrupt gzip chunk at " + offset_text(raw.offset) + ": zlib: " + error);
     const unsigned char* plain = inflated;
     if (job.shuffled) {
         if (scratch.plain.size() < words) scratch.plain.resize(words);

@@ -30,17 +30,79 @@ herr_t collect_error(unsigned, const H5E_error2_t* err, void* data) {
 }
 }  // namespace
 
-std::string take_error_message() {
-    std::vector<std::string> messages;
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &messages);
-    H5Eclear2(H5E_DEFAULT);
-    // Downward walk: the API call first, the root cause last. The root cause is the most useful
-    // ("truncated file: eof = ..."), but generic ones ("unable to ...") say less than the one
-    // above.
+namespace {
+
+// Downward walk: the API call first, the root cause last. The root cause is the most useful
+// ("truncated file: eof = ..."), but generic ones ("unable to ...") say less than the one above.
+std::string most_specific(const std::vector<std::string>& messages) {
     for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
         if (it->rfind("unable to", 0) != 0 && it->rfind("can't", 0) != 0) return *it;
     }
     return messages.empty() ? std::string() : messages.back();
+}
+
+std::string lower(std::string s) {
+    for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return s;
+}
+
+// One line per entry of the stack, as HDF5's own printer gives them, minus the thread and
+// version banner.
+herr_t collect_entry(unsigned n, const H5E_error2_t* err, void* data) {
+    auto* lines = static_cast<std::vector<std::string>*>(data);
+    std::string line = "#" + std::to_string(n) + " ";
+    line += std::string(err->func_name ? err->func_name : "?") + "() in " +
+            (err->file_name ? err->file_name : "?") + " line " + std::to_string(err->line) + ": " +
+            (err->desc ? err->desc : "");
+    char major[128] = "", minor[128] = "";
+    H5Eget_msg(err->maj_num, nullptr, major, sizeof major);
+    H5Eget_msg(err->min_num, nullptr, minor, sizeof minor);
+    if (*major || *minor) line += " (" + lower(major) + ": " + lower(minor) + ")";
+    lines->push_back(line);
+    return 0;
+}
+
+}  // namespace
+
+Error take_error() {
+    std::vector<std::string> messages, lines;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &messages);
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_entry, &lines);
+    H5Eclear2(H5E_DEFAULT);
+    Error e;
+    e.message = most_specific(messages);
+    for (const std::string& l : lines) e.stack += (e.stack.empty() ? "" : "\n") + l;
+    if (e.stack.empty()) e.stack = e.message;
+    return e;
+}
+
+std::string take_error_message() {
+    return take_error().message;
+}
+
+std::string read_failure_words(const std::string& message) {
+    const std::string m = lower(message);
+    const auto has = [&m](const char* what) { return m.find(what) != std::string::npos; };
+    if (has("fletcher32") || has("checksum"))
+        return "the stored data is damaged: its checksum (fletcher32) does not match what was "
+               "written; restore the file from a good copy";
+    if (has("addr overflow") || has("eof") || has("truncat"))
+        return "the data lies past the end of the file: the file is truncated; was it copied "
+               "completely?";
+    if (has("inflate") || has("deflate") || has("filter"))
+        return "a compressed block of the data cannot be decompressed: the file is damaged; "
+               "restore it from a good copy";
+    return "the data cannot be read: the file is damaged, or was changed while open";
+}
+
+void throw_read_failure() {
+    Error e = take_error();
+    // The words from every entry. HDF5 leaves some failures off the stack (a corrupt deflate
+    // chunk read through H5Dread, here): then the detail says so.
+    throw InputError(
+        read_failure_words(e.stack),
+        e.stack.empty() ? "H5Dread failed and left no message on HDF5's error stack" : e.stack);
 }
 
 Id& Id::operator=(Id&& other) noexcept {
@@ -312,7 +374,7 @@ std::vector<std::string> read_strings(hid_t dataset) {
         H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
         std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
         if (H5Dread(dataset, mem.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()) < 0)
-            throw InputError(take_error_message());
+            throw_read_failure();
         for (char* p : ptrs) out.emplace_back(p ? p : "");
         H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, ptrs.data());
     } else {
@@ -324,7 +386,7 @@ std::vector<std::string> read_strings(hid_t dataset) {
                              " MiB is not a token, prompt or vocabulary table");
         std::vector<char> buf(size * static_cast<std::size_t>(n), 0);
         if (H5Dread(dataset, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()) < 0)
-            throw InputError(take_error_message());
+            throw_read_failure();
         for (hssize_t i = 0; i < n; ++i) {
             const char* s = buf.data() + static_cast<std::size_t>(i) * size;
             out.emplace_back(s, strnlen(s, size));
@@ -339,7 +401,7 @@ std::vector<long long> read_integers(hid_t dataset) {
     check_table_size(n, "integers");
     std::vector<long long> out(n > 0 ? static_cast<std::size_t>(n) : 0);
     if (n > 0 && H5Dread(dataset, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
-        throw InputError(take_error_message());
+        throw_read_failure();
     return out;
 }
 

@@ -14,6 +14,23 @@ void silence_errors();
 // The most specific message on the calling thread's HDF5 error stack ("" when empty); clears it.
 std::string take_error_message();
 
+// The calling thread's HDF5 error stack, taken (and cleared) at once: its most specific message,
+// to choose the words of an error, and the whole stack for the error's detail, one entry a line
+// ("H5Fopen() in H5F.c line 620: unable to open file (file accessibility: unable to open file)").
+struct Error {
+    std::string message;
+    std::string stack;
+};
+Error take_error();
+
+// The thrown error for a failed H5Dread: a sentence saying in the user's terms what is wrong with
+// the data (a checksum that does not match, a chunk that does not decompress, a read past the
+// end of the file), the stack as its detail.
+[[noreturn]] void throw_read_failure();
+// The words of that sentence for HDF5's messages (the stack: the filter that failed is named a
+// few entries above the most specific one).
+std::string read_failure_words(const std::string& messages);
+
 // Owns one HDF5 identifier of any kind and closes it with the matching H5*close.
 class Id {
 public:

@@ -13,6 +13,7 @@
 
 #include "io/layout.h"
 #include "io/slab.h"
+#include "numerics/memory_budget.h"
 #include "util/error.h"
 #include "util/supervise.h"
 
@@ -81,10 +82,21 @@ hid_t open_read_only(const std::string& p, hid_t fapl) {
     util::note_reading(p);
     const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, fapl);
     if (f >= 0) return f;
-    const std::string why = h5::take_error_message();
-    if (why.find("truncated") != std::string::npos)
-        throw InputError(p + ": truncated HDF5 file (" + why + ")");
-    throw InputError(p + ": cannot be opened as HDF5 (" + why + ")");
+    const h5::Error why = h5::take_error();
+    if (why.message.find("truncated") != std::string::npos) {
+        // "truncated file: eof = 26196, sblock->base_addr = 0, stored_eof = 52392"
+        static const std::regex sizes(R"(\beof = (\d+).*\bstored_eof = (\d+))");
+        std::smatch m;
+        std::string how = "it is shorter than its header says";
+        if (std::regex_search(why.message, m, sizes))
+            how = "it ends at " + numerics::format_bytes(std::stod(m[1].str())) +
+                  " but its header says " + numerics::format_bytes(std::stod(m[2].str()));
+        throw InputError(p + ": truncated HDF5 file: " + how + "; was it copied completely?",
+                         why.stack);
+    }
+    throw InputError(p + ": cannot be opened as HDF5: its header is damaged or was written by a "
+                         "newer HDF5 library than this one",
+                     why.stack);
 }
 
 }  // namespace
@@ -93,8 +105,11 @@ void DumpBuilder::open_file() {
     const std::string& p = d_.path_;
     htri_t is_h5 = H5Fis_hdf5(p.c_str());
     if (is_h5 <= 0) {
-        h5::take_error_message();
-        throw InputError(p + ": not an HDF5 file (no HDF5 signature found)");
+        const h5::Error why = h5::take_error();
+        throw InputError(p + ": not an HDF5 file (no HDF5 signature found); is it the right file?",
+                         "no HDF5 superblock signature (\\211HDF\\r\\n\\032\\n) at byte 0, 512, "
+                         "1024, ... of the file" +
+                             (why.stack.empty() ? std::string() : "\n" + why.stack));
     }
     h5::Id fapl(H5Pcreate(H5P_FILE_ACCESS));
     // No file locks: the file may be on read-only media, and we never write it anyway.
@@ -131,15 +146,19 @@ void DumpBuilder::list_datasets() {
     util::note_reading(d_.path_);  // the walk over its groups, not one dataset
     std::vector<std::string> links;
     if (H5Lvisit(d_.impl_->file.get(), H5_INDEX_NAME, H5_ITER_INC, collect_link, &links) < 0)
-        throw InputError(d_.path_ + ": damaged HDF5 file, cannot list its contents (" +
-                         h5::take_error_message() + ")");
+        throw InputError(d_.path_ +
+                             ": damaged HDF5 file: the list of what it holds cannot be read; "
+                             "restore it from a good copy",
+                         h5::take_error().stack);
     for (const std::string& link : links) {
         std::string path = "/" + link;
         util::note_reading(d_.path_, path);
         h5::Id dset(H5Dopen2(d_.impl_->file.get(), path.c_str(), H5P_DEFAULT));
         if (!dset)
-            throw InputError(d_.where(path) + "cannot open dataset (" + h5::take_error_message() +
-                             ")");
+            throw InputError(d_.where(path) +
+                                 "damaged dataset: its description in the file cannot be read; "
+                                 "restore the file from a good copy",
+                             h5::take_error().stack);
         d_.impl_->facts[path] = h5::inspect_dataset(dset.get());
         found_.push_back({path, dotted_name(link)});
         d_.all_datasets_.push_back(link);

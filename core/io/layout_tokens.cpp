@@ -27,7 +27,8 @@ void DumpBuilder::build_tokens() {
         try {
             d_.vocabulary_ = h5::read_strings(dset.get());
         } catch (const InputError& e) {
-            throw InputError(d_.where(vocab_) + "cannot read the vocabulary: " + e.what());
+            throw InputError(d_.where(vocab_) + "cannot read the vocabulary: " + e.what(),
+                             e.detail());
         }
     }
     std::size_t prompts = have_ref_ ? ref_prompts_ : 0, positions = have_ref_ ? ref_positions_ : 0;
@@ -48,7 +49,7 @@ void DumpBuilder::build_tokens() {
         try {
             return read(dset.get());
         } catch (const InputError& e) {
-            throw InputError(d_.where(path) + "cannot read " + what + ": " + e.what());
+            throw InputError(d_.where(path) + "cannot read " + what + ": " + e.what(), e.detail());
         }
     };
     if (!token_strings_.empty())

@@ -54,10 +54,11 @@ void read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
     if (gzip_chunks::read_hyperslab_f32(dataset, facts, dtype, start, count, out)) return;
     if (direct_read::read_hyperslab_f32(fd, dataset, facts, dtype, start, count, out)) return;
     h5::Id file_space(H5Dget_space(dataset));
-    if (!file_space) throw InputError(h5::take_error_message());
+    if (!file_space) h5::throw_read_failure();
     if (!facts.shape.empty() && H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(),
                                                     nullptr, count.data(), nullptr) < 0)
-        throw InputError("bad selection: " + h5::take_error_message());
+        throw InputError("the part of the dataset asked for lies outside it",
+                         h5::take_error().stack);
     // Memory space of the selection's own shape: with a flat one, HDF5 1.10.8 took its slow
     // general chunk-to-memory mapping, ~6x slower on (1, 256, D) gzip chunks than h5py reading
     // the same states (measured; docs/PERFORMANCE.md).
@@ -84,7 +85,7 @@ void read_hyperslab_f32(hid_t dataset, const h5::DatasetFacts& facts, DType dtyp
         status =
             H5Dread(dataset, H5T_NATIVE_FLOAT, mem_space.get(), file_space.get(), H5P_DEFAULT, out);
     }
-    if (status < 0) throw InputError(h5::take_error_message());
+    if (status < 0) h5::throw_read_failure();
 }
 
 }  // namespace es

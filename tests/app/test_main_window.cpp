@@ -1,8 +1,10 @@
 // The main window with real widgets (offscreen platform): opening good and bad files.
+#include <QFile>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
 
@@ -67,6 +69,59 @@ private slots:
         QVERIFY(w.dump());
         QTreeWidgetItem* streams = w.dataset_panel()->section(QStringLiteral("Streams"));
         QVERIFY(streams->child(0)->text(1).contains(QStringLiteral("float16")));
+    }
+
+    void damagedFilesExplainThemselvesWithTheLibrarysDetailBehindAButton() {
+        // Files damaged here: the dialog's text is the sentence (the file, what is wrong, what to
+        // do), HDF5's own words are behind "Show Details..." (the detailed text), never in it.
+        QTemporaryDir dir;
+        QFile good(fixture("good/tl_batched_f32.h5"));
+        QVERIFY(good.open(QIODevice::ReadOnly));
+        const QByteArray bytes = good.readAll();
+        const QString half = dir.filePath(QStringLiteral("half.h5"));
+        const QString text = dir.filePath(QStringLiteral("table.h5"));
+        QFile h(half), t(text);
+        QVERIFY(h.open(QIODevice::WriteOnly) && t.open(QIODevice::WriteOnly));
+        h.write(bytes.left(bytes.size() / 2));
+        t.write(QByteArray("layer,token,x,y,z\n").repeated(200));
+        h.close();
+        t.close();
+        es::app::MainWindow w;
+        w.show();
+        const struct {
+            QString path, says, detail;
+        } cases[] = {
+            {half, QStringLiteral("truncated HDF5 file: it ends at"), QStringLiteral("stored_eof")},
+            {text, QStringLiteral("not an HDF5 file"), QStringLiteral("signature")},
+        };
+        for (const auto& c : cases) {
+            QSignalSpy failed(&w, &es::app::MainWindow::load_failed);
+            w.open_file(c.path);
+            QVERIFY2(failed.wait(10000), qPrintable(c.path));
+            QCOMPARE(failed.first().size(), 3);
+            QVERIFY2(failed.first().at(2).toString().contains(c.detail),
+                     qPrintable(failed.first().at(2).toString()));
+            QMessageBox* box = error_dialog(&w);
+            QVERIFY(box);
+            QVERIFY2(box->text().contains(c.path) && box->text().contains(c.says),
+                     qPrintable(box->text()));
+            for (const char* internal : {"sblock", "stored_eof", "addr", "H5F", "H5D", "#0"})
+                QVERIFY2(!box->text().contains(QLatin1String(internal)), qPrintable(box->text()));
+            QVERIFY2(box->detailedText().contains(c.detail), qPrintable(box->detailedText()));
+            box->accept();
+            QTRY_VERIFY(error_dialog(&w) == nullptr);
+        }
+        // A file refused for its contents, not damage: a sentence naming the dataset.
+        QSignalSpy failed(&w, &es::app::MainWindow::load_failed);
+        w.open_file(fixture("bad/integer_activations.h5"));
+        QVERIFY(failed.wait(10000));
+        QMessageBox* box = error_dialog(&w);
+        QVERIFY(box);
+        QVERIFY2(box->text().contains(QStringLiteral("/blocks.1.hook_resid_post")) &&
+                     box->text().contains(QStringLiteral("where floating-point activations")),
+                 qPrintable(box->text()));
+        QVERIFY(box->detailedText().isEmpty());  // nothing more to say: no Details button
+        box->accept();
     }
 
     void filterHidesWhatDoesNotMatch() {

@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "io/dump.h"
+#include "io/h5.h"
 #include "test_support.h"
 #include "util/error.h"
 
@@ -67,6 +68,8 @@ TEST_P(BadInput, OneClearErrorNamingFileAndDataset) {
         }
         EXPECT_NE(msg.find(c.phrase), std::string::npos) << msg;
         EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+        for (const char* internal : {"sblock", "stored_eof", "H5F", "H5D", "H5Z", "H5O"})
+            EXPECT_EQ(msg.find(internal), std::string::npos) << msg;
     }
     EXPECT_TRUE(es::test::fingerprint(path) == before);
 }
@@ -123,5 +126,115 @@ TEST(BadInputFiles, TruncatedCopyOfEveryGoodFixtureNeverCrashes) {
             }
             std::filesystem::remove(cut);
         }
+    }
+}
+
+// Damaged files written here, at test time: the message is a sentence for a person (the file,
+// the dataset if any, what is wrong, what to do), HDF5's own words are in detail() only.
+namespace {
+
+std::string bytes_of(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// A file of the temp folder named by process: other tests write there too under ctest -j.
+std::string written(const std::string& name, const std::string& bytes) {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("eigenscope_msg_" + std::to_string(::getpid()) + "_" + name);
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return path.string();
+}
+
+// HDF5's internals: function and field names that belong in the detail only.
+void expect_plain_words(const std::string& msg) {
+    for (const char* internal :
+         {"sblock", "stored_eof", "base_addr", "addr =", "eof =", "H5F", "H5D", "H5Z", "H5O"})
+        EXPECT_EQ(msg.find(internal), std::string::npos) << internal << " in: " << msg;
+    EXPECT_EQ(msg.find('\n'), std::string::npos) << "one line: " << msg;
+}
+
+es::InputError open_error(const std::string& path) {
+    try {
+        auto dump = es::Dump::open(path);
+        for (const auto& s : dump->streams()) {
+            std::vector<float> buf(s.n_tokens() * s.d);
+            for (std::size_t st = 0; st < s.n_states(); ++st)
+                dump->read_states(s, st, 0, s.n_tokens(), buf.data());
+        }
+    } catch (const es::InputError& e) {
+        return e;
+    }
+    ADD_FAILURE() << path << " was read without error";
+    return es::InputError("");
+}
+
+}  // namespace
+
+TEST(DamagedFileMessages, TruncatedSaysHowMuchIsThereAndWhatToDo) {
+    const std::string good = bytes_of(fixture("good/tl_batched_f32.h5"));
+    const std::string path = written("half.h5", good.substr(0, good.size() / 2));
+    const es::InputError e = open_error(path);
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.rfind(path + ": truncated HDF5 file: it ends at ", 0), 0u) << msg;
+    EXPECT_NE(msg.find(" but its header says "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("was it copied completely?"), std::string::npos) << msg;
+    expect_plain_words(msg);
+    // The library's words, entry by entry, behind it.
+    EXPECT_NE(e.detail().find("stored_eof = " + std::to_string(good.size())), std::string::npos)
+        << e.detail();
+    EXPECT_NE(e.detail().find("H5Fopen()"), std::string::npos) << e.detail();
+    std::filesystem::remove(path);
+}
+
+TEST(DamagedFileMessages, NotHdf5SaysSo) {
+    std::string text;
+    for (int i = 0; i < 200; ++i) text += "layer,token,x,y,z\n";
+    const std::string path = written("table.h5", text);
+    const es::InputError e = open_error(path);
+    const std::string msg = e.what();
+    EXPECT_EQ(msg, path + ": not an HDF5 file (no HDF5 signature found); is it the right file?");
+    EXPECT_NE(e.detail().find("signature"), std::string::npos) << e.detail();
+    std::filesystem::remove(path);
+}
+
+TEST(DamagedFileMessages, ChecksumFailureNamesTheDataset) {
+    // One byte of the first chunk of a fletcher32-checked dataset flipped: the read of that
+    // dataset fails, saying so in words and naming it.
+    const std::string source = fixture("good/tl_f64_fletcher.h5");
+    const char* dataset = "/cache/blocks.0.hook_resid_pre";
+    haddr_t offset = 0;
+    {
+        es::h5::Id file(H5Fopen(source.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+        es::h5::Id dset(H5Dopen2(file.get(), dataset, H5P_DEFAULT));
+        es::h5::Id space(H5Dget_space(dset.get()));
+        hsize_t size = 0;
+        unsigned mask = 0;
+        ASSERT_GE(H5Dget_chunk_info(dset.get(), space.get(), 0, nullptr, &mask, &offset, &size), 0);
+        ASSERT_GT(size, 16u);
+    }
+    std::string bytes = bytes_of(source);
+    bytes[offset + 10] = static_cast<char>(bytes[offset + 10] ^ 0xff);
+    const std::string path = written("flipped.h5", bytes);
+    const es::InputError e = open_error(path);
+    const std::string msg = e.what();
+    EXPECT_EQ(msg.rfind(path + ": " + dataset + ": ", 0), 0u) << msg;
+    EXPECT_NE(msg.find("checksum (fletcher32) does not match"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("restore the file from a good copy"), std::string::npos) << msg;
+    expect_plain_words(msg);
+    EXPECT_NE(e.detail().find("Fletcher32"), std::string::npos) << e.detail();
+    EXPECT_NE(e.detail().find("H5Dread()"), std::string::npos) << e.detail();
+    std::filesystem::remove(path);
+}
+
+TEST(DamagedFileMessages, UnsupportedTypeAndBadShapeNameTheDatasetInWords) {
+    for (const char* name : {"integer_activations.h5", "string_activations.h5",
+                             "inconsistent_shapes.h5", "empty_dataset.h5", "missing_filter.h5"}) {
+        const std::string path = fixture(std::string("bad/") + name);
+        const es::InputError e = open_error(path);
+        const std::string msg = e.what();
+        EXPECT_EQ(msg.rfind(path + ": /", 0), 0u) << msg;  // the file, then the dataset
+        expect_plain_words(msg);
     }
 }

@@ -52,6 +52,13 @@ TEST(Cli, ExitCodes) {
     EXPECT_FALSE(bad.signalled);
     EXPECT_NE(bad.err.find("truncated HDF5 file"), std::string::npos) << bad.err;
     EXPECT_TRUE(bad.out.empty());
+    // The sentence on the first line, HDF5's stack under "detail:", indented.
+    const std::string first = bad.err.substr(0, bad.err.find('\n'));
+    EXPECT_EQ(first.rfind("error: ", 0), 0u) << bad.err;
+    EXPECT_NE(first.find("was it copied completely?"), std::string::npos) << first;
+    EXPECT_EQ(first.find("stored_eof"), std::string::npos) << first;
+    EXPECT_NE(bad.err.find("\n  detail:\n    #0 H5Fopen()"), std::string::npos) << bad.err;
+    EXPECT_NE(bad.err.find("stored_eof"), std::string::npos) << bad.err;
     EXPECT_EQ(run_cli("info").exit_code, 2);
     EXPECT_EQ(run_cli("info --bogus x.h5").exit_code, 2);
     EXPECT_EQ(run_cli("frobnicate").exit_code, 2);

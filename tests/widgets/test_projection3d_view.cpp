@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QJsonObject>
 #include <QLineF>
+#include <QPalette>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
@@ -11,6 +12,7 @@
 #include <QWheelEvent>
 #include <cmath>
 #include <cstring>
+#include <set>
 
 #include <vtkCamera.h>
 #include <vtkGenericOpenGLRenderWindow.h>
@@ -18,6 +20,7 @@
 
 #include "analysis/axis_spec.h"
 #include "analysis/project.h"
+#include "colormaps.h"
 #include "image_baseline.h"
 #include "projection3d_view.h"
 #include "util/progress.h"
@@ -340,6 +343,150 @@ private slots:
         small.set_result(fixture().plain, fixture().dump->tokens());
         small.set_interacting(true);
         QVERIFY(!small.interacting());  // the demo's 720 points are always drawn whole
+    }
+
+    void a_new_dump_refits_the_camera() {
+        // The rule (Projection3dView::set_result): another source (dump, stream) or basis is
+        // framed afresh; the same source (another layer, a recompute) keeps the user's camera.
+        const Fixture& f = fixture();
+        es::analysis::ProjectResult big = f.plain;  // "dump B": 1000 times larger, elsewhere
+        for (auto& layer : big.coordinates)
+            for (auto& c : layer)
+                if (c)
+                    for (double& x : *c) x = x * 1000.0 + 5000.0;
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(f.dump->streams().front().n_states()));
+        Projection3dView view;
+        view.follow(&model);
+        view.resize(640, 480);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.show_computing(QStringLiteral("doc1|resid"), QStringLiteral("A"));
+        view.set_result(f.plain, f.dump->tokens());
+        const double scale_a = view.camera_scale();
+        QVERIFY(scale_a > 0);
+        // The user turns and zooms within dump A; stepping layers and recomputing keep it.
+        view.set_camera_preset(Projection3dView::CameraPreset::Top);
+        view.gl_widget()->renderer()->GetActiveCamera()->Zoom(2.0);
+        const auto moved = *view.camera();
+        const double moved_scale = view.camera_scale();
+        model.set_layer(2);
+        view.show_computing(QStringLiteral("doc1|resid"), QStringLiteral("A again"));
+        view.set_result(f.plain, f.dump->tokens());
+        QCOMPARE(view.camera()->position, moved.position);
+        QCOMPARE(view.camera()->focal_point, moved.focal_point);
+        QCOMPARE(view.camera_scale(), moved_scale);
+        // Dump B: framed afresh, around B's points at B's scale.
+        view.show_computing(QStringLiteral("doc2|resid"), QStringLiteral("B"));
+        view.set_result(big, f.dump->tokens());
+        const double scale_b = view.camera_scale();
+        QVERIFY2(scale_b > 500 * scale_a && scale_b < 2000 * scale_a,
+                 qPrintable(QStringLiteral("%1 vs %2").arg(scale_b).arg(scale_a)));
+        std::array<double, 6> b{1e300, -1e300, 1e300, -1e300, 1e300, -1e300};
+        for (const auto& p : view.points())
+            for (int a = 0; a < 3; ++a) {
+                b[2 * a] = std::min(b[2 * a], p[a]);
+                b[2 * a + 1] = std::max(b[2 * a + 1], p[a]);
+            }
+        const auto focal = view.camera()->focal_point;
+        for (int a = 0; a < 3; ++a)
+            QVERIFY2(std::abs(focal[a] - (b[2 * a] + b[2 * a + 1]) / 2) < 1e-6 * scale_b,
+                     qPrintable(QString::number(focal[a])));
+        // Every point of B is inside the picture.
+        const std::vector<QPointF> screen = screen_positions(view);
+        const QRectF inside(QPointF(0, 0), QSizeF(view.gl_widget()->size()));
+        for (const QPointF& p : screen) QVERIFY2(inside.contains(p), "a point of B is off screen");
+        // Back to A's stream of another dump: framed at A's scale again.
+        view.show_computing(QStringLiteral("doc3|resid"), QStringLiteral("A2"));
+        view.set_result(f.plain, f.dump->tokens());
+        QVERIFY(std::abs(view.camera_scale() - scale_a) < 1e-6 * scale_a);
+    }
+
+    void legend_says_what_the_colour_means() {
+        // The legend is in the scene, so on screen and in every export: its title names what
+        // the colour encodes, its bar shows the colour map (or a swatch per prompt).
+        DemoScene scene;
+        Projection3dView& view = scene.view;
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const auto box_of = [&view](const QImage& img) {
+            const auto b = view.legend_box();
+            return QRect(QPoint(int(b[0] * img.width()), int((1 - b[3]) * img.height())),
+                         QPoint(int(b[2] * img.width()) - 1, int((1 - b[1]) * img.height()) - 1));
+        };
+        // Pixels within the legend's box near `c`.
+        const auto count_near = [](const QImage& img, QRect box, QColor c, int tol = 6) {
+            int n = 0;
+            for (int y = box.top(); y <= box.bottom(); ++y)
+                for (int x = box.left(); x <= box.right(); ++x)
+                    n += near(img.pixelColor(x, y), c, tol) ? 1 : 0;
+            return n;
+        };
+        using es::widgets::colors::Map;
+        namespace colors = es::widgets::colors;
+        QVERIFY(view.legend_visible());
+        QCOMPARE(view.legend_title(), QStringLiteral("layer"));
+        const QImage img = view.render_image(QSize(800, 600));
+        const QRect box = box_of(img);
+        QVERIFY(box.width() > 40 && box.height() > 150);
+        for (double t : {0.0, 0.5, 1.0})
+            QVERIFY2(count_near(img, box, colors::sample(Map::Viridis, t)) > 20,
+                     qPrintable(QStringLiteral("viridis(%1) in the legend").arg(t)));
+        // The foreground colour (its title and labels) is there too.
+        QVERIFY(count_near(img, box, colors::plot_foreground(), 40) > 30);
+
+        // At twice the scale, the legend (bar and text) is twice as large each way.
+        const QImage big = view.render_image(QSize(1600, 1200), 2.0);
+        const int bar1 = count_near(img, box, colors::sample(Map::Viridis, 0.5), 12);
+        const int bar2 = count_near(big, box_of(big), colors::sample(Map::Viridis, 0.5), 12);
+        QVERIFY2(bar2 > 3 * bar1, qPrintable(QStringLiteral("%1 vs %2").arg(bar2).arg(bar1)));
+        const int text1 = count_near(img, box, colors::plot_foreground(), 40);
+        const int text2 = count_near(big, box_of(big), colors::plot_foreground(), 40);
+        QVERIFY2(text2 > 3 * text1, qPrintable(QStringLiteral("%1 vs %2").arg(text2).arg(text1)));
+
+        // By prompt: categorical, one swatch per prompt colour.
+        view.set_color_by(Projection3dView::ColorBy::Prompt);
+        QCOMPARE(view.legend_title(), QStringLiteral("prompt"));
+        const QImage by_prompt = view.render_image(QSize(800, 600));
+        std::set<std::size_t> prompts;
+        for (const auto& t : fixture().dump->tokens()) prompts.insert(t.prompt);
+        QVERIFY(prompts.size() >= 2);
+        for (std::size_t p : prompts)
+            if (p < 8)
+                QVERIFY2(count_near(by_prompt, box_of(by_prompt),
+                                    colors::categorical(static_cast<int>(p)), 4) > 20,
+                         qPrintable(QStringLiteral("prompt %1's swatch").arg(p)));
+        view.set_color_by(Projection3dView::ColorBy::Norm);
+        QCOMPARE(view.legend_title(), QStringLiteral("projected norm"));
+
+        // Leaving the result hides it with the points.
+        view.show_empty(QStringLiteral("Open a dump first."));
+        QVERIFY(!view.legend_visible());
+    }
+
+    void legend_follows_the_theme() {
+        // A dark palette: the scene's background and the legend's text follow it.
+        DemoScene scene;
+        Projection3dView& view = scene.view;
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const QPalette light = QApplication::palette();
+        QPalette dark = light;
+        dark.setColor(QPalette::Base, QColor(30, 30, 30));
+        dark.setColor(QPalette::WindowText, QColor(230, 230, 230));
+        QApplication::setPalette(dark);
+        QCoreApplication::processEvents();
+        const QImage img = view.render_image(QSize(800, 600));
+        QApplication::setPalette(light);
+        QCoreApplication::processEvents();
+        QVERIFY2(near(img.pixelColor(2, 2), QColor(30, 30, 30)),
+                 qPrintable(describe(img.pixelColor(2, 2))));
+        const auto b = view.legend_box();
+        const QRect box(QPoint(int(b[0] * 800), int((1 - b[3]) * 600)),
+                        QPoint(int(b[2] * 800) - 1, int((1 - b[1]) * 600) - 1));
+        int light_text = 0;
+        for (int y = box.top(); y <= box.bottom(); ++y)
+            for (int x = box.left(); x <= box.right(); ++x)
+                light_text += near(img.pixelColor(x, y), QColor(230, 230, 230), 30) ? 1 : 0;
+        QVERIFY2(light_text > 30, qPrintable(QString::number(light_text)));
     }
 
     void render_not_blank() {
