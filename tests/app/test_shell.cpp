@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QImage>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -28,6 +29,7 @@
 #include "navigation_bar.h"
 #include "presentation_mode.h"
 #include "presentation_readout.h"
+#include "slides.h"
 #include "spectrum_view.h"
 #include "trajectory_view.h"
 #include "view.h"
@@ -431,6 +433,63 @@ private slots:
         QCOMPARE(mode->presented(), last);
         QTest::keyClick(&w, Qt::Key_F5);
         QTRY_VERIFY(!w.presentation());
+    }
+
+    void exportSlidesWritesEveryStateAndLeavesTheWindowAsItWas() {
+        // File > Export Slides: the presentation page of the spectrum once per state, then the
+        // window as it was (not presenting, the same layer, the view back in its dock).
+        es::app::MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(open_and_wait(w, QStringLiteral(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5")));
+        w.selection_model()->set_layer(2);
+        QTemporaryDir dir;
+        auto* writer =
+            new es::app::SlideWriter(w, QStringLiteral("spectrum"), dir.path(), QSize(800, 450));
+        QSignalSpy done(writer, &es::app::SlideWriter::finished);
+        writer->start();
+        QVERIFY(w.presentation());
+        QVERIFY(done.wait(120000));
+        QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
+        const QStringList files = QDir(dir.path()).entryList(QDir::Files, QDir::Name);
+        QCOMPARE(files.size(), 5);
+        QCOMPARE(files.first(), QStringLiteral("00-embedding.png"));
+        for (const QString& f : files) {
+            const QImage slide(QDir(dir.path()).filePath(f));
+            QCOMPARE(slide.size(), QSize(800, 450));
+            QCOMPARE(slide.text(QStringLiteral("view")), QStringLiteral("spectrum"));
+        }
+        QVERIFY(!w.presentation());
+        QCOMPARE(w.selection_model()->selection().layer, 2);
+        QCOMPARE(w.dock("spectrum")->view()->parentWidget(), w.dock("spectrum")->widget());
+    }
+
+    void theViewMenuBringsAPanelBehindATabForward() {
+        es::app::MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
+        es::app::ViewDock* lens = w.dock(QStringLiteral("lens"));
+        w.dock(QStringLiteral("cka"))->raise();
+        // A tab behind CKA: open, but nothing of it in sight.
+        QTRY_VERIFY(lens->visibleRegion().isEmpty());
+        auto* entry = w.findChild<QAction*>(QStringLiteral("panel_lens"));
+        QVERIFY(entry && entry->isChecked());
+        entry->trigger();  // one click: in sight, still open
+        QTRY_VERIFY(!lens->visibleRegion().isEmpty());
+        QVERIFY(entry->isChecked());
+        entry->trigger();  // in sight: closes
+        QTRY_VERIFY(lens->isHidden());
+        QVERIFY(!entry->isChecked());
+        // View > Present View presents any view.
+        auto* present = w.findChild<QMenu*>(QStringLiteral("presentMenu"));
+        QVERIFY(present &&
+                present->actions().size() == w.presentation_mode()->presentable().size());
+        present->actions().at(2)->trigger();
+        QVERIFY(w.presentation());
+        QCOMPARE(w.presentation_mode()->presented(), w.presentation_mode()->presentable().at(2));
+        QTest::keyClick(&w, Qt::Key_Escape);
+        QVERIFY(!w.presentation());
     }
 
     void theHelpButtonExplainsAView() {
