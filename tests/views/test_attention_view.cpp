@@ -1,8 +1,10 @@
 // The attention view fed patterns read from dumps: cells equal the pattern below and on the
 // diagonal, cells above it (causally masked) are blank, the selected head and prompt ask for a new
-// pattern, clicking a cell selects the query token, and it matches its baseline.
+// pattern, clicking a cell selects the query token, tokens show visible whitespace, and it matches
+// its baseline.
 #include <qcustomplot.h>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include "analysis/attention.h"
@@ -97,6 +99,27 @@ private slots:
         view.set_mask_causal(false);
         view.set_result(read(EIGENSCOPE_FIXTURES "/good/tl_batched_f32.h5", 0, 0, 0));
         QVERIFY(view.heatmap()->value(0, 4).has_value());
+    }
+
+    // A dump whose tokens are " the", "\n", "\t", "" (id 73), ... (make_token_glyphs.py): the
+    // labels, and so the tooltips and the drawn ticks, show glyphs and the id.
+    void tokenLabelsShowGlyphs() {
+        QTemporaryDir dir;
+        QVERIFY(es::test::write_fixtures(QStringLiteral("make_token_glyphs.py"), dir.path()));
+        const es::analysis::AttentionResult p =
+            read(qPrintable(dir.path() + QStringLiteral("/token_glyphs.h5")), 1, 0, 0);
+        QCOMPARE(p.tokens[1], std::string("\n"));  // the result keeps the raw text
+        AttentionView view;
+        view.set_dims(2, 1, 6);
+        view.set_result(p);
+        const auto& d = view.heatmap()->data();
+        const QStringList want = {QStringLiteral("0 ␣the"),  QStringLiteral("1 ⏎"),
+                                  QStringLiteral("2 ⇥"),     QStringLiteral("3 id 73"),
+                                  QStringLiteral("4 naïve"), QStringLiteral("5 \\x1B[0m")};
+        QCOMPARE(d.row_labels, want);
+        QCOMPARE(d.col_labels, want);
+        view.heatmap()->plot()->toPixmap(700, 620, 1.0);
+        QCOMPARE(QStringList(view.heatmap()->plot()->yAxis->tickVectorLabels()), want);
     }
 
     void matchesItsImageBaseline() {
