@@ -87,9 +87,8 @@ void AttentionView::rebuild() {
             if (i < p.values.size()) d.values[i] = double(p.values[i]);
         }
     for (int i = 0; i < n; ++i) {
-        const QString t = i < static_cast<int>(p.tokens.size())
-                              ? QString::fromStdString(p.tokens[static_cast<std::size_t>(i)])
-                              : QString();
+        const QString t =
+            QString::fromStdString(analysis::token_label_of(p, static_cast<std::size_t>(i)));
         d.row_labels << QStringLiteral("%1 %2").arg(i).arg(t.left(12));
         d.col_labels << QStringLiteral("%1 %2").arg(i).arg(t.left(12));
     }

@@ -182,7 +182,7 @@ void DumpTreeView::show_dump(const Dump& dump, const std::optional<DataHealth>& 
     for (std::size_t i = 0; i < dump.tokens().size(); ++i) {
         const TokenInfo& t = dump.tokens()[i];
         if (t.prompt >= prompt_items.size()) continue;
-        auto* item = add(prompt_items[t.prompt], QString::number(t.position), qs(t.text),
+        auto* item = add(prompt_items[t.prompt], QString::number(t.position), qs(t.label()),
                          t.id ? tr("token %1, id %2").arg(i).arg(*t.id) : tr("token %1").arg(i));
         item->setData(0, Qt::UserRole, static_cast<int>(i));
     }

@@ -105,7 +105,7 @@ void EqualiserView::set_result(const analysis::EqualiserResult& result) {
     for (std::size_t i = 0; i < n; ++i) peak_[i] = std::max(peak_[i], result.bands[i]);
     take_result(result, tr("token %1 “%2”, basis %3")
                             .arg(result.token)
-                            .arg(QString::fromStdString(result.token_text),
+                            .arg(QString::fromStdString(result.token_label),
                                  QString::fromStdString(result.basis)));
 }
 
@@ -166,7 +166,7 @@ void EqualiserView::rebuild() {
     heading->setText(tr("%1 · token %2 “%3” (prompt %4, position %5)%6")
                          .arg(QString::fromStdString(result_->frame_layers[fi]))
                          .arg(result_->token)
-                         .arg(QString::fromStdString(result_->token_text))
+                         .arg(QString::fromStdString(result_->token_label))
                          .arg(result_->prompt)
                          .arg(result_->position)
                          .arg(bad ? tr(" · NaN/Inf state") : QString()));

@@ -3,6 +3,8 @@
 #include <qcustomplot.h>
 #include <QToolTip>
 #include <QVBoxLayout>
+#include <QtMath>
+#include <algorithm>
 #include <cmath>
 
 #include "plot_style.h"
@@ -25,6 +27,13 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : QWidget(parent) {
     plot_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     scale_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     plot_->yAxis->setRangeReversed(true);  // row 0 at the top, like a matrix
+    x_ticks_.reset(new QCPAxisTickerText);
+    y_ticks_.reset(new QCPAxisTickerText);
+    plot_->xAxis->setTicker(x_ticks_);
+    plot_->yAxis->setTicker(y_ticks_);
+    // Every layout (a replot, a resize, an export at another size) checks the label steps against
+    // the axis rect it has just laid out.
+    connect(plot_, &QCustomPlot::afterLayout, this, [this] { thin_labels(); });
     connect(plot_, &QCustomPlot::mouseMove, this, [this](QMouseEvent* e) {
         int r = 0, c = 0;
         if (!cell_at(e->pos(), &r, &c)) return;
@@ -54,6 +63,56 @@ bool HeatmapPlot::cell_at(const QPoint& pos, int* row, int* col) const {
     *col = static_cast<int>(std::lround(plot_->xAxis->pixelToCoord(pos.x())));
     *row = static_cast<int>(std::lround(plot_->yAxis->pixelToCoord(pos.y())));
     return *row >= 0 && *col >= 0 && *row < data_.rows && *col < data_.cols;
+}
+
+int HeatmapPlot::fitting_label_step(Qt::Orientation o) const {
+    const bool horizontal = o == Qt::Horizontal;
+    const int n = horizontal ? data_.cols : data_.rows;
+    const QRect r = plot_->axisRect()->rect();
+    const int pixels = horizontal ? r.width() : r.height();
+    if (n <= 1 || pixels <= 0) return 1;
+    const QCPAxis* axis = horizontal ? plot_->xAxis : plot_->yAxis;
+    const QFontMetricsF fm(axis->tickLabelFont());
+    constexpr double kGap = 2;         // pixels between neighbouring labels
+    double need = fm.height() + kGap;  // rows: one line of text each
+    const double angle = qDegreesToRadians(std::abs(axis->tickLabelRotation()));
+    if (horizontal && angle > 0.05) {
+        need /= std::sin(angle);  // parallel slanted labels s apart are s * sin(angle) apart
+    } else if (horizontal) {
+        const QStringList& labels = data_.col_labels;
+        double widest = fm.horizontalAdvance(QString::number(n - 1));
+        for (const QString& l : labels) widest = std::max(widest, fm.horizontalAdvance(l));
+        need = widest + 2 * kGap;
+    }
+    const double cell = static_cast<double>(pixels) / n;
+    return std::clamp(static_cast<int>(std::ceil(need / cell - 1e-9)), 1, n);
+}
+
+void HeatmapPlot::set_label_steps(int x_step, int y_step) {
+    x_step_ = x_step;
+    y_step_ = y_step;
+    auto fill = [](QCPAxisTickerText& t, const QStringList& labels, int n, int step) {
+        t.clear();
+        for (int i = 0; i < n; i += step)
+            t.addTick(i, i < labels.size() ? labels[i] : QString::number(i));
+    };
+    fill(*x_ticks_, data_.col_labels, data_.cols, x_step);
+    fill(*y_ticks_, data_.row_labels, data_.rows, y_step);
+}
+
+void HeatmapPlot::thin_labels() {
+    // The ticks of this layout were made before it, for the previous axis rect: when the rect
+    // needs other steps, take them and lay out again (twice at most: the margins follow the
+    // labels, the steps the margins) before anything is drawn.
+    for (int pass = 0; pass < 2; ++pass) {
+        const int xs = fitting_label_step(Qt::Horizontal), ys = fitting_label_step(Qt::Vertical);
+        if (xs == x_step_ && ys == y_step_) return;
+        set_label_steps(xs, ys);
+        QCPLayout* layout = plot_->plotLayout();
+        layout->update(QCPLayoutElement::upPreparation);
+        layout->update(QCPLayoutElement::upMargins);
+        layout->update(QCPLayoutElement::upLayout);
+    }
 }
 
 void HeatmapPlot::clear() {
@@ -116,16 +175,9 @@ void HeatmapPlot::rebuild() {
     map_->setDataRange(QCPRange(lo, hi));
     scale_->axis()->setLabel(data_.log_colour ? QStringLiteral("log₁₀ ") + data_.value_title
                                               : data_.value_title);
-    auto labelled = [](const QStringList& labels, int n) {
-        QSharedPointer<QCPAxisTickerText> t(new QCPAxisTickerText);
-        const int step = std::max(1, n / 24);  // at most ~24 labels; the tooltip names every cell
-        for (int i = 0; i < n; i += step)
-            t->addTick(i, i < labels.size() ? labels[i] : QString::number(i));
-        return t;
-    };
-    plot_->xAxis->setTicker(labelled(data_.col_labels, C));
-    plot_->yAxis->setTicker(labelled(data_.row_labels, R));
     plot_->xAxis->setTickLabelRotation(C > 8 ? 60 : 0);
+    // Steps for the axis rect as it is now; the layout of the replot corrects them.
+    set_label_steps(fitting_label_step(Qt::Horizontal), fitting_label_step(Qt::Vertical));
     plot_->xAxis->setLabel(data_.col_title);
     plot_->yAxis->setLabel(data_.row_title);
     plot_->xAxis->setRange(-0.5, std::max(C, 1) - 0.5);

@@ -1,7 +1,10 @@
 #pragma once
 // A labelled heatmap with a colour bar on QCustomPlot, shared by the CKA, head-similarity and
 // spectrogram views: one cell per value (null cells drawn blank), row/column labels, a hover
-// tooltip with the exact value, and a signal when a cell is clicked.
+// tooltip with the exact value, and a signal when a cell is clicked. Row and column labels are
+// thinned to every k-th so that none overlap at the size drawn (on screen or exported): k from the
+// cells' pixel size and the tick-label font; the tooltip still names every cell.
+#include <QSharedPointer>
 #include <QStringList>
 #include <QWidget>
 #include <optional>
@@ -12,6 +15,7 @@
 class QCustomPlot;
 class QCPColorMap;
 class QCPColorScale;
+class QCPAxisTickerText;
 
 namespace es::widgets {
 
@@ -40,6 +44,10 @@ public:
     QCPColorMap* color_map() const { return map_; }
     const HeatmapData& data() const { return data_; }
     std::optional<double> value(int row, int col) const;
+    // Every how many rows (Qt::Vertical) or columns a label is drawn, as of the last layout.
+    int label_step(Qt::Orientation o) const { return o == Qt::Vertical ? y_step_ : x_step_; }
+    // The step at which labels of `o` do not overlap in the axis rect as laid out now.
+    int fitting_label_step(Qt::Orientation o) const;
 
 signals:
     void cell_clicked(int row, int col);
@@ -47,9 +55,13 @@ signals:
 private:
     void rebuild();
     bool cell_at(const QPoint& pos, int* row, int* col) const;
+    void set_label_steps(int x_step, int y_step);
+    void thin_labels();
     QCustomPlot* plot_ = nullptr;
     QCPColorMap* map_ = nullptr;
     QCPColorScale* scale_ = nullptr;
+    QSharedPointer<QCPAxisTickerText> x_ticks_, y_ticks_;
+    int x_step_ = 1, y_step_ = 1;
     HeatmapData data_;
     std::vector<std::pair<int, int>> marked_;
     bool presentation_ = false;

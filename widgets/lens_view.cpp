@@ -12,6 +12,7 @@
 
 #include "colormaps.h"
 #include "plot_style.h"
+#include "util/token_text.h"
 
 namespace es::widgets {
 
@@ -77,7 +78,7 @@ void LensView::set_result(const analysis::LensResult& result) {
     table_->setVisible(true);
     QString s = tr("token %1 “%2” · vocabulary %3")
                     .arg(result.token)
-                    .arg(QString::fromStdString(result.token_text))
+                    .arg(QString::fromStdString(result.token_label))
                     .arg(result.vocab_size);
     if (!result.ln_final) s += tr(" · no ln_final: raw states unembedded");
     take_result(result, s);
@@ -116,7 +117,7 @@ void LensView::rebuild() {
         }
         for (std::size_t c = 0; c < l.top.size(); ++c) {
             const auto& e = l.top[c];
-            const QString text = QString::fromStdString(e.text);
+            const QString text = QString::fromStdString(token_label(e.text, e.id));
             auto* item = new QTableWidgetItem(
                 QStringLiteral("%1 (%2%)").arg(text).arg(100 * e.probability, 0, 'f', 1));
             const QColor bg =
@@ -197,7 +198,7 @@ bool LensView::paint_figure(const QString&, QPainter& painter, const QRectF& rec
         Qt::AlignVCenter | Qt::AlignLeft,
         QStringLiteral("logit lens of token %1 \u201c%2\u201d (prompt %3, position %4)")
             .arg(r.token)
-            .arg(QString::fromStdString(r.token_text).trimmed())
+            .arg(QString::fromStdString(r.token_label))
             .arg(r.prompt)
             .arg(r.position));
     painter.setFont(font);
@@ -219,9 +220,10 @@ bool LensView::paint_figure(const QString&, QPainter& painter, const QRectF& rec
             QColor shade = colors::sample(colors::Map::Viridis, e.probability);
             shade.setAlpha(110);
             painter.fillRect(cell(i, c), shade);
-            painter.drawText(cell(i, c), Qt::AlignCenter,
-                             QStringLiteral("%1\n%2").arg(QString::fromStdString(e.text).trimmed(),
-                                                          QString::number(e.probability, 'f', 3)));
+            painter.drawText(
+                cell(i, c), Qt::AlignCenter,
+                QStringLiteral("%1\n%2").arg(QString::fromStdString(token_label(e.text, e.id)),
+                                             QString::number(e.probability, 'f', 3)));
         }
     }
     return true;

@@ -337,7 +337,7 @@ void Projection3dView::rebuild_overlays() {
     std::vector<Projection3dScene::Marked> marked;
     for (int token : selection_.tokens) {
         const auto t = static_cast<std::size_t>(token);
-        const QString label = t < tokens_.size() ? QString::fromStdString(tokens_[t].text)
+        const QString label = t < tokens_.size() ? QString::fromStdString(tokens_[t].label())
                                                  : QStringLiteral("#%1").arg(token);
         marked.push_back({token, label.toStdString()});
     }

@@ -230,7 +230,7 @@ void ask(MainWindow& window, V* view, const Ask& a, Work work) {
 inline QStringList token_texts(const Dump& dump) {
     QStringList out;
     out.reserve(static_cast<int>(dump.tokens().size()));
-    for (const TokenInfo& t : dump.tokens()) out << QString::fromStdString(t.text);
+    for (const TokenInfo& t : dump.tokens()) out << QString::fromStdString(t.label());
     return out;
 }
 

@@ -163,8 +163,9 @@ void NavigationBar::fill_tokens(int prompt) {
     for (std::size_t i = 0; i < dump_->tokens().size(); ++i) {
         const TokenInfo& t = dump_->tokens()[i];
         if (static_cast<int>(t.prompt) != prompt) continue;
-        token_->addItem(QStringLiteral("%1 %2").arg(t.position).arg(QString::fromStdString(t.text)),
-                        static_cast<int>(i));
+        token_->addItem(
+            QStringLiteral("%1 %2").arg(t.position).arg(QString::fromStdString(t.label())),
+            static_cast<int>(i));
     }
 }
 

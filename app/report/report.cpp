@@ -267,7 +267,7 @@ ReportData compute_report(const std::shared_ptr<Dump>& dump, Progress& progress)
     d.tokens = dump->tokens().size();
     d.prompts = dump->n_prompts();
     d.weights = dump->weights().size();
-    for (const auto& t : dump->tokens()) d.token_texts.push_back(t.text);
+    for (const auto& t : dump->tokens()) d.token_texts.push_back(t.label());
     if (!dump->streams().empty()) {
         d.last_is_final_norm = dump->stream().last_is_final_norm;
         optional_step(d, "trajectory", [&] {

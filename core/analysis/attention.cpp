@@ -4,6 +4,7 @@
 
 #include "analysis/common.h"
 #include "util/error.h"
+#include "util/token_text.h"
 
 namespace es::analysis {
 
@@ -21,9 +22,17 @@ AttentionResult attention(const Dump& dump, const AttentionOptions& options, Pro
     r.values = t.data;
     r.positions = t.shape.size() == 2 ? t.shape[0] : att->n_positions;
     for (const TokenInfo& token : dump.tokens())
-        if (token.prompt == options.prompt) r.tokens.push_back(token.text);
+        if (token.prompt == options.prompt) {
+            r.tokens.push_back(token.text);
+            r.token_ids.push_back(token.id);
+        }
     progress.report(1.0, "attention read");
     return r;
+}
+
+std::string token_label_of(const AttentionResult& r, std::size_t i) {
+    if (i >= r.tokens.size()) return {};
+    return es::token_label(r.tokens[i], i < r.token_ids.size() ? r.token_ids[i] : std::nullopt);
 }
 
 nlohmann::json to_json(const AttentionResult& r) {
@@ -33,9 +42,11 @@ nlohmann::json to_json(const AttentionResult& r) {
         for (std::size_t k = 0; k < r.positions; ++k) row.push_back(r.values[q * r.positions + k]);
         rows.push_back(std::move(row));
     }
+    nlohmann::json ids = nlohmann::json::array();
+    for (const auto& id : r.token_ids) ids.push_back(id ? nlohmann::json(*id) : nlohmann::json());
     return {{"layer", r.layer},         {"head", r.head},     {"prompt", r.prompt},
             {"positions", r.positions}, {"source", r.source}, {"tokens", r.tokens},
-            {"weights", rows}};
+            {"token_ids", ids},         {"weights", rows}};
 }
 
 std::string to_csv(const AttentionResult& r) {

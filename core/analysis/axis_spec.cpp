@@ -58,7 +58,7 @@ std::vector<AxisSpec> parse_axes(const std::string& text, const Dump& dump, cons
 std::string axis_in_words(const AxisSpec& axis, const Dump& dump) {
     const auto& tokens = dump.tokens();
     if (axis.token_a >= tokens.size() || axis.token_b >= tokens.size()) return axis.label;
-    return tokens[axis.token_a].text + " - " + tokens[axis.token_b].text + " @" +
+    return tokens[axis.token_a].label() + " - " + tokens[axis.token_b].label() + " @" +
            std::to_string(axis.layer);
 }
 

@@ -141,8 +141,12 @@ std::vector<std::size_t> finite_rows(const float* x, std::size_t n, std::size_t 
 }
 
 nlohmann::json token_json(std::size_t index, std::size_t prompt, std::size_t position,
-                          const std::string& text) {
-    return {{"index", index}, {"prompt", prompt}, {"position", position}, {"text", text}};
+                          const std::string& text, std::optional<long long> id) {
+    return {{"index", index},
+            {"prompt", prompt},
+            {"position", position},
+            {"text", text},
+            {"id", id ? nlohmann::json(*id) : nlohmann::json()}};
 }
 
 std::string layer_message(std::size_t i, std::size_t n, const std::string& what) {

@@ -65,9 +65,10 @@ struct ProgressSpan {
     }
 };
 
-// One token as the equaliser and the lens report it: {"index","prompt","position","text"}.
+// One token as the equaliser and the lens report it: {"index","prompt","position","text","id"},
+// the text raw, the id null when the dump has none.
 nlohmann::json token_json(std::size_t index, std::size_t prompt, std::size_t position,
-                          const std::string& text);
+                          const std::string& text, std::optional<long long> id);
 
 // "layer 3/5: spectrum" (1-based position among the analysed states).
 std::string layer_message(std::size_t i, std::size_t n, const std::string& what);

@@ -54,7 +54,11 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
     r.token = o.token;
     r.prompt = o.token / s.n_positions;
     r.position = o.token % s.n_positions;
-    if (o.token < dump.tokens().size()) r.token_text = dump.tokens()[o.token].text;
+    if (o.token < dump.tokens().size()) {
+        r.token_text = dump.tokens()[o.token].text;
+        r.token_label = dump.tokens()[o.token].label();
+        r.token_id = dump.tokens()[o.token].id;
+    }
     r.normalized = o.normalize;
     r.basis = o.basis == EqualiserBasis::Dims ? "dims" : "pca";
 
@@ -130,7 +134,7 @@ nlohmann::json to_json(const EqualiserResult& r) {
     return {{"stream", r.stream},
             {"layer", r.layer},
             {"name", r.layer_name},
-            {"token", token_json(r.token, r.prompt, r.position, r.token_text)},
+            {"token", token_json(r.token, r.prompt, r.position, r.token_text, r.token_id)},
             {"basis", r.basis},
             {"basis_layers", r.basis_layers},
             {"basis_explained", nums(r.basis_explained)},

@@ -30,7 +30,9 @@ struct EqualiserOptions {
 };
 
 struct EqualiserResult {
-    std::string stream, layer_name, token_text, basis;  // basis: "dims" or "pca"
+    std::string stream, layer_name, token_text, basis;  // basis: "dims" or "pca"; text raw
+    std::string token_label;                            // what the token shows (TokenInfo::label())
+    std::optional<long long> token_id;
     std::size_t layer = 0, token = 0, prompt = 0, position = 0;
     std::vector<std::string> basis_layers;  // states the basis was fit on (empty for dims)
     std::vector<double> basis_explained;    // pca: variance ratio of each basis component
@@ -50,7 +52,7 @@ struct EqualiserResult {
 
 EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& options, Progress& progress);
 
-// {"stream","layer","name","token":{"index","prompt","position","text"},"basis","basis_layers",
+// {"stream","layer","name","token":{"index","prompt","position","text","id"},"basis","basis_layers",
 //  "basis_explained","normalized","norm","raw","unit","energies","band_edges","bands",
 //  "frames":{"layers","energies"}}
 nlohmann::json to_json(const EqualiserResult& r);

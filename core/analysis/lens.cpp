@@ -9,6 +9,7 @@
 #include "analysis/common.h"
 #include "util/error.h"
 #include "util/number_text.h"
+#include "util/token_text.h"
 
 namespace es::analysis {
 
@@ -32,7 +33,11 @@ LensResult lens(const Dump& dump, const LensOptions& o, Progress& progress) {
     r.token = o.token;
     r.prompt = o.token / s.n_positions;
     r.position = o.token % s.n_positions;
-    if (o.token < dump.tokens().size()) r.token_text = dump.tokens()[o.token].text;
+    if (o.token < dump.tokens().size()) {
+        r.token_text = dump.tokens()[o.token].text;
+        r.token_label = dump.tokens()[o.token].label();
+        r.token_id = dump.tokens()[o.token].id;
+    }
     r.vocab_size = V;
     for (const auto& [k, v] : dump.attributes())
         if (k == "eps") {
@@ -108,15 +113,15 @@ LensResult lens(const Dump& dump, const LensOptions& o, Progress& progress) {
         r.vocab_source = "vocab dataset";
     } else {
         for (const auto& t : dump.tokens())
-            if (t.id) seen.emplace(*t.id, t.text);
-        r.vocab_source =
-            seen.empty() ? "none (#id)" : "dump tokens (ids seen in the prompts; others #id)";
+            if (t.id && !t.text.empty()) seen.emplace(*t.id, t.text);
+        r.vocab_source = seen.empty() ? "none (ids only)"
+                                      : "dump tokens (ids seen in the prompts; others by id)";
     }
     auto text_of = [&](long long id) -> std::string {
         if (id >= 0 && static_cast<std::size_t>(id) < vocab.size())
             return vocab[static_cast<std::size_t>(id)];
         auto it = seen.find(id);
-        return it != seen.end() ? it->second : "#" + std::to_string(id);
+        return it != seen.end() ? it->second : std::string();
     };
     const std::size_t k = std::min(o.top_k, V);
     for (std::size_t i = 0; i < n; ++i) {
@@ -167,7 +172,7 @@ nlohmann::json to_json(const LensResult& r) {
                           {"top", top}});
     }
     return {{"stream", r.stream},
-            {"token", token_json(r.token, r.prompt, r.position, r.token_text)},
+            {"token", token_json(r.token, r.prompt, r.position, r.token_text, r.token_id)},
             {"ln_final", r.ln_final},
             {"eps", r.eps},
             {"unembed_bias", r.unembed_bias},
@@ -183,8 +188,8 @@ std::string to_csv(const LensResult& r) {
     for (const auto& l : r.layers)
         for (std::size_t q = 0; q < l.top.size(); ++q)
             os << l.state << ',' << csv_text(l.name) << ',' << q << ',' << l.top[q].id << ','
-               << csv_text(l.top[q].text) << ',' << csv_num(l.top[q].probability) << ','
-               << csv_num(l.top[q].logit) << '\n';
+               << csv_text(token_label(l.top[q].text, l.top[q].id)) << ','
+               << csv_num(l.top[q].probability) << ',' << csv_num(l.top[q].logit) << '\n';
     return os.str();
 }
 

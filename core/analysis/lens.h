@@ -3,8 +3,11 @@
 // LayerNorm with ln_final.w/b when present (centre, divide by sqrt(var + eps), scale, shift; eps
 // from the dump's "eps" attribute, else 1e-5); without ln_final the raw state is unembedded and
 // the result says so. Vocabulary strings: the dump's vocabulary (Dump::vocabulary(), a "vocab"
-// string dataset), else the dump's own (token id, text) pairs, else "#id".
+// string dataset), else the dump's own (token id, text) pairs, else none: an entry's text is
+// then empty and it shows its id ("id 73", util/token_text.h). Texts are raw; labels and the CSV
+// show them with visible whitespace.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,7 +27,7 @@ struct LensOptions {
 
 struct LensEntry {
     long long id = 0;
-    std::string text;
+    std::string text;  // raw; empty when the vocabulary has no string for the id
     double probability = 0, logit = 0;
 };
 
@@ -37,7 +40,9 @@ struct LensLayer {
 };
 
 struct LensResult {
-    std::string stream, token_text, vocab_source, note;
+    std::string stream, token_text, vocab_source, note;  // token_text raw
+    std::string token_label;  // what the token shows (TokenInfo::label())
+    std::optional<long long> token_id;
     std::size_t token = 0, prompt = 0, position = 0, vocab_size = 0;
     bool ln_final = false, unembed_bias = false;
     double eps = 1e-5;
@@ -46,11 +51,11 @@ struct LensResult {
 
 LensResult lens(const Dump& dump, const LensOptions& options, Progress& progress);
 
-// {"stream","token":{"index","prompt","position","text"},"ln_final","eps","unembed_bias",
+// {"stream","token":{"index","prompt","position","text","id"},"ln_final","eps","unembed_bias",
 //  "vocab_size","vocab_source","note","layers":[{"layer","name","normalized","entropy",
 //  "top":[{"id","token","probability","logit"}]}]}
 nlohmann::json to_json(const LensResult& r);
-// layer,name,rank,id,token,probability,logit
+// layer,name,rank,id,token,probability,logit (token: its label, "␣the" or "id 73")
 std::string to_csv(const LensResult& r);
 
 }  // namespace es::analysis

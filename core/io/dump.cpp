@@ -10,8 +10,13 @@
 #include "numerics/memory_budget.h"
 #include "util/error.h"
 #include "util/supervise.h"
+#include "util/token_text.h"
 
 namespace es {
+
+std::string TokenInfo::label() const {
+    return token_label(text, id);
+}
 
 const char* dtype_name(DType t) {
     switch (t) {

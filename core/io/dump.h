@@ -59,10 +59,16 @@ struct WeightInfo {
 };
 
 struct TokenInfo {
+    // Raw, as the dump's token strings or its vocabulary give it (" the", "\n", bytes that are
+    // not UTF-8); empty when they give none for this token's id. A dump with neither strings nor
+    // ids names its tokens by position ("3", or "1:3" with several prompts).
     std::string text;
     std::size_t prompt = 0;
     std::size_t position = 0;
     std::optional<long long> id;
+    // What people read (util/token_text.h): the text with visible whitespace and escaped
+    // control bytes, or "id 73" when there is no text. JSON keeps `text` and `id`.
+    std::string label() const;
 };
 
 // Model dimensions; unset where the dump does not say.

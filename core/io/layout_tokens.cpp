@@ -88,14 +88,13 @@ void DumpBuilder::build_tokens() {
             tok.prompt = b;
             tok.position = p;
             if (t < ids.size()) tok.id = ids[t];
+            // The raw text; without one, an id stays the token's name (TokenInfo::label()).
             if (t < texts.size())
                 tok.text = texts[t];
             else if (tok.id && *tok.id >= 0 &&
                      static_cast<std::size_t>(*tok.id) < d_.vocabulary_.size())
                 tok.text = d_.vocabulary_[static_cast<std::size_t>(*tok.id)];
-            else if (tok.id)
-                tok.text = "#" + std::to_string(*tok.id);
-            else
+            else if (!tok.id)
                 tok.text =
                     prompts > 1 ? std::to_string(b) + ":" + std::to_string(p) : std::to_string(p);
             d_.tokens_.push_back(std::move(tok));

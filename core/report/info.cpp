@@ -103,7 +103,7 @@ std::string info_text(const Dump& dump, const DataHealth& health) {
        << "\n";
     os << "  tokens      " << dump.tokens().size() << " in " << dump.n_prompts() << " prompt(s):";
     for (std::size_t i = 0; i < dump.tokens().size() && i < 12; ++i)
-        os << " " << dump.tokens()[i].text;
+        os << " " << dump.tokens()[i].label();
     if (dump.tokens().size() > 12) os << " ...";
     os << "\n";
     if (dump.step()) os << "  step        " << *dump.step() << "\n";

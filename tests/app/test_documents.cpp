@@ -125,7 +125,7 @@ private slots:
             if (tok.prompt == 0)
                 expected << QStringLiteral("%1 %2")
                                 .arg(tok.position)
-                                .arg(QString::fromStdString(tok.text));
+                                .arg(QString::fromStdString(tok.label()));
         QCOMPARE(items(tokens), expected);
         QVERIFY(items(tokens) != demo_tokens);
         // A token picked in the demo means nothing here.

@@ -66,7 +66,7 @@ TEST_P(GoodFixture, LayoutDimensionsAndTokens) {
         const auto& want = exp["tokens"];
         ASSERT_EQ(dump->tokens().size(), want.size());
         for (std::size_t i = 0; i < want.size(); ++i)
-            EXPECT_EQ(dump->tokens()[i].text, want[i].get<std::string>());
+            EXPECT_EQ(dump->tokens()[i].label(), want[i].get<std::string>());
     }
     if (exp.contains("prompts") && exp.contains("positions")) {
         const auto P = exp["positions"].get<std::size_t>();

@@ -1,9 +1,15 @@
 // The attention view fed patterns read from dumps: cells equal the pattern below and on the
 // diagonal, cells above it (causally masked) are blank, the selected head and prompt ask for a new
-// pattern, clicking a cell selects the query token, and it matches its baseline.
+// pattern, clicking a cell selects the query token, tokens show visible whitespace, the labels of
+// 24 and 64 tokens are thinned so that none overlap (on screen and exported at other sizes), and it
+// matches its baseline.
 #include <qcustomplot.h>
+#include <QPolygonF>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTransform>
+#include <QtMath>
 
 #include "analysis/attention.h"
 #include "attention_view.h"
@@ -23,6 +29,62 @@ es::analysis::AttentionResult read(const char* path, int layer, int head, int pr
     o.prompt = static_cast<std::size_t>(prompt);
     es::Progress progress;
     return es::analysis::attention(*dump, o, progress);
+}
+
+// A pattern of n positions (attention on the diagonal) whose tokens are "token 0", "token 1", ...
+es::analysis::AttentionResult diagonal(int n) {
+    es::analysis::AttentionResult p;
+    p.positions = static_cast<std::size_t>(n);
+    p.values.assign(p.positions * p.positions, 0.0f);
+    for (std::size_t i = 0; i < p.positions; ++i) {
+        p.values[i * p.positions + i] = 1.0f;
+        p.tokens.push_back("token " + std::to_string(i));
+    }
+    return p;
+}
+
+// The tick labels drawn in the last layout of `h`: as many as every step-th row or column, and no
+// two overlapping. The rows' labels are level text boxes; the columns' are slanted, each box
+// turned about its tick, so they are compared as polygons.
+void verify_labels_apart(const es::widgets::HeatmapPlot& h, int n) {
+    QCustomPlot* plot = h.plot();
+    for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
+        const bool rows = axis == plot->yAxis;
+        const int step = h.label_step(rows ? Qt::Vertical : Qt::Horizontal);
+        QCOMPARE(step, h.fitting_label_step(rows ? Qt::Vertical : Qt::Horizontal));
+        const QVector<double> ticks = axis->tickVector();
+        const QVector<QString> labels = axis->tickVectorLabels();
+        QCOMPARE(static_cast<int>(ticks.size()), (n + step - 1) / step);
+        QVERIFY2(ticks.size() >= 2, "thinned, not emptied");
+        const QFontMetricsF fm(axis->tickLabelFont());
+        const double angle = axis->tickLabelRotation();
+        QVector<QPolygonF> boxes;
+        for (int i = 0; i < ticks.size(); ++i) {
+            QCOMPARE(ticks[i], double(i * step));
+            const double at = axis->coordToPixel(ticks[i]);
+            const QRectF text(0, -fm.height() / 2, fm.horizontalAdvance(labels[i]), fm.height());
+            QTransform t;
+            if (rows)
+                t.translate(0, at);
+            else
+                t.translate(at, 0).rotate(angle == 0 ? 0 : angle);
+            // Level column labels are centred on their tick.
+            if (!rows && angle == 0) t.translate(-text.width() / 2, 0);
+            boxes << t.map(QPolygonF(text.adjusted(0.5, 0.5, -0.5, -0.5)));
+        }
+        for (int i = 1; i < boxes.size(); ++i)
+            QVERIFY2(!boxes[i - 1].intersects(boxes[i]),
+                     qPrintable(QStringLiteral("%1 labels %2 and %3 of %4 overlap (step %5)")
+                                    .arg(rows ? "row" : "column", labels[i - 1], labels[i])
+                                    .arg(n)
+                                    .arg(step)));
+        // And no thinner than needed: one step less would overlap.
+        if (step > 1) {
+            const double cell = std::abs(axis->coordToPixel(1) - axis->coordToPixel(0));
+            const double sine = rows || angle == 0 ? 1 : std::sin(qDegreesToRadians(angle));
+            QVERIFY((step - 1) * cell * sine < fm.height() + 2 || (!rows && angle == 0));
+        }
+    }
 }
 
 }  // namespace
@@ -97,6 +159,52 @@ private slots:
         view.set_mask_causal(false);
         view.set_result(read(EIGENSCOPE_FIXTURES "/good/tl_batched_f32.h5", 0, 0, 0));
         QVERIFY(view.heatmap()->value(0, 4).has_value());
+    }
+
+    // A dump whose tokens are " the", "\n", "\t", "" (id 73), ... (make_token_glyphs.py): the
+    // labels, and so the tooltips and the drawn ticks, show glyphs and the id.
+    void tokenLabelsShowGlyphs() {
+        QTemporaryDir dir;
+        QVERIFY(es::test::write_fixtures(QStringLiteral("make_token_glyphs.py"), dir.path()));
+        const es::analysis::AttentionResult p =
+            read(qPrintable(dir.path() + QStringLiteral("/token_glyphs.h5")), 1, 0, 0);
+        QCOMPARE(p.tokens[1], std::string("\n"));  // the result keeps the raw text
+        AttentionView view;
+        view.set_dims(2, 1, 6);
+        view.set_result(p);
+        const auto& d = view.heatmap()->data();
+        const QStringList want = {QStringLiteral("0 ␣the"),  QStringLiteral("1 ⏎"),
+                                  QStringLiteral("2 ⇥"),     QStringLiteral("3 id 73"),
+                                  QStringLiteral("4 naïve"), QStringLiteral("5 \\x1B[0m")};
+        QCOMPARE(d.row_labels, want);
+        QCOMPARE(d.col_labels, want);
+        view.heatmap()->plot()->toPixmap(700, 620, 1.0);
+        QCOMPARE(QStringList(view.heatmap()->plot()->yAxis->tickVectorLabels()), want);
+    }
+
+    // 24 and 64 tokens: every k-th label, none overlapping, on screen at two sizes and in exports
+    // at three (the export lays the plot out at its own size).
+    void labelsAreThinnedSoNoneOverlap() {
+        for (int n : {24, 64}) {
+            AttentionView view;
+            view.set_dims(1, 1, n);
+            view.set_result(diagonal(n));
+            es::widgets::HeatmapPlot& h = *view.heatmap();
+            for (const QSize size : {QSize(700, 620), QSize(420, 320), QSize(1600, 1400)}) {
+                h.plot()->toPixmap(size.width(), size.height(), 1.0);
+                verify_labels_apart(h, n);
+            }
+            for (const QSize size : {QSize(640, 480), QSize(1000, 900)}) {
+                view.resize(size);
+                view.show();
+                QVERIFY(QTest::qWaitForWindowExposed(&view));
+                h.plot()->replot();
+                verify_labels_apart(h, n);
+            }
+            // Tall enough for every label: none left out.
+            h.plot()->toPixmap(1600, 1400, 1.0);
+            if (n == 24) QCOMPARE(h.label_step(Qt::Vertical), 1);
+        }
     }
 
     void matchesItsImageBaseline() {

@@ -5,11 +5,13 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include "analysis/lens.h"
 #include "colormaps.h"
 #include "lens_view.h"
+#include "util/token_text.h"
 #include "view_test_support.h"
 
 using es::widgets::LensView;
@@ -41,9 +43,10 @@ private slots:
                 const auto& e = l.top[static_cast<std::size_t>(c)];
                 QTableWidgetItem* item = t->item(row, c);
                 QVERIFY(item);
-                QCOMPARE(item->text(), QStringLiteral("%1 (%2%)")
-                                           .arg(QString::fromStdString(e.text))
-                                           .arg(100 * e.probability, 0, 'f', 1));
+                QCOMPARE(item->text(),
+                         QStringLiteral("%1 (%2%)")
+                             .arg(QString::fromStdString(es::token_label(e.text, e.id)))
+                             .arg(100 * e.probability, 0, 'f', 1));
                 QCOMPARE(item->data(Qt::UserRole).toDouble(), e.probability);
                 QCOMPARE(
                     item->background().color(),
@@ -63,6 +66,43 @@ private slots:
         emit t->cellClicked(static_cast<int>(r.layers.size()) - 1, 1);
         QCOMPARE(model.selection().layer, static_cast<int>(r.layers.back().state));
         QCOMPARE(view.highlighted_row(), static_cast<int>(r.layers.size()) - 1);
+    }
+
+    // A vocabulary of " the", "\n", "\t", "" (id 3), "cat", "\r\n", ... (make_token_glyphs.py):
+    // the cells, their tooltips and the figure show the glyphs, and the entry without a string
+    // its id.
+    void tokensShowGlyphs() {
+        QTemporaryDir dir;
+        QVERIFY(es::test::write_fixtures(QStringLiteral("make_token_glyphs.py"), dir.path()));
+        es::analysis::LensOptions o;
+        o.token = 0;
+        o.top_k = 8;
+        const auto r = es::test::analyse(
+            *es::Dump::open((dir.path() + QStringLiteral("/token_glyphs.h5")).toStdString()),
+            es::analysis::lens, o);
+        LensView view;
+        view.set_result(r);
+        QTableWidget* t = view.table();
+        QStringList shown;
+        for (int c = 0; c < t->columnCount(); ++c) {
+            const QString text = t->item(0, c)->text();
+            shown << text.left(text.lastIndexOf(QStringLiteral(" (")));
+            QVERIFY(
+                t->item(0, c)->toolTip().contains(QStringLiteral("<b>“%1”</b>").arg(shown.back())));
+        }
+        shown.sort();
+        QCOMPARE(shown,
+                 QStringList({QStringLiteral("cat"), QStringLiteral("id 3"), QStringLiteral("x"),
+                              QStringLiteral("y"), QStringLiteral("↵⏎"), QStringLiteral("⇥"),
+                              QStringLiteral("⏎"), QStringLiteral("␣the")}));
+        // Its numbers, as exported: the CSV shows the glyphs, the JSON the raw strings.
+        const auto numbers = view.numbers(QString());
+        QVERIFY(numbers);
+        const QString csv = QString::fromStdString(numbers->csv);
+        QVERIFY2(csv.contains(QStringLiteral(",␣the,")) && csv.contains(QStringLiteral(",3,id 3,")),
+                 qPrintable(csv));
+        QCOMPARE(QString::fromStdString(numbers->json["token"]["text"].get<std::string>()),
+                 QStringLiteral(" the"));
     }
 
     void withoutAnUnembeddingItSaysSo() {

@@ -3,6 +3,7 @@
 // following its own selection model, plot items found by name, and the image-baseline check.
 #include <qcustomplot.h>
 #include <QImage>
+#include <QProcess>
 #include <QString>
 #include <QTest>
 #include <memory>
@@ -40,6 +41,15 @@ Result analyse(const char* fixture,
                Result (*analysis)(const es::Dump&, const Options&, es::Progress&),
                const Options& options = {}) {
     return analyse(*open_fixture(fixture), analysis, options);
+}
+
+// tests/fixtures/<script> run with Debian's h5py, writing its files into `dir`; true when it did.
+inline bool write_fixtures(const QString& script, const QString& dir) {
+    QProcess p;
+    p.start(QStringLiteral(EIGENSCOPE_PYTHON),
+            {QStringLiteral("-B"),
+             QStringLiteral(EIGENSCOPE_SOURCE_DIR "/tests/fixtures/") + script, dir});
+    return p.waitForFinished(60000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
 }
 
 // A view following a selection model of its own: `layers` states (when given), `layer` selected
