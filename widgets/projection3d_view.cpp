@@ -338,7 +338,7 @@ void Projection3dView::rebuild_overlays() {
     for (int token : selection_.tokens) {
         const auto t = static_cast<std::size_t>(token);
         const QString label = t < tokens_.size() ? QString::fromStdString(tokens_[t].label())
-                                                 : QStringLiteral("#%1").arg(token);
+                                                 : QStringLiteral("token %1").arg(token);
         marked.push_back({token, label.toStdString()});
     }
     scene_->set_overlays(current_row(), marked);
@@ -439,7 +439,7 @@ QString Projection3dView::hover_text(int state) const {
     if (token < tokens_.size()) {
         const TokenInfo& t = tokens_[token];
         return tr("\"%1\"  prompt %2, position %3, layer %4")
-            .arg(QString::fromStdString(t.text))
+            .arg(QString::fromStdString(t.label()))
             .arg(t.prompt)
             .arg(t.position)
             .arg(layer);

@@ -229,7 +229,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(QToolTip::isVisible(), 3000);
         QCOMPARE(QToolTip::text(), view.hover_text(state));
         const QString text =
-            QString::fromStdString(f.dump->tokens()[static_cast<std::size_t>(token)].text);
+            QString::fromStdString(f.dump->tokens()[static_cast<std::size_t>(token)].label());
         QVERIFY2(QToolTip::text().contains(text.toHtmlEscaped()), qPrintable(QToolTip::text()));
 
         QSignalSpy changed(&model, &es::widgets::SelectionModel::changed);
