@@ -283,6 +283,7 @@ QImage PresentationMode::render(QSize size) {
     const bool in_window = page_->parent() != nullptr;
     if (in_window) window_.takeCentralWidget();
     page_->setAttribute(Qt::WA_DontShowOnScreen, true);
+    footer_->hide();  // the keys are for the presenter, not for the deck
     page_->resize(size);
     page_->show();
     QApplication::sendPostedEvents();
@@ -291,6 +292,7 @@ QImage PresentationMode::render(QSize size) {
     image.fill(page_->palette().color(QPalette::Window));
     page_->render(&image);
     page_->hide();
+    footer_->show();
     page_->setAttribute(Qt::WA_DontShowOnScreen, false);
     if (in_window) {
         window_.setCentralWidget(page_);
