@@ -23,6 +23,9 @@ void ssyevd_2stage_(const char* jobz, const char* uplo, const int* n, float* a, 
 void dgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
             const double* alpha, const double* a, const int* lda, const double* b, const int* ldb,
             const double* beta, double* c, const int* ldc);
+void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
+            const float* alpha, const float* a, const int* lda, const float* b, const int* ldb,
+            const float* beta, float* c, const int* ldc);
 void dsyrk_(const char* uplo, const char* trans, const int* n, const int* k, const double* alpha,
             const double* a, const int* lda, const double* beta, double* c, const int* ldc);
 void ssyrk_(const char* uplo, const char* trans, const int* n, const int* k, const float* alpha,
@@ -135,7 +138,28 @@ void syrk_impl(Fn syrk, const char* name, const char* trans, const T* a, std::si
     syrk("L", trans, &ni, &ki, &alpha, a, &lda, &beta, c, &ni);
 }
 
+// Row-major C = A B^T is column-major C^T = B A^T: with the row-major A, B read as column-major
+// A^T (k x m), B^T (k x n), that is gemm("T", "N") of B^T and A^T.
+template <typename T, typename Fn>
+void gemm_nt_impl(Fn gemm, const char* name, const T* a, std::size_t m, const T* b, std::size_t n,
+                  std::size_t k, T* c) {
+    const int mi = to_int(m, name), ni = to_int(n, name), ki = to_int(k, name);
+    const int ld = std::max(1, ki), ldc = std::max(1, ni);
+    const T one = 1, zero = 0;
+    gemm("T", "N", &ni, &mi, &ki, &one, b, &ld, a, &ld, &zero, c, &ldc);
+}
+
 }  // namespace
+
+void gemm_nt(const float* a, std::size_t m, const float* b, std::size_t n, std::size_t k,
+             float* c) {
+    gemm_nt_impl(sgemm_, "sgemm", a, m, b, n, k, c);
+}
+
+void gemm_nt(const double* a, std::size_t m, const double* b, std::size_t n, std::size_t k,
+             double* c) {
+    gemm_nt_impl(dgemm_, "dgemm", a, m, b, n, k, c);
+}
 
 void eigvalsh(std::vector<double>& a, std::size_t n, std::vector<double>& values) {
     eigvalsh_impl(a, n, values, dsyevd_2stage_, "dsyevd_2stage");

@@ -40,6 +40,12 @@ void syrk_t(const double* a, std::size_t k, std::size_t n, double alpha, double 
 void syrk_n(const float* a, std::size_t n, std::size_t k, float alpha, float beta, float* c);
 void syrk_n(const double* a, std::size_t n, std::size_t k, double alpha, double beta, double* c);
 
+// C (m x n, row-major) = A B^T for A (m x k) and B (n x k), both row-major: the dot products of
+// A's rows with B's rows (a block of a Gram matrix when B holds all rows of which A is a part).
+void gemm_nt(const float* a, std::size_t m, const float* b, std::size_t n, std::size_t k, float* c);
+void gemm_nt(const double* a, std::size_t m, const double* b, std::size_t n, std::size_t k,
+             double* c);
+
 // Copy the lower triangle of an n x n column-major matrix into its upper triangle.
 template <typename T>
 void fill_upper(T* c, std::size_t n) {
