@@ -120,6 +120,14 @@ QString prepare(MainWindow& w, const BatchPlan& plan, const QList<widgets::View*
             if (!declares(v, a.name)) continue;
             QString error;
             if (!v->set_setting(a.name, a.value, &error)) return error;
+            // A text setting names something of the dump (a matrix, a subspace): the view keeps
+            // its own value when the dump has no such thing.
+            const QJsonValue now = v->save_settings().value(a.name);
+            if (now.isString() && now.toString() != a.value)
+                return QStringLiteral(
+                           "bad value '%1' for %2 of %3: the dump has no such one "
+                           "(the view shows '%4')")
+                    .arg(a.value, a.name, v->view_id(), now.toString());
         }
     return {};
 }
@@ -136,12 +144,14 @@ int run_batch_plan(const BatchPlan& plan) {
     // The views --set speaks to, and their declarations checked before anything is loaded.
     QList<widgets::View*> set_views;
     std::vector<BatchTarget> targets;
+    QStringList skipped;  // said once the command line is known to be good
     for (const BatchTarget& t : plan.targets) {
         if (plan.all && figure_needs_opengl(t.figure) &&
             !widgets::VtkGlWidget::opengl_available()) {
-            say(QStringLiteral("skipped %1: it needs an X server with OpenGL (run under "
-                               "xvfb-run -a eigenscope ...)")
-                    .arg(t.figure));
+            skipped << QStringLiteral(
+                           "skipped %1: it needs an X server with OpenGL (run under "
+                           "xvfb-run -a eigenscope ...)")
+                           .arg(t.figure);
             continue;
         }
         targets.push_back(t);
@@ -149,7 +159,7 @@ int run_batch_plan(const BatchPlan& plan) {
         if (v && !set_views.contains(v)) set_views << v;
     }
     if (targets.empty()) {
-        say(QStringLiteral("no figure to write"));
+        say(QStringLiteral("no figure to write; ") + skipped.join(QStringLiteral("; ")));
         return 2;
     }
     for (const SettingAssignment& a : plan.sets) {
@@ -171,6 +181,7 @@ int run_batch_plan(const BatchPlan& plan) {
             return 2;
         }
     }
+    for (const QString& s : skipped) say(s);
 
     int code = -1;
     QString message;
@@ -205,15 +216,14 @@ int run_batch_plan(const BatchPlan& plan) {
                 // The view's state line says why (empty: "this dump has no ...", or an error).
                 const auto* rv = qobject_cast<const widgets::ResultView*>(view);
                 const QString why = rv ? rv->state_text() : QString();
-                const QString text =
-                    QStringLiteral("the %1 view has nothing to show for %2%3")
-                        .arg(t.figure, plan.file,
-                             why.isEmpty() ? QString() : QStringLiteral(": ") + why);
+                const QString reason = why.isEmpty() ? QString() : QStringLiteral(": ") + why;
                 if (plan.all) {
-                    say(QStringLiteral("skipped ") + text);
+                    say(QStringLiteral("skipped %1: nothing to show for %2%3")
+                            .arg(t.figure, plan.file, reason));
                 } else {
                     code = 2;
-                    message = text;
+                    message = QStringLiteral("the %1 view has nothing to show for %2%3")
+                                  .arg(t.figure, plan.file, reason);
                 }
                 continue;
             }

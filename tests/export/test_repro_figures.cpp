@@ -201,6 +201,18 @@ private slots:
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains("nosuch") && r.err.contains("one of"), r.err.constData());
         QVERIFY(!QFileInfo::exists(out));
+        // A text setting names something the dump must have.
+        r = app({u"--export"_s, u"weight_spectrum"_s, u"--set"_s, u"matrix=blocks.9.nope"_s,
+                 u"--out"_s, out, kDemo});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains("blocks.9.nope"), r.err.constData());
+        const QString json = tmp_.filePath(u"ws.json"_s);
+        r = app({u"--export"_s, u"weight_spectrum"_s, u"--set"_s, u"matrix=blocks.1.mlp.W_in"_s,
+                 u"--out"_s, json, kDemo});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(
+            json_file(json)["provenance"].toObject()["settings"].toObject()["matrix"].toString(),
+            u"blocks.1.mlp.W_in"_s);
     }
 
     void a_stream_and_a_comparison_are_options() {
@@ -241,7 +253,7 @@ private slots:
         QVERIFY(!files.contains(u"projection3d.png"_s));
         const QStringList lines = QString::fromUtf8(r.err).split(u'\n', Qt::SkipEmptyParts);
         QCOMPARE(lines.size(), 2);
-        QVERIFY2(r.err.contains("skipped the checkpoints view"), r.err.constData());
+        QVERIFY2(r.err.contains("skipped checkpoints: nothing to show"), r.err.constData());
         QVERIFY2(r.err.contains("skipped projection3d: it needs an X server"), r.err.constData());
         for (const QString& f : files)
             QVERIFY2(QImage(QDir(dir).filePath(f)).width() > 100, qPrintable(f));
