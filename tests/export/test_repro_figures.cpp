@@ -173,6 +173,12 @@ private slots:
         QVERIFY2(r.code == 0, r.err.constData());
         QVERIFY(differing_pixels(QImage(plain), QImage(sph)) > 500);
         QVERIFY(QImage(sph).text(u"settings"_s).contains(u"\"spherize\":true"_s));
+        // The recorded settings hold the camera too: the re-export is the same picture.
+        QVERIFY(QImage(sph).text(u"settings"_s).contains(u"\"camera\""_s));
+        const QString again = tmp_.filePath(u"p3_again.png"_s);
+        r = app_xvfb({u"--from-provenance"_s, sph, u"--out"_s, again});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(differing_pixels(QImage(sph), QImage(again)), 0);
     }
 
     void usage_errors_exit_2_and_say_what_is_valid() {
