@@ -275,6 +275,11 @@ int run_batch_export(const QCommandLineParser& p) {
             return usage(QStringLiteral("--compare %1: no such file").arg(c));
         plan.comparisons << c;
     }
+    // A compared dump the session or the provenance names but that is gone: said, then left out.
+    for (const QString& c : plan.comparisons)
+        if (!QFileInfo(c).isFile())
+            std::cerr << "eigenscope --export: warning: " << c.toStdString()
+                      << ": no such file; exporting without this compared dump\n";
     plan.comparisons.erase(std::remove_if(plan.comparisons.begin(), plan.comparisons.end(),
                                           [](const QString& c) { return !QFileInfo(c).isFile(); }),
                            plan.comparisons.end());

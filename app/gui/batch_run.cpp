@@ -204,7 +204,7 @@ int run_batch_plan(const BatchPlan& plan) {
     for (const QString& c : plan.comparisons) window.open_file(c, true);
 
     QString sha;  // of the dump, once
-    int written = 0, failed = 0;
+    int written = 0;
     QElapsedTimer idle, settled;
     QTimer poll;
     poll.setInterval(50);
@@ -245,7 +245,6 @@ int run_batch_plan(const BatchPlan& plan) {
             if (widgets::export_figure(view, t.figure, t.out, plan.options, p, &error)) {
                 ++written;
             } else {
-                ++failed;
                 const bool no_gl =
                     figure_needs_opengl(t.figure) && error.contains(QLatin1String("X server"));
                 if (plan.all) {
@@ -300,7 +299,6 @@ int run_batch_plan(const BatchPlan& plan) {
     window.jobs()->cancel_all();
     window.jobs()->wait_for_idle(10000);
     if (code != 0 && !message.isEmpty()) say(message);
-    (void)failed;
     return code < 0 ? 1 : code;
 }
 
