@@ -33,6 +33,27 @@ AnglesView::AnglesView(QWidget* parent)
     });
     style_plot(plot_, false);
     show_empty(tr("Choose two subspaces."));
+    // Restored together (a session holds both): the second one names both specs.
+    declare_setting(
+        {QStringLiteral("a"),
+         SettingSpec::Type::Text,
+         QString(),
+         {},
+         0,
+         0,
+         QStringLiteral("first subspace, SOURCE:SIDE:FROM-TO, e.g. embed.W_E:right:0-8")},
+        [this] { return QJsonValue(spec_a()); },
+        [this](const QJsonValue& v) { set_specs(v.toString(), spec_b()); });
+    declare_setting(
+        {QStringLiteral("b"),
+         SettingSpec::Type::Text,
+         QString(),
+         {},
+         0,
+         0,
+         QStringLiteral("second subspace, e.g. blocks.1.attn.QK[0]:right:0-8")},
+        [this] { return QJsonValue(spec_b()); },
+        [this](const QJsonValue& v) { set_specs(spec_a(), v.toString()); });
 }
 
 AnglesView::Picker AnglesView::make_picker(const QString& label, QGridLayout* grid, int row) {
@@ -107,14 +128,6 @@ void AnglesView::apply_preset(int index) {
     const QString qk = QStringLiteral("blocks.%1.attn.QK[%2]:right:0-8").arg(l).arg(h);
     set_specs(qk, index == 0 ? QStringLiteral("embed.W_E:right:0-8")
                              : QStringLiteral("embed.W_E:right:32-64"));
-}
-
-QJsonObject AnglesView::save_settings() const {
-    return {{"a", spec_a()}, {"b", spec_b()}};
-}
-
-void AnglesView::restore_settings(const QJsonObject& s) {
-    if (s.contains("a")) set_specs(s.value("a").toString(), s.value("b").toString());
 }
 
 void AnglesView::set_sources(const QStringList& sources, int n_heads) {

@@ -19,8 +19,6 @@ class AnglesView : public ResultViewOf<analysis::SubspaceAnglesResult> {
     Q_OBJECT
 public:
     explicit AnglesView(QWidget* parent = nullptr);
-    QJsonObject save_settings() const override;
-    void restore_settings(const QJsonObject& s) override;
 
     // The sources the menus offer: weights, head circuits, stream states ("resid[3]").
     void set_sources(const QStringList& sources, int n_heads);

@@ -19,14 +19,16 @@ AttentionView::AttentionView(QWidget* parent)
                                             row);
     });
     show_empty(tr("Open a dump with attention patterns to see them."));
-}
-
-QJsonObject AttentionView::save_settings() const {
-    return {{"mask_causal", mask_causal_}};
-}
-
-void AttentionView::restore_settings(const QJsonObject& s) {
-    set_mask_causal(s.value("mask_causal").toBool(true));
+    declare_setting(
+        {QStringLiteral("mask_causal"),
+         SettingSpec::Type::Bool,
+         true,
+         {},
+         0,
+         0,
+         QStringLiteral("leave the entries above the diagonal (future keys) blank")},
+        [this] { return QJsonValue(mask_causal_); },
+        [this](const QJsonValue& v) { set_mask_causal(v.toBool(true)); });
 }
 
 void AttentionView::set_presentation(bool on) {

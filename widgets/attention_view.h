@@ -16,8 +16,6 @@ class AttentionView : public ResultViewOf<analysis::AttentionResult> {
     Q_OBJECT
 public:
     explicit AttentionView(QWidget* parent = nullptr);
-    QJsonObject save_settings() const override;
-    void restore_settings(const QJsonObject& s) override;
     void set_presentation(bool on) override;
 
     void set_result(const analysis::AttentionResult& pattern);

@@ -28,6 +28,29 @@ CheckpointView::CheckpointView(QWidget* parent)
     top_->setValue(8);
     top_->setPrefix(tr("top "));
     add_controls({matrix_, side_, top_});
+    declare_setting(
+        {QStringLiteral("matrix"),
+         SettingSpec::Type::Text,
+         QString(),
+         {},
+         0,
+         0,
+         QStringLiteral("the matrix followed: a weight or head circuit name (default "
+                        "blocks.0.attn.OV[0])")},
+        [this] { return QJsonValue(matrix()); },
+        [this](const QJsonValue& v) { set_matrix(v.toString()); });
+    bind_setting(QStringLiteral("top"), top_,
+                 QStringLiteral("rank of the subspace compared between checkpoints"));
+    declare_setting(
+        {QStringLiteral("left"),
+         SettingSpec::Type::Bool,
+         false,
+         {},
+         0,
+         0,
+         QStringLiteral("follow the left singular subspace instead of the right")},
+        [this] { return QJsonValue(left_side()); },
+        [this](const QJsonValue& v) { side_->setCurrentIndex(v.toBool() ? 1 : 0); });
     plot_ = make_plot(QStringLiteral("checkpointPlot"), {260, 180});
     plot_->plotLayout()->clear();
     sv_rect_ = new QCPAxisRect(plot_);
@@ -67,16 +90,6 @@ CheckpointView::CheckpointView(QWidget* parent)
     style_plot(plot_, false);
     show_empty(tr(
         "Open a folder of checkpoints (File ▸ Open Folder) to follow a matrix through training."));
-}
-
-QJsonObject CheckpointView::save_settings() const {
-    return {{"matrix", matrix()}, {"top", top()}, {"left", left_side()}};
-}
-
-void CheckpointView::restore_settings(const QJsonObject& s) {
-    top_->setValue(s.value("top").toInt(8));
-    side_->setCurrentIndex(s.value("left").toBool() ? 1 : 0);
-    if (s.contains("matrix")) set_matrix(s.value("matrix").toString());
 }
 
 QString CheckpointView::matrix() const {

@@ -18,8 +18,6 @@ class CheckpointView : public ResultViewOf<analysis::CheckpointSeriesResult> {
     Q_OBJECT
 public:
     explicit CheckpointView(QWidget* parent = nullptr);
-    QJsonObject save_settings() const override;
-    void restore_settings(const QJsonObject& s) override;
 
     void set_sources(const QStringList& matrices);  // weights and head circuits of the series
     QString matrix() const;

@@ -42,9 +42,15 @@ EqualiserView::EqualiserView(QWidget* parent)
     peaks_->setChecked(true);
     peaks_->setToolTip(tr("Mark each bar's maximum over all layers."));
     add_controls({mode_, normalize_, peaks_});
-    bind_setting(QStringLiteral("mode"), mode_);
-    bind_setting(QStringLiteral("normalize"), normalize_);
-    bind_setting(QStringLiteral("peak_hold"), peaks_);
+    bind_setting(
+        QStringLiteral("mode"), mode_,
+        {QStringLiteral("bands"), QStringLiteral("components"), QStringLiteral("dimensions")},
+        QStringLiteral("32 bands of principal components, one bar per component, or per "
+                       "raw dimension"));
+    bind_setting(QStringLiteral("normalize"), normalize_,
+                 QStringLiteral("energies of the unit-normalised state (they sum to 1)"));
+    bind_setting(QStringLiteral("peak_hold"), peaks_,
+                 QStringLiteral("mark each bar's maximum over all layers"));
     plot_ = make_plot(QStringLiteral("equaliserPlot"), {360, 180});
     plot_->setNoAntialiasingOnDrag(true);
     plot_->plotLayout()->insertRow(0);

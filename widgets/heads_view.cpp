@@ -46,9 +46,17 @@ HeadsView::HeadsView(QWidget* parent) : ResultViewOf(QStringLiteral("heads"), tr
     rank_->setPrefix(tr("rank "));
     rank_->setToolTip(tr("Dimension of the head subspaces compared by the overlap metrics"));
     add_controls({metric_, rank_, all_layers_, clustered_});
-    bind_setting(QStringLiteral("all_layers"), all_layers_);
-    bind_setting(QStringLiteral("clustered"), clustered_);
-    bind_setting(QStringLiteral("rank"), rank_);
+    QStringList metric_names;
+    for (const auto& m : metrics) metric_names << QString::fromLatin1(m.first);
+    bind_setting(
+        QStringLiteral("metric"), metric_, metric_names,
+        QStringLiteral("how two heads are compared (pattern_corr needs attention patterns)"));
+    bind_setting(QStringLiteral("all_layers"), all_layers_,
+                 QStringLiteral("compare the heads of every layer, not one block's"));
+    bind_setting(QStringLiteral("clustered"), clustered_,
+                 QStringLiteral("order heads by average-linkage clustering"));
+    bind_setting(QStringLiteral("rank"), rank_,
+                 QStringLiteral("dimension of the subspaces the overlap metrics compare"));
     auto* split = new QSplitter(Qt::Vertical, this);
     heatmap_ = new HeatmapPlot(split);
     angles_ = make_plot(QStringLiteral("anglesPlot"), {0, 70}, split);
@@ -79,17 +87,6 @@ HeadsView::HeadsView(QWidget* parent) : ResultViewOf(QStringLiteral("heads"), tr
     rank_->setEnabled(false);
     style_plot(angles_, false);
     show_empty(tr("Open a dump with attention weights to compare its heads."));
-}
-
-QJsonObject HeadsView::save_settings() const {
-    QJsonObject s = View::save_settings();  // layer mode, order and rank
-    s.insert(QStringLiteral("metric"), metric());
-    return s;
-}
-
-void HeadsView::restore_settings(const QJsonObject& s) {
-    if (s.contains("metric")) set_metric(s.value("metric").toString());
-    View::restore_settings(s);
 }
 
 QString HeadsView::metric() const {

@@ -20,8 +20,6 @@ class HeadsView : public ResultViewOf<analysis::HeadSimilarityResult> {
     Q_OBJECT
 public:
     explicit HeadsView(QWidget* parent = nullptr);
-    QJsonObject save_settings() const override;
-    void restore_settings(const QJsonObject& s) override;
     void set_presentation(bool on) override;
 
     // What the feed should compute.

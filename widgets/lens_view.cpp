@@ -25,7 +25,8 @@ LensView::LensView(QWidget* parent)
     top_k_->setValue(8);
     top_k_->setToolTip(tr("How many of the most probable next tokens to list per layer."));
     add_controls({label, top_k_});
-    bind_setting(QStringLiteral("top_k"), top_k_);
+    bind_setting(QStringLiteral("top_k"), top_k_,
+                 QStringLiteral("how many of the most probable next tokens to list per layer"));
     table_ = new QTableWidget(this);
     table_->setObjectName(QStringLiteral("lensTable"));
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);

@@ -127,6 +127,35 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
         layout->addWidget(unavailable_, 1);
     }
 
+    bind_setting(QStringLiteral("spherize"), spherize_,
+                 QStringLiteral("centre every state and scale it to unit length before the fit"));
+    bind_setting(QStringLiteral("color_by"), color_by_,
+                 {QStringLiteral("layer"), QStringLiteral("prompt"), QStringLiteral("norm")},
+                 QStringLiteral("what the points' colour shows"));
+    declare_setting(
+        {QStringLiteral("point_size"),
+         SettingSpec::Type::Int,
+         point_size_->value(),
+         {},
+         point_size_->minimum(),
+         point_size_->maximum(),
+         QStringLiteral("point size in pixels")},
+        [this] { return QJsonValue(point_size()); },
+        [this](const QJsonValue& v) { set_point_size(v.toInt(point_size())); });
+    declare_setting(
+        {QStringLiteral("axes"),
+         SettingSpec::Type::Text,
+         QString(),
+         {},
+         0,
+         0,
+         QStringLiteral("custom axes, e.g. \"A-B@L, C-D\"; empty: PCA")},
+        [this] { return QJsonValue(custom_axes()); },
+        [this](const QJsonValue& v) {
+            if (v.toString() == custom_axes()) return;
+            set_custom_axes(v.toString());
+            emit options_changed();
+        });
     connect(spherize_, &QCheckBox::toggled, this, [this] { emit options_changed(); });
     connect(axes_, &AxesEditor::edited, this, [this] { emit options_changed(); });
     connect(color_by_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
@@ -389,11 +418,7 @@ void Projection3dView::set_camera(const Camera& camera) {
 }
 
 QJsonObject Projection3dView::save_settings() const {
-    QJsonObject s;
-    s.insert(QStringLiteral("spherize"), spherize());
-    s.insert(QStringLiteral("color_by"), static_cast<int>(color_by()));
-    s.insert(QStringLiteral("point_size"), point_size());
-    s.insert(QStringLiteral("axes"), custom_axes());
+    QJsonObject s = ResultView::save_settings();  // the declared settings
     if (scene_ && camera_set_)
         s.insert(QStringLiteral("camera"), to_json(scene_->camera()));
     else if (pending_camera_)
@@ -402,14 +427,7 @@ QJsonObject Projection3dView::save_settings() const {
 }
 
 void Projection3dView::restore_settings(const QJsonObject& s) {
-    if (s.contains(QStringLiteral("color_by")))
-        color_by_->setCurrentIndex(std::clamp(s.value(QStringLiteral("color_by")).toInt(), 0, 2));
-    if (s.contains(QStringLiteral("point_size")))
-        point_size_->setValue(s.value(QStringLiteral("point_size")).toInt(point_size_->value()));
-    if (s.contains(QStringLiteral("spherize")))
-        spherize_->setChecked(s.value(QStringLiteral("spherize")).toBool());
-    if (s.contains(QStringLiteral("axes")))
-        axes_->set_text(s.value(QStringLiteral("axes")).toString());
+    ResultView::restore_settings(s);
     const std::optional<Camera> camera =
         camera_from_json(s.value(QStringLiteral("camera")).toObject());
     if (!camera) return;

@@ -34,9 +34,11 @@ SpectrumView::SpectrumView(QWidget* parent)
         tr("Subtract the mean over tokens before the SVD (the usual PCA spectrum). Unticked, "
            "the first singular value mostly measures the mean direction."));
     add_controls({overlay_, log_x_, centred_});
-    bind_setting(QStringLiteral("overlay"), overlay_);
-    bind_setting(QStringLiteral("log_log"), log_x_);
-    bind_setting(QStringLiteral("centred"), centred_);
+    bind_setting(QStringLiteral("overlay"), overlay_,
+                 QStringLiteral("draw every layer's spectrum, not only the selected layer's"));
+    bind_setting(QStringLiteral("log_log"), log_x_, QStringLiteral("scree plot on log-log axes"));
+    bind_setting(QStringLiteral("centred"), centred_,
+                 QStringLiteral("subtract the mean over tokens before the SVD"));
 
     auto* split = new QSplitter(Qt::Vertical, this);
     plot_ = make_plot(QStringLiteral("screePlot"), {260, 150}, split);

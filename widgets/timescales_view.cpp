@@ -22,7 +22,8 @@ TimescalesView::TimescalesView(QWidget* parent)
     components_->setValue(8);
     components_->setToolTip(tr("k: how many top principal directions of the layer to analyse."));
     add_controls({label, components_});
-    bind_setting(QStringLiteral("components"), components_);
+    bind_setting(QStringLiteral("components"), components_,
+                 QStringLiteral("how many top principal directions of the layer to analyse"));
 
     plot_ = make_plot(QStringLiteral("timescalesPlot"), {320, 180});
     plot_->plotLayout()->clear();

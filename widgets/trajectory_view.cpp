@@ -61,9 +61,12 @@ TrajectoryView::TrajectoryView(QWidget* parent)
            "applied, so its norm is not comparable; it is left out by default."));
     final_norm_->hide();
     add_controls({log_, tokens_, final_norm_});
-    bind_setting(QStringLiteral("log_scale"), log_);
-    bind_setting(QStringLiteral("token_lines"), tokens_);
-    bind_setting(QStringLiteral("include_final_norm"), final_norm_);
+    bind_setting(QStringLiteral("log_scale"), log_, QStringLiteral("norm panel on a log scale"));
+    bind_setting(QStringLiteral("token_lines"), tokens_,
+                 QStringLiteral("draw one thin line per token under the statistics"));
+    bind_setting(
+        QStringLiteral("include_final_norm"), final_norm_,
+        QStringLiteral("keep the last state (final LayerNorm applied; Hugging Face dumps)"));
 
     plot_ = make_plot(QStringLiteral("trajectoryPlot"), {260, 160});
     plot_->plotLayout()->clear();

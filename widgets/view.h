@@ -3,6 +3,7 @@
 // "What am I looking at?" text, its settings for sessions, and the shared selection to follow.
 #include <QImage>
 #include <QJsonObject>
+#include <QJsonValue>
 #include <QStringList>
 #include <QWidget>
 #include <functional>
@@ -16,12 +17,40 @@
 class QCheckBox;
 class QComboBox;
 class QCustomPlot;
-class QJsonValue;
 class QPainter;
 class QRectF;
 class QSpinBox;
 
 namespace es::widgets {
+
+// One setting of a view, declared once (bind_setting, declare_setting): its name is the key in
+// sessions and in export provenance, and the NAME of `eigenscope --export VIEW --set NAME=VALUE`;
+// `eigenscope --list-options VIEW` prints the declarations.
+struct SettingSpec {
+    enum class Type {
+        Bool,
+        Int,     // whole number from min to max
+        Choice,  // one of choices: stable machine names, never translated labels
+        Text,    // free text whose valid values depend on the dump (a matrix name, a spec)
+    };
+    QString name;
+    Type type = Type::Bool;
+    QJsonValue default_value;
+    QStringList choices;
+    int min = 0, max = 0;
+    QString help;  // one line
+};
+
+// "bool", "int", "choice" or "text".
+QString type_name(SettingSpec::Type type);
+// What the setting accepts, in words: "true, false", "1..50", "a, b, c", or its help's hint.
+QString allowed_text(const SettingSpec& spec);
+// A value as the command line writes it: true/false, 12, the choice's name, the text.
+QString value_text(const QJsonValue& value);
+// The command line's text for a setting as the value sessions store; nullopt and *error (saying
+// what is allowed) for a bad value.
+std::optional<QJsonValue> parse_setting_value(const SettingSpec& spec, const QString& text,
+                                              QString* error);
 
 // The numbers behind a figure, as the matching eigenscope-cli verb prints them (--json, --csv).
 struct FigureNumbers {
@@ -60,9 +89,15 @@ public:
     // as prose.
     virtual QString caption() const;
     virtual QString help_text() const;
-    // By default the settings are the controls bound with bind_setting, each under its key.
+    // By default the settings are the declared ones (bind_setting, declare_setting), each under
+    // its name; a name missing from `s` restores its default (a text setting stays as it is).
     virtual QJsonObject save_settings() const;
     virtual void restore_settings(const QJsonObject& s);
+    // The declared settings, in the order the controls show them.
+    std::vector<SettingSpec> setting_specs() const;
+    // Sets one declared setting from command-line text (--set NAME=VALUE). False, and *error
+    // naming the valid names or values, for an unknown name or a bad value.
+    bool set_setting(const QString& name, const QString& text, QString* error);
     // Presentation mode: large fonts and thick lines.
     virtual void set_presentation(bool on) { presentation_ = on; }
 
@@ -88,16 +123,22 @@ public:
 
 protected:
     virtual void on_selection(const Selection& selection) = 0;
-    // Makes a control's value a setting saved under `key` (its value now is the default when a
-    // session lacks the key): a check box's state, a spin box's value, a combo box's index.
-    void bind_setting(const QString& key, QCheckBox* box);
-    void bind_setting(const QString& key, QSpinBox* box);
-    void bind_setting(const QString& key, QComboBox* box);
+    // Makes a control's value a setting named `key` (its value now is the default): a check
+    // box's state (bool), a spin box's value (int, its range), a combo box's item (choice: the
+    // machine name of each item in order; sessions of old kept the index, still understood).
+    void bind_setting(const QString& key, QCheckBox* box, const QString& help);
+    void bind_setting(const QString& key, QSpinBox* box, const QString& help);
+    void bind_setting(const QString& key, QComboBox* box, const QStringList& choices,
+                      const QString& help);
+    // A setting kept elsewhere than in one control: save gives its value, restore applies a
+    // valid one (an undefined value means the default; for Text, leave it as it is).
+    void declare_setting(SettingSpec spec, std::function<QJsonValue()> save,
+                         std::function<void(const QJsonValue&)> restore);
     bool presentation_ = false;
 
 private:
     struct Setting {
-        QString key;
+        SettingSpec spec;
         std::function<QJsonValue()> save;
         std::function<void(const QJsonValue&)> restore;
     };

@@ -36,10 +36,20 @@ WeightSpectrumView::WeightSpectrumView(QWidget* parent)
     });
     style_plot(plot_, false);
     show_empty(tr("Open a dump with weights."));
+    declare_setting(
+        {QStringLiteral("matrix"),
+         SettingSpec::Type::Text,
+         QString(),
+         {},
+         0,
+         0,
+         QStringLiteral("the weight matrix shown, e.g. blocks.0.mlp.W_in (the default)")},
+        [this] { return QJsonValue(matrix()); },
+        [this](const QJsonValue& v) { restore_matrix(v.toString()); });
 }
 
-void WeightSpectrumView::restore_settings(const QJsonObject& s) {
-    wanted_ = s.value("matrix").toString();
+void WeightSpectrumView::restore_matrix(const QString& name) {
+    wanted_ = name;
     const int i = matrix_->findText(wanted_);
     if (i >= 0) matrix_->setCurrentIndex(i);
 }

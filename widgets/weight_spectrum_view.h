@@ -15,11 +15,11 @@ class WeightSpectrumView : public ResultView {
     Q_OBJECT
 public:
     explicit WeightSpectrumView(QWidget* parent = nullptr);
-    QJsonObject save_settings() const override { return {{"matrix", matrix()}}; }
-    void restore_settings(const QJsonObject& s) override;
 
     void set_matrices(const QStringList& names);
     QString matrix() const;
+    // The matrix named, now or once the dump's matrices arrive (set_matrices).
+    void restore_matrix(const QString& name);
     void set_result(const analysis::MatrixSpectrum& spectrum);
     QCustomPlot* plot() const { return plot_; }
     // Histogram as drawn: bin centres (geometric) and densities; counts sum to the eigenvalues

@@ -3,6 +3,7 @@
 //   eigenscope FOLDER           open a checkpoint series
 //   eigenscope SESSION.eigenscope
 //   eigenscope --export VIEW --out PATH [...] FILE   render one view headless (batch_export.h)
+//   eigenscope --list-options [VIEW] [--json]        the settings --set accepts (batch_options.h)
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
@@ -12,7 +13,10 @@
 #include <QStandardPaths>
 #include <QTimer>
 
+#include <iostream>
+
 #include "batch_export.h"
+#include "batch_options.h"
 #include "main_window.h"
 #include "util/supervise.h"
 #include "version.h"
@@ -26,6 +30,10 @@ int run(int argc, char** argv) {
     // --export: the platform must be chosen before QApplication exists.
     if (const int code = es::app::prepare_batch_platform(argc, argv); code >= 0) return code;
     if (const int code = es::app::prepare_interactive_platform(argc, argv); code >= 0) return code;
+    // The arguments as given: QApplication takes out the ones Qt knows (--session NAME is X11
+    // session management to Qt; to --export it is a .eigenscope file).
+    QStringList raw_arguments;
+    for (int i = 0; i < argc; ++i) raw_arguments << QString::fromLocal8Bit(argv[i]);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Eigenscope"));
     QApplication::setOrganizationName(QStringLiteral("Eigenscope"));
@@ -43,6 +51,20 @@ int run(int argc, char** argv) {
                                  QStringLiteral("A second dump to compare with"),
                                  QStringLiteral("[file2]"));
     es::app::add_batch_options(parser);
+    es::app::add_list_options(parser);
+    if (es::app::headless_requested(argc, argv)) {
+        // Scripts call these: an unknown option is a usage error (exit 2), not Qt's exit 1.
+        if (!parser.parse(raw_arguments)) {
+            std::cerr << "eigenscope: " << parser.errorText().toStdString()
+                      << "\nusage: eigenscope --export VIEW|all --out PATH [options] FILE, or "
+                         "eigenscope --list-options [VIEW] [--json]; see eigenscope --help\n";
+            return 2;
+        }
+        if (parser.isSet(QStringLiteral("help")) || parser.isSet(QStringLiteral("version")))
+            parser.process(app);  // prints and exits 0
+        if (parser.isSet(QStringLiteral("list-options"))) return es::app::run_list_options(parser);
+        return es::app::run_batch_export(parser);
+    }
     parser.process(app);
     if (es::app::batch_requested(parser)) return es::app::run_batch_export(parser);
 

@@ -28,10 +28,15 @@ QStringList figure_ids() {
     return out;
 }
 
-bool figure_needs_opengl(const QString& figure) {
+const ViewRow* row_for_figure(const QString& figure) {
     for (const ViewRow& row : view_table())
-        if (row.figures.contains(figure)) return row.needs_opengl;
-    return false;
+        if (row.figures.contains(figure)) return &row;
+    return nullptr;
+}
+
+bool figure_needs_opengl(const QString& figure) {
+    const ViewRow* row = row_for_figure(figure);
+    return row && row->needs_opengl;
 }
 
 void create_views(MainWindow& w) {

@@ -6,6 +6,8 @@
 #include <QStringList>
 #include <Qt>
 #include <functional>
+
+class QWidget;
 #include <vector>
 
 namespace es::widgets {
@@ -27,6 +29,8 @@ struct ViewRow {
     bool needs_opengl = false;  // its figure is a raster of an OpenGL scene (needs an X server)
     // Creates the view, docks it (MainWindow::add_view) and connects its feed.
     std::function<widgets::View*(MainWindow&)> make;
+    // Creates the view alone, without a window or a feed (its declared settings: --list-options).
+    std::function<widgets::View*(QWidget*)> create;
 };
 
 // A row's make(): the view of type V, docked on the right and fed by `feed`. (MainWindow must be
@@ -46,13 +50,20 @@ template <typename V, typename Window = MainWindow>
 ViewRow view_row(const char* id, DockPlace place, void (*feed)(Window&, V*),
                  QStringList figures = {}, bool needs_opengl = false) {
     if (figures.isEmpty()) figures << QString::fromLatin1(id);
-    return {QString::fromLatin1(id), place, figures, needs_opengl, fed_by(feed)};
+    return {QString::fromLatin1(id),
+            place,
+            figures,
+            needs_opengl,
+            fed_by(feed),
+            [](QWidget* parent) -> widgets::View* { return new V(parent); }};
 }
 
 // The table, in the order the docks are created.
 const std::vector<ViewRow>& view_table();
 // Every figure id --export accepts, from the table.
 QStringList figure_ids();
+// The row whose view draws this figure, or nullptr.
+const ViewRow* row_for_figure(const QString& figure);
 // Whether exporting this figure needs OpenGL; false for unknown ids.
 bool figure_needs_opengl(const QString& figure);
 

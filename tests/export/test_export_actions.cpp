@@ -105,6 +105,48 @@ private slots:
                  qPrintable(info));
     }
 
+    void a_saved_session_reproduces_the_figure_headless() {
+        // What the GUI shows and saves, `eigenscope --export --session` draws pixel for pixel.
+        auto* traj = window_.findChild<widgets::TrajectoryView*>();
+        traj->set_log_scale(true);
+        traj->set_token_lines(false);
+        QVERIFY(window_.jobs()->wait_for_idle(30000));
+        QTest::qWait(300);
+        const QString gui = tmp_.filePath(QStringLiteral("gui.png"));
+        const QString session = tmp_.filePath(QStringLiteral("s.eigenscope"));
+        widgets::ExportOptions o;
+        o.size = QSize(900, 600);
+        QString error;
+        QVERIFY2(app::export_view(window_, QStringLiteral("trajectory"), gui, o, &error),
+                 qPrintable(error));
+        QVERIFY2(window_.save_session(session, &error), qPrintable(error));
+        const QString headless = tmp_.filePath(QStringLiteral("headless.png"));
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("DISPLAY"));
+        env.remove(QStringLiteral("QT_QPA_PLATFORM"));
+        env.insert(QStringLiteral("XDG_CACHE_HOME"), tmp_.filePath(QStringLiteral("cache")));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), tmp_.filePath(QStringLiteral("config")));
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(EIGENSCOPE_APP),
+                {QStringLiteral("--export"), QStringLiteral("trajectory"),
+                 QStringLiteral("--session"), session, QStringLiteral("--size"),
+                 QStringLiteral("900x600"), QStringLiteral("--out"), headless});
+        QVERIFY(p.waitForFinished(120000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        const QImage a(gui), b(headless);
+        QCOMPARE(b.size(), a.size());
+        QCOMPARE(b.text(QStringLiteral("settings")), a.text(QStringLiteral("settings")));
+        QCOMPARE(b.text(QStringLiteral("layer")), QStringLiteral("2"));
+        QCOMPARE(b.text(QStringLiteral("tokens")), QStringLiteral("4"));
+        int differing = 0;
+        for (int y = 0; y < a.height(); ++y)
+            for (int x = 0; x < a.width(); ++x) differing += a.pixel(x, y) != b.pixel(x, y);
+        QCOMPARE(differing, 0);
+        traj->set_log_scale(false);
+        traj->set_token_lines(true);
+    }
+
 private:
     // Before the window exists: its result cache, settings and autosave go to Qt's test
     // locations, not the user's ~/.cache and ~/.config.

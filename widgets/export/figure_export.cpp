@@ -98,15 +98,31 @@ std::vector<std::pair<QString, QString>> Provenance::fields() const {
             {"layer", QString::number(layer)},
             {"tokens", ints(tokens)},
             {"heads", ints(heads)},
+            {"prompt", QString::number(prompt)},
+            {"compare", compare_path},
+            {"size", size.isValid() ? QStringLiteral("%1x%2").arg(size.width()).arg(size.height())
+                                    : QString()},
+            {"dpi", dpi > 0 ? QString::number(dpi, 'g', 10) : QString()},
             {"settings", QString::fromUtf8(QJsonDocument(settings).toJson(QJsonDocument::Compact))},
             {"eigenscope_version", version},
             {"created", created}};
 }
 
 QJsonObject Provenance::to_json() const {
-    return {{"dump", dump_path},         {"sha256", dump_sha256}, {"view", view},
-            {"stream", stream},          {"layer", layer},        {"tokens", json_ints(tokens)},
-            {"heads", json_ints(heads)}, {"settings", settings},  {"eigenscope_version", version},
+    return {{"dump", dump_path},
+            {"sha256", dump_sha256},
+            {"view", view},
+            {"stream", stream},
+            {"layer", layer},
+            {"tokens", json_ints(tokens)},
+            {"heads", json_ints(heads)},
+            {"prompt", prompt},
+            {"compare", compare_path},
+            {"size", size.isValid() ? QStringLiteral("%1x%2").arg(size.width()).arg(size.height())
+                                    : QString()},
+            {"dpi", dpi},
+            {"settings", settings},
+            {"eigenscope_version", version},
             {"created", created}};
 }
 
@@ -127,7 +143,7 @@ QString sha256_of_file(const QString& path, QString* error) {
 Provenance make_provenance(const View* view, const QString& figure, const QString& dump_path) {
     Provenance p;
     p.dump_path = QFileInfo(dump_path).absoluteFilePath();
-    p.dump_sha256 = sha256_of_file(dump_path);
+    if (!dump_path.isEmpty()) p.dump_sha256 = sha256_of_file(dump_path);
     p.view = figure;
     if (view) {
         p.settings = view->save_settings();
@@ -137,6 +153,7 @@ Provenance make_provenance(const View* view, const QString& figure, const QStrin
             p.layer = s.layer;
             p.tokens = s.tokens;
             p.heads = s.heads;
+            p.prompt = s.prompt;
         }
     }
     p.version = QStringLiteral(EIGENSCOPE_VERSION);
@@ -184,7 +201,13 @@ bool commit_atomically(QSaveFile& file, const QString& path, QString* error) {
 }
 
 bool export_figure(View* view, const QString& figure, const QString& path,
-                   const ExportOptions& options, const Provenance& provenance, QString* error) {
+                   const ExportOptions& options, const Provenance& given, QString* error) {
+    Provenance provenance = given;
+    if (!provenance.size.isValid()) {
+        const auto [px, scale] = resolved_size(options);
+        provenance.size = px;
+        provenance.dpi = scale * 96;
+    }
     const auto format = format_for_path(path);
     if (!format)
         return fail(

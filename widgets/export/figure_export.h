@@ -34,6 +34,10 @@ struct Provenance {
     QString stream;
     int layer = -1;
     QList<int> tokens, heads;
+    int prompt = 0;
+    QString compare_path;  // the compared dump, if any
+    QSize size;            // pixels of the figure (export_figure fills it in)
+    double dpi = 0;        // the resolution fonts and lines were scaled for
     QJsonObject settings;  // the view's save_settings()
     QString version;       // EIGENSCOPE_VERSION
     QString created;       // UTC, ISO 8601
@@ -45,7 +49,8 @@ struct Provenance {
 
 // SHA-256 of a file, streamed (dumps are large); empty and *error set when unreadable.
 QString sha256_of_file(const QString& path, QString* error = nullptr);
-// Provenance for a figure of a view: its settings and selection; the dump's hash is computed.
+// Provenance for a figure of a view: its settings and selection; the dump's hash is computed
+// (not for an empty dump_path: the caller fills it in).
 Provenance make_provenance(const View* view, const QString& figure, const QString& dump_path);
 
 enum class ExportFormat { Png, Svg, Pdf, Csv, Json };

@@ -32,12 +32,21 @@ struct GlProbe {
     QString reason;
 };
 
+QString& disabled_reason() {
+    static QString reason;
+    return reason;
+}
+
 // Whether this process can get an OpenGL >= 3.2 desktop context at all, decided once with a
 // throw-away context. Knowing it before the first show lets the pane say so instead of failing
 // somewhere inside Qt or VTK (QT_QPA_PLATFORM=offscreen has no OpenGL).
 const GlProbe& opengl_probe() {
     static const GlProbe probe = [] {
         GlProbe p;
+        if (!disabled_reason().isEmpty()) {
+            p.reason = disabled_reason();
+            return p;
+        }
         QOpenGLContext ctx;
         ctx.setFormat(QSurfaceFormat::defaultFormat());
         const QString platform = QGuiApplication::platformName();
@@ -187,6 +196,10 @@ vtkGenericOpenGLRenderWindow* VtkGlWidget::render_window() const {
 vtkRenderWindowInteractor* VtkGlWidget::interactor() const {
     return d_->interactor;
 }
+void VtkGlWidget::disable_opengl(const QString& reason) {
+    disabled_reason() = reason;
+}
+
 bool VtkGlWidget::opengl_available(QString* reason) {
     if (reason) *reason = opengl_probe().reason;
     return opengl_probe().ok;

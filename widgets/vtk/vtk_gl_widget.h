@@ -44,6 +44,10 @@ public:
     // double buffer, no multisampling) and QT_XCB_GL_INTEGRATION=xcb_glx unless set: Debian's VTK
     // loads OpenGL through GLX. Call before the QApplication is constructed.
     static void set_default_surface_format();
+    // Before the first opengl_available(): this process will not use OpenGL (a headless 2D
+    // export), so no QOpenGLWidget is made (Qt's offscreen platform warns about one even when it
+    // finds GLX on an X server) and opengl_available() gives `reason`.
+    static void disable_opengl(const QString& reason);
     // The pane shown instead of a scene: "3D view unavailable: no OpenGL context (reason)",
     // painted with QPainter; the text is also its accessibleName().
     static QWidget* create_unavailable_pane(const QString& reason, QWidget* parent = nullptr);
