@@ -17,6 +17,8 @@ PACKAGES=(
   # test fixtures, reference numbers, rendering checks
   python3 python3-h5py python3-numpy python3-scipy python3-torch
   xvfb xauth x11-utils imagemagick poppler-utils libxml2-utils
+  # R's poweRlaw: the power-law fits are compared with it (tests/reference/reference_powerlaw.py)
+  r-cran-powerlaw
   # benchmarks (packaging/bench.sh): wall time, CPU and peak RSS of a process
   time
   # packaging checks (.deb, desktop entry, AppStream, man pages); rsvg-convert renders the icons

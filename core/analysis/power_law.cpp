@@ -34,10 +34,11 @@ PowerLawFit fit_power_law(const std::vector<double>& eigenvalues, double floor,
         double d = 0;
         for (std::size_t i = 0; i < n; ++i) {
             const double f_fit = 1.0 - std::exp((1.0 - alpha) * (logs[k + i] - logs[k]));
+            // the empirical CDF's lower step only, as poweRlaw, plfit and powerlaw (power_law.h)
             const double f_emp = static_cast<double>(i) / static_cast<double>(n);
             d = std::max(d, std::abs(f_fit - f_emp));
         }
-        if (d < best_d) {
+        if (d < best_d) {  // strict: a tie keeps the smaller xmin, like poweRlaw's which.min
             best_d = d;
             fit.ok = true;
             fit.alpha = alpha;
