@@ -1,6 +1,7 @@
 #include "analysis/cka.h"
 
 #include <Eigen/Dense>
+#include <algorithm>
 #include <cmath>
 #include <list>
 #include <sstream>
@@ -44,6 +45,10 @@ public:
         }
         return items_.front().second;
     }
+    void clear() {
+        items_.clear();
+        bytes_ = 0;
+    }
 
 private:
     std::size_t budget_, bytes_ = 0;
@@ -61,22 +66,72 @@ RowMat centred(const std::vector<float>& x, std::size_t d, const std::vector<std
     return m;
 }
 
-// sum_ab x_ab y_ab of two float32 matrices, in float64 (eight partial sums: vectorisable).
-double frobenius_dot(const std::vector<float>& x, const std::vector<float>& y) {
-    double acc[8] = {};
-    const std::size_t n = x.size(), n8 = n / 8 * 8;
-    for (std::size_t i = 0; i < n8; i += 8)
-        for (std::size_t l = 0; l < 8; ++l)
-            acc[l] += static_cast<double>(x[i + l]) * static_cast<double>(y[i + l]);
-    double s = 0;
-    for (std::size_t i = n8; i < n; ++i) s += static_cast<double>(x[i]) * static_cast<double>(y[i]);
-    for (double a : acc) s += a;
-    return s;
-}
-
 std::optional<double> ratio(double num, double a, double b) {
     if (!(a > 0) || !(b > 0)) return std::nullopt;
     return num / (a * b);
+}
+
+// Rows `rows` of layer i, centred on their mean (float64), stored as S.
+template <typename S>
+std::vector<S> centred_rows(const std::vector<float>& x, std::size_t d,
+                            const std::vector<std::size_t>& rows) {
+    std::vector<double> mean(d, 0.0);
+    for (std::size_t t : rows)
+        for (std::size_t j = 0; j < d; ++j) mean[j] += x[t * d + j];
+    for (double& m : mean) m /= static_cast<double>(rows.size());
+    std::vector<S> xc(rows.size() * d);
+    for (std::size_t r = 0; r < rows.size(); ++r)
+        for (std::size_t j = 0; j < d; ++j)
+            xc[r * d + j] = static_cast<S>(static_cast<double>(x[rows[r] * d + j]) - mean[j]);
+    return xc;
+}
+
+struct GramPlan {
+    bool keep_layers = true;  // every centred layer in memory (else read again for each block)
+    std::size_t block = 1;    // Gram rows per block
+};
+
+// <K_i, K_j> for every pair of layers (L x L, symmetric), K_i = Xc_i Xc_i^T over the common rows.
+// A block of rows R at a time: B_i = Xc_i[R] Xc_i^T for every layer (BLAS gemm in S), the blocks
+// stacked as the columns of one float64 matrix, and all their inner products at once (dsyrk,
+// accumulated over the blocks). The result does not depend on the block size beyond rounding.
+template <typename S>
+std::vector<double> gram_inner_products(const std::vector<Source>& src, StateCache& cache,
+                                        const std::vector<std::size_t>& rows, const GramPlan& plan,
+                                        int threads, Progress& progress) {
+    const std::size_t L = src.size(), n = rows.size();
+    auto layer = [&](std::size_t i) {
+        return centred_rows<S>(cache.get(src[i], i), src[i].stream->d, rows);
+    };
+    std::vector<std::vector<S>> kept(plan.keep_layers ? L : 0);
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+        progress.check();
+        kept[i] = layer(i);
+    }
+    if (plan.keep_layers) cache.clear();  // the raw layers are not needed again
+    const numerics::ScopedBlasThreads blas(threads);
+    std::vector<double> inner(L * L, 0.0), stacked;
+    std::vector<S> block;
+    for (std::size_t r0 = 0; r0 < n; r0 += plan.block) {
+        const std::size_t rr = std::min(plan.block, n - r0);
+        progress.report(0.6 + 0.4 * static_cast<double>(r0) / static_cast<double>(n),
+                        "cka gram rows " + std::to_string(r0 + 1) + "-" + std::to_string(r0 + rr) +
+                            " of " + std::to_string(n));
+        stacked.resize(rr * n * L);
+        block.resize(rr * n);
+        for (std::size_t i = 0; i < L; ++i) {
+            progress.check();
+            std::vector<S> read;
+            if (!plan.keep_layers) read = layer(i);
+            const std::vector<S>& xc = plan.keep_layers ? kept[i] : read;
+            const std::size_t d = src[i].stream->d;
+            numerics::gemm_nt(xc.data() + r0 * d, rr, xc.data(), n, d, block.data());
+            std::copy(block.begin(), block.end(), stacked.begin() + static_cast<long>(i * rr * n));
+        }
+        numerics::syrk_t(stacked.data(), rr * n, L, 1.0, 1.0, inner.data());
+    }
+    numerics::fill_upper(inner.data(), L);
+    return inner;
 }
 
 }  // namespace
@@ -120,38 +175,33 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
     }
     const std::size_t n_src = src.size(), nb = options.other ? n_src - na : na;
     const std::size_t col0 = options.other ? na : 0;
-    const bool gram = T <= std::min(sa.d, sb.d);
+    // The form with fewer flops (both exact): Grams cost L T^2 D plus (L^2/2) T^2 for their
+    // inner products, cross-covariances (L^2/2 + L) T D^2.
+    const double L = static_cast<double>(n_src), Tn = static_cast<double>(T),
+                 D = 0.5 * static_cast<double>(sa.d + sb.d);
+    const double pairs_count = options.other ? static_cast<double>(na * nb) : L * (L + 1) / 2;
+    const double gram_flops = L * Tn * Tn * D + L * L * Tn * Tn / 2;
+    const double cross_flops = (pairs_count + L) * Tn * D * D;
+    bool gram = gram_flops <= cross_flops;
+    if (options.method == "gram" || options.method == "cross_covariance")
+        gram = options.method == "gram";
+    else if (!options.method.empty())
+        throw InputError("cka: unknown method '" + options.method +
+                         "'; one of gram, cross_covariance");
     r.method = gram ? "gram" : "cross_covariance";
-    // The Gram path keeps one T x T Gram per layer (float32: 33 layers x 4096 tokens is 2.2 GB,
-    // not 4.4) plus a float64 one being built: refuse before pass 1.
-    if (gram)
-        numerics::require_memory(static_cast<double>(n_src + 2) * static_cast<double>(T) *
-                                     static_cast<double>(T) * sizeof(float),
-                                 std::to_string(n_src) + " Gram matrices of " + std::to_string(T) +
-                                     " x " + std::to_string(T) + " tokens",
-                                 "cka: " + dump.path() + ": ");
 
-    // Pass 1: finite mask over every layer; Gram path: each layer's Gram over its finite rows,
-    // centred on their mean (non-finite rows zero), re-centred below on the common rows.
+    // Pass 1: which tokens are finite in every layer.
     std::vector<unsigned char> valid(T, 1);
-    std::vector<std::vector<float>> grams(gram ? n_src : 0);
-    StateCache cache(options.cache_bytes, progress);
+    // The Gram form keeps its own centred copies of the layers: raw layers are not cached
+    // beside them (two at most), which keeps 33 x 4096 x 1024 under 1 GB.
+    StateCache cache(gram ? 0 : options.cache_bytes, progress);
     for (std::size_t i = 0; i < n_src; ++i) {
         progress.report(0.6 * static_cast<double>(i) / static_cast<double>(n_src),
-                        layer_message(i, n_src, "cka gram"));
-        const std::size_t d = src[i].stream->d;
+                        layer_message(i, n_src, "cka"));
         const std::vector<float>& x = cache.get(src[i], i);
-        const std::vector<std::size_t> rows = finite_rows(x.data(), T, d);
         std::vector<unsigned char> ok(T, 0);
-        for (std::size_t t : rows) ok[t] = 1;
+        for (std::size_t t : finite_rows(x.data(), T, src[i].stream->d)) ok[t] = 1;
         for (std::size_t t = 0; t < T; ++t) valid[t] &= ok[t];
-        if (!gram) continue;
-        const std::vector<double> g = numerics::gram_of_rows(x.data(), d, rows, true);
-        std::vector<float> full(T * T, 0.0f);
-        for (std::size_t a = 0; a < rows.size(); ++a)
-            for (std::size_t b = 0; b < rows.size(); ++b)
-                full[rows[a] * T + rows[b]] = static_cast<float>(g[a * rows.size() + b]);
-        grams[i] = std::move(full);
         progress.check();
     }
     std::vector<std::size_t> rows;
@@ -170,41 +220,41 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
         for (std::size_t j = options.other ? 0 : i; j < nb; ++j) pairs.emplace_back(i, col0 + j);
 
     if (gram) {
-        // Double-centre each Gram on the common rows: H G H, exact since G is already centred.
-        // Means and norms in float64, the centred Gram stored in float32 (relative error 6e-8
-        // per entry, ~1e-7 on CKA), inner products accumulated in float64.
-        std::vector<std::vector<float>> k(n_src);
+        // float64 products while they take well under a second (every small dump, the
+        // reference tests); beyond, BLAS float32 products with float64 inner products, as a
+        // careful numpy user computes it (relative error ~1e-6 on CKA against float64).
+        const bool wide = options.product_bits
+                              ? options.product_bits == 32
+                              : L * static_cast<double>(n) * static_cast<double>(n) * D > 2e9;
+        const std::size_t scalar = wide ? sizeof(float) : sizeof(double);
+        const double budget = options.memory_budget
+                                  ? static_cast<double>(options.memory_budget)
+                                  : static_cast<double>(numerics::physical_memory_bytes()) / 4;
+        double layers_bytes = 0;
+        for (const Source& s : src) layers_bytes += static_cast<double>(n * s.stream->d * scalar);
+        GramPlan plan;
+        plan.keep_layers = layers_bytes <= budget / 2;
+        // The stacked blocks (float64, every layer) and one block in S take the rest, at most
+        // 128 MB: beyond ~64 rows a block is as fast as the whole Gram, and the app's memory
+        // stays bounded.
+        const double per_row = static_cast<double>(n) * (8.0 * L + static_cast<double>(scalar));
+        const double room =
+            std::min(budget - (plan.keep_layers ? layers_bytes : layers_bytes / L), 128.0e6);
+        plan.block =
+            options.block_tokens
+                ? options.block_tokens
+                : static_cast<std::size_t>(std::clamp(room / per_row, 1.0, static_cast<double>(n)));
+        // BLAS takes int sizes: a block's values per layer stay below 2^31.
+        plan.block =
+            std::max<std::size_t>(1, std::min({plan.block, n, std::size_t{2000000000} / n}));
+        const int threads = util::resolve_threads(options.threads);
+        const std::vector<double> inner =
+            wide ? gram_inner_products<float>(src, cache, rows, plan, threads, progress)
+                 : gram_inner_products<double>(src, cache, rows, plan, threads, progress);
         std::vector<double> norms(n_src);
-        for (std::size_t i = 0; i < n_src; ++i) {
-            std::vector<float> g(n * n);
-            for (std::size_t a = 0; a < n; ++a)
-                for (std::size_t b = 0; b < n; ++b) g[a * n + b] = grams[i][rows[a] * T + rows[b]];
-            std::vector<float>().swap(grams[i]);
-            std::vector<double> col(n, 0.0), row(n, 0.0);
-            for (std::size_t a = 0; a < n; ++a)
-                for (std::size_t b = 0; b < n; ++b) col[b] += g[a * n + b];
-            for (double& v : col) v /= static_cast<double>(n);
-            for (std::size_t a = 0; a < n; ++a)
-                for (std::size_t b = 0; b < n; ++b) row[a] += g[a * n + b] - col[b];
-            for (double& v : row) v /= static_cast<double>(n);
-            for (std::size_t a = 0; a < n; ++a)
-                for (std::size_t b = 0; b < n; ++b)
-                    g[a * n + b] =
-                        static_cast<float>(static_cast<double>(g[a * n + b]) - col[b] - row[a]);
-            norms[i] = std::sqrt(frobenius_dot(g, g));  // of the stored values: CKA(X, X) = 1
-            k[i] = std::move(g);
-        }
-        std::vector<std::optional<double>> out(pairs.size());
-        util::parallel_for(pairs.size(), util::resolve_threads(options.threads),
-                           [&](std::size_t b, std::size_t e) {
-                               for (std::size_t p = b; p < e; ++p) {
-                                   progress.check();
-                                   const auto [i, j] = pairs[p];
-                                   out[p] = ratio(frobenius_dot(k[i], k[j]), norms[i], norms[j]);
-                               }
-                           });
-        for (std::size_t p = 0; p < pairs.size(); ++p)
-            r.matrix[pairs[p].first][pairs[p].second - col0] = out[p];
+        for (std::size_t i = 0; i < n_src; ++i) norms[i] = std::sqrt(inner[i * n_src + i]);
+        for (const auto& [i, j] : pairs)
+            r.matrix[i][j - col0] = ratio(inner[i * n_src + j], norms[i], norms[j]);
     } else {
         std::vector<double> self(n_src);
         for (std::size_t i = 0; i < n_src; ++i) {

@@ -1,7 +1,9 @@
 #pragma once
 // Linear CKA (Kornblith et al. 2019, centred) between every pair of layers of one dump, or
-// between the layers of two dumps over the same tokens. T <= D: one centred T x T Gram per layer
-// and Frobenius inner products; T > D: ||Xc^T Yc||_F^2 / (||Xc^T Xc||_F ||Yc^T Yc||_F).
+// between the layers of two dumps over the same tokens, by the cheaper of two exact forms:
+//   gram              <K_i, K_j> / (|K_i| |K_j|), K = Xc Xc^T the centred T x T Gram of a layer:
+//                     L T^2 D flops, computed a block of Gram rows at a time in bounded memory;
+//   cross_covariance  ||Xc^T Yc||_F^2 / (||Xc^T Xc||_F ||Yc^T Yc||_F): (L^2/2) T D^2 flops.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -20,6 +22,12 @@ struct CkaOptions {
     const Dump* other = nullptr;  // compare against this dump's layers (same tokens)
     int threads = 0;
     std::size_t cache_bytes = 512u << 20;  // layers kept in memory by the T > D path
+    std::string method;  // "" (the one with fewer flops), "gram" or "cross_covariance"
+    // The Gram form's working memory (centred layers and a block of every layer's Gram rows);
+    // 0: a quarter of the machine's memory.
+    std::size_t memory_budget = 0;
+    std::size_t block_tokens = 0;  // Gram rows per block; 0: as many as the budget allows
+    int product_bits = 0;  // Gram products in float 32 or 64; 0: float64 while they are cheap
 };
 
 struct CkaResult {

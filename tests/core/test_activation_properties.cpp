@@ -65,15 +65,55 @@ TEST(ActivationProperties, CkaSelfRotationAndScale) {
 TEST(ActivationProperties, CkaDiagonalIsOneBothPaths) {
     for (const char* f : {"good/analysis_synth.h5", "good/analysis_wide.h5"}) {
         auto dump = es::Dump::open(es::test::fixture(f));
-        const auto r = an::cka(*dump, {}, es::no_progress());
-        EXPECT_EQ(r.method,
-                  std::string(f).find("wide") != std::string::npos ? "gram" : "cross_covariance");
-        for (std::size_t i = 0; i < r.matrix.size(); ++i) {
-            EXPECT_NEAR(*r.matrix[i][i], 1.0, 1e-12);
-            for (std::size_t j = 0; j < r.matrix.size(); ++j)
-                EXPECT_EQ(*r.matrix[i][j], *r.matrix[j][i]);
+        std::vector<an::CkaResult> by_method;
+        for (const char* method : {"gram", "cross_covariance"}) {
+            an::CkaOptions o;
+            o.method = method;
+            const auto r = an::cka(*dump, o, es::no_progress());
+            EXPECT_EQ(r.method, method);
+            for (std::size_t i = 0; i < r.matrix.size(); ++i) {
+                EXPECT_NEAR(*r.matrix[i][i], 1.0, 1e-12);
+                for (std::size_t j = 0; j < r.matrix.size(); ++j)
+                    EXPECT_EQ(*r.matrix[i][j], *r.matrix[j][i]);
+            }
+            by_method.push_back(r);
         }
+        // Two exact forms of the same quantity, both in float64.
+        for (std::size_t i = 0; i < by_method[0].matrix.size(); ++i)
+            for (std::size_t j = 0; j < by_method[0].matrix.size(); ++j)
+                EXPECT_NEAR(*by_method[0].matrix[i][j], *by_method[1].matrix[i][j], 1e-12) << f;
+        // Left to itself it takes the form with fewer flops: for analysis_wide (T < D) the
+        // Grams, for analysis_synth (128 tokens, d 48, 5 states) also the Grams (3.9e6 against
+        // 5.9e6 flops).
+        EXPECT_EQ(an::cka(*dump, {}, es::no_progress()).method, "gram") << f;
     }
+}
+
+TEST(ActivationProperties, CkaGramBlocksGiveTheUnblockedMatrix) {
+    // Blocks of Gram rows, layers read again for each block, float32 products: the same matrix.
+    auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
+    an::CkaOptions whole;
+    whole.method = "gram";
+    const auto reference = an::cka(*dump, whole, es::no_progress());
+    an::CkaOptions blocks = whole;
+    blocks.block_tokens = 7;  // 128 tokens: 18 blocks, the last of 2 rows
+    an::CkaOptions reread = whole;
+    reread.memory_budget = 1;  // nothing kept: every layer read again for every one-row block
+    an::CkaOptions f32 = whole;
+    f32.product_bits = 32;
+    for (const auto& [options, tolerance] :
+         {std::pair{blocks, 1e-12}, std::pair{reread, 1e-12}, std::pair{f32, 1e-5}}) {
+        const auto r = an::cka(*dump, options, es::no_progress());
+        ASSERT_EQ(r.matrix.size(), reference.matrix.size());
+        for (std::size_t i = 0; i < r.matrix.size(); ++i)
+            for (std::size_t j = 0; j < r.matrix.size(); ++j)
+                EXPECT_NEAR(*r.matrix[i][j], *reference.matrix[i][j], tolerance)
+                    << "block " << options.block_tokens << " budget " << options.memory_budget
+                    << " bits " << options.product_bits;
+    }
+    an::CkaOptions bad = whole;
+    bad.method = "svd";
+    EXPECT_THROW(an::cka(*dump, bad, es::no_progress()), es::InputError);
 }
 
 TEST(ActivationProperties, RankRHasRNonZeroSingularValues) {
