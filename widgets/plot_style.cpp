@@ -2,15 +2,29 @@
 
 #include <qcustomplot.h>
 
+#include <algorithm>
+
 #include "colormaps.h"
 
 namespace es::widgets {
 
+namespace {
+double scale_ = 1.0;  // GUI thread only, like every widget
+}  // namespace
+
+void set_presentation_scale(double scale) {
+    scale_ = std::clamp(scale, 0.75, 3.0);
+}
+
+double presentation_scale() {
+    return scale_;
+}
+
 PlotStyle plot_style(bool presentation) {
     PlotStyle s;
     if (presentation) {
-        s.font_pt = 16.0;
-        s.line_width = 3.2;
+        s.font_pt = 16.0 * scale_;
+        s.line_width = 3.2 * scale_;
     }
     return s;
 }

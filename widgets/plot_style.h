@@ -20,6 +20,11 @@ struct PlotStyle {
 };
 
 PlotStyle plot_style(bool presentation);
+// Presentation type and lines grow with the page they are shown on: 1 for a 720-pixel-high page
+// (presentation_mode.cpp sets it from the page's height; slides at 1080 get the same look as the
+// screen at 1080).
+void set_presentation_scale(double scale);
+double presentation_scale();
 // Applies colours, fonts and grid to every axis rect of the plot.
 void style_plot(QCustomPlot* plot, bool presentation);
 // A legend of its own inside an axis rect, at `where`, on the plot's "legend" layer.

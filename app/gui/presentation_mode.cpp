@@ -2,6 +2,7 @@
 
 #include <QApplication>
 #include <QDockWidget>
+#include <QEvent>
 #include <QGridLayout>
 #include <QLabel>
 #include <QMenuBar>
@@ -12,9 +13,11 @@
 #include <QTimer>
 #include <QToolBar>
 #include <QVBoxLayout>
+#include <cmath>
 
 #include "analysis/trajectory_step.h"
 #include "main_window.h"
+#include "plot_style.h"
 #include "presentation_readout.h"
 #include "result_view.h"
 #include "trajectory_view.h"
@@ -86,6 +89,7 @@ private:
 PresentationMode::PresentationMode(MainWindow& window) : QObject(&window), window_(window) {
     page_ = new Page(title_, caption_, footer_);
     page_->hide();
+    page_->installEventFilter(this);  // the plots' type follows the page's height
     auto* grid = new QGridLayout(page_);
     grid->setContentsMargins(24, 12, 24, 8);
     grid->setHorizontalSpacing(24);
@@ -235,6 +239,7 @@ void PresentationMode::lend(const QString& view_id) {
     view->setParent(page_);
     slot_->addWidget(view, 1);
     view->show();
+    view->set_presentation(true);  // drawn with the type of this page's size
     update_header();
     emit presented_changed(view_id);
 }
@@ -276,6 +281,18 @@ void PresentationMode::update_readout() {
                                                           : t->state_text();
     }
     readout_->set_text(widgets::readout_text(step, why));
+}
+
+bool PresentationMode::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == page_ && event->type() == QEvent::Resize && active_) {
+        // sqrt: 1080 pixels get type 1.22x that of 720, so more of the figure fits as well.
+        const double scale = std::sqrt(std::max(1, page_->height()) / 720.0);
+        if (std::abs(scale - widgets::presentation_scale()) > 0.01) {
+            widgets::set_presentation_scale(scale);
+            if (lent_from_) lent_from_->view()->set_presentation(true);  // redrawn with it
+        }
+    }
+    return QObject::eventFilter(watched, event);
 }
 
 QImage PresentationMode::render(QSize size) {

@@ -56,6 +56,9 @@ public:
 signals:
     void presented_changed(const QString& view_id);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
     void lend(const QString& view_id);
     void give_back();
