@@ -10,7 +10,9 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+
 #include <cmath>
+#include "app_process.h"
 
 using namespace Qt::StringLiterals;
 
@@ -21,42 +23,9 @@ const QString kCli = QStringLiteral(EIGENSCOPE_CLI);
 const QString kDemo = QStringLiteral(EIGENSCOPE_DEMO);
 const QString kFixtures = QStringLiteral(EIGENSCOPE_FIXTURES);
 
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-};
-
-Run run(const QString& program, const QStringList& args,
-        const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(program, args);
-    Run r;
-    if (!p.waitForFinished(300000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-// A 2D export must not need a display: no DISPLAY, no platform asked for. Settings and the
-// result cache go to this process's own directory, not the user's: a result another build of the
-// same version cached in ~/.cache/Eigenscope would be taken instead of computed.
-QProcessEnvironment headless() {
-    static const QTemporaryDir home;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(u"DISPLAY"_s);
-    env.remove(u"WAYLAND_DISPLAY"_s);
-    env.remove(u"QT_QPA_PLATFORM"_s);
-    env.insert(u"XDG_CONFIG_HOME"_s, home.filePath(u"config"_s));
-    env.insert(u"XDG_DATA_HOME"_s, home.filePath(u"data"_s));
-    env.insert(u"XDG_CACHE_HOME"_s, home.filePath(u"cache"_s));
-    return env;
-}
+using es::test::headless;
+using es::test::run;
+using es::test::Run;
 
 // CSV rows without the "# key: value" provenance header, split on commas (no quoted commas in
 // these tables).

@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "app_process.h"
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -18,39 +20,9 @@ namespace {
 const QString kApp = QStringLiteral(EIGENSCOPE_APP);
 const QString kDemo = QStringLiteral(EIGENSCOPE_DEMO);
 
-struct Run {
-    int code = -1;
-    QByteArray out, err;
-};
-
-Run run(const QString& program, const QStringList& args, const QProcessEnvironment& env) {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(program, args);
-    Run r;
-    if (!p.waitForFinished(300000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-// No display, no platform asked for; settings and caches in a directory of our own.
-QProcessEnvironment headless() {
-    static const QTemporaryDir home;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.remove(u"DISPLAY"_s);
-    env.remove(u"WAYLAND_DISPLAY"_s);
-    env.remove(u"QT_QPA_PLATFORM"_s);
-    env.insert(u"XDG_CONFIG_HOME"_s, home.filePath(u"config"_s));
-    env.insert(u"XDG_DATA_HOME"_s, home.filePath(u"data"_s));
-    env.insert(u"XDG_CACHE_HOME"_s, home.filePath(u"cache"_s));
-    return env;
-}
+using es::test::headless;
+using es::test::run;
+using es::test::Run;
 
 Run app(const QStringList& args) {
     return run(kApp, args, headless());
