@@ -174,7 +174,12 @@ void DumpBuilder::run_hf_checkpoint() {
         const std::string name = fs::path(shard).filename().string();
         for (const std::string& n : file.header().notes) notes.push_back(name + ": " + n);
         for (const io::SafetensorsTensor& t : file.header().tensors) {
-            if (!t.type) continue;
+            if (!t.type) continue;  // noted by the header already
+            if (t.elements == 0) {  // nothing to analyse, and its sizes need not be sane
+                notes.push_back(name + ": " + t.name + ": empty tensor " +
+                                shape_to_string(t.shape) + " left out");
+                continue;
+            }
             auto [it, fresh] = catalog.emplace(t.name, io::CatalogEntry{&t, shard});
             if (!fresh)
                 throw InputError(shard + ": " + t.name + ": also in " + it->second.file +
