@@ -35,6 +35,19 @@ RowSource weight_rows(const Dump& dump, const std::string& name) {
     return src;
 }
 
+RowSource weight_transpose_rows(const Dump& dump, const std::string& name) {
+    RowSource src = weight_rows(dump, name);  // checks presence and rank
+    std::swap(src.rows, src.cols);
+    src.read = [&dump, name, cols = src.cols](std::size_t b, std::size_t e, Eigen::MatrixXd& out) {
+        Tensor t = dump.read_weight_columns(name, b, e);
+        out =
+            Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+                t.data.data(), static_cast<Eigen::Index>(e - b), static_cast<Eigen::Index>(cols))
+                .cast<double>();
+    };
+    return src;
+}
+
 RowSource stream_rows(const Dump& dump, const StreamInfo& stream, std::size_t state,
                       Progress& progress) {
     if (state >= stream.n_states())

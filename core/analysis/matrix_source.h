@@ -28,6 +28,9 @@ struct RowSource {
 
 // A 2-D weight (InputError when absent or not 2-D).
 RowSource weight_rows(const Dump& dump, const std::string& name);
+// Its transpose, read by the weight's columns: the same singular values, and the fast way
+// through a weight stored transposed (WeightInfo::stored_transposed).
+RowSource weight_transpose_rows(const Dump& dump, const std::string& name);
 // One state of a stream as tokens x d, centred on its mean over the finite tokens (tokens with a
 // non-finite entry become zero rows). Reads the state once for the mean.
 RowSource stream_rows(const Dump& dump, const StreamInfo& stream, std::size_t state,

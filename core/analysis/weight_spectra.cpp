@@ -25,12 +25,18 @@ WeightSpectraResult weight_spectra(const Dump& dump, const WeightSpectraOptions&
         progress.report(total > 0 ? done / total : 0.0, "matrix " + std::to_string(i + 1) + "/" +
                                                             std::to_string(names.size()) + ": " +
                                                             names[i]);
-        const RowSource src = weight_rows(dump, names[i]);
+        // Singular values only: a weight stored transposed is read as its transpose.
+        const WeightInfo* w = dump.find_weight(names[i]);
+        const bool transposed = w && w->stored_transposed;
+        const RowSource src =
+            transposed ? weight_transpose_rows(dump, names[i]) : weight_rows(dump, names[i]);
         const GramSvd g = gram_svd(src, 0, 0, progress);
         MatrixSpectrum& m = r.matrices[i];
         m = matrix_spectrum(g.s);
         m.name = names[i];
-        m.shape = {src.rows, src.cols};
+        m.shape = transposed ? std::vector<std::size_t>{src.cols, src.rows}
+                             : std::vector<std::size_t>{src.rows, src.cols};
+        if (w && !w->source.empty()) r.sources[names[i]] = w->source;
         done += static_cast<double>(src.rows) * static_cast<double>(src.cols);
     }
     progress.report(1.0, "weight spectra done");
@@ -39,7 +45,12 @@ WeightSpectraResult weight_spectra(const Dump& dump, const WeightSpectraOptions&
 
 nlohmann::json to_json(const WeightSpectraResult& r) {
     nlohmann::json a = nlohmann::json::array();
-    for (const auto& m : r.matrices) a.push_back(to_json(m));
+    for (const auto& m : r.matrices) {
+        nlohmann::json j = to_json(m);
+        // Safetensors checkpoints: the checkpoint's own tensor name behind the role.
+        if (auto it = r.sources.find(m.name); it != r.sources.end()) j["source"] = it->second;
+        a.push_back(std::move(j));
+    }
     return {{"file", r.file}, {"matrices", a}};
 }
 

@@ -4,6 +4,7 @@
 // values, spectral norm, stable rank ||W||_F^2 / ||W||_2^2 and the WeightWatcher power-law alpha of
 // the eigenvalues s_i^2 of W^T W. Computed through the float64 Gram of the smaller side streamed by
 // row blocks (never the whole matrix in memory when it is large) and LAPACK dsyevd. No Qt.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,8 @@ struct WeightSpectraOptions {
 
 struct WeightSpectraResult {
     std::string file;
-    std::vector<MatrixSpectrum> matrices;  // in weight-name order, named, with their shapes
+    std::vector<MatrixSpectrum> matrices;        // in weight-name order, named, with their shapes
+    std::map<std::string, std::string> sources;  // name -> checkpoint tensor (safetensors only)
 };
 
 WeightSpectraResult weight_spectra(const Dump& dump, const WeightSpectraOptions& options,

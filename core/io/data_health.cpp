@@ -80,14 +80,22 @@ DataHealth scan_health(const Dump& dump, Progress& progress) {
         progress.check();
         WeightHealth wh;
         wh.weight = name;
-        const std::size_t rows_total = info.shape.empty() ? 1 : info.shape[0];
+        // A view of a [out, in] tensor as [in, out] reads fastest by its columns (rows of the
+        // stored tensor); the count is the same either way.
+        const bool by_columns = info.stored_transposed;
+        const std::size_t rows_total = info.shape.empty() ? 1
+                                       : by_columns       ? info.shape[1]
+                                                          : info.shape[0];
         // A loop, not a lambda: clang 14 (the fuzz build) cannot capture structured bindings.
         std::size_t width = 1;
         for (std::size_t i = 1; i < info.shape.size(); ++i) width *= info.shape[i];
+        if (by_columns) width = info.shape[0];
         width = std::max<std::size_t>(1, width);
-        const std::size_t rows = std::min(block_rows(width), rows_total);
+        const std::size_t rows = std::max<std::size_t>(1, std::min(block_rows(width), rows_total));
         for (std::size_t r0 = 0; r0 < rows_total; r0 += rows) {
-            Tensor t = dump.read_weight_rows(name, r0, std::min(rows_total, r0 + rows));
+            const std::size_t r1 = std::min(rows_total, r0 + rows);
+            Tensor t = by_columns ? dump.read_weight_columns(name, r0, r1)
+                                  : dump.read_weight_rows(name, r0, r1);
             for (float v : t.data)
                 if (!std::isfinite(v)) ++wh.nonfinite_values;
         }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "io/dump_impl.h"
+#include "io/hf_checkpoint.h"
 #include "io/layout.h"
 #include "io/slab.h"
 #include "numerics/memory_budget.h"
@@ -28,8 +29,28 @@ const char* dtype_name(DType t) {
             return "float32";
         case DType::Float64:
             return "float64";
+        case DType::Float8E4M3:
+            return "float8_e4m3";
+        case DType::Float8E5M2:
+            return "float8_e5m2";
     }
     return "?";
+}
+
+std::size_t dtype_size(DType t) {
+    switch (t) {
+        case DType::Float16:
+        case DType::BFloat16:
+            return 2;
+        case DType::Float32:
+            return 4;
+        case DType::Float64:
+            return 8;
+        case DType::Float8E4M3:
+        case DType::Float8E5M2:
+            return 1;
+    }
+    return 0;
 }
 
 const char* layout_name(Layout l) {
@@ -216,6 +237,7 @@ Tensor Dump::read_weight(const std::string& name) const {
 Tensor Dump::read_weight_rows(const std::string& name, std::size_t begin, std::size_t end) const {
     const WeightInfo* w = find_weight(name);
     if (!w) throw InputError(where() + "no weight named '" + name + "'");
+    if (impl_->checkpoint) return read_checkpoint_weight(*w, false, begin, end);
     const h5::DatasetFacts& facts = impl_->facts.at(w->dataset);
     Tensor t;
     t.shape = w->shape;
@@ -245,6 +267,65 @@ Tensor Dump::read_weight_rows(const std::string& name, std::size_t begin, std::s
         throw InputError(where(w->dataset) + "read failed: " + e.what(), e.detail());
     }
     impl_->check_not_truncated(path_, w->dataset);
+    return t;
+}
+
+Tensor Dump::read_checkpoint_weight(const WeightInfo& w, bool transposed, std::size_t begin,
+                                    std::size_t end) const {
+    Tensor t;
+    t.shape = w.shape;
+    if (transposed) std::swap(t.shape[0], t.shape[1]);
+    if (!t.shape.empty()) {
+        if (begin > end || end > t.shape[0])
+            throw InputError(where(w.dataset) + (transposed ? "columns [" : "rows [") +
+                             std::to_string(begin) + ", " + std::to_string(end) + ") outside " +
+                             shape_to_string(w.shape));
+        t.shape[0] = end - begin;
+    }
+    numerics::require_memory(static_cast<double>(t.size()) * sizeof(float),
+                             "rows [" + std::to_string(begin) + ", " + std::to_string(end) +
+                                 ") of shape " + shape_to_string(w.shape),
+                             where(w.dataset));
+    t.data.resize(t.shape.empty() ? 1 : t.size());
+    impl_->checkpoint->read_rows(w.name, transposed, begin, end, t.data.data());
+    return t;
+}
+
+Tensor Dump::read_weight_columns(const std::string& name, std::size_t begin,
+                                 std::size_t end) const {
+    const WeightInfo* w = find_weight(name);
+    if (!w) throw InputError(where() + "no weight named '" + name + "'");
+    if (w->shape.size() != 2)
+        throw InputError(where(w->dataset) + "weight '" + name + "' has shape " +
+                         shape_to_string(w->shape) + ", not a matrix");
+    if (impl_->checkpoint) return read_checkpoint_weight(*w, true, begin, end);
+    if (begin > end || end > w->shape[1])
+        throw InputError(where(w->dataset) + "columns [" + std::to_string(begin) + ", " +
+                         std::to_string(end) + ") outside " + shape_to_string(w->shape));
+    // HDF5: the column block as stored (rows x (end - begin)), then transposed in memory.
+    const std::size_t rows = w->shape[0], cols = end - begin;
+    numerics::require_memory(
+        2.0 * static_cast<double>(rows) * static_cast<double>(cols) * sizeof(float),
+        "columns [" + std::to_string(begin) + ", " + std::to_string(end) + ") of shape " +
+            shape_to_string(w->shape),
+        where(w->dataset));
+    const h5::DatasetFacts& facts = impl_->facts.at(w->dataset);
+    std::vector<float> block(rows * cols);
+    const util::ReadingStep step(path_, w->dataset);
+    auto dset = impl_->dataset(w->dataset, path_);
+    try {
+        read_hyperslab_f32(dset->get(), facts, w->dtype, {0, begin}, {rows, cols}, block.data(),
+                           impl_->fd);
+    } catch (const InputError& e) {
+        impl_->check_not_truncated(path_, w->dataset);
+        throw InputError(where(w->dataset) + "read failed: " + e.what(), e.detail());
+    }
+    impl_->check_not_truncated(path_, w->dataset);
+    Tensor t;
+    t.shape = {cols, rows};
+    t.data.resize(rows * cols);
+    for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t c = 0; c < cols; ++c) t.data[c * rows + r] = block[r * cols + c];
     return t;
 }
 

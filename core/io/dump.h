@@ -14,8 +14,11 @@
 
 namespace es {
 
-enum class DType { Float16, BFloat16, Float32, Float64 };
+// Float8E4M3 (E4M3FN: no infinities) and Float8E5M2 occur only in safetensors checkpoints.
+enum class DType { Float16, BFloat16, Float32, Float64, Float8E4M3, Float8E5M2 };
 const char* dtype_name(DType t);
+// Bytes per stored element.
+std::size_t dtype_size(DType t);
 
 enum class Layout { TransformerLens, HuggingFace, WeightsOnly };
 const char* layout_name(Layout l);
@@ -53,7 +56,14 @@ struct AttentionInfo {
 
 struct WeightInfo {
     std::string name;     // TransformerLens name, e.g. "blocks.0.attn.W_Q"
-    std::string dataset;  // HDF5 path
+    std::string dataset;  // HDF5 path; for a safetensors checkpoint "FILE.safetensors: TENSOR"
+    // Safetensors checkpoints: the checkpoint's own tensor name this weight is read from
+    // ("model.layers.0.self_attn.q_proj.weight"), with how ("rows 0-23, per head, transposed").
+    // Empty for HDF5.
+    std::string source, source_transform;
+    // 2-D views whose columns are contiguous in the stored tensor (a Linear [out, in] weight read
+    // as TransformerLens [in, out]): read_weight_columns is the fast way through them.
+    bool stored_transposed = false;
     std::vector<std::size_t> shape;
     DType dtype = DType::Float32;
 };
@@ -80,6 +90,8 @@ struct ModelDims {
 class Dump {
 public:
     // Opens read-only and recognises the layout. Throws InputError naming file and dataset.
+    // A folder, a .safetensors file or a model.safetensors.index.json opens as a Hugging Face
+    // checkpoint (io/hf_checkpoint.h): its weights under TransformerLens names.
     static std::shared_ptr<Dump> open(const std::string& path);
     // Opens an HDF5 file image held in memory (copied; HDF5's core driver, nothing on disk) and
     // recognises its layout exactly as open() does; display_name stands for the path in messages.
@@ -111,6 +123,9 @@ public:
         return attributes_;
     }
     std::optional<long long> step() const { return step_; }
+    // What a reader wants to know about how the file was read: tensors left out, roles not
+    // mapped, tied embeddings (safetensors checkpoints); empty for HDF5.
+    const std::vector<std::string>& notes() const { return notes_; }
     // Every dataset found, dotted names, for "no recognised layout" messages and the tree.
     const std::vector<std::string>& all_datasets() const { return all_datasets_; }
 
@@ -122,6 +137,9 @@ public:
     Tensor read_weight(const std::string& name) const;
     // Reads rows [begin, end) of a weight's first axis (for huge embeddings read in blocks).
     Tensor read_weight_rows(const std::string& name, std::size_t begin, std::size_t end) const;
+    // Reads columns [begin, end) of a 2-D weight as the rows of its transpose, (end - begin) x
+    // rows: the same singular values, and contiguous reads where stored_transposed.
+    Tensor read_weight_columns(const std::string& name, std::size_t begin, std::size_t end) const;
     // One head's [query, key] matrix for one prompt.
     Tensor read_attention(const AttentionInfo& att, std::size_t layer, std::size_t prompt,
                           std::size_t head) const;
@@ -131,6 +149,9 @@ public:
 
 private:
     Dump() = default;
+    // Reads of a safetensors checkpoint's weight (rows of it or of its transpose).
+    Tensor read_checkpoint_weight(const WeightInfo& w, bool transposed, std::size_t begin,
+                                  std::size_t end) const;
     struct Impl;
     std::unique_ptr<Impl> impl_;
     std::string path_;
@@ -146,6 +167,7 @@ private:
     std::vector<std::pair<std::string, std::string>> attributes_;
     std::optional<long long> step_;
     std::vector<std::string> all_datasets_;
+    std::vector<std::string> notes_;
 
     friend class DumpBuilder;
 };

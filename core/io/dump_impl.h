@@ -12,7 +12,14 @@
 
 namespace es {
 
+namespace io {
+class HfCheckpoint;
+}
+
 struct Dump::Impl {
+    // Set for a safetensors checkpoint, whose weights are read through it (no HDF5 file then).
+    std::shared_ptr<const io::HfCheckpoint> checkpoint;
+
     h5::Id file;
     // Facts of every dataset, by HDF5 path; filled once at open.
     std::map<std::string, h5::DatasetFacts> facts;

@@ -1,6 +1,12 @@
 #include "io/float_decode.h"
 
+#include <array>
+#include <cfloat>
+#include <cmath>
 #include <cstring>
+#include <limits>
+
+#include "io/dump.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -83,6 +89,76 @@ void decode_bf16(const std::uint16_t* in, float* out, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i) {
         std::uint32_t bits = static_cast<std::uint32_t>(in[i]) << 16;
         std::memcpy(out + i, &bits, sizeof(float));
+    }
+}
+
+namespace {
+
+std::array<float, 256> e4m3_table() {
+    std::array<float, 256> t{};
+    for (unsigned b = 0; b < 256; ++b) {
+        const unsigned exponent = (b >> 3) & 0xfu, mantissa = b & 0x7u;
+        float v;
+        if (exponent == 0xf && mantissa == 0x7)
+            v = std::numeric_limits<float>::quiet_NaN();
+        else if (exponent == 0)
+            v = std::ldexp(static_cast<float>(mantissa) / 8.0f, -6);
+        else
+            v = std::ldexp(1.0f + static_cast<float>(mantissa) / 8.0f,
+                           static_cast<int>(exponent) - 7);
+        t[b] = (b & 0x80u) ? -v : v;
+    }
+    return t;
+}
+
+}  // namespace
+
+void decode_f8_e4m3(const std::uint8_t* in, float* out, std::size_t n) {
+    static const std::array<float, 256> table = e4m3_table();
+    for (std::size_t i = 0; i < n; ++i) out[i] = table[in[i]];
+}
+
+void decode_f8_e5m2(const std::uint8_t* in, float* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+        out[i] = half_to_float(static_cast<std::uint16_t>(in[i] << 8));
+}
+
+void decode_to_f32(DType type, const unsigned char* raw, float* out, std::size_t n) {
+    switch (type) {
+        case DType::Float16:
+        case DType::BFloat16: {
+            // Read buffers keep elements at their natural alignment; anything else is copied.
+            const std::uint16_t* aligned = reinterpret_cast<const std::uint16_t*>(raw);
+            if (reinterpret_cast<std::uintptr_t>(raw) % alignof(std::uint16_t) != 0) {
+                std::uint16_t* copy = raw16_scratch(n);
+                std::memcpy(copy, raw, n * 2);
+                aligned = copy;
+            }
+            if (type == DType::Float16)
+                decode_f16(aligned, out, n);
+            else
+                decode_bf16(aligned, out, n);
+            return;
+        }
+        case DType::Float32:
+            std::memcpy(out, raw, n * sizeof(float));
+            return;
+        case DType::Float64:
+            for (std::size_t i = 0; i < n; ++i) {
+                double v;
+                std::memcpy(&v, raw + i * sizeof v, sizeof v);
+                out[i] = v > static_cast<double>(FLT_MAX) ? std::numeric_limits<float>::infinity()
+                         : v < -static_cast<double>(FLT_MAX)
+                             ? -std::numeric_limits<float>::infinity()
+                             : static_cast<float>(v);
+            }
+            return;
+        case DType::Float8E4M3:
+            decode_f8_e4m3(raw, out, n);
+            return;
+        case DType::Float8E5M2:
+            decode_f8_e5m2(raw, out, n);
+            return;
     }
 }
 

@@ -11,6 +11,7 @@
 #include <regex>
 #include <set>
 
+#include "io/hf_checkpoint.h"
 #include "io/layout.h"
 #include "io/slab.h"
 #include "numerics/memory_budget.h"
@@ -471,6 +472,10 @@ void DumpBuilder::build_weights() {
 }
 
 void DumpBuilder::run() {
+    if (!image_ && io::is_hf_checkpoint_path(d_.path_)) {
+        run_hf_checkpoint();
+        return;
+    }
     h5::silence_errors();
     if (image_) {
         open_image();

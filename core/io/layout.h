@@ -27,6 +27,8 @@ public:
     DumpBuilder(Dump& dump, const void* image, std::size_t size)
         : d_(dump), image_(image), image_size_(size) {}
     void run();
+    // A Hugging Face checkpoint (folder or .safetensors) instead: hf_checkpoint.cpp.
+    void run_hf_checkpoint();
 
 private:
     Dump& d_;

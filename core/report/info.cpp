@@ -70,6 +70,13 @@ nlohmann::json info_json(const Dump& dump, const DataHealth& health) {
     }
     j["weights"] = names;
     j["weight_shapes"] = shapes;
+    // Safetensors checkpoints: each weight's own tensor and how the view is taken.
+    json sources = json::object();
+    for (const auto& [name, w] : dump.weights())
+        if (!w.source.empty())
+            sources[name] = {{"source", w.source}, {"transform", w.source_transform}};
+    if (!sources.empty()) j["weight_sources"] = sources;
+    j["notes"] = dump.notes();
     json attrs = json::object();
     for (const auto& [k, v] : dump.attributes()) attrs[k] = v;
     j["attributes"] = attrs;
@@ -121,9 +128,17 @@ std::string info_text(const Dump& dump, const DataHealth& health) {
            << " prompts x " << a.n_heads << " heads x " << a.n_positions << "^2, "
            << dtype_name(a.dtype) << "\n";
     os << "  weights     " << dump.weights().size() << "\n";
-    for (const auto& [name, w] : dump.weights())
-        os << "    " << name << " " << shape_to_string(w.shape) << " " << dtype_name(w.dtype)
-           << "\n";
+    for (const auto& [name, w] : dump.weights()) {
+        os << "    " << name << " " << shape_to_string(w.shape) << " " << dtype_name(w.dtype);
+        if (!w.source.empty() && w.source != name)
+            os << " <- " << w.source
+               << (w.source_transform.empty() ? "" : " (" + w.source_transform + ")");
+        os << "\n";
+    }
+    if (!dump.notes().empty()) {
+        os << "  notes\n";
+        for (const auto& n : dump.notes()) os << "    " << n << "\n";
+    }
     if (!dump.attributes().empty()) {
         os << "  attributes\n";
         for (const auto& [k, v] : dump.attributes()) os << "    " << k << " = " << v << "\n";

@@ -33,6 +33,9 @@ public:
         if (std::system(cmd.c_str()) == 0) path = d;
     }
     ~ScriptFixtures() {
+        // Only the process that wrote them: a forked child of a later test (the supervisor's)
+        // runs static destructors too when it exits, and must not take them from the parent.
+        if (::getpid() != owner_) return;
         std::error_code ec;
         if (!path.empty()) std::filesystem::remove_all(path, ec);
     }
@@ -40,6 +43,9 @@ public:
     ScriptFixtures& operator=(const ScriptFixtures&) = delete;
 
     std::string path;
+
+private:
+    const pid_t owner_ = ::getpid();
 };
 
 // The directory tests/fixtures/<script> wrote for this process, the script run at the first call;

@@ -20,7 +20,7 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
     -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DEIGENSCOPE_FUZZ=ON \
     -DEIGENSCOPE_BUILD_GUI=OFF -DEIGENSCOPE_BUILD_TESTS=OFF >/dev/null
 fi
-nice cmake --build "$build" --target fuzz_dump_image fuzz_parsers -j"$(nproc)"
+nice cmake --build "$build" --target fuzz_dump_image fuzz_parsers fuzz_hf_checkpoint -j"$(nproc)"
 flock -u 9
 
 fixtures="$root/tests/fixtures"
@@ -153,4 +153,5 @@ check_classifier
 run fuzz_dump_image "$fixtures/good" "$fixtures/bad" "$fixtures/series" \
   "$fixtures/weights_series" "$root/tests/fuzz/regressions"
 run fuzz_parsers "$root/tests/fuzz/seeds/parsers"
+run fuzz_hf_checkpoint "$root/tests/fuzz/seeds/hf"
 exit $status
