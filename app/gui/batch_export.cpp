@@ -6,7 +6,6 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QRegularExpression>
 #include <algorithm>
 #include <cstring>
 #include <iostream>
@@ -297,10 +296,7 @@ int run_batch_export(const QCommandLineParser& p) {
         return usage(QStringLiteral("--head needs a whole number >= 0"));
     plan.options.transparent = p.isSet(QStringLiteral("transparent"));
     if (p.isSet(QStringLiteral("size"))) {
-        const auto m = QRegularExpression(QStringLiteral("^(\\d{1,5})[xX](\\d{1,5})$"))
-                           .match(p.value(QStringLiteral("size")));
-        plan.options.size =
-            m.hasMatch() ? QSize(m.captured(1).toInt(), m.captured(2).toInt()) : QSize();
+        plan.options.size = parse_size(p.value(QStringLiteral("size"))).value_or(QSize());
         if (plan.options.size.isEmpty() || plan.options.size.width() > 20000 ||
             plan.options.size.height() > 20000)
             return usage(QStringLiteral("--size needs WxH in pixels, at most 20000x20000"));

@@ -9,6 +9,7 @@
 #include <QRegularExpression>
 #include <algorithm>
 #include <array>
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <map>
@@ -366,6 +367,28 @@ std::optional<RecordedFigure> read_provenance(const QString& path, QString* erro
         r.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
     r.dpi = get("dpi").toDouble();
     return r;
+}
+
+namespace {
+volatile std::sig_atomic_t interrupt_flag = 0;
+void on_interrupt(int) {
+    interrupt_flag = 1;
+}
+}  // namespace
+
+std::optional<QSize> parse_size(const QString& text) {
+    const auto m = QRegularExpression(QStringLiteral("^(\\d{1,5})[xX](\\d{1,5})$")).match(text);
+    if (!m.hasMatch()) return std::nullopt;
+    return QSize(m.captured(1).toInt(), m.captured(2).toInt());
+}
+
+void catch_interrupts() {
+    std::signal(SIGINT, on_interrupt);
+    std::signal(SIGTERM, on_interrupt);
+}
+
+bool interrupted() {
+    return interrupt_flag != 0;
 }
 
 }  // namespace es::app

@@ -18,6 +18,14 @@ class View;
 
 namespace es::app {
 
+// Headless commands (--export, --export presentation) share these.
+// "WxH" in pixels ("1600x1200"), or nothing when the text is not of that form.
+std::optional<QSize> parse_size(const QString& text);
+// SIGINT and SIGTERM set a flag instead of killing the process: the command cancels its jobs
+// and exits 130 (interrupted() says when).
+void catch_interrupts();
+bool interrupted();
+
 // Whether the arguments ask for --list-options (before QApplication: it needs no display).
 bool list_options_requested(int argc, char** argv);
 void add_list_options(QCommandLineParser& parser);

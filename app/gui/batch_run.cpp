@@ -5,7 +5,6 @@
 #include <QFileInfo>
 #include <QTimer>
 #include <algorithm>
-#include <csignal>
 #include <iostream>
 
 #include "main_window.h"
@@ -17,11 +16,6 @@
 namespace es::app {
 
 namespace {
-
-volatile std::sig_atomic_t interrupted = 0;
-void on_interrupt(int) {
-    interrupted = 1;
-}
 
 // A view that stays without a result this long after the window went idle has nothing to show
 // for this dump (no attention patterns, no vocabulary, not a checkpoint series, ...).
@@ -135,8 +129,7 @@ QString prepare(MainWindow& w, const BatchPlan& plan, const QList<widgets::View*
 }  // namespace
 
 int run_batch_plan(const BatchPlan& plan) {
-    std::signal(SIGINT, on_interrupt);
-    std::signal(SIGTERM, on_interrupt);
+    catch_interrupts();
     MainWindow window;
     window.set_batch_mode(true);
     window.resize(1600, 1000);
@@ -260,7 +253,7 @@ int run_batch_plan(const BatchPlan& plan) {
             message = QStringLiteral("no figure had something to show");
     };
     QObject::connect(&poll, &QTimer::timeout, &window, [&] {
-        if (interrupted) {
+        if (interrupted()) {
             window.jobs()->cancel_all();
             code = 130;
             message = QStringLiteral("cancelled");

@@ -64,7 +64,6 @@ private:
     void give_back();
     void update_readout();
     void update_header();
-    void step_to(int layer);
 
     MainWindow& window_;
     QWidget* page_ = nullptr;

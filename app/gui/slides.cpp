@@ -7,10 +7,9 @@
 #include <QFileInfo>
 #include <QImage>
 #include <QRegularExpression>
-#include <csignal>
 #include <iostream>
 
-#include "analysis/trajectory_step.h"
+#include "batch_options.h"
 #include "export/figure_export.h"
 #include "main_window.h"
 #include "presentation_mode.h"
@@ -140,11 +139,6 @@ void SlideWriter::finish(bool ok, const QString& message) {
 
 namespace {
 
-volatile std::sig_atomic_t interrupted = 0;
-void on_interrupt(int) {
-    interrupted = 1;
-}
-
 int usage(const QString& text) {
     std::cerr << "eigenscope --export presentation: " << text.toStdString()
               << "\nusage: eigenscope --export presentation --out DIR [--view VIEW] "
@@ -163,9 +157,7 @@ int run_slides_export(const QCommandLineParser& p) {
         p.isSet(QStringLiteral("view")) ? p.value(QStringLiteral("view")) : "trajectory";
     QSize size(1280, 720);
     if (p.isSet(QStringLiteral("size"))) {
-        const auto m = QRegularExpression(QStringLiteral("^(\\d{1,5})[xX](\\d{1,5})$"))
-                           .match(p.value(QStringLiteral("size")));
-        size = m.hasMatch() ? QSize(m.captured(1).toInt(), m.captured(2).toInt()) : QSize();
+        size = parse_size(p.value(QStringLiteral("size"))).value_or(QSize());
         if (size.width() < 320 || size.height() < 240 || size.width() > 7680 ||
             size.height() > 4320)
             return usage(QStringLiteral("--size needs WxH in pixels, from 320x240 to 7680x4320"));
@@ -174,8 +166,7 @@ int run_slides_export(const QCommandLineParser& p) {
     const QString file = p.positionalArguments().first();
     if (!QFileInfo(file).isFile()) return usage(QStringLiteral("%1: no such file").arg(file));
 
-    std::signal(SIGINT, on_interrupt);
-    std::signal(SIGTERM, on_interrupt);
+    catch_interrupts();
     MainWindow window;
     window.set_batch_mode(true);
     const QStringList presentable = window.presentation_mode()->presentable();
@@ -206,7 +197,7 @@ int run_slides_export(const QCommandLineParser& p) {
     });
     QTimer interrupt_poll;
     QObject::connect(&interrupt_poll, &QTimer::timeout, &window, [&] {
-        if (!interrupted) return;
+        if (!interrupted()) return;
         code = 130;
         message = QStringLiteral("cancelled");
         QApplication::exit(code);
