@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <queue>
 #include <sstream>
 
 #include "analysis/common.h"
@@ -17,9 +19,23 @@
 #include "util/parallel.h"
 #include "util/token_text.h"
 
+// BLAS (Fortran interface, as numerics/linalg.cpp uses it): y = alpha op(A) x + beta y.
+extern "C" void sgemv_(const char* trans, const int* m, const int* n, const float* alpha,
+                       const float* a, const int* lda, const float* x, const int* incx,
+                       const float* beta, float* y, const int* incy);
+
 namespace es::analysis {
 
 namespace {
+
+// dots[r] = rows[r] . q for n row-major rows of width d: one sgemv (a matrix-vector product
+// needs no packed copy of the rows, which sgemm with one column makes).
+void row_products(const float* rows, std::size_t n, const float* q, std::size_t d, float* dots) {
+    const int m = static_cast<int>(d), cols = static_cast<int>(n), one = 1;
+    const float alpha = 1, beta = 0;
+    // Row-major n x d is column-major d x n: its transpose times q.
+    sgemv_("T", &m, &cols, &alpha, rows, &m, q, &one, &beta, dots, &one);
+}
 
 struct Candidate {
     double key = 0;    // float32 score, larger is nearer (cosine, or -distance^2)
@@ -58,7 +74,8 @@ std::vector<Candidate> exact_search(const Dump& dump, const StreamInfo& s,
                                     const NeighboursOptions& o, const std::vector<float>& qf,
                                     Progress& progress) {
     const std::size_t d = s.d, T = s.n_tokens();
-    const std::size_t step = std::max<std::size_t>(1, chunk_read_tokens(s, std::size_t{32} << 20));
+    // Slabs of ~1 MiB of float32: decoded, multiplied and normed while still in cache.
+    const std::size_t step = std::max<std::size_t>(1, chunk_read_tokens(s, std::size_t{1} << 20));
     const std::size_t slabs = (T + step - 1) / step, keep = std::max(4 * o.k, o.k + 32);
     const int threads = util::resolve_threads(o.threads);
     std::vector<double> q(qf.begin(), qf.end());
@@ -86,7 +103,7 @@ std::vector<Candidate> exact_search(const Dump& dump, const StreamInfo& s,
             wk.rows.resize(n * d);
             wk.dots.resize(n);
             dump.read_states(s, o.layer, b, e, wk.rows.data());
-            numerics::gemm_nt(wk.rows.data(), n, qf.data(), 1, d, wk.dots.data());
+            row_products(wk.rows.data(), n, qf.data(), d, wk.dots.data());
             for (std::size_t r = 0; r < n; ++r) {
                 const std::size_t t = b + r;
                 if (t == o.token) continue;
@@ -111,7 +128,7 @@ std::vector<Candidate> exact_search(const Dump& dump, const StreamInfo& s,
             }
         },
         [&](std::size_t i) {
-            if (i % 16 == 0)
+            if (i % 256 == 0)
                 progress.report(
                     static_cast<double>(i) / static_cast<double>(slabs),
                     "neighbours: slab " + std::to_string(i + 1) + "/" + std::to_string(slabs));
@@ -138,58 +155,97 @@ void unit_in_place(float* x, std::size_t d) {
         for (std::size_t j = 0; j < d; ++j) x[j] = static_cast<float>(x[j] / n);
 }
 
-std::vector<Candidate> hnsw_search(const Dump& dump, const StreamInfo& s,
-                                   const NeighboursOptions& o, const std::vector<float>& qf,
-                                   bool& loaded, Progress& progress) {
+// An HNSW graph with the space it measures in (hnswlib keeps a pointer to the space).
+struct HnswIndex {
+    std::unique_ptr<hnswlib::SpaceInterface<float>> space;
+    std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
+    std::mutex search;  // setEf and searchKnn share the graph's ef
+};
+
+std::shared_ptr<HnswIndex> build_index(const Dump& dump, const StreamInfo& s,
+                                       const NeighboursOptions& o, Progress& progress) {
     const std::size_t d = s.d, T = s.n_tokens();
-    auto space = space_of(o.metric, d);
-    std::unique_ptr<hnswlib::HierarchicalNSW<float>> index;
+    auto index = std::make_shared<HnswIndex>();
+    index->space = space_of(o.metric, d);
+    index->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+        index->space.get(), T, o.hnsw_m, o.hnsw_ef_construction);
+    const int threads = util::resolve_threads(o.threads);
+    for_each_slab(dump, s, o.layer, std::size_t{32} << 20, progress,
+                  [&](std::size_t b, std::size_t e, const float* x) {
+                      progress.report(0.95 * static_cast<double>(b) / static_cast<double>(T),
+                                      "neighbours: building the index");
+                      std::vector<float> rows(x, x + (e - b) * d);
+                      util::parallel_for(e - b, threads, [&](std::size_t lo, std::size_t hi) {
+                          for (std::size_t r = lo; r < hi; ++r) {
+                              float* row = rows.data() + r * d;
+                              if (!row_finite(row, d)) continue;
+                              if (o.metric == NeighbourMetric::Cosine) unit_in_place(row, d);
+                              index->graph->addPoint(row, b + r);
+                          }
+                      });
+                  });
+    return index;
+}
+
+// The index of o.index_path: the one this process loaded last when it is that file (loading a
+// graph of a million states costs more than a query), else read from the file, else built and
+// written there (atomically: a half-written index is never read). Without a path: built.
+std::shared_ptr<HnswIndex> index_for(const Dump& dump, const StreamInfo& s,
+                                     const NeighboursOptions& o, bool& loaded, Progress& progress) {
+    static std::mutex mutex;
+    static std::string cached_path;
+    static std::shared_ptr<HnswIndex> cached;
+    loaded = false;
+    if (o.index_path.empty()) return build_index(dump, s, o, progress);
+    std::lock_guard<std::mutex> lock(mutex);
+    if (cached && cached_path == o.index_path) {
+        loaded = true;
+        return cached;
+    }
+    const std::size_t T = s.n_tokens();
     std::error_code ec;
-    loaded = !o.index_path.empty() && std::filesystem::exists(o.index_path, ec);
-    if (loaded) {
+    std::shared_ptr<HnswIndex> index;
+    if (std::filesystem::exists(o.index_path, ec)) {
+        index = std::make_shared<HnswIndex>();
+        index->space = space_of(o.metric, s.d);
         try {
-            index = std::make_unique<hnswlib::HierarchicalNSW<float>>(space.get(), o.index_path,
-                                                                      false, T);
+            index->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+                index->space.get(), o.index_path, false, T);
         } catch (const std::exception& e) {
             throw InputError(o.index_path + ": cannot read the neighbour index (" + e.what() +
                              "); delete it to rebuild");
         }
-        if (index->cur_element_count > T)
+        if (index->graph->cur_element_count > T)
             throw InputError(o.index_path + ": the neighbour index holds " +
-                             std::to_string(index->cur_element_count) +
+                             std::to_string(index->graph->cur_element_count) +
                              " states but the stream has " + std::to_string(T) +
                              "; delete it to rebuild");
+        loaded = true;
     } else {
-        index = std::make_unique<hnswlib::HierarchicalNSW<float>>(space.get(), T, o.hnsw_m,
-                                                                  o.hnsw_ef_construction);
-        const int threads = util::resolve_threads(o.threads);
-        std::size_t done = 0;
-        for_each_slab(dump, s, o.layer, std::size_t{32} << 20, progress,
-                      [&](std::size_t b, std::size_t e, const float* x) {
-                          progress.report(0.95 * static_cast<double>(done) / T,
-                                          "neighbours: building the index");
-                          std::vector<float> rows(x, x + (e - b) * d);
-                          util::parallel_for(e - b, threads, [&](std::size_t lo, std::size_t hi) {
-                              for (std::size_t r = lo; r < hi; ++r) {
-                                  float* row = rows.data() + r * d;
-                                  if (!row_finite(row, d)) continue;
-                                  if (o.metric == NeighbourMetric::Cosine) unit_in_place(row, d);
-                                  index->addPoint(row, b + r);
-                              }
-                          });
-                          done = e;
-                      });
-        if (!o.index_path.empty()) {  // atomically: a half-written index is never read
-            const std::string tmp = o.index_path + ".tmp";
-            index->saveIndex(tmp);
-            std::filesystem::rename(tmp, o.index_path, ec);
-            if (ec) std::remove(tmp.c_str());
-        }
+        index = build_index(dump, s, o, progress);
+        const std::string tmp = o.index_path + ".tmp";
+        index->graph->saveIndex(tmp);
+        std::filesystem::rename(tmp, o.index_path, ec);
+        if (ec) std::remove(tmp.c_str());
     }
-    index->setEf(std::max(o.hnsw_ef, o.k + 1));
+    cached_path = o.index_path;
+    cached = index;
+    return index;
+}
+
+std::vector<Candidate> hnsw_search(const Dump& dump, const StreamInfo& s,
+                                   const NeighboursOptions& o, const std::vector<float>& qf,
+                                   bool& loaded, Progress& progress) {
+    const std::size_t d = s.d;
+    const auto index = index_for(dump, s, o, loaded, progress);
     std::vector<float> q = qf;
     if (o.metric == NeighbourMetric::Cosine) unit_in_place(q.data(), d);
-    auto found = index->searchKnn(q.data(), o.k + 1);
+    std::priority_queue<std::pair<float, hnswlib::labeltype>> found;
+    {
+        std::lock_guard<std::mutex> lock(index->search);
+        index->graph->setEf(std::max(o.hnsw_ef, o.k + 1));
+        found = index->graph->searchKnn(q.data(), o.k + 1);
+    }
     std::vector<double> qd(qf.begin(), qf.end());
     double qn = 0;
     for (double v : qd) qn += v * v;
