@@ -210,20 +210,24 @@ void DirectionsView::rebuild() {
     const double x1 = r.states.empty() ? 1 : double(r.states.back());
     QVector<double> xs, ys;
     points(r.states, r.consistency, xs, ys);
-    line(plot_, cx, cy, xs, ys, QPen(colors::categorical(0), st.line_width), tr("consistency"));
+    line(plot_, cx, cy, xs, ys, QPen(colors::categorical(0), st.line_width), tr("consistency"))
+        ->setObjectName(QStringLiteral("consistency"));
     xs.clear(), ys.clear();
     points(r.states, r.consistency_null, xs, ys);
-    line(plot_, cx, cy, xs, ys, QPen(fg, st.line_width, Qt::DashLine), tr("null (random pairs)"));
+    line(plot_, cx, cy, xs, ys, QPen(fg, st.line_width, Qt::DashLine), tr("null (random pairs)"))
+        ->setObjectName(QStringLiteral("consistencyNull"));
     xs.clear(), ys.clear();
     points(r.states, r.direction_cos_prev, xs, ys);
     line(plot_, cx, cy, xs, ys, QPen(colors::categorical(2), st.line_width, Qt::DotLine),
-         tr("cos to previous direction"));
+         tr("cos to previous direction"))
+        ->setObjectName(QStringLiteral("directionCosPrev"));
     xs.clear(), ys.clear();
     points(r.states, r.separation, xs, ys);
     double smax = 1;
     for (double v : ys) smax = std::max(smax, std::abs(v));
     QCPGraph* sep = line(plot_, cx, sy, xs, ys, QPen(colors::categorical(1), st.line_width),
                          tr("separation (right axis)"));
+    sep->setObjectName(QStringLiteral("separation"));
     sep->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
     cx->setRange(x0 - 0.2, x1 + 0.2);
     cy->setRange(-0.25, 1.05);
@@ -240,7 +244,7 @@ void DirectionsView::rebuild() {
     const std::size_t stride = std::max<std::size_t>(1, T / kBackgroundTokens);
     double lo = 0, hi = 0;
     bool any = false;
-    auto draw = [&](std::size_t t, const QPen& pen) {
+    auto draw = [&](std::size_t t, const QPen& pen, const char* kind) {
         QVector<double> px, py;
         for (std::size_t i = 0; i < r.projection.size(); ++i)
             if (r.projection[i][t]) {
@@ -249,18 +253,23 @@ void DirectionsView::rebuild() {
                 hi = any ? std::max(hi, py.back()) : py.back();
                 any = true;
             }
-        QCPGraph* g = line(plot_, tx, ty, px, py, pen, QString());
+        QCPGraph* g = line(plot_, tx, ty, px, py, pen, QString::number(t));
+        g->setObjectName(QString::fromLatin1(kind));
         g->removeFromLegend(plot_->legend);
     };
     QColor grey = fg;
     grey.setAlphaF(0.18);
     for (std::size_t t = 0; t < T; t += stride)
-        if (role[t] == 0) draw(t, QPen(grey, 0.6 * st.line_width));
+        if (role[t] == 0) draw(t, QPen(grey, 0.6 * st.line_width), "otherToken");
     for (int want : {1, 2, 3})
         for (std::size_t t = 0; t < T; ++t)
             if (role[t] == want)
-                draw(t, QPen(want == 3 ? fg : colors::categorical(want == 1 ? 0 : 1),
-                             (want == 3 ? 1.3 : 1.0) * st.line_width));
+                draw(t,
+                     QPen(want == 3 ? fg : colors::categorical(want == 1 ? 0 : 1),
+                          (want == 3 ? 1.3 : 1.0) * st.line_width),
+                     want == 1   ? "sideA"
+                     : want == 2 ? "sideB"
+                                 : "selectedToken");
     tx->setRange(x0 - 0.2, x1 + 0.2);
     const double pad = any ? 0.05 * std::max(1e-9, hi - lo) : 1;
     ty->setRange(any ? lo - pad : -1, any ? hi + pad : 1);
@@ -268,6 +277,7 @@ void DirectionsView::rebuild() {
     // The selected layer on both plots.
     for (QCPAxisRect* rect : {curves_, trajectories_}) {
         auto* v = new QCPItemStraightLine(plot_);
+        v->setObjectName(QStringLiteral("selectedLayer"));
         v->setClipAxisRect(rect);
         v->point1->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));
         v->point2->setAxes(rect->axis(QCPAxis::atBottom), rect->axis(QCPAxis::atLeft));

@@ -286,8 +286,12 @@ NeighboursResult neighbours(const Dump& dump, const NeighboursOptions& o, Progre
     if (!row_finite(q.data(), s.d))
         throw InputError(dump.where() + "token " + std::to_string(o.token) +
                          " has NaN/Inf values at state " + r.layer_name);
+    // Auto: the index for large states, or whenever one was built for this query's file.
+    std::error_code ec;
     const bool hnsw = o.method == NeighbourMethod::Hnsw ||
-                      (o.method == NeighbourMethod::Auto && T >= o.hnsw_threshold);
+                      (o.method == NeighbourMethod::Auto &&
+                       (T >= o.hnsw_threshold ||
+                        (!o.index_path.empty() && std::filesystem::exists(o.index_path, ec))));
     std::vector<Candidate> found;
     if (hnsw) {
         r.method = "hnsw";

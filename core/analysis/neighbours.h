@@ -28,7 +28,8 @@ struct NeighboursOptions {
     std::size_t k = 10;
     NeighbourMetric metric = NeighbourMetric::Cosine;
     NeighbourMethod method = NeighbourMethod::Auto;
-    std::size_t hnsw_threshold = std::size_t{4} << 20;  // Auto: HNSW from this many tokens on
+    // Auto: HNSW from this many tokens on, or when index_path exists.
+    std::size_t hnsw_threshold = std::size_t{4} << 20;
     std::size_t hnsw_m = 16, hnsw_ef_construction = 200, hnsw_ef = 200;
     std::string index_path;       // HNSW: load from / save to this file (empty: in memory only)
     bool measure_recall = false;  // HNSW: also the exact answer, and recall@k against it
