@@ -76,6 +76,8 @@ DirectionsView::DirectionsView(QWidget* parent)
     trajectories_ = new QCPAxisRect(plot_);
     plot_->plotLayout()->addElement(0, 0, curves_);
     plot_->plotLayout()->addElement(0, 1, trajectories_);
+    analogy_rect_ = new QCPAxisRect(plot_);
+    plot_->plotLayout()->addElement(0, 2, analogy_rect_);
     // The legend in a row of its own under the curves: inside, it would hide the early layers.
     auto* legend = new QCPLegend;
     plot_->plotLayout()->addElement(1, 0, legend);
@@ -84,7 +86,31 @@ DirectionsView::DirectionsView(QWidget* parent)
     legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
     legend->setWrap(2);
     plot_->legend = legend;
+    // The analogy's inputs in a row of their own (the first row holds the pairs and the search).
+    auto* row = new QHBoxLayout;
+    analogy_ = new QLineEdit(QStringLiteral("king - man + woman"), this);
+    analogy_->setObjectName(QStringLiteral("analogy"));
+    analogy_->setToolTip(tr("An analogy: tokens joined by + and -. Enter applies."));
+    expected_ = new QLineEdit(QStringLiteral("queen"), this);
+    expected_->setObjectName(QStringLiteral("expected"));
+    expected_->setToolTip(tr("The answer whose rank is plotted per layer (empty: none)."));
+    row->addWidget(new QLabel(tr("analogy"), this));
+    row->addWidget(analogy_, 2);
+    row->addWidget(new QLabel(tr("expect"), this));
+    row->addWidget(expected_, 1);
+    column()->addLayout(row);
     column()->addWidget(plot_, 3);
+    analogy_line_ = new QLabel(this);
+    analogy_line_->setObjectName(QStringLiteral("analogyLine"));
+    column()->addWidget(analogy_line_);
+    for (QLineEdit* e : {analogy_, expected_})
+        connect(e, &QLineEdit::editingFinished, this,
+                [this, last = analogy() + QLatin1Char('|') + expected()]() mutable {
+                    const QString now = analogy() + QLatin1Char('|') + expected();
+                    if (now == last) return;
+                    last = now;
+                    emit analogy_changed();
+                });
     neighbours_title_ = new QLabel(tr("Neighbours: select a token."), this);
     neighbours_title_->setObjectName(QStringLiteral("neighboursTitle"));
     column()->addWidget(neighbours_title_);
@@ -172,6 +198,95 @@ void DirectionsView::show_neighbours_message(const QString& message) {
     neighbours_title_->setText(message);
 }
 
+QString DirectionsView::analogy() const {
+    return analogy_->text().trimmed();
+}
+
+QString DirectionsView::expected() const {
+    return expected_->text().trimmed();
+}
+
+void DirectionsView::set_analogy(const AnalogyCurves& curves) {
+    curves_data_ = curves;
+    rebuild();
+}
+
+void DirectionsView::show_analogy_message(const QString& message) {
+    curves_data_.reset();
+    analogy_line_->setText(message);
+    rebuild();
+}
+
+// The two answers at the selected layer, side by side.
+void DirectionsView::describe_analogy() {
+    if (!curves_data_) return;
+    auto at_layer = [this](const analysis::AnalogyResult& r) -> QString {
+        for (const auto& l : r.layers) {
+            if (!l.layer || static_cast<int>(*l.layer) != selection_.layer) continue;
+            QString text = l.results.empty()
+                               ? tr("none")
+                               : QStringLiteral("%1 %2")
+                                     .arg(QString::fromStdString(display_token(l.results[0].token)))
+                                     .arg(l.results[0].cosine, 0, 'f', 3);
+            if (l.expected_rank)
+                text +=
+                    tr(" (%1 rank %2)").arg(QString::fromStdString(r.expect)).arg(*l.expected_rank);
+            return text;
+        }
+        return tr("none");
+    };
+    analogy_line_->setText(
+        tr("%1 at layer %2: raw → %3 · normalised → %4")
+            .arg(QString::fromStdString(curves_data_->raw.query))
+            .arg(selection_.layer)
+            .arg(at_layer(curves_data_->raw), at_layer(curves_data_->normalized)));
+}
+
+void DirectionsView::draw_analogy() {
+    const PlotStyle st = plot_style(presentation_);
+    QCPAxis* ax = analogy_rect_->axis(QCPAxis::atBottom);
+    QCPAxis* ay = analogy_rect_->axis(QCPAxis::atLeft);
+    ax->setLabel(tr("layer (state)"));
+    ay->setLabel(expected().isEmpty() ? tr("rank of the expected answer")
+                                      : tr("rank of “%1” (1 = top)").arg(expected()));
+    ay->setScaleType(QCPAxis::stLogarithmic);
+    ay->setRangeReversed(true);
+    ay->setRange(0.8, 10);
+    if (!curves_data_) return;
+    double top = 10, x0 = 0, x1 = 1;
+    int index = 0;
+    for (const auto* r : {&curves_data_->raw, &curves_data_->normalized}) {
+        QVector<double> xs, ys;
+        for (const auto& l : r->layers)
+            if (l.layer && l.expected_rank) {
+                xs << double(*l.layer), ys << double(*l.expected_rank);
+                top = std::max(top, 1.5 * double(*l.expected_rank));
+            }
+        if (!r->layers.empty() && r->layers.front().layer) {
+            x0 = double(*r->layers.front().layer);
+            x1 = double(*r->layers.back().layer);
+        }
+        QCPGraph* g = line(plot_, ax, ay, xs, ys,
+                           QPen(colors::categorical(index == 0 ? 4 : 5), st.line_width,
+                                index == 0 ? Qt::SolidLine : Qt::DashLine),
+                           index == 0 ? tr("analogy rank, raw") : tr("analogy rank, normalised"));
+        g->setObjectName(index == 0 ? QStringLiteral("analogyRaw")
+                                    : QStringLiteral("analogyNormalized"));
+        g->setScatterStyle(
+            QCPScatterStyle(index == 0 ? QCPScatterStyle::ssDisc : QCPScatterStyle::ssSquare, 6));
+        ++index;
+    }
+    ax->setRange(x0 - 0.2, x1 + 0.2);
+    ay->setRange(0.8, top);
+    // Ranks 1, 2, 5, 10, 20, 50, ...: a log axis's own ticks skip 1, the rank that matters.
+    QSharedPointer<QCPAxisTickerText> ticks(new QCPAxisTickerText);
+    for (double t = 1; t <= top; t *= 10)
+        for (double m : {1.0, 2.0, 5.0})
+            if (m * t <= top) ticks->addTick(m * t, QString::number(m * t));
+    ay->setTicker(ticks);
+    describe_analogy();
+}
+
 void DirectionsView::on_selection(const Selection& selection) {
     const bool changed =
         selection.layer != selection_.layer || selection.tokens != selection_.tokens;
@@ -201,7 +316,9 @@ void DirectionsView::rebuild() {
     tx->setLabel(tr("layer (state)"));
     ty->setLabel(tr("projection on the direction"));
     plot_->legend->setVisible(false);
+    draw_analogy();
     if (!result_) {
+        plot_->legend->setVisible(curves_data_.has_value());
         plot_->replot();
         return;
     }
@@ -275,7 +392,7 @@ void DirectionsView::rebuild() {
     ty->setRange(any ? lo - pad : -1, any ? hi + pad : 1);
 
     // The selected layer on both plots.
-    for (QCPAxisRect* rect : {curves_, trajectories_}) {
+    for (QCPAxisRect* rect : {curves_, trajectories_, analogy_rect_}) {
         auto* v = new QCPItemStraightLine(plot_);
         v->setObjectName(QStringLiteral("selectedLayer"));
         v->setClipAxisRect(rect);

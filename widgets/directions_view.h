@@ -6,11 +6,15 @@
 // Right: every token's projection on the direction across layers, the pair members highlighted
 // (side a blue, side b orange), the selected tokens in black. Below: the nearest neighbours of
 // the selected token at the selected layer; a click selects one. The pairs are typed in the view;
-// a text or /regex/ search selects the matching tokens everywhere.
+// a text or /regex/ search selects the matching tokens everywhere. Third plot: an analogy
+// ("king - man + woman") answered at every layer, raw and with every vector normalised, as the
+// rank of the expected token per layer; the line under the plots gives both top answers at the
+// selected layer.
 #include <QList>
 #include <QStringList>
 #include <optional>
 
+#include "analysis/analogy.h"
 #include "analysis/directions.h"
 #include "analysis/neighbours.h"
 #include "result_view.h"
@@ -22,6 +26,11 @@ class QLineEdit;
 class QListWidget;
 
 namespace es::widgets {
+
+// An analogy at every layer, raw and normalised (the view's third plot).
+struct AnalogyCurves {
+    analysis::AnalogyResult raw, normalized;
+};
 
 class DirectionsView : public ResultViewOf<analysis::DirectionsResult> {
     Q_OBJECT
@@ -37,18 +46,26 @@ public:
     // The neighbour panel: the neighbours of the selected token, or why there are none.
     void set_neighbours(const analysis::NeighboursResult& result);
     void show_neighbours_message(const QString& message);
+    // The analogy typed in the view ("king - man + woman") and its expected answer ("queen").
+    QString analogy() const;
+    QString expected() const;
+    void set_analogy(const AnalogyCurves& curves);
+    void show_analogy_message(const QString& message);
     // Flat indices matching the search text: a substring, or a regular expression in /.../.
     QList<int> search_matches(const QString& text) const;
 
     QCustomPlot* plot() const { return plot_; }
     QCPAxisRect* curves_rect() const { return curves_; }
     QCPAxisRect* trajectories_rect() const { return trajectories_; }
+    QCPAxisRect* analogy_rect() const { return analogy_rect_; }
+    QLabel* analogy_line() const { return analogy_line_; }
     QListWidget* neighbour_list() const { return neighbours_; }
     QLineEdit* search_box() const { return search_; }
     std::vector<QCustomPlot*> figure_plots(const QString&) override { return {plot_}; }
 
 signals:
     void options_changed();                        // the pairs changed: the app re-requests
+    void analogy_changed();                        // the analogy or its expected answer changed
     void select_tokens(const QList<int>& tokens);  // the search or a neighbour was chosen
 
 protected:
@@ -57,11 +74,18 @@ protected:
 
 private:
     void run_search();
+    void draw_analogy();
+    void describe_analogy();
     QLineEdit* pairs_ = nullptr;
     QLineEdit* search_ = nullptr;
     QCustomPlot* plot_ = nullptr;
     QCPAxisRect* curves_ = nullptr;
     QCPAxisRect* trajectories_ = nullptr;
+    QCPAxisRect* analogy_rect_ = nullptr;
+    QLineEdit* analogy_ = nullptr;
+    QLineEdit* expected_ = nullptr;
+    QLabel* analogy_line_ = nullptr;
+    std::optional<AnalogyCurves> curves_data_;
     QLabel* neighbours_title_ = nullptr;
     QListWidget* neighbours_ = nullptr;
     QStringList token_texts_;

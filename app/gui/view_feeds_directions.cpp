@@ -1,10 +1,12 @@
 // Feed of the Directions view (see view_feeds.h): the direction of the pairs typed in the view
 // through the layers of the selected stream, the nearest neighbours of the selected token at the
 // selected layer (a second request in a slot of its own, so that clicking tokens never recomputes
-// the direction), and the search, whose matches become the selection every view follows.
+// the direction), the analogy typed in the view at every layer, raw and normalised (a third
+// slot), and the search, whose matches become the selection every view follows.
 #include <QPointer>
 #include <algorithm>
 
+#include "analysis/analogy.h"
 #include "analysis/directions.h"
 #include "analysis/neighbours.h"
 #include "analysis/token_lookup.h"
@@ -52,6 +54,48 @@ void request_neighbours(MainWindow& window, widgets::DirectionsView* view) {
         });
 }
 
+// The analogy of the view at every layer, raw and normalised: one job (slot of its own).
+void request_analogy(MainWindow& window, widgets::DirectionsView* view) {
+    const QString slot = view->view_id() + QStringLiteral(".analogy");
+    if (window.documents().empty() || view->analogy().isEmpty()) {
+        window.jobs()->cancel_slot(slot);
+        view->show_analogy_message(QObject::tr("Type an analogy such as king - man + woman."));
+        return;
+    }
+    const Document* doc = window.documents().front();
+    const Dump& dump = *doc->dump();
+    if (dump.streams().empty()) return;
+    const StreamInfo* s =
+        dump.find_stream(window.selection_model()->selection().stream.toStdString());
+    if (!s) s = &dump.stream();
+    analysis::AnalogyOptions o;
+    o.stream = s->name;
+    o.query = view->analogy().toStdString();
+    o.expect = view->expected().toStdString();
+    o.all_layers = true;
+    o.top = 5;
+    const QString what = what_of("analogy", {key_text(o.stream), kv("query", view->analogy()),
+                                             kv("expect", view->expected())});
+    view->show_analogy_message(QObject::tr("Analogy: computing ..."));
+    QPointer<widgets::DirectionsView> guard(view);
+    window.jobs()->request_as<widgets::AnalogyCurves>(
+        slot, job_key(Ask{doc, o.stream, what, {}}),
+        [dump = doc->dump(), o](Progress& p) {
+            widgets::AnalogyCurves c;
+            c.raw = analysis::analogy(*dump, o, p);
+            auto n = o;
+            n.normalize = true;
+            c.normalized = analysis::analogy(*dump, n, p);
+            return c;
+        },
+        [guard](const widgets::AnalogyCurves& c) {
+            if (guard) guard->set_analogy(c);
+        },
+        [guard](const QString& e) {
+            if (guard) guard->show_analogy_message(QObject::tr("Analogy: %1").arg(e));
+        });
+}
+
 void feed_directions(MainWindow& window, widgets::DirectionsView* view) {
     auto request = stream_request<analysis::DirectionsOptions>(
         window, view, [&window](widgets::DirectionsView* v, const Document* doc, auto options) {
@@ -87,6 +131,11 @@ void feed_directions(MainWindow& window, widgets::DirectionsView* view) {
             neighbours();
         });
     QObject::connect(&window, &MainWindow::primary_changed, view, neighbours);
+    auto analogy =
+        guarded(view, [&window](widgets::DirectionsView* v) { request_analogy(window, v); });
+    on_inputs_changed(window, view, analogy);
+    QObject::connect(view, &widgets::DirectionsView::analogy_changed, view, analogy);
+    analogy();
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include "analysis/analogy.h"
 #include "analysis/directions.h"
 #include "analysis/neighbours.h"
 #include "directions_view.h"
@@ -49,6 +50,19 @@ void compare_series(QCPGraph* g, const std::vector<std::optional<double>>& v) {
             ++k;
         }
     QCOMPARE(g->data()->size(), k);
+}
+
+es::widgets::AnalogyCurves demo_analogy() {
+    es::analysis::AnalogyOptions o;
+    o.query = "king - man + woman";
+    o.expect = "queen";
+    o.all_layers = true;
+    o.top = 5;
+    es::widgets::AnalogyCurves c;
+    c.raw = es::test::analyse(*es::test::open_demo(), es::analysis::analogy, o);
+    o.normalize = true;
+    c.normalized = es::test::analyse(*es::test::open_demo(), es::analysis::analogy, o);
+    return c;
 }
 
 QStringList demo_texts() {
@@ -95,7 +109,32 @@ private slots:
         model.set_layer(4);
         mark = dynamic_cast<QCPItemStraightLine*>(item_named(plot, "selectedLayer"));
         QCOMPARE(mark->point1->coords().x(), 4.0);
-        QCOMPARE(es::test::items_named(plot, "selectedLayer"), 2);
+        QCOMPARE(es::test::items_named(plot, "selectedLayer"), 3);
+    }
+
+    void analogyRanksPerLayerRawAndNormalized() {
+        const auto c = demo_analogy();
+        es::test::Following<DirectionsView> ui(5, 3);
+        ui.view.set_analogy(c);
+        QCustomPlot* plot = ui.view.plot();
+        const std::pair<const char*, const es::analysis::AnalogyResult*> curves[] = {
+            {"analogyRaw", &c.raw}, {"analogyNormalized", &c.normalized}};
+        for (const auto& [name, r] : curves) {
+            QCPGraph* g = graph_named(plot, name);
+            QVERIFY(g);
+            QCOMPARE(g->data()->size(), 5);
+            for (int l = 0; l < 5; ++l) {
+                QCOMPARE(g->data()->at(l)->key, double(l));
+                QCOMPARE(g->data()->at(l)->value, double(*r->layers[std::size_t(l)].expected_rank));
+            }
+        }
+        // On the demo, queen is the top answer from the first block on.
+        QCOMPARE(*c.normalized.layers[3].expected_rank, std::size_t(1));
+        const QString line = ui.view.analogy_line()->text();
+        QVERIFY2(line.contains(QStringLiteral("layer 3")) && line.contains(QStringLiteral("queen")),
+                 qPrintable(line));
+        ui.model.set_layer(0);
+        QVERIFY(ui.view.analogy_line()->text().contains(QStringLiteral("layer 0")));
     }
 
     void searchSelectsByTextOrRegex() {
@@ -154,7 +193,8 @@ private slots:
         es::test::Following<DirectionsView> ui(5, 1);
         ui.model.set_tokens({5});
         ui.view.set_result(demo_directions());
-        VERIFY_BASELINE(ui.view.plot()->toPixmap(820, 520, 1.0).toImage(), "directions_demo");
+        ui.view.set_analogy(demo_analogy());
+        VERIFY_BASELINE(ui.view.plot()->toPixmap(1100, 520, 1.0).toImage(), "directions_demo");
     }
 };
 
