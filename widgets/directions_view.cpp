@@ -5,6 +5,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QRegularExpression>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -113,7 +114,17 @@ DirectionsView::DirectionsView(QWidget* parent)
                 });
     neighbours_title_ = new QLabel(tr("Neighbours: select a token."), this);
     neighbours_title_->setObjectName(QStringLiteral("neighboursTitle"));
-    column()->addWidget(neighbours_title_);
+    // "select all": the token and its neighbours become the selection, so that every view (the
+    // 3D points, the trajectories) highlights them; the token stays first, so the list stays.
+    select_neighbours_ = new QPushButton(tr("select all"), this);
+    select_neighbours_->setObjectName(QStringLiteral("selectNeighbours"));
+    select_neighbours_->setEnabled(false);
+    auto* title_row = new QHBoxLayout;
+    title_row->addWidget(neighbours_title_, 1);
+    title_row->addWidget(select_neighbours_);
+    column()->addLayout(title_row);
+    connect(select_neighbours_, &QPushButton::clicked, this,
+            [this] { emit select_tokens(neighbour_tokens_); });
     neighbours_ = new QListWidget(this);
     neighbours_->setObjectName(QStringLiteral("neighbours"));
     neighbours_->setFlow(QListView::LeftToRight);
@@ -178,6 +189,9 @@ void DirectionsView::set_result(const analysis::DirectionsResult& r) {
 
 void DirectionsView::set_neighbours(const analysis::NeighboursResult& r) {
     neighbours_->clear();
+    neighbour_tokens_ = {static_cast<int>(r.token)};
+    for (const auto& n : r.neighbours) neighbour_tokens_ << static_cast<int>(n.token_index);
+    select_neighbours_->setEnabled(true);
     neighbours_title_->setText(
         tr("Neighbours of “%1” (token %2) at %3, by %4:")
             .arg(QString::fromStdString(display_token(r.token_text)))
@@ -195,6 +209,8 @@ void DirectionsView::set_neighbours(const analysis::NeighboursResult& r) {
 
 void DirectionsView::show_neighbours_message(const QString& message) {
     neighbours_->clear();
+    neighbour_tokens_.clear();
+    select_neighbours_->setEnabled(false);
     neighbours_title_->setText(message);
 }
 

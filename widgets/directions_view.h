@@ -24,6 +24,7 @@ class QCPAxisRect;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QPushButton;
 
 namespace es::widgets {
 
@@ -60,6 +61,7 @@ public:
     QCPAxisRect* analogy_rect() const { return analogy_rect_; }
     QLabel* analogy_line() const { return analogy_line_; }
     QListWidget* neighbour_list() const { return neighbours_; }
+    QPushButton* select_neighbours_button() const { return select_neighbours_; }
     QLineEdit* search_box() const { return search_; }
     std::vector<QCustomPlot*> figure_plots(const QString&) override { return {plot_}; }
 
@@ -88,6 +90,8 @@ private:
     std::optional<AnalogyCurves> curves_data_;
     QLabel* neighbours_title_ = nullptr;
     QListWidget* neighbours_ = nullptr;
+    QPushButton* select_neighbours_ = nullptr;
+    QList<int> neighbour_tokens_;  // the query token first, then its neighbours
     QStringList token_texts_;
     Selection selection_;
 };

@@ -6,6 +6,7 @@
 #include <qcustomplot.h>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -173,7 +174,16 @@ private slots:
         emit list->itemActivated(list->item(2));
         QCOMPARE(spy.count(), 1);
         QCOMPARE(spy.at(0).at(0).value<QList<int>>(), QList<int>{int(n.neighbours[2].token_index)});
+        // "select all": the token first (the panel keeps following it), then its neighbours.
+        QVERIFY(view.select_neighbours_button()->isEnabled());
+        view.select_neighbours_button()->click();
+        QCOMPARE(spy.count(), 2);
+        const QList<int> all = spy.at(1).at(0).value<QList<int>>();
+        QCOMPARE(all.size(), 11);
+        QCOMPARE(all.front(), 5);
+        QCOMPARE(all.back(), int(n.neighbours.back().token_index));
         view.show_neighbours_message(QStringLiteral("Neighbours: select a token."));
+        QVERIFY(!view.select_neighbours_button()->isEnabled());
         QCOMPARE(list->count(), 0);
     }
 
