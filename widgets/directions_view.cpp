@@ -75,17 +75,21 @@ DirectionsView::DirectionsView(QWidget* parent)
     plot_->plotLayout()->clear();
     curves_ = new QCPAxisRect(plot_);
     trajectories_ = new QCPAxisRect(plot_);
-    plot_->plotLayout()->addElement(0, 0, curves_);
-    plot_->plotLayout()->addElement(0, 1, trajectories_);
+    // The three plots in a grid of their own, the legend in a row under it: in the same grid the
+    // legend's width would widen the first column and squeeze the others.
+    auto* plots = new QCPLayoutGrid;
+    plot_->plotLayout()->addElement(0, 0, plots);
     analogy_rect_ = new QCPAxisRect(plot_);
-    plot_->plotLayout()->addElement(0, 2, analogy_rect_);
-    // The legend in a row of its own under the curves: inside, it would hide the early layers.
+    plots->addElement(0, 0, curves_);
+    plots->addElement(0, 1, trajectories_);
+    plots->addElement(0, 2, analogy_rect_);
+    plots->setColumnStretchFactors({1.3, 1.0, 0.8});
     auto* legend = new QCPLegend;
     plot_->plotLayout()->addElement(1, 0, legend);
     plot_->plotLayout()->setRowStretchFactor(1, 0.001);
     legend->setLayer(QStringLiteral("legend"));
     legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    legend->setWrap(2);
+    legend->setWrap(3);
     plot_->legend = legend;
     // The analogy's inputs in a row of their own (the first row holds the pairs and the search).
     auto* row = new QHBoxLayout;

@@ -68,7 +68,8 @@ es::widgets::AnalogyCurves demo_analogy() {
 
 QStringList demo_texts() {
     QStringList out;
-    for (const auto& t : es::test::open_demo()->tokens()) out << QString::fromStdString(t.label());
+    const auto dump = es::test::open_demo();  // kept: the loop reads its token table
+    for (const auto& t : dump->tokens()) out << QString::fromStdString(t.label());
     return out;
 }
 
