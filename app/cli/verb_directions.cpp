@@ -47,6 +47,7 @@ int verb_directions(const std::vector<std::string>& argv) {
     o.null_draws = static_cast<std::size_t>(args.integer("null-draws", 0, 10000).value_or(8));
     o.seed = static_cast<std::uint64_t>(args.integer("seed", 0, (1ll << 62)).value_or(0));
     o.threads = static_cast<int>(args.integer("threads", 0, 256).value_or(0));
+    o.keep_projection = args.flag("projection");
     auto dump = Dump::open(file);
     const auto r = analysis::directions(*dump, o, no_progress());
     if (f == Format::Csv) return print_text(to_csv(r));

@@ -342,7 +342,7 @@ DirectionsResult directions(const Dump& dump, const DirectionsOptions& o, Progre
             }
         }
         r.separation.push_back(sep);
-        r.projection.push_back(std::move(proj));
+        if (o.keep_projection) r.projection.push_back(std::move(proj));
     }
     progress.report(1.0, "directions done");
     return r;

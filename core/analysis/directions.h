@@ -31,6 +31,9 @@ struct DirectionsOptions {
     std::string weight, vector;
     std::optional<std::size_t> pc, pc_layer;
     std::size_t null_draws = 8;  // random pair sets averaged for consistency_null
+    // Keep every token's projection in the result (states x tokens x 16 bytes: 0.5 GB for 1M
+    // tokens and 33 states); without it only the sides' separation uses them.
+    bool keep_projection = true;
     std::uint64_t seed = 0;
     int threads = 0;
 };
@@ -53,6 +56,7 @@ struct DirectionsResult {
         separation;
     std::vector<std::vector<double>> directions;  // per state: the unit direction (empty: none)
     // states x tokens: x . direction (raw states); null for a NaN/Inf state or no direction.
+    // Empty without keep_projection.
     std::vector<std::vector<std::optional<double>>> projection;
     // Flat indices of the two sides' occurrences (the view highlights them).
     std::vector<std::size_t> side_a, side_b;
