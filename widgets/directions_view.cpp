@@ -46,7 +46,7 @@ DirectionsView::DirectionsView(QWidget* parent)
     auto* pairs_label = new QLabel(tr("pairs"), this);
     pairs_ = new QLineEdit(QStringLiteral("king:queen,man:woman"), this);
     pairs_->setObjectName(QStringLiteral("pairs"));
-    pairs_->setMinimumWidth(220);
+    pairs_->setMinimumWidth(140);
     pairs_->setToolTip(
         tr("Token pairs a:b, comma-separated, by their text (quote a text with "
            "spaces: ' the') or flat index. Enter applies."));
@@ -71,7 +71,8 @@ DirectionsView::DirectionsView(QWidget* parent)
             if (v.isString()) set_pairs(v.toString());
         });
 
-    plot_ = make_plot(QStringLiteral("directionsPlot"), {420, 200});
+    // Small minimum sizes: the tabbed views share the space of a 1280 x 720 projector.
+    plot_ = make_plot(QStringLiteral("directionsPlot"), {300, 140});
     plot_->plotLayout()->clear();
     curves_ = new QCPAxisRect(plot_);
     trajectories_ = new QCPAxisRect(plot_);
@@ -133,7 +134,8 @@ DirectionsView::DirectionsView(QWidget* parent)
     neighbours_->setObjectName(QStringLiteral("neighbours"));
     neighbours_->setFlow(QListView::LeftToRight);
     neighbours_->setWrapping(true);
-    neighbours_->setMaximumHeight(64);
+    neighbours_->setMinimumHeight(24);
+    neighbours_->setMaximumHeight(56);
     column()->addWidget(neighbours_, 0);
     connect(pairs_, &QLineEdit::editingFinished, this, [this, last = pairs()]() mutable {
         if (pairs() == last) return;
@@ -262,7 +264,7 @@ void DirectionsView::describe_analogy() {
             .arg(at_layer(curves_data_->raw), at_layer(curves_data_->normalized)));
 }
 
-void DirectionsView::draw_analogy() {
+void DirectionsView::draw_analogy(bool with_data) {
     const PlotStyle st = plot_style(presentation_);
     QCPAxis* ax = analogy_rect_->axis(QCPAxis::atBottom);
     QCPAxis* ay = analogy_rect_->axis(QCPAxis::atLeft);
@@ -272,7 +274,7 @@ void DirectionsView::draw_analogy() {
     ay->setScaleType(QCPAxis::stLogarithmic);
     ay->setRangeReversed(true);
     ay->setRange(0.8, 10);
-    if (!curves_data_) return;
+    if (!with_data || !curves_data_) return;
     double top = 10, x0 = 0, x1 = 1;
     int index = 0;
     for (const auto* r : {&curves_data_->raw, &curves_data_->normalized}) {
@@ -336,9 +338,9 @@ void DirectionsView::rebuild() {
     tx->setLabel(tr("layer (state)"));
     ty->setLabel(tr("projection on the direction"));
     plot_->legend->setVisible(false);
-    draw_analogy();
+    // The analogy is drawn with a direction only: a view without a result draws nothing.
+    draw_analogy(result_.has_value());
     if (!result_) {
-        plot_->legend->setVisible(curves_data_.has_value());
         plot_->replot();
         return;
     }

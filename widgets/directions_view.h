@@ -76,7 +76,7 @@ protected:
 
 private:
     void run_search();
-    void draw_analogy();
+    void draw_analogy(bool with_data);
     void describe_analogy();
     QLineEdit* pairs_ = nullptr;
     QLineEdit* search_ = nullptr;

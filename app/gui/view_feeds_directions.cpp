@@ -30,7 +30,11 @@ void request_neighbours(MainWindow& window, widgets::DirectionsView* view) {
     }
     const Document* doc = window.documents().front();
     const Dump& dump = *doc->dump();
-    if (dump.streams().empty()) return;
+    if (dump.streams().empty()) {
+        window.jobs()->cancel_slot(slot);
+        view->show_neighbours_message(QObject::tr("Neighbours: this dump has no activations."));
+        return;
+    }
     const StreamInfo* s = dump.find_stream(sel.stream.toStdString());
     if (!s) s = &dump.stream();
     analysis::NeighboursOptions o;
@@ -64,7 +68,11 @@ void request_analogy(MainWindow& window, widgets::DirectionsView* view) {
     }
     const Document* doc = window.documents().front();
     const Dump& dump = *doc->dump();
-    if (dump.streams().empty()) return;
+    if (dump.streams().empty()) {
+        window.jobs()->cancel_slot(slot);
+        view->show_analogy_message(QObject::tr("Analogy: this dump has no activations."));
+        return;
+    }
     const StreamInfo* s =
         dump.find_stream(window.selection_model()->selection().stream.toStdString());
     if (!s) s = &dump.stream();
@@ -113,6 +121,19 @@ void feed_directions(MainWindow& window, widgets::DirectionsView* view) {
                 v->show_error(QString::fromStdString(e.what()));
                 return;
             }
+            // Pairs another dump held (the default's king and queen) are no error in this one:
+            // the view says which token is missing and waits for pairs of this dump's tokens.
+            const StreamInfo& s = doc->dump()->stream(options.stream);
+            for (const auto& [a, b] : options.pairs)
+                for (const std::string& name : {a, b}) try {
+                        analysis::resolve_token(*doc->dump(), s, name);
+                    } catch (const InputError&) {
+                        show_nothing(window, v,
+                                     QObject::tr("“%1” does not occur in this dump: type pairs of "
+                                                 "tokens it holds.")
+                                         .arg(QString::fromStdString(name)));
+                        return;
+                    }
             const QString what =
                 what_of("directions", {key_text(options.stream), kv("pairs", v->pairs())});
             ask(window, v, Ask{doc, options.stream, what, QObject::tr("directions")},

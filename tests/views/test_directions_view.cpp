@@ -119,6 +119,9 @@ private slots:
         es::test::Following<DirectionsView> ui(5, 3);
         ui.view.set_analogy(c);
         QCustomPlot* plot = ui.view.plot();
+        // Without a direction the view has no result, and a view without one draws nothing.
+        QVERIFY(!graph_named(plot, "analogyRaw"));
+        ui.view.set_result(demo_directions());
         const std::pair<const char*, const es::analysis::AnalogyResult*> curves[] = {
             {"analogyRaw", &c.raw}, {"analogyNormalized", &c.normalized}};
         for (const auto& [name, r] : curves) {
