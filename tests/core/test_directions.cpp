@@ -263,3 +263,13 @@ TEST(Neighbours, HnswIndexRecallAndReuse) {
               2);
     EXPECT_EQ(run_cli("neighbours --json --token 2:7 --layer 2 " + f).exit_code, 2);  // NaN state
 }
+
+TEST(Directions, TheThreadCountChangesNothing) {
+    ASSERT_FALSE(dir().empty());
+    const std::string args =
+        "directions --json --projection --pairs king:queen,man:woman,boy:girl " + dir() +
+        "directions.h5 --threads ";
+    const auto one = run_cli(args + "1"), two = run_cli(args + "2");
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    EXPECT_EQ(one.out, two.out);
+}
