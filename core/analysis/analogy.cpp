@@ -163,9 +163,15 @@ AnalogyResult analogy(const Dump& dump, const AnalogyOptions& o, Progress& progr
     std::map<std::string, std::size_t> index_of;
     std::vector<std::size_t> candidate_of(T);
     for (std::size_t t = 0; t < T; ++t) {
-        const std::string text = t < tokens.size() ? tokens[t].text : std::to_string(t);
-        auto [it, fresh] = index_of.emplace(text, names.size());
-        if (fresh) names.push_back({text, std::nullopt, 0});
+        // A token without text is its id's candidate ("id 73"), without either its own.
+        const TokenInfo* info = t < tokens.size() ? &tokens[t] : nullptr;
+        const std::string key = info && !info->text.empty() ? info->text
+                                : info && info->id          ? "\x01id " + std::to_string(*info->id)
+                                                            : "\x01#" + std::to_string(t);
+        auto [it, fresh] = index_of.emplace(key, names.size());
+        if (fresh)
+            names.push_back({info ? info->text : std::string(),
+                             info && info->text.empty() ? info->id : std::nullopt, 0});
         candidate_of[t] = it->second;
     }
     std::set<std::size_t> excluded;

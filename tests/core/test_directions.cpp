@@ -273,3 +273,18 @@ TEST(Directions, TheThreadCountChangesNothing) {
     ASSERT_EQ(one.exit_code, 0) << one.err;
     EXPECT_EQ(one.out, two.out);
 }
+
+TEST(Analogy, TokensWithoutTextAreTheirIds) {
+    // hf_batched.h5 has token ids and no strings: every id is a candidate of its own, named
+    // "id N" in CSV and by its id in JSON (it would otherwise be one candidate, "").
+    const auto r = run_cli("analogy --json --top 3 " + es::test::fixture("good/hf_batched.h5") +
+                           " \"0 - 1 + 2\"");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json j = json::parse(r.out);
+    EXPECT_EQ(j["candidates"], 7);  // 10 distinct ids, the 3 of the query left out
+    ASSERT_EQ(j["results"].size(), 3u);
+    EXPECT_TRUE(j["results"][0].contains("id"));
+    const auto c = run_cli("analogy --csv --top 1 " + es::test::fixture("good/hf_batched.h5") +
+                           " \"0 - 1 + 2\"");
+    EXPECT_NE(c.out.find(",id "), std::string::npos) << c.out;
+}
