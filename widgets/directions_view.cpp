@@ -22,6 +22,8 @@ namespace {
 // Tokens drawn as thin grey lines besides the highlighted ones: enough to see the spread, few
 // enough to draw a dump of a million tokens at once.
 constexpr int kBackgroundTokens = 300;
+constexpr std::size_t kHighlightedTokens = 200;
+constexpr int kSearchLimit = 10000;
 
 QCPGraph* line(QCustomPlot* plot, QCPAxis* x, QCPAxis* y, const QVector<double>& xs,
                const QVector<double>& ys, const QPen& pen, const QString& name) {
@@ -180,8 +182,15 @@ QList<int> DirectionsView::search_matches(const QString& text) const {
 }
 
 void DirectionsView::run_search() {
-    const QList<int> found = search_matches(search_->text().trimmed());
-    search_->setToolTip(tr("%n token(s) match", nullptr, static_cast<int>(found.size())));
+    QList<int> found = search_matches(search_->text().trimmed());
+    // Every view redraws its selection: a search matching most of a large dump selects the first
+    // kSearchLimit matches, and says so.
+    const int total = static_cast<int>(found.size());
+    if (total > kSearchLimit) found = found.mid(0, kSearchLimit);
+    search_->setToolTip(
+        total > kSearchLimit
+            ? tr("%1 tokens match; the first %2 are selected").arg(total).arg(kSearchLimit)
+            : tr("%n token(s) match", nullptr, total));
     emit select_tokens(found);
 }
 
@@ -400,15 +409,21 @@ void DirectionsView::rebuild() {
     grey.setAlphaF(0.18);
     for (std::size_t t = 0; t < T; t += stride)
         if (role[t] == 0) draw(t, QPen(grey, 0.6 * st.line_width), "otherToken");
-    for (int want : {1, 2, 3})
+    // Each kind evenly thinned to kHighlightedTokens lines: a side of a frequent token, or a
+    // search selecting thousands, would otherwise mean thousands of graphs.
+    for (int want : {1, 2, 3}) {
+        std::vector<std::size_t> of_kind;
         for (std::size_t t = 0; t < T; ++t)
-            if (role[t] == want)
-                draw(t,
-                     QPen(want == 3 ? fg : colors::categorical(want == 1 ? 0 : 1),
-                          (want == 3 ? 1.3 : 1.0) * st.line_width),
-                     want == 1   ? "sideA"
-                     : want == 2 ? "sideB"
-                                 : "selectedToken");
+            if (role[t] == want) of_kind.push_back(t);
+        const std::size_t step = (of_kind.size() + kHighlightedTokens - 1) / kHighlightedTokens;
+        for (std::size_t i = 0; i < of_kind.size(); i += std::max<std::size_t>(1, step))
+            draw(of_kind[i],
+                 QPen(want == 3 ? fg : colors::categorical(want == 1 ? 0 : 1),
+                      (want == 3 ? 1.3 : 1.0) * st.line_width),
+                 want == 1   ? "sideA"
+                 : want == 2 ? "sideB"
+                             : "selectedToken");
+    }
     tx->setRange(x0 - 0.2, x1 + 0.2);
     const double pad = any ? 0.05 * std::max(1e-9, hi - lo) : 1;
     ty->setRange(any ? lo - pad : -1, any ? hi + pad : 1);
