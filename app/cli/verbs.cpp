@@ -56,6 +56,22 @@ const std::vector<Verb>& verbs() {
         {"attention", "attention FILE --layer N --head H [--prompt P] [--scores] (--json | --csv)",
          "one head's query x key attention pattern (or scores) for one prompt, with its tokens",
          verb_attention},
+        {"directions",
+         "directions FILE [--pairs A:B,C:D | --group-a A,B --group-b C,D] [--weight W_U[T] | "
+         "--vector FILE.npy | --pc K[@L]] [--null-draws R] [--seed S] [--projection] (--json | "
+         "--csv)",
+         "consistency, null baseline, turning and separation of a semantic direction per layer",
+         verb_directions},
+        {"analogy",
+         "analogy FILE \"A - B + C\" [--layer L | --all-layers | --source embed.W_E] [--normalize] "
+         "[--top K] [--expect T] (--json | --csv)",
+         "nearest tokens (by cosine) to a sum and difference of token states or embedding rows",
+         verb_analogy},
+        {"neighbours",
+         "neighbours FILE --token T --layer L [--k K] [--metric cosine|euclidean] [--method "
+         "auto|exact|hnsw] [--index FILE] [--recall] (--json | --csv)",
+         "the k token states nearest to one token's state, exact (BLAS) or by an HNSW index",
+         verb_neighbours},
 #ifdef EIGENSCOPE_WITH_REPORT
         {"report", "report FILE [--out report.pdf]",
          "multi-page PDF report: summary, trajectory, spectra, head similarity, CKA, weight alphas",

@@ -25,6 +25,8 @@ const std::vector<Verb>& verbs();
 VerbMain verb_info, verb_weights, verb_heads, verb_angles, verb_series, verb_delta, verb_trajectory,
     verb_spectrum, verb_equaliser, verb_project, verb_cka, verb_timescales, verb_lens,
     verb_attention;
+// Linear directions, analogies and nearest neighbours (issue 21).
+VerbMain verb_directions, verb_analogy, verb_neighbours;
 #ifdef EIGENSCOPE_WITH_REPORT
 VerbMain verb_report;  // needs Qt: built with the GUI (app/report/verb_report.cpp)
 #endif

@@ -15,5 +15,6 @@ std::vector<ViewRow> layer_view_rows();       // view_feeds.cpp: trajectory, spe
 std::vector<ViewRow> weight_view_rows();      // view_feeds_weights.cpp: heads ... weight spectrum
 std::vector<ViewRow> token_view_rows();       // view_feeds_more.cpp: equaliser ... timescales
 std::vector<ViewRow> projection_view_rows();  // view_feeds_3d.cpp: the 3D projection
+std::vector<ViewRow> directions_view_rows();  // view_feeds_directions.cpp: directions
 
 }  // namespace es::app

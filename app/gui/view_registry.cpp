@@ -15,7 +15,8 @@ namespace es::app {
 const std::vector<ViewRow>& view_table() {
     static const std::vector<ViewRow> table = [] {
         std::vector<ViewRow> rows;
-        for (auto part : {layer_view_rows, weight_view_rows, token_view_rows, projection_view_rows})
+        for (auto part : {layer_view_rows, weight_view_rows, token_view_rows, projection_view_rows,
+                          directions_view_rows})
             for (ViewRow& row : part()) rows.push_back(std::move(row));
         return rows;
     }();

@@ -64,11 +64,11 @@ private slots:
         QVERIFY2(r.code == 0, r.err.constData());
         QVERIFY2(r.err.isEmpty(), r.err.constData());
         const QJsonArray views = QJsonDocument::fromJson(r.out).object()["views"].toArray();
-        QCOMPARE(views.size(), 12);
+        QCOMPARE(views.size(), 13);
         QStringList figures;
         for (const QJsonValue& v : views)
             for (const QJsonValue& f : v["figures"].toArray()) figures << f.toString();
-        QCOMPARE(figures.size(), 13);
+        QCOMPARE(figures.size(), 14);
         QVERIFY(figures.contains(u"spectrogram"_s));
         QMap<QString, QJsonArray> settings;
         for (const QString& figure : figures) {

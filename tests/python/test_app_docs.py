@@ -62,7 +62,7 @@ class AppDocs(unittest.TestCase):
         r = app("--list-options", "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
         views = json.loads(r.stdout)["views"]
-        self.assertEqual(len(views), 12)
+        self.assertEqual(len(views), 13)
         doc = read(DOC)
         man = man_text(read(MAN))
         for view in views:

@@ -1,0 +1,168 @@
+// Feed of the Directions view (see view_feeds.h): the direction of the pairs typed in the view
+// through the layers of the selected stream, the nearest neighbours of the selected token at the
+// selected layer (a second request in a slot of its own, so that clicking tokens never recomputes
+// the direction), the analogy typed in the view at every layer, raw and normalised (a third
+// slot), and the search, whose matches become the selection every view follows.
+#include <QPointer>
+#include <algorithm>
+
+#include "analysis/analogy.h"
+#include "analysis/directions.h"
+#include "analysis/neighbours.h"
+#include "analysis/token_lookup.h"
+#include "directions_view.h"
+#include "feed_support.h"
+#include "main_window.h"
+#include "util/error.h"
+#include "view_feeds.h"
+
+namespace es::app {
+
+namespace {
+
+void request_neighbours(MainWindow& window, widgets::DirectionsView* view) {
+    const QString slot = view->view_id() + QStringLiteral(".neighbours");
+    const widgets::Selection& sel = window.selection_model()->selection();
+    if (window.documents().empty() || sel.tokens.isEmpty()) {
+        window.jobs()->cancel_slot(slot);
+        view->show_neighbours_message(QObject::tr("Neighbours: select a token."));
+        return;
+    }
+    const Document* doc = window.documents().front();
+    const Dump& dump = *doc->dump();
+    if (dump.streams().empty()) {
+        window.jobs()->cancel_slot(slot);
+        view->show_neighbours_message(QObject::tr("Neighbours: this dump has no activations."));
+        return;
+    }
+    const StreamInfo* s = dump.find_stream(sel.stream.toStdString());
+    if (!s) s = &dump.stream();
+    analysis::NeighboursOptions o;
+    o.stream = s->name;
+    o.token = static_cast<std::size_t>(std::clamp(sel.tokens.front(), 0, int(s->n_tokens()) - 1));
+    o.layer = static_cast<std::size_t>(std::clamp(sel.layer, 0, int(s->n_states()) - 1));
+    o.k = 10;
+    o.method = analysis::NeighbourMethod::Exact;
+    const QString what = what_of("neighbours", {key_text(o.stream), kv("token", o.token),
+                                                kv("layer", o.layer), kv("k", o.k)});
+    view->show_neighbours_message(QObject::tr("Neighbours: computing ..."));
+    QPointer<widgets::DirectionsView> guard(view);
+    window.jobs()->request_as<analysis::NeighboursResult>(
+        slot, job_key(Ask{doc, o.stream, what, {}}),
+        [dump = doc->dump(), o](Progress& p) { return analysis::neighbours(*dump, o, p); },
+        [guard](const analysis::NeighboursResult& r) {
+            if (guard) guard->set_neighbours(r);
+        },
+        [guard](const QString& e) {
+            if (guard) guard->show_neighbours_message(QObject::tr("Neighbours: %1").arg(e));
+        });
+}
+
+// The analogy of the view at every layer, raw and normalised: one job (slot of its own).
+void request_analogy(MainWindow& window, widgets::DirectionsView* view) {
+    const QString slot = view->view_id() + QStringLiteral(".analogy");
+    if (window.documents().empty() || view->analogy().isEmpty()) {
+        window.jobs()->cancel_slot(slot);
+        view->show_analogy_message(QObject::tr("Type an analogy such as king - man + woman."));
+        return;
+    }
+    const Document* doc = window.documents().front();
+    const Dump& dump = *doc->dump();
+    if (dump.streams().empty()) {
+        window.jobs()->cancel_slot(slot);
+        view->show_analogy_message(QObject::tr("Analogy: this dump has no activations."));
+        return;
+    }
+    const StreamInfo* s =
+        dump.find_stream(window.selection_model()->selection().stream.toStdString());
+    if (!s) s = &dump.stream();
+    analysis::AnalogyOptions o;
+    o.stream = s->name;
+    o.query = view->analogy().toStdString();
+    o.expect = view->expected().toStdString();
+    o.all_layers = true;
+    o.top = 5;
+    const QString what = what_of("analogy", {key_text(o.stream), kv("query", view->analogy()),
+                                             kv("expect", view->expected())});
+    view->show_analogy_message(QObject::tr("Analogy: computing ..."));
+    QPointer<widgets::DirectionsView> guard(view);
+    window.jobs()->request_as<widgets::AnalogyCurves>(
+        slot, job_key(Ask{doc, o.stream, what, {}}),
+        [dump = doc->dump(), o](Progress& p) {
+            widgets::AnalogyCurves c;
+            c.raw = analysis::analogy(*dump, o, p);
+            auto n = o;
+            n.normalize = true;
+            c.normalized = analysis::analogy(*dump, n, p);
+            return c;
+        },
+        [guard](const widgets::AnalogyCurves& c) {
+            if (guard) guard->set_analogy(c);
+        },
+        [guard](const QString& e) {
+            if (guard) guard->show_analogy_message(QObject::tr("Analogy: %1").arg(e));
+        });
+}
+
+void feed_directions(MainWindow& window, widgets::DirectionsView* view) {
+    auto request = stream_request<analysis::DirectionsOptions>(
+        window, view, [&window](widgets::DirectionsView* v, const Document* doc, auto options) {
+            v->set_token_texts(token_texts(*doc->dump()));
+            const std::string typed = v->pairs().toStdString();
+            try {
+                for (const std::string& pair : analysis::split_outside_quotes(typed, ',')) {
+                    const auto sides = analysis::split_outside_quotes(pair, ':');
+                    if (sides.size() != 2)
+                        throw InputError("a pair is two tokens a:b, got '" + pair + "'");
+                    options.pairs.emplace_back(sides[0], sides[1]);
+                }
+            } catch (const InputError& e) {
+                window.jobs()->cancel_slot(v->view_id());
+                v->show_error(QString::fromStdString(e.what()));
+                return;
+            }
+            // Pairs another dump held (the default's king and queen) are no error in this one:
+            // the view says which token is missing and waits for pairs of this dump's tokens.
+            const StreamInfo& s = doc->dump()->stream(options.stream);
+            for (const auto& [a, b] : options.pairs)
+                for (const std::string& name : {a, b}) try {
+                        analysis::resolve_token(*doc->dump(), s, name);
+                    } catch (const InputError&) {
+                        show_nothing(window, v,
+                                     QObject::tr("“%1” does not occur in this dump: type pairs of "
+                                                 "tokens it holds.")
+                                         .arg(QString::fromStdString(name)));
+                        return;
+                    }
+            const QString what =
+                what_of("directions", {key_text(options.stream), kv("pairs", v->pairs())});
+            ask(window, v, Ask{doc, options.stream, what, QObject::tr("directions")},
+                analysis_of(*doc, options, analysis::directions));
+        });
+    request_on_inputs(window, view, request, &widgets::DirectionsView::options_changed);
+    QObject::connect(view, &widgets::DirectionsView::select_tokens, window.selection_model(),
+                     &widgets::SelectionModel::set_tokens);
+    auto neighbours =
+        guarded(view, [&window](widgets::DirectionsView* v) { request_neighbours(window, v); });
+    QObject::connect(
+        window.selection_model(), &widgets::SelectionModel::changed, view,
+        [neighbours, last = widgets::Selection()](const widgets::Selection& s) mutable {
+            if (s.layer == last.layer && s.tokens == last.tokens && s.stream == last.stream) return;
+            last = s;
+            neighbours();
+        });
+    QObject::connect(&window, &MainWindow::primary_changed, view, neighbours);
+    auto analogy =
+        guarded(view, [&window](widgets::DirectionsView* v) { request_analogy(window, v); });
+    on_inputs_changed(window, view, analogy);
+    QObject::connect(view, &widgets::DirectionsView::analogy_changed, view, analogy);
+    analogy();
+}
+
+}  // namespace
+
+std::vector<ViewRow> directions_view_rows() {
+    return {view_row("directions", DockPlace::Tabbed, feed_directions)};
+}
+
+}  // namespace es::app
