@@ -79,7 +79,14 @@ std::vector<double> axis_direction(const Dump& dump, const StreamInfo& s, const 
 }
 
 std::string axis_in_words(const AxisSpec& axis, const Dump& dump) {
-    if (!axis.direction.empty()) return axis.label;
+    if (!axis.direction.empty()) {
+        // A long list of pairs would not fit an axis title: its first item stands for the rest.
+        const std::string& l = axis.label;
+        const auto open = l.find('('), comma = l.find(',');
+        if (l.size() <= 28 || open == std::string::npos || comma == std::string::npos) return l;
+        const auto close = l.rfind(')');
+        return l.substr(0, comma) + ",…" + (close == std::string::npos ? "" : l.substr(close));
+    }
     const auto& tokens = dump.tokens();
     if (axis.token_a >= tokens.size() || axis.token_b >= tokens.size()) return axis.label;
     return tokens[axis.token_a].label() + " - " + tokens[axis.token_b].label() + " @" +
