@@ -295,12 +295,15 @@ void EqualiserView::rebuild() {
             g->setPen(QPen(fg, st.line_width * 0.5));
         } else {
             g->setLineStyle(QCPGraph::lsNone);
-            QPainterPath dash;
-            dash.moveTo(-3, 0);
-            dash.lineTo(3, 0);
+            // The dash is as wide as a bar in path units at scale 1 (size 6): a custom path is
+            // scaled by size / 6 with its pen, and a few wide bars (the directions mode) made
+            // the marker a thick block on screen.
             const double px = std::max(4.0, 0.8 * double(x->axisRect()->width()) / std::max(n, 1));
+            QPainterPath dash;
+            dash.moveTo(-px / 2, 0);
+            dash.lineTo(px / 2, 0);
             g->setScatterStyle(
-                QCPScatterStyle(dash, QPen(fg, st.line_width * 1.2), Qt::NoBrush, px));
+                QCPScatterStyle(dash, QPen(fg, st.line_width * 1.2), Qt::NoBrush, 6.0));
         }
     }
     const bool legend = signs || peaks_->isChecked();
