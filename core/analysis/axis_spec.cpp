@@ -69,7 +69,9 @@ std::vector<double> axis_direction(const Dump& dump, const StreamInfo& s, const 
                                    Progress& progress) {
     DirectionSpec d = parse_direction(axis.direction, dump, s);
     if (!d.fixed) d.layer = axis.layer;
-    auto v = direction_at(dump, d, {axis.layer}, progress).front();
+    // Within the fraction the caller has reached (project() is between its passes).
+    const double now = progress.fraction();
+    auto v = direction_at(dump, d, {axis.layer}, progress, now, now).front();
     if (v.empty())
         throw InputError(dump.where() + "axis " +
                          (axis.label.empty() ? axis.direction : axis.label) +

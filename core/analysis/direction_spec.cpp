@@ -146,13 +146,22 @@ DirectionSpec parse_direction(const std::string& typed, const Dump& dump, const 
 
 std::vector<std::vector<double>> direction_at(const Dump& dump, const DirectionSpec& spec,
                                               const std::vector<std::size_t>& states,
-                                              Progress& progress) {
+                                              Progress& progress, double lo, double hi) {
     if (states.empty()) return {};
+    // directions() reports 0..1 of its own and a Progress never goes back: a span of the
+    // caller's instead, with the caller's cancellation passed on at every report.
+    Progress* self = nullptr;
+    Progress span([&progress, &self, lo, hi](double f, const std::string& message) {
+        if (progress.cancelled() && self) self->cancel();
+        progress.report(lo + f * (hi - lo), message);
+    });
+    self = &span;
     DirectionsOptions o = spec.definition;
     // A fixed vector or one state's direction is computed once, at one state.
     const bool once = spec.fixed || spec.layer.has_value();
     o.states = once ? std::vector<std::size_t>{spec.layer.value_or(states.front())} : states;
-    const DirectionsResult r = directions(dump, o, progress);
+    const DirectionsResult r = directions(dump, o, span);
+    progress.check();
     if (once) return std::vector<std::vector<double>>(states.size(), r.directions.front());
     return r.directions;
 }

@@ -41,9 +41,10 @@ DirectionSpec parse_direction(const std::string& text, const Dump& dump, const S
 
 // The unit direction at each of `states` (state indices; a spec with @L gives its state L's
 // direction at every one). An empty vector where it is undefined (a side without finite states,
-// a zero difference); a zero weight row or file vector is an InputError.
+// a zero difference); a zero weight row or file vector is an InputError. Progress is reported
+// within [lo, hi] of the caller's, and the caller's cancellation stops it.
 std::vector<std::vector<double>> direction_at(const Dump& dump, const DirectionSpec& spec,
                                               const std::vector<std::size_t>& states,
-                                              Progress& progress);
+                                              Progress& progress, double lo = 0, double hi = 1);
 
 }  // namespace es::analysis

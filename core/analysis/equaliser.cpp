@@ -128,9 +128,11 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
             r.direction_labels.push_back(spec.text);
             progress.report(0.8 * static_cast<double>(k) / static_cast<double>(specs.size()),
                             "equaliser: direction " + spec.text);
-            const auto at = direction_at(dump, spec, frame_states, progress);
+            const double lo = 0.8 * static_cast<double>(k) / static_cast<double>(specs.size()),
+                         hi = 0.8 * static_cast<double>(k + 1) / static_cast<double>(specs.size());
+            const auto at = direction_at(dump, spec, frame_states, progress, lo, hi);
             for (std::size_t i = 0; i < frame_states.size(); ++i) along[i].push_back(at[i]);
-            along_layer.push_back(direction_at(dump, spec, {o.layer}, progress).front());
+            along_layer.push_back(direction_at(dump, spec, {o.layer}, progress, hi, hi).front());
         }
     }
     const std::size_t nb = along_layer.empty() ? std::min(o.bands, d) : along_layer.size();
