@@ -34,8 +34,9 @@ int verb_equaliser(const std::vector<std::string>& argv) {
     o.normalize = args.flag("normalize");
     if (auto dirs = args.option("directions")) {
         if (args.option("basis") || args.flag("pooled") || args.option("basis-layer"))
-            throw UsageError("--directions replaces the basis: drop --basis, --pooled and "
-                             "--basis-layer");
+            throw UsageError(
+                "--directions replaces the basis: drop --basis, --pooled and "
+                "--basis-layer");
         o.basis = analysis::EqualiserBasis::Directions;
         o.directions = *dirs;
     }
