@@ -6,6 +6,7 @@
 #include <QElapsedTimer>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -28,10 +29,22 @@ EqualiserView::EqualiserView(QWidget* parent)
     mode_->addItem(tr("32 bands"));
     mode_->addItem(tr("per component"));
     mode_->addItem(tr("per dimension"));
+    mode_->addItem(tr("along directions"));
     mode_->setToolTip(
         tr("Bands: the token's energy summed over groups of principal components (largest variance "
            "first). Per component: one bar per principal direction. Per dimension: one bar per raw "
-           "coordinate, coloured by its sign."));
+           "coordinate, coloured by its sign. Along directions: one bar per direction, the squared "
+           "projection on it (the Directions view's pairs, or the directions typed)."));
+    directions_ = new QLineEdit(this);
+    directions_->setObjectName(QStringLiteral("directions"));
+    directions_->setMinimumWidth(160);
+    directions_->setClearButtonEnabled(true);
+    directions_->setToolTip(
+        tr("Directions, comma-separated: pairs(king:queen) (at each layer its own direction), "
+           "pairs(man:woman)@3 (layer 3's at every layer), groups(a,b|c,d), pc1, W_U[queen], "
+           "vector(v.npy). Empty: the Directions view's pairs, one direction each. Applied with "
+           "Return."));
+    directions_->setVisible(false);
     normalize_ = new QCheckBox(tr("normalise"), this);
     normalize_->setObjectName(QStringLiteral("normalize"));
     normalize_->setToolTip(
@@ -41,12 +54,27 @@ EqualiserView::EqualiserView(QWidget* parent)
     peaks_->setObjectName(QStringLiteral("peakHold"));
     peaks_->setChecked(true);
     peaks_->setToolTip(tr("Mark each bar's maximum over all layers."));
-    add_controls({mode_, normalize_, peaks_});
-    bind_setting(
-        QStringLiteral("mode"), mode_,
-        {QStringLiteral("bands"), QStringLiteral("components"), QStringLiteral("dimensions")},
-        QStringLiteral("32 bands of principal components, one bar per component, or per "
-                       "raw dimension"));
+    add_controls({mode_, directions_, normalize_, peaks_});
+    bind_setting(QStringLiteral("mode"), mode_,
+                 {QStringLiteral("bands"), QStringLiteral("components"),
+                  QStringLiteral("dimensions"), QStringLiteral("directions")},
+                 QStringLiteral("32 bands of principal components, one bar per component, per "
+                                "raw dimension, or along directions"));
+    declare_setting(
+        {QStringLiteral("directions"),
+         SettingSpec::Type::Text,
+         QJsonValue(QString()),
+         {},
+         0,
+         0,
+         QStringLiteral("the directions mode's directions, e.g. \"pairs(king:queen), pc1, "
+                        "W_U[queen]\"; empty: the Directions view's pairs")},
+        [this] { return QJsonValue(directions()); },
+        [this](const QJsonValue& v) {
+            if (!v.isString() || v.toString() == directions()) return;
+            set_directions(v.toString());
+            emit options_changed();
+        });
     bind_setting(QStringLiteral("normalize"), normalize_,
                  QStringLiteral("energies of the unit-normalised state (they sum to 1)"));
     bind_setting(QStringLiteral("peak_hold"), peaks_,
@@ -58,8 +86,15 @@ EqualiserView::EqualiserView(QWidget* parent)
     heading->setObjectName(QStringLiteral("heading"));
     plot_->plotLayout()->addElement(0, 0, heading);
     column()->addWidget(plot_, 1);
-    connect(mode_, qOverload<int>(&QComboBox::currentIndexChanged), this,
-            [this] { emit options_changed(); });
+    connect(mode_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        directions_->setVisible(mode() == Mode::Directions);
+        emit options_changed();
+    });
+    connect(directions_, &QLineEdit::editingFinished, this, [this, last = QString()]() mutable {
+        if (directions() == last) return;
+        last = directions();
+        if (mode() == Mode::Directions) emit options_changed();
+    });
     connect(normalize_, &QCheckBox::toggled, this, [this] { emit options_changed(); });
     connect(peaks_, &QCheckBox::toggled, this, [this] { rebuild(); });
     connect(plot_, &QCustomPlot::mouseMove, this, &EqualiserView::mouse_move);
@@ -87,8 +122,28 @@ void EqualiserView::set_peak_hold(bool on) {
 }
 
 analysis::EqualiserBasis EqualiserView::basis() const {
-    return mode() == Mode::Dimensions ? analysis::EqualiserBasis::Dims
-                                      : analysis::EqualiserBasis::Pca;
+    return mode() == Mode::Dimensions   ? analysis::EqualiserBasis::Dims
+           : mode() == Mode::Directions ? analysis::EqualiserBasis::Directions
+                                        : analysis::EqualiserBasis::Pca;
+}
+
+QString EqualiserView::directions() const {
+    return directions_->text().trimmed();
+}
+void EqualiserView::set_directions(const QString& text) {
+    const QSignalBlocker block(directions_);
+    directions_->setText(text);
+}
+void EqualiserView::set_default_directions(const QString& text) {
+    if (text == default_directions_) return;
+    default_directions_ = text;
+    directions_->setPlaceholderText(text.isEmpty() ? tr("directions, e.g. pairs(king:queen)")
+                                                   : text);
+    // Following the Directions view: its new pairs are new bars.
+    if (mode() == Mode::Directions && directions().isEmpty()) emit options_changed();
+}
+QString EqualiserView::effective_directions() const {
+    return directions().isEmpty() ? default_directions_ : directions();
 }
 
 std::size_t EqualiserView::requested_bands() const {
@@ -153,7 +208,9 @@ void EqualiserView::rebuild() {
     QCPAxis* y = plot_->yAxis;
     const Mode m = mode();
     const bool norm = result_ ? result_->normalized : normalize();
-    x->setLabel(m == Mode::Bands ? tr("band of principal components (largest variance first)")
+    const bool along = result_ && result_->basis == "directions";
+    x->setLabel(along              ? tr("direction")
+                : m == Mode::Bands ? tr("band of principal components (largest variance first)")
                 : m == Mode::Components ? tr("principal component")
                                         : tr("dimension i"));
     y->setLabel(norm ? tr("fraction of ‖x‖²") : tr("energy (squared projection)"));
@@ -238,23 +295,37 @@ void EqualiserView::rebuild() {
             g->setPen(QPen(fg, st.line_width * 0.5));
         } else {
             g->setLineStyle(QCPGraph::lsNone);
-            QPainterPath dash;
-            dash.moveTo(-3, 0);
-            dash.lineTo(3, 0);
+            // The dash is as wide as a bar in path units at scale 1 (size 6): a custom path is
+            // scaled by size / 6 with its pen, and a few wide bars (the directions mode) made
+            // the marker a thick block on screen.
             const double px = std::max(4.0, 0.8 * double(x->axisRect()->width()) / std::max(n, 1));
+            QPainterPath dash;
+            dash.moveTo(-px / 2, 0);
+            dash.lineTo(px / 2, 0);
             g->setScatterStyle(
-                QCPScatterStyle(dash, QPen(fg, st.line_width * 1.2), Qt::NoBrush, px));
+                QCPScatterStyle(dash, QPen(fg, st.line_width * 1.2), Qt::NoBrush, 6.0));
         }
     }
     const bool legend = signs || peaks_->isChecked();
     plot_->legend->setVisible(legend);
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-    if (m == Mode::Bands) {
+    if (along) {  // each bar named by its direction, as typed
+        QSharedPointer<QCPAxisTickerText> t(new QCPAxisTickerText);
+        for (int i = 0; i < n && i < static_cast<int>(result_->direction_labels.size()); ++i) {
+            QString label = QString::fromStdString(result_->direction_labels[std::size_t(i)]);
+            if (label.size() > 28) label = label.left(26) + QStringLiteral("…");
+            t->addTick(i, label);
+        }
+        x->setTicker(t);
+        x->setTickLabelRotation(n > 4 ? 20 : 0);
+    } else if (m == Mode::Bands) {
+        x->setTickLabelRotation(0);
         QSharedPointer<QCPAxisTickerText> t(new QCPAxisTickerText);
         const int step = std::max(1, n / 16);
         for (int i = 0; i < n; i += step) t->addTick(i, QString::number(i + 1));
         x->setTicker(t);
     } else {
+        x->setTickLabelRotation(0);
         QSharedPointer<QCPAxisTicker> t(new QCPAxisTicker);
         t->setTickCount(8);
         x->setTicker(t);
@@ -272,29 +343,36 @@ void EqualiserView::mouse_move(QMouseEvent* e) {
     if (i < 0 || i >= static_cast<int>(frame.size())) return;
     const auto ui = static_cast<std::size_t>(i);
     QString what;
-    switch (mode()) {
-        case Mode::Bands:
-            what = tr("band %1: components %2–%3")
-                       .arg(i + 1)
-                       .arg(result_->band_edges[ui] + 1)
-                       .arg(result_->band_edges[ui + 1]);
-            break;
-        case Mode::Components:
-            what = tr("principal component %1").arg(i + 1);
-            if (ui < result_->basis_explained.size())
-                what += tr(" (%1% of variance)").arg(100 * result_->basis_explained[ui], 0, 'g', 3);
-            break;
-        case Mode::Dimensions:
-            what = tr("dimension %1").arg(i);
-            if (static_cast<std::size_t>(frame_) < result_->frame_coordinates.size() &&
-                ui < result_->frame_coordinates[static_cast<std::size_t>(frame_)].size())
-                what +=
-                    tr(", x = %1")
-                        .arg(double(
-                                 result_->frame_coordinates[static_cast<std::size_t>(frame_)][ui]),
-                             0, 'g', 6);
-            break;
-    }
+    if (result_->basis == "directions" && ui < result_->direction_labels.size()) {
+        what = tr("direction %1").arg(QString::fromStdString(result_->direction_labels[ui]));
+    } else
+        switch (mode()) {
+            case Mode::Bands:
+                what = tr("band %1: components %2–%3")
+                           .arg(i + 1)
+                           .arg(result_->band_edges[ui] + 1)
+                           .arg(result_->band_edges[ui + 1]);
+                break;
+            case Mode::Components:
+                what = tr("principal component %1").arg(i + 1);
+                if (ui < result_->basis_explained.size())
+                    what +=
+                        tr(" (%1% of variance)").arg(100 * result_->basis_explained[ui], 0, 'g', 3);
+                break;
+            case Mode::Dimensions:
+                what = tr("dimension %1").arg(i);
+                if (static_cast<std::size_t>(frame_) < result_->frame_coordinates.size() &&
+                    ui < result_->frame_coordinates[static_cast<std::size_t>(frame_)].size())
+                    what +=
+                        tr(", x = %1")
+                            .arg(double(result_->frame_coordinates[static_cast<std::size_t>(frame_)]
+                                                                  [ui]),
+                                 0, 'g', 6);
+                break;
+            case Mode::Directions:
+                what = tr("direction %1").arg(i + 1);
+                break;
+        }
     const auto v = frame[ui];
     QToolTip::showText(
         e->globalPosition().toPoint(),

@@ -1,8 +1,10 @@
 #pragma once
 // Equaliser view: a spectrum analyser for one hidden state (the selected token at the selected
 // layer): its energy per band of principal components (default), per principal component, or per
-// raw dimension, raw or unit-normalised, with peak-hold markers. It animates across layers from
-// the result's frames (one analysis per token and basis; no recomputation per layer).
+// raw dimension, raw or unit-normalised, with peak-hold markers; or its energy along a set of
+// directions (one bar each: typed, or by default the Directions view's pairs, one direction per
+// pair). It animates across layers from the result's frames (one analysis per token and basis; no
+// recomputation per layer).
 #include <QVector>
 #include <optional>
 #include <vector>
@@ -12,6 +14,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QLineEdit;
 class QCustomPlot;
 
 namespace es::widgets {
@@ -19,7 +22,7 @@ namespace es::widgets {
 class EqualiserView : public ResultViewOf<analysis::EqualiserResult> {
     Q_OBJECT
 public:
-    enum class Mode { Bands = 0, Components = 1, Dimensions = 2 };
+    enum class Mode { Bands = 0, Components = 1, Dimensions = 2, Directions = 3 };
 
     explicit EqualiserView(QWidget* parent = nullptr);
 
@@ -35,6 +38,12 @@ public:
     bool peak_hold() const;
     void set_peak_hold(bool on);
     analysis::EqualiserBasis basis() const;
+    // The directions mode's directions as typed (analysis/direction_spec.h), and those it uses
+    // when none are typed: the Directions view's pairs, one direction each (set by the app).
+    QString directions() const;
+    void set_directions(const QString& text);
+    void set_default_directions(const QString& text);
+    QString effective_directions() const;
     std::size_t requested_bands() const;  // 32 in band mode, "all" (a large number) otherwise
     // The token the view shows for a selection: first selected token, or position 0 of the prompt.
     int token_for(const Selection& s) const;
@@ -61,6 +70,8 @@ private:
     QCustomPlot* plot_ = nullptr;
     QComboBox* mode_ = nullptr;
     QCheckBox* normalize_ = nullptr;
+    QLineEdit* directions_ = nullptr;
+    QString default_directions_;
     QCheckBox* peaks_ = nullptr;
     std::vector<double> peak_;  // max over all frames, per bar
     Selection selection_;

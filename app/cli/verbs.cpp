@@ -36,8 +36,9 @@ const std::vector<Verb>& verbs() {
          verb_spectrum},
         {"equaliser",
          "equaliser FILE --layer N --token T [--basis dims|pca] [--pooled] [--basis-layer N] "
-         "[--bands B] [--normalize] (--json | --csv)",
-         "one token's energy per principal component / band, with per-layer frames",
+         "[--bands B] [--directions D1,D2] [--normalize] (--json | --csv)",
+         "one token's energy per principal component / band or along directions, with per-layer "
+         "frames",
          verb_equaliser},
         {"project",
          "project FILE [--spherize] [--axes A-B[@L],C-D,E-F] [--axes-layer N] (--json | --csv)",

@@ -10,7 +10,9 @@
 #include "analysis/directions.h"
 #include "analysis/neighbours.h"
 #include "analysis/token_lookup.h"
+#include "axes_editor.h"
 #include "directions_view.h"
+#include "equaliser_view.h"
 #include "feed_support.h"
 #include "main_window.h"
 #include "util/error.h"
@@ -104,6 +106,29 @@ void request_analogy(MainWindow& window, widgets::DirectionsView* view) {
         });
 }
 
+// The Directions view's pairs offered to the 3D view's axes editor (one direction, its "direction"
+// button) and to the equaliser (one direction per pair, its bars when none are typed).
+void offer_direction(MainWindow& window, widgets::DirectionsView* view) {
+    QStringList pairs;
+    try {
+        for (const std::string& p :
+             analysis::split_outside_quotes(view->pairs().toStdString(), ','))
+            pairs << QString::fromStdString(p);
+    } catch (const InputError&) {
+        pairs.clear();  // half-typed pairs: nothing to offer yet
+    }
+    QStringList each;
+    for (const QString& p : pairs) each << QStringLiteral("pairs(%1)").arg(p);
+    const QString all =
+        pairs.isEmpty() ? QString() : QStringLiteral("pairs(%1)").arg(pairs.join(QLatin1Char(',')));
+    for (widgets::View* v : window.views()) {
+        if (auto* eq = qobject_cast<widgets::EqualiserView*>(v))
+            eq->set_default_directions(each.join(QStringLiteral(", ")));
+        else if (v->view_id() == QLatin1String("projection3d"))
+            if (auto* axes = v->findChild<widgets::AxesEditor*>()) axes->set_direction(all);
+    }
+}
+
 void feed_directions(MainWindow& window, widgets::DirectionsView* view) {
     auto request = stream_request<analysis::DirectionsOptions>(
         window, view, [&window](widgets::DirectionsView* v, const Document* doc, auto options) {
@@ -140,6 +165,10 @@ void feed_directions(MainWindow& window, widgets::DirectionsView* view) {
                 analysis_of(*doc, options, analysis::directions));
         });
     request_on_inputs(window, view, request, &widgets::DirectionsView::options_changed);
+    auto offer =
+        guarded(view, [&window](widgets::DirectionsView* v) { offer_direction(window, v); });
+    QObject::connect(view, &widgets::DirectionsView::options_changed, view, offer);
+    offer();
     QObject::connect(view, &widgets::DirectionsView::select_tokens, window.selection_model(),
                      &widgets::SelectionModel::set_tokens);
     auto neighbours =

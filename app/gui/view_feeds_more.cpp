@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "analysis/attention.h"
+#include "analysis/direction_spec.h"
 #include "analysis/equaliser.h"
 #include "analysis/lens.h"
 #include "analysis/timescales.h"
@@ -12,6 +13,7 @@
 #include "lens_view.h"
 #include "main_window.h"
 #include "timescales_view.h"
+#include "util/error.h"
 #include "view_feeds.h"
 
 namespace es::app {
@@ -61,11 +63,32 @@ void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
             options.basis = v->basis();
             options.bands = v->requested_bands();
             options.normalize = v->normalize();
-            const QString what = what_of(
-                "equaliser",
-                {key_text(stream.name), kv("token", options.token),
-                 QLatin1String(options.basis == analysis::EqualiserBasis::Dims ? "dims" : "pca"),
-                 kv("bands", options.bands), kv("normalize", options.normalize)});
+            const bool along = options.basis == analysis::EqualiserBasis::Directions;
+            if (along) {
+                // Checked here, cheaply: a pair of tokens this dump lacks (the Directions view's
+                // default on another dump) is a message, not a failed job.
+                options.directions = v->effective_directions().toStdString();
+                try {
+                    const auto specs = analysis::split_specs(options.directions);
+                    if (specs.empty())
+                        throw InputError("type directions, e.g. pairs(king:queen), pc1");
+                    for (const std::string& spec : specs)
+                        analysis::parse_direction(spec, *doc->dump(), stream);
+                } catch (const InputError& e) {
+                    show_nothing(
+                        window, v,
+                        QObject::tr("Along directions: %1").arg(QString::fromStdString(e.what())));
+                    return;
+                }
+            }
+            const QString what =
+                what_of("equaliser",
+                        {key_text(stream.name), kv("token", options.token),
+                         QLatin1String(along ? "directions"
+                                       : options.basis == analysis::EqualiserBasis::Dims ? "dims"
+                                                                                         : "pca"),
+                         kv("bands", options.bands), kv("normalize", options.normalize),
+                         kv("directions", QString::fromStdString(options.directions))});
             ask(window, v, Ask{doc, stream.name, what, QObject::tr("equaliser frames")},
                 analysis_of(*doc, options, analysis::equaliser));
         });

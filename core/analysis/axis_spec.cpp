@@ -1,6 +1,7 @@
 #include "analysis/axis_spec.h"
 
 #include "analysis/common.h"
+#include "analysis/direction_spec.h"
 #include "analysis/token_address.h"
 #include "util/error.h"
 
@@ -29,11 +30,20 @@ std::vector<AxisSpec> parse_axes(const std::string& text, const Dump& dump, cons
                                  std::size_t default_layer) {
     std::vector<AxisSpec> out;
     if (trim(text).empty()) return out;
-    for (const std::string& raw : split(text, ',')) {
-        const std::string spec = trim(raw);
+    for (const std::string& spec : split_specs(text)) {
         std::string pair = spec;
         AxisSpec ax;
         ax.layer = default_layer;
+        if (is_direction(spec)) {
+            const DirectionSpec d = parse_direction(spec, dump, s);
+            ax.direction = spec;
+            ax.layer = d.layer.value_or(default_layer);
+            check_state(dump, s, static_cast<long long>(ax.layer));
+            ax.label = d.fixed || d.layer ? spec : spec + "@" + std::to_string(ax.layer);
+            out.push_back(ax);
+            if (out.size() > 3) throw InputError("at most 3 custom axes: '" + text + "'");
+            continue;
+        }
         if (auto at = spec.find('@'); at != std::string::npos) {
             pair = trim(spec.substr(0, at));
             const std::string l = trim(spec.substr(at + 1));
@@ -55,7 +65,30 @@ std::vector<AxisSpec> parse_axes(const std::string& text, const Dump& dump, cons
     return out;
 }
 
+std::vector<double> axis_direction(const Dump& dump, const StreamInfo& s, const AxisSpec& axis,
+                                   Progress& progress) {
+    DirectionSpec d = parse_direction(axis.direction, dump, s);
+    if (!d.fixed) d.layer = axis.layer;
+    // Within the fraction the caller has reached (project() is between its passes).
+    const double now = progress.fraction();
+    auto v = direction_at(dump, d, {axis.layer}, progress, now, now).front();
+    if (v.empty())
+        throw InputError(dump.where() + "axis " +
+                         (axis.label.empty() ? axis.direction : axis.label) +
+                         ": the direction is undefined at state " + std::to_string(axis.layer) +
+                         " (a side without finite states, or a zero difference)");
+    return v;
+}
+
 std::string axis_in_words(const AxisSpec& axis, const Dump& dump) {
+    if (!axis.direction.empty()) {
+        // A long list of pairs would not fit an axis title: its first item stands for the rest.
+        const std::string& l = axis.label;
+        const auto open = l.find('('), comma = l.find(',');
+        if (l.size() <= 28 || open == std::string::npos || comma == std::string::npos) return l;
+        const auto close = l.rfind(')');
+        return l.substr(0, comma) + ",…" + (close == std::string::npos ? "" : l.substr(close));
+    }
     const auto& tokens = dump.tokens();
     if (axis.token_a >= tokens.size() || axis.token_b >= tokens.size()) return axis.label;
     return tokens[axis.token_a].label() + " - " + tokens[axis.token_b].label() + " @" +

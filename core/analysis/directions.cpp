@@ -123,8 +123,9 @@ DirectionsResult directions(const Dump& dump, const DirectionsOptions& o, Progre
     DirectionsResult r;
     r.stream = s.name;
     r.tokens = T;
-    r.states = analysed_states(s, o.include_final_norm);
-    for (std::size_t st : r.states) r.layers.push_back(s.state_names[st]);
+    r.states = o.states.empty() ? analysed_states(s, o.include_final_norm) : o.states;
+    for (std::size_t st : r.states)
+        r.layers.push_back(s.state_names[check_state(dump, s, static_cast<long long>(st))]);
     const bool fixed = !o.weight.empty() || !o.vector.empty() || o.pc.has_value();
     if (static_cast<int>(!o.weight.empty()) + static_cast<int>(!o.vector.empty()) +
             static_cast<int>(o.pc.has_value()) >

@@ -23,6 +23,8 @@ namespace es::analysis {
 struct DirectionsOptions {
     std::string stream;
     bool include_final_norm = false;
+    // The states to compute; empty: every analysed state. A direction axis needs one state only.
+    std::vector<std::size_t> states;
     std::vector<std::pair<std::string, std::string>> pairs;  // token names (token_lookup.h)
     std::vector<std::string> group_a, group_b;               // or two groups
     // A fixed direction instead of the sides' own (the sides then only give consistency and

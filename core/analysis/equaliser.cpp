@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "analysis/common.h"
+#include "analysis/direction_spec.h"
 #include "numerics/pca.h"
 #include "util/error.h"
 
@@ -26,6 +27,25 @@ std::vector<double> energies_of(const float* x, std::size_t d, const std::vector
             for (std::size_t j = 0; j < d; ++j) p += basis[c * d + j] * x[j];
         }
         e[c] = p * p * scale;
+    }
+    return e;
+}
+
+// Energies of x along unit directions (NaN where a direction is undefined).
+std::vector<double> energies_along(const float* x, std::size_t d,
+                                   const std::vector<std::vector<double>>& dirs, bool unit) {
+    double nn = 0;
+    for (std::size_t j = 0; j < d; ++j) nn += static_cast<double>(x[j]) * x[j];
+    const double scale = unit ? (nn > 0 ? 1.0 / nn : 0.0) : 1.0;
+    std::vector<double> e;
+    for (const auto& u : dirs) {
+        if (u.empty()) {
+            e.push_back(std::nan(""));
+            continue;
+        }
+        double p = 0;
+        for (std::size_t j = 0; j < d; ++j) p += u[j] * x[j];
+        e.push_back(p * p * scale);
     }
     return e;
 }
@@ -60,7 +80,9 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
         r.token_id = dump.tokens()[o.token].id;
     }
     r.normalized = o.normalize;
-    r.basis = o.basis == EqualiserBasis::Dims ? "dims" : "pca";
+    r.basis = o.basis == EqualiserBasis::Dims         ? "dims"
+              : o.basis == EqualiserBasis::Directions ? "directions"
+                                                      : "pca";
 
     const std::vector<std::size_t> frame_states = analysed_states(s, o.include_final_norm);
     std::vector<double> basis;  // d x d row-major, empty for dims
@@ -91,8 +113,35 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
         for (std::size_t c = 0; c < d; ++c)
             r.basis_explained.push_back(c < p.eig.size() && total > 0 ? p.eig[c] / total : 0.0);
     }
-    const std::size_t nb = std::min(o.bands, d);
-    for (std::size_t k = 0; k <= nb; ++k) r.band_edges.push_back(k * d / nb);
+    // Directions basis: per frame state, the unit vector of every direction (then at o.layer).
+    std::vector<std::vector<std::vector<double>>> along;  // frame x direction x d
+    std::vector<std::vector<double>> along_layer;
+    if (o.basis == EqualiserBasis::Directions) {
+        const auto specs = split_specs(o.directions);
+        if (specs.empty())
+            throw InputError(
+                "equaliser: the directions basis needs directions, e.g. "
+                "pairs(king:queen)");
+        along.assign(frame_states.size(), {});
+        for (std::size_t k = 0; k < specs.size(); ++k) {
+            const DirectionSpec spec = parse_direction(specs[k], dump, s);
+            r.direction_labels.push_back(spec.text);
+            progress.report(0.8 * static_cast<double>(k) / static_cast<double>(specs.size()),
+                            "equaliser: direction " + spec.text);
+            const double lo = 0.8 * static_cast<double>(k) / static_cast<double>(specs.size()),
+                         hi = 0.8 * static_cast<double>(k + 1) / static_cast<double>(specs.size());
+            const auto at = direction_at(dump, spec, frame_states, progress, lo, hi);
+            for (std::size_t i = 0; i < frame_states.size(); ++i) along[i].push_back(at[i]);
+            along_layer.push_back(direction_at(dump, spec, {o.layer}, progress, hi, hi).front());
+        }
+    }
+    const std::size_t nb = along_layer.empty() ? std::min(o.bands, d) : along_layer.size();
+    const std::size_t width = along_layer.empty() ? d : nb;  // components the bands split
+    for (std::size_t k = 0; k <= nb; ++k) r.band_edges.push_back(k * width / nb);
+    auto energies = [&](const float* x, std::size_t frame) {
+        if (along_layer.empty()) return energies_of(x, d, basis, o.normalize);
+        return energies_along(x, d, frame < along.size() ? along[frame] : along_layer, o.normalize);
+    };
 
     std::vector<float> v(d);
     for (std::size_t i = 0; i < frame_states.size(); ++i) {
@@ -104,8 +153,9 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
         r.frame_layers.push_back(s.state_names[frame_states[i]]);
         std::vector<std::optional<double>> row(nb);
         if (row_finite(v.data(), d)) {
-            const auto b = band_sums(energies_of(v.data(), d, basis, o.normalize), r.band_edges);
-            for (std::size_t k = 0; k < nb; ++k) row[k] = b[k];
+            const auto b = band_sums(energies(v.data(), i), r.band_edges);
+            for (std::size_t k = 0; k < nb; ++k)
+                if (std::isfinite(b[k])) row[k] = b[k];
         }
         r.frames.push_back(std::move(row));
         if (o.basis == EqualiserBasis::Dims) r.frame_coordinates.push_back(v);
@@ -122,7 +172,7 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
     r.norm = std::sqrt(nn);
     for (float f : v)
         r.unit.push_back(r.norm > 0 ? std::optional<double>(f / r.norm) : std::nullopt);
-    r.energies = energies_of(v.data(), d, basis, o.normalize);
+    r.energies = energies(v.data(), frame_states.size());  // past the frames: at o.layer
     r.bands = band_sums(r.energies, r.band_edges);
     progress.report(1.0, "equaliser done");
     return r;
@@ -131,21 +181,24 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
 nlohmann::json to_json(const EqualiserResult& r) {
     nlohmann::json frames = nlohmann::json::array();
     for (const auto& f : r.frames) frames.push_back(nums(f));
-    return {{"stream", r.stream},
-            {"layer", r.layer},
-            {"name", r.layer_name},
-            {"token", token_json(r.token, r.prompt, r.position, r.token_text, r.token_id)},
-            {"basis", r.basis},
-            {"basis_layers", r.basis_layers},
-            {"basis_explained", nums(r.basis_explained)},
-            {"normalized", r.normalized},
-            {"norm", num(r.norm)},
-            {"raw", nums(r.raw)},
-            {"unit", nums(r.unit)},
-            {"energies", nums(r.energies)},
-            {"band_edges", r.band_edges},
-            {"bands", nums(r.bands)},
-            {"frames", {{"layers", r.frame_layers}, {"energies", frames}}}};
+    nlohmann::json j = {
+        {"stream", r.stream},
+        {"layer", r.layer},
+        {"name", r.layer_name},
+        {"token", token_json(r.token, r.prompt, r.position, r.token_text, r.token_id)},
+        {"basis", r.basis},
+        {"basis_layers", r.basis_layers},
+        {"basis_explained", nums(r.basis_explained)},
+        {"normalized", r.normalized},
+        {"norm", num(r.norm)},
+        {"raw", nums(r.raw)},
+        {"unit", nums(r.unit)},
+        {"energies", nums(r.energies)},
+        {"band_edges", r.band_edges},
+        {"bands", nums(r.bands)},
+        {"frames", {{"layers", r.frame_layers}, {"energies", frames}}}};
+    if (r.basis == "directions") j["directions"] = r.direction_labels;
+    return j;
 }
 
 std::string to_csv(const EqualiserResult& r) {

@@ -2,7 +2,10 @@
 // The "equaliser" view of one token at one layer: its D raw coordinates, the unit-normalised
 // vector, its energies along a fixed basis (raw dimensions, or a principal basis fit once on a
 // reference layer or on all layers pooled) sorted by component, grouped into bands; plus the same
-// token's band energies at every layer as animation frames.
+// token's band energies at every layer as animation frames. Or its energy along a set of typed
+// directions (direction_spec.h: token pairs, groups, principal components, weight rows, vectors),
+// one bar each: (x . u)^2 with u the unit direction at the frame's own state (or at the state a
+// direction names with @L), divided by ||x||^2 when normalised (then it is cos^2(x, u)).
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -15,7 +18,7 @@
 
 namespace es::analysis {
 
-enum class EqualiserBasis { Dims, Pca };
+enum class EqualiserBasis { Dims, Pca, Directions };
 
 struct EqualiserOptions {
     std::string stream;
@@ -24,23 +27,25 @@ struct EqualiserOptions {
     EqualiserBasis basis = EqualiserBasis::Pca;
     bool pooled = false;                     // fit the basis on all analysed states pooled
     std::optional<std::size_t> basis_layer;  // reference state; default the last pre-final-norm
-    std::size_t bands = 32;
-    bool normalize = false;           // energies of the unit-normalised vector (they then sum to 1)
+    std::size_t bands = 32;  // ignored by the directions basis (one bar per direction)
+    std::string directions;  // the directions basis: "pairs(king:queen)@3, W_U[queen], pc1"
+    bool normalize = false;  // energies of the unit-normalised vector (they then sum to 1)
     bool include_final_norm = false;  // frames over every state including an HF final norm
 };
 
 struct EqualiserResult {
-    std::string stream, layer_name, token_text, basis;  // basis: "dims" or "pca"; text raw
+    std::string stream, layer_name, token_text, basis;  // "dims", "pca", "directions"; text raw
     std::string token_label;                            // what the token shows (TokenInfo::label())
     std::optional<long long> token_id;
     std::size_t layer = 0, token = 0, prompt = 0, position = 0;
-    std::vector<std::string> basis_layers;  // states the basis was fit on (empty for dims)
-    std::vector<double> basis_explained;    // pca: variance ratio of each basis component
+    std::vector<std::string> basis_layers;      // states the basis was fit on (empty for dims)
+    std::vector<double> basis_explained;        // pca: variance ratio of each basis component
+    std::vector<std::string> direction_labels;  // directions: each bar's direction as typed
     bool normalized = false;
     std::vector<double> raw;                  // D coordinates
     std::vector<std::optional<double>> unit;  // raw / ||raw|| (null for a zero vector)
     double norm = 0;
-    std::vector<double> energies;         // per component, squared projection
+    std::vector<double> energies;         // per component, squared projection (NaN: no direction)
     std::vector<std::size_t> band_edges;  // bands + 1 component indices
     std::vector<double> bands;            // sum of energies per band
     std::vector<std::string> frame_layers;
@@ -53,7 +58,8 @@ struct EqualiserResult {
 EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& options, Progress& progress);
 
 // {"stream","layer","name","token":{"index","prompt","position","text","id"},"basis","basis_layers",
-//  "basis_explained","normalized","norm","raw","unit","energies","band_edges","bands",
+//  "basis_explained","directions" (directions
+//  basis),"normalized","norm","raw","unit","energies","band_edges","bands",
 //  "frames":{"layers","energies"}}
 nlohmann::json to_json(const EqualiserResult& r);
 // Rows: band,first_component,end_component,energy then one column per frame layer.

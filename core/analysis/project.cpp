@@ -3,6 +3,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "analysis/axis_spec.h"
 #include "analysis/common.h"
 #include "numerics/pca.h"
 #include "util/error.h"
@@ -104,6 +105,15 @@ ProjectResult project(const Dump& dump, const ProjectOptions& o, Progress& progr
     // Axes: custom differences first, then principal directions orthogonalised against them.
     for (std::size_t a = 0; a < o.axes.size(); ++a) {
         const AxisSpec& ax = o.axes[a];
+        if (!ax.direction.empty()) {  // a direction at a state (axis_spec.h), used as it is
+            std::vector<double> v = axis_direction(dump, s, ax, progress);
+            if (!orthonormalise(v, r.axes))
+                throw InputError("project: axis " + ax.label +
+                                 " is linearly dependent on the axes before it");
+            r.axes.push_back(std::move(v));
+            r.axis_labels.push_back(ax.label);
+            continue;
+        }
         check_state(dump, s, static_cast<long long>(ax.layer));
         if (ax.token_a >= T || ax.token_b >= T)
             throw InputError("project: axis token out of range");

@@ -20,6 +20,7 @@ struct AxisSpec {
     std::size_t token_a = 0, token_b = 0;  // flat token indices: axis = state(a) - state(b)
     std::size_t layer = 0;                 // state index
     std::string label;                     // shown in results; "A-B@layer" when empty
+    std::string direction;  // non-empty: a direction (axis_spec.h) at `layer` instead of a - b
 };
 
 struct ProjectOptions {

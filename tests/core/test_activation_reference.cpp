@@ -131,8 +131,8 @@ TEST_P(ActivationReference, AllAnalysesMatchNumpy) {
     if (ref.contains("project_axes")) {
         an::ProjectOptions pa;
         for (const auto& ax : ref["project_axes"]["options"]["axes"])
-            pa.axes.push_back(
-                {ax[0].get<std::size_t>(), ax[1].get<std::size_t>(), ax[2].get<std::size_t>(), ""});
+            pa.axes.push_back({ax[0].get<std::size_t>(), ax[1].get<std::size_t>(),
+                               ax[2].get<std::size_t>(), "", ""});
         expect_matches(an::to_json(an::project(*dump, pa, p)), ref["project_axes"], "project_axes");
     }
     if (ref.contains("timescales")) {

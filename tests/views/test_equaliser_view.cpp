@@ -1,13 +1,16 @@
 // The equaliser view fed real analyses: one bar per band with the frame's energies, it animates
 // with the selected layer from the frames (no new analysis), peak hold is the max over frames,
-// per-dimension raw bars are split by sign, a D = 4096 state redraws fast, and it matches its
-// baseline.
+// per-dimension raw bars are split by sign, a D = 4096 state redraws fast, the directions mode
+// (one bar per direction on the demo, named by the directions; its setting and the Directions
+// view's default), and it matches its baselines.
 #include <qcustomplot.h>
 #include <QElapsedTimer>
 #include <QRandomGenerator>
+#include <QSignalSpy>
 #include <QTest>
 
 #include "analysis/equaliser.h"
+#include "analysis/token_lookup.h"
 #include "equaliser_view.h"
 #include "view_test_support.h"
 
@@ -173,6 +176,85 @@ private slots:
                   static_cast<long long>(t.elapsed()));
             QVERIFY2(total / double(L) < 100.0, "the per-layer redraw must stay interactive");
         }
+    }
+
+    void barsAlongDirectionsAreNamedAndAnimate() {
+        auto dump = es::test::open_demo();
+        es::analysis::EqualiserOptions o;
+        // The first "queen" of the demo: its energy along its own pair's direction should grow.
+        o.token = es::analysis::resolve_token(*dump, dump->stream(""), "queen").occurrences.at(0);
+        o.layer = 2;
+        o.basis = es::analysis::EqualiserBasis::Directions;
+        o.directions = "pairs(king:queen), pairs(man:woman)@2, pc1, W_U[queen]";
+        const auto r = equalise(*dump, o);
+        QCOMPARE(r.direction_labels.size(), std::size_t(4));
+        es::test::Following<EqualiserView> ui(static_cast<int>(r.frames.size()));
+        auto& [model, view] = ui;
+        view.resize(800, 450);
+        view.set_mode(EqualiserView::Mode::Directions);
+        view.set_result(r);
+        for (int layer = 0; layer < static_cast<int>(r.frames.size()); ++layer) {
+            model.set_layer(layer);
+            const QVector<double> h = view.bar_heights();
+            QCOMPARE(h.size(), 4);
+            for (int i = 0; i < 4; ++i)
+                QCOMPARE(h[i], r.frames[std::size_t(layer)][std::size_t(i)].value_or(0.0));
+        }
+        // The bars are named by the directions as typed.
+        auto* ticker = dynamic_cast<QCPAxisTickerText*>(view.plot()->xAxis->ticker().data());
+        QVERIFY(ticker);
+        QCOMPARE(ticker->ticks().value(1), QStringLiteral("pairs(man:woman)@2"));
+        QCOMPARE(view.plot()->xAxis->label(), QStringLiteral("direction"));
+    }
+
+    void directionsAreASettingAndDefaultToTheDirectionsView() {
+        EqualiserView view;
+        bool declared = false;
+        for (const auto& spec : view.setting_specs()) {
+            if (spec.name == QLatin1String("mode"))
+                QVERIFY(spec.choices.contains(QStringLiteral("directions")));
+            if (spec.name == QLatin1String("directions")) {
+                declared = true;
+                QCOMPARE(spec.type, es::widgets::SettingSpec::Type::Text);
+            }
+        }
+        QVERIFY(declared);
+        QSignalSpy changed(&view, &EqualiserView::options_changed);
+        QString error;
+        QVERIFY(view.set_setting(QStringLiteral("mode"), QStringLiteral("directions"), &error));
+        QCOMPARE(view.basis(), es::analysis::EqualiserBasis::Directions);
+        const int after_mode = changed.count();
+        QVERIFY(after_mode >= 1);
+        // Nothing typed: the Directions view's pairs, and a change of them re-requests.
+        view.set_default_directions(QStringLiteral("pairs(king:queen), pairs(man:woman)"));
+        QCOMPARE(view.effective_directions(),
+                 QStringLiteral("pairs(king:queen), pairs(man:woman)"));
+        QCOMPARE(changed.count(), after_mode + 1);
+        QVERIFY(view.set_setting(QStringLiteral("directions"), QStringLiteral("pc1, W_U[queen]"),
+                                 &error));
+        QCOMPARE(view.effective_directions(), QStringLiteral("pc1, W_U[queen]"));
+        QCOMPARE(view.save_settings().value(QStringLiteral("directions")).toString(),
+                 QStringLiteral("pc1, W_U[queen]"));
+        // Typed directions win: the Directions view's new pairs change nothing.
+        const int before = changed.count();
+        view.set_default_directions(QStringLiteral("pairs(father:mother)"));
+        QCOMPARE(changed.count(), before);
+    }
+
+    void matchesItsDirectionsBaseline() {
+        auto dump = es::test::open_demo();
+        es::analysis::EqualiserOptions o;
+        o.token = es::analysis::resolve_token(*dump, dump->stream(""), "queen").occurrences.at(0);
+        o.basis = es::analysis::EqualiserBasis::Directions;
+        o.normalize = true;
+        o.directions = "pairs(king:queen), pairs(man:woman), pairs(father:mother), pc1, W_U[queen]";
+        const auto r = equalise(*dump, o);
+        es::test::Following<EqualiserView> ui(static_cast<int>(r.frames.size()), 3);
+        ui.view.set_mode(EqualiserView::Mode::Directions);
+        ui.view.set_normalize(true);
+        ui.view.set_result(r);
+        VERIFY_BASELINE(ui.view.plot()->toPixmap(700, 400, 1.0).toImage(),
+                        "equaliser_directions_demo");
     }
 
     void matchesItsImageBaseline() {
