@@ -155,8 +155,23 @@ void MainWindow::add_view(widgets::View* view, Qt::DockWidgetArea area) {
     addDockWidget(area, d);
     docks_.push_back(d);
     view->follow(&selection_);
+    view->installEventFilter(this);  // shown: its held analyses start (eventFilter)
     add_to_view_menu(d);
     d->set_presentation(presentation_);
+}
+
+bool MainWindow::waits_until_shown(const QWidget* view) const {
+    return !batch_ && isVisible() && !view->isVisible();
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::Show) {
+        // After the show completes: the held requests redraw the view's state line.
+        QTimer::singleShot(0, this, [this, view = QPointer<QObject>(watched)] {
+            if (view) jobs_.release(view.data());
+        });
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 QList<widgets::View*> MainWindow::views() const {
