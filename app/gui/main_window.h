@@ -79,6 +79,9 @@ public:
     // not batch) and the view is not (a dock behind another tab, or closed). Shown, it asks again
     // (JobRunner::release). What runs and what waits is in the status bar.
     bool waits_until_shown(const QWidget* view) const;
+    // Whether a view is on screen: shown, and its dock not a tab behind another (Qt keeps the
+    // docks of a tab group all "visible", stacked, so isVisible() alone does not say).
+    bool on_screen(const QWidget* view) const;
     NavigationBar* navigation() const { return nav_; }
     // The last session is autosaved this often (and on close) so a crash loses at most this
     // much work; tests shorten it to see the autosave happen.
