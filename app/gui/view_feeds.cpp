@@ -65,6 +65,20 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
             if (compare > 0 && compare < static_cast<int>(window.documents().size()))
                 a.other = window.documents()[static_cast<std::size_t>(compare)];
             std::shared_ptr<Dump> other = a.other ? a.other->dump() : nullptr;
+            // A first picture from a few tokens while the exact matrix is computed (marked
+            // partial; the exact result follows through the same event queue).
+            QPointer<JobRunner> jobs(window.jobs());
+            QPointer<widgets::CkaView> guard(v);
+            const QString key = job_key(a), slot = v->view_id();
+            options.on_preview = [guard, jobs, key, slot](const analysis::CkaResult& preview) {
+                QMetaObject::invokeMethod(
+                    guard.data(),
+                    [guard, jobs, key, slot, preview] {
+                        if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
+                            guard->set_result(preview);
+                    },
+                    Qt::QueuedConnection);
+            };
             ask(window, v, a, [dump = doc->dump(), other, options](Progress& p) mutable {
                 options.other = other.get();  // kept alive by the captured shared_ptr
                 return analysis::cka(*dump, options, p);

@@ -9,9 +9,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "analysis/cka.h"
 #include "analysis/spectrum.h"
 #include "analysis/trajectory.h"
 #include "app_test_support.h"
+#include "cka_view.h"
 #include "export/figure_export.h"
 #include "io/dump.h"
 #include "main_window.h"
@@ -146,7 +148,8 @@ private slots:
         QVERIFY(!w.jobs()->cached(finished.keys[cancelled]));
     }
 
-    // A partial result (real partial results of the core analyses on the demo) is marked in the
+    // A partial result (real partial results of the core analyses on the demo: spectra with layers
+    // pending, the trajectory's first layers, CKA's estimate from a few tokens) is marked in the
     // view, and neither its figure nor its numbers are exported; the complete one is.
     void partialResultIsMarkedAndNeverExported() {
         auto dump = es::Dump::open(demo().toStdString());
@@ -207,6 +210,27 @@ private slots:
         QVERIFY2(es::widgets::export_figure(&spectrum, QStringLiteral("spectrum"), out, options,
                                             provenance, &error),
                  qPrintable(error));
+
+        // CKA's first picture, an estimate from a few tokens: marked, not exported.
+        es::analysis::CkaOptions co;
+        std::vector<es::analysis::CkaResult> previews;
+        co.preview_tokens = 16;
+        co.on_preview = [&](const es::analysis::CkaResult& p) { previews.push_back(p); };
+        const es::analysis::CkaResult exact = es::analysis::cka(*dump, co, es::no_progress());
+        QCOMPARE(previews.size(), std::size_t{1});
+        es::widgets::CkaView cka;
+        cka.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("CKA"));
+        cka.set_result(previews.front());
+        QCOMPARE(cka.incomplete(), QStringLiteral("an estimate from 16 tokens"));
+        QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".json")));
+        QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".pdf")));
+        auto* cka_status = cka.findChild<QLabel*>(QStringLiteral("status"));
+        QVERIFY(cka_status && cka_status->text().startsWith(QLatin1String("partial:")));
+        cka.set_result(exact);
+        QVERIFY(cka.incomplete().isEmpty());
+        QVERIFY(es::widgets::export_figure(&cka, QStringLiteral("cka"),
+                                           dir.filePath(QStringLiteral("cka.json")), options,
+                                           provenance, &error));
 
         trajectory.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("trajectories"));
         trajectory.set_result(partial_traj.front(), {}, false);
