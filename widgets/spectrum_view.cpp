@@ -290,8 +290,9 @@ void SpectrumView::rebuild() {
         rank_title_->setText(tr("layer %1: computing… (partial result)").arg(selection_.layer));
     else
         add_curves(sel >= 0 ? sel : n - 1, true);
+    // First, so that a narrow dock still shows it when the line is cut.
     if (partial() && !waiting)
-        rank_title_->setText(rank_title_->text() + tr(" · partial: %1").arg(incomplete()));
+        rank_title_->setText(tr("partial (%1) · ").arg(incomplete()) + rank_title_->text());
     sx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));
     cx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));
     if (smax > 0) sy->setRange(std::max(smin, smax * 1e-6) / 1.5, smax * 1.5);
