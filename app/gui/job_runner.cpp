@@ -40,7 +40,12 @@ struct JobRunner::Job {
     int order = 0;    // when it started (activity() lists jobs in this order)
 };
 
-JobRunner::JobRunner(QObject* parent) : QObject(parent) {}
+JobRunner::JobRunner(QObject* parent) : QObject(parent) {
+    // One thread more than the cores: the views on screen are usually three (trajectory, spectrum,
+    // CKA), and with two threads the third one's first picture waited for a whole analysis to
+    // finish. The work is the same; what comes first changes (the analyses run at nice 10).
+    pool_.setMaxThreadCount(std::max(3, QThread::idealThreadCount()));
+}
 
 JobRunner::~JobRunner() {
     cancel_all();

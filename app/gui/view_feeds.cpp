@@ -79,6 +79,9 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
                     },
                     Qt::QueuedConnection);
             };
+            // The app's share of memory beside the other views (issue 20: the app under 1 GB):
+            // a dump whose centred layers do not fit is read again for each block of Gram rows.
+            options.memory_budget = std::size_t{512} << 20;
             ask(window, v, a, [dump = doc->dump(), other, options](Progress& p) mutable {
                 options.other = other.get();  // kept alive by the captured shared_ptr
                 return analysis::cka(*dump, options, p);

@@ -315,13 +315,18 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
         double layers_bytes = 0;
         for (const Source& s : src) layers_bytes += static_cast<double>(n * s.stream->d * scalar);
         GramPlan plan;
-        plan.keep_layers = layers_bytes <= budget / 2;
+        // Kept when they fit with a block beside them (the budget holds both).
+        plan.keep_layers = layers_bytes + 128.0e6 <= budget;
         // The stacked blocks (float64, every layer) and one block in S take the rest, at most
         // 128 MB: beyond ~64 rows a block is as fast as the whole Gram, and the app's memory
         // stays bounded.
         const double per_row = static_cast<double>(n) * (8.0 * L + static_cast<double>(scalar));
+        // Layers read again for each block (a budget below the layers, as in the app): blocks as
+        // large as the budget allows after the two raw layers the reader keeps and one centred
+        // copy, since each block costs a read of every layer.
+        const double layer_f32 = layers_bytes / L * (4.0 / static_cast<double>(scalar));
         const double room =
-            std::min(budget - (plan.keep_layers ? layers_bytes : layers_bytes / L), 128.0e6);
+            plan.keep_layers ? std::min(budget - layers_bytes, 128.0e6) : budget - 3 * layer_f32;
         plan.block =
             options.block_tokens
                 ? options.block_tokens

@@ -9,7 +9,8 @@
 // views are visible; the worst gap of a 5 ms event-loop timer until every visible view is
 // complete; the process's peak RSS. With --json one object on stdout:
 //   {"visible": [ids], "views": {id: {"first_ms", "complete_ms", "state"}}, "worst_gap_ms",
-//    "peak_rss_mb", "hidden_computed": [ids], "status_samples": [...]}
+//    "peak_rss_mb", "hidden_computed": [ids], "complete", "load_start", "load_end",
+//    "status_samples": [...]}
 // (first_ms null: never shown a picture); the human summary goes to stderr then.
 #include <QApplication>
 #include <QElapsedTimer>
@@ -34,6 +35,12 @@ struct Times {
 };
 
 // Peak resident set size of this process (VmHWM), MB.
+// The 1-minute load average: what else wanted the cores while this ran.
+double load_average() {
+    QFile f(QStringLiteral("/proc/loadavg"));
+    return f.open(QIODevice::ReadOnly) ? f.readAll().split(' ').first().toDouble() : -1;
+}
+
 double peak_rss_mb() {
     QFile f(QStringLiteral("/proc/self/status"));
     if (!f.open(QIODevice::ReadOnly)) return -1;
@@ -93,6 +100,7 @@ int main(int argc, char** argv) {
     bool loaded = false;
     QObject::connect(&window, &es::app::MainWindow::loaded, &window, [&] { loaded = true; });
 
+    const double load_start = load_average();
     QElapsedTimer clock;
     qint64 worst_gap = 0, last_tick = -1, worst_at = 0, last_sample = -1000;
     std::vector<std::pair<qint64, qint64>> gaps;  // (ended at, length) of gaps over 50 ms
@@ -167,6 +175,8 @@ int main(int argc, char** argv) {
                  worst_gap, worst_at);
     for (const auto& [at, len] : gaps)
         std::fprintf(human, "    gap of %lld ms ending at %lld ms\n", len, at);
+    std::fprintf(human, "  load average %.1f at the start, %.1f at the end (2 cores)\n", load_start,
+                 load_average());
     std::fprintf(human, "  peak RSS %.0f MB; hidden views that computed: %s\n", rss,
                  hidden_computed.isEmpty() ? "none" : qPrintable(hidden_computed.join(", ")));
     for (const QString& s : status_samples) std::fprintf(human, "  status: %s\n", qPrintable(s));
@@ -178,6 +188,8 @@ int main(int argc, char** argv) {
                               {"peak_rss_mb", rss},
                               {"hidden_computed", QJsonArray::fromStringList(hidden_computed)},
                               {"complete", done},
+                              {"load_start", load_start},
+                              {"load_end", load_average()},
                               {"status_samples", QJsonArray::fromStringList(status_samples)}};
         std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
     }
