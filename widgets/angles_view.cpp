@@ -182,8 +182,10 @@ void AnglesView::rebuild() {
     style_plot(plot_, presentation_);
     plot_->xAxis->setLabel(tr("principal angle (smallest first)"));
     plot_->yAxis->setLabel(tr("angle (degrees)"));
-    plot_->yAxis->setRange(0, 92);
     if (result_) {
+        // Degrees, 0 to 90 whatever the result; without one the base's neutral range stays (a
+        // view waiting until shown draws nothing that looks like a result).
+        plot_->yAxis->setRange(0, 92);
         angle_bars(plot_, result_->angles_deg, 0.75)->setName(tr("angles"));
         auto* t = corner_note(
             plot_, 0.02, 0.04,

@@ -21,7 +21,19 @@ void CkaView::set_presentation(bool on) {
     heatmap_->set_presentation(on);
 }
 
+QString CkaView::incomplete() const {
+    return result_ && result_->preview_tokens
+               ? tr("an estimate from %1 tokens").arg(result_->preview_tokens)
+               : QString();
+}
+
 void CkaView::set_result(const analysis::CkaResult& r) {
+    if (r.preview_tokens) {
+        take_result(r, tr("partial: an estimate from %1 tokens; the exact matrix follows (not "
+                          "exported until complete)")
+                           .arg(r.preview_tokens));
+        return;
+    }
     take_result(r, tr("%1 tokens%2")
                        .arg(r.tokens)
                        .arg(r.excluded_tokens ? tr(", %1 excluded (NaN/Inf)").arg(r.excluded_tokens)

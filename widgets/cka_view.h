@@ -15,7 +15,10 @@ public:
     explicit CkaView(QWidget* parent = nullptr);
     void set_presentation(bool on) override;
 
+    // A preview (preview_tokens > 0: an estimate from a few tokens, the exact matrix still
+    // computing) is drawn marked as such and not exported (incomplete()).
     void set_result(const analysis::CkaResult& result);
+    QString incomplete() const override;
     HeatmapPlot* heatmap() const { return heatmap_; }
     std::vector<QCustomPlot*> figure_plots(const QString&) override { return {heatmap_->plot()}; }
 

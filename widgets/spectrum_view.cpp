@@ -7,6 +7,7 @@
 #include <QSplitter>
 #include <QToolTip>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
 #include "plot_style.h"
@@ -106,6 +107,7 @@ void SpectrumView::set_presentation(bool on) {
 
 void SpectrumView::clear_result() {
     spectrogram_->clear();
+    row_states_.clear();
     ResultViewOf::clear_result();
 }
 
@@ -123,21 +125,39 @@ int SpectrumView::layer_row(int state) const {
     return -1;
 }
 
+QString SpectrumView::incomplete() const {
+    if (!partial()) return {};
+    return tr("%1 of %2 layers")
+        .arg(result_->layers.size())
+        .arg(result_->layers.size() + result_->pending_layers.size());
+}
+
 void SpectrumView::set_result(const analysis::SpectrumResult& result) {
     show_result();
     result_ = result;
+    // Every state a row, in state order; a partial result's pending states are empty rows, so the
+    // spectrogram fills in rather than growing.
+    std::vector<std::pair<std::size_t, const analysis::LayerSpectrum*>> rows;
+    for (const auto& l : result.layers) rows.emplace_back(l.layer, &l);
+    for (std::size_t st : result.pending_layers) rows.emplace_back(st, nullptr);
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     HeatmapData d;
-    d.rows = static_cast<int>(result.layers.size());
+    d.rows = static_cast<int>(rows.size());
     std::size_t cols = 0;
     for (const auto& l : result.layers) cols = std::max(cols, l.singular_values.size());
     d.cols = static_cast<int>(cols);
     d.values.assign(static_cast<std::size_t>(d.rows) * cols, std::nullopt);
+    row_states_.clear();
     for (int r = 0; r < d.rows; ++r) {
-        const auto& sv = result.layers[static_cast<std::size_t>(r)].singular_values;
+        const auto& [state, layer] = rows[static_cast<std::size_t>(r)];
+        d.row_labels << QString::number(state);
+        row_states_.push_back(state);
+        if (!layer) continue;
+        const auto& sv = layer->singular_values;
         const double floor = sv.empty() ? 0.0 : sv.front() * kNumericalZero;
         for (std::size_t c = 0; c < sv.size(); ++c)
             if (sv[c] > floor) d.values[static_cast<std::size_t>(r) * cols + c] = sv[c];
-        d.row_labels << QString::number(result.layers[static_cast<std::size_t>(r)].layer);
     }
     for (std::size_t c = 0; c < cols; ++c) d.col_labels << QString::number(c + 1);
     d.row_title = tr("layer");
@@ -152,11 +172,15 @@ void SpectrumView::set_result(const analysis::SpectrumResult& result) {
     spectrogram_->set_data(d);
     if (!result.layers.empty()) {
         const auto& first = result.layers.front();
-        status()->setText(tr("%1 tokens%2")
-                              .arg(first.tokens)
-                              .arg(first.excluded_tokens
-                                       ? tr(", %1 excluded").arg(first.excluded_tokens)
-                                       : QString()));
+        QString text =
+            tr("%1 tokens%2")
+                .arg(first.tokens)
+                .arg(first.excluded_tokens ? tr(", %1 excluded").arg(first.excluded_tokens)
+                                           : QString());
+        if (partial())
+            text = tr("partial: %1 computed, the rest follow (not exported until complete) · %2")
+                       .arg(incomplete(), text);
+        status()->setText(text);
     }
     rebuild();
 }
@@ -195,6 +219,10 @@ void SpectrumView::rebuild() {
         plot_->replot();
         return;
     }
+    // The selected state of a partial result not computed yet: said, never another layer drawn
+    // in its place.
+    const bool waiting = sel < 0 && partial();
+    plot_->legend->setVisible(!waiting);
     const bool loglog = log_x_->isChecked();
     for (QCPAxis* a : {sx, sy, cx}) {
         const bool log = a == sx || a == cx ? loglog : true;
@@ -255,16 +283,27 @@ void SpectrumView::rebuild() {
                                      .arg(ls.participation_ratio, 0, 'f', 1));
         }
     };
-    if (overlay_->isChecked())
+    if (overlay_->isChecked() || waiting)
         for (int r = 0; r < n; ++r)
             if (r != sel) add_curves(r, false);
-    add_curves(sel >= 0 ? sel : n - 1, true);
+    if (waiting)
+        rank_title_->setText(tr("layer %1: computing… (partial result)").arg(selection_.layer));
+    else
+        add_curves(sel >= 0 ? sel : n - 1, true);
+    // First, so that a narrow dock still shows it when the line is cut.
+    if (partial() && !waiting)
+        rank_title_->setText(tr("partial (%1) · ").arg(incomplete()) + rank_title_->text());
     sx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));
     cx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));
     if (smax > 0) sy->setRange(std::max(smin, smax * 1e-6) / 1.5, smax * 1.5);
     cy->setRange(0, 1.02);
-    spectrogram_->set_marked(sel >= 0 ? std::vector<std::pair<int, int>>{{sel, -1}}
-                                      : std::vector<std::pair<int, int>>{});
+    const auto row = std::find(row_states_.begin(), row_states_.end(),
+                               static_cast<std::size_t>(std::max(selection_.layer, 0)));
+    const int marked = selection_.layer >= 0 && row != row_states_.end()
+                           ? static_cast<int>(row - row_states_.begin())
+                           : -1;
+    spectrogram_->set_marked(marked >= 0 ? std::vector<std::pair<int, int>>{{marked, -1}}
+                                         : std::vector<std::pair<int, int>>{});
     plot_->replot();
 }
 

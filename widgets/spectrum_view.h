@@ -22,7 +22,11 @@ public:
     explicit SpectrumView(QWidget* parent = nullptr);
     void set_presentation(bool on) override;
 
+    // A partial result (pending_layers not empty: layers still computing) is drawn as far as it
+    // goes, marked as partial, and not exported (incomplete()).
     void set_result(const analysis::SpectrumResult& result);
+    bool partial() const { return result_ && !result_->pending_layers.empty(); }
+    QString incomplete() const override;
     bool centred() const;
     void set_overlay(bool on);
     void set_log_x(bool on);
@@ -43,7 +47,8 @@ protected:
     void rebuild() override;
 
 private:
-    int layer_row(int state) const;  // index into result_->layers for a state, -1 if absent
+    int layer_row(int state) const;        // index into result_->layers for a state, -1 if absent
+    std::vector<std::size_t> row_states_;  // the state of each spectrogram row
     QCustomPlot* plot_ = nullptr;
     QCPAxisRect* scree_ = nullptr;
     QCPAxisRect* cumulative_ = nullptr;

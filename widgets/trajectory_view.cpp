@@ -141,6 +141,11 @@ void TrajectoryView::set_result(const analysis::TrajectoryResult& result,
     emit result_changed();
 }
 
+QString TrajectoryView::incomplete() const {
+    return partial() ? tr("%1 of %2 layers").arg(result_->layers.size()).arg(result_->layers_total)
+                     : QString();
+}
+
 void TrajectoryView::on_selection(const Selection& selection) {
     const bool changed =
         selection.tokens != selection_.tokens || selection.layer != selection_.layer;

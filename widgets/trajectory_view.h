@@ -38,6 +38,7 @@ public:
     std::vector<QCustomPlot*> figure_plots(const QString&) override { return {plot_}; }
     // A partial result is shown (layers still coming in from a running analysis).
     bool partial() const { return result_ && result_->layers_total > result_->layers.size(); }
+    QString incomplete() const override;
     int token_line_count() const { return token_lines_drawn_; }
     QStringList highlighted_labels() const;
 

@@ -112,6 +112,9 @@ public:
     virtual QStringList figures() const { return {view_id()}; }
     // Nothing until a result arrives (ResultViewOf gives its result's numbers).
     virtual std::optional<FigureNumbers> numbers(const QString&) const { return std::nullopt; }
+    // What a partial result shown still lacks ("12 of 33 layers"), or "" when what is shown is
+    // complete. A partial picture is marked on screen and never exported (figure_ready).
+    virtual QString incomplete() const { return {}; }
     virtual FigureKind figure_kind() const { return FigureKind::Plots; }
     // FigureKind::Plots: the plots of a figure, top to bottom, as the view stacks them.
     virtual std::vector<QCustomPlot*> figure_plots(const QString&) { return {}; }

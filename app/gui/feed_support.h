@@ -168,6 +168,9 @@ struct Ask {
     QString computing;   // "spectra"
     bool disk_cached = false;
     const Document* other = nullptr;  // the compared document
+    // Computed even while the view is hidden: the trajectory, whose numbers the presentation
+    // readout shows whichever view is presented.
+    bool when_hidden = false;
 };
 
 // "doc3/spectrum/resid/centred=1/top=0[/vs/doc4]": starts with the document's id so closing it
@@ -200,6 +203,18 @@ template <typename V, typename Work, typename Show>
 void ask(MainWindow& window, V* view, const Ask& a, Work work, Show show, QString slot = {}) {
     using R = std::decay_t<std::invoke_result_t<Work&, Progress&>>;
     if (slot.isEmpty()) slot = view->view_id();
+    if (!a.when_hidden && window.waits_until_shown(view)) {
+        // Hidden behind another tab, or closed: nothing computes until it is shown (the runner
+        // drops the hold when the slot asks again, is cancelled or its document closes).
+        view->show_computing(view_source(*a.doc, a.stream, a.other),
+                             computing_what(a.computing, *a.doc, a.stream) +
+                                 QObject::tr(" (starts when this view is shown)"));
+        QPointer<V> guard(view);
+        window.jobs()->hold(slot, job_key(a), view, [&window, guard, a, work, show, slot] {
+            if (guard) ask(window, guard.data(), a, work, show, slot);
+        });
+        return;
+    }
     std::function<R(Progress&)> run = std::move(work);
     if constexpr (has_codec<R>::value) {
         if (a.disk_cached)

@@ -8,7 +8,9 @@
 #include <QPointer>
 #include <QThread>
 #include <QThreadPool>
+#include <algorithm>
 #include <atomic>
+#include <vector>
 
 #include "util/error.h"
 
@@ -34,9 +36,16 @@ struct JobRunner::Job {
     std::map<QString, std::pair<Done, Failed>> waiters;  // by slot
     QElapsedTimer clock;
     std::atomic<qint64> last_report_ms{-1000};
+    QString message;  // the latest progress message (GUI thread)
+    int order = 0;    // when it started (activity() lists jobs in this order)
 };
 
-JobRunner::JobRunner(QObject* parent) : QObject(parent) {}
+JobRunner::JobRunner(QObject* parent) : QObject(parent) {
+    // One thread more than the cores: the views on screen are usually three (trajectory, spectrum,
+    // CKA), and with two threads the third one's first picture waited for a whole analysis to
+    // finish. The work is the same; what comes first changes (the analyses run at nice 10).
+    pool_.setMaxThreadCount(std::max(3, QThread::idealThreadCount()));
+}
 
 JobRunner::~JobRunner() {
     cancel_all();
@@ -59,8 +68,45 @@ void JobRunner::detach_slot(const QString& slot) {
     }
 }
 
+void JobRunner::hold(const QString& slot, const QString& key, const QObject* owner,
+                     std::function<void()> resume) {
+    detach_slot(slot);
+    held_[slot] = Held{key, owner, std::move(resume)};
+    emit activity_changed();
+}
+
+void JobRunner::release(const QObject* owner) {
+    std::vector<std::function<void()>> run;
+    for (auto it = held_.begin(); it != held_.end();) {
+        if (it->second.owner == owner) {
+            run.push_back(std::move(it->second.resume));
+            it = held_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    for (auto& r : run) r();  // each asks again (request() or another hold)
+    if (!run.empty()) emit activity_changed();
+}
+
+QStringList JobRunner::activity() const {
+    std::vector<const Job*> jobs;
+    for (const auto& [key, job] : running_) jobs.push_back(job.get());
+    std::sort(jobs.begin(), jobs.end(),
+              [](const Job* a, const Job* b) { return a->order < b->order; });
+    QStringList out;
+    for (const Job* j : jobs) {
+        // "doc1/spectrum/resid/..." -> "spectrum"
+        const QString name = j->key.section(QLatin1Char('/'), 1, 1);
+        out << (j->message.isEmpty() ? tr("%1: waiting for a thread").arg(name)
+                                     : QStringLiteral("%1: %2").arg(name, j->message));
+    }
+    return out;
+}
+
 void JobRunner::request(const QString& slot, const QString& key, Work work, Done done,
                         Failed failed) {
+    held_.erase(slot);
     auto current = slot_key_.find(slot);
     if (current == slot_key_.end() || current->second != key) detach_slot(slot);
     slot_key_[slot] = key;
@@ -83,24 +129,29 @@ void JobRunner::request(const QString& slot, const QString& key, Work work, Done
     running_[key] = job;
     start(job, std::move(work));
     if (!was_busy) emit busy_changed(true);
+    emit activity_changed();
 }
 
 void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
-    ++started_;
+    job->order = ++started_;
     job->clock.start();
     QPointer<JobRunner> self(this);
     Job* raw = job.get();
+    std::weak_ptr<Job> weak = job;
     // Progress is posted to the GUI thread at most every 50 ms, so a chatty analysis cannot
     // flood the event loop.
-    job->progress = std::make_shared<Progress>([self, raw](double f, const std::string& msg) {
+    job->progress = std::make_shared<Progress>([self, raw, weak](double f, const std::string& msg) {
         const qint64 now = raw->clock.elapsed();
         if (f < 1.0 && now - raw->last_report_ms.load() < 50) return;
         raw->last_report_ms = now;
         const QString text = QString::fromStdString(msg);
         QMetaObject::invokeMethod(
             self.data(),
-            [self, f, text] {
-                if (self) emit self->progress(f, text);
+            [self, weak, f, text] {
+                if (!self) return;
+                if (const auto j = weak.lock()) j->message = text;
+                emit self->progress(f, text);
+                emit self->activity_changed();
             },
             Qt::QueuedConnection);
     });
@@ -153,6 +204,7 @@ void JobRunner::finish(const std::shared_ptr<Job>& job, const Result& result, co
         emit progress(1.0, QString());
         emit busy_changed(false);
     }
+    emit activity_changed();
 }
 
 void JobRunner::remember(const QString& key, const Result& result) {
@@ -166,6 +218,7 @@ void JobRunner::remember(const QString& key, const Result& result) {
 }
 
 void JobRunner::cancel_slot(const QString& slot) {
+    if (held_.erase(slot)) emit activity_changed();
     detach_slot(slot);
 }
 
@@ -181,6 +234,8 @@ void JobRunner::cancel_prefix(const QString& prefix) {
     }
     for (auto it = slot_key_.begin(); it != slot_key_.end();)
         it = it->second.startsWith(prefix) ? slot_key_.erase(it) : std::next(it);
+    for (auto it = held_.begin(); it != held_.end();)
+        it = it->second.key.startsWith(prefix) ? held_.erase(it) : std::next(it);
     for (auto it = cache_.begin(); it != cache_.end();) {
         if (it->first.startsWith(prefix)) {
             lru_.remove(it->first);

@@ -56,6 +56,19 @@ public:
             failed);  // a copy: the lambda above holds one too (argument order is unspecified)
     }
 
+    // A request held back until its view is shown (a view behind another tab, or closed, does
+    // not compute): the slot's current job is let go, and `resume` runs on release(owner), unless
+    // the slot asks for something else, is cancelled, or its key's document closes first.
+    void hold(const QString& slot, const QString& key, const QObject* owner,
+              std::function<void()> resume);
+    bool held(const QString& slot) const { return held_.count(slot) > 0; }
+    int held_count() const { return static_cast<int>(held_.size()); }
+    // Runs the requests `owner` held (its view was shown).
+    void release(const QObject* owner);
+    // What runs now, in the order the jobs started: "spectrum: layer 17 of 33" (the analysis
+    // from the key, then its latest progress message), for the status bar.
+    QStringList activity() const;
+
     void cancel_slot(const QString& slot);
     // Cancels every job whose key starts with prefix ("doc1/") and forgets its cached results.
     void cancel_prefix(const QString& prefix);
@@ -81,6 +94,7 @@ signals:
     void progress(double fraction, const QString& message);
     void busy_changed(bool busy);
     void job_finished(const QString& key, qint64 milliseconds, bool ok);
+    void activity_changed();  // a job started, reported progress or ended; or a hold changed
 
 private:
     struct Job;
@@ -93,6 +107,12 @@ private:
     std::map<QString, std::shared_ptr<Job>> running_;  // by key
     std::set<std::shared_ptr<Job>> cancelled_;         // winding down, results will be dropped
     std::map<QString, QString> slot_key_;              // what each slot wants now
+    struct Held {
+        QString key;
+        const QObject* owner = nullptr;
+        std::function<void()> resume;
+    };
+    std::map<QString, Held> held_;  // by slot
     std::map<QString, Result> cache_;
     std::list<QString> lru_;  // most recent first
     static constexpr std::size_t kCacheEntries = 64;

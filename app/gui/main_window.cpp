@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QFile>
 #include <QFileDialog>
@@ -18,6 +19,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QTimer>
 #include <QToolButton>
 
@@ -155,8 +157,45 @@ void MainWindow::add_view(widgets::View* view, Qt::DockWidgetArea area) {
     addDockWidget(area, d);
     docks_.push_back(d);
     view->follow(&selection_);
+    // Shown (its tab brought forward, its dock opened, or presented): its held analyses start.
+    view->installEventFilter(this);
+    connect(d, &QDockWidget::visibilityChanged, this,
+            [this, view = QPointer<QWidget>(view)](bool on) {
+                if (on && view)
+                    QTimer::singleShot(0, this, [this, view] {
+                        if (view && on_screen(view)) jobs_.release(view.data());
+                    });
+            });
     add_to_view_menu(d);
     d->set_presentation(presentation_);
+}
+
+bool MainWindow::waits_until_shown(const QWidget* view) const {
+    return !batch_ && isVisible() && !on_screen(view);
+}
+
+bool MainWindow::on_screen(const QWidget* view) const {
+    if (!view->isVisible()) return false;
+    const QWidget* dock = view;
+    while (dock && !qobject_cast<const QDockWidget*>(dock)) dock = dock->parentWidget();
+    if (!dock) return true;  // lent to the presentation page
+    // A tab group's bar keeps each dock's address as its tab data (QDockAreaLayoutInfo).
+    const auto id = static_cast<qulonglong>(reinterpret_cast<quintptr>(dock));
+    for (const QTabBar* bar : findChildren<QTabBar*>(QString(), Qt::FindDirectChildrenOnly))
+        for (int i = 0; i < bar->count(); ++i)
+            if (bar->tabData(i).toULongLong() == id) return i == bar->currentIndex();
+    return true;
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::Show) {
+        // After the show completes: the held requests redraw the view's state line.
+        QTimer::singleShot(0, this,
+                           [this, view = QPointer<QWidget>(qobject_cast<QWidget*>(watched))] {
+                               if (view && on_screen(view)) jobs_.release(view.data());
+                           });
+    }
+    return QMainWindow::eventFilter(watched, event);
 }
 
 QList<widgets::View*> MainWindow::views() const {

@@ -75,6 +75,13 @@ public:
     void clear_result_cache();
     // Headless use (eigenscope --export): the user's recent files and last session are left alone.
     void set_batch_mode(bool on) { batch_ = on; }
+    // Whether a view's analysis waits until it is shown: the window is on screen (not headless,
+    // not batch) and the view is not (a dock behind another tab, or closed). Shown, it asks again
+    // (JobRunner::release). What runs and what waits is in the status bar.
+    bool waits_until_shown(const QWidget* view) const;
+    // Whether a view is on screen: shown, and its dock not a tab behind another (Qt keeps the
+    // docks of a tab group all "visible", stacked, so isVisible() alone does not say).
+    bool on_screen(const QWidget* view) const;
     NavigationBar* navigation() const { return nav_; }
     // The last session is autosaved this often (and on close) so a crash loses at most this
     // much work; tests shorten it to see the autosave happen.
@@ -92,6 +99,7 @@ signals:
     void primary_changed();  // views re-request their analyses
 
 protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
@@ -138,6 +146,7 @@ private:
     QLabel* status_file_ = nullptr;
     QLabel* status_dims_ = nullptr;
     QLabel* status_memory_ = nullptr;
+    QLabel* status_jobs_ = nullptr;  // "spectrum: layer 17 of 33 · cka: ... · 4 views wait"
     QProgressBar* progress_ = nullptr;
     QToolButton* cancel_ = nullptr;
     QMenu* recent_menu_ = nullptr;

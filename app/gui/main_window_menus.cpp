@@ -132,7 +132,18 @@ void MainWindow::build_status_bar() {
     cancel_->setText(tr("Cancel"));
     cancel_->hide();
     connect(cancel_, &QToolButton::clicked, this, [this] { jobs_.cancel_all(); });
+    // What computes now and what waits until shown, in the order the jobs started.
+    status_jobs_ = new QLabel(this);
+    status_jobs_->setObjectName(QStringLiteral("statusJobs"));
+    status_jobs_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    connect(&jobs_, &JobRunner::activity_changed, status_jobs_, [this] {
+        QStringList parts = jobs_.activity();
+        if (const int held = jobs_.held_count())
+            parts << tr("%n hidden view(s) wait until shown", nullptr, held);
+        status_jobs_->setText(parts.join(QStringLiteral(" · ")));
+    });
     statusBar()->addWidget(status_file_, 1);
+    statusBar()->addWidget(status_jobs_, 2);
     statusBar()->addPermanentWidget(progress_);
     statusBar()->addPermanentWidget(cancel_);
     statusBar()->addPermanentWidget(status_dims_);

@@ -3,6 +3,8 @@
 
 #include <QElapsedTimer>
 #include <QPointer>
+#include <atomic>
+#include <memory>
 
 #include "analysis/cka.h"
 #include "analysis/spectrum.h"
@@ -18,16 +20,39 @@ namespace es::app {
 namespace {
 
 void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
+    // The selected state first, then outward; a new selection re-orders the layers not started
+    // yet (the job is not restarted: its key has no layer, and what is done stays done).
+    auto focus = std::make_shared<std::atomic<long long>>(0);
     auto request = stream_request<analysis::SpectrumOptions>(
-        window, view, [&window](widgets::SpectrumView* v, const Document* doc, auto options) {
+        window, view,
+        [&window, focus](widgets::SpectrumView* v, const Document* doc, auto options) {
             options.centred = v->centred();
             options.top_k = 0;  // values only; the projection and equaliser ask for directions
+            focus->store(window.selection_model()->selection().layer);
+            options.focus = focus;
             const QString what =
                 what_of("spectrum", {key_text(options.stream), kv("centred", options.centred),
                                      kv("top", options.top_k)});
-            ask(window, v, Ask{doc, options.stream, what, QObject::tr("spectra"), true},
-                analysis_of(*doc, options, analysis::spectrum));
+            const Ask a{doc, options.stream, what, QObject::tr("spectra"), true};
+            // Each layer is shown as it completes, marked partial, while the view still wants
+            // this key; the complete result follows through the same event queue, so a partial
+            // never overwrites it.
+            QPointer<JobRunner> jobs(window.jobs());
+            QPointer<widgets::SpectrumView> guard(v);
+            const QString key = job_key(a), slot = v->view_id();
+            options.on_layer = [guard, jobs, key, slot](const analysis::SpectrumResult& partial) {
+                QMetaObject::invokeMethod(
+                    guard.data(),
+                    [guard, jobs, key, slot, partial] {
+                        if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
+                            guard->set_result(partial);
+                    },
+                    Qt::QueuedConnection);
+            };
+            ask(window, v, a, analysis_of(*doc, options, analysis::spectrum));
         });
+    QObject::connect(window.selection_model(), &widgets::SelectionModel::layer_changed, view,
+                     [focus](int layer) { focus->store(layer); });
     request_on_inputs(window, view, request, &widgets::SpectrumView::options_changed);
 }
 
@@ -40,6 +65,23 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
             if (compare > 0 && compare < static_cast<int>(window.documents().size()))
                 a.other = window.documents()[static_cast<std::size_t>(compare)];
             std::shared_ptr<Dump> other = a.other ? a.other->dump() : nullptr;
+            // A first picture from a few tokens while the exact matrix is computed (marked
+            // partial; the exact result follows through the same event queue).
+            QPointer<JobRunner> jobs(window.jobs());
+            QPointer<widgets::CkaView> guard(v);
+            const QString key = job_key(a), slot = v->view_id();
+            options.on_preview = [guard, jobs, key, slot](const analysis::CkaResult& preview) {
+                QMetaObject::invokeMethod(
+                    guard.data(),
+                    [guard, jobs, key, slot, preview] {
+                        if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
+                            guard->set_result(preview);
+                    },
+                    Qt::QueuedConnection);
+            };
+            // The app's share of memory beside the other views (issue 20: the app under 1 GB):
+            // a dump whose centred layers do not fit is read again for each block of Gram rows.
+            options.memory_budget = std::size_t{512} << 20;
             ask(window, v, a, [dump = doc->dump(), other, options](Progress& p) mutable {
                 options.other = other.get();  // kept alive by the captured shared_ptr
                 return analysis::cka(*dump, options, p);
@@ -54,10 +96,11 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
             std::shared_ptr<Dump> dump = doc->dump();
             options.include_final_norm = v->include_final_norm();
             const StreamInfo& stream = dump->stream(options.stream);
-            const Ask a{doc, stream.name,
-                        what_of("trajectory", {key_text(stream.name),
-                                               kv("final_norm", options.include_final_norm)}),
-                        QObject::tr("trajectories")};
+            Ask a{doc, stream.name,
+                  what_of("trajectory",
+                          {key_text(stream.name), kv("final_norm", options.include_final_norm)}),
+                  QObject::tr("trajectories")};
+            a.when_hidden = true;  // the presentation readout shows its numbers
             const bool final_norm = stream.last_is_final_norm;
             const QStringList texts = token_texts(*dump);
             // Progressive display: each layer's partial result is posted to the GUI thread (at most

@@ -148,7 +148,89 @@ double linear_cka(const std::vector<double>& x, std::size_t dx, const std::vecto
     return ratio(xy, xx, yy).value_or(std::nan(""));
 }
 
+CkaResult cka_preview(const Dump& dump, const CkaOptions& options, std::size_t tokens,
+                      Progress& progress) {
+    const Dump& other = options.other ? *options.other : dump;
+    const StreamInfo& sa = dump.stream(options.stream);
+    const StreamInfo& sb = other.stream(options.stream);
+    const std::size_t T = sa.n_tokens();
+    if (sb.n_tokens() != T)
+        throw InputError("cka: " + dump.path() + " has " + std::to_string(T) + " tokens but " +
+                         other.path() + " has " + std::to_string(sb.n_tokens()) +
+                         "; CKA compares the same tokens");
+    CkaResult r;
+    r.stream = sa.name;
+    r.file = dump.path();
+    r.method = "gram";
+    std::vector<Source> src;
+    for (std::size_t st : analysed_states(sa, options.include_final_norm)) {
+        src.push_back({&dump, &sa, st});
+        r.layers.push_back(sa.state_names[st]);
+    }
+    const std::size_t na = src.size();
+    if (options.other) {
+        r.other_file = other.path();
+        for (std::size_t st : analysed_states(sb, options.include_final_norm)) {
+            src.push_back({&other, &sb, st});
+            r.other_layers.push_back(sb.state_names[st]);
+        }
+    }
+    const std::size_t L = src.size(), nb = options.other ? L - na : na,
+                      col0 = options.other ? na : 0;
+    // Four runs spread over the dump (prompts differ along it), each read as one token range.
+    tokens = std::min(tokens, T);
+    const std::size_t runs = std::min<std::size_t>(4, tokens), per = tokens / runs;
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    for (std::size_t k = 0; k < runs; ++k) {
+        const std::size_t b = (T - per) * k / std::max<std::size_t>(runs - 1, 1);
+        ranges.emplace_back(b, b + per);
+    }
+    const std::size_t n = runs * per;
+    std::vector<std::vector<float>> x(L);
+    std::vector<unsigned char> valid(n, 1);
+    for (std::size_t i = 0; i < L; ++i) {
+        progress.check();
+        const std::size_t d = src[i].stream->d;
+        x[i].resize(n * d);
+        std::size_t row = 0;
+        for (const auto& [b, e] : ranges) {
+            src[i].dump->read_states(*src[i].stream, src[i].state, b, e, x[i].data() + row * d);
+            row += e - b;
+        }
+        std::vector<unsigned char> ok(n, 0);
+        for (std::size_t t : finite_rows(x[i].data(), n, d)) ok[t] = 1;
+        for (std::size_t t = 0; t < n; ++t) valid[t] &= ok[t];
+    }
+    std::vector<std::size_t> rows;
+    for (std::size_t t = 0; t < n; ++t)
+        if (valid[t]) rows.push_back(t);
+    r.tokens = r.preview_tokens = rows.size();
+    r.matrix.assign(na, std::vector<std::optional<double>>(nb));
+    if (rows.size() < 2) return r;  // nothing to estimate: every entry undefined
+    const std::size_t m = rows.size();
+    std::vector<double> stacked(m * m * L);
+    std::vector<float> gram(m * m);
+    for (std::size_t i = 0; i < L; ++i) {
+        progress.check();
+        const std::vector<float> xc = centred_rows<float>(x[i], src[i].stream->d, rows);
+        std::vector<float>().swap(x[i]);
+        numerics::gemm_nt(xc.data(), m, xc.data(), m, src[i].stream->d, gram.data());
+        std::copy(gram.begin(), gram.end(), stacked.begin() + static_cast<long>(i * m * m));
+    }
+    std::vector<double> inner(L * L, 0.0);
+    numerics::syrk_t(stacked.data(), m * m, L, 1.0, 0.0, inner.data());
+    numerics::fill_upper(inner.data(), L);
+    for (std::size_t i = 0; i < na; ++i)
+        for (std::size_t j = 0; j < nb; ++j)
+            r.matrix[i][j] = ratio(inner[i * L + col0 + j], std::sqrt(inner[i * L + i]),
+                                   std::sqrt(inner[(col0 + j) * L + col0 + j]));
+    return r;
+}
+
 CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
+    if (options.on_preview && options.preview_tokens >= 2 &&
+        dump.stream(options.stream).n_tokens() > 2 * options.preview_tokens)
+        options.on_preview(cka_preview(dump, options, options.preview_tokens, progress));
     const Dump& other = options.other ? *options.other : dump;
     const StreamInfo& sa = dump.stream(options.stream);
     const StreamInfo& sb = other.stream(options.stream);
@@ -233,13 +315,18 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
         double layers_bytes = 0;
         for (const Source& s : src) layers_bytes += static_cast<double>(n * s.stream->d * scalar);
         GramPlan plan;
-        plan.keep_layers = layers_bytes <= budget / 2;
+        // Kept when they fit with a block beside them (the budget holds both).
+        plan.keep_layers = layers_bytes + 128.0e6 <= budget;
         // The stacked blocks (float64, every layer) and one block in S take the rest, at most
         // 128 MB: beyond ~64 rows a block is as fast as the whole Gram, and the app's memory
         // stays bounded.
         const double per_row = static_cast<double>(n) * (8.0 * L + static_cast<double>(scalar));
+        // Layers read again for each block (a budget below the layers, as in the app): blocks as
+        // large as the budget allows after the two raw layers the reader keeps and one centred
+        // copy, since each block costs a read of every layer.
+        const double layer_f32 = layers_bytes / L * (4.0 / static_cast<double>(scalar));
         const double room =
-            std::min(budget - (plan.keep_layers ? layers_bytes : layers_bytes / L), 128.0e6);
+            plan.keep_layers ? std::min(budget - layers_bytes, 128.0e6) : budget - 3 * layer_f32;
         plan.block =
             options.block_tokens
                 ? options.block_tokens

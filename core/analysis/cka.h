@@ -5,6 +5,7 @@
 //                     L T^2 D flops, computed a block of Gram rows at a time in bounded memory;
 //   cross_covariance  ||Xc^T Yc||_F^2 / (||Xc^T Xc||_F ||Yc^T Yc||_F): (L^2/2) T D^2 flops.
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,12 @@ struct CkaOptions {
     std::size_t memory_budget = 0;
     std::size_t block_tokens = 0;  // Gram rows per block; 0: as many as the budget allows
     int product_bits = 0;  // Gram products in float 32 or 64; 0: float64 while they are cheap
+    // Progressive use (the app): before the exact matrix, an estimate from preview_tokens tokens
+    // (a few evenly spaced runs of the dump) is handed to on_preview, on the worker thread, when
+    // the dump has more than twice as many tokens. The estimate is a partial result: shown
+    // marked as such, never exported.
+    std::function<void(const struct CkaResult&)> on_preview;
+    std::size_t preview_tokens = 256;
 };
 
 struct CkaResult {
@@ -36,9 +43,17 @@ struct CkaResult {
     std::size_t tokens = 0, excluded_tokens = 0;    // tokens used / with NaN/Inf in any layer
     std::string method;                             // "gram" or "cross_covariance"
     std::vector<std::vector<std::optional<double>>> matrix;  // layers x (other_)layers
+    // > 0 only in on_preview's estimate: the tokens it used (the exact result has 0).
+    std::size_t preview_tokens = 0;
 };
 
 CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress);
+
+// The estimate on_preview receives: linear CKA over `tokens` tokens in runs spread evenly over
+// the dump (float32 Grams, float64 inner products), preview_tokens set; tokens with NaN/Inf in
+// any layer left out.
+CkaResult cka_preview(const Dump& dump, const CkaOptions& options, std::size_t tokens,
+                      Progress& progress);
 
 // Linear CKA of two row-aligned matrices (n x dx, n x dy, row-major float64), centred here.
 double linear_cka(const std::vector<double>& x, std::size_t dx, const std::vector<double>& y,

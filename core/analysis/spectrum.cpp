@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <mutex>
 #include <optional>
 #include <sstream>
 
@@ -131,16 +133,59 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
     std::optional<numerics::ScopedBlasThreads> one_blas_thread;
     if (pair) one_blas_thread.emplace(1);
     std::vector<std::vector<float>> x(static_cast<std::size_t>(workers));  // reused per worker
-    r.layers.resize(n);
+    std::vector<std::optional<LayerSpectrum>> done(n);
+    // Which of `states` the i-th layer taken is: in order, or the nearest to the focus not yet
+    // taken (ties: the lower state), chosen under parallel_each's lock as the layer is taken.
+    std::vector<std::size_t> taken(n);
+    std::vector<bool> started(n, false);
+    std::mutex done_lock;
+    std::size_t finished = 0;
+    auto pick = [&](std::size_t i) {
+        std::size_t best = i;
+        if (options.focus) {
+            const long long f = options.focus->load();
+            long long best_distance = -1;
+            for (std::size_t k = 0; k < n; ++k) {
+                if (started[k]) continue;
+                const long long dist = std::llabs(static_cast<long long>(states[k]) - f);
+                if (best_distance < 0 || dist < best_distance) best = k, best_distance = dist;
+            }
+        }
+        started[best] = true;
+        taken[i] = best;
+        return best;
+    };
     util::parallel_each(
         n, workers,
         [&](std::size_t i, std::size_t w) {
-            r.layers[i] = layer_spectrum(dump, s, states[i], options, x[w], progress);
+            const std::size_t k = taken[i];
+            LayerSpectrum l = layer_spectrum(dump, s, states[k], options, x[w], progress);
+            if (!options.on_layer) {
+                done[k] = std::move(l);
+                return;
+            }
+            SpectrumResult partial;
+            {
+                const std::lock_guard<std::mutex> lock(done_lock);
+                done[k] = std::move(l);
+                ++finished;
+                if (finished == n) return;  // the complete result follows
+                partial.stream = s.name;
+                for (std::size_t j = 0; j < n; ++j)
+                    if (done[j])
+                        partial.layers.push_back(*done[j]);
+                    else
+                        partial.pending_layers.push_back(states[j]);
+            }
+            options.on_layer(partial);
         },
         [&](std::size_t i) {
+            const std::size_t k = pick(i);
             progress.report(static_cast<double>(i) / static_cast<double>(n),
-                            layer_message(i, n, "spectrum"));
+                            "layer " + std::to_string(states[k]) + " of " + std::to_string(n));
         });
+    r.layers.reserve(n);
+    for (auto& l : done) r.layers.push_back(std::move(*l));
     one_blas_thread.reset();
     progress.report(1.0, "spectrum done");
     return r;

@@ -2,7 +2,10 @@
 // Per-layer singular values of the token-mean-centred T x D activation matrix (or uncentred),
 // via the Gram matrix of the smaller side and LAPACK ?syevd in float64; explained variance,
 // effective rank (Roy & Vetterli), participation ratio and the top-k principal directions.
+#include <atomic>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +26,13 @@ struct SpectrumOptions {
     // thread (?sytrd inside ?syevd does not scale to two threads), when two layers' working sets
     // fit in half the physical memory (see spectrum.cpp); otherwise one layer at a time.
     int threads = 0;
+    // Progressive use (the app): the state computed first, then the others outward from it.
+    // Read again as each layer is taken, so a new selection re-orders the layers not yet
+    // started. Null: state order.
+    std::shared_ptr<const std::atomic<long long>> focus;
+    // Called on a worker thread after each layer with every layer done so far (a partial result:
+    // pending_layers names the rest); the returned result is the complete one.
+    std::function<void(const struct SpectrumResult&)> on_layer;
 };
 
 struct LayerSpectrum {
@@ -39,7 +49,10 @@ struct LayerSpectrum {
 
 struct SpectrumResult {
     std::string stream;
-    std::vector<LayerSpectrum> layers;
+    std::vector<LayerSpectrum> layers;  // in state order
+    // States still being computed: non-empty only in the partial results on_layer hands out,
+    // which are shown marked as partial and never exported.
+    std::vector<std::size_t> pending_layers;
 };
 
 SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progress& progress);

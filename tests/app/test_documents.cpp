@@ -257,6 +257,7 @@ private slots:
         auto* attention =
             qobject_cast<es::widgets::AttentionView*>(w.dock(QStringLiteral("attention"))->view());
         QVERIFY(attention);
+        w.dock(QStringLiteral("attention"))->raise();  // behind a tab it would not compute
         for (int state : {3, 1, 4}) {
             w.selection_model()->set_layer(state);
             QVERIFY(w.jobs()->wait_for_idle(30000));

@@ -30,6 +30,60 @@ int spin(es::Progress& p, int ms, int value) {
 class TestJobRunner : public QObject {
     Q_OBJECT
 private slots:
+    // A view behind another tab holds its request: nothing starts until release(owner); asking
+    // for something else, cancelling the slot or closing its document drops the hold.
+    void heldRequestsStartOnlyWhenReleased() {
+        JobRunner runner;
+        QObject view, other_view;
+        int resumed = 0, delivered = 0;
+        auto ask = [&](const QString& key) {
+            runner.request_as<int>(
+                "equaliser", key, [](es::Progress& p) { return spin(p, 20, 3); },
+                [&](const int&) { ++delivered; });
+        };
+        runner.hold("equaliser", "doc1/equaliser/t=0", &view, [&] {
+            ++resumed;
+            ask("doc1/equaliser/t=0");
+        });
+        QVERIFY(runner.held("equaliser"));
+        QCOMPARE(runner.started_count(), 0);
+        QVERIFY(runner.activity().isEmpty());
+        runner.release(&other_view);  // another view shown: this one still waits
+        QVERIFY(runner.held("equaliser"));
+        runner.release(&view);
+        QCOMPARE(resumed, 1);
+        QVERIFY(!runner.held("equaliser"));
+        QCOMPARE(runner.started_count(), 1);
+        QVERIFY(runner.wait_for_idle(5000));
+        QCOMPARE(delivered, 1);
+        runner.release(&view);  // nothing held any more: nothing runs twice
+        QCOMPARE(resumed, 1);
+
+        // Dropped by a newer request of the slot, by cancel_slot, by its document closing.
+        runner.hold("equaliser", "doc1/equaliser/t=1", &view, [&] { ++resumed; });
+        ask("doc1/equaliser/t=0");  // cached: the slot wants t=0 again
+        QVERIFY(!runner.held("equaliser"));
+        runner.hold("equaliser", "doc1/equaliser/t=1", &view, [&] { ++resumed; });
+        runner.cancel_slot("equaliser");
+        QVERIFY(!runner.held("equaliser"));
+        runner.hold("equaliser", "doc2/equaliser/t=1", &view, [&] { ++resumed; });
+        runner.cancel_prefix("doc2/");
+        QCOMPARE(runner.held_count(), 0);
+        runner.release(&view);
+        QCOMPARE(resumed, 1);
+    }
+
+    // The status bar's list: each running job as "analysis: its latest message".
+    void activityNamesEachRunningJobWithItsProgress() {
+        JobRunner runner;
+        runner.request_as<int>(
+            "spectrum", "doc1/spectrum/resid", [](es::Progress& p) { return spin(p, 400, 1); },
+            [](const int&) {});
+        QTRY_VERIFY_WITH_TIMEOUT(runner.activity() == QStringList{"spectrum: spinning"}, 3000);
+        QVERIFY(runner.wait_for_idle(5000));
+        QVERIFY(runner.activity().isEmpty());
+    }
+
     void latestRequestWinsAndStaleResultsAreDropped() {
         JobRunner runner;
         QList<int> delivered;

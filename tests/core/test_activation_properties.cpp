@@ -116,6 +116,47 @@ TEST(ActivationProperties, CkaGramBlocksGiveTheUnblockedMatrix) {
     EXPECT_THROW(an::cka(*dump, bad, es::no_progress()), es::InputError);
 }
 
+TEST(ActivationProperties, CkaPreviewIsAMarkedEstimateThatIsExactOverEveryToken) {
+    // The app's first CKA picture: an estimate from a few runs of tokens, handed out before the
+    // exact matrix and marked with the tokens it used. Over all tokens (four runs that tile the
+    // dump) it is the exact matrix up to its float32 Grams.
+    auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
+    an::CkaOptions o;
+    o.method = "gram";
+    const auto exact = an::cka(*dump, o, es::no_progress());
+    ASSERT_EQ(exact.preview_tokens, 0u);
+    const std::size_t T = dump->stream().n_tokens();
+    ASSERT_EQ(T % 4, 0u);
+    const auto all = an::cka_preview(*dump, o, T, es::no_progress());
+    EXPECT_EQ(all.preview_tokens, exact.tokens);
+    ASSERT_EQ(all.matrix.size(), exact.matrix.size());
+    for (std::size_t i = 0; i < exact.matrix.size(); ++i)
+        for (std::size_t j = 0; j < exact.matrix.size(); ++j)
+            EXPECT_NEAR(*all.matrix[i][j], *exact.matrix[i][j], 1e-5);
+
+    // Through cka(): the preview comes first, from preview_tokens tokens, then the exact result.
+    std::vector<an::CkaResult> previews;
+    o.preview_tokens = 16;
+    o.on_preview = [&](const an::CkaResult& p) { previews.push_back(p); };
+    const auto r = an::cka(*dump, o, es::no_progress());
+    ASSERT_EQ(previews.size(), 1u);
+    EXPECT_EQ(previews[0].preview_tokens, 16u);
+    EXPECT_EQ(previews[0].layers, exact.layers);
+    EXPECT_EQ(r.preview_tokens, 0u);
+    for (std::size_t i = 0; i < exact.matrix.size(); ++i) {
+        for (std::size_t j = 0; j < exact.matrix.size(); ++j)
+            EXPECT_NEAR(*r.matrix[i][j], *exact.matrix[i][j], 1e-12);
+        EXPECT_NEAR(*previews[0].matrix[i][i], 1.0, 1e-6);
+        for (std::size_t j = 0; j < exact.matrix.size(); ++j)
+            EXPECT_EQ(previews[0].matrix[i][j], previews[0].matrix[j][i]);
+    }
+    // A dump with no more than twice the preview's tokens: no preview.
+    previews.clear();
+    o.preview_tokens = T / 2;
+    an::cka(*dump, o, es::no_progress());
+    EXPECT_TRUE(previews.empty());
+}
+
 TEST(ActivationProperties, RankRHasRNonZeroSingularValues) {
     const std::size_t n = 30, d = 12, rank = 4;
     auto a = random_matrix(n, rank, 3), b = random_matrix(rank, d, 4);

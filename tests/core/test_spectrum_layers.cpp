@@ -3,7 +3,10 @@
 // success and after cancellation.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -56,14 +59,83 @@ TEST(SpectrumLayers, TwoAtOnceMatchesSequentialInOrder) {
             EXPECT_NEAR(b[i], a[i], 1e-6 * std::max(1.0, std::abs(a[i])));
         ASSERT_EQ(par.layers[l].components.size(), seq.layers[l].components.size());
     }
-    // "layer i/n: spectrum" for every layer, i increasing, then "spectrum done".
+    // "layer S of n" for every layer as it is taken, in state order, then "spectrum done".
     const std::size_t n = seq.layers.size();
     ASSERT_EQ(messages.size(), n + 1);
     for (std::size_t i = 0; i < n; ++i)
-        EXPECT_EQ(messages[i].rfind("layer " + std::to_string(i + 1) + "/" + std::to_string(n), 0),
-                  0u)
-            << messages[i];
+        EXPECT_EQ(messages[i],
+                  "layer " + std::to_string(seq.layers[i].layer) + " of " + std::to_string(n));
     EXPECT_EQ(messages.back(), "spectrum done");
+}
+
+// Progressive spectra (the app): the focused state first, then outward; each layer handed out as
+// it completes with the states still pending; the numbers equal the ones computed in order, and
+// a focus moved while layers run re-orders the layers not yet started.
+TEST(SpectrumLayers, FocusedLayerFirstThenOutwardEachDeliveredAsItCompletes) {
+    auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
+    an::SpectrumOptions o;
+    o.threads = 1;
+    const an::SpectrumResult seq = an::spectrum(*dump, o, es::no_progress());
+    const std::size_t n = seq.layers.size();
+    ASSERT_GE(n, 4u);
+    const std::size_t middle = seq.layers[n / 2].layer;
+    auto focus = std::make_shared<std::atomic<long long>>(static_cast<long long>(middle));
+    o.focus = focus;
+    std::vector<an::SpectrumResult> partials;
+    o.on_layer = [&](const an::SpectrumResult& p) { partials.push_back(p); };
+    const an::SpectrumResult prog = an::spectrum(*dump, o, es::no_progress());
+
+    // Every layer but the last is handed out as a partial result; the last one is the result.
+    ASSERT_EQ(partials.size(), n - 1);
+    EXPECT_TRUE(prog.pending_layers.empty());
+    std::vector<std::size_t> order;  // the state each partial added
+    for (std::size_t i = 0; i < partials.size(); ++i) {
+        const an::SpectrumResult& p = partials[i];
+        ASSERT_EQ(p.layers.size(), i + 1);
+        ASSERT_EQ(p.layers.size() + p.pending_layers.size(), n) << "every state done or pending";
+        for (const an::LayerSpectrum& l : p.layers) {
+            bool seen = false;
+            for (std::size_t s : order) seen |= s == l.layer;
+            if (!seen) order.push_back(l.layer);
+        }
+        for (std::size_t j = 1; j < p.layers.size(); ++j)
+            EXPECT_LT(p.layers[j - 1].layer, p.layers[j].layer) << "state order";
+    }
+    ASSERT_EQ(order.size(), n - 1);
+    EXPECT_EQ(order[0], middle) << "the focused state first";
+    // Outward: each next state is no nearer the focus than the one before.
+    for (std::size_t j = 1; j < order.size(); ++j)
+        EXPECT_GE(
+            std::llabs(static_cast<long long>(order[j]) - static_cast<long long>(middle)),
+            std::llabs(static_cast<long long>(order[j - 1]) - static_cast<long long>(middle)));
+    // Same numbers as in state order, in the result and in every partial.
+    ASSERT_EQ(prog.layers.size(), n);
+    for (std::size_t l = 0; l < n; ++l) {
+        EXPECT_EQ(prog.layers[l].layer, seq.layers[l].layer);
+        EXPECT_EQ(prog.layers[l].singular_values, seq.layers[l].singular_values);
+    }
+    for (const an::LayerSpectrum& l : partials.back().layers) {
+        for (const an::LayerSpectrum& ref : seq.layers) {
+            if (ref.layer == l.layer) {
+                EXPECT_EQ(l.singular_values, ref.singular_values);
+            }
+        }
+    }
+
+    // The focus moved to the last state after the first layer: the rest start from there.
+    partials.clear();
+    focus->store(static_cast<long long>(seq.layers.front().layer));
+    o.on_layer = [&](const an::SpectrumResult& p) {
+        if (partials.empty()) focus->store(static_cast<long long>(seq.layers.back().layer));
+        partials.push_back(p);
+    };
+    an::spectrum(*dump, o, es::no_progress());
+    ASSERT_GE(partials.size(), 2u);
+    EXPECT_EQ(partials[0].layers.front().layer, seq.layers.front().layer);
+    bool has_last = false;
+    for (const an::LayerSpectrum& l : partials[1].layers)
+        has_last |= l.layer == seq.layers.back().layer;
+    EXPECT_TRUE(has_last) << "the newly focused state is the next one computed";
 }
 
 TEST(SpectrumLayers, CancellationRestoresBlasThreads) {

@@ -213,6 +213,10 @@ bool export_figure(View* view, const QString& figure, const QString& path,
         return fail(
             error,
             QStringLiteral("%1: unknown format (use .png, .svg, .pdf, .csv or .json)").arg(path));
+    if (view && !view->incomplete().isEmpty())
+        return fail(error, QStringLiteral("the %1 view shows a partial result (%2 computed so "
+                                          "far); it is exported once complete")
+                               .arg(figure, view->incomplete()));
     if (!figure_ready(view, figure))
         return fail(error, QStringLiteral("the %1 view has nothing to export yet").arg(figure));
     if (*format == ExportFormat::Csv || *format == ExportFormat::Json) {

@@ -66,7 +66,8 @@ struct ExportOptions {
 // The view that draws a figure (one of its figures(); "spectrogram" is the spectrum view's), or
 // nullptr. The figures --export accepts are the app's view table's (app/gui/view_registry.h).
 View* view_for_figure(const QList<View*>& views, const QString& figure);
-// True when the view holds something to export (its result arrived).
+// True when the view holds something to export: its complete result arrived (a partial one,
+// still filling in, is not exported as if it were complete).
 bool figure_ready(const View* view, const QString& figure);
 
 // The output size in pixels and the scale applied to fonts and line widths for these options.

@@ -11,11 +11,19 @@
 namespace es::widgets {
 
 bool figure_ready(const View* view, const QString& figure) {
-    return view && view->numbers(figure).has_value();
+    return view && view->incomplete().isEmpty() && view->numbers(figure).has_value();
 }
 
 bool figure_numbers(const View* view, const QString& figure, QJsonObject* json, QString* csv,
                     QString* error) {
+    if (view && !view->incomplete().isEmpty()) {
+        if (error)
+            *error = QStringLiteral(
+                         "the %1 view shows a partial result (%2 computed so far); "
+                         "its numbers are exported once complete")
+                         .arg(figure, view->incomplete());
+        return false;
+    }
     const auto n = view ? view->numbers(figure) : std::nullopt;
     if (!n) {
         if (error) *error = QStringLiteral("the %1 view has nothing to export yet").arg(figure);

@@ -1,0 +1,249 @@
+// What is on screen computes first (issue 20): a view behind another tab does not compute until
+// it is shown; a request superseded by a layer change is cancelled; a partial result is marked
+// as partial in the view and never exported as if it were complete. Drives the real MainWindow,
+// shown (offscreen), on the demo dump.
+#include <QDir>
+#include <QFile>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "analysis/cka.h"
+#include "analysis/spectrum.h"
+#include "analysis/trajectory.h"
+#include "app_test_support.h"
+#include "cka_view.h"
+#include "export/figure_export.h"
+#include "io/dump.h"
+#include "main_window.h"
+#include "result_view.h"
+#include "spectrum_view.h"
+#include "timescales_view.h"
+#include "trajectory_view.h"
+#include "util/progress.h"
+#include "view_dock.h"
+
+using es::test::open_and_wait;
+using es::widgets::ResultView;
+using es::widgets::ViewState;
+
+namespace {
+
+QString demo() {
+    return QStringLiteral(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5");
+}
+
+template <typename V>
+V* view_of(es::app::MainWindow& w, const char* id) {
+    return qobject_cast<V*>(w.dock(QString::fromLatin1(id))->view());
+}
+
+// The keys of the jobs the runner finished (and whether they completed), in order.
+struct Finished {
+    QStringList keys;
+    QList<bool> ok;
+    explicit Finished(es::app::JobRunner* jobs) {
+        QObject::connect(jobs, &es::app::JobRunner::job_finished, jobs,
+                         [this](const QString& key, qint64, bool completed) {
+                             keys << key;
+                             ok << completed;
+                         });
+    }
+    bool any(const QString& part) const {
+        for (const QString& k : keys)
+            if (k.contains(part)) return true;
+        return false;
+    }
+};
+
+}  // namespace
+
+class TestProgressive : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+    void hiddenViewsStartWhenShown() {
+        es::app::MainWindow w;
+        w.clear_result_cache();
+        w.resize(1400, 900);
+        w.show();
+        Finished finished(w.jobs());
+        QVERIFY(open_and_wait(w, demo()));
+        auto* equaliser = qobject_cast<ResultView*>(w.dock(QStringLiteral("equaliser"))->view());
+        auto* timescales = qobject_cast<ResultView*>(w.dock(QStringLiteral("timescales"))->view());
+        ResultView* trajectory = view_of<ResultView>(w, "trajectory");
+        ResultView* spectrum = view_of<ResultView>(w, "spectrum");
+        // The default layout: trajectory, spectrum and CKA on screen, the rest tabbed behind CKA.
+        QVERIFY(w.on_screen(trajectory) && w.on_screen(spectrum));
+        QStringList shown;
+        for (es::widgets::View* v : w.views())
+            if (w.on_screen(v)) shown << v->view_id();
+        QCOMPARE(shown, (QStringList{"dataset", "trajectory", "spectrum", "cka"}));
+        QTRY_VERIFY_WITH_TIMEOUT(trajectory->state() == ViewState::Result &&
+                                     spectrum->state() == ViewState::Result &&
+                                     spectrum->incomplete().isEmpty(),
+                                 30000);
+        QVERIFY(w.jobs()->wait_for_idle(30000));
+        // The hidden ones wait: held in the runner, said in their state line and in the status
+        // bar, and never started.
+        QVERIFY(w.jobs()->held(QStringLiteral("equaliser")));
+        QVERIFY(w.jobs()->held(QStringLiteral("timescales")));
+        QCOMPARE(equaliser->state(), ViewState::Computing);
+        QVERIFY2(equaliser->state_text().contains(QLatin1String("starts when this view is shown")),
+                 qPrintable(equaliser->state_text()));
+        QVERIFY(!finished.any(QStringLiteral("/equaliser/")));
+        QVERIFY(!finished.any(QStringLiteral("/timescales/")));
+        auto* status = w.findChild<QLabel*>(QStringLiteral("statusJobs"));
+        QVERIFY(status);
+        QVERIFY2(status->text().contains(QLatin1String("wait until shown")),
+                 qPrintable(status->text()));
+
+        // Shown (its tab brought forward): it computes now, and only it.
+        w.dock(QStringLiteral("equaliser"))->raise();
+        QTRY_VERIFY_WITH_TIMEOUT(w.on_screen(equaliser), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(equaliser->state(), ViewState::Result, 30000);
+        QVERIFY(finished.any(QStringLiteral("/equaliser/")));
+        QVERIFY(!w.jobs()->held(QStringLiteral("equaliser")));
+        QVERIFY(w.jobs()->held(QStringLiteral("timescales")));
+        QVERIFY(!finished.any(QStringLiteral("/timescales/")));
+
+        // A view closed and opened again from the View menu: the same.
+        w.dock(QStringLiteral("timescales"))->close();
+        w.selection_model()->set_layer(2);  // an input change while closed: still held
+        QVERIFY(w.jobs()->held(QStringLiteral("timescales")));
+        w.dock(QStringLiteral("timescales"))->show();
+        w.dock(QStringLiteral("timescales"))->raise();
+        QTRY_COMPARE_WITH_TIMEOUT(timescales->state(), ViewState::Result, 30000);
+        QVERIFY(finished.any(QStringLiteral("/timescales/")));
+        QCOMPARE(view_of<es::widgets::TimescalesView>(w, "timescales")->result()->layer,
+                 std::size_t{2});
+    }
+
+    void layerChangeCancelsTheSupersededRequest() {
+        es::app::MainWindow w;
+        w.clear_result_cache();
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(open_and_wait(w, demo()));
+        w.dock(QStringLiteral("timescales"))->raise();
+        auto* timescales = view_of<es::widgets::TimescalesView>(w, "timescales");
+        QTRY_COMPARE_WITH_TIMEOUT(timescales->state(), ViewState::Result, 30000);
+        QVERIFY(w.jobs()->wait_for_idle(30000));
+        Finished finished(w.jobs());
+        w.selection_model()->set_layer(1);  // starts a job for layer 1 ...
+        w.selection_model()->set_layer(3);  // ... superseded at once
+        QVERIFY(w.jobs()->wait_for_idle(30000));
+        int cancelled = -1, completed = -1;
+        for (int i = 0; i < finished.keys.size(); ++i) {
+            if (!finished.keys[i].contains(QLatin1String("/timescales/"))) continue;
+            if (finished.keys[i].contains(QLatin1String("layer=1"))) cancelled = i;
+            if (finished.keys[i].contains(QLatin1String("layer=3"))) completed = i;
+        }
+        QVERIFY2(cancelled >= 0 && completed >= 0, qPrintable(finished.keys.join(", ")));
+        QVERIFY2(!finished.ok[cancelled], "the layer-1 request ended cancelled");
+        QVERIFY(finished.ok[completed]);
+        QCOMPARE(timescales->result()->layer, std::size_t{3});
+        QVERIFY(!w.jobs()->cached(finished.keys[cancelled]));
+    }
+
+    // A partial result (real partial results of the core analyses on the demo: spectra with layers
+    // pending, the trajectory's first layers, CKA's estimate from a few tokens) is marked in the
+    // view, and neither its figure nor its numbers are exported; the complete one is.
+    void partialResultIsMarkedAndNeverExported() {
+        auto dump = es::Dump::open(demo().toStdString());
+        es::analysis::SpectrumOptions so;
+        so.top_k = 0;
+        so.threads = 1;
+        so.focus = std::make_shared<std::atomic<long long>>(2);
+        std::vector<es::analysis::SpectrumResult> partial_spectra;
+        so.on_layer = [&](const es::analysis::SpectrumResult& p) { partial_spectra.push_back(p); };
+        const es::analysis::SpectrumResult full =
+            es::analysis::spectrum(*dump, so, es::no_progress());
+        QVERIFY(partial_spectra.size() >= 2);
+        es::analysis::TrajectoryOptions to;
+        std::vector<es::analysis::TrajectoryResult> partial_traj;
+        to.on_layer = [&](const es::analysis::TrajectoryResult& p) { partial_traj.push_back(p); };
+        const es::analysis::TrajectoryResult traj =
+            es::analysis::trajectory(*dump, to, es::no_progress());
+        QVERIFY(!partial_traj.empty() &&
+                partial_traj.front().layers_total > partial_traj.front().layers.size());
+
+        es::widgets::SpectrumView spectrum;
+        es::widgets::TrajectoryView trajectory;
+        QTemporaryDir dir;
+        const es::widgets::ExportOptions options;
+        es::widgets::Provenance provenance;
+        auto refused = [&](es::widgets::View* v, const QString& figure, const QString& ext) {
+            const QString path = dir.filePath(figure + ext);
+            QString error;
+            const bool ok =
+                es::widgets::export_figure(v, figure, path, options, provenance, &error);
+            return !ok && error.contains(QLatin1String("partial result")) && !QFile::exists(path);
+        };
+        spectrum.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("spectra"));
+        spectrum.set_result(partial_spectra.front());  // state 2 alone
+        QCOMPARE(spectrum.state(), ViewState::Result);
+        QVERIFY(spectrum.partial());
+        QCOMPARE(spectrum.incomplete(), QStringLiteral("1 of %1 layers").arg(full.layers.size()));
+        QVERIFY(!es::widgets::figure_ready(&spectrum, QStringLiteral("spectrum")));
+        for (const QString& ext : {QStringLiteral(".json"), QStringLiteral(".csv"),
+                                   QStringLiteral(".png"), QStringLiteral(".svg")}) {
+            QVERIFY2(refused(&spectrum, QStringLiteral("spectrum"), ext), qPrintable(ext));
+            QVERIFY2(refused(&spectrum, QStringLiteral("spectrogram"), ext), qPrintable(ext));
+        }
+        QJsonObject json;
+        QString error;
+        QVERIFY(!es::widgets::figure_numbers(&spectrum, QStringLiteral("spectrum"), &json, nullptr,
+                                             &error));
+        QVERIFY(error.contains(QLatin1String("partial result")));
+        auto* status = spectrum.findChild<QLabel*>(QStringLiteral("status"));
+        QVERIFY(status && status->text().startsWith(QLatin1String("partial: 1 of")));
+        // The spectrogram keeps every state as a row, the pending ones empty.
+        QCOMPARE(spectrum.spectrogram()->data().rows, static_cast<int>(full.layers.size()));
+
+        spectrum.set_result(full);
+        QVERIFY(!spectrum.partial() && spectrum.incomplete().isEmpty());
+        QVERIFY(!status->text().contains(QLatin1String("partial")));
+        const QString out = dir.filePath(QStringLiteral("complete.json"));
+        QVERIFY2(es::widgets::export_figure(&spectrum, QStringLiteral("spectrum"), out, options,
+                                            provenance, &error),
+                 qPrintable(error));
+
+        // CKA's first picture, an estimate from a few tokens: marked, not exported.
+        es::analysis::CkaOptions co;
+        std::vector<es::analysis::CkaResult> previews;
+        co.preview_tokens = 16;
+        co.on_preview = [&](const es::analysis::CkaResult& p) { previews.push_back(p); };
+        const es::analysis::CkaResult exact = es::analysis::cka(*dump, co, es::no_progress());
+        QCOMPARE(previews.size(), std::size_t{1});
+        es::widgets::CkaView cka;
+        cka.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("CKA"));
+        cka.set_result(previews.front());
+        QCOMPARE(cka.incomplete(), QStringLiteral("an estimate from 16 tokens"));
+        QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".json")));
+        QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".pdf")));
+        auto* cka_status = cka.findChild<QLabel*>(QStringLiteral("status"));
+        QVERIFY(cka_status && cka_status->text().startsWith(QLatin1String("partial:")));
+        cka.set_result(exact);
+        QVERIFY(cka.incomplete().isEmpty());
+        QVERIFY(es::widgets::export_figure(&cka, QStringLiteral("cka"),
+                                           dir.filePath(QStringLiteral("cka.json")), options,
+                                           provenance, &error));
+
+        trajectory.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("trajectories"));
+        trajectory.set_result(partial_traj.front(), {}, false);
+        QVERIFY(!trajectory.incomplete().isEmpty());
+        QVERIFY(refused(&trajectory, QStringLiteral("trajectory"), QStringLiteral(".csv")));
+        QVERIFY(refused(&trajectory, QStringLiteral("trajectory"), QStringLiteral(".png")));
+        trajectory.set_result(traj, {}, false);
+        QVERIFY(trajectory.incomplete().isEmpty());
+        QVERIFY(es::widgets::export_figure(&trajectory, QStringLiteral("trajectory"),
+                                           dir.filePath(QStringLiteral("t.csv")), options,
+                                           provenance, &error));
+    }
+};
+
+QTEST_MAIN(TestProgressive)
+#include "test_progressive.moc"
