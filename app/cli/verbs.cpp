@@ -56,6 +56,12 @@ const std::vector<Verb>& verbs() {
         {"attention", "attention FILE --layer N --head H [--prompt P] [--scores] (--json | --csv)",
          "one head's query x key attention pattern (or scores) for one prompt, with its tokens",
          verb_attention},
+        {"bundle", "bundle FILE|FOLDER --out RESULTS.h5 [--stream NAME] [--sample N] [--top K]",
+         "every analysis the views show, with a sample of token states, in one HDF5 file that "
+         "opens without the dump",
+         verb_bundle,
+         "The sample is N evenly spaced tokens (default 20000); the bundle records the dump's "
+         "path, SHA-256 and size. Under mpirun the analyses are shared among the ranks."},
 #ifdef EIGENSCOPE_WITH_REPORT
         {"report", "report FILE [--out report.pdf]",
          "multi-page PDF report: summary, trajectory, spectra, head similarity, CKA, weight alphas",

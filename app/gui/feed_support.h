@@ -9,8 +9,10 @@
 #include <string>
 #include <type_traits>
 
+#include "bundle/bundle.h"
 #include "cache/result_codec.h"
 #include "main_window.h"
+#include "util/error.h"
 #include "version.h"
 
 namespace es::app {
@@ -168,6 +170,9 @@ struct Ask {
     QString computing;   // "spectra"
     bool disk_cached = false;
     const Document* other = nullptr;  // the compared document
+    // Of a results bundle: computed from its sampled token states (the 3-D view) rather than
+    // taken from its bundled results.
+    bool from_sample = false;
 };
 
 // "doc3/spectrum/resid/centred=1/top=0[/vs/doc4]": starts with the document's id so closing it
@@ -193,6 +198,29 @@ auto analysis_of(const Document& doc, Options options, Fn fn) {
     };
 }
 
+// The work for a view of a results bundle: the bundled result under `what`, or an error saying
+// what the bundle lacks and where the dump it came from was.
+template <typename R>
+std::function<R(Progress&)> from_bundle(const Document& doc, const QString& what) {
+    const std::string path = doc.dump()->path(), key = what.toStdString();
+    const bundle::Provenance p = *doc.bundle();
+    return [path, key, p](Progress&) -> R {
+        if constexpr (has_codec<R>::value) {
+            if (auto bytes = bundle::read_entry(path, key)) {
+                R r;
+                if (cache::decode(*bytes, r)) return r;
+                throw InputError(path + ": the bundled result " + key +
+                                 " was written by another version of Eigenscope; bundle " +
+                                 p.source + " again");
+            }
+        }
+        throw InputError("This results bundle holds no " + key + ": the view needs the token " +
+                         "states of " + p.source + " (the bundle keeps " +
+                         std::to_string(p.sampled_tokens) + " of " + std::to_string(p.tokens) +
+                         " tokens of stream " + p.stream + "). Open the dump itself for it.");
+    };
+}
+
 // Runs `work` (Progress& -> R, on a worker thread) for a view, in the view's slot: the view shows
 // what is computed, then the result (through `show(view, result)`) or the error, only if it
 // still wants this result by then.
@@ -201,7 +229,9 @@ void ask(MainWindow& window, V* view, const Ask& a, Work work, Show show, QStrin
     using R = std::decay_t<std::invoke_result_t<Work&, Progress&>>;
     if (slot.isEmpty()) slot = view->view_id();
     std::function<R(Progress&)> run = std::move(work);
-    if constexpr (has_codec<R>::value) {
+    if (a.doc->bundle() && !a.from_sample) {
+        run = from_bundle<R>(*a.doc, a.what);
+    } else if constexpr (has_codec<R>::value) {
         if (a.disk_cached)
             run = with_disk_cache<R>(window, *a.doc, a.what, std::move(run), a.other);
     } else {
