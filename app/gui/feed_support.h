@@ -198,13 +198,15 @@ auto analysis_of(const Document& doc, Options options, Fn fn) {
     };
 }
 
-// The work for a view of a results bundle: the bundled result under `what`, or an error saying
-// what the bundle lacks and where the dump it came from was.
+// The work for a view of a results bundle: the bundled result under `what`; without one, the
+// computation on the bundle's sampled states when they are every token of the dump (then they are
+// the dump's states), otherwise an error saying what the bundle lacks and which dump it needs.
 template <typename R>
-std::function<R(Progress&)> from_bundle(const Document& doc, const QString& what) {
-    const std::string path = doc.dump()->path(), key = what.toStdString();
-    const bundle::Provenance p = *doc.bundle();
-    return [path, key, p](Progress&) -> R {
+std::function<R(Progress&)> from_bundle(const Ask& a, std::function<R(Progress&)> work) {
+    const std::string path = a.doc->dump()->path(), key = a.what.toStdString(),
+                      label = a.computing.toStdString();
+    const bundle::Provenance p = *a.doc->bundle();
+    return [path, key, label, p, work = std::move(work)](Progress& progress) -> R {
         if constexpr (has_codec<R>::value) {
             if (auto bytes = bundle::read_entry(path, key)) {
                 R r;
@@ -214,10 +216,11 @@ std::function<R(Progress&)> from_bundle(const Document& doc, const QString& what
                                  p.source + " again");
             }
         }
-        throw InputError("This results bundle holds no " + key + ": the view needs the token " +
-                         "states of " + p.source + " (the bundle keeps " +
+        if (p.sampled_tokens == p.tokens) return work(progress);
+        throw InputError("This results bundle holds no " + label + " for these settings (" + key +
+                         "): they need the token states of " + p.source + ", of which it keeps " +
                          std::to_string(p.sampled_tokens) + " of " + std::to_string(p.tokens) +
-                         " tokens of stream " + p.stream + "). Open the dump itself for it.");
+                         " tokens (stream " + p.stream + "). Open the dump itself for this view.");
     };
 }
 
@@ -230,7 +233,7 @@ void ask(MainWindow& window, V* view, const Ask& a, Work work, Show show, QStrin
     if (slot.isEmpty()) slot = view->view_id();
     std::function<R(Progress&)> run = std::move(work);
     if (a.doc->bundle() && !a.from_sample) {
-        run = from_bundle<R>(*a.doc, a.what);
+        run = from_bundle<R>(a, std::move(run));
     } else if constexpr (has_codec<R>::value) {
         if (a.disk_cached)
             run = with_disk_cache<R>(window, *a.doc, a.what, std::move(run), a.other);

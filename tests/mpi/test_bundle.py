@@ -42,10 +42,14 @@ class Bundle(unittest.TestCase):
         cls.direct = {}
         for verb, args in (("trajectory", ["--json", "--per-token"]),
                            ("spectrum", ["--all-layers", "--json"]),
-                           ("cka", ["--json"])):
+                           ("cka", ["--json"]),
+                           ("equaliser", ["--layer", "0", "--token", "3", "--bands", "32",
+                                          "--json"])):
             r = run([verb, cls.dump, *args])
             assert r.returncode == 0, r.stderr
             cls.direct[verb] = json.loads(r.stdout)
+        cls.full = os.path.join(t, "full.h5")
+        cls.made_full = run(["bundle", cls.dump, "--out", cls.full, "--sample", "1000"])
         cls.alone = os.path.join(t, "alone.h5")
         cls.dist = os.path.join(t, "dist.h5")
         cls.made = {
@@ -76,7 +80,8 @@ class Bundle(unittest.TestCase):
             self.assertEqual(out["sampled_tokens"], 50)
         # No temporary file left beside the outputs.
         self.assertEqual(sorted(os.listdir(self.tmp.name)),
-                         sorted(["alone.h5", "dist.h5", "elsewhere", os.path.basename(self.out)]))
+                         sorted(["alone.h5", "dist.h5", "full.h5", "elsewhere",
+                                 os.path.basename(self.out)]))
 
     def test_info_reads_provenance(self):
         r = run(["info", self.alone, "--json"])
@@ -137,9 +142,25 @@ class Bundle(unittest.TestCase):
         out = os.path.join(self.out, "e.json")
         r = export("equaliser", self.alone, out, "--token", "3")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("holds no equaliser", r.stderr)
+        self.assertIn("holds no equaliser frames", r.stderr)
+        self.assertIn("50 of 120 tokens", r.stderr)
         self.assertIn(self.dump, r.stderr)
         self.assertFalse(os.path.exists(out))
+
+    def test_equaliser_from_a_sample_of_every_token(self):
+        # A bundle whose sample is every token: a view without a bundled result computes from it.
+        self.assertEqual(self.made_full.returncode, 0, self.made_full.stderr)
+        out = os.path.join(self.out, "eq.json")
+        r = export("equaliser", self.full, out, "--token", "3")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(out) as f:
+            got = json.load(f)["data"]
+        direct = self.direct["equaliser"]
+        common = [k for k in direct if k in got]
+        self.assertIn("frames", common)
+        for k in common:
+            assert_close(self, direct[k], got[k], where=k)
+        os.remove(out)
 
 
 if __name__ == "__main__":
