@@ -39,7 +39,7 @@ void print_help(std::ostream& os) {
 
 // Verbs that split their work over MPI ranks (distribute.h); the others run on rank 0 alone.
 bool distributed_verb(const std::string& name) {
-    for (const char* v : {"spectrum", "weights", "trajectory", "bundle"})
+    for (const char* v : {"spectrum", "weights", "heads", "trajectory", "bundle"})
         if (name == v) return true;
     return false;
 }

@@ -1,4 +1,5 @@
 // eigenscope-cli bundle FILE|FOLDER --out RESULTS.h5 [--stream NAME] [--sample N] [--top K]
+//                       [--no-cka]
 // Computes what the app's views show of a dump (bundle/bundle.h) into one HDF5 file a laptop can
 // open without the dump. The work is a list of tasks (the trajectory, the CKA, one spectrum per
 // state, the weight spectra, the head circuits, the sample and the hashes); under MPI each rank
@@ -39,7 +40,7 @@ struct Task {
 };
 
 // The tasks every rank derives alike from the dump's description.
-std::vector<Task> tasks_of(const Dump& dump, const StreamInfo& s) {
+std::vector<Task> tasks_of(const Dump& dump, const StreamInfo& s, bool with_cka) {
     const double T = static_cast<double>(s.n_tokens()), D = static_cast<double>(s.d);
     const std::vector<std::size_t> states = analysis::analysed_states(s, false);
     const double S = static_cast<double>(states.size());
@@ -48,7 +49,7 @@ std::vector<Task> tasks_of(const Dump& dump, const StreamInfo& s) {
     const double per_state = T * D + m * m * M + m * m * m;
     std::vector<Task> t;
     t.push_back({Kind::Trajectory, 0, S * T * D * 4});
-    t.push_back({Kind::Cka, 0, S * per_state + S * S * T * std::min(T, D)});
+    if (with_cka) t.push_back({Kind::Cka, 0, S * per_state + S * S * T * std::min(T, D)});
     for (std::size_t st : states) t.push_back({Kind::Spectrum, st, per_state});
     double w = 0;
     for (const auto& name : analysis::weight_spectra_names(dump))
@@ -226,7 +227,7 @@ std::vector<bundle::SourceFile> hash_sources(const std::string& path) {
 }  // namespace
 
 int verb_bundle(const std::vector<std::string>& argv) {
-    Args args(argv, {}, {"out", "stream", "sample", "top"});
+    Args args(argv, {"no-cka"}, {"out", "stream", "sample", "top"});
     const std::string& file = only_positional(args, "bundle", "FILE or FOLDER");
     const auto out = args.option("out");
     if (!out) throw UsageError("--out RESULTS.h5 is required");
@@ -246,7 +247,7 @@ int verb_bundle(const std::vector<std::string>& argv) {
         dump = Dump::open(file);
         const StreamInfo& s = dump->stream(stream);
         sample = bundle::sample_tokens(s.n_tokens(), n_sample);
-        const std::vector<Task> tasks = tasks_of(*dump, s);
+        const std::vector<Task> tasks = tasks_of(*dump, s, !args.flag("no-cka"));
         const double sample_cost = static_cast<double>(s.n_tokens() * s.d * s.n_states());
         const std::vector<int> owner = assign(tasks, comm.size(), sample_cost);
         auto mine = run_tasks(*dump, s, tasks, owner, comm.rank(), top_k, sample);
@@ -309,10 +310,12 @@ int verb_bundle(const std::vector<std::string>& argv) {
     p.d = s.d;
     p.eigenscope_version = EIGENSCOPE_VERSION;
     p.ranks = comm.size();
-    p.lacks = {
-        "token states beyond the sample (the equaliser, logit lens and timescales views "
-        "need the dump)",
-        "streams other than " + s.name, "attention patterns", "the weights themselves"};
+    if (args.flag("no-cka")) p.lacks.push_back("CKA between layers (bundled with --no-cka)");
+    p.lacks.insert(
+        p.lacks.end(),
+        {"token states beyond the sample (the equaliser, logit lens and timescales views "
+         "need the dump)",
+         "streams other than " + s.name, "attention patterns", "the weights themselves"});
     bundle::write(*out, p, states, entries);
     return print_text(nlohmann::json({{"bundle", *out},
                                       {"results", entries.size()},

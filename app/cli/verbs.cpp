@@ -56,7 +56,8 @@ const std::vector<Verb>& verbs() {
         {"attention", "attention FILE --layer N --head H [--prompt P] [--scores] (--json | --csv)",
          "one head's query x key attention pattern (or scores) for one prompt, with its tokens",
          verb_attention},
-        {"bundle", "bundle FILE|FOLDER --out RESULTS.h5 [--stream NAME] [--sample N] [--top K]",
+        {"bundle",
+         "bundle FILE|FOLDER --out RESULTS.h5 [--stream NAME] [--sample N] [--top K] [--no-cka]",
          "every analysis the views show, with a sample of token states, in one HDF5 file that "
          "opens without the dump",
          verb_bundle,

@@ -38,6 +38,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MatrixSpectrum, name, shape, singular_values,
                                    frobenius, stable_rank, fit)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WeightSpectraResult, file, matrices, sources)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HeadCircuit, layer, head, qk, ov)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HeadSimilarityResult, layer, metric, rank, heads, matrix, order)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HeadCircuitsResult, n_layers, n_heads, n_kv_heads, d_model,
                                    d_head, heads)
 // TrajectoryResult by hand, called by name: analysis::to_json(const TrajectoryResult&, bool) makes
@@ -136,6 +137,12 @@ std::string encode(const analysis::TrajectoryResult& r) {
     analysis::trajectory_to_json(j, r);
     const std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor(j);
     return std::string(bytes.begin(), bytes.end());
+}
+std::string encode(const analysis::HeadSimilarityResult& r) {
+    return encode_any(r);
+}
+bool decode(const std::string& b, analysis::HeadSimilarityResult& r) {
+    return decode_any(b, r);
 }
 bool decode(const std::string& b, analysis::HeadCircuitsResult& r) {
     return decode_any(b, r);

@@ -7,6 +7,7 @@
 
 #include "analysis/cka.h"
 #include "analysis/head_circuits.h"
+#include "analysis/head_similarity.h"
 #include "analysis/project.h"
 #include "analysis/spectrum.h"
 #include "analysis/trajectory.h"
@@ -15,16 +16,18 @@
 namespace es::cache {
 
 // Bumped whenever a cached struct changes shape; part of every cache key.
-constexpr int kCodecVersion = 2;  // 2: weight sources, head circuits, trajectories
+constexpr int kCodecVersion = 2;  // 2: weight sources; head circuits, similarities, trajectories
 
 std::string encode(const analysis::SpectrumResult& r);
 std::string encode(const analysis::CkaResult& r);
 std::string encode(const analysis::ProjectResult& r);
 std::string encode(const analysis::WeightSpectraResult& r);
 std::string encode(const analysis::HeadCircuitsResult& r);
+std::string encode(const analysis::HeadSimilarityResult& r);
 std::string encode(const analysis::TrajectoryResult& r);
 bool decode(const std::string& bytes, analysis::SpectrumResult& r);
 bool decode(const std::string& bytes, analysis::HeadCircuitsResult& r);
+bool decode(const std::string& bytes, analysis::HeadSimilarityResult& r);
 bool decode(const std::string& bytes, analysis::TrajectoryResult& r);
 bool decode(const std::string& bytes, analysis::CkaResult& r);
 bool decode(const std::string& bytes, analysis::ProjectResult& r);

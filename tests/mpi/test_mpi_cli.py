@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """eigenscope-cli under mpirun -n 2 (and 3, more ranks than some blocks) prints what one process
-prints, to 1e-10, for spectrum --all-layers, weights and trajectory (JSON and CSV) on dumps written here
+prints, to 1e-10, for spectrum --all-layers, weights, heads and trajectory (JSON and CSV) on dumps written here
 with h5py; the numbers themselves are numpy's (float64 SVD); a failure on the ranks is reported
 once by rank 0 with exit 2; a run without mpirun prints no MPI messages.
 
@@ -95,6 +95,26 @@ class MpiCli(unittest.TestCase):
                 np.testing.assert_allclose(h["qk"]["singular_values"], s, rtol=1e-6, atol=1e-6 * s[0])
         self.same(["weights", self.tall, "--csv"], 2, as_json=False)
         self.same(["weights", self.tall, "--csv", "--heads"], 3, as_json=False)
+
+    def test_heads_rows_over_ranks(self):
+        # 15 heads of 5 layers: rows 0, 2, 4, ... on rank 0 and 1, 3, ... on rank 1 (3 ranks too).
+        for metric in ("qk_cosine", "subspace_overlap"):
+            for ranks in (2, 3):
+                out = self.same(["heads", self.tall, "--all-layers", "--metric", metric, "--json"],
+                                ranks)
+            m = np.array(out["matrix"], dtype=float)
+            self.assertEqual(m.shape, (15, 15))
+            np.testing.assert_allclose(m, m.T)
+            np.testing.assert_allclose(np.diag(m), 1.0, atol=1e-12)
+        import h5py
+        with h5py.File(self.tall, "r") as f:
+            a = [(f[f"blocks.{l}.attn.W_Q"][h] @ f[f"blocks.{l}.attn.W_K"][h].T).astype(np.float64)
+                 for l in range(5) for h in range(3)]
+        out = self.same(["heads", self.tall, "--all-layers", "--metric", "qk_cosine", "--json"], 2)
+        ref = np.array([[np.sum(x * y) / np.linalg.norm(x) / np.linalg.norm(y) for y in a] for x in a])
+        np.testing.assert_allclose(np.array(out["matrix"], dtype=float), ref, atol=1e-6)
+        self.same(["heads", self.tall, "--layer", "2", "--metric", "ov_cosine", "--csv"], 2,
+                  as_json=False)
 
     def test_failure_reported_once(self):
         missing = os.path.join(self.tmp.name, "missing.h5")
