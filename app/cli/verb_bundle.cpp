@@ -1,9 +1,10 @@
 // eigenscope-cli bundle FILE|FOLDER --out RESULTS.h5 [--stream NAME] [--sample N] [--top K]
 //                       [--no-cka]
 // Computes what the app's views show of a dump (bundle/bundle.h) into one HDF5 file a laptop can
-// open without the dump. The work is a list of tasks (the trajectory, the CKA, one spectrum per
-// state, the weight spectra, the head circuits, the sample and the hashes); under MPI each rank
-// takes the tasks a deterministic longest-first assignment gives it, and rank 0 merges and writes.
+// open without the dump. The work is a list of tasks (the trajectory in a token block per rank,
+// the CKA, one spectrum per state, the weight spectra, the head circuits, the sample and the
+// hashes); under MPI each rank takes the tasks a deterministic longest-first assignment gives it,
+// and rank 0 merges and writes.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -35,12 +36,12 @@ enum class Kind { Trajectory, Cka, Spectrum, Weights, Heads };
 
 struct Task {
     Kind kind;
-    std::size_t state = 0;  // Spectrum: the state index
+    std::size_t state = 0;  // Spectrum: the state index; Trajectory: the token block
     double cost = 0;        // relative, for the assignment only
 };
 
 // The tasks every rank derives alike from the dump's description.
-std::vector<Task> tasks_of(const Dump& dump, const StreamInfo& s, bool with_cka) {
+std::vector<Task> tasks_of(const Dump& dump, const StreamInfo& s, bool with_cka, int ranks) {
     const double T = static_cast<double>(s.n_tokens()), D = static_cast<double>(s.d);
     const std::vector<std::size_t> states = analysis::analysed_states(s, false);
     const double S = static_cast<double>(states.size());
@@ -48,7 +49,9 @@ std::vector<Task> tasks_of(const Dump& dump, const StreamInfo& s, bool with_cka)
     const double m = std::min(T, D), M = std::max(T, D);
     const double per_state = T * D + m * m * M + m * m * m;
     std::vector<Task> t;
-    t.push_back({Kind::Trajectory, 0, S * T * D * 4});
+    // The trajectory in one token block per rank (its cost is reading every state once).
+    for (int b = 0; b < ranks; ++b)
+        t.push_back({Kind::Trajectory, static_cast<std::size_t>(b), S * T * D * 4 / ranks});
     if (with_cka) t.push_back({Kind::Cka, 0, S * per_state + S * S * T * std::min(T, D)});
     for (std::size_t st : states) t.push_back({Kind::Spectrum, st, per_state});
     double w = 0;
@@ -126,8 +129,7 @@ std::vector<bundle::Entry> unpack(const std::string& bytes) {
 // This rank's tasks, as entries (spectra as one-state parts, merged by rank 0).
 std::vector<bundle::Entry> run_tasks(const Dump& dump, const StreamInfo& s,
                                      const std::vector<Task>& tasks, const std::vector<int>& owner,
-                                     int rank, std::size_t top_k,
-                                     const std::vector<std::size_t>& sample) {
+                                     int rank, std::size_t top_k, std::size_t blocks) {
     std::vector<bundle::Entry> out;
     const std::string& sn = s.name;
     for (std::size_t i = 0; i < tasks.size(); ++i) {
@@ -137,9 +139,12 @@ std::vector<bundle::Entry> run_tasks(const Dump& dump, const StreamInfo& s,
             case Kind::Trajectory: {
                 analysis::TrajectoryOptions o;
                 o.stream = sn;
-                out.push_back(
-                    {"trajectory/" + sn + "/final_norm=0",
-                     cache::encode(sampled(analysis::trajectory(dump, o, no_progress()), sample))});
+                const parallel::Block b = parallel::block(s.n_tokens(), static_cast<int>(t.state),
+                                                          static_cast<int>(blocks));
+                o.token_begin = b.begin;
+                o.token_end = b.end;
+                out.push_back({"part/trajectory/" + std::to_string(t.state),
+                               cache::encode(analysis::trajectory(dump, o, no_progress()))});
                 break;
             }
             case Kind::Cka: {
@@ -186,7 +191,12 @@ bundle::Sample read_sample(const Dump& dump, const StreamInfo& s,
     for (std::size_t k = 0; k < states.size(); ++k) {
         std::size_t j = 0;
         while (j < sample.size()) {
-            const std::size_t b = sample[j], e = std::min(s.n_tokens(), b + step);
+            // From this sampled token to the last sampled one within a read's reach: sparse
+            // samples read one row each (their chunks), dense ones whole blocks.
+            const std::size_t b = sample[j], reach = std::min(s.n_tokens(), b + step);
+            std::size_t last = j;
+            while (last + 1 < sample.size() && sample[last + 1] < reach) ++last;
+            const std::size_t e = sample[last] + 1;
             x.resize((e - b) * s.d);
             dump.read_states(s, states[k], b, e, x.data());
             for (; j < sample.size() && sample[j] < e; ++j)
@@ -247,10 +257,11 @@ int verb_bundle(const std::vector<std::string>& argv) {
         dump = Dump::open(file);
         const StreamInfo& s = dump->stream(stream);
         sample = bundle::sample_tokens(s.n_tokens(), n_sample);
-        const std::vector<Task> tasks = tasks_of(*dump, s, !args.flag("no-cka"));
+        const std::vector<Task> tasks = tasks_of(*dump, s, !args.flag("no-cka"), comm.size());
         const double sample_cost = static_cast<double>(s.n_tokens() * s.d * s.n_states());
         const std::vector<int> owner = assign(tasks, comm.size(), sample_cost);
-        auto mine = run_tasks(*dump, s, tasks, owner, comm.rank(), top_k, sample);
+        auto mine = run_tasks(*dump, s, tasks, owner, comm.rank(), top_k,
+                              static_cast<std::size_t>(comm.size()));
         if (comm.root()) {
             states = read_sample(*dump, s, sample);
             files = hash_sources(file);
@@ -264,9 +275,15 @@ int verb_bundle(const std::vector<std::string>& argv) {
     analysis::SpectrumResult spectra;
     spectra.stream = s.name;
     std::map<std::size_t, analysis::LayerSpectrum> layers;
+    std::map<std::size_t, analysis::TrajectoryResult> blocks;
     for (const auto& p : parts)
         for (auto& e : unpack(p)) {
-            if (e.key.rfind("part/spectrum/", 0) == 0) {
+            if (e.key.rfind("part/trajectory/", 0) == 0) {
+                analysis::TrajectoryResult one;
+                if (!cache::decode(e.bytes, one))
+                    throw InternalError("a rank's trajectory could not be decoded");
+                blocks[std::stoul(e.key.substr(16))] = std::move(one);
+            } else if (e.key.rfind("part/spectrum/", 0) == 0) {
                 analysis::SpectrumResult one;
                 if (!cache::decode(e.bytes, one) || one.layers.size() != 1)
                     throw InternalError("a rank's spectrum could not be decoded");
@@ -276,6 +293,12 @@ int verb_bundle(const std::vector<std::string>& argv) {
             }
         }
     for (auto& [st, l] : layers) spectra.layers.push_back(std::move(l));
+    // The token blocks joined in order, statistics over every token; per-token values sampled.
+    std::vector<analysis::TrajectoryResult> in_order;
+    for (auto& [b, r] : blocks) in_order.push_back(std::move(r));
+    entries.push_back(
+        {"trajectory/" + s.name + "/final_norm=0",
+         cache::encode(sampled(analysis::trajectory_merge(std::move(in_order), s), sample))});
     entries.push_back(
         {"spectrum/" + s.name + "/centred=1/top=" + std::to_string(top_k), cache::encode(spectra)});
     // The spectrum view asks for values only (top=0): the same spectra without directions.
