@@ -3,6 +3,9 @@
 // it could have caught: every exception ends in a message and an exit code, and the verb runs
 // in a supervised child process (util/supervise.h), so a file that crashes libhdf5 ends in
 // exit 2 with a sentence too. --no-isolation (anywhere on the line) runs it in this process.
+// Started under mpirun/srun (built with MPI), the verb runs in this process on every rank (an MPI
+// process must not fork a child that talks MPI): the distributed verbs share their work and rank 0
+// prints; every other verb runs on rank 0 alone.
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -11,6 +14,10 @@
 #include <sstream>
 
 #include "args.h"
+#include "parallel/comm.h"
+#ifdef EIGENSCOPE_WITH_MPI
+#include "parallel/mpi/mpi_comm.h"
+#endif
 #include "util/error.h"
 #include "util/supervise.h"
 #include "verbs.h"
@@ -30,8 +37,19 @@ void print_help(std::ostream& os) {
           "included), 1 internal error.\nDocumentation: docs/CLI.md\n";
 }
 
+// Verbs that split their work over MPI ranks (distribute.h); the others run on rank 0 alone.
+bool distributed_verb(const std::string& name) {
+    for (const char* v : {"spectrum", "weights", "heads", "trajectory", "bundle"})
+        if (name == v) return true;
+    return false;
+}
+
 int run_verb(const es::cli::Verb& v, const std::vector<std::string>& rest) {
     const std::string verb = v.name;
+    // Ranks other than 0 hold the same arguments and files, so their messages would repeat rank
+    // 0's: they stay silent and rank 0 speaks for the job.
+    std::ostringstream silent;
+    std::ostream& err = es::parallel::world().root() ? std::cerr : silent;
     try {
         const int code = v.run(rest);
         // A full disk or a closed pipe must not pass for success with the output cut short.
@@ -41,46 +59,48 @@ int run_verb(const es::cli::Verb& v, const std::vector<std::string>& rest) {
             std::cout.flush();
         }
         if (!std::cout) {
-            std::cerr << "error: cannot write the output"
-                      << (errno ? std::string(" (") + std::strerror(errno) + ")" : "")
-                      << "; what was written is incomplete\n";
+            err << "error: cannot write the output"
+                << (errno ? std::string(" (") + std::strerror(errno) + ")" : "")
+                << "; what was written is incomplete\n";
             return 1;
         }
         return code;
     } catch (const es::cli::UsageError& e) {
-        std::cerr << "eigenscope-cli " << verb << ": " << e.what() << "\nusage: eigenscope-cli "
-                  << v.usage << "\n";
+        err << "eigenscope-cli " << verb << ": " << e.what() << "\nusage: eigenscope-cli "
+            << v.usage << "\n";
         return 2;
     } catch (const es::InputError& e) {
         // The sentence on the first line (what scripts and the app's probe read), then the
         // library's detail, indented, for a bug report.
-        std::cerr << "error: " << e.what() << "\n";
+        err << "error: " << e.what() << "\n";
         if (!e.detail().empty()) {
-            std::cerr << "  detail:\n";
+            err << "  detail:\n";
             std::string line;
             for (std::istringstream in(e.detail()); std::getline(in, line);)
-                std::cerr << "    " << line << "\n";
+                err << "    " << line << "\n";
         }
         return 2;
+    } catch (const es::parallel::PeerFailed&) {
+        return 2;  // rank 0 reports the failure
     } catch (const es::CancelledError&) {
-        std::cerr << "cancelled\n";
+        err << "cancelled\n";
         return 130;
     } catch (const std::bad_alloc&) {
-        std::cerr << "internal error: out of memory\n";
+        err << "internal error: out of memory\n";
         return 1;
     } catch (const std::exception& e) {
-        std::cerr << "internal error: " << e.what() << "\n";
+        err << "internal error: " << e.what() << "\n";
         return 1;
     } catch (...) {
-        std::cerr << "internal error: unknown exception\n";
+        err << "internal error: unknown exception\n";
         return 1;
     }
 }
 
 }  // namespace
 
-int main(int argc, char** argv) {
-    std::ios::sync_with_stdio(false);
+static int run_main(int argc, char** argv, bool mpi) {
+    if (!es::parallel::world().root() && (argc < 2 || !distributed_verb(argv[1]))) return 0;
     if (argc < 2) {
         print_help(std::cerr);
         return 2;
@@ -100,8 +120,8 @@ int main(int argc, char** argv) {
     }
     std::vector<std::string> rest(argv + 2, argv + argc);
     const auto no_isolation = std::find(rest.begin(), rest.end(), "--no-isolation");
-    const bool isolate = no_isolation == rest.end();
-    if (!isolate) rest.erase(no_isolation);
+    const bool isolate = no_isolation == rest.end() && !mpi;
+    if (no_isolation != rest.end()) rest.erase(no_isolation);
     for (const auto& v : es::cli::verbs()) {
         if (verb != v.name) continue;
         std::cout.flush();
@@ -111,4 +131,16 @@ int main(int argc, char** argv) {
     }
     std::cerr << "eigenscope-cli: unknown verb '" << verb << "' (see eigenscope-cli --help)\n";
     return 2;
+}
+
+int main(int argc, char** argv) {
+    std::ios::sync_with_stdio(false);
+#ifdef EIGENSCOPE_WITH_MPI
+    const bool mpi = es::parallel::start_mpi_if_launched(&argc, &argv);
+    const int code = run_main(argc, argv, mpi);
+    es::parallel::finish_mpi();
+    return code;
+#else
+    return run_main(argc, argv, false);
+#endif
 }

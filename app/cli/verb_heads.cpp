@@ -1,6 +1,9 @@
 // eigenscope-cli heads FILE (--layer N | --all-layers) --metric M [--rank R] (--json | --csv)
+// Under MPI every rank prepares every head (weights are small) and computes every size-th row of
+// the pair matrix; rank 0 joins the rows, symmetrises and orders (head_similarity_merge).
 #include "analysis/head_similarity.h"
 #include "args.h"
+#include "distribute.h"
 #include "io/dump.h"
 #include "verb_support.h"
 #include "verbs.h"
@@ -20,8 +23,22 @@ int verb_heads(const std::vector<std::string>& argv) {
     o.metric = analysis::parse_head_metric(*metric);
     if (layer) o.layer = static_cast<std::size_t>(*layer);
     if (auto r = args.integer("rank", 1, 1000000)) o.rank = static_cast<std::size_t>(*r);
-    auto dump = Dump::open(file);
-    return print_result(f, analysis::head_similarity(*dump, o, no_progress()));
+    std::vector<analysis::HeadSimilarityResult> shares;
+    const auto joined = gather_results<analysis::HeadSimilarityResult>(
+        [&](int rank, int size) {
+            auto dump = Dump::open(file);
+            analysis::HeadSimilarityOptions mine = o;
+            mine.row_stride = static_cast<std::size_t>(size);
+            mine.row_offset = static_cast<std::size_t>(rank);
+            return analysis::head_similarity(*dump, mine, no_progress());
+        },
+        [&](analysis::HeadSimilarityResult& into, analysis::HeadSimilarityResult&& next) {
+            if (shares.empty()) shares.push_back(std::move(into));
+            shares.push_back(std::move(next));
+        });
+    if (!joined) return 0;  // not rank 0: rank 0 prints
+    return print_result(
+        f, shares.empty() ? *joined : analysis::head_similarity_merge(std::move(shares)));
 }
 
 }  // namespace es::cli

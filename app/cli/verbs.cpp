@@ -73,6 +73,13 @@ const std::vector<Verb>& verbs() {
          "auto|exact|hnsw] [--index FILE] [--recall] (--json | --csv)",
          "the k token states nearest to one token's state, exact (BLAS) or by an HNSW index",
          verb_neighbours},
+        {"bundle",
+         "bundle FILE|FOLDER --out RESULTS.h5 [--stream NAME] [--sample N] [--top K] [--no-cka]",
+         "every analysis the views show, with a sample of token states, in one HDF5 file that "
+         "opens without the dump",
+         verb_bundle,
+         "The sample is N evenly spaced tokens (default 20000); the bundle records the dump's "
+         "path, SHA-256 and size. Under mpirun the analyses are shared among the ranks."},
 #ifdef EIGENSCOPE_WITH_REPORT
         {"report", "report FILE [--out report.pdf]",
          "multi-page PDF report: summary, trajectory, spectra, head similarity, CKA, weight alphas",

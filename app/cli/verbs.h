@@ -24,7 +24,7 @@ const std::vector<Verb>& verbs();
 // The verbs, one file each (verb_NAME.cpp).
 VerbMain verb_info, verb_weights, verb_heads, verb_angles, verb_series, verb_delta, verb_trajectory,
     verb_spectrum, verb_equaliser, verb_project, verb_cka, verb_timescales, verb_lens,
-    verb_attention;
+    verb_attention, verb_bundle;
 // Linear directions, analogies and nearest neighbours (issue 21).
 VerbMain verb_directions, verb_analogy, verb_neighbours;
 #ifdef EIGENSCOPE_WITH_REPORT

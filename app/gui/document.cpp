@@ -3,6 +3,7 @@
 #include <QFileInfo>
 
 #include "cache/result_cache.h"
+#include "util/error.h"
 
 namespace es::app {
 
@@ -11,6 +12,11 @@ Document::Document(QString id, std::shared_ptr<Dump> dump, QObject* parent)
       id_(std::move(id)),
       dump_(std::move(dump)),
       identity_(dump_identity(*dump_)) {
+    try {
+        bundle_ = bundle::read_provenance(dump_->path());
+    } catch (const InputError&) {
+        // A damaged provenance: the file still opens as the dump it also is.
+    }
     QFileInfo fi(path());
     size_ = fi.size();
     mtime_ = fi.lastModified();

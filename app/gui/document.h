@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 
+#include "bundle/bundle.h"
 #include "io/data_health.h"
 #include "io/dump.h"
 
@@ -24,6 +25,9 @@ public:
     // The file's identity when opened (path, size, mtime, layout hash): keys its cached results.
     const std::string& identity() const { return identity_; }
     void set_health(const DataHealth& h) { health_ = h; }
+    // A results bundle (bundle/bundle.h): where it came from. Its views take their results from
+    // the bundle, not from the sampled states the dump() holds (feed_support.h, ask()).
+    const std::optional<bundle::Provenance>& bundle() const { return bundle_; }
     // Re-checks the file against what was opened; emits changed_on_disk when it differs.
     void check_file();
 
@@ -35,6 +39,7 @@ private:
     std::shared_ptr<Dump> dump_;
     std::optional<DataHealth> health_;
     std::string identity_;
+    std::optional<bundle::Provenance> bundle_;
     QFileSystemWatcher watcher_;
     qint64 size_ = 0;
     QDateTime mtime_;

@@ -9,8 +9,10 @@
 #include <string>
 #include <type_traits>
 
+#include "bundle/bundle.h"
 #include "cache/result_codec.h"
 #include "main_window.h"
+#include "util/error.h"
 #include "version.h"
 
 namespace es::app {
@@ -171,6 +173,9 @@ struct Ask {
     // Computed even while the view is hidden: the trajectory, whose numbers the presentation
     // readout shows whichever view is presented.
     bool when_hidden = false;
+    // Of a results bundle: computed from its sampled token states (the 3-D view) rather than
+    // taken from its bundled results.
+    bool from_sample = false;
 };
 
 // "doc3/spectrum/resid/centred=1/top=0[/vs/doc4]": starts with the document's id so closing it
@@ -196,6 +201,32 @@ auto analysis_of(const Document& doc, Options options, Fn fn) {
     };
 }
 
+// The work for a view of a results bundle: the bundled result under `what`; without one, the
+// computation on the bundle's sampled states when they are every token of the dump (then they are
+// the dump's states), otherwise an error saying what the bundle lacks and which dump it needs.
+template <typename R>
+std::function<R(Progress&)> from_bundle(const Ask& a, std::function<R(Progress&)> work) {
+    const std::string path = a.doc->dump()->path(), key = a.what.toStdString(),
+                      label = a.computing.toStdString();
+    const bundle::Provenance p = *a.doc->bundle();
+    return [path, key, label, p, work = std::move(work)](Progress& progress) -> R {
+        if constexpr (has_codec<R>::value) {
+            if (auto bytes = bundle::read_entry(path, key)) {
+                R r;
+                if (cache::decode(*bytes, r)) return r;
+                throw InputError(path + ": the bundled result " + key +
+                                 " was written by another version of Eigenscope; bundle " +
+                                 p.source + " again");
+            }
+        }
+        if (p.sampled_tokens == p.tokens) return work(progress);
+        throw InputError("This results bundle holds no " + label + " for these settings (" + key +
+                         "): they need the token states of " + p.source + ", of which it keeps " +
+                         std::to_string(p.sampled_tokens) + " of " + std::to_string(p.tokens) +
+                         " tokens (stream " + p.stream + "). Open the dump itself for this view.");
+    };
+}
+
 // Runs `work` (Progress& -> R, on a worker thread) for a view, in the view's slot: the view shows
 // what is computed, then the result (through `show(view, result)`) or the error, only if it
 // still wants this result by then.
@@ -216,7 +247,9 @@ void ask(MainWindow& window, V* view, const Ask& a, Work work, Show show, QStrin
         return;
     }
     std::function<R(Progress&)> run = std::move(work);
-    if constexpr (has_codec<R>::value) {
+    if (a.doc->bundle() && !a.from_sample) {
+        run = from_bundle<R>(a, std::move(run));
+    } else if constexpr (has_codec<R>::value) {
         if (a.disk_cached)
             run = with_disk_cache<R>(window, *a.doc, a.what, std::move(run), a.other);
     } else {

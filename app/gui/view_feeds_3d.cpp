@@ -39,8 +39,9 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
             const QString what = what_of(
                 "projection3d",
                 {key_text(stream.name), kv("spherize", options.spherize), kv("axes", axes_text)});
-            ask(window, v, Ask{doc, stream.name, what, QObject::tr("the projection"), true},
-                analysis_of(*doc, options, analysis::project),
+            Ask a{doc, stream.name, what, QObject::tr("the projection"), true};
+            a.from_sample = true;  // a bundle's sampled states are there for this view
+            ask(window, v, a, analysis_of(*doc, options, analysis::project),
                 [dump](widgets::Projection3dView& v, const analysis::ProjectResult& r) {
                     v.set_result(r, dump->tokens());
                 });

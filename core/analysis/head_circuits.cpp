@@ -51,13 +51,17 @@ HeadCircuitsResult head_circuits(const Dump& dump, const HeadCircuitsOptions& op
     HeadCircuitsResult r;
     const numerics::ScopedBlasThreads one_blas_thread(1);  // heads run in parallel instead
     r.n_layers = count_attention_layers(dump);
-    for (std::size_t l = 0; l < r.n_layers; ++l) {
+    std::vector<std::size_t> layers = options.layers;
+    if (layers.empty())
+        for (std::size_t l = 0; l < r.n_layers; ++l) layers.push_back(l);
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+        const std::size_t l = layers[i];
         progress.check();
-        progress.report(static_cast<double>(l) / static_cast<double>(r.n_layers),
+        progress.report(static_cast<double>(i) / static_cast<double>(layers.size()),
                         "layer " + std::to_string(l + 1) + "/" + std::to_string(r.n_layers) +
                             ": head circuits");
         const LayerHeads lh = read_layer_heads(dump, l);
-        if (l == 0) {
+        if (i == 0) {
             r.n_heads = lh.n_heads;
             r.n_kv_heads = lh.n_kv_heads;
             r.d_model = lh.d_model;

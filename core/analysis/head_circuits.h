@@ -23,6 +23,9 @@ struct HeadCircuit {
 
 struct HeadCircuitsOptions {
     int threads = 2;
+    // Layers to compute (ascending); empty: every layer. A distributed run gives each rank a block
+    // (n_layers still counts every layer; the dimensions come from the first computed layer).
+    std::vector<std::size_t> layers;
 };
 
 struct HeadCircuitsResult {

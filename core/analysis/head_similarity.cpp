@@ -1,5 +1,6 @@
 #include "analysis/head_similarity.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -51,6 +52,20 @@ const char* head_metric_name(HeadMetric m) {
         if (v == m) return n;
     return "?";
 }
+
+namespace {
+
+// The lower triangle from the upper one, and the display order from average linkage.
+void finish(HeadSimilarityResult& r) {
+    const std::size_t n = r.n();
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < i; ++j) r.matrix[i * n + j] = r.matrix[j * n + i];
+    std::vector<double> dist(n * n);
+    for (std::size_t i = 0; i < n * n; ++i) dist[i] = 1.0 - r.matrix[i];
+    r.order = numerics::average_linkage_order(dist, n);
+}
+
+}  // namespace
 
 HeadSimilarityResult head_similarity(const Dump& dump, const HeadSimilarityOptions& options,
                                      Progress& progress) {
@@ -143,8 +158,10 @@ HeadSimilarityResult head_similarity(const Dump& dump, const HeadSimilarityOptio
                 throw InputError(dump.where() + "attention patterns differ in size between heads");
     r.matrix.assign(n * n, NAN);
     progress.report(0.5, "pairs");
+    const std::size_t stride = std::max<std::size_t>(1, options.row_stride);
     util::parallel_each(n, options.threads, [&](std::size_t i) {
         progress.check();
+        if (i % stride != options.row_offset % stride) return;  // another rank's row
         for (std::size_t j = i; j < n; ++j) {
             const HeadData &x = data[i], &y = data[j];
             double v = NAN;
@@ -162,12 +179,20 @@ HeadSimilarityResult head_similarity(const Dump& dump, const HeadSimilarityOptio
             r.matrix[i * n + j] = v;
         }
     });
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = 0; j < i; ++j) r.matrix[i * n + j] = r.matrix[j * n + i];
-    std::vector<double> dist(n * n);
-    for (std::size_t i = 0; i < n * n; ++i) dist[i] = 1.0 - r.matrix[i];
-    r.order = numerics::average_linkage_order(dist, n);
+    if (stride == 1) finish(r);
     progress.report(1.0, "head similarity done");
+    return r;
+}
+
+HeadSimilarityResult head_similarity_merge(std::vector<HeadSimilarityResult> shares) {
+    if (shares.empty()) return {};
+    HeadSimilarityResult r = std::move(shares.front());
+    const std::size_t n = r.n(), stride = shares.size();
+    for (std::size_t k = 1; k < stride; ++k)
+        for (std::size_t i = k; i < n; i += stride)
+            std::copy_n(shares[k].matrix.begin() + static_cast<long>(i * n), n,
+                        r.matrix.begin() + static_cast<long>(i * n));
+    finish(r);
     return r;
 }
 

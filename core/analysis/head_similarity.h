@@ -41,6 +41,10 @@ struct HeadSimilarityOptions {
     HeadMetric metric = HeadMetric::QkCosine;
     std::size_t rank = 8;
     int threads = 2;
+    // A distributed run's share: only the upper-triangle rows i with i % row_stride == row_offset
+    // are computed (others stay NaN) and the display order is left empty; rank 0 joins the shares
+    // with head_similarity_merge().
+    std::size_t row_stride = 1, row_offset = 0;
 };
 
 struct HeadSimilarityResult {
@@ -55,6 +59,11 @@ struct HeadSimilarityResult {
 
 HeadSimilarityResult head_similarity(const Dump& dump, const HeadSimilarityOptions& options,
                                      Progress& progress);
+
+// The result from the shares of row_stride ranks (share k computed rows i % stride == k, in
+// order): rows taken from their share, the matrix symmetrised and the display order computed,
+// as one call computes them.
+HeadSimilarityResult head_similarity_merge(std::vector<HeadSimilarityResult> shares);
 
 // {"layer": N|null, "metric", "rank", "heads", "order", "matrix": [[...]]}
 nlohmann::json to_json(const HeadSimilarityResult& r);

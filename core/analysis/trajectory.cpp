@@ -39,34 +39,16 @@ struct Arrays {
     std::vector<double> norm, cprev, cfirst;
     std::vector<unsigned char> valid;
     std::size_t L = 0;
+    std::size_t offset = 0;  // flat index of the first token held
 };
 
-TrajectoryResult assemble(const TrajectoryResult& head, const Arrays& a, const StreamInfo& s,
-                          std::size_t tokens, std::size_t layers) {
-    TrajectoryResult r;
-    r.stream = head.stream;
-    r.layers.assign(head.layers.begin(), head.layers.begin() + static_cast<long>(layers));
-    r.states.assign(head.states.begin(), head.states.begin() + static_cast<long>(layers));
-    r.layers_total = head.states.size();
-    r.tokens = head.tokens;
-    const std::size_t L = a.L;
-    auto opt = [](double v) { return std::isnan(v) ? std::nullopt : std::optional<double>(v); };
-    for (std::size_t t = 0; t < tokens; ++t) {
-        if (!a.valid[t]) {
-            ++r.excluded_tokens;
-            continue;
-        }
-        r.token_index.push_back(t);
-        r.norm.emplace_back(a.norm.begin() + static_cast<long>(t * L),
-                            a.norm.begin() + static_cast<long>(t * L + layers));
-        std::vector<std::optional<double>> cp(layers), cf(layers);
-        for (std::size_t li = 0; li < layers; ++li) {
-            cp[li] = opt(a.cprev[t * L + li]);
-            cf[li] = opt(a.cfirst[t * L + li]);
-        }
-        r.cos_prev.push_back(std::move(cp));
-        r.cos_first.push_back(std::move(cf));
-    }
+// Per-layer statistics and growth from the per-token values of r.
+void finish(TrajectoryResult& r, const StreamInfo& s) {
+    const std::size_t layers = r.states.size();
+    r.norm_stats.clear();
+    r.cos_prev_stats.clear();
+    r.cos_first_stats.clear();
+    r.growth_ratio.reset();
     for (std::size_t li = 0; li < layers; ++li) {
         std::vector<double> n, p, f;
         for (std::size_t i = 0; i < r.token_index.size(); ++i) {
@@ -86,6 +68,35 @@ TrajectoryResult assemble(const TrajectoryResult& head, const Arrays& a, const S
         const double last_mean = r.norm_stats[static_cast<std::size_t>(it - r.states.begin())].mean;
         if (first_mean > 0) r.growth_ratio = last_mean / first_mean;
     }
+}
+
+TrajectoryResult assemble(const TrajectoryResult& head, const Arrays& a, const StreamInfo& s,
+                          std::size_t tokens, std::size_t layers) {
+    TrajectoryResult r;
+    r.stream = head.stream;
+    r.layers.assign(head.layers.begin(), head.layers.begin() + static_cast<long>(layers));
+    r.states.assign(head.states.begin(), head.states.begin() + static_cast<long>(layers));
+    r.layers_total = head.states.size();
+    r.tokens = head.tokens;
+    const std::size_t L = a.L;
+    auto opt = [](double v) { return std::isnan(v) ? std::nullopt : std::optional<double>(v); };
+    for (std::size_t t = 0; t < tokens; ++t) {
+        if (!a.valid[t]) {
+            ++r.excluded_tokens;
+            continue;
+        }
+        r.token_index.push_back(a.offset + t);
+        r.norm.emplace_back(a.norm.begin() + static_cast<long>(t * L),
+                            a.norm.begin() + static_cast<long>(t * L + layers));
+        std::vector<std::optional<double>> cp(layers), cf(layers);
+        for (std::size_t li = 0; li < layers; ++li) {
+            cp[li] = opt(a.cprev[t * L + li]);
+            cf[li] = opt(a.cfirst[t * L + li]);
+        }
+        r.cos_prev.push_back(std::move(cp));
+        r.cos_first.push_back(std::move(cf));
+    }
+    finish(r, s);
     return r;
 }
 
@@ -98,17 +109,21 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
     head.stream = s.name;
     head.states = analysed_states(s, options.include_final_norm);
     for (std::size_t st : head.states) head.layers.push_back(s.state_names[st]);
-    const std::size_t T = s.n_tokens(), d = s.d, L = head.states.size();
-    head.tokens = T;
-    if (T == 0) throw InputError(dump.where() + "stream " + s.name + " has no tokens");
+    const std::size_t T_all = s.n_tokens(), d = s.d, L = head.states.size();
+    head.tokens = T_all;
+    if (T_all == 0) throw InputError(dump.where() + "stream " + s.name + " has no tokens");
+    // The tokens of this call: [t0, T). Arrays and `a` are indexed from t0.
+    const std::size_t T = options.token_end ? std::min(options.token_end, T_all) : T_all;
+    const std::size_t t0 = std::min(options.token_begin, T), n = T - t0;
 
-    // Per token (all T) and layer; filled by token ranges, so thread count cannot change values.
+    // Per token and layer; filled by token ranges, so thread count cannot change values.
     Arrays a;
     a.L = L;
-    a.norm.assign(T * L, 0.0);
-    a.cprev.assign(T * L, std::nan(""));
-    a.cfirst.assign(T * L, std::nan(""));
-    a.valid.assign(T, 1);
+    a.offset = t0;
+    a.norm.assign(n * L, 0.0);
+    a.cprev.assign(n * L, std::nan(""));
+    a.cfirst.assign(n * L, std::nan(""));
+    a.valid.assign(n, 1);
 
     // Layer-major within blocks of tokens whose previous and first states stay in memory, so the
     // picture can fill in layer by layer; the block bounds memory on any dump size.
@@ -120,15 +135,15 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
     std::size_t block = options.block_tokens
                             ? options.block_tokens
                             : std::max<std::size_t>(step, kTrajectoryBlockBytes / (3 * d * 4));
-    block = std::min(block, T);
-    const std::size_t n_blocks = (T + block - 1) / block, units = n_blocks * L;
+    block = std::max<std::size_t>(1, std::min(block, n));
+    const std::size_t n_blocks = (n + block - 1) / block, units = n_blocks * L;
     const int threads = util::resolve_threads(options.threads);
     // Layer 0 stays in `first`; later layers alternate between two buffers, so the previous
     // layer is always in memory and nothing is copied.
     std::vector<float> first(block * d), even(block * d), odd(block * d);
     progress.report(0.0, layer_message(0, L, "trajectories"));
 
-    for (std::size_t b0 = 0, unit = 0; b0 < T; b0 += block) {
+    for (std::size_t b0 = t0, unit = 0; b0 < T; b0 += block) {
         const std::size_t e0 = std::min(T, b0 + block), n_slabs = (e0 - b0 + step - 1) / step;
         for (std::size_t li = 0; li < L; ++li) {
             progress.check();
@@ -139,10 +154,11 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
                     progress.check();
                     const std::size_t b = b0 + slab * step, e = std::min(e0, b + step);
                     dump.read_states(s, head.states[li], b, e, cur + (b - b0) * d);
-                    for (std::size_t t = b; t < e; ++t) {
-                        const float* x = cur + (t - b0) * d;
-                        const float* p = prev + (t - b0) * d;
-                        const float* f = first.data() + (t - b0) * d;
+                    for (std::size_t ta = b; ta < e; ++ta) {
+                        const std::size_t t = ta - t0;  // index into the arrays
+                        const float* x = cur + (ta - b0) * d;
+                        const float* p = prev + (ta - b0) * d;
+                        const float* f = first.data() + (ta - b0) * d;
                         const numerics::RowDots dots =
                             numerics::row_dots(x, li > 0 ? p : nullptr, li > 0 ? f : nullptr, d);
                         if (!std::isfinite(dots.xx)) a.valid[t] = 0;  // a non-finite entry
@@ -163,12 +179,27 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
                             layer_message(li, L, "trajectories"));
             // Partial pictures while the first block's layers come in (later blocks only refine
             // statistics the user already sees, so they are not worth a redraw per layer).
-            if (options.on_layer && b0 == 0 && li + 1 < L)
-                options.on_layer(assemble(head, a, s, e0, li + 1));
+            if (options.on_layer && b0 == t0 && li + 1 < L)
+                options.on_layer(assemble(head, a, s, e0 - t0, li + 1));
         }
     }
-    TrajectoryResult r = assemble(head, a, s, T, L);
+    TrajectoryResult r = assemble(head, a, s, n, L);
     progress.report(1.0, "trajectories done");
+    return r;
+}
+
+TrajectoryResult trajectory_merge(std::vector<TrajectoryResult> parts, const StreamInfo& s) {
+    if (parts.empty()) return {};
+    TrajectoryResult r = std::move(parts.front());
+    for (std::size_t i = 1; i < parts.size(); ++i) {
+        TrajectoryResult& p = parts[i];
+        r.excluded_tokens += p.excluded_tokens;
+        r.token_index.insert(r.token_index.end(), p.token_index.begin(), p.token_index.end());
+        for (auto& v : p.norm) r.norm.push_back(std::move(v));
+        for (auto& v : p.cos_prev) r.cos_prev.push_back(std::move(v));
+        for (auto& v : p.cos_first) r.cos_first.push_back(std::move(v));
+    }
+    finish(r, s);
     return r;
 }
 

@@ -31,6 +31,9 @@ struct TrajectoryOptions {
     // Called (on the analysing thread) after each layer but the last of the first block with the
     // result so far: the first block's tokens, layers 0..k. Lets a view fill in layer by layer.
     std::function<void(const TrajectoryResult&)> on_layer;
+    // Only tokens [token_begin, token_end) (token_end 0: to the last): a distributed run's share;
+    // trajectory_merge() joins the shares. Statistics are then of these tokens only.
+    std::size_t token_begin = 0, token_end = 0;
 };
 
 struct TrajectoryResult {
@@ -51,6 +54,11 @@ struct TrajectoryResult {
 };
 
 TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options, Progress& progress);
+
+// The result for all tokens from the results for consecutive token ranges (in order): per-token
+// values concatenated, statistics and growth recomputed from them, as one call over all tokens
+// computes them.
+TrajectoryResult trajectory_merge(std::vector<TrajectoryResult> parts, const StreamInfo& s);
 
 // {"stream", "layers", "tokens", "excluded_tokens", "norm": {"mean","median","p10","p90"},
 //  "cos_prev": {...}, "cos_first": {...}, "growth_ratio"} (+ "per_token" when asked).

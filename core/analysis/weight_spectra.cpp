@@ -6,14 +6,19 @@
 
 namespace es::analysis {
 
+std::vector<std::string> weight_spectra_names(const Dump& dump) {
+    std::vector<std::string> names;
+    for (const auto& [name, w] : dump.weights())
+        if (w.shape.size() == 2 && name.find(".b_") == std::string::npos) names.push_back(name);
+    return names;
+}
+
 WeightSpectraResult weight_spectra(const Dump& dump, const WeightSpectraOptions& options,
                                    Progress& progress) {
     WeightSpectraResult r;
     r.file = dump.path();
     std::vector<std::string> names = options.only;
-    if (names.empty())
-        for (const auto& [name, w] : dump.weights())
-            if (w.shape.size() == 2 && name.find(".b_") == std::string::npos) names.push_back(name);
+    if (names.empty()) names = weight_spectra_names(dump);
     double total = 0, done = 0;
     for (const auto& n : names)
         if (const WeightInfo* w = dump.find_weight(n); w && w->shape.size() == 2)

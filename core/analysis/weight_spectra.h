@@ -27,6 +27,9 @@ struct WeightSpectraResult {
     std::map<std::string, std::string> sources;  // name -> checkpoint tensor (safetensors only)
 };
 
+// The weights `weight_spectra` covers when options.only is empty, in its order.
+std::vector<std::string> weight_spectra_names(const Dump& dump);
+
 WeightSpectraResult weight_spectra(const Dump& dump, const WeightSpectraOptions& options,
                                    Progress& progress);
 

@@ -36,7 +36,60 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProjectResult, stream, layers, states, tokens
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PowerLawFit, ok, reason, alpha, xmin, ks, sigma, n, n_total)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MatrixSpectrum, name, shape, singular_values, spectral_norm,
                                    frobenius, stable_rank, fit)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WeightSpectraResult, file, matrices)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WeightSpectraResult, file, matrices, sources)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HeadCircuit, layer, head, qk, ov)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HeadSimilarityResult, layer, metric, rank, heads, matrix, order)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HeadCircuitsResult, n_layers, n_heads, n_kv_heads, d_model,
+                                   d_head, heads)
+// TrajectoryResult by hand, called by name: analysis::to_json(const TrajectoryResult&, bool) makes
+// nlohmann's from_json detection fail for this type, so neither its traits nor ADL are used.
+nlohmann::json stats_json(const std::vector<Summary>& v) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const Summary& s : v) a.push_back({s.mean, s.median, s.p10, s.p90, s.count});
+    return a;
+}
+
+std::vector<Summary> stats_of(const nlohmann::json& a) {
+    std::vector<Summary> v;
+    for (const auto& e : a)
+        v.push_back({e.at(0).get<double>(), e.at(1).get<double>(), e.at(2).get<double>(),
+                     e.at(3).get<double>(), e.at(4).get<std::size_t>()});
+    return v;
+}
+
+void trajectory_to_json(nlohmann::json& j, const TrajectoryResult& r) {
+    j = {{"stream", r.stream},
+         {"layers", r.layers},
+         {"states", r.states},
+         {"layers_total", r.layers_total},
+         {"tokens", r.tokens},
+         {"excluded_tokens", r.excluded_tokens},
+         {"token_index", r.token_index},
+         {"norm", r.norm},
+         {"cos_prev", r.cos_prev},
+         {"cos_first", r.cos_first},
+         {"norm_stats", stats_json(r.norm_stats)},
+         {"cos_prev_stats", stats_json(r.cos_prev_stats)},
+         {"cos_first_stats", stats_json(r.cos_first_stats)},
+         {"growth_ratio", r.growth_ratio}};
+}
+
+void trajectory_from_json(const nlohmann::json& j, TrajectoryResult& r) {
+    j.at("stream").get_to(r.stream);
+    j.at("layers").get_to(r.layers);
+    j.at("states").get_to(r.states);
+    j.at("layers_total").get_to(r.layers_total);
+    j.at("tokens").get_to(r.tokens);
+    j.at("excluded_tokens").get_to(r.excluded_tokens);
+    j.at("token_index").get_to(r.token_index);
+    j.at("norm").get_to(r.norm);
+    j.at("cos_prev").get_to(r.cos_prev);
+    j.at("cos_first").get_to(r.cos_first);
+    r.norm_stats = stats_of(j.at("norm_stats"));
+    r.cos_prev_stats = stats_of(j.at("cos_prev_stats"));
+    r.cos_first_stats = stats_of(j.at("cos_first_stats"));
+    j.at("growth_ratio").get_to(r.growth_ratio);
+}
 
 }  // namespace es::analysis
 
@@ -75,6 +128,32 @@ std::string encode(const analysis::ProjectResult& r) {
 }
 std::string encode(const analysis::WeightSpectraResult& r) {
     return encode_any(r);
+}
+std::string encode(const analysis::HeadCircuitsResult& r) {
+    return encode_any(r);
+}
+std::string encode(const analysis::TrajectoryResult& r) {
+    nlohmann::json j;
+    analysis::trajectory_to_json(j, r);
+    const std::vector<std::uint8_t> bytes = nlohmann::json::to_cbor(j);
+    return std::string(bytes.begin(), bytes.end());
+}
+std::string encode(const analysis::HeadSimilarityResult& r) {
+    return encode_any(r);
+}
+bool decode(const std::string& b, analysis::HeadSimilarityResult& r) {
+    return decode_any(b, r);
+}
+bool decode(const std::string& b, analysis::HeadCircuitsResult& r) {
+    return decode_any(b, r);
+}
+bool decode(const std::string& b, analysis::TrajectoryResult& r) {
+    try {
+        analysis::trajectory_from_json(nlohmann::json::from_cbor(b), r);
+        return true;
+    } catch (const nlohmann::json::exception&) {
+        return false;
+    }
 }
 bool decode(const std::string& b, analysis::SpectrumResult& r) {
     return decode_any(b, r);

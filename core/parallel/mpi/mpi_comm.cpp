@@ -1,0 +1,110 @@
+#include "parallel/mpi/mpi_comm.h"
+
+#include <mpi.h>
+
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+
+#include "parallel/comm.h"
+#include "util/error.h"
+
+namespace es::parallel {
+
+namespace {
+
+bool started = false;
+
+class MpiComm final : public Comm {
+public:
+    MpiComm() {
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+        MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    }
+    int rank() const override { return rank_; }
+    int size() const override { return size_; }
+
+    std::vector<std::string> gather(const std::string& mine) override {
+        // Sizes first (64-bit), then the bytes: MPI counts are int, so a part over 2 GiB is an
+        // error rather than a silent truncation (parts are results, not states: megabytes).
+        const long long n = static_cast<long long>(mine.size());
+        std::vector<long long> sizes(root() ? static_cast<std::size_t>(size_) : 0);
+        check(MPI_Gather(&n, 1, MPI_LONG_LONG, sizes.data(), 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD),
+              "MPI_Gather");
+        std::vector<int> counts, displs;
+        std::string all;
+        if (root()) {
+            long long total = 0;
+            for (long long s : sizes) {
+                if (s > INT_MAX || total + s > INT_MAX)
+                    throw InternalError("a distributed result exceeds 2 GiB at rank 0");
+                counts.push_back(static_cast<int>(s));
+                displs.push_back(static_cast<int>(total));
+                total += s;
+            }
+            all.resize(static_cast<std::size_t>(total));
+        }
+        if (n > INT_MAX) throw InternalError("a distributed result part exceeds 2 GiB");
+        check(MPI_Gatherv(mine.data(), static_cast<int>(n), MPI_BYTE, all.data(), counts.data(),
+                          displs.data(), MPI_BYTE, 0, MPI_COMM_WORLD),
+              "MPI_Gatherv");
+        std::vector<std::string> out;
+        for (std::size_t r = 0; r < counts.size(); ++r)
+            out.push_back(all.substr(static_cast<std::size_t>(displs[r]),
+                                     static_cast<std::size_t>(counts[r])));
+        return out;
+    }
+
+    std::string broadcast(const std::string& at_root) override {
+        long long n = static_cast<long long>(at_root.size());
+        check(MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD), "MPI_Bcast");
+        if (n > INT_MAX) throw InternalError("a broadcast exceeds 2 GiB");
+        std::string b = root() ? at_root : std::string(static_cast<std::size_t>(n), '\0');
+        check(MPI_Bcast(b.data(), static_cast<int>(n), MPI_BYTE, 0, MPI_COMM_WORLD), "MPI_Bcast");
+        return b;
+    }
+
+private:
+    static void check(int rc, const char* what) {
+        if (rc != MPI_SUCCESS) throw InternalError(std::string(what) + " failed");
+    }
+    int rank_ = 0, size_ = 1;
+};
+
+bool launched() {
+    for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
+        if (const char* s = std::getenv(v); s && *s) return true;
+    return false;
+}
+
+}  // namespace
+
+bool start_mpi_if_launched(int* argc, char*** argv) {
+    if (started || !launched()) return false;
+    // Every rank opens the dump read-only with the serial HDF5 library; HDF5 1.10 locks files by
+    // default, which fails or serialises on shared file systems (Lustre, NFS). Our opens already
+    // turn locking off (H5Pset_file_locking); the variable covers any other open as well.
+    setenv("HDF5_USE_FILE_LOCKING", "FALSE", 0);
+    int provided = 0;
+    // Threads inside a rank never call MPI: only the main thread does (FUNNELED).
+    if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) return false;
+    started = true;
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    set_world(std::make_unique<MpiComm>());
+    return true;
+}
+
+void finish_mpi() {
+    if (!started) return;
+    set_world(nullptr);
+    MPI_Finalize();
+    started = false;
+}
+
+void abort_mpi(int code) {
+    if (started) MPI_Abort(MPI_COMM_WORLD, code);
+    std::exit(code);
+}
+
+}  // namespace es::parallel
