@@ -1,4 +1,4 @@
-// eigenscope-cli info FILE [--json] [--no-health]
+// eigenscope-cli info FILE [--weights DIR] [--json] [--no-health]
 // --no-health skips the data scan: the app's child-process probe wants the metadata only.
 #include <iostream>
 
@@ -11,9 +11,9 @@
 namespace es::cli {
 
 int verb_info(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "no-health"}, {});
+    Args args(argv, {"json", "no-health"}, {"weights"});
     if (args.positionals().size() != 1) throw UsageError("info takes exactly one FILE");
-    auto dump = Dump::open(args.positionals()[0]);
+    auto dump = Dump::open(args.positionals()[0], args.option("weights").value_or(""));
     DataHealth health = args.flag("no-health") ? DataHealth{} : scan_health(*dump);
     if (args.flag("json"))
         std::cout << info_json(*dump, health).dump(2) << "\n";

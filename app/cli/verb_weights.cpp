@@ -1,4 +1,4 @@
-// eigenscope-cli weights FILE (--json | --csv [--heads]) [--matrix NAME]...
+// eigenscope-cli weights FILE (--json | --csv [--heads]) [--matrix NAME] [--weights DIR]
 // Spectra of every 2-D weight and of every head's QK/OV circuit. --csv prints the matrix table,
 // or with --heads the head-circuit table.
 #include "analysis/head_circuits.h"
@@ -11,10 +11,10 @@
 namespace es::cli {
 
 int verb_weights(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "csv", "heads"}, {"matrix"});
+    Args args(argv, {"json", "csv", "heads"}, {"matrix", "weights"});
     const std::string& file = only_positional(args, "weights");
     const Format f = output_format(args);
-    auto dump = Dump::open(file);
+    auto dump = open_dump(args, file);
     analysis::WeightSpectraOptions wo;
     if (auto m = args.option("matrix")) wo.only = {*m};
     if (f == Format::Csv && args.flag("heads"))
