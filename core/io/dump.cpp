@@ -417,9 +417,10 @@ std::shared_ptr<Dump> Dump::open(const std::string& path, const std::string& wei
     for (const auto& [name, info] : weights->weights()) dump->weights_[name] = info;
     for (const std::string& n : weights->notes()) dump->notes_.push_back(weights_path + ": " + n);
     dump->attributes_.emplace_back("weights", weights_path);
-    // How to apply the weights' final norm (logit lens) comes with them, unless the dump says.
+    // How to apply the weights' final norm (logit lens) comes with them, unless the dump says;
+    // so do config.json's facts (the Dataset panel, info).
     for (const auto& [k, v] : weights->attributes())
-        if (k == "norm" || k == "eps") {
+        if (k == "norm" || k == "eps" || k.rfind("config.json:", 0) == 0) {
             bool have = false;
             for (const auto& a : dump->attributes_) have |= a.first == k;
             if (!have) dump->attributes_.emplace_back(k, v);

@@ -42,6 +42,12 @@ double pattern_value(const nlohmann::json& config, const char* key, const std::s
     if (p == config.end() || p->is_null()) return fallback;
     if (!p->is_object()) throw InputError(file + ": " + key + " is not an object {module: value}");
     for (const auto& [pattern, value] : p->items()) {
+        // std::regex recurses per character: a pattern of absurd length could exhaust the stack.
+        // Real keys are module names (a few dozen characters).
+        if (pattern.size() > 512)
+            throw InputError(file + ": " + key + ": a pattern of " +
+                             std::to_string(pattern.size()) +
+                             " characters; module patterns are at most 512");
         bool match = false;
         try {
             match = peft_pattern_matches(pattern, module);
