@@ -27,10 +27,6 @@ DocumentSet::~DocumentSet() {
     load_pool_.waitForDone();
 }
 
-void DocumentSet::open(const QString& path, bool as_comparison) {
-    load(path, as_comparison, QString());
-}
-
 bool DocumentSet::attach_weights(const QString& weights, QString* error) {
     if (!primary()) {
         if (error)
@@ -38,11 +34,11 @@ bool DocumentSet::attach_weights(const QString& weights, QString* error) {
                 tr("Open an activation dump first; its weights then come from %1").arg(weights);
         return false;
     }
-    load(primary()->path(), false, weights);
+    open(primary()->path(), false, weights);
     return true;
 }
 
-void DocumentSet::load(const QString& path, bool as_comparison, const QString& weights) {
+void DocumentSet::open(const QString& path, bool as_comparison, const QString& weights) {
     if (as_comparison && primary_loads_in_flight_ > 0) {
         // Loads finish in any order; a comparison waits for the primary it is compared with.
         deferred_comparisons_ << path;

@@ -24,7 +24,8 @@ public:
 
     // Opens a dump in the background. A primary one replaces every open document; a comparison
     // is added (after the primary being opened, if one is) and becomes the compared dump.
-    void open(const QString& path, bool as_comparison = false);
+    // `weights`: where its weights come from (Dump::open(path, weights)), "" for its own.
+    void open(const QString& path, bool as_comparison = false, const QString& weights = {});
     // Reopens the primary dump with its weights from `weights` (a Hugging Face model folder, a
     // .safetensors file or an HDF5 file of weights): Dump::open(path, weights). False (error
     // set) when no dump is open.
@@ -70,7 +71,6 @@ private:
     int loads_in_flight_ = 0;
     int primary_loads_in_flight_ = 0;
     QStringList deferred_comparisons_;  // asked for before their primary finished loading
-    void load(const QString& path, bool as_comparison, const QString& weights);
     int newest_comparison_ = -1;
     QString series_folder_;
     std::vector<CheckpointEntry> series_;

@@ -368,6 +368,8 @@ SessionState MainWindow::session_state() const {
     SessionState s;
     for (Document* d : docs_.documents()) s.documents << QFileInfo(d->path()).absoluteFilePath();
     s.series_folder = docs_.series_folder();
+    if (docs_.primary())
+        s.primary_weights = QString::fromStdString(docs_.primary()->dump()->weights_path());
     s.geometry = saveGeometry();
     s.window_state = saveState();
     s.selection = selection_.selection();
@@ -393,7 +395,8 @@ void MainWindow::restore_session(const QString& path) {
     close_all();
     // A series that is gone: the dumps still open; the panel shows no steps.
     if (!s->series_folder.isEmpty()) docs_.set_series(s->series_folder, nullptr);
-    for (int i = 0; i < s->documents.size(); ++i) open_file(s->documents[i], i > 0);
+    for (int i = 0; i < s->documents.size(); ++i)
+        docs_.open(s->documents[i], i > 0, i == 0 ? s->primary_weights : QString());
     apply_pending_session();
 }
 

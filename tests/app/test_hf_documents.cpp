@@ -117,6 +117,18 @@ private slots:
         QVERIFY(from);
         QVERIFY(panel(w)->section(QStringLiteral("config.json")));
         QVERIFY2(lens->state() == ViewState::Result, qPrintable(lens->state_text()));
+        // A session keeps where the weights came from.
+        const QString session = dir_.filePath(QStringLiteral("attached.eigenscope"));
+        QString error;
+        QVERIFY2(w.save_session(session, &error), qPrintable(error));
+        es::app::MainWindow again;
+        again.show();
+        QSignalSpy restored(&again, &es::app::MainWindow::loaded);
+        again.restore_session(session);
+        QVERIFY(restored.wait(20000));
+        QCOMPARE(again.documents().size(), std::size_t{1});
+        QCOMPARE(QString::fromStdString(again.documents().front()->dump()->weights_path()),
+                 attach_ + QStringLiteral("/llama"));
     }
 };
 
