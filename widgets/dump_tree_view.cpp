@@ -119,6 +119,7 @@ void DumpTreeView::show_dump(const Dump& dump, const std::optional<DataHealth>& 
     auto* file = new QTreeWidgetItem(tree_, {tr("File"), qs(dump.path())});
     add(file, tr("Layout"), qs(layout_name(dump.layout())));
     if (dump.step()) add(file, tr("Training step"), QString::number(*dump.step()));
+    if (!dump.weights_path().empty()) add(file, tr("Weights from"), qs(dump.weights_path()));
 
     auto* model = new QTreeWidgetItem(tree_, {tr("Model"), QString()});
     add(model, tr("Layers"), dim(m.n_layers));
@@ -189,13 +190,30 @@ void DumpTreeView::show_dump(const Dump& dump, const std::optional<DataHealth>& 
 
     auto* weights =
         new QTreeWidgetItem(tree_, {tr("Weights"), QString::number(dump.weights().size())});
+    // A checkpoint's weights name the tensor they are read from (and how, in the tooltip).
     for (const auto& [name, w] : dump.weights())
-        add(weights, qs(name), shape_text(w.shape) + " " + dtype_name(w.dtype));
+        add(weights, qs(name),
+            shape_text(w.shape) + " " + dtype_name(w.dtype) +
+                (w.source.empty() ? QString() : QStringLiteral("  ← ") + qs(w.source)),
+            w.source.empty()
+                ? QString()
+                : qs(w.source) + (w.source_transform.empty()
+                                      ? QString()
+                                      : QStringLiteral(": ") + qs(w.source_transform)));
 
-    if (!dump.attributes().empty()) {
-        auto* attrs = new QTreeWidgetItem(
-            tree_, {tr("Attributes"), QString::number(dump.attributes().size())});
-        for (const auto& [k, v] : dump.attributes()) add(attrs, qs(k), qs(v));
+    // config.json's key facts (attributes "config.json:KEY") get a section of their own.
+    const std::string config_prefix = "config.json:";
+    std::vector<std::pair<std::string, std::string>> config, other;
+    for (const auto& kv : dump.attributes())
+        (kv.first.rfind(config_prefix, 0) == 0 ? config : other).push_back(kv);
+    if (!config.empty()) {
+        auto* c = new QTreeWidgetItem(tree_, {tr("config.json"), QString::number(config.size())});
+        for (const auto& [k, v] : config) add(c, qs(k.substr(config_prefix.size())), qs(v));
+        c->setExpanded(true);
+    }
+    if (!other.empty()) {
+        auto* attrs = new QTreeWidgetItem(tree_, {tr("Attributes"), QString::number(other.size())});
+        for (const auto& [k, v] : other) add(attrs, qs(k), qs(v));
     }
 
     if (health)

@@ -1,4 +1,5 @@
-// eigenscope-cli heads FILE (--layer N | --all-layers) --metric M [--rank R] (--json | --csv)
+// eigenscope-cli heads FILE (--layer N | --all-layers) --metric M [--rank R] [--weights DIR]
+// (--json | --csv)
 // Under MPI every rank prepares every head (weights are small) and computes every size-th row of
 // the pair matrix; rank 0 joins the rows, symmetrises and orders (head_similarity_merge).
 #include "analysis/head_similarity.h"
@@ -11,7 +12,7 @@
 namespace es::cli {
 
 int verb_heads(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "csv", "all-layers"}, {"layer", "metric", "rank"});
+    Args args(argv, {"json", "csv", "all-layers"}, {"layer", "metric", "rank", "weights"});
     const std::string& file = only_positional(args, "heads");
     const Format f = output_format(args);
     const auto layer = args.integer("layer", 0, 1000000);
@@ -26,7 +27,7 @@ int verb_heads(const std::vector<std::string>& argv) {
     std::vector<analysis::HeadSimilarityResult> shares;
     const auto joined = gather_results<analysis::HeadSimilarityResult>(
         [&](int rank, int size) {
-            auto dump = Dump::open(file);
+            auto dump = open_dump(args, file);
             analysis::HeadSimilarityOptions mine = o;
             mine.row_stride = static_cast<std::size_t>(size);
             mine.row_offset = static_cast<std::size_t>(rank);

@@ -1,4 +1,4 @@
-// eigenscope-cli info FILE [--json] [--no-health]
+// eigenscope-cli info FILE [--weights DIR] [--json] [--no-health]
 // --no-health skips the data scan: the app's child-process probe wants the metadata only.
 // A results bundle (bundle/bundle.h) also shows where it came from and the results it holds.
 #include <iostream>
@@ -13,10 +13,10 @@
 namespace es::cli {
 
 int verb_info(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "no-health"}, {});
+    Args args(argv, {"json", "no-health"}, {"weights"});
     if (args.positionals().size() != 1) throw UsageError("info takes exactly one FILE");
     const std::string& file = args.positionals()[0];
-    auto dump = Dump::open(file);
+    auto dump = Dump::open(file, args.option("weights").value_or(""));
     DataHealth health = args.flag("no-health") ? DataHealth{} : scan_health(*dump);
     const auto provenance = bundle::read_provenance(file);
     if (args.flag("json")) {

@@ -3,9 +3,11 @@
 // --include-final-norm options of the activation verbs, and the --json / --csv choice (exactly
 // one of them) with the printing of the result in that format.
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include "args.h"
+#include "io/dump.h"
 
 namespace es::cli {
 
@@ -24,6 +26,12 @@ Options stream_options(const Args& args) {
     o.stream = args.option("stream").value_or("");
     o.include_final_norm = args.flag("include-final-norm");
     return o;
+}
+
+// The dump of FILE, its weights from --weights PATH when given (a Hugging Face model folder, a
+// .safetensors file or an HDF5 file of weights; Dump::open(path, weights_path)).
+inline std::shared_ptr<Dump> open_dump(const Args& args, const std::string& file) {
+    return Dump::open(file, args.option("weights").value_or(""));
 }
 
 enum class Format { Json, Csv };

@@ -1,4 +1,4 @@
-// eigenscope-cli weights FILE (--json | --csv [--heads]) [--matrix NAME]...
+// eigenscope-cli weights FILE (--json | --csv [--heads]) [--matrix NAME] [--weights DIR]
 // Spectra of every 2-D weight and of every head's QK/OV circuit. --csv prints the matrix table,
 // or with --heads the head-circuit table. Under MPI each rank takes a block of the matrices and
 // a block of the layers' heads; rank 0 merges them in order.
@@ -16,10 +16,11 @@ namespace es::cli {
 namespace {
 
 // Rank 0: every layer's head circuits; other ranks: nullopt after computing their share.
-std::optional<analysis::HeadCircuitsResult> distributed_heads(const std::string& file) {
+std::optional<analysis::HeadCircuitsResult> distributed_heads(const Args& args,
+                                                              const std::string& file) {
     return gather_results<analysis::HeadCircuitsResult>(
         [&](int rank, int size) {
-            auto dump = Dump::open(file);
+            auto dump = open_dump(args, file);
             analysis::HeadCircuitsOptions ho;
             if (size > 1) {
                 std::vector<std::size_t> all;
@@ -48,19 +49,19 @@ std::optional<analysis::HeadCircuitsResult> distributed_heads(const std::string&
 }  // namespace
 
 int verb_weights(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "csv", "heads"}, {"matrix"});
+    Args args(argv, {"json", "csv", "heads"}, {"matrix", "weights"});
     const std::string& file = only_positional(args, "weights");
     const Format f = output_format(args);
     analysis::WeightSpectraOptions wo;
     if (auto m = args.option("matrix")) wo.only = {*m};
     const bool root = ranks().root();
     if (f == Format::Csv && args.flag("heads")) {
-        const auto heads = distributed_heads(file);  // every rank takes part
+        const auto heads = distributed_heads(args, file);  // every rank takes part
         return root ? print_result(f, *heads) : 0;
     }
     const auto spectra = gather_results<analysis::WeightSpectraResult>(
         [&](int rank, int size) {
-            auto dump = Dump::open(file);
+            auto dump = open_dump(args, file);
             analysis::WeightSpectraOptions mine = wo;
             if (size > 1) {
                 std::vector<std::string> names =
@@ -81,7 +82,7 @@ int verb_weights(const std::vector<std::string>& argv) {
             into.sources.insert(part.sources.begin(), part.sources.end());
         });
     if (f == Format::Csv) return root ? print_result(f, *spectra) : 0;
-    const auto heads = distributed_heads(file);
+    const auto heads = distributed_heads(args, file);
     if (!root) return 0;
     nlohmann::json j = analysis::to_json(*spectra);
     const nlohmann::json h = analysis::to_json(*heads);

@@ -8,15 +8,17 @@ namespace es::cli {
 
 const std::vector<Verb>& verbs() {
     static const std::vector<Verb> table = {
-        {"info", "info FILE [--json] [--no-health]",
+        {"info", "info FILE [--weights DIR] [--json] [--no-health]",
          "layout, model dimensions, streams, weights, tokens and data health of a dump", verb_info},
-        {"weights", "weights FILE (--json | --csv [--heads]) [--matrix NAME]",
+        {"weights", "weights FILE (--json | --csv [--heads]) [--matrix NAME] [--weights DIR]",
          "singular values, stable rank and power-law alpha of every 2-D weight and head circuit",
          verb_weights},
-        {"heads", "heads FILE (--layer N | --all-layers) --metric M [--rank R] (--json | --csv)",
+        {"heads",
+         "heads FILE (--layer N | --all-layers) --metric M [--rank R] [--weights DIR] "
+         "(--json | --csv)",
          "head-by-head similarity (qk_cosine, ov_cosine, subspace_overlap, pattern_corr, ...)",
          verb_heads},
-        {"angles", "angles FILE --a SPEC --b SPEC (--json | --csv)",
+        {"angles", "angles FILE --a SPEC --b SPEC [--weights DIR] (--json | --csv)",
          "principal angles between two subspaces SOURCE:SIDE:RANGE", verb_angles},
         {"series",
          "series DIR --matrix SOURCE[:SIDE:RANGE] [--top K] [--side left|right] (--json | --csv)",
@@ -52,7 +54,7 @@ const std::vector<Verb>& verbs() {
          "autocorrelation half-lives of principal directions and subspace persistence across "
          "layers",
          verb_timescales},
-        {"lens", "lens FILE --token T [--top K] (--json | --csv)",
+        {"lens", "lens FILE --token T [--top K] [--weights DIR] (--json | --csv)",
          "logit lens: top next tokens and probabilities at every layer for one token", verb_lens},
         {"attention", "attention FILE --layer N --head H [--prompt P] [--scores] (--json | --csv)",
          "one head's query x key attention pattern (or scores) for one prompt, with its tokens",

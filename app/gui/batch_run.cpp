@@ -185,7 +185,7 @@ int run_batch_plan(const BatchPlan& plan) {
                          message = QStringLiteral("%1: %2").arg(path, error);
                      });
     QObject::connect(&window, &MainWindow::loaded, &window, [&](const QString&) { loaded = true; });
-    if (QFileInfo(plan.file).isDir()) {
+    if (QFileInfo(plan.file).isDir() && !is_model_folder(plan.file.toStdString())) {
         window.open_folder(plan.file);
         if (window.series().empty()) {
             say(QStringLiteral("%1: not a folder of checkpoint dumps").arg(plan.file));

@@ -15,7 +15,7 @@
 namespace es::app {
 
 struct DocumentSet::Loaded {
-    QString path;
+    QString path, weights;
     bool as_comparison = false;
     std::shared_ptr<Dump> dump;
     QString error, detail;  // the sentence, and the library's words behind it
@@ -27,7 +27,18 @@ DocumentSet::~DocumentSet() {
     load_pool_.waitForDone();
 }
 
-void DocumentSet::open(const QString& path, bool as_comparison) {
+bool DocumentSet::attach_weights(const QString& weights, QString* error) {
+    if (!primary()) {
+        if (error)
+            *error =
+                tr("Open an activation dump first; its weights then come from %1").arg(weights);
+        return false;
+    }
+    open(primary()->path(), false, weights);
+    return true;
+}
+
+void DocumentSet::open(const QString& path, bool as_comparison, const QString& weights) {
     if (as_comparison && primary_loads_in_flight_ > 0) {
         // Loads finish in any order; a comparison waits for the primary it is compared with.
         deferred_comparisons_ << path;
@@ -61,20 +72,23 @@ void DocumentSet::open(const QString& path, bool as_comparison) {
         on_loaded(loaded);
         watcher->deleteLater();
     });
-    watcher->setFuture(QtConcurrent::run(&load_pool_, [path, as_comparison, handoff] {
+    watcher->setFuture(QtConcurrent::run(&load_pool_, [path, as_comparison, weights, handoff] {
         Loaded r;
         r.path = path;
+        r.weights = weights;
         r.as_comparison = as_comparison;
         // A child process reads the file first: if HDF5 crashes or hangs on it, only the child
-        // goes.
+        // goes. Attached weights are probed the same way.
         ProbeResult probe = probe_file(path);
+        if (probe.status == ProbeResult::Status::Ok && !weights.isEmpty())
+            probe = probe_file(weights);
         if (probe.status != ProbeResult::Status::Ok &&
             probe.status != ProbeResult::Status::Unavailable) {
             r.error = probe.message;
             r.detail = probe.detail;
         } else {
             try {
-                r.dump = Dump::open(path.toStdString());
+                r.dump = Dump::open(path.toStdString(), weights.toStdString());
             } catch (const InputError& e) {
                 r.error = QString::fromStdString(e.what());
                 r.detail = QString::fromStdString(e.detail());

@@ -24,7 +24,12 @@ public:
 
     // Opens a dump in the background. A primary one replaces every open document; a comparison
     // is added (after the primary being opened, if one is) and becomes the compared dump.
-    void open(const QString& path, bool as_comparison = false);
+    // `weights`: where its weights come from (Dump::open(path, weights)), "" for its own.
+    void open(const QString& path, bool as_comparison = false, const QString& weights = {});
+    // Reopens the primary dump with its weights from `weights` (a Hugging Face model folder, a
+    // .safetensors file or an HDF5 file of weights): Dump::open(path, weights). False (error
+    // set) when no dump is open.
+    bool attach_weights(const QString& weights, QString* error);
     // A checkpoint series: the folder's last step opens as primary. False (error set) when the
     // folder holds no series.
     bool open_folder(const QString& folder, QString* error);

@@ -222,8 +222,17 @@ void MainWindow::open_file(const QString& path, bool as_comparison) {
 }
 
 void MainWindow::open_folder(const QString& folder) {
+    if (is_model_folder(folder.toStdString())) {  // one Hugging Face model, not a series
+        open_file(folder);
+        return;
+    }
     QString error;
     if (!docs_.open_folder(folder, &error)) show_error(tr("Cannot open %1").arg(folder), error);
+}
+
+void MainWindow::attach_weights(const QString& path) {
+    QString error;
+    if (!docs_.attach_weights(path, &error)) show_error(tr("Cannot attach %1").arg(path), error);
 }
 
 void MainWindow::on_documents_changed() {
@@ -306,10 +315,16 @@ void MainWindow::refresh_primary() {
     const Dump& d = *doc->dump();
     tree_->show_dump(d, doc->health());
     QStringList steps;
-    for (const auto& e : docs_.series())
+    const auto& series = docs_.series();
+    for (const auto& e : series) {
         steps << tr("step %1: %2")
                      .arg(e.step)
                      .arg(QFileInfo(QString::fromStdString(e.path)).fileName());
+        // Same bytes as an earlier step (one file under two names): not a step of its own.
+        if (e.same_as >= 0)
+            steps.back() += tr(" (same weights as step %1)")
+                                .arg(series[static_cast<std::size_t>(e.same_as)].step);
+    }
     tree_->show_series(steps);
     // Names that tell the open files apart (two tl_f32.h5 of different runs: by their folders).
     const QStringList others = docs_.names().mid(1);
@@ -392,6 +407,8 @@ SessionState MainWindow::session_state() const {
     SessionState s;
     for (Document* d : docs_.documents()) s.documents << QFileInfo(d->path()).absoluteFilePath();
     s.series_folder = docs_.series_folder();
+    if (docs_.primary())
+        s.primary_weights = QString::fromStdString(docs_.primary()->dump()->weights_path());
     s.geometry = saveGeometry();
     s.window_state = saveState();
     s.selection = selection_.selection();
@@ -417,7 +434,8 @@ void MainWindow::restore_session(const QString& path) {
     close_all();
     // A series that is gone: the dumps still open; the panel shows no steps.
     if (!s->series_folder.isEmpty()) docs_.set_series(s->series_folder, nullptr);
-    for (int i = 0; i < s->documents.size(); ++i) open_file(s->documents[i], i > 0);
+    for (int i = 0; i < s->documents.size(); ++i)
+        docs_.open(s->documents[i], i > 0, i == 0 ? s->primary_weights : QString());
     apply_pending_session();
 }
 

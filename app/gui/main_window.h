@@ -43,7 +43,11 @@ public:
     // Opens a dump in the background (probe in a child process, then in-process). With
     // as_comparison the primary dump stays and this one becomes the compared dump.
     void open_file(const QString& path, bool as_comparison = false);
-    void open_folder(const QString& folder);  // a checkpoint series: the last step is primary
+    // A Hugging Face model folder opens as one dump; any other folder as a checkpoint series
+    // (the last step is primary).
+    void open_folder(const QString& folder);
+    // Reopens the primary dump with its weights from `path` (File > Attach Weights...).
+    void attach_weights(const QString& path);
     void close_all();
 
     // Sessions: save writes atomically; restore opens the dumps and then applies the rest.

@@ -30,7 +30,9 @@ void MainWindow::build_menus() {
     file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
         const QString path = QFileDialog::getOpenFileName(
             this, tr("Open activation dump"), QString(),
-            tr("HDF5 dumps (*.h5 *.hdf5);;Sessions (*.eigenscope);;All files (*)"));
+            tr("Dumps and checkpoints (*.h5 *.hdf5 *.safetensors *.safetensors.index.json);;"
+               "HDF5 dumps (*.h5 *.hdf5);;Hugging Face checkpoints (*.safetensors "
+               "*.safetensors.index.json);;Sessions (*.eigenscope);;All files (*)"));
         if (path.endsWith(QLatin1String(".eigenscope")))
             restore_session(path);
         else if (!path.isEmpty())
@@ -41,10 +43,21 @@ void MainWindow::build_menus() {
             this, tr("Open a dump to compare"), QString(), tr("HDF5 dumps (*.h5 *.hdf5)"));
         if (!path.isEmpty()) open_file(path, true);
     });
-    file->addAction(tr("Open &Folder (checkpoint series)…"), this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Open checkpoint folder"));
+    // A model folder (config.json, .safetensors) opens as one model; any other folder (.h5
+    // dumps, Trainer checkpoint-STEP/ folders, model folders) as a checkpoint series.
+    file->addAction(tr("Open &Folder (model or checkpoint series)…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(
+            this, tr("Open a Hugging Face model folder or a checkpoint folder"));
         if (!dir.isEmpty()) open_folder(dir);
     });
+    QAction* attach = file->addAction(tr("Attach &Weights…"), this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(
+            this, tr("Weights for this dump: a Hugging Face model folder"));
+        if (!dir.isEmpty()) attach_weights(dir);
+    });
+    attach->setObjectName(QStringLiteral("attachWeights"));
+    attach->setToolTip(
+        tr("Take the weights (logit lens, W_E/W_U angles, head views) from a model folder"));
     file->addAction(tr("Open &Demo"), this, [this] { open_file(demo_dump_path()); });
     recent_menu_ = file->addMenu(tr("Open &Recent"));
     rebuild_recent_menu();

@@ -31,6 +31,7 @@ QJsonObject session_to_json(const SessionState& s) {
     return QJsonObject{{"eigenscope_session", kFormatVersion},
                        {"documents", QJsonArray::fromStringList(s.documents)},
                        {"series_folder", s.series_folder},
+                       {"primary_weights", s.primary_weights},
                        {"geometry", QString::fromLatin1(s.geometry.toBase64())},
                        {"window_state", QString::fromLatin1(s.window_state.toBase64())},
                        {"selection", sel},
@@ -55,6 +56,7 @@ std::optional<SessionState> session_from_json(const QJsonObject& j, QString* err
     SessionState s;
     for (const auto& d : j.value("documents").toArray()) s.documents.append(d.toString());
     s.series_folder = j.value("series_folder").toString();
+    s.primary_weights = j.value("primary_weights").toString();
     s.geometry = QByteArray::fromBase64(j.value("geometry").toString().toLatin1());
     s.window_state = QByteArray::fromBase64(j.value("window_state").toString().toLatin1());
     const QJsonObject sel = j.value("selection").toObject();

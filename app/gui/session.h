@@ -12,8 +12,9 @@
 namespace es::app {
 
 struct SessionState {
-    QStringList documents;  // absolute paths; the first is the primary dump
-    QString series_folder;  // an open checkpoint series, if any
+    QStringList documents;    // absolute paths; the first is the primary dump
+    QString series_folder;    // an open checkpoint series, if any
+    QString primary_weights;  // weights attached to the primary dump (Attach Weights), or ""
     QByteArray geometry, window_state;
     widgets::Selection selection;
     QJsonObject views;  // view_id -> settings

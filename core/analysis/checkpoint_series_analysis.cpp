@@ -31,7 +31,13 @@ CheckpointSeriesResult checkpoint_series_analysis(const std::string& folder,
     if (k == 0) throw InputError("--top must be at least 1");
     r.matrix = options.matrix;
     r.side = left ? "left" : "right";
-    const std::vector<CheckpointEntry> entries = list_checkpoint_series(folder);
+    const std::vector<CheckpointEntry> all = list_checkpoint_series(folder);
+    for (const CheckpointEntry& e : all)
+        if (e.same_as >= 0) {
+            const CheckpointEntry& same = all[static_cast<std::size_t>(e.same_as)];
+            r.duplicates.push_back({e.step, same.step, e.path, same.path});
+        }
+    const std::vector<CheckpointEntry> entries = distinct_checkpoints(all);
     std::vector<Eigen::MatrixXd> bases;
     for (std::size_t i = 0; i < entries.size(); ++i) {
         progress.check();
@@ -90,6 +96,12 @@ nlohmann::json to_json(const CheckpointSeriesResult& r) {
         ap.push_back(i == 0 ? nlohmann::json(nullptr) : jnums(r.angles_prev[i]));
         af.push_back(jnums(r.angles_final[i]));
     }
+    nlohmann::json dup = nlohmann::json::array();
+    for (const auto& d : r.duplicates)
+        dup.push_back({{"step", d.step},
+                       {"file", d.file},
+                       {"same_as_step", d.same_as_step},
+                       {"same_as_file", d.same_as_file}});
     return {{"matrix", r.matrix},
             {"side", r.side},
             {"k", r.k},
@@ -99,7 +111,8 @@ nlohmann::json to_json(const CheckpointSeriesResult& r) {
             {"angles_prev_deg", ap},
             {"angles_final_deg", af},
             {"overlap_prev", jnums(r.overlap_prev)},
-            {"overlap_final", jnums(r.overlap_final)}};
+            {"overlap_final", jnums(r.overlap_final)},
+            {"duplicates", dup}};
 }
 
 std::string to_csv(const CheckpointSeriesResult& r) {

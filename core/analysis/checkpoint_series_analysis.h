@@ -28,15 +28,24 @@ struct CheckpointSeriesResult {
     // angles (degrees, ascending) of the top-k subspace: [i] = step i vs step i-1 (empty for 0)
     std::vector<std::vector<double>> angles_prev, angles_final;
     std::vector<double> overlap_prev, overlap_final;  // mean cos^2 (NaN for step 0 / prev)
+    // Checkpoints left out because their content is identical to a step's above (one file
+    // served under two revisions): not a step of their own, so no fake zero drift.
+    struct Duplicate {
+        long long step = 0, same_as_step = 0;
+        std::string file, same_as_file;
+    };
+    std::vector<Duplicate> duplicates;
 };
 
-// folder: a checkpoint folder (list_checkpoint_series). InputError when a step lacks the matrix.
+// folder: a checkpoint folder (list_checkpoint_series: .h5 dumps, a Trainer output folder, or
+// Hugging Face model folders). InputError when a step lacks the matrix.
 CheckpointSeriesResult checkpoint_series_analysis(const std::string& folder,
                                                   const CheckpointSeriesOptions& options,
                                                   Progress& progress);
 
 // {"matrix","side","k","steps","files","singular_values":[[..]],"angles_prev_deg":[[..]|null],
-//  "angles_final_deg":[[..]],"overlap_prev":[..],"overlap_final":[..]}
+//  "angles_final_deg":[[..]],"overlap_prev":[..],"overlap_final":[..],
+//  "duplicates":[{"step","file","same_as_step","same_as_file"}]}
 nlohmann::json to_json(const CheckpointSeriesResult& r);
 // step,overlap_prev,overlap_final,s0..s{k-1}
 std::string to_csv(const CheckpointSeriesResult& r);

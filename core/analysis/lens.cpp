@@ -42,6 +42,8 @@ LensResult lens(const Dump& dump, const LensOptions& o, Progress& progress) {
     for (const auto& [k, v] : dump.attributes())
         if (k == "eps") {
             if (const auto eps = util::parse_number(v)) r.eps = *eps;
+        } else if (k == "norm") {
+            r.rms_norm = v == "rmsnorm";
         }
     std::vector<float> w, b, bu;
     if (dump.find_weight("ln_final.w")) {
@@ -78,8 +80,10 @@ LensResult lens(const Dump& dump, const LensOptions& o, Progress& progress) {
         l.normalized = r.ln_final && !already;
         ok[i] = row_finite(v.data(), d);
         double mean = 0, var = 0;
-        for (float f : v) mean += f;
-        mean /= static_cast<double>(d);
+        if (!r.rms_norm) {
+            for (float f : v) mean += f;
+            mean /= static_cast<double>(d);
+        }
         for (float f : v) var += (f - mean) * (f - mean);
         var /= static_cast<double>(d);
         const double inv = 1.0 / std::sqrt(var + r.eps);
@@ -174,6 +178,8 @@ nlohmann::json to_json(const LensResult& r) {
     return {{"stream", r.stream},
             {"token", token_json(r.token, r.prompt, r.position, r.token_text, r.token_id)},
             {"ln_final", r.ln_final},
+            {"norm", r.ln_final ? nlohmann::json(r.rms_norm ? "rmsnorm" : "layernorm")
+                                : nlohmann::json(nullptr)},
             {"eps", r.eps},
             {"unembed_bias", r.unembed_bias},
             {"vocab_size", r.vocab_size},

@@ -45,6 +45,7 @@ struct LensResult {
     std::optional<long long> token_id;
     std::size_t token = 0, prompt = 0, position = 0, vocab_size = 0;
     bool ln_final = false, unembed_bias = false;
+    bool rms_norm = false;  // the final norm is RMSNorm (attribute norm = rmsnorm): no centring
     double eps = 1e-5;
     std::vector<LensLayer> layers;
 };
@@ -52,7 +53,7 @@ struct LensResult {
 LensResult lens(const Dump& dump, const LensOptions& options, Progress& progress);
 
 // {"stream","token":{"index","prompt","position","text","id"},"ln_final","eps","unembed_bias",
-//  "vocab_size","vocab_source","note","layers":[{"layer","name","normalized","entropy",
+//  "norm","vocab_size","vocab_source","note","layers":[{"layer","name","normalized","entropy",
 //  "top":[{"id","token","probability","logit"}]}]}
 nlohmann::json to_json(const LensResult& r);
 // layer,name,rank,id,token,probability,logit (token: its label, "␣the" or "id 73")

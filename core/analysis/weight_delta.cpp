@@ -72,6 +72,24 @@ double effective_rank(const std::vector<double>& s) {
     return std::exp(h);
 }
 
+void factored_delta(DeltaMatrix& m, const Eigen::MatrixXd& f, const Eigen::MatrixXd& g,
+                    double scale, const RowSource& base, std::size_t top, Progress& progress) {
+    const numerics::FactoredSvd s = numerics::factored_svd(f * scale, g, true);
+    m.singular_values.assign(s.s.data(), s.s.data() + s.s.size());
+    const double frob2 = s.s.squaredNorm();
+    const std::size_t k = std::min(top, std::min(base.rows, base.cols));
+    const GramSvd bs = gram_svd(base, k, k, progress);
+    m.k = static_cast<std::size_t>(std::min(bs.u.cols(), bs.v.cols()));
+    const Eigen::MatrixXd uk = bs.u.leftCols(static_cast<Eigen::Index>(m.k)),
+                          vk = bs.v.leftCols(static_cast<Eigen::Index>(m.k));
+    const Eigen::MatrixXd left = (uk.transpose() * s.u) * s.s.asDiagonal();   // U_k^T U S
+    const Eigen::MatrixXd right = s.s.asDiagonal() * (s.v.transpose() * vk);  // S V^T V_k
+    m.captured_left = left.squaredNorm();
+    m.captured_right = right.squaredNorm();
+    m.captured_both = ((uk.transpose() * s.u) * right).squaredNorm();
+    finish(m, frob2);
+}
+
 WeightDeltaResult weight_delta(const Dump& base, const Dump& other,
                                const WeightDeltaOptions& options, Progress& progress) {
     WeightDeltaResult r;
@@ -181,20 +199,7 @@ WeightDeltaResult weight_delta(const Dump& base, const Dump& other,
         m.lora_rank = rank;
         if (const auto alpha = lora_alpha(other, *wa, *wb))
             m.lora_scale = *alpha / static_cast<double>(rank);
-        const numerics::FactoredSvd s = numerics::factored_svd(f * m.lora_scale, g, true);
-        m.singular_values.assign(s.s.data(), s.s.data() + s.s.size());
-        double frob2 = s.s.squaredNorm();
-        const std::size_t k = std::min(options.top, std::min(in, out));
-        const GramSvd bs = gram_svd(weight_rows(base, name), k, k, progress);
-        m.k = static_cast<std::size_t>(std::min(bs.u.cols(), bs.v.cols()));
-        const Eigen::MatrixXd uk = bs.u.leftCols(static_cast<Eigen::Index>(m.k)),
-                              vk = bs.v.leftCols(static_cast<Eigen::Index>(m.k));
-        const Eigen::MatrixXd left = (uk.transpose() * s.u) * s.s.asDiagonal();   // U_k^T U S
-        const Eigen::MatrixXd right = s.s.asDiagonal() * (s.v.transpose() * vk);  // S V^T V_k
-        m.captured_left = left.squaredNorm();
-        m.captured_right = right.squaredNorm();
-        m.captured_both = ((uk.transpose() * s.u) * right).squaredNorm();
-        finish(m, frob2);
+        factored_delta(m, f, g, m.lora_scale, weight_rows(base, name), options.top, progress);
         r.matrices.push_back(std::move(m));
     }
     progress.report(1.0, "delta done");
@@ -206,6 +211,7 @@ nlohmann::json to_json(const WeightDeltaResult& r) {
     for (const auto& m : r.matrices)
         a.push_back(
             {{"name", m.name},
+             {"source", m.source.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.source)},
              {"kind", m.kind},
              {"shape", m.shape},
              {"lora_rank",

@@ -17,6 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <Eigen/Dense>
+
+#include "analysis/matrix_source.h"
 #include "io/dump.h"
 #include "util/progress.h"
 
@@ -24,7 +27,8 @@ namespace es::analysis {
 
 struct DeltaMatrix {
     std::string name;
-    std::string kind;  // "dense" or "lora"
+    std::string source;  // PEFT adapters: the adapter's module ("model.layers.0.self_attn.q_proj")
+    std::string kind;    // "dense" or "lora"
     std::vector<std::size_t> shape;
     std::size_t lora_rank = 0;
     double lora_scale = 1;
@@ -50,7 +54,13 @@ WeightDeltaResult weight_delta(const Dump& base, const Dump& other,
 
 double effective_rank(const std::vector<double>& s);
 
-// {"base","other","top","matrices":[{"name","kind","shape","lora_rank","lora_scale",
+// A delta given as scale * f g^T (f [rows, r], g [cols, r]) against the base matrix `base`
+// (rows x cols): its SVD from the factors (never formed) and the fractions of it in the base's
+// top-k singular subspaces. m's name, kind, shape and LoRA fields are the caller's.
+void factored_delta(DeltaMatrix& m, const Eigen::MatrixXd& f, const Eigen::MatrixXd& g,
+                    double scale, const RowSource& base, std::size_t top, Progress& progress);
+
+// {"base","other","top","matrices":[{"name","source","kind","shape","lora_rank","lora_scale",
 //  "singular_values","frobenius","effective_rank","k","captured_left","captured_right",
 //  "captured_both"}],"skipped":[{"name","reason"}]}
 nlohmann::json to_json(const WeightDeltaResult& r);

@@ -237,6 +237,8 @@ Tensor Dump::read_weight(const std::string& name) const {
 Tensor Dump::read_weight_rows(const std::string& name, std::size_t begin, std::size_t end) const {
     const WeightInfo* w = find_weight(name);
     if (!w) throw InputError(where() + "no weight named '" + name + "'");
+    if (weights_from_ && weights_from_->find_weight(name))
+        return weights_from_->read_weight_rows(name, begin, end);
     if (impl_->checkpoint) return read_checkpoint_weight(*w, false, begin, end);
     const h5::DatasetFacts& facts = impl_->facts.at(w->dataset);
     Tensor t;
@@ -298,6 +300,8 @@ Tensor Dump::read_weight_columns(const std::string& name, std::size_t begin,
     if (w->shape.size() != 2)
         throw InputError(where(w->dataset) + "weight '" + name + "' has shape " +
                          shape_to_string(w->shape) + ", not a matrix");
+    if (weights_from_ && weights_from_->find_weight(name))
+        return weights_from_->read_weight_columns(name, begin, end);
     if (impl_->checkpoint) return read_checkpoint_weight(*w, true, begin, end);
     if (begin > end || end > w->shape[1])
         throw InputError(where(w->dataset) + "columns [" + std::to_string(begin) + ", " +
@@ -377,6 +381,53 @@ std::shared_ptr<Dump> Dump::open(const std::string& path) {
     dump->impl_ = std::make_unique<Impl>();
     const util::ReadingStep opening(path);  // each note inside is a step of its own
     DumpBuilder(*dump).run();
+    return dump;
+}
+
+std::shared_ptr<Dump> Dump::open(const std::string& path, const std::string& weights_path) {
+    std::shared_ptr<Dump> dump = open(path);
+    if (weights_path.empty()) return dump;
+    std::shared_ptr<const Dump> weights = open(weights_path);
+    if (weights->weights().empty())
+        throw InputError(weights_path + ": no weights to attach to " + path);
+    const ModelDims& w = weights->dims();
+    ModelDims& d = dump->dims_;
+    // The residual stream's width is the activations' d_model even when no attribute says so.
+    std::optional<std::size_t> width = d.d_model;
+    if (!width)
+        for (const StreamInfo& s : dump->streams_)
+            if (s.name == "resid" || s.name == "hidden_states") width = s.d;
+    if (width && w.d_model && *width != *w.d_model)
+        throw InputError(path + ": its residual stream is " + std::to_string(*width) +
+                         " wide, but the weights in " + weights_path + " have d_model " +
+                         std::to_string(*w.d_model) + ": not the same model");
+    if (d.n_layers && w.n_layers && *d.n_layers != *w.n_layers)
+        throw InputError(path + ": " + std::to_string(*d.n_layers) + " layers, but " +
+                         weights_path + " has " + std::to_string(*w.n_layers) +
+                         ": not the same model");
+    for (auto [mine, theirs] : {std::pair{&d.n_layers, &w.n_layers},
+                                {&d.n_heads, &w.n_heads},
+                                {&d.n_kv_heads, &w.n_kv_heads},
+                                {&d.d_model, &w.d_model},
+                                {&d.d_head, &w.d_head},
+                                {&d.d_vocab, &w.d_vocab},
+                                {&d.n_ctx, &w.n_ctx},
+                                {&d.d_mlp, &w.d_mlp}})
+        if (!*mine) *mine = *theirs;
+    for (const auto& [name, info] : weights->weights()) dump->weights_[name] = info;
+    for (const std::string& n : weights->notes()) dump->notes_.push_back(weights_path + ": " + n);
+    dump->attributes_.emplace_back("weights", weights_path);
+    // How to apply the weights' final norm (logit lens) comes with them, unless the dump says;
+    // so do config.json's facts (the Dataset panel, info).
+    for (const auto& [k, v] : weights->attributes())
+        if (k == "norm" || k == "eps" || k.rfind("config.json:", 0) == 0) {
+            bool have = false;
+            for (const auto& a : dump->attributes_) have |= a.first == k;
+            if (!have) dump->attributes_.emplace_back(k, v);
+        }
+    std::sort(dump->attributes_.begin(), dump->attributes_.end());
+    dump->weights_from_ = std::move(weights);
+    dump->weights_path_ = weights_path;
     return dump;
 }
 

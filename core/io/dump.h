@@ -61,6 +61,11 @@ struct WeightInfo {
     // ("model.layers.0.self_attn.q_proj.weight"), with how ("rows 0-23, per head, transposed").
     // Empty for HDF5.
     std::string source, source_transform;
+    // Safetensors checkpoints: the stored tensor's shape, and where element (i0, i1, ...) of
+    // this weight is in it (source_offset + sum i_k source_strides[k], row-major): what a PEFT
+    // adapter's factors, given for the stored tensor, need to be seen under this weight's role.
+    std::vector<std::size_t> source_shape, source_strides;
+    std::size_t source_offset = 0;
     // 2-D views whose columns are contiguous in the stored tensor (a Linear [out, in] weight read
     // as TransformerLens [in, out]): read_weight_columns is the fast way through them.
     bool stored_transposed = false;
@@ -93,6 +98,12 @@ public:
     // A folder, a .safetensors file or a model.safetensors.index.json opens as a Hugging Face
     // checkpoint (io/hf_checkpoint.h): its weights under TransformerLens names.
     static std::shared_ptr<Dump> open(const std::string& path);
+    // An activation dump with its weights from elsewhere (`weights_path`: a Hugging Face model
+    // folder, a .safetensors file or an HDF5 file of weights; empty: as open(path)). Those
+    // weights join the dump's, replacing any of the same name, and are read from there; the
+    // dimensions they give fill those the activations do not. InputError naming both when the
+    // model width (d_model) or the layer count disagree.
+    static std::shared_ptr<Dump> open(const std::string& path, const std::string& weights_path);
     // Opens an HDF5 file image held in memory (copied; HDF5's core driver, nothing on disk) and
     // recognises its layout exactly as open() does; display_name stands for the path in messages.
     // Used by the fuzz targets and their regression tests.
@@ -123,6 +134,8 @@ public:
         return attributes_;
     }
     std::optional<long long> step() const { return step_; }
+    // Where the weights come from when attached (open(path, weights_path)), else "".
+    const std::string& weights_path() const { return weights_path_; }
     // What a reader wants to know about how the file was read: tensors left out, roles not
     // mapped, tied embeddings (safetensors checkpoints); empty for HDF5.
     const std::vector<std::string>& notes() const { return notes_; }
@@ -168,6 +181,8 @@ private:
     std::optional<long long> step_;
     std::vector<std::string> all_datasets_;
     std::vector<std::string> notes_;
+    std::shared_ptr<const Dump> weights_from_;  // attached weights, read through it
+    std::string weights_path_;
 
     friend class DumpBuilder;
 };

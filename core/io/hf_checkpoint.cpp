@@ -33,6 +33,8 @@ bool ends_with(const std::string& s, const std::string& end) {
 // config.json and the index are small: far above any real one, far below memory.
 constexpr std::uintmax_t kMaxJsonFileBytes = 64u << 20;
 
+}  // namespace
+
 std::string read_small_file(const std::string& path) {
     std::error_code ec;
     const auto size = fs::file_size(path, ec);
@@ -47,6 +49,8 @@ std::string read_small_file(const std::string& path) {
     if (!in && !in.eof()) throw InputError(path + ": cannot read: " + std::strerror(errno));
     return text.str();
 }
+
+namespace {
 
 nlohmann::json parse_object(const std::string& file, const std::string& text, const char* what) {
     nlohmann::json j;
@@ -107,7 +111,7 @@ namespace {
 // index ("" when none).
 struct CheckpointFiles {
     std::vector<std::string> shards;
-    std::string config, index;
+    std::string config, index, trainer_state;
 };
 
 CheckpointFiles find_checkpoint_files(const std::string& path) {
@@ -145,10 +149,50 @@ CheckpointFiles find_checkpoint_files(const std::string& path) {
         }
     }
     if (fs::exists(folder / "config.json", ec)) f.config = (folder / "config.json").string();
+    if (fs::exists(folder / "trainer_state.json", ec))
+        f.trainer_state = (folder / "trainer_state.json").string();
     return f;
 }
 
 }  // namespace
+
+// config.json's key facts, shown by `info` and the Dataset panel as attributes "config.json:KEY",
+// and what the logit lens needs to apply the final norm as the model does: `norm` (Llama-like
+// families use RMSNorm, no centring) and `eps`.
+void DumpBuilder::add_config_facts(const nlohmann::json& config, const std::string& family) {
+    static const char* const kFacts[] = {"model_type",          "architectures",
+                                         "hidden_size",         "n_embd",
+                                         "num_hidden_layers",   "n_layer",
+                                         "num_attention_heads", "n_head",
+                                         "num_key_value_heads", "head_dim",
+                                         "intermediate_size",   "n_inner",
+                                         "vocab_size",          "max_position_embeddings",
+                                         "n_positions",         "tie_word_embeddings",
+                                         "torch_dtype",         "rope_theta",
+                                         "hidden_act",          "activation_function",
+                                         "rms_norm_eps",        "layer_norm_eps",
+                                         "layer_norm_epsilon",  "transformers_version"};
+    for (const char* key : kFacts) {
+        const auto it = config.find(key);
+        if (it == config.end() || it->is_null()) continue;
+        std::string text;
+        if (it->is_string())
+            text = it->get<std::string>();
+        else if (it->is_array()) {
+            for (const auto& x : *it)
+                text +=
+                    (text.empty() ? "" : ", ") + (x.is_string() ? x.get<std::string>() : x.dump());
+        } else
+            text = it->dump();
+        d_.attributes_.emplace_back(std::string("config.json:") + key, text);
+    }
+    if (family == "llama" || family == "phi3") d_.attributes_.emplace_back("norm", "rmsnorm");
+    for (const char* key : {"rms_norm_eps", "layer_norm_eps", "layer_norm_epsilon"})
+        if (const auto it = config.find(key); it != config.end() && it->is_number()) {
+            d_.attributes_.emplace_back("eps", it->dump());
+            break;
+        }
+}
 
 void DumpBuilder::run_hf_checkpoint() {
     const std::string& p = d_.path_;
@@ -225,14 +269,31 @@ void DumpBuilder::run_hf_checkpoint() {
         info.source = m.source;
         info.source_transform = m.transform;
         info.stored_transposed = m.view.shape.size() == 2 && m.view.strides[0] < m.view.strides[1];
+        info.source_shape = e.tensor->shape;
+        info.source_strides = m.view.strides;
+        info.source_offset = m.view.offset;
         d_.weights_[m.name] = std::move(info);
     }
     for (const auto& [name, entry] : catalog) d_.all_datasets_.push_back(name);
     d_.dims_ = mapping.dims;
     d_.attributes_.emplace_back("format", "safetensors");
+    if (!files.trainer_state.empty()) {
+        // A Trainer checkpoint (checkpoint-STEP/): its step orders the checkpoint series.
+        const nlohmann::json state =
+            io::parse_object(files.trainer_state, io::read_small_file(files.trainer_state),
+                             "a Trainer state with global_step");
+        const auto g = state.find("global_step");
+        if (g == state.end() || !g->is_number_integer())
+            throw InputError(files.trainer_state + ": global_step is " +
+                             (g == state.end() ? std::string("missing") : g->dump()) +
+                             ", expected the training step as a whole number");
+        d_.step_ = g->get<long long>();
+        d_.attributes_.emplace_back("step", std::to_string(*d_.step_));
+    }
     if (have_config && config.contains("model_type") && config["model_type"].is_string())
         d_.attributes_.emplace_back("model_type", config["model_type"].get<std::string>());
     d_.attributes_.emplace_back("family", mapping.family.empty() ? "unmapped" : mapping.family);
+    if (have_config) add_config_facts(config, mapping.family);
     d_.notes_ = std::move(notes);
     d_.notes_.insert(d_.notes_.end(), mapping.notes.begin(), mapping.notes.end());
     std::sort(d_.attributes_.begin(), d_.attributes_.end());

@@ -22,6 +22,9 @@ namespace es::io {
 // model.safetensors.index.json.
 bool is_hf_checkpoint_path(const std::string& path);
 
+// A small JSON file's text (config.json, an index, trainer_state.json, adapter_config.json: at
+// most 64 MiB); InputError naming it when it cannot be read.
+std::string read_small_file(const std::string& path);
 // config.json as a JSON object; InputError naming `file` when it is not one.
 nlohmann::json parse_hf_config(const std::string& file, const std::string& text);
 // model.safetensors.index.json: tensor name -> shard file name (a plain name in the same folder;

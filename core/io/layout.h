@@ -6,6 +6,8 @@
 // datasets and builds streams, attention and weights; layout_tokens.cpp the token table and the
 // model's dimensions.
 #include <map>
+
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,7 @@ public:
     void run();
     // A Hugging Face checkpoint (folder or .safetensors) instead: hf_checkpoint.cpp.
     void run_hf_checkpoint();
+    void add_config_facts(const nlohmann::json& config, const std::string& family);
 
 private:
     Dump& d_;

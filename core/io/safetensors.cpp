@@ -276,6 +276,8 @@ struct Run {
 // Spans read at once: runs closer than kGapBytes are read together (one pread instead of many
 // small ones), up to kSpanBytes (memory stays bounded).
 constexpr std::size_t kGapBytes = 4096, kSpanBytes = 8u << 20;
+// Transposing scatter: up to kTileRuns adjacent output columns at a time, kTileElements of each.
+constexpr std::size_t kTileRuns = 64, kTileElements = 64;
 
 }  // namespace
 
@@ -330,6 +332,7 @@ void SafetensorsFile::read_view_rows(const SafetensorsTensor& t, const TensorVie
     std::sort(runs.begin(), runs.end(), [](const Run& a, const Run& b) { return a.src < b.src; });
     std::vector<unsigned char> raw;
     std::vector<float> decoded;
+    std::vector<const Run*> order;
     for (std::size_t i = 0; i < runs.size();) {
         const std::size_t span_begin = runs[i].src;
         std::size_t span_end = span_begin, j = i;
@@ -345,15 +348,39 @@ void SafetensorsFile::read_view_rows(const SafetensorsTensor& t, const TensorVie
         read_exact(header_.data_start + t.begin + span_begin * esize, n * esize, raw.data(),
                    t.name);
         decode_to_f32(*t.type, raw.data(), decoded.data(), n);
-        for (; i < j; ++i) {
-            const std::size_t len = runs[i].length;
-            const float* src = decoded.data() + (runs[i].src - span_begin);
-            float* dst = out + runs[i].dst;
-            if (run_out_stride == 1)
-                std::memcpy(dst, src, len * sizeof(float));
-            else
-                for (std::size_t e = 0; e < len; ++e) dst[e * run_out_stride] = src[e];
+        if (run_out_stride == 1) {
+            for (; i < j; ++i)
+                std::memcpy(out + runs[i].dst, decoded.data() + (runs[i].src - span_begin),
+                            runs[i].length * sizeof(float));
+            continue;
         }
+        // Runs that land in adjacent output columns (a per-head split, a Linear weight read as
+        // [in, out]) form blocks to transpose, whatever their order in the file: written tile by
+        // tile, so that each tile's output rows stay in cache, instead of one cache line per
+        // element (W_O from o_proj: a stride of d_model floats; head circuits were 1.6x slower
+        // than from HDF5 before).
+        order.resize(j - i);
+        for (std::size_t r = i; r < j; ++r) order[r - i] = &runs[r];
+        std::sort(order.begin(), order.end(),
+                  [](const Run* a, const Run* b) { return a->dst < b->dst; });
+        for (std::size_t k = 0; k < order.size();) {
+            const std::size_t len = order[k]->length;
+            std::size_t g = k + 1;
+            while (g < order.size() && g - k < kTileRuns && order[g]->length == len &&
+                   order[g]->dst == order[g - 1]->dst + 1)
+                ++g;
+            float* dst = out + order[k]->dst;
+            for (std::size_t e0 = 0; e0 < len; e0 += kTileElements) {
+                const std::size_t e1 = std::min(len, e0 + kTileElements);
+                for (std::size_t r = k; r < g; ++r) {
+                    const float* src = decoded.data() + (order[r]->src - span_begin);
+                    float* col = dst + (r - k);
+                    for (std::size_t e = e0; e < e1; ++e) col[e * run_out_stride] = src[e];
+                }
+            }
+            k = g;
+        }
+        i = j;
     }
 }
 

@@ -140,6 +140,21 @@ TEST(Safetensors, ViewsReadRowsOfTransposesSlicesAndHeads) {
         for (std::size_t d = 0; d < C; ++d)
             for (std::size_t e = 0; e < 2; ++e)
                 ASSERT_EQ(hv[(h2 * C + d) * 2 + e], v[(4 + 6 * (h2 + 1) + e) * C + d]);
+    // The whole transpose in one call: across spans, in tiles of adjacent output columns.
+    std::vector<float> all(R * C);
+    f.read_view_rows(t, tr, 0, C, all.data());
+    for (std::size_t c = 0; c < C; ++c)
+        for (std::size_t r = 0; r < R; ++r)
+            ASSERT_EQ(all[c * R + r], v[r * C + c]) << c << "," << r;
+    // W_O [H, d_head, D] of an o_proj [D, H d_head] (D = 3000, H = 10, d_head = 100): element
+    // (h, d, e) = tensor (e, h d_head + d); the adjacent output columns are far apart in the file.
+    const TensorView wo{{10, 100, R}, {100, 1, C}, 0};
+    std::vector<float> ov(5 * 100 * R);
+    f.read_view_rows(t, wo, 2, 7, ov.data());
+    for (std::size_t h2 = 0; h2 < 5; ++h2)
+        for (std::size_t d = 0; d < 100; ++d)
+            for (std::size_t e = 0; e < R; ++e)
+                ASSERT_EQ(ov[(h2 * 100 + d) * R + e], v[e * C + (h2 + 2) * 100 + d]);
     fs::remove(path);
 }
 
