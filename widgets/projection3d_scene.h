@@ -17,6 +17,8 @@ class vtkRenderer;
 
 namespace es::widgets {
 
+struct DensityImage;
+
 class Projection3dScene {
 public:
     using Rgb = std::array<unsigned char, 3>;
@@ -38,6 +40,7 @@ public:
         std::vector<Rgb> ramp;
         double low = 0, high = 1;
         bool integers = false;  // whole-number labels (layers), else three significant digits
+        bool log = false;       // a logarithmic ramp (low > 0)
         std::vector<std::pair<std::string, Rgb>> categories;
     };
 
@@ -56,6 +59,19 @@ public:
     void set_axes(const std::array<std::string, 3>& titles, bool spherized);
     void set_colors(const std::vector<Rgb>& colors);  // one per point
     void set_legend(const Legend& legend);            // shown while there are points
+    // Density splatting instead of the point cloud (projection3d_density.h): the legend then
+    // shows points per pixel, on a log scale over what the last frame drew, and set_legend()'s
+    // comes back when it is off. The paths and the selection stay drawn; the current layer's
+    // states are not (they would cover the density).
+    void set_density(bool on);
+    bool density() const;
+    Legend density_legend() const;
+    const DensityImage& last_density() const;  // for tests
+    // A line of text at the top left of the scene and its exports (empty: none).
+    void set_note(const std::string& text);
+    std::string note() const;
+    // Every path_step()-th token's path is drawn (1: all); see kPathsMax.
+    std::size_t path_step() const;
     // The text and background colours again from the palette (after a theme change).
     void apply_palette();
     // Larger text, points and lines for a projector: the axes at once, the points, paths and
@@ -88,10 +104,24 @@ public:
     int pick(const std::vector<Point>& points, std::array<double, 2> at, int width,
              int height) const;
 
+    // Indices into `points` of those whose screen position lies inside `polygon` (pixels from
+    // the top left of a width x height viewport), whatever their depth.
+    std::vector<std::size_t> lasso(const std::vector<Point>& points,
+                                   const std::vector<std::array<double, 2>>& polygon, int width,
+                                   int height) const;
+
 private:
+    void show_legend(const Legend& legend);
     struct Impl;
     std::unique_ptr<Impl> d_;
 };
+
+// Indices of the points whose projection through `to_ndc` (world to normalised device
+// coordinates, row-major) falls inside `polygon` (pixels, top-left origin, even-odd rule) in a
+// width x height viewport; points behind the camera are out.
+std::vector<std::size_t> points_in_lasso(const std::vector<Projection3dScene::Point>& points,
+                                         const double to_ndc[16], int width, int height,
+                                         const std::vector<std::array<double, 2>>& polygon);
 
 // The points the scene draws for `result`: one per non-null state, in row-major (row, token)
 // order, the result's coordinates scaled to unit length when it is spherized; and the flat

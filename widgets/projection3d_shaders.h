@@ -1,0 +1,26 @@
+#pragma once
+// The point sprites of the 3-D projection (shaders/point_sprite.{vert,frag}.glsl): round
+// sprites shaded like small balls, fading towards the background with depth. They replace VTK's
+// RenderPointsAsSpheres for the point clouds; the GLSL is embedded by the build
+// (vtk_encode_string) and spliced into VTK's polydata shaders as vtkShaderProperty replacements.
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+class vtkActor;
+class vtkRenderer;
+
+namespace es::widgets {
+
+// The snippets of an embedded shader file: (tag, code) for each "//@at TAG" section, in order.
+std::vector<std::pair<std::string, std::string>> glsl_snippets(const std::string& text);
+
+// Gives the actor's points the sprite shaders (their lighting off: the sprite shades itself).
+void use_point_sprites(vtkActor* actor);
+// The per-frame uniforms: the depth range from `renderer`'s camera, the colour the far points
+// fade to (RGB in [0, 1]) and how far they fade (0: not at all, 1: to the background).
+void update_point_sprites(vtkActor* actor, vtkRenderer* renderer,
+                          const std::array<double, 3>& background, double depth_cue);
+
+}  // namespace es::widgets
