@@ -1,0 +1,116 @@
+// UMAP layouts (numerics/umap.h through analysis::project and eigenscope-cli project): the same
+// seed gives the same coordinates whatever the thread count; trustworthiness agrees with a numpy
+// reference (tests/reference/reference_trustworthiness.py) and, on the demo dump (a trained
+// GPT's real residual stream), UMAP's beats PCA-3D's as issue 23 asks.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "analysis/project.h"
+#include "io/dump.h"
+#include "numerics/umap.h"
+#include "test_support.h"
+#include "util/progress.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace es;
+
+const std::string kDemo = EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5";
+
+analysis::ProjectResult umap_of_demo(std::uint64_t seed, int threads, std::size_t dims = 3) {
+    auto dump = Dump::open(kDemo);
+    analysis::ProjectOptions o;
+    o.method = analysis::ProjectMethod::Umap;
+    o.seed = seed;
+    o.threads = threads;
+    o.dims = dims;
+    Progress none;
+    return analysis::project(*dump, o, none);
+}
+
+TEST(Umap, SameSeedSameCoordinatesWhateverTheThreads) {
+    const auto a = umap_of_demo(7, 1), b = umap_of_demo(7, 2), c = umap_of_demo(7, 2);
+    ASSERT_EQ(a.method, "umap");
+    ASSERT_FALSE(a.coordinates.empty());
+    std::size_t points = 0;
+    for (std::size_t l = 0; l < a.coordinates.size(); ++l)
+        for (std::size_t t = 0; t < a.coordinates[l].size(); ++t) {
+            ASSERT_TRUE(a.coordinates[l][t].has_value());
+            EXPECT_EQ(*a.coordinates[l][t], *b.coordinates[l][t])
+                << "layer " << l << " token " << t;
+            EXPECT_EQ(*b.coordinates[l][t], *c.coordinates[l][t]);
+            ++points;
+        }
+    EXPECT_GE(points, 720u);  // the demo: 5 states x 144 tokens
+    // Another seed is another layout (negative samples differ), not the same one.
+    const auto d = umap_of_demo(8, 2);
+    std::size_t moved = 0;
+    for (std::size_t l = 0; l < a.coordinates.size(); ++l)
+        for (std::size_t t = 0; t < a.coordinates[l].size(); ++t)
+            moved += *a.coordinates[l][t] != *d.coordinates[l][t];
+    EXPECT_GT(moved, points / 2);
+}
+
+TEST(Umap, TwoDimensionsLeaveZ) {
+    const auto r = umap_of_demo(1, 0, 2);
+    for (const auto& layer : r.coordinates)
+        for (const auto& c : layer) EXPECT_EQ((*c)[2], 0.0);
+    EXPECT_EQ(r.axis_labels[2], "none");
+}
+
+TEST(Umap, ExactNeighboursAgainstBruteForce) {
+    // A tiny known set: points on a line at 0, 1, 3, 6, 10; neighbours by distance.
+    const std::vector<float> x = {0, 0, 1, 0, 3, 0, 6, 0, 10, 0};
+    Progress none;
+    const auto knn = numerics::exact_knn(x.data(), 5, 2, 2, 2, none);
+    // Point 2 (at 3) has 0 and 3 both at distance 3: the lower index first.
+    const std::vector<std::uint32_t> want = {1, 2, 0, 2, 1, 0, 2, 4, 3, 2};
+    EXPECT_EQ(knn.index, want);
+    EXPECT_FLOAT_EQ(knn.distance[0], 1.0f);
+    EXPECT_FLOAT_EQ(knn.distance[1], 3.0f);
+    EXPECT_FLOAT_EQ(knn.distance[9], 7.0f);
+}
+
+// eigenscope-cli project --method umap on the demo, trustworthiness (k = 10) computed by us and
+// by numpy on the same states: equal, >= 0.90, and >= PCA-3D's + 0.05.
+TEST(Umap, TrustworthinessOnTheDemoAgainstNumpy) {
+    const fs::path dir = fs::temp_directory_path() / ("es_umap_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const fs::path out = dir / "umap.json";
+    const auto run =
+        test::run_cli("project --method umap --seed 3 --trustworthiness 100000 --json " + kDemo);
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    std::ofstream(out) << run.out;
+    const auto ours = nlohmann::json::parse(run.out);
+    ASSERT_EQ(ours["method"], "umap");
+    ASSERT_EQ(ours["seed"], 3);
+    const auto& tw = ours["trustworthiness"];
+    ASSERT_EQ(tw["k"], 10);
+
+    const std::string cmd = std::string(EIGENSCOPE_PYTHON) + " " + EIGENSCOPE_SOURCE_DIR +
+                            "/tests/reference/reference_trustworthiness.py " + kDemo + " " +
+                            out.string() + " 10";
+    FILE* p = popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string text;
+    char buf[4096];
+    while (std::size_t got = std::fread(buf, 1, sizeof buf, p)) text.append(buf, got);
+    ASSERT_EQ(pclose(p), 0) << cmd;
+    const auto ref = nlohmann::json::parse(text);
+    EXPECT_EQ(ref["n"], tw["states"]);
+    // One swapped pair of ranks moves T by ~2 / (n k 2n) ~ 1e-7 here: 1e-5 allows a few from
+    // float32 rows, and no real disagreement.
+    EXPECT_NEAR(tw["layout"].get<double>(), ref["layout"].get<double>(), 1e-5);
+    EXPECT_NEAR(tw["pca3"].get<double>(), ref["pca3"].get<double>(), 1e-5);
+    EXPECT_GE(tw["layout"].get<double>(), 0.90);
+    EXPECT_GE(tw["layout"].get<double>(), tw["pca3"].get<double>() + 0.05);
+    std::printf("demo: trustworthiness(10) UMAP %.4f, PCA-3D %.4f over %d states\n",
+                tw["layout"].get<double>(), tw["pca3"].get<double>(), tw["states"].get<int>());
+    fs::remove_all(dir);
+}
+
+}  // namespace
