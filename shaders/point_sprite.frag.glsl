@@ -12,7 +12,7 @@ in float esDepth;
   vec2 esP = 2.0 * gl_PointCoord - 1.0;
   float esR2 = dot(esP, esP);
   if (esR2 > 1.0) discard;
-  float esBall = 0.55 + 0.45 * sqrt(1.0 - esR2);
+  float esBall = 0.35 + 0.65 * sqrt(1.0 - esR2);
   vec3 esLit = gl_FragData[0].rgb * esBall;
   gl_FragData[0].rgb = mix(esLit, esBackground, esDepthCue * esDepth);
 }

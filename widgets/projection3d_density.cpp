@@ -20,28 +20,54 @@
 
 namespace es::widgets {
 
+std::vector<float> density_kernel(int r) {
+    const int side = 2 * r + 1;
+    std::vector<float> k(static_cast<std::size_t>(side * side), 0.0f);
+    const double R2 = (r + 0.5) * (r + 0.5);
+    double sum = 0;
+    for (int dy = -r; dy <= r; ++dy)
+        for (int dx = -r; dx <= r; ++dx) {
+            const double q = 1.0 - (dx * dx + dy * dy) / R2;
+            const double w = q > 0 ? q * q : 0.0;
+            k[static_cast<std::size_t>((dy + r) * side + dx + r)] = static_cast<float>(w);
+            sum += w;
+        }
+    for (float& w : k) w = static_cast<float>(w / sum);
+    return k;
+}
+
 namespace {
 
-// One box pass of half-width k along rows (step 1) or columns (step width), normalised by the
-// box so the total stays (mass leaving the viewport is lost, as it is off screen).
-void box_pass(std::vector<float>& img, int width, int height, int k, bool rows, int threads) {
-    const int lines = rows ? height : width, len = rows ? width : height;
-    const std::size_t stride = rows ? 1 : static_cast<std::size_t>(width);
-    const float inv = 1.0f / static_cast<float>(2 * k + 1);
-    util::parallel_for(static_cast<std::size_t>(lines), threads, [&](std::size_t b, std::size_t e) {
-        std::vector<float> in(static_cast<std::size_t>(len));
-        for (std::size_t line = b; line < e; ++line) {
-            const std::size_t base = rows ? line * static_cast<std::size_t>(width) : line;
-            for (int i = 0; i < len; ++i) in[static_cast<std::size_t>(i)] = img[base + i * stride];
-            double sum = 0;  // the window [i - k, i + k], clipped to the line
-            for (int i = 0; i <= std::min(k, len - 1); ++i) sum += in[static_cast<std::size_t>(i)];
-            for (int i = 0; i < len; ++i) {
-                img[base + i * stride] = static_cast<float>(sum) * inv;
-                if (i + k + 1 < len) sum += in[static_cast<std::size_t>(i + k + 1)];
-                if (i - k >= 0) sum -= in[static_cast<std::size_t>(i - k)];
-            }
-        }
-    });
+// Spreads each pixel's count over a disc of radius r + 0.5 pixels with the weights of
+// density_kernel(), gathering per output pixel so that rows can be split over threads.
+std::vector<float> splat(const std::vector<float>& counts, int width, int height, int r,
+                         int threads) {
+    const std::vector<float> kernel = density_kernel(r);
+    const int side = 2 * r + 1;
+    std::vector<float> out(counts.size(), 0.0f);
+    // Rows with nothing in them are common (a cloud in the middle of the view): skipped.
+    std::vector<char> row_used(static_cast<std::size_t>(height), 0);
+    for (int y = 0; y < height; ++y)
+        for (int x = 0; x < width && !row_used[static_cast<std::size_t>(y)]; ++x)
+            row_used[static_cast<std::size_t>(y)] =
+                counts[static_cast<std::size_t>(y) * width + x] > 0;
+    util::parallel_for(
+        static_cast<std::size_t>(height), threads, [&](std::size_t b, std::size_t e) {
+            for (int y = static_cast<int>(b); y < static_cast<int>(e); ++y)
+                for (int dy = -r; dy <= r; ++dy) {
+                    const int sy = y - dy;
+                    if (sy < 0 || sy >= height || !row_used[static_cast<std::size_t>(sy)]) continue;
+                    const float* src = &counts[static_cast<std::size_t>(sy) * width];
+                    float* dst = &out[static_cast<std::size_t>(y) * width];
+                    for (int dx = -r; dx <= r; ++dx) {
+                        const float w = kernel[static_cast<std::size_t>((dy + r) * side + dx + r)];
+                        if (w == 0) continue;
+                        const int x0 = std::max(0, dx), x1 = std::min(width, width + dx);
+                        for (int x = x0; x < x1; ++x) dst[x] += w * src[x - dx];
+                    }
+                }
+        });
+    return out;
 }
 
 }  // namespace
@@ -90,14 +116,7 @@ DensityImage density_image(const std::vector<std::array<float, 3>>& points, cons
                 for (std::size_t i = b; i < e; ++i) img.counts[i] += g[i];
         });
     }
-    // A tent of radius r is two boxes of half-width r/2 (rounded up), each way.
-    if (radius > 0) {
-        const int k = (radius + 1) / 2;
-        for (int pass = 0; pass < 2; ++pass) {
-            box_pass(img.counts, width, height, k, true, nthreads);
-            box_pass(img.counts, width, height, k, false, nthreads);
-        }
-    }
+    if (radius > 0) img.counts = splat(img.counts, width, height, radius, nthreads);
     img.min_nonzero = 0;
     for (float c : img.counts) {
         if (!(c > 0)) continue;

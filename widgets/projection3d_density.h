@@ -32,10 +32,15 @@ struct DensityImage {
     float at(int x, int y) const { return counts[static_cast<std::size_t>(y) * width + x]; }
 };
 
+// The splat: a (2r + 1)^2 kernel, row-major, weights (1 - d^2 / (r + 1/2)^2)^2 inside the disc
+// of radius r + 1/2 and 0 outside, summing to 1. Round, so that a lone point is a dot and not a
+// square (on a log scale every splat shows its whole support).
+std::vector<float> density_kernel(int r);
+
 // `to_ndc`: the camera's composite projection (world to normalised device coordinates),
 // row-major as vtkMatrix4x4 stores it. Each point inside the view adds 1 at its pixel; the sums
-// are then smoothed by a tent kernel of `radius` pixels (two box passes each way; radius 0:
-// none), which keeps their total.
+// are then spread by density_kernel(radius) (radius 0: not at all), which keeps their total
+// away from the borders.
 DensityImage density_image(const std::vector<std::array<float, 3>>& points, const double to_ndc[16],
                            int width, int height, int radius, int threads = 0);
 

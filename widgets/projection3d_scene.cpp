@@ -46,7 +46,7 @@ constexpr std::size_t kLodAbove = 50000, kLodPoints = 10000;
 // it, every k-th token's path is drawn (path_step()); the selected tokens' paths always are.
 constexpr std::size_t kPathsMax = 2000;
 // How far the farthest sprites fade towards the background (shaders/point_sprite.frag.glsl).
-constexpr double kDepthCue = 0.6;
+constexpr double kDepthCue = 0.45;
 constexpr std::size_t kLabelsMax = 24;
 const Projection3dScene::Rgb kSelected{230, 60, 30};
 
@@ -495,11 +495,13 @@ void Projection3dScene::set_overlays(int current_row, const std::vector<Marked>&
     auto sel_lines = Ptr<vtkCellArray>::New();
     std::vector<vtkIdType> path;
     std::vector<vtkIdType> id_of(s.rows * n_tokens, -1);
+    std::vector<vtkIdType> current_ids;
     for (std::size_t i = 0; i < s.states.size(); ++i) {
         id_of[static_cast<std::size_t>(s.states[i])] = static_cast<vtkIdType>(i);
         if (static_cast<int>(static_cast<std::size_t>(s.states[i]) / n_tokens) == current_row) {
             const vtkIdType pid = static_cast<vtkIdType>(i);
             current->InsertNextCell(1, &pid);
+            current_ids.push_back(pid);
         }
     }
     for (const Marked& m : marked) {
@@ -535,13 +537,11 @@ void Projection3dScene::set_overlays(int current_row, const std::vector<Marked>&
     s.current.data->SetVerts(current);
     s.current.data->Modified();
     auto current_lod = Ptr<vtkCellArray>::New();
-    for (vtkIdType i = 0; i < current->GetNumberOfCells(); ++i) {
-        const vtkIdType pid = current->GetData()->GetValue(2 * i + 1);  // (size, id) pairs
+    for (const vtkIdType pid : current_ids)
         if (static_cast<std::size_t>(s.states[static_cast<std::size_t>(pid)]) % n_tokens %
                 s.lod_step ==
             0)
             current_lod->InsertNextCell(1, &pid);
-    }
     s.current_lod.data->SetVerts(current_lod);
     s.current_lod.data->Modified();
     s.selected.data->SetVerts(sel_verts);
@@ -640,6 +640,8 @@ bool Projection3dScene::set_moving(bool on) {
     // Multisampling off while moving: on llvmpipe VTK's default 8x MSAA costs ~30 ms a frame
     // whatever the scene (a 1 000-point frame: 28 vs 136 frames/s), more than the points. The
     // still frame, and every export, keeps it.
+    // The stand-in points are coloured as the cloud is: their legend while the camera moves.
+    if (changed && s.density_on) show_legend(lod ? s.color_legend : density_legend());
     vtkRenderWindow* win = s.renderer->GetRenderWindow();
     if (changed && win) {
         if (lod) {
