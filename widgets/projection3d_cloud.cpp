@@ -58,6 +58,8 @@ std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectR
         }
     }
     const std::size_t rows = result.coordinates.size();
+    std::size_t last_position = 0;
+    for (const TokenInfo& t : tokens) last_position = std::max(last_position, t.position);
     std::vector<Projection3dScene::Rgb> out;
     out.reserve(states.size());
     for (const int s : states) {
@@ -80,6 +82,12 @@ std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectR
                     norms[1] > norms[0] ? (n - norms[0]) / (norms[1] - norms[0]) : 0.5);
                 break;
             }
+            case Projection3dColoring::Position:
+                c = colors::sample(colors::Map::Viridis,
+                                   token < tokens.size() && last_position > 0
+                                       ? double(tokens[token].position) / double(last_position)
+                                       : 0.5);
+                break;
         }
         out.push_back(rgb_of(c));
     }
@@ -143,6 +151,16 @@ Projection3dScene::Legend projection3d_legend(const analysis::ProjectResult& res
             legend.title = "projected norm";
             legend.low = std::isfinite(lo) ? lo : 0.0;
             legend.high = std::isfinite(hi) ? hi : 1.0;
+            viridis_ramp();
+            break;
+        }
+        case Projection3dColoring::Position: {
+            std::size_t last = 0;
+            for (const TokenInfo& t : tokens) last = std::max(last, t.position);
+            legend.title = "position in prompt";
+            legend.low = 0;
+            legend.high = double(last);
+            legend.integers = true;
             viridis_ramp();
             break;
         }

@@ -132,10 +132,11 @@ struct Projection3dCloud {
 };
 Projection3dCloud projection3d_cloud(const analysis::ProjectResult& result);
 
-enum class Projection3dColoring { Layer, Prompt, Norm };
+enum class Projection3dColoring { Layer, Prompt, Norm, Position };
 // A colour for each of `states` (a cloud's): by layer (viridis over the rows), by its token's
-// prompt (categorical; `tokens`: the dump's token table), or by the length of its projected
-// coordinate before any spherizing (viridis over the range of all of them).
+// prompt (categorical; `tokens`: the dump's token table), by the length of its projected
+// coordinate before any spherizing (viridis over the range of all of them), or by its token's
+// position in its prompt (viridis from 0 to the last position).
 std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectResult& result,
                                                         const std::vector<int>& states,
                                                         const std::vector<TokenInfo>& tokens,

@@ -72,6 +72,7 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
     color_by_->addItem(tr("colour: layer"));
     color_by_->addItem(tr("colour: prompt"));
     color_by_->addItem(tr("colour: norm"));
+    color_by_->addItem(tr("colour: position"));
     method_ = new QComboBox(this);
     method_->setObjectName(QStringLiteral("method"));
     method_->addItem(tr("layout: PCA"));
@@ -160,7 +161,8 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
     bind_setting(QStringLiteral("spherize"), spherize_,
                  QStringLiteral("centre every state and scale it to unit length before the fit"));
     bind_setting(QStringLiteral("color_by"), color_by_,
-                 {QStringLiteral("layer"), QStringLiteral("prompt"), QStringLiteral("norm")},
+                 {QStringLiteral("layer"), QStringLiteral("prompt"), QStringLiteral("norm"),
+                  QStringLiteral("position")},
                  QStringLiteral("what the points' colour shows"));
     bind_setting(QStringLiteral("method"), method_, {QStringLiteral("pca"), QStringLiteral("umap")},
                  QStringLiteral("the layout: exact PCA (or custom axes), or UMAP (seed 42)"));
@@ -407,6 +409,9 @@ void Projection3dView::apply_colors() {
             break;
         case ColorBy::Norm:
             by = Projection3dColoring::Norm;
+            break;
+        case ColorBy::Position:
+            by = Projection3dColoring::Position;
             break;
     }
     scene_->set_colors(projection3d_colors(*result_, point_states_, tokens_, by));

@@ -234,6 +234,37 @@ private slots:
         QCOMPARE(view.camera()->position, camera_before->position);  // the drag did not orbit
     }
 
+    void colour_by_position() {
+        // 2 prompts x 4 positions: the colour is viridis(position / 3), whatever the prompt or
+        // layer, and the legend says so, in the view and its exports.
+        es::analysis::ProjectResult r = grid_result(8, 2, 1.0, 1.0);
+        std::vector<es::TokenInfo> info(8);
+        for (std::size_t t = 0; t < 8; ++t) {
+            info[t].prompt = t / 4;
+            info[t].position = t % 4;
+        }
+        const auto cloud = es::widgets::projection3d_cloud(r);
+        const auto rgb = es::widgets::projection3d_colors(
+            r, cloud.states, info, es::widgets::Projection3dColoring::Position);
+        for (std::size_t i = 0; i < cloud.states.size(); ++i) {
+            const QColor want =
+                colors::sample(colors::Map::Viridis, double(cloud.states[i] % 8 % 4) / 3.0);
+            QCOMPARE(QColor(rgb[i][0], rgb[i][1], rgb[i][2]).rgb(), want.rgb());
+        }
+        const auto legend =
+            es::widgets::projection3d_legend(r, info, es::widgets::Projection3dColoring::Position);
+        QCOMPARE(legend.title, std::string("position in prompt"));
+        QCOMPARE(legend.high, 3.0);
+        Projection3dView view;
+        view.resize(640, 480);
+        view.set_result(r, info);
+        view.set_color_by(Projection3dView::ColorBy::Position);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QCOMPARE(view.legend_title(), QStringLiteral("position in prompt"));
+        QVERIFY(view.legend_visible());
+    }
+
     void umap_layouts_carry_a_note() {
         es::analysis::ProjectResult r = grid_result(30, 3, 1.0, 1.0);
         std::vector<es::TokenInfo> info(r.tokens);
