@@ -415,6 +415,10 @@ std::size_t Projection3dScene::path_step() const {
     return d_->path_step;
 }
 
+std::size_t Projection3dScene::lod_step() const {
+    return d_->lod_step;
+}
+
 const DensityImage& Projection3dScene::last_density() const {
     return d_->density->last_image();
 }
@@ -630,9 +634,11 @@ bool Projection3dScene::set_moving(bool on) {
     s.lod = lod;
     s.cloud.actor->SetVisibility(!lod && !s.density_on);
     s.density_actor->SetVisibility(!lod && s.density_on);
-    s.lines.actor->SetVisibility(!lod);
+    // Over the density, the thinner set of paths: 2 000 dark lines through each arm of a cloud
+    // of a million points turn it black and hide the density they cross.
+    s.lines.actor->SetVisibility(!lod && !s.density_on);
     s.cloud_lod.actor->SetVisibility(lod);
-    s.lines_lod.actor->SetVisibility(lod);
+    s.lines_lod.actor->SetVisibility(lod || s.density_on);
     // The current layer's states, drawn larger, would bury the density (30 000 sprites over a
     // million points): with density on they are not drawn; the selected tokens still are.
     s.current.actor->SetVisibility(!lod && !s.density_on);

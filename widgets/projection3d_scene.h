@@ -61,8 +61,8 @@ public:
     void set_legend(const Legend& legend);            // shown while there are points
     // Density splatting instead of the point cloud (projection3d_density.h): the legend then
     // shows points per pixel, on a log scale over what the last frame drew, and set_legend()'s
-    // comes back when it is off. The paths and the selection stay drawn; the current layer's
-    // states are not (they would cover the density).
+    // comes back when it is off. The selection stays drawn, and the paths of every
+    // lod_step()-th token; the current layer's states are not (they would cover the density).
     void set_density(bool on);
     bool density() const;
     Legend density_legend() const;
@@ -70,8 +70,10 @@ public:
     // A line of text at the top left of the scene and its exports (empty: none).
     void set_note(const std::string& text);
     std::string note() const;
-    // Every path_step()-th token's path is drawn (1: all); see kPathsMax.
+    // Every path_step()-th token's path is drawn (1: all); see kPathsMax. Over the density,
+    // and while the camera moves, every lod_step()-th token's.
     std::size_t path_step() const;
+    std::size_t lod_step() const;
     // The text and background colours again from the palette (after a theme change).
     void apply_palette();
     // Larger text, points and lines for a projector: the axes at once, the points, paths and

@@ -393,8 +393,10 @@ void Projection3dView::update_status() {
     if (result_->spherized) text += tr(", spherized");
     if (result_->method == "umap") text += tr(", UMAP (seed %1)").arg(result_->seed);
     if (drawing_density()) text += tr(", density");
-    if (scene_ && scene_->path_step() > 1)
-        text += tr(", paths of every %1th token").arg(scene_->path_step());
+    const std::size_t step = !scene_             ? 1
+                             : drawing_density() ? scene_->lod_step()
+                                                 : scene_->path_step();
+    if (step > 1) text += tr(", paths of every %1th token").arg(step);
     status_->setText(text);
 }
 
