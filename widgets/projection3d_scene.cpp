@@ -240,6 +240,12 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
     s.renderer->AddViewProp(s.note);
 }
 
+void Projection3dScene::set_point_sprites(bool on) {
+    Impl& s = *d_;
+    for (Layer* l : {&s.cloud, &s.cloud_lod, &s.current, &s.current_lod})
+        use_point_sprites(l->actor, on);
+}
+
 void Projection3dScene::set_note(const std::string& text) {
     d_->note->SetInput(text.c_str());
     d_->note->SetVisibility(!text.empty());

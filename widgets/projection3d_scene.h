@@ -67,6 +67,8 @@ public:
     bool density() const;
     Legend density_legend() const;
     const DensityImage& last_density() const;  // for tests
+    // The clouds as our point sprites (the default) or as VTK's lit spheres (a benchmark's A/B).
+    void set_point_sprites(bool on);
     // A line of text at the top left of the scene and its exports (empty: none).
     void set_note(const std::string& text);
     std::string note() const;

@@ -29,8 +29,14 @@ std::vector<std::pair<std::string, std::string>> glsl_snippets(const std::string
     return out;
 }
 
-void use_point_sprites(vtkActor* actor) {
+void use_point_sprites(vtkActor* actor, bool on) {
     vtkShaderProperty* sp = actor->GetShaderProperty();
+    sp->ClearAllShaderReplacements();
+    if (!on) {
+        actor->GetProperty()->SetRenderPointsAsSpheres(true);
+        actor->GetProperty()->LightingOn();
+        return;
+    }
     // Before VTK's own substitutions (replaceFirst), keeping the tag for them.
     for (const auto& [tag, code] : glsl_snippets(es_point_sprite_vert))
         sp->AddVertexShaderReplacement(tag, true, code + tag, false);

@@ -16,8 +16,10 @@ namespace es::widgets {
 // The snippets of an embedded shader file: (tag, code) for each "//@at TAG" section, in order.
 std::vector<std::pair<std::string, std::string>> glsl_snippets(const std::string& text);
 
-// Gives the actor's points the sprite shaders (their lighting off: the sprite shades itself).
-void use_point_sprites(vtkActor* actor);
+// Gives the actor's points the sprite shaders (their lighting off: the sprite shades itself),
+// or with `on` false takes them away again and draws VTK's own lit spheres (the A/B of
+// bench_projection3d).
+void use_point_sprites(vtkActor* actor, bool on = true);
 // The per-frame uniforms: the depth range from `renderer`'s camera, the colour the far points
 // fade to (RGB in [0, 1]) and how far they fade (0: not at all, 1: to the background).
 void update_point_sprites(vtkActor* actor, vtkRenderer* renderer,

@@ -99,6 +99,7 @@ public:
     bool interacting() const { return interacting_; }
     std::size_t lod_point_count() const;
     VtkGlWidget* gl_widget() const { return gl_; }
+    Projection3dScene* scene() const { return scene_.get(); }  // none without OpenGL
     const std::optional<analysis::ProjectResult>& result() const { return result_; }
     // For tests: the camera, the scale it frames (VTK's parallel scale: half the height of the
     // view at the focal point) and the legend of the colours (title, box in normalized viewport
