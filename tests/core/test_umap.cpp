@@ -114,3 +114,31 @@ TEST(Umap, TrustworthinessOnTheDemoAgainstNumpy) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Umap, CliRefusesBadOptions) {
+    // Bad usage and bad input both end in exit 2 (docs/CLI.md, Exit codes), saying what was wrong.
+    const auto method = es::test::run_cli("project --method tsne --json " + kDemo);
+    EXPECT_EQ(method.exit_code, 2);
+    EXPECT_NE(method.err.find("--method must be pca or umap"), std::string::npos) << method.err;
+    const auto dims = es::test::run_cli("project --dims 4 --json " + kDemo);
+    EXPECT_EQ(dims.exit_code, 2);
+    EXPECT_NE(dims.err.find("dims"), std::string::npos) << dims.err;
+    const auto axes = es::test::run_cli("project --method umap --axes 0-1 --json " + kDemo);
+    EXPECT_EQ(axes.exit_code, 2);
+    EXPECT_NE(axes.err.find("custom axes apply to the PCA layout"), std::string::npos) << axes.err;
+    // One layer, two dimensions: 144 tokens of state 2, z = 0, and the same again for one seed.
+    const auto one =
+        es::test::run_cli("project --method umap --layer 2 --dims 2 --seed 9 --json " + kDemo);
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    const auto again =
+        es::test::run_cli("project --method umap --layer 2 --dims 2 --seed 9 --json " + kDemo);
+    EXPECT_EQ(one.out, again.out);
+    const auto j = nlohmann::json::parse(one.out);
+    ASSERT_EQ(j["layers"].size(), 1u);
+    EXPECT_EQ(j["dims"], 2);
+    for (const auto& c : j["coordinates"][0]) EXPECT_EQ(c[2].get<double>(), 0.0);
+}
+
+}  // namespace
