@@ -136,11 +136,13 @@ struct Projection3dCloud {
 };
 Projection3dCloud projection3d_cloud(const analysis::ProjectResult& result);
 
-enum class Projection3dColoring { Layer, Prompt, Norm, Position };
+enum class Projection3dColoring { Layer, Prompt, Norm, Position, Axis1 };
 // A colour for each of `states` (a cloud's): by layer (viridis over the rows), by its token's
 // prompt (categorical; `tokens`: the dump's token table), by the length of its projected
 // coordinate before any spherizing (viridis over the range of all of them), or by its token's
-// position in its prompt (viridis from 0 to the last position).
+// position in its prompt (viridis from 0 to the last position), or by its projection on the
+// first axis, a direction in model space (diverging, centred on 0, over +-the largest
+// magnitude).
 std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectResult& result,
                                                         const std::vector<int>& states,
                                                         const std::vector<TokenInfo>& tokens,

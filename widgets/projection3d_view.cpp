@@ -73,6 +73,11 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
     color_by_->addItem(tr("colour: prompt"));
     color_by_->addItem(tr("colour: norm"));
     color_by_->addItem(tr("colour: position"));
+    color_by_->addItem(tr("colour: axis 1"));
+    color_by_->setItemData(4,
+                           tr("The projection of each state on the first axis: PC1, or the first "
+                              "custom axis (a direction such as king - queen)"),
+                           Qt::ToolTipRole);
     method_ = new QComboBox(this);
     method_->setObjectName(QStringLiteral("method"));
     method_->addItem(tr("layout: PCA"));
@@ -162,7 +167,7 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
                  QStringLiteral("centre every state and scale it to unit length before the fit"));
     bind_setting(QStringLiteral("color_by"), color_by_,
                  {QStringLiteral("layer"), QStringLiteral("prompt"), QStringLiteral("norm"),
-                  QStringLiteral("position")},
+                  QStringLiteral("position"), QStringLiteral("axis1")},
                  QStringLiteral("what the points' colour shows"));
     bind_setting(QStringLiteral("method"), method_, {QStringLiteral("pca"), QStringLiteral("umap")},
                  QStringLiteral("the layout: exact PCA (or custom axes), or UMAP (seed 42)"));
@@ -414,6 +419,9 @@ void Projection3dView::apply_colors() {
             break;
         case ColorBy::Position:
             by = Projection3dColoring::Position;
+            break;
+        case ColorBy::Axis1:
+            by = Projection3dColoring::Axis1;
             break;
     }
     scene_->set_colors(projection3d_colors(*result_, point_states_, tokens_, by));

@@ -36,7 +36,7 @@ class VtkGlWidget;
 class Projection3dView : public ResultView {
     Q_OBJECT
 public:
-    enum class ColorBy { Layer = 0, Prompt = 1, Norm = 2, Position = 3 };
+    enum class ColorBy { Layer = 0, Prompt = 1, Norm = 2, Position = 3, Axis1 = 4 };
     enum class CameraPreset { Front, Top, Side };
     enum class Draw { Auto = 0, Points = 1, Density = 2 };
     // Auto draws the density above this many points.

@@ -234,7 +234,7 @@ private slots:
         QCOMPARE(view.camera()->position, camera_before->position);  // the drag did not orbit
     }
 
-    void colour_by_position() {
+    void colour_by_position_and_axis() {
         // 2 prompts x 4 positions: the colour is viridis(position / 3), whatever the prompt or
         // layer, and the legend says so, in the view and its exports.
         es::analysis::ProjectResult r = grid_result(8, 2, 1.0, 1.0);
@@ -255,6 +255,19 @@ private slots:
             es::widgets::projection3d_legend(r, info, es::widgets::Projection3dColoring::Position);
         QCOMPARE(legend.title, std::string("position in prompt"));
         QCOMPARE(legend.high, 3.0);
+        // By the projection on axis 1 (here x = token index 0..7): diverging, centred on 0.
+        const auto by_axis = es::widgets::projection3d_colors(
+            r, cloud.states, info, es::widgets::Projection3dColoring::Axis1);
+        for (std::size_t i = 0; i < cloud.states.size(); ++i) {
+            const double x = double(cloud.states[i] % 8);
+            const QColor want = colors::sample(colors::Map::Diverging, 0.5 + x / 14.0);
+            QCOMPARE(QColor(by_axis[i][0], by_axis[i][1], by_axis[i][2]).rgb(), want.rgb());
+        }
+        const auto axis_legend =
+            es::widgets::projection3d_legend(r, info, es::widgets::Projection3dColoring::Axis1);
+        QCOMPARE(axis_legend.title, std::string("PC1 projection"));
+        QCOMPARE(axis_legend.low, -7.0);
+        QCOMPARE(axis_legend.high, 7.0);
         Projection3dView view;
         view.resize(640, 480);
         view.set_result(r, info);
