@@ -11,6 +11,8 @@ PACKAGES=(
   locales
   # numerics and I/O
   libhdf5-dev hdf5-tools nlohmann-json3-dev libgtest-dev libeigen3-dev libarmadillo-dev libopenblas-dev liblapack-dev zlib1g-dev libdeflate-dev
+  # UMAP's approximate neighbour graph (header-only)
+  libhnswlib-dev
   # GUI: Qt 6, QCustomPlot for Qt 6, VTK 9.1 (its Qt module is not used), OpenGL
   qt6-base-dev libqt6opengl6-dev qt6-svg-dev libqcustomplot-dev libvtk9-dev
   libgl-dev libgl1-mesa-dri libglx-mesa0 qt6-qpa-plugins fonts-dejavu-core

@@ -130,6 +130,8 @@ void umap_layout(const Dump& dump, const StreamInfo& s, const ProjectOptions& o,
     uo.dims = o.dims;
     uo.seed = o.seed;
     uo.threads = o.threads;
+    uo.approximate = n > o.exact_knn_up_to;
+    r.knn = uo.approximate ? "hnsw" : "exact";
     const std::vector<float> emb = numerics::umap(scores.data(), n, k, uo, progress);
     r.coordinates.assign(L, std::vector<std::optional<std::array<double, 3>>>(T));
     for (std::size_t q = 0; q < n; ++q) {
@@ -317,7 +319,10 @@ nlohmann::json to_json(const ProjectResult& r) {
                           {"explained_variance", nums(r.explained_variance)},
                           {"axes", axes},
                           {"coordinates", coords}};
-    if (r.method == "umap") out["seed"] = r.seed;
+    if (r.method == "umap") {
+        out["seed"] = r.seed;
+        out["knn"] = r.knn;
+    }
     if (r.trustworthiness)
         out["trustworthiness"] = {{"k", kTrustK},
                                   {"states", r.trust_states},

@@ -42,6 +42,8 @@ struct ProjectOptions {
     // spherize), on at most this many states taken evenly; 0: not computed.
     std::size_t trust_points = 0;
     int threads = 0;  // 0: both cores
+    // UMAP's neighbour graph is exact up to this many states, from an HNSW index above.
+    std::size_t exact_knn_up_to = 50000;
 };
 
 struct ProjectResult {
@@ -53,6 +55,7 @@ struct ProjectResult {
     std::string method = "pca";  // "pca" or "umap"
     std::size_t dims = 3;
     std::uint64_t seed = 0;                  // UMAP's
+    std::string knn;                         // UMAP's neighbour graph: "exact" or "hnsw"
     std::vector<std::string> axis_labels;    // 3
     std::vector<double> explained_variance;  // 3: variance along each axis / total (PCA only)
     std::vector<std::vector<double>> axes;   // 3 unit vectors in model space (PCA only)

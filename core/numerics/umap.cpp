@@ -1,5 +1,7 @@
 #include "numerics/umap.h"
 
+#include <hnswlib/hnswlib.h>
+
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
@@ -173,6 +175,45 @@ Knn exact_knn(const float* x, std::size_t n, std::size_t d, std::size_t k, int t
     return out;
 }
 
+Knn approximate_knn(const float* x, std::size_t n, std::size_t d, std::size_t k, std::uint64_t seed,
+                    int threads, Progress& progress) {
+    if (n < 2) throw InputError("nearest neighbours need at least 2 points");
+    k = std::min(k, n - 1);
+    hnswlib::L2Space space(d);
+    hnswlib::HierarchicalNSW<float> index(&space, n, 16, 200, static_cast<std::size_t>(seed));
+    for (std::size_t i = 0; i < n; ++i) {
+        if (i % 4096 == 0) progress.check();
+        index.addPoint(x + i * d, i);
+    }
+    index.setEf(std::max<std::size_t>(64, 2 * k));
+    Knn out;
+    out.n = n;
+    out.k = k;
+    out.index.assign(n * k, 0);
+    out.distance.assign(n * k, 0);
+    util::parallel_for(n, util::resolve_threads(threads), [&](std::size_t b, std::size_t e) {
+        std::vector<std::pair<float, std::uint32_t>> found;
+        for (std::size_t i = b; i < e; ++i) {
+            if (i % 4096 == 0) progress.check();
+            auto pq = index.searchKnn(x + i * d, k + 1);
+            found.clear();
+            while (!pq.empty()) {
+                if (pq.top().second != i)
+                    found.emplace_back(pq.top().first, static_cast<std::uint32_t>(pq.top().second));
+                pq.pop();
+            }
+            std::sort(found.begin(), found.end());  // nearest first, ties by index
+            for (std::size_t j = 0; j < k; ++j) {
+                // Fewer than k found (never in practice): repeat the farthest one found.
+                const auto& f = found[std::min(j, found.size() - 1)];
+                out.index[i * k + j] = f.second;
+                out.distance[i * k + j] = std::sqrt(std::max(0.0f, f.first));
+            }
+        }
+    });
+    return out;
+}
+
 std::vector<float> umap(const float* x, std::size_t n, std::size_t d, const UmapOptions& o,
                         Progress& progress) {
     if (o.dims < 2 || o.dims > 3) throw InputError("UMAP: dims must be 2 or 3");
@@ -180,7 +221,9 @@ std::vector<float> umap(const float* x, std::size_t n, std::size_t d, const Umap
     if (n <= o.dims + 1) throw InputError("UMAP needs more than dims + 1 points");
     const int threads = util::resolve_threads(o.threads);
     progress.report(0.0, "UMAP: nearest neighbours");
-    const Knn knn = exact_knn(x, n, d, std::max<std::size_t>(2, o.neighbours), threads, progress);
+    const std::size_t kn = std::max<std::size_t>(2, o.neighbours);
+    const Knn knn = o.approximate ? approximate_knn(x, n, d, kn, o.seed, threads, progress)
+                                  : exact_knn(x, n, d, kn, threads, progress);
     progress.report(0.3, "UMAP: fuzzy graph");
     std::vector<Edge> edges = fuzzy_graph(knn, threads);
     const std::size_t epochs = o.epochs ? o.epochs : (n <= 10000 ? 500 : 200);

@@ -27,6 +27,9 @@ struct UmapOptions {
     std::size_t negative_samples = 5;
     std::uint64_t seed = 42;
     int threads = 0;  // 0: both cores
+    // The kNN graph from an HNSW index (hnswlib) instead of the exact search: O(n log n) instead
+    // of O(n^2). Built by one thread in index order with the seed, so still deterministic.
+    bool approximate = false;
 };
 
 // The k nearest other points of each of the n rows of x (n x d row-major), by Euclidean
@@ -38,6 +41,11 @@ struct Knn {
 };
 Knn exact_knn(const float* x, std::size_t n, std::size_t d, std::size_t k, int threads,
               Progress& progress);
+// The same from an HNSW graph (M 16, ef_construction 200, ef 2k but at least 64), inserted in
+// index order by one thread, queried on `threads`: the same answer for one seed whatever the
+// thread count; nearly all of the exact neighbours (tests/core/test_umap.cpp measures recall).
+Knn approximate_knn(const float* x, std::size_t n, std::size_t d, std::size_t k, std::uint64_t seed,
+                    int threads, Progress& progress);
 
 // n x dims row-major coordinates. x: n x d row-major, d >= dims.
 std::vector<float> umap(const float* x, std::size_t n, std::size_t d, const UmapOptions& o,

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "analysis/project.h"
 #include "io/dump.h"
@@ -139,6 +140,70 @@ TEST(Umap, CliRefusesBadOptions) {
     ASSERT_EQ(j["layers"].size(), 1u);
     EXPECT_EQ(j["dims"], 2);
     for (const auto& c : j["coordinates"][0]) EXPECT_EQ(c[2].get<double>(), 0.0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Umap, HnswNeighboursAreNearlyExactAndDeterministic) {
+    // 6 000 points in 20 dimensions around 10 centres: the HNSW graph finds >= 95% of the exact
+    // 15 nearest neighbours, and the same ones for one seed whatever the thread count.
+    const std::size_t n = 6000, d = 20, k = 15;
+    std::vector<float> x(n * d);
+    std::uint64_t s = 12345;
+    const auto uniform = [&s] {  // splitmix-style, in [0, 1)
+        s += 0x9e3779b97f4a7c15ULL;
+        std::uint64_t z = s;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return double((z ^ (z >> 31)) >> 11) / double(1ULL << 53);
+    };
+    std::vector<float> centres(10 * d);
+    for (float& c : centres) c = float(10 * uniform());
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < d; ++j)
+            x[i * d + j] = centres[(i % 10) * d + j] + float(uniform() - 0.5);
+    Progress none;
+    const auto exact = numerics::exact_knn(x.data(), n, d, k, 2, none);
+    const auto a = numerics::approximate_knn(x.data(), n, d, k, 7, 1, none);
+    const auto b = numerics::approximate_knn(x.data(), n, d, k, 7, 2, none);
+    EXPECT_EQ(a.index, b.index);
+    EXPECT_EQ(a.distance, b.distance);
+    std::size_t hits = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::set<std::uint32_t> want(exact.index.begin() + long(i * k),
+                                     exact.index.begin() + long((i + 1) * k));
+        for (std::size_t j = 0; j < k; ++j) hits += want.count(a.index[i * k + j]);
+    }
+    const double recall = double(hits) / double(n * k);
+    std::printf("HNSW recall of the exact 15-NN: %.4f\n", recall);
+    EXPECT_GE(recall, 0.95);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Umap, WithTheHnswGraphStillDeterministicAndTrustworthy) {
+    // The demo forced onto the approximate graph (exact_knn_up_to 0): one seed, one layout
+    // whatever the threads, and still as trustworthy.
+    auto dump = Dump::open(kDemo);
+    analysis::ProjectOptions o;
+    o.method = analysis::ProjectMethod::Umap;
+    o.exact_knn_up_to = 0;
+    o.seed = 5;
+    o.trust_points = 100000;
+    Progress none;
+    o.threads = 1;
+    const auto a = analysis::project(*dump, o, none);
+    o.threads = 2;
+    const auto b = analysis::project(*dump, o, none);
+    EXPECT_EQ(a.knn, "hnsw");
+    EXPECT_EQ(a.coordinates, b.coordinates);
+    ASSERT_TRUE(a.trustworthiness && a.trustworthiness_pca3);
+    EXPECT_GE(*a.trustworthiness, 0.90);
+    EXPECT_GE(*a.trustworthiness, *a.trustworthiness_pca3 + 0.05);
 }
 
 }  // namespace
