@@ -141,8 +141,9 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
         auto* impl = static_cast<Impl*>(client);
         const std::array<double, 3> bg{impl->background[0] / 255.0, impl->background[1] / 255.0,
                                        impl->background[2] / 255.0};
+        const std::array<double, 6> bounds = impl->bounds();
         for (Layer* l : {&impl->cloud, &impl->cloud_lod, &impl->current, &impl->current_lod})
-            update_point_sprites(l->actor, impl->renderer, bg, kDepthCue);
+            update_point_sprites(l->actor, impl->renderer, bounds, bg, kDepthCue);
     });
     s.on_start_tag = s.renderer->AddObserver(vtkCommand::StartEvent, s.on_start);
     // Density: drawn first among the opaque props, behind everything, hidden until asked for.
@@ -589,6 +590,10 @@ void Projection3dScene::look(Look from) {
     s.axes->SetYAxisVisibility(from != Look::Top);
     s.axes->SetZAxisVisibility(from != Look::Front);
     s.renderer->ResetCamera(b.data());
+    // The clipping range as set_camera() computes it, so that a camera restored from a session or
+    // an export's provenance draws the very same picture: flat sprites at nearly equal depths
+    // are ordered by the depth buffer, which a different near/far plane can flip.
+    s.renderer->ResetCameraClippingRange();
 }
 
 void Projection3dScene::show_all_axes() {

@@ -1,5 +1,7 @@
 #include "projection3d_shaders.h"
 
+#include <algorithm>
+#include <limits>
 #include <sstream>
 
 #include <vtkActor.h>
@@ -47,10 +49,22 @@ void use_point_sprites(vtkActor* actor, bool on) {
 }
 
 void update_point_sprites(vtkActor* actor, vtkRenderer* renderer,
+                          const std::array<double, 6>& bounds,
                           const std::array<double, 3>& background, double depth_cue) {
     vtkCamera* camera = renderer->GetActiveCamera();
-    double range[2];
-    camera->GetClippingRange(range);
+    // Distance along the view direction of the bounds' nearest and farthest corners.
+    double pos[3], dir[3];
+    camera->GetPosition(pos);
+    camera->GetDirectionOfProjection(dir);
+    double range[2] = {std::numeric_limits<double>::infinity(),
+                       -std::numeric_limits<double>::infinity()};
+    for (int c = 0; c < 8; ++c) {
+        const double p[3] = {bounds[c & 1], bounds[2 + ((c >> 1) & 1)], bounds[4 + ((c >> 2) & 1)]};
+        const double dist =
+            (p[0] - pos[0]) * dir[0] + (p[1] - pos[1]) * dir[1] + (p[2] - pos[2]) * dir[2];
+        range[0] = std::min(range[0], dist);
+        range[1] = std::max(range[1], dist);
+    }
     vtkUniforms* vs = actor->GetShaderProperty()->GetVertexCustomUniforms();
     vs->SetUniformi("esParallel", camera->GetParallelProjection() ? 1 : 0);
     vs->SetUniformf("esNear", static_cast<float>(range[0]));

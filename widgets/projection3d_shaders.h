@@ -20,9 +20,13 @@ std::vector<std::pair<std::string, std::string>> glsl_snippets(const std::string
 // or with `on` false takes them away again and draws VTK's own lit spheres (the A/B of
 // bench_projection3d).
 void use_point_sprites(vtkActor* actor, bool on = true);
-// The per-frame uniforms: the depth range from `renderer`'s camera, the colour the far points
-// fade to (RGB in [0, 1]) and how far they fade (0: not at all, 1: to the background).
+// The per-frame uniforms: the depth range of `bounds` (x0, x1, y0, y1, z0, z1) seen from
+// `renderer`'s camera, the colour the far points fade to (RGB in [0, 1]) and how far they fade
+// (0: not at all, 1: to the background). The range comes from the bounds, not from the camera's
+// clipping range, which VTK may adjust after this is called: the same camera must give the same
+// picture (a re-export from provenance is compared pixel for pixel).
 void update_point_sprites(vtkActor* actor, vtkRenderer* renderer,
+                          const std::array<double, 6>& bounds,
                           const std::array<double, 3>& background, double depth_cue);
 
 }  // namespace es::widgets
