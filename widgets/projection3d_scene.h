@@ -120,6 +120,12 @@ private:
     std::unique_ptr<Impl> d_;
 };
 
+// Index of the point nearest to `at` (pixels from the top left of a width x height viewport)
+// through `to_ndc` (world to normalised device coordinates, row-major), within a few pixels
+// (among nearly coincident ones the nearest to the camera), else -1.
+int nearest_point(const std::vector<Projection3dScene::Point>& points, const double to_ndc[16],
+                  std::array<double, 2> at, int width, int height);
+
 // Indices of the points whose projection through `to_ndc` (world to normalised device
 // coordinates, row-major) falls inside `polygon` (pixels, top-left origin, even-odd rule) in a
 // width x height viewport; points behind the camera are out.
