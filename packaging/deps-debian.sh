@@ -11,7 +11,7 @@ PACKAGES=(
   locales
   # numerics and I/O
   libhdf5-dev hdf5-tools nlohmann-json3-dev libgtest-dev libeigen3-dev libarmadillo-dev libopenblas-dev liblapack-dev zlib1g-dev libdeflate-dev
-  # approximate nearest neighbours (header-only): the HNSW index of `neighbours`
+  # approximate nearest neighbours (header-only): the HNSW index of `neighbours` and UMAP's neighbour graph
   libhnswlib-dev
   # MPI: eigenscope-cli shares its work among ranks under mpirun/srun (docs/SCALING.md)
   openmpi-bin libopenmpi-dev

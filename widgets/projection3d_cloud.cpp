@@ -58,6 +58,12 @@ std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectR
         }
     }
     const std::size_t rows = result.coordinates.size();
+    double axis_max = 0;  // largest |coordinate on axis 1|, for the diverging map
+    for (const auto& layer : result.coordinates)
+        for (const auto& p : layer)
+            if (p) axis_max = std::max(axis_max, std::abs((*p)[0]));
+    std::size_t last_position = 0;
+    for (const TokenInfo& t : tokens) last_position = std::max(last_position, t.position);
     std::vector<Projection3dScene::Rgb> out;
     out.reserve(states.size());
     for (const int s : states) {
@@ -80,6 +86,18 @@ std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectR
                     norms[1] > norms[0] ? (n - norms[0]) / (norms[1] - norms[0]) : 0.5);
                 break;
             }
+            case Projection3dColoring::Position:
+                c = colors::sample(colors::Map::Viridis,
+                                   token < tokens.size() && last_position > 0
+                                       ? double(tokens[token].position) / double(last_position)
+                                       : 0.5);
+                break;
+            case Projection3dColoring::Axis1:
+                c = colors::sample(colors::Map::Diverging,
+                                   axis_max > 0
+                                       ? 0.5 + (*result.coordinates[row][token])[0] / (2 * axis_max)
+                                       : 0.5);
+                break;
         }
         out.push_back(rgb_of(c));
     }
@@ -144,6 +162,32 @@ Projection3dScene::Legend projection3d_legend(const analysis::ProjectResult& res
             legend.low = std::isfinite(lo) ? lo : 0.0;
             legend.high = std::isfinite(hi) ? hi : 1.0;
             viridis_ramp();
+            break;
+        }
+        case Projection3dColoring::Position: {
+            std::size_t last = 0;
+            for (const TokenInfo& t : tokens) last = std::max(last, t.position);
+            legend.title = "position in prompt";
+            legend.low = 0;
+            legend.high = double(last);
+            legend.integers = true;
+            viridis_ramp();
+            break;
+        }
+        case Projection3dColoring::Axis1: {
+            double m = 0;
+            for (const auto& layer : result.coordinates)
+                for (const auto& p : layer)
+                    if (p) m = std::max(m, std::abs((*p)[0]));
+            legend.title =
+                (result.axis_labels.empty() ? std::string("axis 1") : result.axis_labels[0]) +
+                " projection";
+            legend.low = -m;
+            legend.high = m > 0 ? m : 1.0;
+            constexpr int kSteps = 64;
+            for (int i = 0; i < kSteps; ++i)
+                legend.ramp.push_back(
+                    rgb_of(colors::sample(colors::Map::Diverging, i / (kSteps - 1.0))));
             break;
         }
     }

@@ -17,6 +17,8 @@ class vtkRenderer;
 
 namespace es::widgets {
 
+struct DensityImage;
+
 class Projection3dScene {
 public:
     using Rgb = std::array<unsigned char, 3>;
@@ -38,6 +40,7 @@ public:
         std::vector<Rgb> ramp;
         double low = 0, high = 1;
         bool integers = false;  // whole-number labels (layers), else three significant digits
+        bool log = false;       // a logarithmic ramp (low > 0)
         std::vector<std::pair<std::string, Rgb>> categories;
     };
 
@@ -56,6 +59,23 @@ public:
     void set_axes(const std::array<std::string, 3>& titles, bool spherized);
     void set_colors(const std::vector<Rgb>& colors);  // one per point
     void set_legend(const Legend& legend);            // shown while there are points
+    // Density splatting instead of the point cloud (projection3d_density.h): the legend then
+    // shows points per pixel, on a log scale over what the last frame drew, and set_legend()'s
+    // comes back when it is off. The selection stays drawn, and the paths of every
+    // lod_step()-th token; the current layer's states are not (they would cover the density).
+    void set_density(bool on);
+    bool density() const;
+    Legend density_legend() const;
+    const DensityImage& last_density() const;  // for tests
+    // The clouds as our point sprites (the default) or as VTK's lit spheres (a benchmark's A/B).
+    void set_point_sprites(bool on);
+    // A line of text at the top left of the scene and its exports (empty: none).
+    void set_note(const std::string& text);
+    std::string note() const;
+    // Every path_step()-th token's path is drawn (1: all); see kPathsMax. Over the density,
+    // and while the camera moves, every lod_step()-th token's.
+    std::size_t path_step() const;
+    std::size_t lod_step() const;
     // The text and background colours again from the palette (after a theme change).
     void apply_palette();
     // Larger text, points and lines for a projector: the axes at once, the points, paths and
@@ -88,10 +108,30 @@ public:
     int pick(const std::vector<Point>& points, std::array<double, 2> at, int width,
              int height) const;
 
+    // Indices into `points` of those whose screen position lies inside `polygon` (pixels from
+    // the top left of a width x height viewport), whatever their depth.
+    std::vector<std::size_t> lasso(const std::vector<Point>& points,
+                                   const std::vector<std::array<double, 2>>& polygon, int width,
+                                   int height) const;
+
 private:
+    void show_legend(const Legend& legend);
     struct Impl;
     std::unique_ptr<Impl> d_;
 };
+
+// Index of the point nearest to `at` (pixels from the top left of a width x height viewport)
+// through `to_ndc` (world to normalised device coordinates, row-major), within a few pixels
+// (among nearly coincident ones the nearest to the camera), else -1.
+int nearest_point(const std::vector<Projection3dScene::Point>& points, const double to_ndc[16],
+                  std::array<double, 2> at, int width, int height);
+
+// Indices of the points whose projection through `to_ndc` (world to normalised device
+// coordinates, row-major) falls inside `polygon` (pixels, top-left origin, even-odd rule) in a
+// width x height viewport; points behind the camera are out.
+std::vector<std::size_t> points_in_lasso(const std::vector<Projection3dScene::Point>& points,
+                                         const double to_ndc[16], int width, int height,
+                                         const std::vector<std::array<double, 2>>& polygon);
 
 // The points the scene draws for `result`: one per non-null state, in row-major (row, token)
 // order, the result's coordinates scaled to unit length when it is spherized; and the flat
@@ -102,10 +142,13 @@ struct Projection3dCloud {
 };
 Projection3dCloud projection3d_cloud(const analysis::ProjectResult& result);
 
-enum class Projection3dColoring { Layer, Prompt, Norm };
+enum class Projection3dColoring { Layer, Prompt, Norm, Position, Axis1 };
 // A colour for each of `states` (a cloud's): by layer (viridis over the rows), by its token's
-// prompt (categorical; `tokens`: the dump's token table), or by the length of its projected
-// coordinate before any spherizing (viridis over the range of all of them).
+// prompt (categorical; `tokens`: the dump's token table), by the length of its projected
+// coordinate before any spherizing (viridis over the range of all of them), or by its token's
+// position in its prompt (viridis from 0 to the last position), or by its projection on the
+// first axis, a direction in model space (diverging, centred on 0, over +-the largest
+// magnitude).
 std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectResult& result,
                                                         const std::vector<int>& states,
                                                         const std::vector<TokenInfo>& tokens,

@@ -1,6 +1,8 @@
 #include "projection3d_view.h"
 
 #include "axes_editor.h"
+#include "projection3d_density.h"
+#include "projection3d_lasso.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -14,6 +16,7 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <set>
 
 #include "vtk/vtk_gl_widget.h"
 
@@ -69,14 +72,38 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
     color_by_->addItem(tr("colour: layer"));
     color_by_->addItem(tr("colour: prompt"));
     color_by_->addItem(tr("colour: norm"));
+    color_by_->addItem(tr("colour: position"));
+    color_by_->addItem(tr("colour: axis 1"));
+    color_by_->setItemData(4,
+                           tr("The projection of each state on the first axis: PC1, or the first "
+                              "custom axis (a direction such as king - queen)"),
+                           Qt::ToolTipRole);
+    method_ = new QComboBox(this);
+    method_->setObjectName(QStringLiteral("method"));
+    method_->addItem(tr("layout: PCA"));
+    method_->addItem(tr("layout: UMAP"));
+    method_->setToolTip(
+        tr("PCA: exact linear projection (distances shrink, never grow). UMAP: a nonlinear layout "
+           "that keeps neighbourhoods; its distances and shapes are not the model's geometry."));
+    draw_ = new QComboBox(this);
+    draw_->setObjectName(QStringLiteral("draw"));
+    draw_->addItem(tr("draw: auto"));
+    draw_->addItem(tr("draw: points"));
+    draw_->addItem(tr("draw: density"));
+    draw_->setToolTip(
+        tr("Points, or their density (points per pixel, log scale). Auto: density above %1 "
+           "points, where a cloud is a solid blob.")
+            .arg(kDensityAbove));
     point_size_ = new QSlider(Qt::Horizontal, this);
     point_size_->setObjectName(QStringLiteral("pointSize"));
     point_size_->setRange(1, 20);
     point_size_->setValue(5);
     point_size_->setMaximumWidth(120);
     point_size_->setToolTip(tr("Point size"));
+    controls->addWidget(method_);
     controls->addWidget(spherize_);
     controls->addWidget(color_by_);
+    controls->addWidget(draw_);
     controls->addWidget(new QLabel(tr("size"), this));
     controls->addWidget(point_size_);
     const struct {
@@ -98,6 +125,14 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
         camera->addWidget(made[i]);
         ++i;
     }
+    lasso_ = new QPushButton(tr("lasso"), this);
+    lasso_->setObjectName(QStringLiteral("lasso"));
+    lasso_->setCheckable(true);
+    lasso_->setAutoDefault(false);
+    lasso_->setToolTip(
+        tr("Drag around points to select their tokens in every view (Ctrl: add to the "
+           "selection). The camera stays put while this is on."));
+    camera->addWidget(lasso_);
     controls->addStretch(1);
     camera->addStretch(1);
     status_ = new QLabel(this);
@@ -120,6 +155,7 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
         lod_timer_->setInterval(250);
         connect(lod_timer_, &QTimer::timeout, this, [this] { set_interacting(false); });
         layout->addWidget(gl_, 1);
+        lasso_overlay_ = new LassoOverlay(gl_);
         scene_ = std::make_unique<Projection3dScene>(gl_->renderer());
     } else {
         unavailable_ = VtkGlWidget::create_unavailable_pane(reason, this);
@@ -130,8 +166,15 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
     bind_setting(QStringLiteral("spherize"), spherize_,
                  QStringLiteral("centre every state and scale it to unit length before the fit"));
     bind_setting(QStringLiteral("color_by"), color_by_,
-                 {QStringLiteral("layer"), QStringLiteral("prompt"), QStringLiteral("norm")},
+                 {QStringLiteral("layer"), QStringLiteral("prompt"), QStringLiteral("norm"),
+                  QStringLiteral("position"), QStringLiteral("axis1")},
                  QStringLiteral("what the points' colour shows"));
+    bind_setting(QStringLiteral("method"), method_, {QStringLiteral("pca"), QStringLiteral("umap")},
+                 QStringLiteral("the layout: exact PCA (or custom axes), or UMAP (seed 42)"));
+    bind_setting(QStringLiteral("draw"), draw_,
+                 {QStringLiteral("auto"), QStringLiteral("points"), QStringLiteral("density")},
+                 QStringLiteral("points, or their density (auto: density above %1 points)")
+                     .arg(kDensityAbove));
     declare_setting(
         {QStringLiteral("point_size"),
          SettingSpec::Type::Int,
@@ -157,10 +200,16 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
             emit options_changed();
         });
     connect(spherize_, &QCheckBox::toggled, this, [this] { emit options_changed(); });
+    connect(method_, qOverload<int>(&QComboBox::currentIndexChanged), this,
+            [this] { emit options_changed(); });
     connect(axes_, &AxesEditor::edited, this, [this] { emit options_changed(); });
     connect(color_by_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
         apply_colors();
         rebuild_overlays();
+        render();
+    });
+    connect(draw_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        apply_draw();
         render();
     });
     connect(point_size_, &QSlider::valueChanged, this, [this] {
@@ -253,9 +302,7 @@ void Projection3dView::set_result(const analysis::ProjectResult& result,
     tokens_ = tokens;
     status_->setText(tr("%1 points").arg(0));
     rebuild_points();
-    status_->setText(tr("%1 points%2")
-                         .arg(points_.size())
-                         .arg(result.spherized ? tr(", spherized") : QString()));
+    update_status();
     if (!scene_) return;
     if (pending_camera_) {
         set_camera(*pending_camera_);
@@ -307,8 +354,55 @@ void Projection3dView::rebuild_points() {
         return text.toStdString();
     };
     scene_->set_axes({title(0), title(1), title(2)}, result_->spherized);
+    scene_->set_note(result_->method == "umap"
+                         ? tr("UMAP layout: neighbourhoods are kept; distances, sizes and gaps "
+                              "are not the model's geometry")
+                               .toStdString()
+                         : std::string());
     apply_colors();
+    apply_draw();
     rebuild_overlays();
+}
+
+bool Projection3dView::umap() const {
+    return method_->currentIndex() == 1;
+}
+void Projection3dView::set_umap(bool on) {
+    method_->setCurrentIndex(on ? 1 : 0);
+}
+
+Projection3dView::Draw Projection3dView::draw() const {
+    return static_cast<Draw>(draw_->currentIndex());
+}
+void Projection3dView::set_draw(Draw d) {
+    draw_->setCurrentIndex(static_cast<int>(d));
+}
+bool Projection3dView::drawing_density() const {
+    return scene_ && scene_->density();
+}
+
+const DensityImage* Projection3dView::last_density() const {
+    return scene_ ? &scene_->last_density() : nullptr;
+}
+
+void Projection3dView::apply_draw() {
+    if (!scene_) return;
+    const Draw d = draw();
+    scene_->set_density(d == Draw::Density || (d == Draw::Auto && points_.size() > kDensityAbove));
+    update_status();
+}
+
+void Projection3dView::update_status() {
+    if (!result_) return;
+    QString text = tr("%1 points").arg(points_.size());
+    if (result_->spherized) text += tr(", spherized");
+    if (result_->method == "umap") text += tr(", UMAP (seed %1)").arg(result_->seed);
+    if (drawing_density()) text += tr(", density");
+    const std::size_t step = !scene_             ? 1
+                             : drawing_density() ? scene_->lod_step()
+                                                 : scene_->path_step();
+    if (step > 1) text += tr(", paths of every %1th token").arg(step);
+    status_->setText(text);
 }
 
 void Projection3dView::apply_colors() {
@@ -322,6 +416,12 @@ void Projection3dView::apply_colors() {
             break;
         case ColorBy::Norm:
             by = Projection3dColoring::Norm;
+            break;
+        case ColorBy::Position:
+            by = Projection3dColoring::Position;
+            break;
+        case ColorBy::Axis1:
+            by = Projection3dColoring::Axis1;
             break;
     }
     scene_->set_colors(projection3d_colors(*result_, point_states_, tokens_, by));
@@ -465,8 +565,50 @@ QString Projection3dView::hover_text(int state) const {
     return tr("token %1, layer %2").arg(token).arg(layer);
 }
 
+QList<int> Projection3dView::lasso_select(const std::vector<QPointF>& polygon, bool add) {
+    if (!scene_ || !gl_ || !result_ || result_->tokens == 0) return {};
+    std::vector<std::array<double, 2>> poly;
+    for (const QPointF& p : polygon) poly.push_back({p.x(), p.y()});
+    std::set<int> tokens;
+    for (std::size_t i : scene_->lasso(points_, poly, gl_->width(), gl_->height()))
+        tokens.insert(point_states_[i] % static_cast<int>(result_->tokens));
+    QList<int> out(tokens.begin(), tokens.end());
+    if (!selection_model()) return out;
+    QList<int> now = add ? selection_.tokens : QList<int>();
+    for (int t : out)
+        if (!now.contains(t)) now.push_back(t);
+    selection_model()->set_tokens(now);
+    return out;
+}
+
+bool Projection3dView::lasso_event(QEvent* event) {
+    if (!lasso_->isChecked() || !lasso_overlay_) return false;
+    auto* me = static_cast<QMouseEvent*>(event);
+    switch (event->type()) {
+        case QEvent::MouseButtonPress:
+            if (me->button() != Qt::LeftButton) return false;
+            lasso_overlay_->start(me->position());
+            return true;
+        case QEvent::MouseMove:
+            if (!lasso_overlay_->active()) return false;
+            lasso_overlay_->extend(me->position());
+            return true;
+        case QEvent::MouseButtonRelease: {
+            if (me->button() != Qt::LeftButton || !lasso_overlay_->active()) return false;
+            const QVector<QPointF> poly = lasso_overlay_->finish();
+            lasso_select(std::vector<QPointF>(poly.begin(), poly.end()),
+                         me->modifiers() & Qt::ControlModifier);
+            return true;
+        }
+        default:
+            return false;
+    }
+}
+
 bool Projection3dView::eventFilter(QObject* watched, QEvent* event) {
     if (watched != gl_ || !result_) return View::eventFilter(watched, event);
+    // Lasso on: the drag draws the outline; neither VTK's camera nor a pick sees it.
+    if (lasso_event(event)) return true;
     switch (event->type()) {
         case QEvent::MouseMove: {
             auto* me = static_cast<QMouseEvent*>(event);

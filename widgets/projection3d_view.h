@@ -6,7 +6,9 @@
 // OpenGL the view shows the bridge's "3D view unavailable" pane and keeps its data side working.
 #include <QImage>
 #include <QJsonObject>
+#include <QList>
 #include <QPoint>
+#include <QPointF>
 #include <QSize>
 #include <array>
 #include <memory>
@@ -21,19 +23,24 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QPushButton;
 class QSlider;
 class QTimer;
 
 namespace es::widgets {
 
 class AxesEditor;
+class LassoOverlay;
 class VtkGlWidget;
 
 class Projection3dView : public ResultView {
     Q_OBJECT
 public:
-    enum class ColorBy { Layer = 0, Prompt = 1, Norm = 2 };
+    enum class ColorBy { Layer = 0, Prompt = 1, Norm = 2, Position = 3, Axis1 = 4 };
     enum class CameraPreset { Front, Top, Side };
+    enum class Draw { Auto = 0, Points = 1, Density = 2 };
+    // Auto draws the density above this many points.
+    static constexpr std::size_t kDensityAbove = 200000;
 
     explicit Projection3dView(QWidget* parent = nullptr);
     ~Projection3dView() override;
@@ -52,6 +59,14 @@ public:
     void set_spherize(bool on);
     ColorBy color_by() const;
     void set_color_by(ColorBy c);
+    bool umap() const;  // the layout asked for: UMAP, else PCA (or custom axes)
+    void set_umap(bool on);
+    QString note() const { return scene_ ? QString::fromStdString(scene_->note()) : QString(); }
+    Draw draw() const;
+    void set_draw(Draw d);
+    bool drawing_density() const;  // what the scene shows now
+    // For tests: the density image of the last frame drawn (export or screen), or null.
+    const DensityImage* last_density() const;
     int point_size() const;
     void set_point_size(int px);
     // Custom axes as typed ("A-B@L, C-D"; empty: PCA); the app parses them (analysis::parse_axes)
@@ -70,6 +85,9 @@ public:
     const std::vector<std::array<double, 3>>& points() const { return points_; }
     const std::vector<int>& point_states() const { return point_states_; }
     int pick(QPoint widget_pos) const;
+    // Selects (or with `add`, adds) the tokens with a state inside `polygon` (widget pixels), in
+    // every view through the selection model; returns those tokens, ascending.
+    QList<int> lasso_select(const std::vector<QPointF>& polygon, bool add = false);
     QImage render_image(QSize size, double scale = 1.0) override;
     FigureKind figure_kind() const override { return FigureKind::Raster; }
     std::optional<FigureNumbers> numbers(const QString&) const override {
@@ -81,6 +99,7 @@ public:
     bool interacting() const { return interacting_; }
     std::size_t lod_point_count() const;
     VtkGlWidget* gl_widget() const { return gl_; }
+    Projection3dScene* scene() const { return scene_.get(); }  // none without OpenGL
     const std::optional<analysis::ProjectResult>& result() const { return result_; }
     // For tests: the camera, the scale it frames (VTK's parallel scale: half the height of the
     // view at the focal point) and the legend of the colours (title, box in normalized viewport
@@ -106,6 +125,9 @@ private:
     void rebuild_points();
     void rebuild_overlays();  // current layer, selection, labels
     void apply_colors();
+    void apply_draw();
+    bool lasso_event(QEvent* event);  // true when the lasso took it
+    void update_status();
     void render();
     void set_camera(const Projection3dScene::Camera& camera);
     int current_row() const;
@@ -114,6 +136,10 @@ private:
     QWidget* unavailable_ = nullptr;
     QCheckBox* spherize_ = nullptr;
     QComboBox* color_by_ = nullptr;
+    QComboBox* draw_ = nullptr;
+    QComboBox* method_ = nullptr;
+    QPushButton* lasso_ = nullptr;
+    LassoOverlay* lasso_overlay_ = nullptr;
     QSlider* point_size_ = nullptr;
     QLabel* status_ = nullptr;
     AxesEditor* axes_ = nullptr;

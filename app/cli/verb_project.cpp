@@ -1,7 +1,9 @@
-// eigenscope-cli project FILE [--stream NAME] [--spherize] [--axes A-B[@L],C-D[@L],...]
-//                        [--axes-layer N] [--include-final-norm] (--json|--csv)
+// eigenscope-cli project FILE [--method pca|umap] [--layer L] [--dims 2|3] [--seed S]
+//                        [--trustworthiness N] [--stream NAME] [--spherize]
+//                        [--axes A-B[@L],C-D[@L],...] [--axes-layer N] [--include-final-norm]
+//                        (--json|--csv)
 // A and B are token addresses (flat index or prompt:position); L defaults to --axes-layer, else
-// the last pre-final-norm state.
+// the last pre-final-norm state. --layer projects one state instead of all of them pooled.
 #include "analysis/axis_spec.h"
 #include "analysis/common.h"
 #include "analysis/project.h"
@@ -13,14 +15,26 @@
 namespace es::cli {
 
 int verb_project(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "csv", "spherize", "include-final-norm"},
-              {"stream", "axes", "axes-layer"});
+    Args args(
+        argv, {"json", "csv", "spherize", "include-final-norm"},
+        {"stream", "axes", "axes-layer", "method", "layer", "dims", "seed", "trustworthiness"});
     const std::string& file = only_positional(args, "project");
     const Format f = output_format(args);
     auto o = stream_options<analysis::ProjectOptions>(args);
     o.spherize = args.flag("spherize");
+    const std::string method = args.option("method").value_or("pca");
+    if (method != "pca" && method != "umap")
+        throw UsageError("--method must be pca or umap, got " + method);
+    o.method = method == "umap" ? analysis::ProjectMethod::Umap : analysis::ProjectMethod::Pca;
+    o.dims = static_cast<std::size_t>(args.integer("dims", 2, 3).value_or(3));
+    // Seeds are 64-bit; integer() bounds them to what a long long holds.
+    o.seed = static_cast<std::uint64_t>(args.integer("seed", 0, (1LL << 62)).value_or(42));
+    o.trust_points =
+        static_cast<std::size_t>(args.integer("trustworthiness", 0, 100000).value_or(0));
     auto dump = Dump::open(file);
     const StreamInfo& s = dump->stream(o.stream);
+    if (const auto layer = args.integer("layer", 0, 1 << 20))
+        o.layers = {static_cast<std::size_t>(*layer)};
     const auto axes_layer = args.integer("axes-layer", 0, 1 << 20);
     if (auto axes = args.option("axes"))
         o.axes = analysis::parse_axes(

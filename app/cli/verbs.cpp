@@ -43,8 +43,10 @@ const std::vector<Verb>& verbs() {
          "frames",
          verb_equaliser},
         {"project",
-         "project FILE [--spherize] [--axes A-B[@L],C-D,E-F] [--axes-layer N] (--json | --csv)",
-         "3-D coordinates of every (layer, token) state on a pooled exact PCA basis or custom axes",
+         "project FILE [--method pca|umap] [--layer L] [--dims 2|3] [--seed S] "
+         "[--trustworthiness N] [--spherize] [--axes A-B[@L],C-D,E-F] [--axes-layer N] "
+         "(--json | --csv)",
+         "coordinates of every (layer, token) state: pooled exact PCA, custom axes or UMAP",
          verb_project},
         {"cka", "cka FILE [OTHER] [--stream NAME] (--json | --csv)",
          "linear CKA between every pair of layers (of one dump, or of two dumps with the same "

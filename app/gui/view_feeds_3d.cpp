@@ -21,8 +21,10 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
         window, view, [&window](widgets::Projection3dView* v, const Document* doc, auto options) {
             std::shared_ptr<Dump> dump = doc->dump();
             options.spherize = v->spherize();
+            if (v->umap()) options.method = analysis::ProjectMethod::Umap;
             const StreamInfo& stream = dump->stream(options.stream);
-            const QString axes_text = v->custom_axes();
+            // Custom axes are a PCA basis; UMAP ignores them (the field stays for going back).
+            const QString axes_text = v->umap() ? QString() : v->custom_axes();
             try {
                 options.axes = analysis::parse_axes(axes_text.toStdString(), *dump, stream,
                                                     analysis::last_pre_norm_state(stream));
@@ -38,7 +40,8 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
                 ax.label = analysis::axis_in_words(ax, *dump);
             const QString what = what_of(
                 "projection3d",
-                {key_text(stream.name), kv("spherize", options.spherize), kv("axes", axes_text)});
+                {key_text(stream.name), kv("spherize", options.spherize), kv("axes", axes_text),
+                 kv("method", v->umap() ? QStringLiteral("umap") : QStringLiteral("pca"))});
             Ask a{doc, stream.name, what, QObject::tr("the projection"), true};
             a.from_sample = true;  // a bundle's sampled states are there for this view
             ask(window, v, a, analysis_of(*doc, options, analysis::project),

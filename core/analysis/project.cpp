@@ -6,6 +6,7 @@
 #include "analysis/axis_spec.h"
 #include "analysis/common.h"
 #include "numerics/pca.h"
+#include "numerics/umap.h"
 #include "util/error.h"
 
 namespace es::analysis {
@@ -46,6 +47,106 @@ bool orthonormalise(std::vector<double>& v, const std::vector<std::vector<double
     return true;
 }
 
+// The states' rows as the fit saw them, one layer at a time: fn(row, token, y) with y the state
+// centred on the pooled mean, or spherized; NaN/Inf states and (spherized) states at the mean
+// are skipped.
+template <typename Fn>
+void for_each_state(const Dump& dump, const StreamInfo& s, const ProjectResult& r, bool spherize,
+                    Progress& progress, int pass, int passes, Fn&& fn) {
+    const std::size_t d = s.d, T = s.n_tokens(), L = r.states.size();
+    std::vector<float> x;
+    std::vector<double> y(d);
+    for (std::size_t i = 0; i < L; ++i) {
+        progress.report((pass + static_cast<double>(i) / static_cast<double>(L)) / passes,
+                        layer_message(i, L, "projection"));
+        read_state(dump, s, r.states[i], x, progress);
+        for (std::size_t t = 0; t < T; ++t) {
+            const float* xt = x.data() + t * d;
+            if (!row_finite(xt, d)) continue;
+            if (spherize) {
+                auto z = spherize_row(xt, r.mean, d);
+                if (!z) continue;
+                y = std::move(*z);
+            } else {
+                for (std::size_t j = 0; j < d; ++j) y[j] = static_cast<double>(xt[j]) - r.mean[j];
+            }
+            fn(i, t, y);
+        }
+    }
+}
+
+constexpr std::size_t kTrustK = 10;
+constexpr std::size_t kUmapInput = 50;  // principal components the kNN graph is built on
+
+// States kept for trustworthiness: every stride-th of the n fitted ones, in model space, with
+// the layout's and PCA-3D's coordinates of each.
+struct TrustSample {
+    std::size_t stride = 0, seen = 0;
+    std::vector<float> model, layout, pca3;
+    std::size_t count() const { return pca3.size() / 3; }
+    bool take() { return stride > 0 && seen++ % stride == 0; }
+    void finish(ProjectResult& r, std::size_t d, std::size_t dims, int threads) {
+        const std::size_t m = count();
+        if (stride == 0 || m < 2 * kTrustK + 2) return;
+        r.trust_states = m;
+        r.trustworthiness =
+            numerics::trustworthiness(model.data(), d, layout.data(), dims, m, kTrustK, threads);
+        r.trustworthiness_pca3 =
+            numerics::trustworthiness(model.data(), d, pca3.data(), 3, m, kTrustK, threads);
+    }
+};
+
+TrustSample trust_sample(std::size_t fitted, std::size_t wanted) {
+    TrustSample t;
+    if (wanted > 0) t.stride = std::max<std::size_t>(1, (fitted + wanted - 1) / wanted);
+    return t;
+}
+
+// The UMAP layout of the fitted states (see project.h), in r.coordinates.
+void umap_layout(const Dump& dump, const StreamInfo& s, const ProjectOptions& o,
+                 const numerics::Scatter& fit, ProjectResult& r, Progress& progress) {
+    const std::size_t d = s.d, T = s.n_tokens(), L = r.states.size();
+    const std::size_t k = std::min(d, kUmapInput);
+    const numerics::Pca p = numerics::pca_of_scatter(fit, k, true);
+    std::vector<float> scores;
+    scores.reserve(fit.count() * k);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> where;  // (row, token) of each
+    TrustSample trust = trust_sample(fit.count(), o.trust_points);
+    for_each_state(dump, s, r, o.spherize, progress, 0, 2,
+                   [&](std::size_t i, std::size_t t, const std::vector<double>& y) {
+                       for (std::size_t c = 0; c < k; ++c) {
+                           double v = 0;
+                           for (std::size_t j = 0; j < d; ++j) v += p.components[c * d + j] * y[j];
+                           scores.push_back(static_cast<float>(v));
+                       }
+                       where.emplace_back(static_cast<std::uint32_t>(i),
+                                          static_cast<std::uint32_t>(t));
+                       if (!trust.take()) return;
+                       for (double v : y) trust.model.push_back(static_cast<float>(v));
+                       for (std::size_t c = 0; c < 3; ++c)
+                           trust.pca3.push_back(c < k ? scores[scores.size() - k + c] : 0.0f);
+                   });
+    const std::size_t n = where.size();
+    numerics::UmapOptions uo;
+    uo.dims = o.dims;
+    uo.seed = o.seed;
+    uo.threads = o.threads;
+    uo.approximate = n > o.exact_knn_up_to;
+    r.knn = uo.approximate ? "hnsw" : "exact";
+    const std::vector<float> emb = numerics::umap(scores.data(), n, k, uo, progress);
+    r.coordinates.assign(L, std::vector<std::optional<std::array<double, 3>>>(T));
+    for (std::size_t q = 0; q < n; ++q) {
+        std::array<double, 3> c{};
+        for (std::size_t a = 0; a < o.dims; ++a) c[a] = emb[q * o.dims + a];
+        r.coordinates[where[q].first][where[q].second] = c;
+    }
+    for (std::size_t q = 0; q < n && trust.stride > 0; q += trust.stride)
+        for (std::size_t a = 0; a < o.dims; ++a) trust.layout.push_back(emb[q * o.dims + a]);
+    trust.finish(r, d, o.dims, o.threads);
+    for (std::size_t a = 0; a < 3; ++a)
+        r.axis_labels.push_back(a < o.dims ? "UMAP " + std::to_string(a + 1) : "none");
+}
+
 }  // namespace
 
 ProjectResult project(const Dump& dump, const ProjectOptions& o, Progress& progress) {
@@ -58,10 +159,18 @@ ProjectResult project(const Dump& dump, const ProjectOptions& o, Progress& progr
         r.layers.push_back(s.state_names[check_state(dump, s, static_cast<long long>(st))]);
     r.tokens = T;
     r.spherized = o.spherize;
+    r.method = o.method == ProjectMethod::Umap ? "umap" : "pca";
+    r.dims = o.dims;
+    if (o.dims != 2 && o.dims != 3) throw InputError("project: dims must be 2 or 3");
+    if (o.method == ProjectMethod::Umap) {
+        r.seed = o.seed;
+        if (!o.axes.empty())
+            throw InputError("project: custom axes apply to the PCA layout, not to UMAP");
+    }
     if (o.axes.size() > 3)
         throw InputError("project: at most 3 custom axes, got " + std::to_string(o.axes.size()));
     const std::size_t L = r.states.size();
-    const int passes = o.spherize ? 3 : 2;
+    const int passes = (o.spherize ? 3 : 2) + (o.method == ProjectMethod::Umap ? 1 : 0);
     auto report = [&](int pass, std::size_t i, const std::string& what) {
         progress.report((pass + static_cast<double>(i) / static_cast<double>(L)) / passes,
                         layer_message(i, L, what));
@@ -101,6 +210,11 @@ ProjectResult project(const Dump& dump, const ProjectOptions& o, Progress& progr
     const numerics::Scatter& fit = o.spherize ? sph : raw;
     r.fit_rows = fit.count();
     progress.check();
+    if (o.method == ProjectMethod::Umap) {
+        umap_layout(dump, s, o, fit, r, progress);
+        progress.report(1.0, "projection done");
+        return r;
+    }
 
     // Axes: custom differences first, then principal directions orthogonalised against them.
     for (std::size_t a = 0; a < o.axes.size(); ++a) {
@@ -167,29 +281,30 @@ ProjectResult project(const Dump& dump, const ProjectOptions& o, Progress& progr
         r.explained_variance.push_back(0.0);
     }
 
-    // Last pass: coordinates.
-    for (std::size_t i = 0; i < L; ++i) {
-        report(passes - 1, i, "projection");
-        read_state(dump, s, r.states[i], x, progress);
-        std::vector<std::optional<std::array<double, 3>>> row(T);
-        for (std::size_t t = 0; t < T; ++t) {
-            const float* xt = x.data() + t * d;
-            if (!row_finite(xt, d)) continue;
-            std::vector<double> y(d);
-            if (o.spherize) {
-                auto z = spherize_row(xt, r.mean, d);
-                if (!z) continue;
-                y = std::move(*z);
-            } else {
-                for (std::size_t j = 0; j < d; ++j) y[j] = static_cast<double>(xt[j]) - r.mean[j];
-            }
-            std::array<double, 3> c{};
-            for (std::size_t a = 0; a < 3; ++a)
-                for (std::size_t j = 0; j < d; ++j) c[a] += r.axes[a][j] * y[j];
-            row[t] = c;
-        }
-        r.coordinates.push_back(std::move(row));
-    }
+    // Last pass: coordinates (and the states kept for trustworthiness). PCA-3D's are the first
+    // three principal components' scores, which are these coordinates without custom axes.
+    const std::vector<double> pc3 =
+        p.k >= 3 ? std::vector<double>(p.components.begin(), p.components.begin() + 3 * d)
+                 : std::vector<double>(3 * d, 0.0);
+    TrustSample trust = trust_sample(fit.count(), o.trust_points);
+    r.coordinates.assign(L, std::vector<std::optional<std::array<double, 3>>>(T));
+    for_each_state(dump, s, r, o.spherize, progress, passes - 1, passes,
+                   [&](std::size_t i, std::size_t t, const std::vector<double>& y) {
+                       std::array<double, 3> c{};
+                       for (std::size_t a = 0; a < o.dims; ++a)
+                           for (std::size_t j = 0; j < d; ++j) c[a] += r.axes[a][j] * y[j];
+                       r.coordinates[i][t] = c;
+                       if (!trust.take()) return;
+                       for (double v : y) trust.model.push_back(static_cast<float>(v));
+                       for (std::size_t a = 0; a < o.dims; ++a)
+                           trust.layout.push_back(static_cast<float>(c[a]));
+                       for (std::size_t a = 0; a < 3; ++a) {
+                           double v = 0;
+                           for (std::size_t j = 0; j < d; ++j) v += pc3[a * d + j] * y[j];
+                           trust.pca3.push_back(static_cast<float>(v));
+                       }
+                   });
+    trust.finish(r, d, o.dims, o.threads);
     progress.report(1.0, "projection done");
     return r;
 }
@@ -203,15 +318,27 @@ nlohmann::json to_json(const ProjectResult& r) {
         coords.push_back(l);
     }
     for (const auto& a : r.axes) axes.push_back(nums(a));
-    return {{"stream", r.stream},
-            {"layers", r.layers},
-            {"tokens", r.tokens},
-            {"excluded_states", r.excluded_states},
-            {"spherized", r.spherized},
-            {"axis_labels", r.axis_labels},
-            {"explained_variance", nums(r.explained_variance)},
-            {"axes", axes},
-            {"coordinates", coords}};
+    nlohmann::json out = {{"stream", r.stream},
+                          {"layers", r.layers},
+                          {"tokens", r.tokens},
+                          {"excluded_states", r.excluded_states},
+                          {"spherized", r.spherized},
+                          {"method", r.method},
+                          {"dims", r.dims},
+                          {"axis_labels", r.axis_labels},
+                          {"explained_variance", nums(r.explained_variance)},
+                          {"axes", axes},
+                          {"coordinates", coords}};
+    if (r.method == "umap") {
+        out["seed"] = r.seed;
+        out["knn"] = r.knn;
+    }
+    if (r.trustworthiness)
+        out["trustworthiness"] = {{"k", kTrustK},
+                                  {"states", r.trust_states},
+                                  {"layout", num(*r.trustworthiness)},
+                                  {"pca3", num(r.trustworthiness_pca3.value_or(0.0))}};
+    return out;
 }
 
 std::string to_csv(const ProjectResult& r) {

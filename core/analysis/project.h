@@ -3,8 +3,12 @@
 // layers pooled (streamed scatter, Chan merge, float64), optional spherizing (centre by the pooled
 // mean, then unit length; the basis is then fit on the spherized states), or custom axes given
 // as differences of two tokens' states at a layer, orthonormalised by Gram-Schmidt.
+// Or a UMAP layout (numerics/umap.h) of the same states: the kNN graph is built on their scores
+// on the leading 50 principal components of that fit (all of them when d <= 50). Distances in a
+// UMAP layout are not the model's geometry; only its neighbourhoods are meant to be.
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +27,8 @@ struct AxisSpec {
     std::string direction;  // non-empty: a direction (axis_spec.h) at `layer` instead of a - b
 };
 
+enum class ProjectMethod { Pca, Umap };
+
 struct ProjectOptions {
     std::string stream;
     std::vector<std::size_t> layers;  // states; empty: every analysed state
@@ -30,6 +36,15 @@ struct ProjectOptions {
     bool spherize = false;
     std::vector<AxisSpec> axes;  // up to 3; remaining axes are the leading principal directions
                                  // orthogonalised against them
+    ProjectMethod method = ProjectMethod::Pca;
+    std::size_t dims = 3;     // 2: the third coordinate is 0
+    std::uint64_t seed = 42;  // UMAP's
+    // Trustworthiness (k = 10) of the layout against the states in model space (spherized when
+    // spherize), on at most this many states taken evenly; 0: not computed.
+    std::size_t trust_points = 0;
+    int threads = 0;  // 0: both cores
+    // UMAP's neighbour graph is exact up to this many states, from an HNSW index above.
+    std::size_t exact_knn_up_to = 50000;
 };
 
 struct ProjectResult {
@@ -38,10 +53,18 @@ struct ProjectResult {
     std::vector<std::size_t> states;
     std::size_t tokens = 0, excluded_states = 0, fit_rows = 0;
     bool spherized = false;
+    std::string method = "pca";  // "pca" or "umap"
+    std::size_t dims = 3;
+    std::uint64_t seed = 0;                  // UMAP's
+    std::string knn;                         // UMAP's neighbour graph: "exact" or "hnsw"
     std::vector<std::string> axis_labels;    // 3
-    std::vector<double> explained_variance;  // 3: variance along each axis / total
-    std::vector<std::vector<double>> axes;   // 3 unit vectors in model space
-    std::vector<double> mean;                // pooled mean (d)
+    std::vector<double> explained_variance;  // 3: variance along each axis / total (PCA only)
+    std::vector<std::vector<double>> axes;   // 3 unit vectors in model space (PCA only)
+    // With trust_points: trustworthiness (k = 10) of these coordinates, and of the first 3
+    // principal components' on the same states, over `trust_states` states.
+    std::optional<double> trustworthiness, trustworthiness_pca3;
+    std::size_t trust_states = 0;
+    std::vector<double> mean;  // pooled mean (d)
     // layers x tokens; null for NaN/Inf states (and, spherized, states equal to the mean)
     std::vector<std::vector<std::optional<std::array<double, 3>>>> coordinates;
 };
@@ -52,8 +75,9 @@ ProjectResult project(const Dump& dump, const ProjectOptions& options, Progress&
 std::optional<std::vector<double>> spherize_row(const float* x, const std::vector<double>& mean,
                                                 std::size_t d);
 
-// {"stream","layers","tokens","excluded_states","spherized","axis_labels","explained_variance",
-//  "axes","coordinates": layers x tokens x [x,y,z] (null entries)}
+// {"stream","layers","tokens","excluded_states","spherized","method","dims",["seed"],
+//  "axis_labels","explained_variance","axes",["trustworthiness": {"k","states","layout","pca3"}],
+//  "coordinates": layers x tokens x [x,y,z] (null entries)}
 nlohmann::json to_json(const ProjectResult& r);
 // layer,name,token,x,y,z
 std::string to_csv(const ProjectResult& r);

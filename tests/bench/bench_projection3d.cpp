@@ -56,7 +56,9 @@ es::analysis::ProjectResult synthetic(std::size_t layers, std::size_t tokens,
 
 struct Figures {
     double set_result_ms = 0, fps = 0, ms_per_frame = 0;
-    double moving_fps = 0, moving_ms_per_frame = 0;  // level of detail while the camera moves
+    double moving_fps = 0, moving_ms_per_frame = 0;    // level of detail while the camera moves
+    double density_fps = 0, density_ms_per_frame = 0;  // still, drawn as density
+    double spheres_fps = 0;  // still, points as VTK's lit spheres instead of our sprites
     std::size_t moving_points = 0;
 };
 
@@ -82,6 +84,7 @@ Figures measure(std::size_t layers, std::size_t tokens, int frames) {
     Figures f;
     QElapsedTimer clock;
     clock.start();
+    view.set_draw(es::widgets::Projection3dView::Draw::Points);
     view.set_result(r, info);
     f.set_result_ms = static_cast<double>(clock.nsecsElapsed()) / 1e6;
     vtkGenericOpenGLRenderWindow* win = view.gl_widget()->render_window();
@@ -92,12 +95,29 @@ Figures measure(std::size_t layers, std::size_t tokens, int frames) {
     }
     f.fps = orbit(win, cam, frames);  // still: the full scene (what an export shows)
     f.ms_per_frame = 1000.0 / f.fps;
+    const char* snapshot = std::getenv("BENCH_SNAPSHOT");
+    if (snapshot) view.gl_widget()->grabFramebuffer().save(QString(snapshot) + "-points.png");
+    // The sprite shader's A/B: the same still frame with VTK's RenderPointsAsSpheres.
+    view.scene()->set_point_sprites(false);
+    for (int i = 0; i < 2; ++i) {
+        win->Render();
+        win->WaitForCompletion();
+    }
+    f.spheres_fps = orbit(win, cam, frames);
+    view.scene()->set_point_sprites(true);
+    view.set_draw(es::widgets::Projection3dView::Draw::Density);
+    for (int i = 0; i < 2; ++i) {
+        win->Render();
+        win->WaitForCompletion();
+    }
+    f.density_fps = orbit(win, cam, frames);
+    f.density_ms_per_frame = 1000.0 / f.density_fps;
+    if (snapshot) view.gl_widget()->grabFramebuffer().save(QString(snapshot) + "-density.png");
     view.set_interacting(true);  // what a drag shows
     f.moving_points = view.interacting() ? view.lod_point_count() : view.points().size();
     f.moving_fps = orbit(win, cam, frames);
     f.moving_ms_per_frame = 1000.0 / f.moving_fps;
     // BENCH_SNAPSHOT=PREFIX: what the screen shows while moving and at rest, to look at.
-    const char* snapshot = std::getenv("BENCH_SNAPSHOT");
     if (snapshot) view.gl_widget()->grabFramebuffer().save(QString(snapshot) + "-moving.png");
     view.set_interacting(false);
     if (snapshot) view.gl_widget()->grabFramebuffer().save(QString(snapshot) + "-still.png");
@@ -157,6 +177,10 @@ int main(int argc, char** argv) {
         "set_result %.0f ms\n",
         layers, per_layer, layers * per_layer, per_layer, big.fps, big.ms_per_frame,
         big.set_result_ms);
+    std::printf("  same scene still, points as VTK spheres:    %7.1f frames/s (%6.1f ms/frame)\n",
+                big.spheres_fps, 1000.0 / big.spheres_fps);
+    std::printf("  same scene still, drawn as density:        %7.1f frames/s (%6.1f ms/frame)\n",
+                big.density_fps, big.density_ms_per_frame);
     std::printf(
         "  same scene while the camera moves (%zu points drawn): %7.1f frames/s (%6.1f "
         "ms/frame)\n",
@@ -167,10 +191,12 @@ int main(int argc, char** argv) {
         big.ms_per_frame / ref.ms_per_frame, big.moving_ms_per_frame / ref.ms_per_frame,
         big.moving_fps >= 20.0 ? "met" : "NOT met");
     std::printf(
-        "{\"reference_fps\": %.2f, \"still_fps\": %.2f, \"moving_fps\": %.2f, "
+        "{\"reference_fps\": %.2f, \"still_fps\": %.2f, \"spheres_fps\": %.2f, "
+        "\"density_fps\": %.2f, "
+        "\"moving_fps\": %.2f, "
         "\"points\": %zu, \"moving_points\": %zu, \"polylines\": %zu, "
         "\"set_result_ms\": %.1f}\n",
-        ref.fps, big.fps, big.moving_fps, layers * per_layer, big.moving_points, per_layer,
-        big.set_result_ms);
+        ref.fps, big.fps, big.spheres_fps, big.density_fps, big.moving_fps, layers * per_layer,
+        big.moving_points, per_layer, big.set_result_ms);
     return 0;
 }
