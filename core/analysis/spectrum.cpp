@@ -142,7 +142,8 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
                                                 options.threads, options.memory_budget);
     const bool pair = workers == 2;
     std::optional<numerics::ScopedBlasThreads> one_blas_thread;
-    if (pair) one_blas_thread.emplace(1);
+    // threads = 1 means one core: one BLAS thread too (the app beside other analyses).
+    if (pair || options.threads == 1) one_blas_thread.emplace(1);
     std::vector<std::vector<float>> x(static_cast<std::size_t>(workers));  // reused per worker
     std::vector<std::optional<LayerSpectrum>> done(n);
     // Which of `states` the i-th layer taken is: in order, or the nearest to the focus not yet

@@ -24,7 +24,8 @@ struct SpectrumOptions {
     std::size_t top_k = 16;  // principal directions kept per layer
     // 0: both cores. With 2 and several layers, two layers run at once, each with one BLAS
     // thread (?sytrd inside ?syevd does not scale to two threads), when two layers' working sets
-    // fit in memory_budget (see spectrum_layers_at_once); otherwise one layer at a time.
+    // fit in memory_budget (see spectrum_layers_at_once); otherwise one layer at a time. 1: one
+    // layer at a time on one BLAS thread.
     int threads = 0;
     // Bytes the layers computed at once may hold together; 0: half the physical memory. The app
     // passes its spectrum's share of the memory its analyses share (issue 20). Only how many
