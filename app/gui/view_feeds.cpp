@@ -45,9 +45,9 @@ void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
             options.centred = v->centred();
             options.top_k = 0;  // values only; the projection and equaliser ask for directions
             options.memory_budget = kSpectrumMemory;  // two layers at once only when they fit
-            // One layer at a time then runs on one BLAS thread: OpenBLAS serialises calls from
-            // different threads, so a layer's long two-thread Gram and eigensolve would hold
-            // CKA's small preview products for minutes (measured on M).
+            // One layer at a time then runs on one BLAS thread: with two, CKA's preview waited
+            // minutes on M (most likely OpenBLAS serialising calls from different threads behind
+            // the layer's long two-thread Gram and eigensolve).
             const StreamInfo& stream = doc->dump()->stream(options.stream);
             if (analysis::spectrum_layers_at_once(stream.n_states(), stream.n_tokens(), stream.d,
                                                   options.top_k, 0, kSpectrumMemory) == 1)
