@@ -19,6 +19,22 @@ namespace es::app {
 
 namespace {
 
+// The memory the app's analyses share (issue 20: the app within 1 GB with every visible view).
+// Besides them the process holds about 250 MB with a large dump open (Qt, VTK, the readers'
+// chunk caches, results and pictures: the M dump peaked at 1182 MB with the spectrum's two
+// ~200 MB layers and CKA's 512 MB running), so the analyses get 1 GB less 256 MB.
+constexpr std::size_t kAnalysisMemory = (std::size_t{1024} - 256) << 20;
+// The two analyses whose working memory grows with the dump, the spectrum (one T x D state and a
+// T x T or D x D float64 Gram per layer computed) and CKA (centred layers, blocks of every
+// layer's Gram rows), sit side by side in the default layout and run at once on the job pool:
+// each gets half. The spectrum computes two layers at once only when both fit in its half (on a
+// 4096 x 4096 dump, ~200 MB each, they do not: one at a time); CKA's centred layers, Gram blocks
+// and layer cache fit in its half (more re-reading of the layers when they do not fit, the same
+// numbers). The other analyses hold small fixed blocks (the trajectory's block of tokens, at most
+// 256 MiB, finishes first).
+constexpr std::size_t kSpectrumMemory = kAnalysisMemory / 2;
+constexpr std::size_t kCkaMemory = kAnalysisMemory - kSpectrumMemory;
+
 void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
     // The selected state first, then outward; a new selection re-orders the layers not started
     // yet (the job is not restarted: its key has no layer, and what is done stays done).
@@ -28,6 +44,14 @@ void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
         [&window, focus](widgets::SpectrumView* v, const Document* doc, auto options) {
             options.centred = v->centred();
             options.top_k = 0;  // values only; the projection and equaliser ask for directions
+            options.memory_budget = kSpectrumMemory;  // two layers at once only when they fit
+            // One layer at a time then runs on one BLAS thread: with two, CKA's preview waited
+            // minutes on M (most likely OpenBLAS serialising calls from different threads behind
+            // the layer's long two-thread Gram and eigensolve).
+            const StreamInfo& stream = doc->dump()->stream(options.stream);
+            if (analysis::spectrum_layers_at_once(stream.n_states(), stream.n_tokens(), stream.d,
+                                                  options.top_k, 0, kSpectrumMemory) == 1)
+                options.threads = 1;
             focus->store(window.selection_model()->selection().layer);
             options.focus = focus;
             const QString what =
@@ -79,9 +103,10 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
                     },
                     Qt::QueuedConnection);
             };
-            // The app's share of memory beside the other views (issue 20: the app under 1 GB):
-            // a dump whose centred layers do not fit is read again for each block of Gram rows.
-            options.memory_budget = std::size_t{512} << 20;
+            // CKA's share of the analyses' memory (see kAnalysisMemory): a dump whose centred
+            // layers do not fit is read again for each block of Gram rows.
+            options.memory_budget = kCkaMemory;
+            options.cache_bytes = kCkaMemory;  // the cross-covariance form's raw layers
             ask(window, v, a, [dump = doc->dump(), other, options](Progress& p) mutable {
                 options.other = other.get();  // kept alive by the captured shared_ptr
                 return analysis::cka(*dump, options, p);

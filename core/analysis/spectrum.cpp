@@ -101,17 +101,28 @@ LayerSpectrum layer_spectrum(const Dump& dump, const StreamInfo& s, std::size_t 
     return l;
 }
 
-// Peak bytes one layer holds. T <= D: the float32 state, the float64 T x T Gram and one
-// 256-column float64 block of centred rows. T > D: one streamed token block and the float64
-// D x D scatter with its 256-row block. Vectors add the subspace iteration's few n x p blocks.
-double layer_bytes(std::size_t T, std::size_t d, std::size_t top_k) {
+}  // namespace
+
+// T <= D: the float32 state, the float64 T x T Gram and one 256-column float64 block of centred
+// rows. T > D: one streamed token block and the float64 D x D scatter with its 256-row block.
+// Vectors add the subspace iteration's few n x p blocks.
+double spectrum_layer_bytes(std::size_t T, std::size_t d, std::size_t top_k) {
     const double t = static_cast<double>(T), dd = static_cast<double>(d);
     const double p = static_cast<double>(std::max<std::size_t>(2 * top_k, top_k + 16));
     if (T <= d) return 4 * t * dd + 8 * t * t + 8 * 256 * t + (top_k ? 48 * t * p : 0);
     return (16 << 20) + 8 * dd * dd + 8 * 256 * dd + (top_k ? 48 * dd * p : 0);
 }
 
-}  // namespace
+int spectrum_layers_at_once(std::size_t layers, std::size_t tokens, std::size_t d,
+                            std::size_t top_k, int threads, std::size_t memory_budget) {
+    const double budget = memory_budget
+                              ? static_cast<double>(memory_budget)
+                              : 0.5 * static_cast<double>(numerics::physical_memory_bytes());
+    return layers >= 2 && util::resolve_threads(threads) >= 2 &&
+                   2 * spectrum_layer_bytes(tokens, d, top_k) <= budget
+               ? 2
+               : 1;
+}
 
 SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progress& progress) {
     const StreamInfo& s = dump.stream(options.stream);
@@ -122,16 +133,17 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
     for (std::size_t st : states) check_state(dump, s, static_cast<long long>(st));
     const std::size_t n = states.size();
 
-    // Two layers at once, on one BLAS thread each, only when two working sets fit comfortably
-    // (half of physical memory). Layers are taken and reported in order, so progress messages
-    // come in layer order; after a failure no new layer is started, and the error of the lowest
-    // failing layer is rethrown (the one the sequential loop would hit).
-    const bool pair = n >= 2 && util::resolve_threads(options.threads) >= 2 &&
-                      2 * layer_bytes(s.n_tokens(), s.d, options.top_k) <=
-                          0.5 * static_cast<double>(numerics::physical_memory_bytes());
-    const int workers = pair ? 2 : 1;
+    // Two layers at once, on one BLAS thread each, only when two working sets fit in the budget
+    // (by default half of physical memory; the app's share in the app). Layers are taken and
+    // reported in order, so progress messages come in layer order; after a failure no new layer is
+    // started, and the error of the lowest failing layer is rethrown (the one the sequential loop
+    // would hit).
+    const int workers = spectrum_layers_at_once(n, s.n_tokens(), s.d, options.top_k,
+                                                options.threads, options.memory_budget);
+    const bool pair = workers == 2;
     std::optional<numerics::ScopedBlasThreads> one_blas_thread;
-    if (pair) one_blas_thread.emplace(1);
+    // threads = 1 means one core: one BLAS thread too (the app beside other analyses).
+    if (pair || options.threads == 1) one_blas_thread.emplace(1);
     std::vector<std::vector<float>> x(static_cast<std::size_t>(workers));  // reused per worker
     std::vector<std::optional<LayerSpectrum>> done(n);
     // Which of `states` the i-th layer taken is: in order, or the nearest to the focus not yet

@@ -24,8 +24,13 @@ struct SpectrumOptions {
     std::size_t top_k = 16;  // principal directions kept per layer
     // 0: both cores. With 2 and several layers, two layers run at once, each with one BLAS
     // thread (?sytrd inside ?syevd does not scale to two threads), when two layers' working sets
-    // fit in half the physical memory (see spectrum.cpp); otherwise one layer at a time.
+    // fit in memory_budget (see spectrum_layers_at_once); otherwise one layer at a time. 1: one
+    // layer at a time on one BLAS thread.
     int threads = 0;
+    // Bytes the layers computed at once may hold together; 0: half the physical memory. The app
+    // passes its spectrum's share of the memory its analyses share (issue 20). Only how many
+    // layers run at once depends on it, never the numbers.
+    std::size_t memory_budget = 0;
     // Progressive use (the app): the state computed first, then the others outward from it.
     // Read again as each layer is taken, so a new selection re-orders the layers not yet
     // started. Null: state order.
@@ -56,6 +61,15 @@ struct SpectrumResult {
 };
 
 SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progress& progress);
+
+// Peak bytes one layer of tokens x d holds while its spectrum is computed (the float32 state or
+// a streamed token block, the float64 Gram or scatter, and the directions' working blocks).
+double spectrum_layer_bytes(std::size_t tokens, std::size_t d, std::size_t top_k);
+// How many layers spectrum() computes at once: 2 when it has several layers and two threads
+// (threads 0: the machine's cores) and two layers' bytes fit in memory_budget (0: half the
+// physical memory), else 1.
+int spectrum_layers_at_once(std::size_t layers, std::size_t tokens, std::size_t d,
+                            std::size_t top_k, int threads, std::size_t memory_budget);
 
 // Statistics of a descending list of singular values (shared with other analyses and tests).
 double spectrum_effective_rank(const std::vector<double>& s);

@@ -74,6 +74,35 @@ TEST(SpectrumLayers, TwoAtOnceMatchesSequentialInOrder) {
     EXPECT_EQ(messages.back(), "spectrum done");
 }
 
+// The memory budget decides only how many layers run at once: the M dump's 4096 x 4096 layers
+// (about 200 MB each) run one at a time in the app's 384 MB share and two at once in 1 GB, and a
+// budget too small for two layers gives the same numbers as two at once.
+TEST(SpectrumLayers, BudgetDecidesLayersAtOnceNotNumbers) {
+    const std::size_t mb = std::size_t{1} << 20;
+    EXPECT_EQ(an::spectrum_layers_at_once(33, 4096, 4096, 0, 2, 384 * mb), 1);
+    EXPECT_EQ(an::spectrum_layers_at_once(33, 4096, 4096, 0, 2, 1024 * mb), 2);
+    EXPECT_EQ(an::spectrum_layers_at_once(33, 4096, 1024, 0, 2, 384 * mb), 2);
+    EXPECT_EQ(an::spectrum_layers_at_once(33, 4096, 4096, 0, 1, 1024 * mb), 1);
+    EXPECT_EQ(an::spectrum_layers_at_once(1, 4096, 4096, 0, 2, 1024 * mb), 1);
+
+    BlasRestore restore;
+    auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
+    an::SpectrumOptions o;
+    o.threads = 2;
+    const an::SpectrumResult pair = an::spectrum(*dump, o, es::no_progress());
+    o.memory_budget = 1;  // below any layer: one at a time
+    const an::SpectrumResult one = an::spectrum(*dump, o, es::no_progress());
+    ASSERT_EQ(one.layers.size(), pair.layers.size());
+    for (std::size_t l = 0; l < pair.layers.size(); ++l) {
+        EXPECT_EQ(one.layers[l].layer, pair.layers[l].layer);
+        const auto &a = pair.layers[l].singular_values, &b = one.layers[l].singular_values;
+        ASSERT_EQ(a.size(), b.size());
+        for (std::size_t i = 0; i < a.size(); ++i)
+            EXPECT_NEAR(b[i], a[i], 1e-6 * std::max(1.0, std::abs(a[i])));
+        EXPECT_EQ(one.layers[l].components.size(), pair.layers[l].components.size());
+    }
+}
+
 // Progressive spectra (the app): the focused state first, then outward; each layer handed out as
 // it completes with the states still pending; the numbers equal the ones computed in order, and
 // a focus moved while layers run re-orders the layers not yet started.
