@@ -1,7 +1,5 @@
 #include "analysis/neighbours.h"
 
-#include <hnswlib/hnswlib.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -13,6 +11,7 @@
 
 #include "analysis/common.h"
 #include "analysis/state_slabs.h"
+#include "numerics/hnsw.h"
 #include "numerics/linalg.h"
 #include "numerics/row_dots.h"
 #include "util/error.h"
@@ -142,9 +141,10 @@ std::vector<Candidate> exact_search(const Dump& dump, const StreamInfo& s,
     return all;
 }
 
-std::unique_ptr<hnswlib::SpaceInterface<float>> space_of(NeighbourMetric m, std::size_t d) {
-    if (m == NeighbourMetric::Cosine) return std::make_unique<hnswlib::InnerProductSpace>(d);
-    return std::make_unique<hnswlib::L2Space>(d);
+numerics::HnswGraph::Space space_of(NeighbourMetric m) {
+    // Cosine: unit rows under the inner-product distance 1 - x.y.
+    return m == NeighbourMetric::Cosine ? numerics::HnswGraph::Space::InnerProduct
+                                        : numerics::HnswGraph::Space::L2;
 }
 
 void unit_in_place(float* x, std::size_t d) {
@@ -155,20 +155,17 @@ void unit_in_place(float* x, std::size_t d) {
         for (std::size_t j = 0; j < d; ++j) x[j] = static_cast<float>(x[j] / n);
 }
 
-// An HNSW graph with the space it measures in (hnswlib keeps a pointer to the space).
 struct HnswIndex {
-    std::unique_ptr<hnswlib::SpaceInterface<float>> space;
-    std::unique_ptr<hnswlib::HierarchicalNSW<float>> graph;
-    std::mutex search;  // setEf and searchKnn share the graph's ef
+    std::unique_ptr<numerics::HnswGraph> graph;
+    std::mutex search;  // set_ef and search share the graph's ef
 };
 
 std::shared_ptr<HnswIndex> build_index(const Dump& dump, const StreamInfo& s,
                                        const NeighboursOptions& o, Progress& progress) {
     const std::size_t d = s.d, T = s.n_tokens();
     auto index = std::make_shared<HnswIndex>();
-    index->space = space_of(o.metric, d);
-    index->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-        index->space.get(), T, o.hnsw_m, o.hnsw_ef_construction);
+    index->graph = std::make_unique<numerics::HnswGraph>(space_of(o.metric), d, T, o.hnsw_m,
+                                                         o.hnsw_ef_construction);
     const int threads = util::resolve_threads(o.threads);
     for_each_slab(dump, s, o.layer, std::size_t{32} << 20, progress,
                   [&](std::size_t b, std::size_t e, const float* x) {
@@ -180,7 +177,7 @@ std::shared_ptr<HnswIndex> build_index(const Dump& dump, const StreamInfo& s,
                               float* row = rows.data() + r * d;
                               if (!row_finite(row, d)) continue;
                               if (o.metric == NeighbourMetric::Cosine) unit_in_place(row, d);
-                              index->graph->addPoint(row, b + r);
+                              index->graph->add(row, b + r);
                           }
                       });
                   });
@@ -207,24 +204,22 @@ std::shared_ptr<HnswIndex> index_for(const Dump& dump, const StreamInfo& s,
     std::shared_ptr<HnswIndex> index;
     if (std::filesystem::exists(o.index_path, ec)) {
         index = std::make_shared<HnswIndex>();
-        index->space = space_of(o.metric, s.d);
         try {
-            index->graph = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-                index->space.get(), o.index_path, false, T);
+            index->graph =
+                std::make_unique<numerics::HnswGraph>(space_of(o.metric), s.d, o.index_path, T);
         } catch (const std::exception& e) {
             throw InputError(o.index_path + ": cannot read the neighbour index (" + e.what() +
                              "); delete it to rebuild");
         }
-        if (index->graph->cur_element_count > T)
+        if (index->graph->size() > T)
             throw InputError(o.index_path + ": the neighbour index holds " +
-                             std::to_string(index->graph->cur_element_count) +
-                             " states but the stream has " + std::to_string(T) +
-                             "; delete it to rebuild");
+                             std::to_string(index->graph->size()) + " states but the stream has " +
+                             std::to_string(T) + "; delete it to rebuild");
         loaded = true;
     } else {
         index = build_index(dump, s, o, progress);
         const std::string tmp = o.index_path + ".tmp";
-        index->graph->saveIndex(tmp);
+        index->graph->save(tmp);
         std::filesystem::rename(tmp, o.index_path, ec);
         if (ec) std::remove(tmp.c_str());
     }
@@ -240,18 +235,18 @@ std::vector<Candidate> hnsw_search(const Dump& dump, const StreamInfo& s,
     const auto index = index_for(dump, s, o, loaded, progress);
     std::vector<float> q = qf;
     if (o.metric == NeighbourMetric::Cosine) unit_in_place(q.data(), d);
-    std::priority_queue<std::pair<float, hnswlib::labeltype>> found;
+    std::vector<std::pair<float, std::size_t>> found;
     {
         std::lock_guard<std::mutex> lock(index->search);
-        index->graph->setEf(std::max(o.hnsw_ef, o.k + 1));
-        found = index->graph->searchKnn(q.data(), o.k + 1);
+        index->graph->set_ef(std::max(o.hnsw_ef, o.k + 1));
+        found = index->graph->search(q.data(), o.k + 1);
     }
     std::vector<double> qd(qf.begin(), qf.end());
     double qn = 0;
     for (double v : qd) qn += v * v;
     std::vector<Candidate> out;
-    for (; !found.empty(); found.pop()) {
-        const std::size_t t = found.top().second;
+    for (const auto& f : found) {
+        const std::size_t t = f.second;
         if (t == o.token) continue;
         const auto row = read_row(dump, s, o.layer, t);
         out.push_back({0, exact_score(o.metric, row.data(), qd, std::sqrt(qn)), t});

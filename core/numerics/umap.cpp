@@ -1,12 +1,11 @@
 #include "numerics/umap.h"
 
-#include <hnswlib/hnswlib.h>
-
 #include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "numerics/hnsw.h"
 #include "util/error.h"
 #include "util/parallel.h"
 
@@ -179,13 +178,12 @@ Knn approximate_knn(const float* x, std::size_t n, std::size_t d, std::size_t k,
                     int threads, Progress& progress) {
     if (n < 2) throw InputError("nearest neighbours need at least 2 points");
     k = std::min(k, n - 1);
-    hnswlib::L2Space space(d);
-    hnswlib::HierarchicalNSW<float> index(&space, n, 16, 200, static_cast<std::size_t>(seed));
+    HnswGraph index(HnswGraph::Space::L2, d, n, 16, 200, static_cast<std::size_t>(seed));
     for (std::size_t i = 0; i < n; ++i) {
         if (i % 4096 == 0) progress.check();
-        index.addPoint(x + i * d, i);
+        index.add(x + i * d, i);
     }
-    index.setEf(std::max<std::size_t>(64, 2 * k));
+    index.set_ef(std::max<std::size_t>(64, 2 * k));
     Knn out;
     out.n = n;
     out.k = k;
@@ -195,13 +193,9 @@ Knn approximate_knn(const float* x, std::size_t n, std::size_t d, std::size_t k,
         std::vector<std::pair<float, std::uint32_t>> found;
         for (std::size_t i = b; i < e; ++i) {
             if (i % 4096 == 0) progress.check();
-            auto pq = index.searchKnn(x + i * d, k + 1);
             found.clear();
-            while (!pq.empty()) {
-                if (pq.top().second != i)
-                    found.emplace_back(pq.top().first, static_cast<std::uint32_t>(pq.top().second));
-                pq.pop();
-            }
+            for (const auto& [dist, label] : index.search(x + i * d, k + 1))
+                if (label != i) found.emplace_back(dist, static_cast<std::uint32_t>(label));
             std::sort(found.begin(), found.end());  // nearest first, ties by index
             for (std::size_t j = 0; j < k; ++j) {
                 // Fewer than k found (never in practice): repeat the farthest one found.
