@@ -148,8 +148,12 @@ double linear_cka(const std::vector<double>& x, std::size_t dx, const std::vecto
     return ratio(xy, xx, yy).value_or(std::nan(""));
 }
 
-CkaResult cka_preview(const Dump& dump, const CkaOptions& options, std::size_t tokens,
-                      Progress& progress) {
+namespace {
+
+// What both forms start from: the states of dump (then of options.other) in src, named in r;
+// the two dumps must hold the same tokens. Returns the number of dump's states (na).
+std::size_t cka_sources(const Dump& dump, const CkaOptions& options, CkaResult& r,
+                        std::vector<Source>& src) {
     const Dump& other = options.other ? *options.other : dump;
     const StreamInfo& sa = dump.stream(options.stream);
     const StreamInfo& sb = other.stream(options.stream);
@@ -158,11 +162,8 @@ CkaResult cka_preview(const Dump& dump, const CkaOptions& options, std::size_t t
         throw InputError("cka: " + dump.path() + " has " + std::to_string(T) + " tokens but " +
                          other.path() + " has " + std::to_string(sb.n_tokens()) +
                          "; CKA compares the same tokens");
-    CkaResult r;
     r.stream = sa.name;
     r.file = dump.path();
-    r.method = "gram";
-    std::vector<Source> src;
     for (std::size_t st : analysed_states(sa, options.include_final_norm)) {
         src.push_back({&dump, &sa, st});
         r.layers.push_back(sa.state_names[st]);
@@ -175,6 +176,18 @@ CkaResult cka_preview(const Dump& dump, const CkaOptions& options, std::size_t t
             r.other_layers.push_back(sb.state_names[st]);
         }
     }
+    return na;
+}
+
+}  // namespace
+
+CkaResult cka_preview(const Dump& dump, const CkaOptions& options, std::size_t tokens,
+                      Progress& progress) {
+    const std::size_t T = dump.stream(options.stream).n_tokens();
+    CkaResult r;
+    r.method = "gram";
+    std::vector<Source> src;
+    const std::size_t na = cka_sources(dump, options, r, src);
     const std::size_t L = src.size(), nb = options.other ? L - na : na,
                       col0 = options.other ? na : 0;
     // Four runs spread over the dump (prompts differ along it), each read as one token range.
@@ -231,30 +244,12 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
     if (options.on_preview && options.preview_tokens >= 2 &&
         dump.stream(options.stream).n_tokens() > 2 * options.preview_tokens)
         options.on_preview(cka_preview(dump, options, options.preview_tokens, progress));
-    const Dump& other = options.other ? *options.other : dump;
-    const StreamInfo& sa = dump.stream(options.stream);
-    const StreamInfo& sb = other.stream(options.stream);
-    const std::size_t T = sa.n_tokens();
-    if (sb.n_tokens() != T)
-        throw InputError("cka: " + dump.path() + " has " + std::to_string(T) + " tokens but " +
-                         other.path() + " has " + std::to_string(sb.n_tokens()) +
-                         "; CKA compares the same tokens");
+    const std::size_t T = dump.stream(options.stream).n_tokens();
     CkaResult r;
-    r.stream = sa.name;
-    r.file = dump.path();
     std::vector<Source> src;
-    for (std::size_t st : analysed_states(sa, options.include_final_norm)) {
-        src.push_back({&dump, &sa, st});
-        r.layers.push_back(sa.state_names[st]);
-    }
-    const std::size_t na = src.size();
-    if (options.other) {
-        r.other_file = other.path();
-        for (std::size_t st : analysed_states(sb, options.include_final_norm)) {
-            src.push_back({&other, &sb, st});
-            r.other_layers.push_back(sb.state_names[st]);
-        }
-    }
+    const std::size_t na = cka_sources(dump, options, r, src);
+    const StreamInfo& sa = dump.stream(options.stream);
+    const StreamInfo& sb = (options.other ? *options.other : dump).stream(options.stream);
     const std::size_t n_src = src.size(), nb = options.other ? n_src - na : na;
     const std::size_t col0 = options.other ? na : 0;
     // The form with fewer flops (both exact): Grams cost L T^2 D plus (L^2/2) T^2 for their
