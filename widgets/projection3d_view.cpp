@@ -1,3 +1,5 @@
+// Projection3dView: controls, result, colours and drawing modes (settings, picking, hover,
+// lasso and mouse handling are in projection3d_view_input.cpp).
 #include "projection3d_view.h"
 
 #include "axes_editor.h"
@@ -21,42 +23,6 @@
 #include "vtk/vtk_gl_widget.h"
 
 namespace es::widgets {
-
-namespace {
-
-using Camera = Projection3dScene::Camera;
-
-QJsonArray to_json(const Projection3dScene::Point& v) {
-    return QJsonArray{v[0], v[1], v[2]};
-}
-
-bool from_json(const QJsonValue& value, Projection3dScene::Point& out) {
-    const QJsonArray a = value.toArray();
-    if (a.size() != 3) return false;
-    for (int i = 0; i < 3; ++i) {
-        if (!a[i].isDouble()) return false;
-        out[static_cast<std::size_t>(i)] = a[i].toDouble();
-    }
-    return true;
-}
-
-QJsonObject to_json(const Camera& c) {
-    return QJsonObject{{QStringLiteral("position"), to_json(c.position)},
-                       {QStringLiteral("focal_point"), to_json(c.focal_point)},
-                       {QStringLiteral("view_up"), to_json(c.view_up)}};
-}
-
-// A saved camera, or none when any of its three vectors is missing or malformed.
-std::optional<Camera> camera_from_json(const QJsonObject& o) {
-    Camera c;
-    if (!from_json(o.value(QStringLiteral("position")), c.position) ||
-        !from_json(o.value(QStringLiteral("focal_point")), c.focal_point) ||
-        !from_json(o.value(QStringLiteral("view_up")), c.view_up))
-        return std::nullopt;
-    return c;
-}
-
-}  // namespace
 
 Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
     auto* layout = new QVBoxLayout(content());
@@ -512,166 +478,9 @@ void Projection3dView::set_camera_preset(CameraPreset preset) {
     render();
 }
 
-void Projection3dView::set_camera(const Camera& camera) {
+void Projection3dView::set_camera(const Projection3dScene::Camera& camera) {
     scene_->set_camera(camera);
     camera_set_ = true;
-}
-
-QJsonObject Projection3dView::save_settings() const {
-    QJsonObject s = ResultView::save_settings();  // the declared settings
-    if (scene_ && camera_set_)
-        s.insert(QStringLiteral("camera"), to_json(scene_->camera()));
-    else if (pending_camera_)
-        s.insert(QStringLiteral("camera"), to_json(*pending_camera_));
-    return s;
-}
-
-void Projection3dView::restore_settings(const QJsonObject& s) {
-    ResultView::restore_settings(s);
-    const std::optional<Camera> camera =
-        camera_from_json(s.value(QStringLiteral("camera")).toObject());
-    if (!camera) return;
-    if (scene_ && result_) {
-        set_camera(*camera);
-        render();
-    } else {
-        pending_camera_ = camera;  // applied with the first result
-    }
-}
-
-int Projection3dView::pick(QPoint widget_pos) const {
-    if (!scene_ || !gl_ || points_.empty()) return -1;
-    const int i = scene_->pick(points_, {double(widget_pos.x()), double(widget_pos.y())},
-                               gl_->width(), gl_->height());
-    return i < 0 ? -1 : point_states_[static_cast<std::size_t>(i)];
-}
-
-QString Projection3dView::hover_text(int state) const {
-    if (!result_ || state < 0 || result_->tokens == 0) return {};
-    const std::size_t row = static_cast<std::size_t>(state) / result_->tokens;
-    const std::size_t token = static_cast<std::size_t>(state) % result_->tokens;
-    if (row >= result_->coordinates.size()) return {};
-    const QString layer = row < result_->layers.size()
-                              ? QString::fromStdString(result_->layers[row])
-                              : QString::number(row);
-    if (token < tokens_.size()) {
-        const TokenInfo& t = tokens_[token];
-        return tr("\"%1\"  prompt %2, position %3, layer %4")
-            .arg(QString::fromStdString(t.label()))
-            .arg(t.prompt)
-            .arg(t.position)
-            .arg(layer);
-    }
-    return tr("token %1, layer %2").arg(token).arg(layer);
-}
-
-QList<int> Projection3dView::lasso_select(const std::vector<QPointF>& polygon, bool add) {
-    if (!scene_ || !gl_ || !result_ || result_->tokens == 0) return {};
-    std::vector<std::array<double, 2>> poly;
-    for (const QPointF& p : polygon) poly.push_back({p.x(), p.y()});
-    std::set<int> tokens;
-    for (std::size_t i : scene_->lasso(points_, poly, gl_->width(), gl_->height()))
-        tokens.insert(point_states_[i] % static_cast<int>(result_->tokens));
-    QList<int> out(tokens.begin(), tokens.end());
-    if (!selection_model()) return out;
-    QList<int> now = add ? selection_.tokens : QList<int>();
-    for (int t : out)
-        if (!now.contains(t)) now.push_back(t);
-    selection_model()->set_tokens(now);
-    return out;
-}
-
-bool Projection3dView::lasso_event(QEvent* event) {
-    if (!lasso_->isChecked() || !lasso_overlay_) return false;
-    auto* me = static_cast<QMouseEvent*>(event);
-    switch (event->type()) {
-        case QEvent::MouseButtonPress:
-            if (me->button() != Qt::LeftButton) return false;
-            lasso_overlay_->start(me->position());
-            return true;
-        case QEvent::MouseMove:
-            if (!lasso_overlay_->active()) return false;
-            lasso_overlay_->extend(me->position());
-            return true;
-        case QEvent::MouseButtonRelease: {
-            if (me->button() != Qt::LeftButton || !lasso_overlay_->active()) return false;
-            const QVector<QPointF> poly = lasso_overlay_->finish();
-            lasso_select(std::vector<QPointF>(poly.begin(), poly.end()),
-                         me->modifiers() & Qt::ControlModifier);
-            return true;
-        }
-        default:
-            return false;
-    }
-}
-
-bool Projection3dView::eventFilter(QObject* watched, QEvent* event) {
-    if (watched != gl_ || !result_) return View::eventFilter(watched, event);
-    // Lasso on: the drag draws the outline; neither VTK's camera nor a pick sees it.
-    if (lasso_event(event)) return true;
-    switch (event->type()) {
-        case QEvent::MouseMove: {
-            auto* me = static_cast<QMouseEvent*>(event);
-            if (me->buttons() != Qt::NoButton) break;
-            const int state = pick(me->position().toPoint());
-            if (state >= 0)
-                QToolTip::showText(me->globalPosition().toPoint(), hover_text(state), gl_);
-            else
-                QToolTip::hideText();
-            break;
-        }
-        case QEvent::KeyPress:
-            if (scene_) scene_->show_all_axes();
-            break;
-        case QEvent::Wheel:
-            set_interacting(true);
-            lod_timer_->start();  // the full scene once the wheel rests
-            break;
-        case QEvent::MouseButtonPress: {
-            if (scene_) scene_->show_all_axes();
-            set_interacting(true);
-            auto* me = static_cast<QMouseEvent*>(event);
-            if (me->button() == Qt::LeftButton) {
-                press_pos_ = me->position().toPoint();
-                pressed_ = true;
-            }
-            break;
-        }
-        case QEvent::MouseButtonRelease: {
-            set_interacting(false);
-            auto* me = static_cast<QMouseEvent*>(event);
-            if (me->button() != Qt::LeftButton || !pressed_) break;
-            pressed_ = false;
-            if ((me->position().toPoint() - press_pos_).manhattanLength() > 3) break;  // a drag
-            const int state = pick(me->position().toPoint());
-            if (state < 0 || !selection_model()) break;
-            const int token = static_cast<int>(static_cast<std::size_t>(state) % result_->tokens);
-            if (me->modifiers() & Qt::ControlModifier)
-                selection_model()->toggle_token(token);
-            else
-                selection_model()->select_token(token);
-            break;
-        }
-        default:
-            break;
-    }
-    return View::eventFilter(watched, event);  // VTK's interactor still sees every event
-}
-
-void Projection3dView::set_interacting(bool on) {
-    if (!scene_) return;
-    const bool was = interacting_;
-    interacting_ = scene_->set_moving(on);
-    if (was && !interacting_) render();  // show the full scene where the camera stopped
-}
-
-std::size_t Projection3dView::lod_point_count() const {
-    return scene_ ? scene_->lod_point_count() : 0;
-}
-
-QImage Projection3dView::render_image(QSize size, double scale) {
-    if (!gl_) return {};
-    return gl_->render_to_image(size, scale);
 }
 
 }  // namespace es::widgets
