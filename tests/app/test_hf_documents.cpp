@@ -104,6 +104,9 @@ private slots:
         QVERIFY(es::test::open_and_wait(w, attach_ + QStringLiteral("/act.h5")));
         QVERIFY(w.jobs()->wait_for_idle(60000));
         auto* lens = qobject_cast<ResultView*>(w.dock(QStringLiteral("lens"))->view());
+        w.dock(QStringLiteral("lens"))->raise();  // behind a tab it would not compute
+        QCoreApplication::processEvents();
+        QVERIFY(w.jobs()->wait_for_idle(60000));
         QVERIFY(lens->state() != ViewState::Result);  // no W_U in the activation file
         QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
         w.attach_weights(attach_ + QStringLiteral("/llama"));

@@ -29,7 +29,9 @@ check grep -q 'libqt6core6' <<<"$depends"
 check grep -q 'libqt6widgets6' <<<"$depends"
 check grep -q 'qt6-qpa-plugins' <<<"$depends"
 check grep -q 'libc6' <<<"$depends"
-if grep -q 'openmpi' <<<"$depends"; then echo "FAIL: Depends names the OpenMPI HDF5"; fail=1; fi
+# Open MPI itself (libopenmpi3) is a dependency of eigenscope-cli's MPI build; the OpenMPI
+# build of HDF5 (libhdf5-openmpi-*) must never be: only the serial libhdf5 is linked.
+if grep -q 'hdf5-openmpi' <<<"$depends"; then echo "FAIL: Depends names the OpenMPI HDF5"; fail=1; fi
 
 # --- files ---
 root="$tmp/root"
