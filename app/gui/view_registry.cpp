@@ -78,6 +78,12 @@ void arrange_docks(MainWindow& w) {
         if (w.width() > room.width() || w.height() > room.height()) {
             w.resize(w.size().boundedTo(room));
             w.move(avail.topLeft());
+        } else if (!avail.contains(w.frameGeometry())) {
+            // It fits but was placed half off screen (grown after being centred; X without a
+            // window manager does not move it back): slide it in.
+            const QRect f = w.frameGeometry();
+            w.move(std::clamp(f.x(), avail.left(), avail.right() + 1 - f.width()),
+                   std::clamp(f.y(), avail.top(), avail.bottom() + 1 - f.height()));
         }
     }
     ViewDock* dataset = w.dock(QStringLiteral("dataset"));
