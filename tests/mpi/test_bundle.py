@@ -105,6 +105,7 @@ class Bundle(unittest.TestCase):
             idx = f["eigenscope_bundle/sample_token_index"][()]
             self.assertEqual(len(idx), 50)
             self.assertEqual((idx[0], idx[-1]), (0, 119))
+            # Bit for bit: the bundle copies the sampled rows of the dump, it computes nothing.
             np.testing.assert_array_equal(f["blocks.0.hook_resid_pre"][()], self.states[0][idx])
             np.testing.assert_array_equal(f["blocks.3.hook_resid_post"][()], self.states[4][idx])
             tokens = [t.decode() for t in f["tokens"][()]]

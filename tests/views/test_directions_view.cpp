@@ -46,6 +46,7 @@ void compare_series(QCPGraph* g, const std::vector<std::optional<double>>& v) {
     int k = 0;
     for (std::size_t i = 0; i < v.size(); ++i)
         if (v[i]) {
+            // Exact: the keys are layer indices the view sets, not computed values.
             QCOMPARE(g->data()->at(k)->key, double(i));
             QCOMPARE(g->data()->at(k)->value, *v[i]);
             ++k;
