@@ -289,8 +289,9 @@ void SpectrumView::rebuild() {
             for (std::size_t i = 0; i < ls.estimate_bounds.size(); ++i)
                 if (ls.singular_values[i] > 0)
                     worst = std::max(worst, ls.estimate_bounds[i] / ls.singular_values[i]);
-            rank_title_->setText(tr("layer %1: top %2 of %3 values, estimate (each within %4% "
-                                    "of an exact value)")
+            // Short: the title shares the plot's width with the scree panel (a long one squeezed
+            // that panel to a sliver on M); the status line gives the whole partial state.
+            rank_title_->setText(tr("layer %1: top %2 of %3 values, estimate ±%4%")
                                      .arg(ls.layer)
                                      .arg(ls.singular_values.size())
                                      .arg(ls.estimate_of)
@@ -319,7 +320,9 @@ void SpectrumView::rebuild() {
     else
         add_curves(sel >= 0 ? sel : n - 1, true);
     // First, so that a narrow dock still shows it when the line is cut.
-    if (partial() && !waiting)
+    // (An estimate's title says so already.)
+    const bool estimated = sel >= 0 && result_->layers[static_cast<std::size_t>(sel)].estimate_of;
+    if (partial() && !waiting && !estimated)
         rank_title_->setText(tr("partial (%1) · ").arg(incomplete()) + rank_title_->text());
     sx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));
     cx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));
