@@ -177,6 +177,7 @@ TEST_F(TopSpectrum, AnalysisHandsOutTheMarkedEstimateFirstThenExactValues) {
     EXPECT_EQ(e.estimate_of, kTokens) << "min(tokens, d)";
     ASSERT_EQ(e.singular_values.size(), 32u);
     ASSERT_EQ(e.estimate_bounds.size(), 32u);
+    // Exact: an estimate never computes the ranks, the field keeps its 0 (nothing recomputed).
     EXPECT_EQ(e.effective_rank, 0.0) << "not claimed from 32 of 512 values";
     const std::vector<double>& ref1 = reference().layers[1];
     double total = 0;

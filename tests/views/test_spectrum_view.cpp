@@ -97,6 +97,7 @@ private slots:
         QVERIFY(curve);
         QCOMPARE(curve->pen().style(), Qt::DashLine);
         QCOMPARE(curve->data()->size(), 6);
+        // Exact: the plotted points are copies of the result's values, not recomputed.
         for (int i = 0; i < 6; ++i)
             QCOMPARE(curve->data()->at(i)->value, e.singular_values[static_cast<std::size_t>(i)]);
         // Its axis spans the layer's 24 values: the estimate is seen as their top.
