@@ -127,9 +127,21 @@ int SpectrumView::layer_row(int state) const {
 
 QString SpectrumView::incomplete() const {
     if (!partial()) return {};
-    return tr("%1 of %2 layers")
-        .arg(result_->layers.size())
-        .arg(result_->layers.size() + result_->pending_layers.size());
+    QStringList parts;
+    std::size_t exact = 0;
+    for (const auto& l : result_->layers) {
+        if (!l.estimate_of) {
+            ++exact;
+            continue;
+        }
+        parts << tr("layer %1: top %2 of %3 values, estimate")
+                     .arg(l.layer)
+                     .arg(l.singular_values.size())
+                     .arg(l.estimate_of);
+    }
+    const std::size_t total = result_->layers.size() + result_->pending_layers.size();
+    if (exact < total) parts << tr("%1 of %2 layers").arg(exact).arg(total);
+    return parts.join(QStringLiteral("; "));
 }
 
 void SpectrumView::set_result(const analysis::SpectrumResult& result) {
@@ -251,14 +263,18 @@ void SpectrumView::rebuild() {
             smax = std::max(smax, ls.singular_values[i]);
             smin = std::min(smin, ls.singular_values[i]);
         }
-        kmax = std::max(kmax, ls.singular_values.size());
+        // An estimate's axis spans all its layer's values, so that the exact curve replacing it
+        // keeps the axes, and the top values are seen as the top of that many.
+        kmax = std::max(kmax, std::max(ls.singular_values.size(), ls.estimate_of));
         QColor c = colors::sample(colors::Map::Viridis, n > 1 ? double(row) / (n - 1) : 0.0);
         if (!selected) c.setAlpha(140);
         QPen pen(c, selected ? st.line_width * 1.6 : st.line_width * 0.6);
         QCPGraph* g = plot_->addGraph(sx, sy);
         g->setData(k, s, true);
+        g->setName(ls.estimate_of ? tr("layer %1 (estimate)").arg(ls.layer)
+                                  : tr("layer %1").arg(ls.layer));
+        if (ls.estimate_of) pen.setStyle(Qt::DashLine);  // an estimate, replaced when exact
         g->setPen(pen);
-        g->setName(tr("layer %1").arg(ls.layer));
         if (selected)
             g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, st.line_width * 2.5));
         else
@@ -267,7 +283,20 @@ void SpectrumView::rebuild() {
         h->setData(k, cum, true);
         h->setPen(pen);
         h->removeFromLegend();
-        if (selected) {
+        if (selected && ls.estimate_of) {
+            // The top values only: no effective rank (it needs them all); how close they are.
+            double worst = 0;
+            for (std::size_t i = 0; i < ls.estimate_bounds.size(); ++i)
+                if (ls.singular_values[i] > 0)
+                    worst = std::max(worst, ls.estimate_bounds[i] / ls.singular_values[i]);
+            // Short: the title shares the plot's width with the scree panel (a long one squeezed
+            // that panel to a sliver on M); the status line gives the whole partial state.
+            rank_title_->setText(tr("layer %1: top %2 of %3 values, estimate ±%4%")
+                                     .arg(ls.layer)
+                                     .arg(ls.singular_values.size())
+                                     .arg(ls.estimate_of)
+                                     .arg(100 * worst, 0, 'g', 2));
+        } else if (selected) {
             // Effective rank: where the layer "lives"; marked on the cumulative curve.
             auto* v = new QCPItemStraightLine(plot_);
             v->setObjectName(QStringLiteral("effectiveRank"));
@@ -291,7 +320,9 @@ void SpectrumView::rebuild() {
     else
         add_curves(sel >= 0 ? sel : n - 1, true);
     // First, so that a narrow dock still shows it when the line is cut.
-    if (partial() && !waiting)
+    // (An estimate's title says so already.)
+    const bool estimated = sel >= 0 && result_->layers[static_cast<std::size_t>(sel)].estimate_of;
+    if (partial() && !waiting && !estimated)
         rank_title_->setText(tr("partial (%1) · ").arg(incomplete()) + rank_title_->text());
     sx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));
     cx->setRange(loglog ? 0.8 : 0, double(kmax) * (loglog ? 1.25 : 1.02));

@@ -22,10 +22,11 @@ public:
     explicit SpectrumView(QWidget* parent = nullptr);
     void set_presentation(bool on) override;
 
-    // A partial result (pending_layers not empty: layers still computing) is drawn as far as it
-    // goes, marked as partial, and not exported (incomplete()).
+    // A partial result (layers still computing, or a layer's top values estimated before its
+    // exact spectrum) is drawn as far as it goes, marked as partial (an estimate dashed, with its
+    // bound), and not exported (incomplete()).
     void set_result(const analysis::SpectrumResult& result);
-    bool partial() const { return result_ && !result_->pending_layers.empty(); }
+    bool partial() const { return result_ && result_->partial(); }
     QString incomplete() const override;
     bool centred() const;
     void set_overlay(bool on);

@@ -52,6 +52,9 @@ void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
             if (analysis::spectrum_layers_at_once(stream.n_states(), stream.n_tokens(), stream.d,
                                                   options.top_k, 0, kSpectrumMemory) == 1)
                 options.threads = 1;
+            // The selected layer's top values first (within about a second) where its exact
+            // values take seconds (M: a 4096 x 4096 float64 eigensolve), marked as an estimate.
+            options.estimate_top = analysis::spectrum_estimate_top(stream.n_tokens(), stream.d);
             focus->store(window.selection_model()->selection().layer);
             options.focus = focus;
             const QString what =

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -11,6 +12,7 @@
 #include "numerics/linalg.h"
 #include "numerics/memory_budget.h"
 #include "numerics/pca.h"
+#include "numerics/randomized_svd.h"
 #include "util/error.h"
 #include "util/parallel.h"
 
@@ -38,7 +40,21 @@ double spectrum_participation_ratio(const std::vector<double>& s) {
     return s4 > 0 ? s2 * s2 / s4 : 0;
 }
 
+bool SpectrumResult::partial() const {
+    if (!pending_layers.empty()) return true;
+    for (const LayerSpectrum& l : layers)
+        if (l.estimate_of) return true;
+    return false;
+}
+
+std::size_t spectrum_estimate_top(std::size_t tokens, std::size_t d) {
+    return std::min(tokens, d) >= 2048 ? 64 : 0;
+}
+
 namespace {
+
+// Called with the finite rows of a state read whole, before its exact spectrum is computed.
+using BeforeExact = std::function<void(const float*, const std::vector<std::size_t>&)>;
 
 // The PCA of one state. With more tokens than dimensions the D x D scatter is accumulated from
 // token blocks streamed from the file (the state is never held whole: 16384 x 4096 float32 is
@@ -46,13 +62,14 @@ namespace {
 // (reused) buffer.
 numerics::Pca state_pca(const Dump& dump, const StreamInfo& s, std::size_t st,
                         const SpectrumOptions& options, std::vector<float>& x, std::size_t& finite,
-                        Progress& progress) {
+                        const BeforeExact& before_exact, Progress& progress) {
     const std::size_t T = s.n_tokens(), d = s.d;
     if (T <= d) {
         read_state(dump, s, st, x, progress);
         const std::vector<std::size_t> rows = finite_rows(x.data(), T, d);
         finite = rows.size();
         if (finite < 2) return {};
+        if (before_exact) before_exact(x.data(), rows);
         return numerics::pca_of_rows(x.data(), d, rows, options.centred, options.top_k, progress);
     }
     numerics::Scatter scatter(d, options.centred);
@@ -73,10 +90,10 @@ numerics::Pca state_pca(const Dump& dump, const StreamInfo& s, std::size_t st,
 
 LayerSpectrum layer_spectrum(const Dump& dump, const StreamInfo& s, std::size_t st,
                              const SpectrumOptions& options, std::vector<float>& x,
-                             Progress& progress) {
+                             const BeforeExact& before_exact, Progress& progress) {
     const std::size_t d = s.d;
     std::size_t finite = 0;
-    const numerics::Pca p = state_pca(dump, s, st, options, x, finite, progress);
+    const numerics::Pca p = state_pca(dump, s, st, options, x, finite, before_exact, progress);
     if (finite < 2)
         throw InputError(dump.where(s.sources[st].dataset) +
                          "spectrum needs at least 2 tokens with finite "
@@ -98,6 +115,31 @@ LayerSpectrum layer_spectrum(const Dump& dump, const StreamInfo& s, std::size_t 
     for (std::size_t c = 0; c < p.k; ++c)
         l.components.emplace_back(p.components.begin() + static_cast<long>(c * d),
                                   p.components.begin() + static_cast<long>((c + 1) * d));
+    return l;
+}
+
+// The estimate of a state's top values handed out before its exact spectrum.
+LayerSpectrum layer_estimate(const StreamInfo& s, std::size_t st, const SpectrumOptions& options,
+                             const float* x, const std::vector<std::size_t>& rows,
+                             Progress& progress) {
+    numerics::TopSingularValuesOptions o;
+    o.k = options.estimate_top;
+    o.seed = st + 1;
+    const numerics::TopSingularValues t =
+        numerics::top_singular_values(x, s.d, rows, options.centred, o, progress);
+    LayerSpectrum l;
+    l.layer = st;
+    l.name = s.state_names[st];
+    l.centred = options.centred;
+    l.tokens = rows.size();
+    l.excluded_tokens = s.n_tokens() - rows.size();
+    l.singular_values = t.values;
+    for (double v : t.values)
+        l.explained_variance_ratio.push_back(t.frobenius_squared > 0 ? v * v / t.frobenius_squared
+                                                                     : 0.0);
+    l.estimate_of = std::min(rows.size(), s.d);
+    l.estimate_bounds = t.bounds;
+    l.estimate_converged = t.converged;
     return l;
 }
 
@@ -152,6 +194,21 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
     std::vector<bool> started(n, false);
     std::mutex done_lock;
     std::size_t finished = 0;
+    // Estimates handed out, kept in later partial results until the exact layer replaces them.
+    std::vector<std::optional<LayerSpectrum>> estimates(n);
+    // Every layer done so far, the estimated ones, the others pending. Called under done_lock.
+    auto partial_result = [&] {
+        SpectrumResult partial;
+        partial.stream = s.name;
+        for (std::size_t j = 0; j < n; ++j)
+            if (done[j])
+                partial.layers.push_back(*done[j]);
+            else if (estimates[j])
+                partial.layers.push_back(*estimates[j]);
+            else
+                partial.pending_layers.push_back(states[j]);
+        return partial;
+    };
     auto pick = [&](std::size_t i) {
         std::size_t best = i;
         if (options.focus) {
@@ -171,7 +228,22 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
         n, workers,
         [&](std::size_t i, std::size_t w) {
             const std::size_t k = taken[i];
-            LayerSpectrum l = layer_spectrum(dump, s, states[k], options, x[w], progress);
+            // The selected layer's top values first, when the exact ones take seconds.
+            BeforeExact estimate;
+            if (options.on_layer && options.estimate_top &&
+                (i == 0 ||
+                 (options.focus && options.focus->load() == static_cast<long long>(states[k]))))
+                estimate = [&, k](const float* xs, const std::vector<std::size_t>& rows) {
+                    LayerSpectrum e = layer_estimate(s, states[k], options, xs, rows, progress);
+                    SpectrumResult partial;
+                    {
+                        const std::lock_guard<std::mutex> lock(done_lock);
+                        estimates[k] = std::move(e);
+                        partial = partial_result();
+                    }
+                    options.on_layer(partial);
+                };
+            LayerSpectrum l = layer_spectrum(dump, s, states[k], options, x[w], estimate, progress);
             if (!options.on_layer) {
                 done[k] = std::move(l);
                 return;
@@ -182,12 +254,7 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
                 done[k] = std::move(l);
                 ++finished;
                 if (finished == n) return;  // the complete result follows
-                partial.stream = s.name;
-                for (std::size_t j = 0; j < n; ++j)
-                    if (done[j])
-                        partial.layers.push_back(*done[j]);
-                    else
-                        partial.pending_layers.push_back(states[j]);
+                partial = partial_result();
             }
             options.on_layer(partial);
         },

@@ -38,6 +38,12 @@ struct SpectrumOptions {
     // Called on a worker thread after each layer with every layer done so far (a partial result:
     // pending_layers names the rest); the returned result is the complete one.
     std::function<void(const struct SpectrumResult&)> on_layer;
+    // With on_layer: before the exact values of the first layer taken, and of any later layer
+    // taken while it is the focus, its top `estimate_top` values estimated by randomized block
+    // Krylov iteration (numerics::top_singular_values, a fraction of the exact cost) are handed out
+    // in a partial result, marked as an estimate. Only where the state is read whole (tokens <= d).
+    // 0: none (spectrum_estimate_top says when it is worth it).
+    std::size_t estimate_top = 0;
 };
 
 struct LayerSpectrum {
@@ -50,6 +56,13 @@ struct LayerSpectrum {
     double effective_rank = 0;                     // exp(entropy of s_i / sum s)
     double participation_ratio = 0;                // (sum s^2)^2 / sum s^4
     std::vector<std::vector<double>> components;   // top-k unit vectors (d), sign-normalised
+    // An estimate (only in partial results, never exported or cached): singular_values holds the
+    // top values of estimate_of, explained_variance_ratio is exact (from ||X||_F^2), the ranks are
+    // 0 (they need every value), and estimate_bounds[i] says how close a singular value of the
+    // layer is to singular_values[i] (the residual check).
+    std::size_t estimate_of = 0;  // 0: exact
+    std::vector<double> estimate_bounds;
+    bool estimate_converged = false;
 };
 
 struct SpectrumResult {
@@ -58,6 +71,8 @@ struct SpectrumResult {
     // States still being computed: non-empty only in the partial results on_layer hands out,
     // which are shown marked as partial and never exported.
     std::vector<std::size_t> pending_layers;
+    // Layers still pending or estimated: shown as partial, never exported.
+    bool partial() const;
 };
 
 SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progress& progress);
@@ -70,6 +85,10 @@ double spectrum_layer_bytes(std::size_t tokens, std::size_t d, std::size_t top_k
 // physical memory), else 1.
 int spectrum_layers_at_once(std::size_t layers, std::size_t tokens, std::size_t d,
                             std::size_t top_k, int threads, std::size_t memory_budget);
+
+// How many top values the app estimates before a layer's exact spectrum: 64 when the exact
+// values take seconds (the smaller side >= 2048: a float64 eigensolve of that size), else 0.
+std::size_t spectrum_estimate_top(std::size_t tokens, std::size_t d);
 
 // Statistics of a descending list of singular values (shared with other analyses and tests).
 double spectrum_effective_rank(const std::vector<double>& s);

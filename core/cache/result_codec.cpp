@@ -24,6 +24,8 @@ struct adl_serializer<std::optional<T>> {
 namespace es::analysis {
 
 // Every field, by name: a renamed or added field makes old entries fail to decode (recomputed).
+// LayerSpectrum's estimate_* fields are left out: only complete results are cached, and in those
+// they are empty (an estimate exists only in the partial results handed to the app's view).
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(LayerSpectrum, layer, name, centred, tokens, excluded_tokens,
                                    singular_values, explained_variance_ratio, effective_rank,
                                    participation_ratio, components)

@@ -1,11 +1,18 @@
 // The spectrum view fed a real analysis: one curve per layer, values equal to the result, the
 // spectrogram cells equal the singular values, it follows the layer, and matches its baseline.
 #include <qcustomplot.h>
+#include <QLabel>
+#include <QTemporaryDir>
 #include <QTest>
+#include <atomic>
 #include <cmath>
+#include <memory>
 
 #include "analysis/spectrum.h"
+#include "export/figure_export.h"
+#include "io/dump.h"
 #include "spectrum_view.h"
+#include "util/progress.h"
 #include "view_test_support.h"
 
 using es::widgets::SpectrumView;
@@ -54,6 +61,72 @@ private slots:
         }
         view.set_overlay(false);
         QCOMPARE(view.curve_count(), 1);
+    }
+
+    // The top values estimated before a layer's exact spectrum (issue 20): drawn dashed with the
+    // estimate named, marked partial, refused by export; the exact result lifts all of it.
+    void estimateIsMarkedAndNeverExported() {
+        auto dump = es::test::open_fixture("good/analysis_wide.h5");
+        es::analysis::SpectrumOptions o;
+        o.top_k = 0;
+        o.threads = 1;
+        o.estimate_top = 6;
+        o.focus = std::make_shared<std::atomic<long long>>(2);
+        std::vector<es::analysis::SpectrumResult> partials;
+        o.on_layer = [&](const es::analysis::SpectrumResult& p) { partials.push_back(p); };
+        const auto full = es::analysis::spectrum(*dump, o, es::no_progress());
+        QVERIFY(!partials.empty());
+        const auto& first = partials.front();  // layer 2's estimate, the rest pending
+        QCOMPARE(first.layers.size(), std::size_t{1});
+        const auto& e = first.layers.front();
+        QCOMPARE(e.layer, std::size_t{2});
+        QCOMPARE(e.estimate_of, std::size_t{24});
+        QCOMPARE(e.singular_values.size(), std::size_t{6});
+
+        es::test::Following<SpectrumView> ui(int(full.layers.size()), 2);
+        SpectrumView& view = ui.view;
+        view.set_result(first);
+        QVERIFY(view.partial());
+        QCOMPARE(view.incomplete(), QStringLiteral("layer 2: top 6 of 24 values, estimate; 0 of %1 "
+                                                   "layers")
+                                        .arg(full.layers.size()));
+        QCPGraph* curve = nullptr;
+        for (int i = 0; i < view.plot()->graphCount(); ++i)
+            if (view.plot()->graph(i)->name() == QLatin1String("layer 2 (estimate)"))
+                curve = view.plot()->graph(i);
+        QVERIFY(curve);
+        QCOMPARE(curve->pen().style(), Qt::DashLine);
+        QCOMPARE(curve->data()->size(), 6);
+        // Exact: the plotted points are copies of the result's values, not recomputed.
+        for (int i = 0; i < 6; ++i)
+            QCOMPARE(curve->data()->at(i)->value, e.singular_values[static_cast<std::size_t>(i)]);
+        // Its axis spans the layer's 24 values: the estimate is seen as their top.
+        QVERIFY(curve->keyAxis()->range().upper >= 24);
+        auto* status = view.findChild<QLabel*>(QStringLiteral("status"));
+        QVERIFY(status && status->text().startsWith(QLatin1String("partial: layer 2: top 6")));
+        QVERIFY(!es::widgets::figure_ready(&view, QStringLiteral("spectrum")));
+        QTemporaryDir dir;
+        const es::widgets::ExportOptions options;
+        es::widgets::Provenance provenance;
+        for (const QString& ext : {QStringLiteral(".json"), QStringLiteral(".csv"),
+                                   QStringLiteral(".png"), QStringLiteral(".svg")}) {
+            const QString path = dir.filePath(QStringLiteral("spectrum") + ext);
+            QString error;
+            QVERIFY(!es::widgets::export_figure(&view, QStringLiteral("spectrum"), path, options,
+                                                provenance, &error));
+            QVERIFY2(error.contains(QLatin1String("partial result")), qPrintable(error));
+            QVERIFY(!QFile::exists(path));
+        }
+
+        view.set_result(full);
+        QVERIFY(!view.partial() && view.incomplete().isEmpty());
+        for (int i = 0; i < view.plot()->graphCount(); ++i)
+            QCOMPARE(view.plot()->graph(i)->pen().style(), Qt::SolidLine);
+        QString error;
+        QVERIFY2(es::widgets::export_figure(&view, QStringLiteral("spectrum"),
+                                            dir.filePath(QStringLiteral("complete.json")), options,
+                                            provenance, &error),
+                 qPrintable(error));
     }
 
     void followsTheLayerAndMarksTheEffectiveRank() {
