@@ -94,6 +94,7 @@ TEST(ActivationProperties, CkaGramBlocksGiveTheUnblockedMatrix) {
     auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
     an::CkaOptions whole;
     whole.method = "gram";
+    whole.gram_scheme = "rows";  // the panels: test_cka_panels.cpp
     const auto reference = an::cka(*dump, whole, es::no_progress());
     an::CkaOptions blocks = whole;
     blocks.block_tokens = 7;  // 128 tokens: 18 blocks, the last of 2 rows
@@ -123,6 +124,7 @@ TEST(ActivationProperties, CkaPreviewIsAMarkedEstimateThatIsExactOverEveryToken)
     auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
     an::CkaOptions o;
     o.method = "gram";
+    o.gram_scheme = "rows";  // the scheme that has no pair before the end, hence a preview
     const auto exact = an::cka(*dump, o, es::no_progress());
     ASSERT_EQ(exact.preview_tokens, 0u);
     const std::size_t T = dump->stream().n_tokens();
