@@ -89,20 +89,33 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
             if (compare > 0 && compare < static_cast<int>(window.documents().size()))
                 a.other = window.documents()[static_cast<std::size_t>(compare)];
             std::shared_ptr<Dump> other = a.other ? a.other->dump() : nullptr;
-            // A first picture from a few tokens while the exact matrix is computed (marked
-            // partial; the exact result follows through the same event queue).
+            // The pairs computed so far (exact, the others empty), or where no pair completes
+            // before the end a first picture from a few tokens; marked partial. The complete
+            // matrix follows through the same event queue, so a partial never overwrites it.
+            // Pairs are posted at most every 100 ms: a fast cross-covariance run completes
+            // hundreds.
             QPointer<JobRunner> jobs(window.jobs());
             QPointer<widgets::CkaView> guard(v);
             const QString key = job_key(a), slot = v->view_id();
-            options.on_preview = [guard, jobs, key, slot](const analysis::CkaResult& preview) {
+            auto post = [guard, jobs, key, slot](const analysis::CkaResult& partial) {
                 QMetaObject::invokeMethod(
                     guard.data(),
-                    [guard, jobs, key, slot, preview] {
+                    [guard, jobs, key, slot, partial] {
                         if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
-                            guard->set_result(preview);
+                            guard->set_result(partial);
                     },
                     Qt::QueuedConnection);
             };
+            options.on_preview = post;
+            options.on_pairs = [post, last = std::make_shared<QElapsedTimer>()](
+                                   const analysis::CkaResult& partial) {
+                if (last->isValid() && last->elapsed() < 100) return;
+                last->start();
+                post(partial);
+            };
+            // The selected layer's pairs first (read when the job starts: the key has no layer).
+            options.focus =
+                static_cast<std::size_t>(std::max(0, window.selection_model()->selection().layer));
             // CKA's share of the analyses' memory (see kAnalysisMemory): a dump whose centred
             // layers do not fit is read again for each block of Gram rows.
             options.memory_budget = kCkaMemory;
