@@ -12,6 +12,7 @@
 //    "peak_rss_mb", "hidden_computed": [ids], "complete", "load_start", "load_end",
 //    "status_samples": [...]}
 // (first_ms null: never shown a picture); the human summary goes to stderr then.
+#include <time.h>
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFile>
@@ -20,6 +21,8 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QTimer>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -32,6 +35,47 @@ namespace {
 
 struct Times {
     qint64 first = -1, complete = -1;
+    double cpu_at_complete = -1;  // the process's CPU seconds by then
+};
+
+double cpu_seconds(clockid_t clock) {
+    timespec ts{};
+    clock_gettime(clock, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// What ran on the GUI thread for long: every event delivered from the event loop (nesting
+// depth 0) is timed, and the longest are kept with the receiver's class and the event type,
+// so that a stall names what caused it (a queued result for a view is a MetaCall to that view).
+class TimedApplication : public QApplication {
+public:
+    using QApplication::QApplication;
+    struct Slow {
+        qint64 ms, at;
+        QString what;
+    };
+    std::vector<Slow> slow;
+    QElapsedTimer* clock = nullptr;
+    bool notify(QObject* receiver, QEvent* event) override {
+        if (depth_++ > 0 || !clock) {
+            const bool r = QApplication::notify(receiver, event);
+            --depth_;
+            return r;
+        }
+        const qint64 start = clock->elapsed();
+        const int type = event->type();
+        const QString name = QString::fromLatin1(receiver->metaObject()->className()) +
+                             QLatin1Char('/') + receiver->objectName();
+        const bool r = QApplication::notify(receiver, event);
+        --depth_;
+        const qint64 ms = clock->elapsed() - start;
+        if (ms >= 20)
+            slow.push_back({ms, start + ms, QStringLiteral("%1 event %2").arg(name).arg(type)});
+        return r;
+    }
+
+private:
+    int depth_ = 0;
 };
 
 // Peak resident set size of this process (VmHWM), MB.
@@ -85,7 +129,7 @@ int main(int argc, char** argv) {
     FILE* human = json ? stderr : stdout;
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("EigenscopeBench"));  // own settings/cache
     es::app::MainWindow window;
     window.clear_result_cache();  // computed, not served from an earlier run
@@ -106,6 +150,7 @@ int main(int argc, char** argv) {
     std::vector<std::pair<qint64, qint64>> gaps;  // (ended at, length) of gaps over 50 ms
     bool done = false;
     QLabel* status_jobs = window.findChild<QLabel*>(QStringLiteral("statusJobs"));
+    double cpu_start = 0;
     QTimer probe;
     probe.setInterval(5);
     QObject::connect(&probe, &QTimer::timeout, &probe, [&] {
@@ -120,7 +165,10 @@ int main(int argc, char** argv) {
             Times& t = times[v->view_id()];
             if (v->state() != es::widgets::ViewState::Result) continue;
             if (t.first < 0) t.first = now;
-            if (t.complete < 0 && v->incomplete().isEmpty()) t.complete = now;
+            if (t.complete < 0 && v->incomplete().isEmpty()) {
+                t.complete = now;
+                t.cpu_at_complete = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
+            }
         }
         // What the status bar says, every 5 s (20 samples at most): the priorities as shown.
         if (status_jobs && now - last_sample >= 5000 && status_samples.size() < 20 &&
@@ -142,19 +190,32 @@ int main(int argc, char** argv) {
         }
     });
     clock.start();
+    app.clock = &clock;
+    cpu_start = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
+    const double gui_cpu_start = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    std::map<QString, std::pair<qint64, qint64>> jobs;  // key: (finished at, ms)
+    QObject::connect(window.jobs(), &es::app::JobRunner::job_finished, &window,
+                     [&](const QString& key, qint64 ms, bool) {
+                         jobs[key] = {clock.elapsed(), ms};
+                     });
     probe.start();
     window.open_file(QString::fromLocal8Bit(file));
-    QTimer::singleShot(0, &app, [&] {
-        while (!done && clock.elapsed() < timeout_s * 1000)
-            QApplication::processEvents(QEventLoop::AllEvents, 5);
-        app.quit();
+    // The app's own event loop (not a processEvents loop inside a slot), so that the events it
+    // delivers are timed at the top level.
+    QTimer finish;
+    finish.setInterval(20);
+    QObject::connect(&finish, &QTimer::timeout, &app, [&] {
+        if (done || clock.elapsed() >= timeout_s * 1000) app.quit();
     });
+    finish.start();
     app.exec();
     const qint64 end = clock.elapsed();
     for (es::widgets::ResultView* v : views)
         if (!visible.contains(v->view_id()) && times[v->view_id()].first >= 0)
             hidden_computed << v->view_id();
     const double rss = peak_rss_mb();
+    const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start,
+                 gui_cpu = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - gui_cpu_start;
 
     std::fprintf(human, "app on %s (%s, %d x %d, default layout), %s after %lld ms:\n", file,
                  qPrintable(QApplication::platformName()), window.width(), window.height(),
@@ -163,13 +224,35 @@ int main(int argc, char** argv) {
     for (es::widgets::ResultView* v : views) {
         const Times& t = times[v->view_id()];
         const bool vis = visible.contains(v->view_id());
-        std::fprintf(human, "  %-14s %-8s first %6lld ms, complete %6lld ms, now %s\n",
+        std::fprintf(human,
+                     "  %-14s %-8s first %6lld ms, complete %6lld ms (process CPU %.1f s by "
+                     "then), now %s\n",
                      qPrintable(v->view_id()), vis ? "visible" : "hidden", t.first, t.complete,
-                     qPrintable(state_name(v->state())));
+                     t.cpu_at_complete, qPrintable(state_name(v->state())));
         per_view[v->view_id()] = QJsonObject{
             {"first_ms", t.first >= 0 ? QJsonValue(double(t.first)) : QJsonValue()},
             {"complete_ms", t.complete >= 0 ? QJsonValue(double(t.complete)) : QJsonValue()},
-            {"state", state_name(v->state())}};
+            {"state", state_name(v->state())},
+            {"cpu_s_at_complete",
+             t.cpu_at_complete >= 0 ? QJsonValue(t.cpu_at_complete) : QJsonValue()}};
+    }
+    std::fprintf(human, "  process CPU %.1f s, of it the GUI thread %.1f s\n", cpu, gui_cpu);
+    QJsonObject job_times;
+    for (const auto& [key, t] : jobs) {
+        std::fprintf(human, "  job %s: %lld ms, finished at %lld ms\n", qPrintable(key), t.second,
+                     t.first);
+        job_times[key] = double(t.second);
+    }
+    std::sort(app.slow.begin(), app.slow.end(),
+              [](const auto& a, const auto& b) { return a.ms > b.ms; });
+    QJsonArray slow_events;
+    for (std::size_t i = 0; i < std::min<std::size_t>(app.slow.size(), 12); ++i) {
+        std::fprintf(human, "  GUI event of %lld ms ending at %lld ms: %s\n", app.slow[i].ms,
+                     app.slow[i].at, qPrintable(app.slow[i].what));
+        slow_events.append(QStringLiteral("%1 ms at %2 ms: %3")
+                               .arg(app.slow[i].ms)
+                               .arg(app.slow[i].at)
+                               .arg(app.slow[i].what));
     }
     std::fprintf(human, "  worst event-loop gap %lld ms, ending at %lld ms (target <= 50)\n",
                  worst_gap, worst_at);
@@ -190,7 +273,11 @@ int main(int argc, char** argv) {
                               {"complete", done},
                               {"load_start", load_start},
                               {"load_end", load_average()},
-                              {"status_samples", QJsonArray::fromStringList(status_samples)}};
+                              {"status_samples", QJsonArray::fromStringList(status_samples)},
+                              {"cpu_s", cpu},
+                              {"gui_cpu_s", gui_cpu},
+                              {"jobs_ms", job_times},
+                              {"slow_gui_events", slow_events}};
         std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
     }
     window.jobs()->cancel_all();
