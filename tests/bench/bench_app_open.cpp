@@ -12,6 +12,7 @@
 //    "peak_rss_mb", "hidden_computed": [ids], "complete", "load_start", "load_end",
 //    "status_samples": [...]}
 // (first_ms null: never shown a picture); the human summary goes to stderr then.
+#include <malloc.h>
 #include <time.h>
 #include <QApplication>
 #include <QElapsedTimer>
@@ -63,14 +64,22 @@ public:
             return r;
         }
         const qint64 start = clock->elapsed();
+        const double cpu0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
         const int type = event->type();
         const QString name = QString::fromLatin1(receiver->metaObject()->className()) +
                              QLatin1Char('/') + receiver->objectName();
         const bool r = QApplication::notify(receiver, event);
         --depth_;
         const qint64 ms = clock->elapsed() - start;
+        // The GUI thread's own CPU in it: less than the wall time when other threads or
+        // processes held the core meanwhile.
+        const double cpu_ms = 1000 * (cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - cpu0);
         if (ms >= 20)
-            slow.push_back({ms, start + ms, QStringLiteral("%1 event %2").arg(name).arg(type)});
+            slow.push_back({ms, start + ms,
+                            QStringLiteral("%1 event %2 (%3 ms CPU)")
+                                .arg(name)
+                                .arg(type)
+                                .arg(cpu_ms, 0, 'f', 0)});
         return r;
     }
 
@@ -85,13 +94,19 @@ double load_average() {
     return f.open(QIODevice::ReadOnly) ? f.readAll().split(' ').first().toDouble() : -1;
 }
 
-double peak_rss_mb() {
+// A memory line of /proc/self/status in MB: "VmHWM:" the peak RSS, "VmRSS:" the current one.
+double status_mb(const char* field) {
     QFile f(QStringLiteral("/proc/self/status"));
     if (!f.open(QIODevice::ReadOnly)) return -1;
+    const int n = static_cast<int>(std::strlen(field));
     for (const QByteArray& line : f.readAll().split('\n'))
-        if (line.startsWith("VmHWM:"))
-            return line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
+        if (line.startsWith(field))
+            return line.mid(n).trimmed().split(' ').first().toDouble() / 1024.0;
     return -1;
+}
+
+double peak_rss_mb() {
+    return status_mb("VmHWM:");
 }
 
 QString state_name(es::widgets::ViewState s) {
@@ -135,6 +150,8 @@ int main(int argc, char** argv) {
     window.clear_result_cache();  // computed, not served from an earlier run
     window.resize(1600, 1000);
     window.show();
+    QApplication::processEvents();
+    const double rss_shown = status_mb("VmRSS:");
 
     std::vector<es::widgets::ResultView*> views;
     for (es::widgets::View* v : window.views())
@@ -214,6 +231,12 @@ int main(int argc, char** argv) {
         if (!visible.contains(v->view_id()) && times[v->view_id()].first >= 0)
             hidden_computed << v->view_id();
     const double rss = peak_rss_mb();
+    // What the process holds besides the analyses' working sets (issue 20's budget split): the
+    // dump open and every result drawn, once no analysis runs and freed memory went back.
+    window.jobs()->cancel_all();
+    window.jobs()->wait_for_idle(10000);
+    malloc_trim(0);
+    const double rss_idle = status_mb("VmRSS:");
     const double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start,
                  gui_cpu = cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - gui_cpu_start;
 
@@ -260,6 +283,9 @@ int main(int argc, char** argv) {
         std::fprintf(human, "    gap of %lld ms ending at %lld ms\n", len, at);
     std::fprintf(human, "  load average %.1f at the start, %.1f at the end (2 cores)\n", load_start,
                  load_average());
+    std::fprintf(human,
+                 "  RSS %.0f MB with the window shown before opening, %.0f MB idle at the end\n",
+                 rss_shown, rss_idle);
     std::fprintf(human, "  peak RSS %.0f MB; hidden views that computed: %s\n", rss,
                  hidden_computed.isEmpty() ? "none" : qPrintable(hidden_computed.join(", ")));
     for (const QString& s : status_samples) std::fprintf(human, "  status: %s\n", qPrintable(s));
@@ -277,10 +303,10 @@ int main(int argc, char** argv) {
                               {"cpu_s", cpu},
                               {"gui_cpu_s", gui_cpu},
                               {"jobs_ms", job_times},
-                              {"slow_gui_events", slow_events}};
+                              {"slow_gui_events", slow_events},
+                              {"rss_shown_mb", rss_shown},
+                              {"rss_idle_mb", rss_idle}};
         std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
     }
-    window.jobs()->cancel_all();
-    window.jobs()->wait_for_idle(10000);
     return done ? 0 : 1;
 }
