@@ -3,6 +3,7 @@
 
 #include <QElapsedTimer>
 #include <QPointer>
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -29,13 +30,26 @@ constexpr std::size_t kAnalysisMemory = (std::size_t{1024} << 20) - kRestOfProce
 // The two analyses whose working memory grows with the dump, the spectrum (one T x D state and a
 // T x T or D x D float64 Gram per layer computed) and CKA (centred layers, blocks of every
 // layer's Gram rows), sit side by side in the default layout and run at once on the job pool:
-// each gets half. The spectrum computes two layers at once only when both fit in its half (on a
-// 4096 x 4096 dump, ~200 MB each, they do not: one at a time); CKA's centred layers, Gram blocks
-// and layer cache fit in its half (more re-reading of the layers when they do not fit, the same
-// numbers). The other analyses hold small fixed blocks (the trajectory's block of tokens, at most
-// 256 MiB, finishes first).
+// the spectrum gets at most half and CKA the rest (cka_memory). The spectrum computes two layers
+// at once only when both fit in its half (on a 4096 x 4096 dump, ~200 MB each, they do not: one
+// at a time); CKA holds as many whole Grams as its share allows (more Grams computed again when
+// fewer fit, the same numbers). The other analyses hold small fixed blocks (the trajectory's block
+// of tokens, at most 256 MiB, finishes first).
 constexpr std::size_t kSpectrumMemory = kAnalysisMemory / 2;
-constexpr std::size_t kCkaMemory = kAnalysisMemory - kSpectrumMemory;
+
+// CKA's share: what the spectrum beside it leaves of the analyses' budget, at least half of
+// it. The spectrum takes its layers' working sets (two at once when they fit in its half); on
+// a 33 x 4096 x 1024 dump that is ~60 MB, and the rest lets CKA hold 16 Grams instead of 8 (51
+// Grams computed instead of 85: the CPU of `eigenscope-cli cka --memory` went from 60 s at
+// 384 MB to the figure in docs/PERFORMANCE.md).
+std::size_t cka_memory(const Dump& dump, const std::string& stream_name) {
+    const StreamInfo& s = dump.stream(stream_name);
+    const double layer = analysis::spectrum_layer_bytes(s.n_tokens(), s.d, 0);
+    const int at_once =
+        analysis::spectrum_layers_at_once(s.n_states(), s.n_tokens(), s.d, 0, 0, kSpectrumMemory);
+    const double spectrum = std::min(layer * at_once, static_cast<double>(kSpectrumMemory));
+    return kAnalysisMemory - static_cast<std::size_t>(spectrum);
+}
 
 void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
     // The selected state first, then outward; a new selection re-orders the layers not started
@@ -120,8 +134,8 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
                 static_cast<std::size_t>(std::max(0, window.selection_model()->selection().layer));
             // CKA's share of the analyses' memory (see kAnalysisMemory): a dump whose centred
             // layers do not fit is read again for each block of Gram rows.
-            options.memory_budget = kCkaMemory;
-            options.cache_bytes = kCkaMemory;  // the cross-covariance form's raw layers
+            options.memory_budget = cka_memory(*doc->dump(), options.stream);
+            options.cache_bytes = options.memory_budget;  // the cross-covariance form's layers
             ask(window, v, a, [dump = doc->dump(), other, options](Progress& p) mutable {
                 options.other = other.get();  // kept alive by the captured shared_ptr
                 return analysis::cka(*dump, options, p);
