@@ -37,18 +37,20 @@ constexpr std::size_t kAnalysisMemory = (std::size_t{1024} << 20) - kRestOfProce
 // of tokens, at most 256 MiB, finishes first).
 constexpr std::size_t kSpectrumMemory = kAnalysisMemory / 2;
 
-// CKA's share: what the spectrum beside it leaves of the analyses' budget, at least half of
-// it. The spectrum takes its layers' working sets (two at once when they fit in its half); on
-// a 33 x 4096 x 1024 dump that is ~60 MB, and the rest lets CKA hold 16 Grams instead of 8 (51
-// Grams computed instead of 85: the CPU of `eigenscope-cli cka --memory` went from 60 s at
-// 384 MB to the figure in docs/PERFORMANCE.md).
+// CKA's share: what the spectrum's layers and the small analyses running beside them leave of
+// the analyses' budget. The spectrum takes its layers' working sets (two at once when they fit
+// in its half: ~55 MB on a 33 x 4096 x 1024 dump); the trajectory's token block, the health scan
+// and the analogy run beside CKA too (with CKA given all the rest, 652 MiB, the process peaked
+// at 1049 MiB), so 128 MiB stay for them. On that dump CKA then holds 12 of the 33 Grams and
+// computes 63 instead of 85 with a plain half.
+constexpr std::size_t kSmallAnalyses = std::size_t{128} << 20;
 std::size_t cka_memory(const Dump& dump, const std::string& stream_name) {
     const StreamInfo& s = dump.stream(stream_name);
     const double layer = analysis::spectrum_layer_bytes(s.n_tokens(), s.d, 0);
     const int at_once =
         analysis::spectrum_layers_at_once(s.n_states(), s.n_tokens(), s.d, 0, 0, kSpectrumMemory);
     const double spectrum = std::min(layer * at_once, static_cast<double>(kSpectrumMemory));
-    return kAnalysisMemory - static_cast<std::size_t>(spectrum);
+    return kAnalysisMemory - kSmallAnalyses - static_cast<std::size_t>(spectrum);
 }
 
 void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
