@@ -10,6 +10,7 @@
 #include <QtTest>
 
 #include "analysis/cka.h"
+#include "analysis/project.h"
 #include "analysis/spectrum.h"
 #include "analysis/trajectory.h"
 #include "app_test_support.h"
@@ -17,6 +18,7 @@
 #include "export/figure_export.h"
 #include "io/dump.h"
 #include "main_window.h"
+#include "projection3d_view.h"
 #include "result_view.h"
 #include "spectrum_view.h"
 #include "timescales_view.h"
@@ -258,6 +260,23 @@ private slots:
         QVERIFY(es::widgets::export_figure(&cka, QStringLiteral("cka"),
                                            dir.filePath(QStringLiteral("cka.json")), options,
                                            provenance, &error));
+
+        // The projection's first picture, the selected layer on its own basis: marked, not
+        // exported; the pooled result is complete.
+        std::vector<es::analysis::ProjectResult> projections;
+        es::analysis::ProjectOptions pro;
+        pro.focus = 1;
+        pro.on_preview = [&](const es::analysis::ProjectResult& p) { projections.push_back(p); };
+        const es::analysis::ProjectResult pooled =
+            es::analysis::project(*dump, pro, es::no_progress());
+        QCOMPARE(projections.size(), std::size_t{1});
+        es::widgets::Projection3dView projection;
+        projection.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("projection"));
+        projection.set_result(projections.front(), dump->tokens());
+        QVERIFY(projection.incomplete().contains(QLatin1String("only state 1")));
+        QVERIFY(refused(&projection, QStringLiteral("projection3d"), QStringLiteral(".csv")));
+        projection.set_result(pooled, dump->tokens());
+        QVERIFY(projection.incomplete().isEmpty());
 
         trajectory.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("trajectories"));
         trajectory.set_result(partial_traj.front(), {}, false);
