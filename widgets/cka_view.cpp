@@ -22,12 +22,24 @@ void CkaView::set_presentation(bool on) {
 }
 
 QString CkaView::incomplete() const {
-    return result_ && result_->preview_tokens
-               ? tr("an estimate from %1 tokens").arg(result_->preview_tokens)
-               : QString();
+    if (!result_) return {};
+    if (result_->preview_tokens)
+        return tr("an estimate from %1 tokens").arg(result_->preview_tokens);
+    if (!result_->computed.empty())
+        return tr("%1 of %2 layer pairs computed so far")
+            .arg(result_->pairs_done)
+            .arg(result_->pairs_total);
+    return {};
 }
 
 void CkaView::set_result(const analysis::CkaResult& r) {
+    if (!r.computed.empty()) {
+        take_result(r, tr("partial: %1 of %2 layer pairs computed (exact; the empty cells follow, "
+                          "not exported until complete)")
+                           .arg(r.pairs_done)
+                           .arg(r.pairs_total));
+        return;
+    }
     if (r.preview_tokens) {
         take_result(r, tr("partial: an estimate from %1 tokens; the exact matrix follows (not "
                           "exported until complete)")

@@ -15,8 +15,8 @@ public:
     explicit CkaView(QWidget* parent = nullptr);
     void set_presentation(bool on) override;
 
-    // A preview (preview_tokens > 0: an estimate from a few tokens, the exact matrix still
-    // computing) is drawn marked as such and not exported (incomplete()).
+    // A partial result (the pairs computed so far, exact, the others empty; or an estimate from
+    // a few tokens) is drawn marked as such and not exported (incomplete()).
     void set_result(const analysis::CkaResult& result);
     QString incomplete() const override;
     HeatmapPlot* heatmap() const { return heatmap_; }

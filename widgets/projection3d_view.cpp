@@ -358,9 +358,19 @@ void Projection3dView::apply_draw() {
     update_status();
 }
 
+QString Projection3dView::incomplete() const {
+    if (!result_ || !result_->preview_state) return {};
+    return tr("only state %1, on its own principal axes").arg(*result_->preview_state);
+}
+
 void Projection3dView::update_status() {
     if (!result_) return;
     QString text = tr("%1 points").arg(points_.size());
+    if (result_->preview_state)
+        text = tr("partial: state %1 only, on its own principal axes; the fit on every layer "
+                  "follows (not exported until complete) · ")
+                   .arg(*result_->preview_state) +
+               text;
     if (result_->spherized) text += tr(", spherized");
     if (result_->method == "umap") text += tr(", UMAP (seed %1)").arg(result_->seed);
     if (drawing_density()) text += tr(", density");

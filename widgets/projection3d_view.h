@@ -48,6 +48,9 @@ public:
     QString view_id() const override { return QStringLiteral("projection3d"); }
     QString title() const override { return tr("3D projection"); }
     QString caption() const override;
+    // A preview (the selected layer alone on its own basis, the pooled fit still computing) is
+    // drawn marked as such and not exported.
+    QString incomplete() const override;
     QJsonObject save_settings() const override;
     void restore_settings(const QJsonObject& s) override;
     void set_presentation(bool on) override;

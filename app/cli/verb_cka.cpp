@@ -1,5 +1,5 @@
 // eigenscope-cli cka FILE [OTHER] [--stream NAME] [--include-final-norm] [--threads N]
-// (--json|--csv)
+// [--memory MB] (--json|--csv)
 #include "analysis/cka.h"
 #include "args.h"
 #include "verb_support.h"
@@ -8,7 +8,7 @@
 namespace es::cli {
 
 int verb_cka(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "csv", "include-final-norm"}, {"stream", "threads"});
+    Args args(argv, {"json", "csv", "include-final-norm"}, {"stream", "threads", "memory"});
     const auto& pos = args.positionals();
     if (pos.empty() || pos.size() > 2) throw UsageError("cka takes FILE and optionally OTHER");
     const Format f = output_format(args);
@@ -17,6 +17,10 @@ int verb_cka(const std::vector<std::string>& argv) {
     std::shared_ptr<Dump> other = pos.size() == 2 ? Dump::open(pos[1]) : nullptr;
     o.threads = static_cast<int>(args.integer("threads", 1, 64).value_or(0));
     o.other = other.get();
+    // The Gram form's working memory (default a quarter of RAM): what the app gives it can be
+    // reproduced here.
+    if (const auto mb = args.integer("memory", 1, 1 << 24))
+        o.memory_budget = static_cast<std::size_t>(*mb) << 20;
     return print_result(f, analysis::cka(*dump, o, no_progress()));
 }
 

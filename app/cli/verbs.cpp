@@ -48,7 +48,7 @@ const std::vector<Verb>& verbs() {
          "(--json | --csv)",
          "coordinates of every (layer, token) state: pooled exact PCA, custom axes or UMAP",
          verb_project},
-        {"cka", "cka FILE [OTHER] [--stream NAME] (--json | --csv)",
+        {"cka", "cka FILE [OTHER] [--stream NAME] [--memory MB] (--json | --csv)",
          "linear CKA between every pair of layers (of one dump, or of two dumps with the same "
          "tokens)",
          verb_cka},

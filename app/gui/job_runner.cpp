@@ -18,12 +18,26 @@ namespace es::app {
 
 namespace {
 
+constexpr int kAnalysisNice = 10;
+
 // Analyses run at a lower priority than the GUI thread (Linux nice is per thread, and threads an
 // analysis starts inherit it): on a 2-core machine two analyses and their helper threads would
 // otherwise take turns with the event loop and stall it for hundreds of milliseconds.
+// The level: EIGENSCOPE_ANALYSIS_NICE (0-19) when set, for measuring its effect (see
+// docs/PERFORMANCE.md, "What is on screen first").
+int analysis_nice() {
+    static const int level = [] {
+        bool ok = false;
+        const int v = qEnvironmentVariableIntValue("EIGENSCOPE_ANALYSIS_NICE", &ok);
+        return ok && v >= 0 && v <= 19 ? v : kAnalysisNice;
+    }();
+    return level;
+}
+
 void lower_this_threads_priority() {
     static thread_local const bool lowered = [] {
-        return setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), 10) == 0;
+        return setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)),
+                           analysis_nice()) == 0;
     }();
     (void)lowered;
 }

@@ -3,6 +3,7 @@
 
 #include <QElapsedTimer>
 #include <QPointer>
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -20,20 +21,37 @@ namespace es::app {
 namespace {
 
 // The memory the app's analyses share (issue 20: the app within 1 GB with every visible view).
-// Besides them the process holds about 250 MB with a large dump open (Qt, VTK, the readers'
-// chunk caches, results and pictures: the M dump peaked at 1182 MB with the spectrum's two
-// ~200 MB layers and CKA's 512 MB running), so the analyses get 1 GB less 256 MB.
-constexpr std::size_t kAnalysisMemory = (std::size_t{1024} - 256) << 20;
+// Besides them the process holds ~290 MB with a large dump open: measured by bench_app_open as
+// the RSS once every visible result is drawn and no analysis runs (199 MB with the window shown
+// before opening; Qt, VTK, the readers' caches, results and pictures), and peaks less the
+// budgeted working sets gave 300-370 MB. So the rest keeps 320 MB and the analyses get 704 MB.
+constexpr std::size_t kRestOfProcess = std::size_t{320} << 20;
+constexpr std::size_t kAnalysisMemory = (std::size_t{1024} << 20) - kRestOfProcess;
 // The two analyses whose working memory grows with the dump, the spectrum (one T x D state and a
 // T x T or D x D float64 Gram per layer computed) and CKA (centred layers, blocks of every
 // layer's Gram rows), sit side by side in the default layout and run at once on the job pool:
-// each gets half. The spectrum computes two layers at once only when both fit in its half (on a
-// 4096 x 4096 dump, ~200 MB each, they do not: one at a time); CKA's centred layers, Gram blocks
-// and layer cache fit in its half (more re-reading of the layers when they do not fit, the same
-// numbers). The other analyses hold small fixed blocks (the trajectory's block of tokens, at most
-// 256 MiB, finishes first).
+// the spectrum gets at most half and CKA the rest (cka_memory). The spectrum computes two layers
+// at once only when both fit in its half (on a 4096 x 4096 dump, ~200 MB each, they do not: one
+// at a time); CKA holds as many whole Grams as its share allows (more Grams computed again when
+// fewer fit, the same numbers). The other analyses hold small fixed blocks (the trajectory's block
+// of tokens, at most 256 MiB, finishes first).
 constexpr std::size_t kSpectrumMemory = kAnalysisMemory / 2;
-constexpr std::size_t kCkaMemory = kAnalysisMemory - kSpectrumMemory;
+
+// CKA's share: what the spectrum's layers and the small analyses running beside them leave of
+// the analyses' budget. The spectrum takes its layers' working sets (two at once when they fit
+// in its half: ~55 MB on a 33 x 4096 x 1024 dump); the trajectory's token block, the health scan
+// and the analogy run beside CKA too (with CKA given all the rest, 652 MiB, the process peaked
+// at 1049 MiB), so 128 MiB stay for them. On that dump CKA then holds 12 of the 33 Grams and
+// computes 63 instead of 85 with a plain half.
+constexpr std::size_t kSmallAnalyses = std::size_t{128} << 20;
+std::size_t cka_memory(const Dump& dump, const std::string& stream_name) {
+    const StreamInfo& s = dump.stream(stream_name);
+    const double layer = analysis::spectrum_layer_bytes(s.n_tokens(), s.d, 0);
+    const int at_once =
+        analysis::spectrum_layers_at_once(s.n_states(), s.n_tokens(), s.d, 0, 0, kSpectrumMemory);
+    const double spectrum = std::min(layer * at_once, static_cast<double>(kSpectrumMemory));
+    return kAnalysisMemory - kSmallAnalyses - static_cast<std::size_t>(spectrum);
+}
 
 void feed_spectrum(MainWindow& window, widgets::SpectrumView* view) {
     // The selected state first, then outward; a new selection re-orders the layers not started
@@ -92,24 +110,37 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
             if (compare > 0 && compare < static_cast<int>(window.documents().size()))
                 a.other = window.documents()[static_cast<std::size_t>(compare)];
             std::shared_ptr<Dump> other = a.other ? a.other->dump() : nullptr;
-            // A first picture from a few tokens while the exact matrix is computed (marked
-            // partial; the exact result follows through the same event queue).
+            // The pairs computed so far (exact, the others empty), or where no pair completes
+            // before the end a first picture from a few tokens; marked partial. The complete
+            // matrix follows through the same event queue, so a partial never overwrites it.
+            // Pairs are posted at most every 100 ms: a fast cross-covariance run completes
+            // hundreds.
             QPointer<JobRunner> jobs(window.jobs());
             QPointer<widgets::CkaView> guard(v);
             const QString key = job_key(a), slot = v->view_id();
-            options.on_preview = [guard, jobs, key, slot](const analysis::CkaResult& preview) {
+            auto post = [guard, jobs, key, slot](const analysis::CkaResult& partial) {
                 QMetaObject::invokeMethod(
                     guard.data(),
-                    [guard, jobs, key, slot, preview] {
+                    [guard, jobs, key, slot, partial] {
                         if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
-                            guard->set_result(preview);
+                            guard->set_result(partial);
                     },
                     Qt::QueuedConnection);
             };
+            options.on_preview = post;
+            options.on_pairs = [post, last = std::make_shared<QElapsedTimer>()](
+                                   const analysis::CkaResult& partial) {
+                if (last->isValid() && last->elapsed() < 100) return;
+                last->start();
+                post(partial);
+            };
+            // The selected layer's pairs first (read when the job starts: the key has no layer).
+            options.focus =
+                static_cast<std::size_t>(std::max(0, window.selection_model()->selection().layer));
             // CKA's share of the analyses' memory (see kAnalysisMemory): a dump whose centred
             // layers do not fit is read again for each block of Gram rows.
-            options.memory_budget = kCkaMemory;
-            options.cache_bytes = kCkaMemory;  // the cross-covariance form's raw layers
+            options.memory_budget = cka_memory(*doc->dump(), options.stream);
+            options.cache_bytes = options.memory_budget;  // the cross-covariance form's layers
             ask(window, v, a, [dump = doc->dump(), other, options](Progress& p) mutable {
                 options.other = other.get();  // kept alive by the captured shared_ptr
                 return analysis::cka(*dump, options, p);
@@ -132,21 +163,26 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
             const bool final_norm = stream.last_is_final_norm;
             const QStringList texts = token_texts(*dump);
             // Progressive display: each layer's partial result is posted to the GUI thread (at most
-            // every 100 ms) and shown while the view still wants this key; the final result follows
-            // through the same event queue, so a partial never overwrites it.
+            // every 100 ms, and only once the previous one is drawn: a redraw of 600 token lines
+            // can take longer than that, and queued partials would each stall the event loop)
+            // and shown while the view still wants this key; the final result follows through the
+            // same event queue, so a partial never overwrites it.
             QPointer<JobRunner> jobs(window.jobs());
             QPointer<widgets::TrajectoryView> guard(v);
             const QString key = job_key(a), slot = v->view_id();
-            options.on_layer = [guard, jobs, key, slot, texts, final_norm,
+            auto drawing = std::make_shared<std::atomic<bool>>(false);
+            options.on_layer = [guard, jobs, key, slot, texts, final_norm, drawing,
                                 last = std::make_shared<QElapsedTimer>()](
                                    const analysis::TrajectoryResult& partial) {
-                if (last->isValid() && last->elapsed() < 100) return;
+                if ((last->isValid() && last->elapsed() < 100) || drawing->load()) return;
                 last->start();
+                drawing->store(true);
                 QMetaObject::invokeMethod(
                     guard.data(),
-                    [guard, jobs, key, slot, texts, final_norm, partial] {
+                    [guard, jobs, key, slot, texts, final_norm, partial, drawing] {
                         if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
                             guard->set_result(partial, texts, final_norm);
+                        drawing->store(false);
                     },
                     Qt::QueuedConnection);
             };

@@ -1,5 +1,6 @@
 // Feed of the 3-D projection view (see view_feeds.h).
 #include <QPointer>
+#include <algorithm>
 #include <memory>
 
 #include "analysis/axis_spec.h"
@@ -44,6 +45,23 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
                  kv("method", v->umap() ? QStringLiteral("umap") : QStringLiteral("pca"))});
             Ask a{doc, stream.name, what, QObject::tr("the projection"), true};
             a.from_sample = true;  // a bundle's sampled states are there for this view
+            // The selected layer first, on its own basis (marked partial), while the pooled fit
+            // reads every layer; the complete result follows through the same event queue.
+            QPointer<JobRunner> jobs(window.jobs());
+            QPointer<widgets::Projection3dView> guard(v);
+            const QString key = job_key(a), slot = v->view_id();
+            options.focus =
+                static_cast<std::size_t>(std::max(0, window.selection_model()->selection().layer));
+            options.on_preview = [guard, jobs, key, slot,
+                                  dump](const analysis::ProjectResult& preview) {
+                QMetaObject::invokeMethod(
+                    guard.data(),
+                    [guard, jobs, key, slot, dump, preview] {
+                        if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
+                            guard->set_result(preview, dump->tokens());
+                    },
+                    Qt::QueuedConnection);
+            };
             ask(window, v, a, analysis_of(*doc, options, analysis::project),
                 [dump](widgets::Projection3dView& v, const analysis::ProjectResult& r) {
                     v.set_result(r, dump->tokens());

@@ -3,9 +3,9 @@
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
-#include <list>
 #include <sstream>
 
+#include "analysis/cka_detail.h"
 #include "analysis/common.h"
 #include "numerics/linalg.h"
 #include "numerics/memory_budget.h"
@@ -18,43 +18,9 @@ namespace es::analysis {
 namespace {
 
 using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-struct Source {
-    const Dump* dump;
-    const StreamInfo* stream;
-    std::size_t state;
-};
-
-// Whole float32 states kept up to a byte budget (least recently used dropped).
-class StateCache {
-public:
-    StateCache(std::size_t budget, Progress& p) : budget_(budget), progress_(p) {}
-    const std::vector<float>& get(const Source& s, std::size_t key) {
-        for (auto it = items_.begin(); it != items_.end(); ++it)
-            if (it->first == key) {
-                items_.splice(items_.begin(), items_, it);
-                return items_.front().second;
-            }
-        std::vector<float> x;
-        read_state(*s.dump, *s.stream, s.state, x, progress_);
-        bytes_ += x.size() * sizeof(float);
-        items_.emplace_front(key, std::move(x));
-        while (items_.size() > 2 && bytes_ > budget_) {
-            bytes_ -= items_.back().second.size() * sizeof(float);
-            items_.pop_back();
-        }
-        return items_.front().second;
-    }
-    void clear() {
-        items_.clear();
-        bytes_ = 0;
-    }
-
-private:
-    std::size_t budget_, bytes_ = 0;
-    Progress& progress_;
-    std::list<std::pair<std::size_t, std::vector<float>>> items_;
-};
+using cka_detail::centred_rows;
+using cka_detail::Source;
+using cka_detail::StateCache;
 
 // Rows `rows` of x (d columns), centred on their mean, float64.
 RowMat centred(const std::vector<float>& x, std::size_t d, const std::vector<std::size_t>& rows) {
@@ -69,21 +35,6 @@ RowMat centred(const std::vector<float>& x, std::size_t d, const std::vector<std
 std::optional<double> ratio(double num, double a, double b) {
     if (!(a > 0) || !(b > 0)) return std::nullopt;
     return num / (a * b);
-}
-
-// Rows `rows` of layer i, centred on their mean (float64), stored as S.
-template <typename S>
-std::vector<S> centred_rows(const std::vector<float>& x, std::size_t d,
-                            const std::vector<std::size_t>& rows) {
-    std::vector<double> mean(d, 0.0);
-    for (std::size_t t : rows)
-        for (std::size_t j = 0; j < d; ++j) mean[j] += x[t * d + j];
-    for (double& m : mean) m /= static_cast<double>(rows.size());
-    std::vector<S> xc(rows.size() * d);
-    for (std::size_t r = 0; r < rows.size(); ++r)
-        for (std::size_t j = 0; j < d; ++j)
-            xc[r * d + j] = static_cast<S>(static_cast<double>(x[rows[r] * d + j]) - mean[j]);
-    return xc;
 }
 
 struct GramPlan {
@@ -240,10 +191,46 @@ CkaResult cka_preview(const Dump& dump, const CkaOptions& options, std::size_t t
     return r;
 }
 
+namespace {
+
+// Indices first .. first + count - 1 ordered outward from focus: focus, focus + 1, focus - 1, ...
+std::vector<std::size_t> outward(std::size_t first, std::size_t count, std::size_t focus) {
+    std::vector<std::size_t> order;
+    if (count == 0) return order;
+    const std::size_t f = std::min(focus, count - 1);
+    order.push_back(first + f);
+    for (std::size_t step = 1; order.size() < count; ++step) {
+        if (f + step < count) order.push_back(first + f + step);
+        if (step <= f) order.push_back(first + f - step);
+    }
+    return order;
+}
+
+// The matrix so far for on_pairs: the pairs `known` marks (inner products over all sources,
+// L x L) as CKA, the others missing.
+CkaResult pairs_so_far(const CkaResult& base, const std::vector<double>& inner,
+                       const std::vector<unsigned char>& known, std::size_t na, std::size_t nb,
+                       std::size_t col0, bool two) {
+    CkaResult r = base;
+    const std::size_t L = static_cast<std::size_t>(std::llround(std::sqrt(inner.size())));
+    r.matrix.assign(na, std::vector<std::optional<double>>(nb));
+    r.computed.assign(na * nb, 0);
+    r.pairs_total = two ? na * nb : na * (na + 1) / 2;
+    for (std::size_t i = 0; i < na; ++i)
+        for (std::size_t j = 0; j < nb; ++j) {
+            const std::size_t a = i * L + col0 + j;
+            if (!known[a]) continue;
+            r.computed[i * nb + j] = 1;
+            r.matrix[i][j] = ratio(inner[a], std::sqrt(inner[i * L + i]),
+                                   std::sqrt(inner[(col0 + j) * L + col0 + j]));
+            if (two || j >= i) ++r.pairs_done;
+        }
+    return r;
+}
+
+}  // namespace
+
 CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
-    if (options.on_preview && options.preview_tokens >= 2 &&
-        dump.stream(options.stream).n_tokens() > 2 * options.preview_tokens)
-        options.on_preview(cka_preview(dump, options, options.preview_tokens, progress));
     const std::size_t T = dump.stream(options.stream).n_tokens();
     CkaResult r;
     std::vector<Source> src;
@@ -309,30 +296,80 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
                                   : static_cast<double>(numerics::physical_memory_bytes()) / 4;
         double layers_bytes = 0;
         for (const Source& s : src) layers_bytes += static_cast<double>(n * s.stream->d * scalar);
-        GramPlan plan;
-        // Kept when they fit with a block beside them (the budget holds both).
-        plan.keep_layers = layers_bytes + 128.0e6 <= budget;
-        // The stacked blocks (float64, every layer) and one block in S take the rest, at most
-        // 128 MB: beyond ~64 rows a block is as fast as the whole Gram, and the app's memory
-        // stays bounded.
-        const double per_row = static_cast<double>(n) * (8.0 * L + static_cast<double>(scalar));
-        // Layers read again for each block (a budget below the layers, as in the app): blocks as
-        // large as the budget allows after the two raw layers the reader keeps and one centred
-        // copy, since each block costs a read of every layer.
-        const double layer_f32 = layers_bytes / L * (4.0 / static_cast<double>(scalar));
-        const double room =
-            plan.keep_layers ? std::min(budget - layers_bytes, 128.0e6) : budget - 3 * layer_f32;
-        plan.block =
-            options.block_tokens
-                ? options.block_tokens
-                : static_cast<std::size_t>(std::clamp(room / per_row, 1.0, static_cast<double>(n)));
-        // BLAS takes int sizes: a block's values per layer stay below 2^31.
-        plan.block =
-            std::max<std::size_t>(1, std::min({plan.block, n, std::size_t{2000000000} / n}));
         const int threads = util::resolve_threads(options.threads);
-        const std::vector<double> inner =
-            wide ? gram_inner_products<float>(src, cache, rows, plan, threads, progress)
-                 : gram_inner_products<double>(src, cache, rows, plan, threads, progress);
+        // The panel scheme holds whole packed Grams beside syrk's n x n output, a centred layer
+        // and the reader's two raw float32 layers.
+        std::size_t max_d = 0;
+        for (const Source& s : src) max_d = std::max(max_d, s.stream->d);
+        const double overhead =
+            static_cast<double>(n) * static_cast<double>(n + max_d) * static_cast<double>(scalar) +
+            2.0 * static_cast<double>(T * max_d) * 4.0;
+        const double packed = cka_detail::packed_gram_bytes(n, scalar);
+        const std::size_t panel_rows = options.other ? na : n_src;
+        const std::size_t panel_cols = options.other ? nb : 0;
+        std::size_t capacity =
+            options.panel_grams
+                ? options.panel_grams
+                : static_cast<std::size_t>(std::max(0.0, (budget - overhead) / packed));
+        capacity = std::min(capacity, panel_rows);
+        // Panels when at least one Gram fits and they compute at most 3 L Grams in all: each by
+        // syrk costs half a row block's product, so at most 1.5x the flops of the row blocks,
+        // and the pairs are shown as they complete rather than all at the end.
+        bool panels = capacity >= 1 &&
+                      cka_detail::panel_gram_count(panel_rows, panel_cols, capacity) <= 3 * n_src;
+        if (options.gram_scheme == "panels") {
+            panels = true;
+            capacity = std::max<std::size_t>(capacity, 1);
+        } else if (options.gram_scheme == "rows") {
+            panels = false;
+        } else if (!options.gram_scheme.empty()) {
+            throw InputError("cka: unknown Gram scheme '" + options.gram_scheme +
+                             "'; one of panels, rows");
+        }
+        std::vector<double> inner;
+        if (panels) {
+            cka_detail::PanelPlan plan;
+            plan.capacity = capacity;
+            plan.rows_order = outward(0, panel_rows, options.focus);
+            if (options.other) plan.cols_order = outward(na, nb, options.focus);
+            cka_detail::PairsDone done;
+            if (options.on_pairs)
+                done = [&](const std::vector<double>& in, const std::vector<unsigned char>& known) {
+                    CkaResult part =
+                        pairs_so_far(r, in, known, na, nb, col0, options.other != nullptr);
+                    if (part.pairs_done < part.pairs_total) options.on_pairs(part);
+                };
+            std::vector<unsigned char> known;
+            inner = wide ? cka_detail::gram_panels<float>(src, cache, rows, plan, threads, done,
+                                                          progress, known)
+                         : cka_detail::gram_panels<double>(src, cache, rows, plan, threads, done,
+                                                           progress, known);
+        } else {
+            // No pair is complete before the last block: a first picture from a few tokens.
+            if (options.on_preview && options.preview_tokens >= 2 && T > 2 * options.preview_tokens)
+                options.on_preview(cka_preview(dump, options, options.preview_tokens, progress));
+            GramPlan plan;
+            // Kept when they fit with a block beside them (the budget holds both).
+            plan.keep_layers = layers_bytes + 128.0e6 <= budget;
+            // The stacked blocks (float64, every layer) and one block in S take the rest, at
+            // most 128 MB: beyond ~64 rows a block is as fast as the whole Gram, and the app's
+            // memory stays bounded.
+            const double per_row = static_cast<double>(n) * (8.0 * L + static_cast<double>(scalar));
+            // Layers read again for each block (a budget below the layers, as in the app):
+            // blocks as large as the budget allows after the two raw layers the reader keeps and
+            // one centred copy, since each block costs a read of every layer.
+            const double layer_f32 = layers_bytes / L * (4.0 / static_cast<double>(scalar));
+            const double room = plan.keep_layers ? std::min(budget - layers_bytes, 128.0e6)
+                                                 : budget - 3 * layer_f32;
+            plan.block = options.block_tokens ? options.block_tokens
+                                              : static_cast<std::size_t>(std::clamp(
+                                                    room / per_row, 1.0, static_cast<double>(n)));
+            // BLAS takes int sizes: a block's values per layer stay below 2^31.
+            plan.block =
+                std::max<std::size_t>(1, std::min({plan.block, n, std::size_t{2000000000} / n}));
+            inner = wide ? gram_inner_products<float>(src, cache, rows, plan, threads, progress)
+                         : gram_inner_products<double>(src, cache, rows, plan, threads, progress);
+        }
         std::vector<double> norms(n_src);
         for (std::size_t i = 0; i < n_src; ++i) norms[i] = std::sqrt(inner[i * n_src + i]);
         for (const auto& [i, j] : pairs)
@@ -343,6 +380,20 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
             const RowMat x = centred(cache.get(src[i], i), src[i].stream->d, rows);
             self[i] = (x.transpose() * x).norm();
         }
+        // The pairs of the focused layer first, then outward, each shown as it completes.
+        const auto distance = [&](const std::pair<std::size_t, std::size_t>& q) {
+            const auto d = [](std::size_t a, std::size_t b) { return a > b ? a - b : b - a; };
+            const std::size_t i = q.first, j = q.second - col0;
+            // Nearest to the focus first, and among those the pair nearest the diagonal.
+            return std::pair{std::min(d(i, options.focus), d(j, options.focus)), d(i, j)};
+        };
+        std::stable_sort(pairs.begin(), pairs.end(),
+                         [&](const auto& x, const auto& y) { return distance(x) < distance(y); });
+        std::vector<double> inner(n_src * n_src, 0.0);
+        std::vector<unsigned char> known(n_src * n_src, 0);
+        for (std::size_t i = 0; i < n_src; ++i) {
+            inner[i * n_src + i] = self[i] * self[i];
+        }
         for (std::size_t p = 0; p < pairs.size(); ++p) {
             progress.report(
                 0.6 + 0.4 * static_cast<double>(p) / static_cast<double>(pairs.size()),
@@ -350,7 +401,13 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
             const auto [i, j] = pairs[p];
             const RowMat x = centred(cache.get(src[i], i), src[i].stream->d, rows);
             const RowMat y = centred(cache.get(src[j], j), src[j].stream->d, rows);
-            r.matrix[i][j - col0] = ratio((x.transpose() * y).squaredNorm(), self[i], self[j]);
+            const double xy = (x.transpose() * y).squaredNorm();
+            r.matrix[i][j - col0] = ratio(xy, self[i], self[j]);
+            inner[i * n_src + j] = inner[j * n_src + i] = xy;
+            known[i * n_src + j] = known[j * n_src + i] = 1;
+            if (options.on_pairs && p + 1 < pairs.size())
+                options.on_pairs(
+                    pairs_so_far(r, inner, known, na, nb, col0, options.other != nullptr));
         }
     }
     if (!options.other)

@@ -2,7 +2,9 @@
 // Linear CKA (Kornblith et al. 2019, centred) between every pair of layers of one dump, or
 // between the layers of two dumps over the same tokens, by the cheaper of two exact forms:
 //   gram              <K_i, K_j> / (|K_i| |K_j|), K = Xc Xc^T the centred T x T Gram of a layer:
-//                     L T^2 D flops, computed a block of Gram rows at a time in bounded memory;
+//                     L T^2 D flops, in bounded memory either as whole Grams held a panel at a
+//                     time (pairs exact as soon as both Grams are computed: CKA fills in pair by
+//                     pair) or, when too few Grams fit, a block of Gram rows at a time;
 //   cross_covariance  ||Xc^T Yc||_F^2 / (||Xc^T Xc||_F ||Yc^T Yc||_F): (L^2/2) T D^2 flops.
 #include <cstddef>
 #include <functional>
@@ -29,10 +31,19 @@ struct CkaOptions {
     std::size_t memory_budget = 0;
     std::size_t block_tokens = 0;  // Gram rows per block; 0: as many as the budget allows
     int product_bits = 0;  // Gram products in float 32 or 64; 0: float64 while they are cheap
-    // Progressive use (the app): before the exact matrix, an estimate from preview_tokens tokens
-    // (a few evenly spaced runs of the dump) is handed to on_preview, on the worker thread, when
-    // the dump has more than twice as many tokens. The estimate is a partial result: shown
-    // marked as such, never exported.
+    // The Gram form's scheme: "" by cost and memory, "panels" (whole Grams, pairs as they
+    // complete) or "rows" (blocks of Gram rows; every pair at the end).
+    std::string gram_scheme;
+    std::size_t panel_grams = 0;  // Grams held at once by the panels; 0: as many as the budget
+    // Progressive use (the app). The layer whose pairs come first (then outward from it).
+    std::size_t focus = 0;
+    // Each time pairs complete (the panel scheme, the cross-covariance form), the matrix so far
+    // is handed to on_pairs on the worker thread: the pairs computed are exact, the others
+    // missing (CkaResult::computed). A partial result: shown marked as such, never exported.
+    std::function<void(const struct CkaResult&)> on_pairs;
+    // Where no pair completes before the end (the row-block scheme), an estimate from
+    // preview_tokens tokens (a few evenly spaced runs of the dump) is handed to on_preview first,
+    // when the dump has more than twice as many tokens. Also partial.
     std::function<void(const struct CkaResult&)> on_preview;
     std::size_t preview_tokens = 256;
 };
@@ -45,6 +56,11 @@ struct CkaResult {
     std::vector<std::vector<std::optional<double>>> matrix;  // layers x (other_)layers
     // > 0 only in on_preview's estimate: the tokens it used (the exact result has 0).
     std::size_t preview_tokens = 0;
+    // Only in on_pairs' partial results: which entries of `matrix` are computed (row-major,
+    // layers x (other_)layers; the others are missing, not undefined). Empty when complete.
+    std::vector<unsigned char> computed;
+    std::size_t pairs_done = 0, pairs_total = 0;  // distinct pairs; both 0 when complete
+    bool partial() const { return preview_tokens > 0 || !computed.empty(); }
 };
 
 CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress);

@@ -1,5 +1,6 @@
 #include "analysis/project.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -170,6 +171,26 @@ ProjectResult project(const Dump& dump, const ProjectOptions& o, Progress& progr
     if (o.axes.size() > 3)
         throw InputError("project: at most 3 custom axes, got " + std::to_string(o.axes.size()));
     const std::size_t L = r.states.size();
+    if (o.on_preview && o.method == ProjectMethod::Pca && o.axes.empty() && !o.spherize && L > 1) {
+        // The selected state first: exactly `project --layers focus` (one read of that layer
+        // for its fit, one for its coordinates), spread over the full layer list.
+        const auto at = std::find(r.states.begin(), r.states.end(), o.focus);
+        const std::size_t f =
+            at == r.states.end() ? 0 : static_cast<std::size_t>(at - r.states.begin());
+        ProjectOptions one = o;
+        one.on_preview = nullptr;
+        one.layers = {r.states[f]};
+        one.trust_points = 0;
+        ProjectResult p = project(dump, one, progress);
+        p.layers = r.layers;
+        p.states = r.states;
+        p.preview_state = r.states[f];
+        for (std::string& label : p.axis_labels) label += " of " + r.layers[f];
+        std::vector<std::optional<std::array<double, 3>>> row = std::move(p.coordinates.front());
+        p.coordinates.assign(L, std::vector<std::optional<std::array<double, 3>>>(T));
+        p.coordinates[f] = std::move(row);
+        o.on_preview(p);
+    }
     const int passes = (o.spherize ? 3 : 2) + (o.method == ProjectMethod::Umap ? 1 : 0);
     auto report = [&](int pass, std::size_t i, const std::string& what) {
         progress.report((pass + static_cast<double>(i) / static_cast<double>(L)) / passes,

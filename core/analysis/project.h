@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,13 @@ struct ProjectOptions {
     int threads = 0;  // 0: both cores
     // UMAP's neighbour graph is exact up to this many states, from an HNSW index above.
     std::size_t exact_knn_up_to = 50000;
+    // Progressive use (the app): for a PCA layout of several layers without custom axes or
+    // spherizing, the state `focus` (a state index; the first analysed one when not among them)
+    // alone, on its own PCA basis, is handed to on_preview (on the worker thread) before the
+    // pooled fit reads every layer. A partial result (preview_state set): shown marked as such,
+    // never exported.
+    std::function<void(const struct ProjectResult&)> on_preview;
+    std::size_t focus = 0;
 };
 
 struct ProjectResult {
@@ -67,6 +75,9 @@ struct ProjectResult {
     std::vector<double> mean;  // pooled mean (d)
     // layers x tokens; null for NaN/Inf states (and, spherized, states equal to the mean)
     std::vector<std::vector<std::optional<std::array<double, 3>>>> coordinates;
+    // Only in on_preview's result: the one state whose coordinates it holds (the other layers'
+    // are all null), fit on that state alone.
+    std::optional<std::size_t> preview_state;
 };
 
 ProjectResult project(const Dump& dump, const ProjectOptions& options, Progress& progress);

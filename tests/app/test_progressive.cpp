@@ -10,6 +10,7 @@
 #include <QtTest>
 
 #include "analysis/cka.h"
+#include "analysis/project.h"
 #include "analysis/spectrum.h"
 #include "analysis/trajectory.h"
 #include "app_test_support.h"
@@ -17,6 +18,7 @@
 #include "export/figure_export.h"
 #include "io/dump.h"
 #include "main_window.h"
+#include "projection3d_view.h"
 #include "result_view.h"
 #include "spectrum_view.h"
 #include "timescales_view.h"
@@ -214,6 +216,7 @@ private slots:
         // CKA's first picture, an estimate from a few tokens: marked, not exported.
         es::analysis::CkaOptions co;
         std::vector<es::analysis::CkaResult> previews;
+        co.gram_scheme = "rows";  // no pair before the end: an estimate first
         co.preview_tokens = 16;
         co.on_preview = [&](const es::analysis::CkaResult& p) { previews.push_back(p); };
         const es::analysis::CkaResult exact = es::analysis::cka(*dump, co, es::no_progress());
@@ -226,11 +229,54 @@ private slots:
         QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".pdf")));
         auto* cka_status = cka.findChild<QLabel*>(QStringLiteral("status"));
         QVERIFY(cka_status && cka_status->text().startsWith(QLatin1String("partial:")));
+        // The pairs computed so far (exact, the others empty): marked, not exported.
+        std::vector<es::analysis::CkaResult> pairs;
+        es::analysis::CkaOptions po;
+        po.gram_scheme = "panels";
+        po.panel_grams = 2;
+        po.on_pairs = [&](const es::analysis::CkaResult& p) { pairs.push_back(p); };
+        es::analysis::cka(*dump, po, es::no_progress());
+        QVERIFY(pairs.size() >= 2);
+        cka.set_result(pairs.front());
+        QCOMPARE(cka.incomplete(), QStringLiteral("%1 of %2 layer pairs computed so far")
+                                       .arg(pairs.front().pairs_done)
+                                       .arg(pairs.front().pairs_total));
+        QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".csv")));
+        QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".png")));
+        QVERIFY(cka_status->text().startsWith(QLatin1String("partial: 1 of")));
+        // The heatmap leaves the pairs not computed yet empty and shows the others' values.
+        const auto L = static_cast<int>(exact.matrix.size());
+        for (int i = 0; i < L; ++i)
+            for (int j = 0; j < L; ++j) {
+                const auto shown = cka.heatmap()->value(i, j);
+                const bool computed = pairs.front().computed[static_cast<std::size_t>(i * L + j)];
+                QCOMPARE(shown.has_value(), computed);
+                if (computed)
+                    QVERIFY(std::abs(*shown - *exact.matrix[static_cast<std::size_t>(i)]
+                                                           [static_cast<std::size_t>(j)]) < 1e-12);
+            }
         cka.set_result(exact);
         QVERIFY(cka.incomplete().isEmpty());
         QVERIFY(es::widgets::export_figure(&cka, QStringLiteral("cka"),
                                            dir.filePath(QStringLiteral("cka.json")), options,
                                            provenance, &error));
+
+        // The projection's first picture, the selected layer on its own basis: marked, not
+        // exported; the pooled result is complete.
+        std::vector<es::analysis::ProjectResult> projections;
+        es::analysis::ProjectOptions pro;
+        pro.focus = 1;
+        pro.on_preview = [&](const es::analysis::ProjectResult& p) { projections.push_back(p); };
+        const es::analysis::ProjectResult pooled =
+            es::analysis::project(*dump, pro, es::no_progress());
+        QCOMPARE(projections.size(), std::size_t{1});
+        es::widgets::Projection3dView projection;
+        projection.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("projection"));
+        projection.set_result(projections.front(), dump->tokens());
+        QVERIFY(projection.incomplete().contains(QLatin1String("only state 1")));
+        QVERIFY(refused(&projection, QStringLiteral("projection3d"), QStringLiteral(".csv")));
+        projection.set_result(pooled, dump->tokens());
+        QVERIFY(projection.incomplete().isEmpty());
 
         trajectory.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("trajectories"));
         trajectory.set_result(partial_traj.front(), {}, false);

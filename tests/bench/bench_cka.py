@@ -75,24 +75,35 @@ def main():
     write_dump(path, a.layers, a.tokens, a.d)
 
     # The CLI in a child; its peak RSS from /usr/bin/time's %M (kilobytes).
-    t0 = time.perf_counter()
+    # CPU seconds (user + system) beside wall time: on a shared machine they are the steadier
+    # figure (the CLI's from its child's rusage, numpy's from this process's, BLAS threads included).
+    def cpu(who):
+        r = resource.getrusage(who)
+        return r.ru_utime + r.ru_stime
+
+    t0, c0 = time.perf_counter(), cpu(resource.RUSAGE_CHILDREN)
     p = subprocess.run(["/usr/bin/time", "-f", "%M", a.cli, "cka", path, "--json"],
                        capture_output=True, text=True, check=True)
     cli_s = time.perf_counter() - t0
+    cli_cpu = cpu(resource.RUSAGE_CHILDREN) - c0
     cli_rss_mb = int(p.stderr.strip().splitlines()[-1]) / 1024
     ours = json.loads(p.stdout)
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu(resource.RUSAGE_SELF)
     peer = numpy_cka(path)
     numpy_s = time.perf_counter() - t0
+    numpy_cpu = cpu(resource.RUSAGE_SELF) - c0
     numpy_rss_mb = max(before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
 
     diff = float(np.max(np.abs(np.array(ours["matrix"], dtype=float) - peer)))
     out = {"shape": [a.layers, a.tokens, a.d], "method": ours["method"],
            "eigenscope_s": round(cli_s, 2), "eigenscope_peak_rss_mb": round(cli_rss_mb),
            "numpy_float32_s": round(numpy_s, 2), "numpy_peak_rss_mb": round(numpy_rss_mb),
-           "ratio_eigenscope_over_numpy": round(cli_s / numpy_s, 3), "max_abs_diff": diff}
+           "ratio_eigenscope_over_numpy": round(cli_s / numpy_s, 3),
+           "eigenscope_cpu_s": round(cli_cpu, 2), "numpy_float32_cpu_s": round(numpy_cpu, 2),
+           "cpu_ratio_eigenscope_over_numpy": round(cli_cpu / numpy_cpu, 3),
+           "load_average": os.getloadavg()[0], "max_abs_diff": diff}
     if a.json:
         print(json.dumps(out))
     else:

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "analysis/cka.h"
+#include "analysis/common.h"
 #include "analysis/project.h"
 #include "analysis/spectrum.h"
 #include "analysis/token_address.h"
@@ -94,6 +95,7 @@ TEST(ActivationProperties, CkaGramBlocksGiveTheUnblockedMatrix) {
     auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
     an::CkaOptions whole;
     whole.method = "gram";
+    whole.gram_scheme = "rows";  // the panels: test_cka_panels.cpp
     const auto reference = an::cka(*dump, whole, es::no_progress());
     an::CkaOptions blocks = whole;
     blocks.block_tokens = 7;  // 128 tokens: 18 blocks, the last of 2 rows
@@ -123,6 +125,7 @@ TEST(ActivationProperties, CkaPreviewIsAMarkedEstimateThatIsExactOverEveryToken)
     auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
     an::CkaOptions o;
     o.method = "gram";
+    o.gram_scheme = "rows";  // the scheme that has no pair before the end, hence a preview
     const auto exact = an::cka(*dump, o, es::no_progress());
     ASSERT_EQ(exact.preview_tokens, 0u);
     const std::size_t T = dump->stream().n_tokens();
@@ -351,4 +354,49 @@ TEST(ActivationProperties, TrajectoryFillsInLayerByLayer) {
                 }
             }
     }
+}
+
+TEST(ActivationProperties, ProjectionPreviewIsTheSelectedLayerOnItsOwnBasis) {
+    // The app's first 3-D picture: the selected state alone, exactly as a projection of that one
+    // layer, spread over the full layer list and marked; then the pooled fit, unmarked.
+    auto dump = es::Dump::open(es::test::fixture("good/analysis_synth.h5"));
+    an::ProjectOptions o;
+    const auto states = es::analysis::analysed_states(dump->stream(), false);
+    ASSERT_GE(states.size(), 3u);
+    o.focus = states[2];
+    std::vector<an::ProjectResult> previews;
+    o.on_preview = [&](const an::ProjectResult& p) { previews.push_back(p); };
+    const auto full = an::project(*dump, o, es::no_progress());
+    ASSERT_EQ(previews.size(), 1u);
+    EXPECT_FALSE(full.preview_state.has_value());
+    const an::ProjectResult& p = previews.front();
+    ASSERT_TRUE(p.preview_state.has_value());
+    EXPECT_EQ(*p.preview_state, states[2]);
+    EXPECT_EQ(p.layers, full.layers);
+    an::ProjectOptions one;
+    one.layers = {states[2]};
+    const auto alone = an::project(*dump, one, es::no_progress());
+    ASSERT_EQ(p.coordinates.size(), states.size());
+    std::size_t shown = 0;
+    for (std::size_t i = 0; i < states.size(); ++i)
+        for (std::size_t t = 0; t < p.coordinates[i].size(); ++t) {
+            if (i != 2) {
+                EXPECT_FALSE(p.coordinates[i][t].has_value()) << "only the selected layer";
+                continue;
+            }
+            ASSERT_EQ(p.coordinates[i][t].has_value(), alone.coordinates[0][t].has_value());
+            if (!p.coordinates[i][t]) continue;
+            ++shown;
+            for (std::size_t a = 0; a < 3; ++a)
+                EXPECT_NEAR((*p.coordinates[i][t])[a], (*alone.coordinates[0][t])[a], 1e-12);
+        }
+    EXPECT_GT(shown, 1u);
+    // Its basis is that layer's own, not the pooled one: the coordinates differ from the full
+    // result's for the same layer.
+    double moved = 0;
+    for (std::size_t t = 0; t < p.coordinates[2].size(); ++t)
+        if (p.coordinates[2][t] && full.coordinates[2][t])
+            moved =
+                std::max(moved, std::abs((*p.coordinates[2][t])[0] - (*full.coordinates[2][t])[0]));
+    EXPECT_GT(moved, 1e-6);
 }

@@ -64,6 +64,38 @@ private slots:
         QCOMPARE(view.token_line_count(), 0);
     }
 
+    void partialPicturesDrawFewerTokenLines() {
+        // A real result whose 10 tokens are repeated to 1000 (the view only draws what it is
+        // given): complete, every second token's line (500 of at most 600); while layers still
+        // come in, every seventh (143 of at most 150), so a partial redraw stays cheap.
+        Fed f = feed("good/tl_batched_f32.h5");
+        es::analysis::TrajectoryResult many = f.result;
+        many.token_index.clear();
+        many.norm.clear();
+        many.cos_prev.clear();
+        many.cos_first.clear();
+        for (std::size_t t = 0; t < 1000; ++t) {
+            const std::size_t k = t % f.result.token_index.size();
+            many.token_index.push_back(t);
+            many.norm.push_back(f.result.norm[k]);
+            many.cos_prev.push_back(f.result.cos_prev[k]);
+            many.cos_first.push_back(f.result.cos_first[k]);
+        }
+        es::test::Following<TrajectoryView> ui(4);
+        TrajectoryView& view = ui.view;
+        view.resize(900, 650);
+        view.set_result(many, {}, false);
+        QVERIFY(!view.partial());
+        QCOMPARE(view.token_line_count(), 500);
+        es::analysis::TrajectoryResult partial = many;
+        partial.layers_total = partial.layers.size() + 1;  // one layer still to come
+        view.set_result(partial, {}, false);
+        QVERIFY(view.partial());
+        QCOMPARE(view.token_line_count(), 143);
+        view.set_result(many, {}, false);
+        QCOMPARE(view.token_line_count(), 500);
+    }
+
     void followsTheSelection() {
         Fed f = feed("good/tl_batched_f32.h5");
         es::test::Following<TrajectoryView> ui(4);
