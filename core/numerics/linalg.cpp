@@ -4,7 +4,9 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <random>
+#include <set>
 #include <string>
 
 #include "util/error.h"
@@ -238,6 +240,33 @@ void set_blas_threads(int n) {
 
 int blas_threads() {
     return openblas_get_num_threads ? openblas_get_num_threads() : 1;
+}
+
+namespace {
+struct BlasThreadRequests {
+    std::mutex mutex;
+    std::multiset<int> open;  // requests of the scopes open now
+    int before = 1;           // the count before the first of them
+};
+BlasThreadRequests& blas_requests() {
+    static BlasThreadRequests requests;
+    return requests;
+}
+}  // namespace
+
+ScopedBlasThreads::ScopedBlasThreads(int n) : requested_(std::max(1, n)) {
+    auto& r = blas_requests();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    if (r.open.empty()) r.before = blas_threads();
+    r.open.insert(requested_);
+    set_blas_threads(*r.open.begin());
+}
+
+ScopedBlasThreads::~ScopedBlasThreads() {
+    auto& r = blas_requests();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    r.open.erase(r.open.find(requested_));
+    set_blas_threads(r.open.empty() ? r.before : *r.open.begin());
 }
 
 }  // namespace es::numerics

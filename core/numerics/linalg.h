@@ -57,17 +57,21 @@ void fill_upper(T* c, std::size_t n) {
 void set_blas_threads(int n);
 int blas_threads();
 
-// Sets the (process-wide) BLAS thread count for a scope and restores it on every exit; used
-// where our own workers run in parallel, one BLAS thread each.
+// Asks for a BLAS thread count for a scope. OpenBLAS keeps one process-wide count, and the app
+// runs several analyses at once (the spectrum on one BLAS thread beside CKA on two): scopes that
+// saved and restored the count themselves restored it out of order, leaving the spectrum's
+// eigensolver on CKA's threads. So requests are counted: while any scope is open the count is
+// the smallest open request, and the count from before the first scope comes back when the last
+// one closes.
 class ScopedBlasThreads {
 public:
-    explicit ScopedBlasThreads(int n) : saved_(blas_threads()) { set_blas_threads(n); }
-    ~ScopedBlasThreads() { set_blas_threads(saved_); }
+    explicit ScopedBlasThreads(int n);
+    ~ScopedBlasThreads();
     ScopedBlasThreads(const ScopedBlasThreads&) = delete;
     ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
 
 private:
-    int saved_;
+    int requested_;
 };
 
 }  // namespace es::numerics

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 #include <random>
 
 #include "numerics/linalg.h"
@@ -143,4 +144,27 @@ TEST(Linalg, GramPcaMatchesTheFullScatterDecomposition) {
         for (std::size_t j = 0; j < dim; ++j)
             EXPECT_NEAR(gram.components[i * dim + j], full.components[i * dim + j], 1e-7)
                 << "component " << i << " entry " << j;
+}
+
+TEST(Linalg, BlasThreadScopesFromTwoAnalysesCloseInAnyOrder) {
+    // The spectrum (one BLAS thread) and CKA (two) run at once in the app and close their
+    // scopes in either order: the count is the smallest open request, then the count from
+    // before both. Without OpenBLAS's thread control every count reads 1.
+    const int before = es::numerics::blas_threads();
+    es::numerics::set_blas_threads(2);
+    const int two = es::numerics::blas_threads();
+    {
+        auto cka = std::make_unique<es::numerics::ScopedBlasThreads>(2);
+        EXPECT_EQ(es::numerics::blas_threads(), two);
+        auto spectrum = std::make_unique<es::numerics::ScopedBlasThreads>(1);
+        EXPECT_EQ(es::numerics::blas_threads(), 1);
+        cka.reset();  // CKA finishes first: the spectrum keeps its one thread
+        EXPECT_EQ(es::numerics::blas_threads(), 1);
+        auto again = std::make_unique<es::numerics::ScopedBlasThreads>(2);
+        EXPECT_EQ(es::numerics::blas_threads(), 1);
+        spectrum.reset();
+        EXPECT_EQ(es::numerics::blas_threads(), two);
+    }
+    EXPECT_EQ(es::numerics::blas_threads(), two);
+    es::numerics::set_blas_threads(before);
 }
