@@ -1,7 +1,9 @@
 // eigenscope-cli cka FILE [OTHER] [--stream NAME] [--include-final-norm] [--threads N]
 // (--json|--csv)
+// Under MPI the Gram rows (or the pairs) are shared among the ranks (distributed.h).
 #include "analysis/cka.h"
 #include "args.h"
+#include "distributed.h"
 #include "verb_support.h"
 #include "verbs.h"
 
@@ -13,11 +15,9 @@ int verb_cka(const std::vector<std::string>& argv) {
     if (pos.empty() || pos.size() > 2) throw UsageError("cka takes FILE and optionally OTHER");
     const Format f = output_format(args);
     auto o = stream_options<analysis::CkaOptions>(args);
-    auto dump = Dump::open(pos[0]);
-    std::shared_ptr<Dump> other = pos.size() == 2 ? Dump::open(pos[1]) : nullptr;
     o.threads = static_cast<int>(args.integer("threads", 1, 64).value_or(0));
-    o.other = other.get();
-    return print_result(f, analysis::cka(*dump, o, no_progress()));
+    const auto r = distributed_cka(pos[0], pos.size() == 2 ? pos[1] : "", o);
+    return r ? print_result(f, *r) : 0;  // not rank 0: rank 0 prints
 }
 
 }  // namespace es::cli

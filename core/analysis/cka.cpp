@@ -10,6 +10,7 @@
 #include "numerics/linalg.h"
 #include "numerics/memory_budget.h"
 #include "numerics/pca.h"
+#include "parallel/comm.h"
 #include "util/error.h"
 #include "util/parallel.h"
 
@@ -98,7 +99,7 @@ struct GramPlan {
 template <typename S>
 std::vector<double> gram_inner_products(const std::vector<Source>& src, StateCache& cache,
                                         const std::vector<std::size_t>& rows, const GramPlan& plan,
-                                        int threads, Progress& progress) {
+                                        int threads, parallel::Block blocks, Progress& progress) {
     const std::size_t L = src.size(), n = rows.size();
     auto layer = [&](std::size_t i) {
         return centred_rows<S>(cache.get(src[i], i), src[i].stream->d, rows);
@@ -112,7 +113,9 @@ std::vector<double> gram_inner_products(const std::vector<Source>& src, StateCac
     const numerics::ScopedBlasThreads blas(threads);
     std::vector<double> inner(L * L, 0.0), stacked;
     std::vector<S> block;
-    for (std::size_t r0 = 0; r0 < n; r0 += plan.block) {
+    // This part's row blocks only (all of them in one process).
+    for (std::size_t r0 = blocks.begin * plan.block; r0 < std::min(n, blocks.end * plan.block);
+         r0 += plan.block) {
         const std::size_t rr = std::min(plan.block, n - r0);
         progress.report(0.6 + 0.4 * static_cast<double>(r0) / static_cast<double>(n),
                         "cka gram rows " + std::to_string(r0 + 1) + "-" + std::to_string(r0 + rr) +
@@ -244,8 +247,16 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
     if (options.on_preview && options.preview_tokens >= 2 &&
         dump.stream(options.stream).n_tokens() > 2 * options.preview_tokens)
         options.on_preview(cka_preview(dump, options, options.preview_tokens, progress));
+    const CkaResult r = cka_finish(cka_part(dump, options, 0, 1, progress));
+    progress.report(1.0, "cka done");
+    return r;
+}
+
+CkaPart cka_part(const Dump& dump, const CkaOptions& options, int part, int parts,
+                 Progress& progress) {
     const std::size_t T = dump.stream(options.stream).n_tokens();
-    CkaResult r;
+    CkaPart out;
+    CkaResult& r = out.result;
     std::vector<Source> src;
     const std::size_t na = cka_sources(dump, options, r, src);
     const StreamInfo& sa = dump.stream(options.stream);
@@ -291,7 +302,10 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
                          "cka needs at least 2 tokens finite in every layer, found " +
                          std::to_string(rows.size()));
     const std::size_t n = rows.size();
-    r.matrix.assign(na, std::vector<std::optional<double>>(nb));
+    out.na = na;
+    out.n_src = n_src;
+    out.inner.assign(n_src * n_src, 0.0);
+    out.self.assign(n_src, 0.0);
     std::vector<std::pair<std::size_t, std::size_t>> pairs;
     for (std::size_t i = 0; i < na; ++i)
         for (std::size_t j = options.other ? 0 : i; j < nb; ++j) pairs.emplace_back(i, col0 + j);
@@ -330,33 +344,53 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
         plan.block =
             std::max<std::size_t>(1, std::min({plan.block, n, std::size_t{2000000000} / n}));
         const int threads = util::resolve_threads(options.threads);
-        const std::vector<double> inner =
-            wide ? gram_inner_products<float>(src, cache, rows, plan, threads, progress)
-                 : gram_inner_products<double>(src, cache, rows, plan, threads, progress);
-        std::vector<double> norms(n_src);
-        for (std::size_t i = 0; i < n_src; ++i) norms[i] = std::sqrt(inner[i * n_src + i]);
-        for (const auto& [i, j] : pairs)
-            r.matrix[i][j - col0] = ratio(inner[i * n_src + j], norms[i], norms[j]);
+        const parallel::Block mine =
+            parallel::block((n + plan.block - 1) / plan.block, part, parts);
+        out.inner =
+            wide ? gram_inner_products<float>(src, cache, rows, plan, threads, mine, progress)
+                 : gram_inner_products<double>(src, cache, rows, plan, threads, mine, progress);
+        for (std::size_t i = 0; i < n_src; ++i) out.self[i] = out.inner[i * n_src + i];
     } else {
-        std::vector<double> self(n_src);
-        for (std::size_t i = 0; i < n_src; ++i) {
-            const RowMat x = centred(cache.get(src[i], i), src[i].stream->d, rows);
-            self[i] = (x.transpose() * x).norm();
-        }
-        for (std::size_t p = 0; p < pairs.size(); ++p) {
+        // The layers' norms, then the pairs: one list of items, this part's block of it.
+        const std::size_t items = n_src + pairs.size();
+        const parallel::Block mine = parallel::block(items, part, parts);
+        for (std::size_t it = mine.begin; it < mine.end; ++it) {
             progress.report(
-                0.6 + 0.4 * static_cast<double>(p) / static_cast<double>(pairs.size()),
-                "cka pair " + std::to_string(p + 1) + "/" + std::to_string(pairs.size()));
-            const auto [i, j] = pairs[p];
+                0.6 + 0.4 * static_cast<double>(it - mine.begin) / static_cast<double>(mine.size()),
+                "cka " + std::to_string(it + 1 - mine.begin) + "/" + std::to_string(mine.size()));
+            if (it < n_src) {
+                const RowMat x = centred(cache.get(src[it], it), src[it].stream->d, rows);
+                out.self[it] = (x.transpose() * x).squaredNorm();
+                continue;
+            }
+            const auto [i, j] = pairs[it - n_src];
             const RowMat x = centred(cache.get(src[i], i), src[i].stream->d, rows);
             const RowMat y = centred(cache.get(src[j], j), src[j].stream->d, rows);
-            r.matrix[i][j - col0] = ratio((x.transpose() * y).squaredNorm(), self[i], self[j]);
+            out.inner[i * n_src + j] = (x.transpose() * y).squaredNorm();
         }
     }
-    if (!options.other)
+    return out;
+}
+
+void cka_merge(CkaPart& into, const CkaPart& next) {
+    if (into.inner.size() != next.inner.size() || into.self.size() != next.self.size())
+        throw InternalError("cka_merge: parts of different CKA runs");
+    for (std::size_t i = 0; i < into.inner.size(); ++i) into.inner[i] += next.inner[i];
+    for (std::size_t i = 0; i < into.self.size(); ++i) into.self[i] += next.self[i];
+}
+
+CkaResult cka_finish(const CkaPart& p) {
+    CkaResult r = p.result;
+    const bool two = !r.other_file.empty();
+    const std::size_t L = p.n_src, na = p.na, nb = two ? L - na : na, col0 = two ? na : 0;
+    r.matrix.assign(na, std::vector<std::optional<double>>(nb));
+    for (std::size_t i = 0; i < na; ++i)
+        for (std::size_t j = two ? 0 : i; j < nb; ++j)
+            r.matrix[i][j] =
+                ratio(p.inner[i * L + col0 + j], std::sqrt(p.self[i]), std::sqrt(p.self[col0 + j]));
+    if (!two)
         for (std::size_t i = 0; i < na; ++i)
             for (std::size_t j = 0; j < i; ++j) r.matrix[i][j] = r.matrix[j][i];
-    progress.report(1.0, "cka done");
     return r;
 }
 
