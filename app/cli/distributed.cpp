@@ -11,11 +11,13 @@ namespace es::cli {
 
 namespace {
 
-// Whether the spectrum goes by token blocks: decided on every rank from the same file, after a
-// collective open so that a file one rank cannot open fails on all of them.
-bool by_tokens(const std::shared_ptr<Dump>& dump, const analysis::SpectrumOptions& o) {
-    const StreamInfo& s = dump->stream(o.stream);
-    return s.n_tokens() > s.d;
+// Whether the spectrum goes by token blocks: states with more tokens than dimensions (the
+// streamed scatter) and fewer states than ranks, where blocks of states would leave ranks idle.
+// With as many states as ranks a block of states per rank is faster: its eigensolves run on all
+// ranks at once, where token blocks run every eigensolve on rank 0 (docs/SCALING.md). Decided on
+// every rank alike from the same file, after a collective open.
+bool by_tokens(const StreamInfo& s, std::size_t states, int ranks) {
+    return s.n_tokens() > s.d && states < static_cast<std::size_t>(ranks);
 }
 
 }  // namespace
@@ -34,7 +36,7 @@ std::optional<analysis::SpectrumResult> distributed_spectrum(const std::string& 
         return std::string();
     });
     const StreamInfo& s = dump->stream(o.stream);
-    if (!by_tokens(dump, o))
+    if (!by_tokens(s, states.size(), comm.size()))
         return gather_results<analysis::SpectrumResult>(
             [&](int rank, int size) {
                 analysis::SpectrumOptions mine = o;

@@ -16,9 +16,9 @@
 
 namespace es::cli {
 
-// States with more tokens than dimensions: each state's D x D scatter in token blocks, one per
-// rank, merged on rank 0 in rank (= token) order, then its eigensolve on rank 0. Otherwise each
-// rank takes a contiguous block of the states, joined in state order.
+// Fewer states than ranks, each with more tokens than dimensions: each state's D x D scatter in
+// token blocks, one per rank, merged on rank 0 in rank (= token) order, then its eigensolve on
+// rank 0. Otherwise each rank takes a contiguous block of the states, joined in state order.
 std::optional<analysis::SpectrumResult> distributed_spectrum(const std::string& file,
                                                              const analysis::SpectrumOptions& o);
 // Gram form: each rank the inner products of its block of Gram rows, summed on rank 0 in rank

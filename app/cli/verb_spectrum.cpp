@@ -1,7 +1,7 @@
 // eigenscope-cli spectrum FILE [--stream NAME] (--layer N | --all-layers) [--uncentered]
 //                         [--top K] [--include-final-norm] (--json|--csv)
-// Under MPI (distributed.h): with more tokens than dimensions every state's scatter is split
-// into token blocks, one per rank; otherwise --all-layers gives each rank a block of layers.
+// Under MPI (distributed.h): each rank a block of the states, or, with fewer states than ranks
+// and more tokens than dimensions, each state's scatter split into token blocks, one per rank.
 #include "analysis/common.h"
 #include "analysis/spectrum.h"
 #include "args.h"

@@ -127,10 +127,17 @@ void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view)
     auto matrices = guarded(view, [&window](widgets::WeightSpectrumView* v) {
         const Document* doc = primary_document(window, v, QObject::tr("Open a dump with weights."));
         QStringList names;
-        if (doc)
+        if (doc && doc->bundle()) {
+            // A results bundle: the matrices whose spectra it holds (it keeps only the
+            // unembedding of the weights themselves, for the logit lens).
+            for (const std::string& key : bundle::read_keys(doc->dump()->path()))
+                if (key.rfind("weight_spectrum/", 0) == 0)
+                    names << QString::fromStdString(key.substr(16));
+        } else if (doc) {
             for (const auto& [name, w] : doc->dump()->weights())
                 if (w.shape.size() == 2 && name.find("lora_") == std::string::npos)
                     names << QString::fromStdString(name);
+        }
         v->set_matrices(names);
         if (doc && names.isEmpty()) v->show_empty(QObject::tr("This dump has no 2-D weights."));
     });

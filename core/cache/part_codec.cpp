@@ -102,6 +102,27 @@ bool decode(const std::string& bytes, analysis::CkaPart& p) {
     });
 }
 
+std::string encode(const analysis::EqualiserBasisFit& b) {
+    return bytes_of({{"kind", "equaliser_basis"},
+                     {"d", b.d},
+                     {"layers", b.layers},
+                     {"explained", doubles(b.explained)},
+                     {"components", doubles(b.components)}});
+}
+
+bool decode(const std::string& bytes, analysis::EqualiserBasisFit& b) {
+    return parse(bytes, [&](const json& j) {
+        if (j.at("kind") != "equaliser_basis")
+            throw json::other_error::create(501, "not a basis", &j);
+        j.at("d").get_to(b.d);
+        j.at("layers").get_to(b.layers);
+        b.explained = doubles_of(j.at("explained"));
+        b.components = doubles_of(j.at("components"));
+        if (b.components.size() != b.d * b.d)
+            throw json::other_error::create(501, "basis size", &j);
+    });
+}
+
 std::string encode(const std::vector<analysis::CheckpointSeriesStep>& steps) {
     json a = json::array();
     for (const auto& s : steps)

@@ -154,20 +154,22 @@ class MpiCli(unittest.TestCase):
         self.same(["trajectory", self.tall, "--csv"], 2, as_json=False)
 
     def test_spectrum_token_blocks(self):
-        # tall: 60 tokens > d 24, so every state's scatter is split into token blocks (30 + 30,
-        # 20 x 3) and merged on rank 0; one layer too, and parts sent in 700-byte messages.
+        # One state of tall (60 tokens > d 24): its scatter in token blocks (30 + 30, 20 x 3)
+        # merged on rank 0, the parts sent in 700-byte messages.
         small = {"EIGENSCOPE_MPI_MESSAGE_BYTES": "700"}
-        for ranks in (2, 3):
-            out = self.same(["spectrum", self.tall, "--all-layers", "--json"], ranks, env=small)
-        self.check_spectra_against_numpy(self.tall, out)
-        one = self.same(["spectrum", self.tall, "--layer", "3", "--json"], 3)
         x = resid_states(self.tall)[3]
         s = np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
-        np.testing.assert_allclose(one["singular_values"], s, rtol=1e-6, atol=1e-6 * s[0])
-        self.same(["spectrum", self.tall, "--all-layers", "--uncentered", "--csv"], 2,
+        for ranks in (2, 3):
+            one = self.same(["spectrum", self.tall, "--layer", "3", "--json"], ranks, env=small)
+            np.testing.assert_allclose(one["singular_values"], s, rtol=1e-6, atol=1e-6 * s[0])
+        self.same(["spectrum", self.tall, "--layer", "0", "--uncentered", "--csv"], 2,
                   as_json=False)
-        # More ranks than tokens of a block's worth: 4 ranks on 60 tokens still one scatter each.
-        self.same(["spectrum", self.long, "--all-layers", "--json"], 4)
+        # long: 4 states of 400 tokens > d 8 on 5 ranks (fewer states than ranks): every state
+        # by token blocks of 80, against one process and numpy.
+        out = self.same(["spectrum", self.long, "--all-layers", "--json"], 5, env=small)
+        self.check_spectra_against_numpy(self.long, out)
+        # As many states as ranks: blocks of states (the tall dump's 6 on 3 ranks).
+        self.same(["spectrum", self.tall, "--all-layers", "--json"], 3)
 
     def check_cka_against_numpy(self, path, out):
         xs = resid_states(path)
