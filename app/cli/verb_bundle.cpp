@@ -413,7 +413,10 @@ int verb_bundle(const std::vector<std::string>& argv) {
         p.lacks.end(),
         {"token states beyond the sample (the equaliser and logit lens show sampled tokens only; "
          "the timescales, directions, neighbours and analogy views need the dump)",
-         "streams other than " + s.name, "attention patterns", "the weights themselves"});
+         "streams other than " + s.name, "attention patterns",
+         states.weights.empty()
+             ? "the weights themselves"
+             : "the weights themselves, but for the unembedding and final norm the lens reads"});
     bundle::write(*out, p, states, entries);
     return print_text(nlohmann::json({{"bundle", *out},
                                       {"results", entries.size()},

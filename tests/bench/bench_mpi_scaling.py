@@ -15,8 +15,8 @@ measured in the same run.
    squares, c0 = the process start measured with `info`. One OpenBLAS thread: a per-core figure.
 3. With --verbs, instead: the verbs distributed since (spectrum of one state by token blocks,
    spectrum --all-layers by token blocks, cka, series), alone on 1 and 2 threads and under
-   mpirun -n 1 and -n 2, on the same dump and on a checkpoint folder of 6 steps of a 2048 x 2048
-   weight; CPU time (user + system of all ranks) beside the wall time.
+   mpirun -n 1 and -n 2, on the same dump (cka: on 9 x 4096 x 512) and on a checkpoint folder of
+   6 steps of a 2048 x 2048 weight; CPU time (user + system of all ranks) beside the wall time.
 """
 import argparse
 import os
@@ -85,16 +85,19 @@ def write_series(folder, steps=6, d=2048, seed=5):
 def verbs(a, mpirun, env1, env2, say):
     dump = os.path.join(a.dir, "scaling_9x8192x1024_f16.h5")
     write_dump(dump, 9, 8192, 1024)
+    small = os.path.join(a.dir, "scaling_9x4096x512_f16.h5")  # CKA: 54 pairs of T D^2
+    write_dump(small, 9, 4096, 512, seed=4)
     series = os.path.join(a.dir, "series_6x2048")
     write_series(series)
     subprocess.run(["cat", dump], stdout=subprocess.DEVNULL)  # warm the page cache
-    say(f"ranks on {dump} (9 states x 8192 tokens x 1024, float16; T > D: spectra by token "
-        f"blocks) and {series} (6 checkpoints of a 2048 x 2048 weight); wall (CPU of all "
-        f"processes), median of {a.reps}:")
+    say(f"ranks on {os.path.basename(dump)} (9 states x 8192 tokens x 1024, float16; one state "
+        f"by token blocks, all states by blocks of states), {os.path.basename(small)} (CKA, "
+        f"cross-covariance form) and {os.path.basename(series)} (6 checkpoints of a 2048 x 2048 "
+        f"weight); wall (CPU of all processes), median of {a.reps}:")
     for name, args in (
             ("spectrum --layer 4", ["spectrum", dump, "--layer", "4", "--json"]),
             ("spectrum --all-layers", ["spectrum", dump, "--all-layers", "--json"]),
-            ("cka", ["cka", dump, "--json"]),
+            ("cka", ["cka", small, "--json"]),
             ("series --top 8", ["series", series, "--matrix", "blocks.0.mlp.W_in", "--top", "8",
                                 "--json"])):
         cpu = []

@@ -72,7 +72,7 @@ TEST(DistributedParts, CodecsKeepEveryDoubleAndRefuseOtherKinds) {
     EXPECT_EQ(q.result.tokens, 12u);
     // Bit for bit: the part is the rank's numbers, moved, not recomputed.
     EXPECT_EQ(std::memcmp(q.inner.data(), p.inner.data(), 4 * sizeof(double)), 0);
-    EXPECT_EQ(q.self, p.self);
+    EXPECT_EQ(q.self, p.self);  // the same bytes, as the line above
     analysis::CkaPart twice = q;
     analysis::cka_merge(twice, q);
     EXPECT_NEAR(twice.self[1], 2.0 / 7.0, 1e-15);
@@ -89,6 +89,7 @@ TEST(DistributedParts, CodecsKeepEveryDoubleAndRefuseOtherKinds) {
     b.components = {0.6, 0.8, -0.8, 0.6};
     analysis::EqualiserBasisFit c;
     ASSERT_TRUE(cache::decode(cache::encode(b), c));
+    // Exact, as above: decoding moves the bytes of the doubles, it computes nothing.
     EXPECT_EQ(c.components, b.components);
     EXPECT_EQ(c.layers, b.layers);
 
