@@ -57,7 +57,11 @@ std::vector<Task> tasks_of(const Dump& dump, const StreamInfo& s, bool with_cka,
     // The trajectory in one token block per rank (its cost is reading every state once).
     for (int b = 0; b < ranks; ++b)
         t.push_back({Kind::Trajectory, static_cast<std::size_t>(b), S * T * D * 4 / ranks});
-    if (with_cka) t.push_back({Kind::Cka, 0, S * per_state + S * S * T * std::min(T, D)});
+    // CKA in one part per rank (cka_part: Gram row blocks or pairs), each reading every state.
+    if (with_cka)
+        for (int b = 0; b < ranks; ++b)
+            t.push_back({Kind::Cka, static_cast<std::size_t>(b),
+                         S * T * D + (S * per_state + S * S * T * std::min(T, D)) / ranks});
     for (std::size_t st : states) t.push_back({Kind::Spectrum, st, per_state});
     // The equaliser's default basis: the scatter of one state and a complete eigensolve.
     t.push_back({Kind::EqualiserBasis, 0, T * D * D + D * D * D});
@@ -189,7 +193,10 @@ std::vector<bundle::Entry> run_tasks(const Dump& dump, const StreamInfo& s,
             case Kind::Cka: {
                 analysis::CkaOptions o;
                 o.stream = sn;
-                out.push_back({"cka/" + sn, cache::encode(analysis::cka(dump, o, no_progress()))});
+                out.push_back(
+                    {"part/cka/" + std::to_string(t.state),
+                     cache::encode(analysis::cka_part(dump, o, static_cast<int>(t.state),
+                                                      static_cast<int>(blocks), no_progress()))});
                 break;
             }
             case Kind::Spectrum: {
@@ -319,6 +326,7 @@ int verb_bundle(const std::vector<std::string>& argv) {
     std::vector<bundle::Entry> entries;
     std::map<std::size_t, analysis::LayerSpectrum> layers;
     std::map<std::size_t, analysis::TrajectoryResult> blocks;
+    std::map<std::size_t, analysis::CkaPart> cka_parts;
     parallel::gather_parts_each(
         comm,
         [&] {
@@ -350,6 +358,11 @@ int verb_bundle(const std::vector<std::string>& argv) {
                     if (!cache::decode(e.bytes, one) || one.layers.size() != 1)
                         throw InternalError("a rank's spectrum could not be decoded");
                     layers[one.layers.front().layer] = std::move(one.layers.front());
+                } else if (e.key.rfind("part/cka/", 0) == 0) {
+                    analysis::CkaPart one;
+                    if (!cache::decode(e.bytes, one))
+                        throw InternalError("a rank's CKA part could not be decoded");
+                    cka_parts[std::stoul(e.key.substr(9))] = std::move(one);
                 } else if (e.key.rfind("part/sample/", 0) == 0) {
                     const std::size_t k = std::stoul(e.key.substr(12)), n = states.n * states.d;
                     if (k >= states.datasets.size() || e.bytes.size() != n * sizeof(float))
@@ -366,6 +379,13 @@ int verb_bundle(const std::vector<std::string>& argv) {
     analysis::SpectrumResult spectra;
     spectra.stream = s.name;
     for (auto& [st, l] : layers) spectra.layers.push_back(std::move(l));
+    // CKA's parts summed in part order, whichever rank computed them.
+    if (!cka_parts.empty()) {
+        analysis::CkaPart sum = std::move(cka_parts.begin()->second);
+        for (auto it = std::next(cka_parts.begin()); it != cka_parts.end(); ++it)
+            analysis::cka_merge(sum, it->second);
+        entries.push_back({"cka/" + s.name, cache::encode(analysis::cka_finish(sum))});
+    }
     // The token blocks joined in order, statistics over every token; per-token values sampled.
     std::vector<analysis::TrajectoryResult> in_order;
     for (auto& [b, r] : blocks) in_order.push_back(std::move(r));
