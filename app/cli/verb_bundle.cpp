@@ -11,12 +11,14 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <numeric>
 
 #include "analysis/cka.h"
 #include "analysis/common.h"
 #include "analysis/equaliser.h"
 #include "analysis/head_circuits.h"
+#include "analysis/head_similarity.h"
 #include "analysis/matrix_source.h"
 #include "analysis/spectrum.h"
 #include "analysis/trajectory.h"
@@ -36,7 +38,10 @@ namespace es::cli {
 
 namespace {
 
-enum class Kind { Trajectory, Cka, Spectrum, Weights, Heads, EqualiserBasis, Sample };
+enum class Kind { Trajectory, Cka, Spectrum, Weights, Heads, EqualiserBasis, Sample, HeadSim };
+
+// The head-similarity metrics a bundle holds (the heads view's weight metrics without SVDs).
+constexpr const char* kHeadMetrics[] = {"qk_cosine", "ov_cosine"};
 
 struct Task {
     Kind kind;
@@ -80,7 +85,11 @@ std::vector<Task> tasks_of(const Dump& dump, const StreamInfo& s, bool with_cka,
             w += r * c * std::min(r, c);
         }
     if (w > 0) t.push_back({Kind::Weights, 0, w});
-    if (analysis::count_attention_layers(dump) > 0) t.push_back({Kind::Heads, 0, w / 4 + 1});
+    if (analysis::count_attention_layers(dump) > 0) {
+        t.push_back({Kind::Heads, 0, w / 4 + 1});
+        for (std::size_t m = 0; m < std::size(kHeadMetrics); ++m)
+            t.push_back({Kind::HeadSim, m, w / 8 + 1});
+    }
     return t;
 }
 
@@ -216,6 +225,23 @@ std::vector<bundle::Entry> run_tasks(const Dump& dump, const StreamInfo& s,
                 out.push_back({"head_circuits",
                                cache::encode(analysis::head_circuits(dump, {}, no_progress()))});
                 break;
+            case Kind::HeadSim: {
+                // Under the keys the heads view asks with: every block, and all layers at once.
+                analysis::HeadSimilarityOptions o;
+                o.metric = analysis::parse_head_metric(kHeadMetrics[t.state]);
+                const std::string key = std::string("heads/") + kHeadMetrics[t.state] + "/layer=";
+                const std::string rank = "/rank=" + std::to_string(o.rank);
+                for (std::size_t l = 0; l < analysis::count_attention_layers(dump); ++l) {
+                    o.layer = l;
+                    out.push_back(
+                        {key + std::to_string(l) + rank,
+                         cache::encode(analysis::head_similarity(dump, o, no_progress()))});
+                }
+                o.layer.reset();
+                out.push_back({key + "all" + rank,
+                               cache::encode(analysis::head_similarity(dump, o, no_progress()))});
+                break;
+            }
             case Kind::EqualiserBasis: {
                 analysis::EqualiserOptions o;
                 o.stream = sn;
@@ -256,6 +282,11 @@ bundle::Sample sample_frame(const Dump& dump, const StreamInfo& s,
         if (ti.id) out.token_ids.push_back(*ti.id);
     }
     if (out.token_ids.size() != sample.size()) out.token_ids.clear();
+    // The model's shape, so that the heads view of the bundle knows its layers and heads.
+    for (const auto& [k, v] : dump.attributes())
+        if (k == "n_layers" || k == "n_heads" || k == "n_kv_heads" || k == "d_head" ||
+            k == "d_model")
+            out.attributes.emplace_back(k, v);
     const WeightInfo* wu = dump.find_weight("unembed.W_U");
     if (!wu || !lens) return out;
     for (const char* name : {"unembed.W_U", "unembed.b_U", "ln_final.w", "ln_final.b"})
@@ -434,6 +465,7 @@ int verb_bundle(const std::vector<std::string>& argv) {
         {"token states beyond the sample (the equaliser and logit lens show sampled tokens only; "
          "the timescales, directions, neighbours and analogy views need the dump)",
          "streams other than " + s.name, "attention patterns",
+         "head similarities other than qk_cosine and ov_cosine (rank 8)",
          states.weights.empty()
              ? "the weights themselves"
              : "the weights themselves, but for the unembedding and final norm the lens reads"});

@@ -43,7 +43,10 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
                   H = static_cast<int>(dump.dims().n_heads.value_or(0));
         v->set_model(L, H, dump.find_attention("pattern") != nullptr);
         const bool patterns = v->metric() == QLatin1String("pattern_corr");
-        if ((!patterns && !dump.find_weight("blocks.0.attn.W_Q")) ||
+        // A results bundle holds head similarities, not the weights: the bundled results answer
+        // (and say what they lack).
+        const bool bundled = doc->bundle().has_value();
+        if ((!patterns && !bundled && !dump.find_weight("blocks.0.attn.W_Q")) ||
             (patterns && !dump.find_attention("pattern")) || H == 0)
             return show_nothing(
                 window, v,

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -189,8 +190,16 @@ void write(const std::string& out, const Provenance& p, const Sample& s,
                 write_dataset(f.get(), w.name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, dims,
                               w.data.data(), true, out);
             }
-            for (const auto& [k, v] : s.attributes)
-                write_string_attribute(f.get(), k.c_str(), v, out);
+            // Whole numbers as integers (model dimensions the reader takes as such), the rest
+            // as the text the dump's reader gave.
+            for (const auto& [k, v] : s.attributes) {
+                char* end = nullptr;
+                const long long n = v.empty() ? 0 : std::strtoll(v.c_str(), &end, 10);
+                if (!v.empty() && end && *end == '\0')
+                    write_int_attribute(f.get(), k.c_str(), n, out);
+                else
+                    write_string_attribute(f.get(), k.c_str(), v, out);
+            }
             if (!s.vocabulary.empty()) write_strings(f.get(), "vocab", s.vocabulary, out);
             // The results: keys, their byte ranges in one blob.
             std::vector<std::string> keys;

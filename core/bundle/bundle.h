@@ -57,8 +57,9 @@ struct Sample {
     // What the logit lens of a sampled token reads besides its states, copied from the dump so
     // that the lens works from the bundle: the unembedding and final norm (unembed.W_U,
     // unembed.b_U, ln_final.w, ln_final.b, float32, when the dump has them), the root attributes
-    // eps and norm (as text), and the vocabulary strings (the dump's, or the texts its tokens
-    // show for their ids).
+    // eps and norm, and the vocabulary strings (the dump's, or the texts its tokens show for
+    // their ids). Root attributes also carry the model's dimensions (n_layers, n_heads, ...);
+    // whole numbers are written as integers.
     struct Weight {
         std::string name;
         std::vector<std::size_t> shape;

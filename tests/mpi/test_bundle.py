@@ -5,7 +5,7 @@ size, equal to hashlib's), `eigenscope --export trajectory` and `--export spectr
 give the numbers the CLI computes on the dump (1e-10), the sampled token states are the dump's
 rows at the recorded indices, a view that needs raw states says what the bundle lacks, and the
 bundle made under MPI holds the same results as the one made alone. Every view a bundle backs
-(trajectory, spectrum, cka, equaliser, lens, weight_spectrum) exports from the bundle, dump moved
+(trajectory, spectrum, cka, equaliser, lens, weight_spectrum, heads) exports from the bundle, dump moved
 away, the numbers `eigenscope --export` gives on the dump itself (1e-10): the equaliser and the
 lens of sampled token j equal those of the dump's token sample_token_index[j].
 
@@ -33,7 +33,8 @@ def export(view, bundle, out, *extra):
 # The views a bundle backs, with the app's options for them (TOKEN: the token followed).
 VIEWS = [("trajectory", []), ("spectrum", []), ("cka", []),
          ("equaliser", ["--token", "TOKEN"]), ("lens", ["--token", "TOKEN"]),
-         ("weight_spectrum", ["--set", "matrix=blocks.2.mlp.W_in"])]
+         ("weight_spectrum", ["--set", "matrix=blocks.2.mlp.W_in"]),
+         ("heads", []), ("heads", ["--set", "metric=ov_cosine", "--set", "all_layers=true"])]
 # What differs between a sampled token and the dump's token it copies: its index and place.
 TOKEN_KEYS = {"token", "vocab_source"}
 
@@ -80,11 +81,12 @@ class Bundle(unittest.TestCase):
         cls.on_dump = {}
         for view, extra in VIEWS:
             out = os.path.join(t, f"dump-{view}.json")
+            key = view + "".join(extra)
             extra = [str(cls.token3) if a == "TOKEN" else a for a in extra]
             r = export(view, cls.dump, out, *extra)
             assert r.returncode == 0, f"{view}: {r.stderr}"
             with open(out) as f:
-                cls.on_dump[view] = json.load(f)["data"]
+                cls.on_dump[key] = json.load(f)["data"]
             os.remove(out)
         cls.full = os.path.join(t, "full.h5")
         cls.made_full = run(["bundle", cls.dump, "--out", cls.full, "--sample", "1000"])
@@ -183,13 +185,14 @@ class Bundle(unittest.TestCase):
         for bundle in (self.alone, self.dist):
             for view, extra in VIEWS:
                 out = os.path.join(self.out, f"b-{view}.json")
+                key = view + "".join(extra)
                 extra = ["3" if a == "TOKEN" else a for a in extra]
                 r = export(view, bundle, out, *extra)
                 self.assertEqual(r.returncode, 0, f"{view}: {r.stderr}")
                 with open(out) as f:
                     got = json.load(f)["data"]
                 os.remove(out)
-                want = self.on_dump[view]
+                want = self.on_dump[key]
                 if view == "trajectory":  # per-token lines: those of the sampled tokens only
                     got = {k: v for k, v in got.items() if k != "per_token"}
                     want = {k: v for k, v in want.items() if k != "per_token"}
@@ -205,7 +208,7 @@ class Bundle(unittest.TestCase):
         xn = (x - x.mean()) / np.sqrt(x.var() + 1e-5) * w + b
         logits = xn @ wu.astype(np.float64)
         top = int(np.argmax(logits))
-        last = self.on_dump["lens"]["layers"][-1]
+        last = self.on_dump["lens--tokenTOKEN"]["layers"][-1]
         self.assertEqual(last["top"][0]["id"], top)
         self.assertAlmostEqual(last["top"][0]["logit"], logits[top], delta=1e-4 * abs(logits[top]))
 
