@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "cache/part_codec.h"
 #include "cache/result_codec.h"
 #include "parallel/comm.h"
 #include "util/error.h"
@@ -16,24 +17,27 @@ inline parallel::Comm& ranks() {
     return parallel::world();
 }
 
-// part(rank, size) -> R on every rank; merge(R& into, R&& next) at rank 0 over ranks 1..n-1.
+// part(rank, size) -> R on every rank; merge(R& into, R&& next) at rank 0 over ranks 1..n-1, each
+// part decoded and merged as it arrives (rank 0 holds the merged result and one part).
 // Rank 0 gets the merged result (or the first failure by rank, rethrown); others get nullopt.
 template <typename R, typename Part, typename Merge>
 std::optional<R> gather_results(Part part, Merge merge) {
     parallel::Comm& comm = ranks();
     if (comm.size() == 1) return part(0, 1);
-    const auto bytes = parallel::gather_parts(
-        comm, [&] { return cache::encode(static_cast<const R&>(part(comm.rank(), comm.size()))); });
-    if (!comm.root()) return std::nullopt;
     std::optional<R> out;
-    for (const auto& b : bytes) {
-        R r;
-        if (!cache::decode(b, r)) throw InternalError("a rank's result part could not be decoded");
-        if (!out)
-            out = std::move(r);
-        else
-            merge(*out, std::move(r));
-    }
+    parallel::gather_parts_each(
+        comm, [&] { return cache::encode(static_cast<const R&>(part(comm.rank(), comm.size()))); },
+        [&](int, std::string&& b) {
+            R r;
+            if (!cache::decode(b, r))
+                throw InternalError("a rank's result part could not be decoded");
+            b.clear();
+            if (!out)
+                out = std::move(r);
+            else
+                merge(*out, std::move(r));
+        });
+    if (!comm.root()) return std::nullopt;
     return out;
 }
 

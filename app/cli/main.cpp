@@ -39,7 +39,8 @@ void print_help(std::ostream& os) {
 
 // Verbs that split their work over MPI ranks (distribute.h); the others run on rank 0 alone.
 bool distributed_verb(const std::string& name) {
-    for (const char* v : {"spectrum", "weights", "heads", "trajectory", "bundle"})
+    for (const char* v :
+         {"spectrum", "weights", "heads", "trajectory", "bundle", "cka", "series", "report"})
         if (name == v) return true;
     return false;
 }

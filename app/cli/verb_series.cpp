@@ -2,6 +2,7 @@
 // (--json|--csv)
 #include "analysis/checkpoint_series_analysis.h"
 #include "args.h"
+#include "distribute.h"
 #include "verb_support.h"
 #include "verbs.h"
 
@@ -20,7 +21,18 @@ int verb_series(const std::vector<std::string>& argv) {
         if (*s != "left" && *s != "right") throw UsageError("--side must be left or right");
         o.left = *s == "left";
     }
-    return print_result(f, analysis::checkpoint_series_analysis(dir, o, no_progress()));
+    // Under MPI each rank takes a block of the checkpoints; rank 0 joins them in step order and
+    // computes the angles between consecutive steps.
+    const auto steps = gather_results<std::vector<analysis::CheckpointSeriesStep>>(
+        [&](int rank, int size) {
+            return analysis::checkpoint_series_steps(dir, o, rank, size, no_progress());
+        },
+        [](std::vector<analysis::CheckpointSeriesStep>& into,
+           std::vector<analysis::CheckpointSeriesStep>&& part) {
+            for (auto& st : part) into.push_back(std::move(st));
+        });
+    if (!steps) return 0;  // not rank 0: rank 0 prints
+    return print_result(f, analysis::checkpoint_series_finish(dir, o, std::move(*steps)));
 }
 
 }  // namespace es::cli

@@ -1,10 +1,11 @@
 // eigenscope-cli spectrum FILE [--stream NAME] (--layer N | --all-layers) [--uncentered]
 //                         [--top K] [--include-final-norm] (--json|--csv)
-// Under MPI, --all-layers gives each rank a block of layers (rank 0 merges them in order).
+// Under MPI (distributed.h): each rank a block of the states, or, with fewer states than ranks
+// and more tokens than dimensions, each state's scatter split into token blocks, one per rank.
 #include "analysis/common.h"
 #include "analysis/spectrum.h"
 #include "args.h"
-#include "distribute.h"
+#include "distributed.h"
 #include "verb_support.h"
 #include "verbs.h"
 
@@ -22,24 +23,7 @@ int verb_spectrum(const std::vector<std::string>& argv) {
     o.centred = !args.flag("uncentered");
     o.top_k = static_cast<std::size_t>(args.integer("top", 0, 1 << 20).value_or(16));
     if (layer) o.layers = {static_cast<std::size_t>(*layer)};
-    const auto r = gather_results<analysis::SpectrumResult>(
-        [&](int rank, int size) {
-            auto dump = Dump::open(file);
-            if (size == 1) return analysis::spectrum(*dump, o, no_progress());
-            const StreamInfo& s = dump->stream(o.stream);
-            analysis::SpectrumOptions mine = o;
-            mine.layers = parallel::block_items(
-                layer ? o.layers : analysis::analysed_states(s, o.include_final_norm), rank, size);
-            if (mine.layers.empty()) {  // more ranks than layers
-                analysis::SpectrumResult none;
-                none.stream = s.name;
-                return none;
-            }
-            return analysis::spectrum(*dump, mine, no_progress());
-        },
-        [](analysis::SpectrumResult& into, analysis::SpectrumResult&& part) {
-            for (auto& l : part.layers) into.layers.push_back(std::move(l));
-        });
+    const auto r = distributed_spectrum(file, o);
     if (!r) return 0;  // not rank 0: rank 0 prints
     if (layer && f == Format::Json) {
         nlohmann::json j = analysis::to_json(r->layers.at(0));

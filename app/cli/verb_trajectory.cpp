@@ -4,7 +4,7 @@
 // statistics over all tokens (analysis::trajectory_merge).
 #include "analysis/trajectory.h"
 #include "args.h"
-#include "distribute.h"
+#include "distributed.h"
 #include "verb_support.h"
 #include "verbs.h"
 
@@ -17,30 +17,10 @@ int verb_trajectory(const std::vector<std::string>& argv) {
     auto o = stream_options<analysis::TrajectoryOptions>(args);
     o.threads = static_cast<int>(args.integer("threads", 1, 64).value_or(0));
     const bool per_token = args.flag("per-token");
-    std::shared_ptr<Dump> dump;
-    std::vector<analysis::TrajectoryResult> parts;
-    const auto joined = gather_results<analysis::TrajectoryResult>(
-        [&](int rank, int size) {
-            dump = Dump::open(file);
-            analysis::TrajectoryOptions mine = o;
-            const parallel::Block b =
-                parallel::block(dump->stream(o.stream).n_tokens(), rank, size);
-            if (size > 1) {
-                mine.token_begin = b.begin;
-                mine.token_end = b.end;
-            }
-            return analysis::trajectory(*dump, mine, no_progress());
-        },
-        [&](analysis::TrajectoryResult& into, analysis::TrajectoryResult&& part) {
-            if (parts.empty()) parts.push_back(std::move(into));
-            parts.push_back(std::move(part));
-        });
-    if (!joined) return 0;  // not rank 0: rank 0 prints
-    const analysis::TrajectoryResult r =
-        parts.empty() ? *joined
-                      : analysis::trajectory_merge(std::move(parts), dump->stream(o.stream));
-    return print_text(f == Format::Json ? analysis::to_json(r, per_token).dump(2) + "\n"
-                                        : analysis::to_csv(r, per_token));
+    const auto r = distributed_trajectory(file, o);
+    if (!r) return 0;  // not rank 0: rank 0 prints
+    return print_text(f == Format::Json ? analysis::to_json(*r, per_token).dump(2) + "\n"
+                                        : analysis::to_csv(*r, per_token));
 }
 
 }  // namespace es::cli

@@ -7,6 +7,7 @@
 #include "analysis/weight_spectra.h"
 #include "args.h"
 #include "distribute.h"
+#include "distributed.h"
 #include "io/dump.h"
 #include "verb_support.h"
 #include "verbs.h"
@@ -59,28 +60,7 @@ int verb_weights(const std::vector<std::string>& argv) {
         const auto heads = distributed_heads(args, file);  // every rank takes part
         return root ? print_result(f, *heads) : 0;
     }
-    const auto spectra = gather_results<analysis::WeightSpectraResult>(
-        [&](int rank, int size) {
-            auto dump = open_dump(args, file);
-            analysis::WeightSpectraOptions mine = wo;
-            if (size > 1) {
-                std::vector<std::string> names =
-                    wo.only.empty() ? analysis::weight_spectra_names(*dump) : wo.only;
-                const parallel::Block b = parallel::block(names.size(), rank, size);
-                mine.only.assign(names.begin() + static_cast<long>(b.begin),
-                                 names.begin() + static_cast<long>(b.end));
-                if (mine.only.empty()) {
-                    analysis::WeightSpectraResult none;
-                    none.file = dump->path();
-                    return none;
-                }
-            }
-            return analysis::weight_spectra(*dump, mine, no_progress());
-        },
-        [](analysis::WeightSpectraResult& into, analysis::WeightSpectraResult&& part) {
-            for (auto& m : part.matrices) into.matrices.push_back(std::move(m));
-            into.sources.insert(part.sources.begin(), part.sources.end());
-        });
+    const auto spectra = distributed_weight_spectra(file, args.option("weights").value_or(""), wo);
     if (f == Format::Csv) return root ? print_result(f, *spectra) : 0;
     const auto heads = distributed_heads(args, file);
     if (!root) return 0;

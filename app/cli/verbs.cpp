@@ -78,7 +78,8 @@ const std::vector<Verb>& verbs() {
          "the k token states nearest to one token's state, exact (BLAS) or by an HNSW index",
          verb_neighbours},
         {"bundle",
-         "bundle FILE|FOLDER --out RESULTS.h5 [--stream NAME] [--sample N] [--top K] [--no-cka]",
+         "bundle FILE|FOLDER --out RESULTS.h5 [--stream NAME] [--sample N] [--top K] [--no-cka] "
+         "[--no-lens]",
          "every analysis the views show, with a sample of token states, in one HDF5 file that "
          "opens without the dump",
          verb_bundle,

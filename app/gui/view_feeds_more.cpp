@@ -8,6 +8,7 @@
 #include "analysis/lens.h"
 #include "analysis/timescales.h"
 #include "attention_view.h"
+#include "cache/part_codec.h"
 #include "equaliser_view.h"
 #include "feed_support.h"
 #include "lens_view.h"
@@ -89,8 +90,29 @@ void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
                                                                                          : "pca"),
                          kv("bands", options.bands), kv("normalize", options.normalize),
                          kv("directions", QString::fromStdString(options.directions))});
-            ask(window, v, Ask{doc, stream.name, what, QObject::tr("equaliser frames")},
-                analysis_of(*doc, options, analysis::equaliser));
+            Ask a{doc, stream.name, what, QObject::tr("equaliser frames")};
+            if (doc->bundle() && !along) {
+                // A results bundle: the sampled token's frames from the bundle's states, along the
+                // basis fitted on the whole dump (bundled); the directions basis needs the dump.
+                a.from_sample = true;
+                return ask(
+                    window, v, a, [dump = doc->dump(), options, stream = stream.name](Progress& p) {
+                        analysis::EqualiserOptions o = options;
+                        analysis::EqualiserBasisFit fit;
+                        if (o.basis == analysis::EqualiserBasis::Pca) {
+                            const auto bytes =
+                                bundle::read_entry(dump->path(), "equaliser_basis/" + stream);
+                            if (!bytes || !cache::decode(*bytes, fit))
+                                throw InputError(
+                                    dump->path() +
+                                    ": this results bundle holds no equaliser basis of the "
+                                    "dump; bundle the dump again with this version");
+                            o.fitted = &fit;
+                        }
+                        return analysis::equaliser(*dump, o, p);
+                    });
+            }
+            ask(window, v, a, analysis_of(*doc, options, analysis::equaliser));
         });
     request_on_token_and_inputs(window, view, request, &widgets::EqualiserView::options_changed);
 }
@@ -139,8 +161,11 @@ void feed_lens(MainWindow& window, widgets::LensView* view) {
             options.top_k = static_cast<std::size_t>(v->top_k());
             const QString what = what_of("lens", {key_text(stream.name), kv("token", options.token),
                                                   kv("top", options.top_k)});
-            ask(window, v, Ask{doc, stream.name, what, QObject::tr("logit lens")},
-                analysis_of(*doc, options, analysis::lens));
+            Ask a{doc, stream.name, what, QObject::tr("logit lens")};
+            // A results bundle holds the sampled states and the unembedding: the lens of a
+            // sampled token is computed from them.
+            a.from_sample = doc->bundle().has_value();
+            ask(window, v, a, analysis_of(*doc, options, analysis::lens));
         });
     request_on_token_and_inputs(window, view, request, &widgets::LensView::options_changed);
 }

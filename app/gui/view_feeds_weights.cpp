@@ -43,7 +43,10 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
                   H = static_cast<int>(dump.dims().n_heads.value_or(0));
         v->set_model(L, H, dump.find_attention("pattern") != nullptr);
         const bool patterns = v->metric() == QLatin1String("pattern_corr");
-        if ((!patterns && !dump.find_weight("blocks.0.attn.W_Q")) ||
+        // A results bundle holds head similarities, not the weights: the bundled results answer
+        // (and say what they lack).
+        const bool bundled = doc->bundle().has_value();
+        if ((!patterns && !bundled && !dump.find_weight("blocks.0.attn.W_Q")) ||
             (patterns && !dump.find_attention("pattern")) || H == 0)
             return show_nothing(
                 window, v,
@@ -127,10 +130,17 @@ void feed_weight_spectrum(MainWindow& window, widgets::WeightSpectrumView* view)
     auto matrices = guarded(view, [&window](widgets::WeightSpectrumView* v) {
         const Document* doc = primary_document(window, v, QObject::tr("Open a dump with weights."));
         QStringList names;
-        if (doc)
+        if (doc && doc->bundle()) {
+            // A results bundle: the matrices whose spectra it holds (it keeps only the
+            // unembedding of the weights themselves, for the logit lens).
+            for (const std::string& key : bundle::read_keys(doc->dump()->path()))
+                if (key.rfind("weight_spectrum/", 0) == 0)
+                    names << QString::fromStdString(key.substr(16));
+        } else if (doc) {
             for (const auto& [name, w] : doc->dump()->weights())
                 if (w.shape.size() == 2 && name.find("lora_") == std::string::npos)
                     names << QString::fromStdString(name);
+        }
         v->set_matrices(names);
         if (doc && names.isEmpty()) v->show_empty(QObject::tr("This dump has no 2-D weights."));
     });

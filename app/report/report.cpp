@@ -258,28 +258,40 @@ QCustomPlot* alpha_plot(const analysis::WeightSpectraResult& w, QWidget* owner) 
 
 }  // namespace
 
-ReportData compute_report(const std::shared_ptr<Dump>& dump, Progress& progress) {
+ReportData compute_report(const std::shared_ptr<Dump>& dump, Progress& progress,
+                          const ReportRunners& run) {
     ReportData d;
-    d.path = QFileInfo(QString::fromStdString(dump->path())).absoluteFilePath().toStdString();
-    d.sha256 = widgets::sha256_of_file(QString::fromStdString(dump->path())).toStdString();
+    if (run.summary) {
+        d.path = QFileInfo(QString::fromStdString(dump->path())).absoluteFilePath().toStdString();
+        d.sha256 = widgets::sha256_of_file(QString::fromStdString(dump->path())).toStdString();
+        d.layout = layout_name(dump->layout());
+        d.tokens = dump->tokens().size();
+        d.prompts = dump->n_prompts();
+        for (const auto& t : dump->tokens()) d.token_texts.push_back(t.label());
+    }
     d.dims = dump->dims();
-    d.layout = layout_name(dump->layout());
-    d.tokens = dump->tokens().size();
-    d.prompts = dump->n_prompts();
     d.weights = dump->weights().size();
-    for (const auto& t : dump->tokens()) d.token_texts.push_back(t.label());
     if (!dump->streams().empty()) {
         d.last_is_final_norm = dump->stream().last_is_final_norm;
         optional_step(d, "trajectory", [&] {
+            if (run.trajectory) {
+                d.trajectory = run.trajectory();
+                return;
+            }
             analysis::TrajectoryOptions o;
             d.trajectory = analysis::trajectory(*dump, o, progress);
         });
         optional_step(d, "spectrum", [&] {
+            if (run.spectrum) {
+                d.spectrum = run.spectrum();
+                return;
+            }
             analysis::SpectrumOptions o;
             o.top_k = 0;
             d.spectrum = analysis::spectrum(*dump, o, progress);
         });
-        optional_step(d, "CKA", [&] { d.cka = analysis::cka(*dump, {}, progress); });
+        optional_step(d, "CKA",
+                      [&] { d.cka = run.cka ? run.cka() : analysis::cka(*dump, {}, progress); });
     } else {
         d.notes.push_back("activations: the dump holds weights only");
     }
@@ -287,6 +299,10 @@ ReportData compute_report(const std::shared_ptr<Dump>& dump, Progress& progress)
         // QK cosine from the weights when present, else the attention patterns.
         const bool weights = !dump->weights().empty();
         optional_step(d, "head similarity", [&] {
+            if (run.heads) {
+                if (auto all = run.heads(weights)) d.heads = std::move(*all);
+                return;
+            }
             for (std::size_t l = 0; l < *d.dims.n_layers; ++l) {
                 analysis::HeadSimilarityOptions o;
                 o.layer = l;
@@ -298,8 +314,10 @@ ReportData compute_report(const std::shared_ptr<Dump>& dump, Progress& progress)
         if (!d.notes.empty() && d.notes.back().rfind("head similarity", 0) == 0) d.heads.clear();
     }
     if (!dump->weights().empty())
-        optional_step(d, "weight spectra",
-                      [&] { d.weight_spectra = analysis::weight_spectra(*dump, {}, progress); });
+        optional_step(d, "weight spectra", [&] {
+            d.weight_spectra = run.weight_spectra ? run.weight_spectra()
+                                                  : analysis::weight_spectra(*dump, {}, progress);
+        });
     return d;
 }
 

@@ -6,6 +6,7 @@
 // Two halves so the app can compute off the GUI thread: compute_report() is plain core work
 // (any thread), write_report_pdf() draws the views off-screen (GUI thread) and writes atomically.
 #include <QString>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -34,9 +35,24 @@ struct ReportData {
     std::vector<std::string> notes;  // analyses left out and why
 };
 
+// How compute_report runs its analyses: a member left empty runs in this process. The CLI under
+// MPI sets them to the distributed analyses (app/cli/distributed.h): every rank calls
+// compute_report with them, in the same order, and only rank 0's data (summary true) is drawn;
+// a runner returns nullopt on the other ranks.
+struct ReportRunners {
+    std::function<std::optional<analysis::TrajectoryResult>()> trajectory;
+    std::function<std::optional<analysis::SpectrumResult>()> spectrum;  // values only (top 0)
+    std::function<std::optional<analysis::CkaResult>()> cka;
+    // Head similarity of every layer: QK cosine from the weights, else pattern correlation.
+    std::function<std::optional<std::vector<analysis::HeadSimilarityResult>>(bool weights)> heads;
+    std::function<std::optional<analysis::WeightSpectraResult>()> weight_spectra;
+    bool summary = true;  // false: skip the summary's hash and token reads (non-root ranks)
+};
+
 // Runs every analysis the report shows. Throws InputError when the file is not a dump and
 // CancelledError when progress is cancelled; an analysis the dump cannot support becomes a note.
-ReportData compute_report(const std::shared_ptr<Dump>& dump, Progress& progress);
+ReportData compute_report(const std::shared_ptr<Dump>& dump, Progress& progress,
+                          const ReportRunners& runners = {});
 
 // Renders the pages into a PDF at path through QSaveFile. Needs a QApplication (the offscreen
 // platform is enough). False with *error naming the problem; nothing is left at path then.

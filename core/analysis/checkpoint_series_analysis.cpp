@@ -8,69 +8,110 @@
 #include "io/checkpoint_series.h"
 #include "io/dump.h"
 #include "numerics/principal_angles.h"
+#include "parallel/comm.h"
 #include "util/error.h"
 
 namespace es::analysis {
 
-CheckpointSeriesResult checkpoint_series_analysis(const std::string& folder,
-                                                  const CheckpointSeriesOptions& options,
-                                                  Progress& progress) {
-    CheckpointSeriesResult r;
+namespace {
+
+struct Plan {
     SubspaceSource source;
-    bool left = options.left;
-    std::size_t k = options.top, begin = 0;
+    bool left = false;
+    std::size_t k = 0, begin = 0;
+    std::vector<CheckpointEntry> all, entries;  // every checkpoint, the distinct ones
+};
+
+// The matrix, side and range asked for, the checkpoints, and k: the requested k capped by the
+// rank of the matrix at every distinct checkpoint (shapes only: no data is read).
+Plan plan_of(const std::string& folder, const CheckpointSeriesOptions& options) {
+    Plan p;
+    p.left = options.left;
+    p.k = options.top;
     if (options.matrix.find(':') != std::string::npos) {
         const SubspaceSpec spec = parse_subspace_spec(options.matrix);
-        source = spec.source;
-        left = spec.left;
-        begin = spec.begin;
-        k = spec.end;
+        p.source = spec.source;
+        p.left = spec.left;
+        p.begin = spec.begin;
+        p.k = spec.end;
     } else {
-        source = parse_subspace_source(options.matrix);
+        p.source = parse_subspace_source(options.matrix);
     }
-    if (k == 0) throw InputError("--top must be at least 1");
-    r.matrix = options.matrix;
-    r.side = left ? "left" : "right";
-    const std::vector<CheckpointEntry> all = list_checkpoint_series(folder);
-    for (const CheckpointEntry& e : all)
-        if (e.same_as >= 0) {
-            const CheckpointEntry& same = all[static_cast<std::size_t>(e.same_as)];
-            r.duplicates.push_back({e.step, same.step, e.path, same.path});
-        }
-    const std::vector<CheckpointEntry> entries = distinct_checkpoints(all);
-    std::vector<Eigen::MatrixXd> bases;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        progress.check();
-        progress.report(static_cast<double>(i) / static_cast<double>(entries.size()),
-                        "step " + std::to_string(i + 1) + "/" + std::to_string(entries.size()) +
-                            ": " + std::to_string(entries[i].step));
-        auto dump = Dump::open(entries[i].path);
-        if (source.kind == SubspaceSource::Kind::Weight) {
-            const WeightInfo* w = dump->find_weight(source.name);
-            if (w && w->shape.size() == 2) k = std::min(k, std::min(w->shape[0], w->shape[1]));
-        } else if (source.kind == SubspaceSource::Kind::Circuit) {
+    if (p.k == 0) throw InputError("--top must be at least 1");
+    p.all = list_checkpoint_series(folder);
+    p.entries = distinct_checkpoints(p.all);
+    for (const CheckpointEntry& e : p.entries) {
+        auto dump = Dump::open(e.path);
+        if (p.source.kind == SubspaceSource::Kind::Weight) {
+            const WeightInfo* w = dump->find_weight(p.source.name);
+            if (w && w->shape.size() == 2) p.k = std::min(p.k, std::min(w->shape[0], w->shape[1]));
+        } else if (p.source.kind == SubspaceSource::Kind::Circuit) {
             if (const WeightInfo* w = dump->find_weight("blocks.0.attn.W_Q");
                 w && w->shape.size() == 3)
-                k = std::min(k, w->shape[2]);
+                p.k = std::min(p.k, w->shape[2]);
         }
-        if (begin >= k)
-            throw InputError("'" + options.matrix + "': range start beyond the matrix's rank");
-        const SourceSvd s = source_svd(*dump, source, left ? k : 0, left ? 0 : k, progress);
-        r.steps.push_back(entries[i].step);
-        r.files.push_back(entries[i].path);
-        r.singular_values.emplace_back(
-            s.s.begin(), s.s.begin() + static_cast<std::ptrdiff_t>(std::min(k, s.s.size())));
-        const Eigen::MatrixXd& b = left ? s.u : s.v;
-        bases.push_back(
-            b.middleCols(static_cast<Eigen::Index>(begin), static_cast<Eigen::Index>(k - begin)));
-        if (i > 0 && bases[i].rows() != bases[0].rows())
-            throw InputError(entries[i].path + ": '" + source.text +
-                             "' changes shape along the series");
     }
-    // k may have shrunk after early steps: trim everything to the final k.
-    for (auto& b : bases) b = b.leftCols(static_cast<Eigen::Index>(k - begin)).eval();
-    for (auto& s : r.singular_values) s.resize(std::min(s.size(), k));
-    r.k = k - begin;
+    if (p.begin >= p.k)
+        throw InputError("'" + options.matrix + "': range start beyond the matrix's rank");
+    return p;
+}
+
+}  // namespace
+
+std::vector<CheckpointSeriesStep> checkpoint_series_steps(const std::string& folder,
+                                                          const CheckpointSeriesOptions& options,
+                                                          int part, int parts, Progress& progress) {
+    const Plan p = plan_of(folder, options);
+    const parallel::Block mine = parallel::block(p.entries.size(), part, parts);
+    std::vector<CheckpointSeriesStep> out;
+    for (std::size_t i = mine.begin; i < mine.end; ++i) {
+        progress.check();
+        progress.report(static_cast<double>(i - mine.begin) / static_cast<double>(mine.size()),
+                        "step " + std::to_string(i + 1) + "/" + std::to_string(p.entries.size()) +
+                            ": " + std::to_string(p.entries[i].step));
+        auto dump = Dump::open(p.entries[i].path);
+        const SourceSvd s =
+            source_svd(*dump, p.source, p.left ? p.k : 0, p.left ? 0 : p.k, progress);
+        CheckpointSeriesStep st;
+        st.step = p.entries[i].step;
+        st.file = p.entries[i].path;
+        st.singular_values.assign(
+            s.s.begin(), s.s.begin() + static_cast<std::ptrdiff_t>(std::min(p.k, s.s.size())));
+        const Eigen::MatrixXd& b = p.left ? s.u : s.v;
+        const Eigen::MatrixXd kept = b.middleCols(static_cast<Eigen::Index>(p.begin),
+                                                  static_cast<Eigen::Index>(p.k - p.begin));
+        st.rows = static_cast<std::size_t>(kept.rows());
+        st.cols = static_cast<std::size_t>(kept.cols());
+        st.basis.assign(kept.data(), kept.data() + kept.size());
+        out.push_back(std::move(st));
+    }
+    return out;
+}
+
+CheckpointSeriesResult checkpoint_series_finish(const std::string& folder,
+                                                const CheckpointSeriesOptions& options,
+                                                std::vector<CheckpointSeriesStep> steps) {
+    const Plan p = plan_of(folder, options);
+    CheckpointSeriesResult r;
+    r.matrix = options.matrix;
+    r.side = p.left ? "left" : "right";
+    r.k = p.k - p.begin;
+    for (const CheckpointEntry& e : p.all)
+        if (e.same_as >= 0) {
+            const CheckpointEntry& same = p.all[static_cast<std::size_t>(e.same_as)];
+            r.duplicates.push_back({e.step, same.step, e.path, same.path});
+        }
+    std::vector<Eigen::MatrixXd> bases;
+    for (auto& st : steps) {
+        if (!bases.empty() && st.rows != static_cast<std::size_t>(bases[0].rows()))
+            throw InputError(st.file + ": '" + p.source.text + "' changes shape along the series");
+        bases.push_back(Eigen::Map<const Eigen::MatrixXd>(st.basis.data(),
+                                                          static_cast<Eigen::Index>(st.rows),
+                                                          static_cast<Eigen::Index>(st.cols)));
+        r.steps.push_back(st.step);
+        r.files.push_back(std::move(st.file));
+        r.singular_values.push_back(std::move(st.singular_values));
+    }
     const std::size_t n = bases.size();
     r.angles_prev.resize(n);
     r.angles_final.resize(n);
@@ -84,6 +125,14 @@ CheckpointSeriesResult checkpoint_series_analysis(const std::string& folder,
         r.angles_final[i] = numerics::subspace_angles_deg(bases[i], bases[n - 1]);
         r.overlap_final[i] = numerics::subspace_overlap(r.angles_final[i]);
     }
+    return r;
+}
+
+CheckpointSeriesResult checkpoint_series_analysis(const std::string& folder,
+                                                  const CheckpointSeriesOptions& options,
+                                                  Progress& progress) {
+    CheckpointSeriesResult r = checkpoint_series_finish(
+        folder, options, checkpoint_series_steps(folder, options, 0, 1, progress));
     progress.report(1.0, "series done");
     return r;
 }

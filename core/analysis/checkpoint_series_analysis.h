@@ -43,6 +43,25 @@ CheckpointSeriesResult checkpoint_series_analysis(const std::string& folder,
                                                   const CheckpointSeriesOptions& options,
                                                   Progress& progress);
 
+// The series in parts (distributed runs): the distinct checkpoints (duplicates left out) are
+// numbered in step order; part `part` of `parts` computes the SVD of a contiguous block of them.
+// The steps of every part, in part order, finished by checkpoint_series_finish, are the result
+// checkpoint_series_analysis computes. k is fixed before any SVD from every checkpoint's shapes
+// (read from the files' metadata), so a step's numbers do not depend on which part computed it.
+struct CheckpointSeriesStep {
+    long long step = 0;
+    std::string file;
+    std::vector<double> singular_values;  // top k
+    std::size_t rows = 0, cols = 0;       // the subspace basis, column-major rows x cols
+    std::vector<double> basis;
+};
+std::vector<CheckpointSeriesStep> checkpoint_series_steps(const std::string& folder,
+                                                          const CheckpointSeriesOptions& options,
+                                                          int part, int parts, Progress& progress);
+CheckpointSeriesResult checkpoint_series_finish(const std::string& folder,
+                                                const CheckpointSeriesOptions& options,
+                                                std::vector<CheckpointSeriesStep> steps);
+
 // {"matrix","side","k","steps","files","singular_values":[[..]],"angles_prev_deg":[[..]|null],
 //  "angles_final_deg":[[..]],"overlap_prev":[..],"overlap_final":[..],
 //  "duplicates":[{"step","file","same_as_step","same_as_file"}]}

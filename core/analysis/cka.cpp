@@ -10,6 +10,7 @@
 #include "numerics/linalg.h"
 #include "numerics/memory_budget.h"
 #include "numerics/pca.h"
+#include "parallel/comm.h"
 #include "util/error.h"
 #include "util/parallel.h"
 
@@ -49,7 +50,7 @@ struct GramPlan {
 template <typename S>
 std::vector<double> gram_inner_products(const std::vector<Source>& src, StateCache& cache,
                                         const std::vector<std::size_t>& rows, const GramPlan& plan,
-                                        int threads, Progress& progress) {
+                                        int threads, parallel::Block blocks, Progress& progress) {
     const std::size_t L = src.size(), n = rows.size();
     auto layer = [&](std::size_t i) {
         return centred_rows<S>(cache.get(src[i], i), src[i].stream->d, rows);
@@ -63,7 +64,9 @@ std::vector<double> gram_inner_products(const std::vector<Source>& src, StateCac
     const numerics::ScopedBlasThreads blas(threads);
     std::vector<double> inner(L * L, 0.0), stacked;
     std::vector<S> block;
-    for (std::size_t r0 = 0; r0 < n; r0 += plan.block) {
+    // This part's row blocks only (all of them in one process).
+    for (std::size_t r0 = blocks.begin * plan.block; r0 < std::min(n, blocks.end * plan.block);
+         r0 += plan.block) {
         const std::size_t rr = std::min(plan.block, n - r0);
         progress.report(0.6 + 0.4 * static_cast<double>(r0) / static_cast<double>(n),
                         "cka gram rows " + std::to_string(r0 + 1) + "-" + std::to_string(r0 + rr) +
@@ -231,19 +234,30 @@ CkaResult pairs_so_far(const CkaResult& base, const std::vector<double>& inner,
 }  // namespace
 
 CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
+    CkaResult r = cka_finish(cka_part(dump, options, 0, 1, progress));
+    progress.report(1.0, "cka done");
+    return r;
+}
+
+CkaPart cka_part(const Dump& dump, const CkaOptions& options, int part, int parts,
+                 Progress& progress) {
     const std::size_t T = dump.stream(options.stream).n_tokens();
-    CkaResult r;
+    CkaPart out;
+    CkaResult& r = out.result;
     std::vector<Source> src;
     const std::size_t na = cka_sources(dump, options, r, src);
     const StreamInfo& sa = dump.stream(options.stream);
     const StreamInfo& sb = (options.other ? *options.other : dump).stream(options.stream);
     const std::size_t n_src = src.size(), nb = options.other ? n_src - na : na;
     const std::size_t col0 = options.other ? na : 0;
+    const bool two = options.other != nullptr;
+    // Pairs are handed out as they complete only by a run that computes all of them.
+    const bool whole = parts == 1;
     // The form with fewer flops (both exact): Grams cost L T^2 D plus (L^2/2) T^2 for their
     // inner products, cross-covariances (L^2/2 + L) T D^2.
     const double L = static_cast<double>(n_src), Tn = static_cast<double>(T),
                  D = 0.5 * static_cast<double>(sa.d + sb.d);
-    const double pairs_count = options.other ? static_cast<double>(na * nb) : L * (L + 1) / 2;
+    const double pairs_count = two ? static_cast<double>(na * nb) : L * (L + 1) / 2;
     const double gram_flops = L * Tn * Tn * D + L * L * Tn * Tn / 2;
     const double cross_flops = (pairs_count + L) * Tn * D * D;
     bool gram = gram_flops <= cross_flops;
@@ -278,10 +292,13 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
                          "cka needs at least 2 tokens finite in every layer, found " +
                          std::to_string(rows.size()));
     const std::size_t n = rows.size();
-    r.matrix.assign(na, std::vector<std::optional<double>>(nb));
+    out.na = na;
+    out.n_src = n_src;
+    out.inner.assign(n_src * n_src, 0.0);
+    out.self.assign(n_src, 0.0);
     std::vector<std::pair<std::size_t, std::size_t>> pairs;
     for (std::size_t i = 0; i < na; ++i)
-        for (std::size_t j = options.other ? 0 : i; j < nb; ++j) pairs.emplace_back(i, col0 + j);
+        for (std::size_t j = two ? 0 : i; j < nb; ++j) pairs.emplace_back(i, col0 + j);
 
     if (gram) {
         // float64 products while they take well under a second (every small dump, the
@@ -305,8 +322,8 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
             static_cast<double>(n) * static_cast<double>(n + max_d) * static_cast<double>(scalar) +
             2.0 * static_cast<double>(T * max_d) * 4.0;
         const double packed = cka_detail::packed_gram_bytes(n, scalar);
-        const std::size_t panel_rows = options.other ? na : n_src;
-        const std::size_t panel_cols = options.other ? nb : 0;
+        const std::size_t panel_rows = two ? na : n_src;
+        const std::size_t panel_cols = two ? nb : 0;
         std::size_t capacity =
             options.panel_grams
                 ? options.panel_grams
@@ -314,11 +331,13 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
         capacity = std::min(capacity, panel_rows);
         // Panels when at least one Gram fits and they compute at most 3 L Grams in all: each by
         // syrk costs half a row block's product, so at most 1.5x the flops of the row blocks,
-        // and the pairs are shown as they complete rather than all at the end.
-        bool panels = capacity >= 1 &&
+        // and the pairs are shown as they complete rather than all at the end. Ranks share the
+        // row blocks (each rank a block of Gram rows of every layer; parts sum exactly to the
+        // whole), so a run over several ranks takes the row scheme.
+        bool panels = whole && capacity >= 1 &&
                       cka_detail::panel_gram_count(panel_rows, panel_cols, capacity) <= 3 * n_src;
         if (options.gram_scheme == "panels") {
-            panels = true;
+            panels = whole;
             capacity = std::max<std::size_t>(capacity, 1);
         } else if (options.gram_scheme == "rows") {
             panels = false;
@@ -326,27 +345,26 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
             throw InputError("cka: unknown Gram scheme '" + options.gram_scheme +
                              "'; one of panels, rows");
         }
-        std::vector<double> inner;
         if (panels) {
             cka_detail::PanelPlan plan;
             plan.capacity = capacity;
             plan.rows_order = outward(0, panel_rows, options.focus);
-            if (options.other) plan.cols_order = outward(na, nb, options.focus);
+            if (two) plan.cols_order = outward(na, nb, options.focus);
             cka_detail::PairsDone done;
             if (options.on_pairs)
                 done = [&](const std::vector<double>& in, const std::vector<unsigned char>& known) {
-                    CkaResult part =
-                        pairs_so_far(r, in, known, na, nb, col0, options.other != nullptr);
-                    if (part.pairs_done < part.pairs_total) options.on_pairs(part);
+                    CkaResult so_far = pairs_so_far(r, in, known, na, nb, col0, two);
+                    if (so_far.pairs_done < so_far.pairs_total) options.on_pairs(so_far);
                 };
             std::vector<unsigned char> known;
-            inner = wide ? cka_detail::gram_panels<float>(src, cache, rows, plan, threads, done,
-                                                          progress, known)
-                         : cka_detail::gram_panels<double>(src, cache, rows, plan, threads, done,
-                                                           progress, known);
+            out.inner = wide ? cka_detail::gram_panels<float>(src, cache, rows, plan, threads, done,
+                                                              progress, known)
+                             : cka_detail::gram_panels<double>(src, cache, rows, plan, threads,
+                                                               done, progress, known);
         } else {
             // No pair is complete before the last block: a first picture from a few tokens.
-            if (options.on_preview && options.preview_tokens >= 2 && T > 2 * options.preview_tokens)
+            if (whole && options.on_preview && options.preview_tokens >= 2 &&
+                T > 2 * options.preview_tokens)
                 options.on_preview(cka_preview(dump, options, options.preview_tokens, progress));
             GramPlan plan;
             // Kept when they fit with a block beside them (the budget holds both).
@@ -367,20 +385,16 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
             // BLAS takes int sizes: a block's values per layer stay below 2^31.
             plan.block =
                 std::max<std::size_t>(1, std::min({plan.block, n, std::size_t{2000000000} / n}));
-            inner = wide ? gram_inner_products<float>(src, cache, rows, plan, threads, progress)
-                         : gram_inner_products<double>(src, cache, rows, plan, threads, progress);
+            const parallel::Block mine =
+                parallel::block((n + plan.block - 1) / plan.block, part, parts);
+            out.inner =
+                wide ? gram_inner_products<float>(src, cache, rows, plan, threads, mine, progress)
+                     : gram_inner_products<double>(src, cache, rows, plan, threads, mine, progress);
         }
-        std::vector<double> norms(n_src);
-        for (std::size_t i = 0; i < n_src; ++i) norms[i] = std::sqrt(inner[i * n_src + i]);
-        for (const auto& [i, j] : pairs)
-            r.matrix[i][j - col0] = ratio(inner[i * n_src + j], norms[i], norms[j]);
+        for (std::size_t i = 0; i < n_src; ++i) out.self[i] = out.inner[i * n_src + i];
     } else {
-        std::vector<double> self(n_src);
-        for (std::size_t i = 0; i < n_src; ++i) {
-            const RowMat x = centred(cache.get(src[i], i), src[i].stream->d, rows);
-            self[i] = (x.transpose() * x).norm();
-        }
-        // The pairs of the focused layer first, then outward, each shown as it completes.
+        // The pairs of the focused layer first, then outward, each shown as it completes (the
+        // order decides only which part computes a pair, never its value).
         const auto distance = [&](const std::pair<std::size_t, std::size_t>& q) {
             const auto d = [](std::size_t a, std::size_t b) { return a > b ? a - b : b - a; };
             const std::size_t i = q.first, j = q.second - col0;
@@ -389,31 +403,58 @@ CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress) {
         };
         std::stable_sort(pairs.begin(), pairs.end(),
                          [&](const auto& x, const auto& y) { return distance(x) < distance(y); });
-        std::vector<double> inner(n_src * n_src, 0.0);
-        std::vector<unsigned char> known(n_src * n_src, 0);
-        for (std::size_t i = 0; i < n_src; ++i) {
-            inner[i * n_src + i] = self[i] * self[i];
-        }
-        for (std::size_t p = 0; p < pairs.size(); ++p) {
+        // The layers' norms, then the pairs: one list of items, this part's block of it.
+        const std::size_t items = n_src + pairs.size();
+        const parallel::Block mine = parallel::block(items, part, parts);
+        std::vector<unsigned char> known(whole && options.on_pairs ? n_src * n_src : 0, 0);
+        for (std::size_t it = mine.begin; it < mine.end; ++it) {
             progress.report(
-                0.6 + 0.4 * static_cast<double>(p) / static_cast<double>(pairs.size()),
-                "cka pair " + std::to_string(p + 1) + "/" + std::to_string(pairs.size()));
-            const auto [i, j] = pairs[p];
+                0.6 + 0.4 * static_cast<double>(it - mine.begin) / static_cast<double>(mine.size()),
+                "cka " + std::to_string(it + 1 - mine.begin) + "/" + std::to_string(mine.size()));
+            if (it < n_src) {
+                const RowMat x = centred(cache.get(src[it], it), src[it].stream->d, rows);
+                out.self[it] = (x.transpose() * x).squaredNorm();
+                continue;
+            }
+            const auto [i, j] = pairs[it - n_src];
             const RowMat x = centred(cache.get(src[i], i), src[i].stream->d, rows);
             const RowMat y = centred(cache.get(src[j], j), src[j].stream->d, rows);
-            const double xy = (x.transpose() * y).squaredNorm();
-            r.matrix[i][j - col0] = ratio(xy, self[i], self[j]);
-            inner[i * n_src + j] = inner[j * n_src + i] = xy;
+            out.inner[i * n_src + j] = (x.transpose() * y).squaredNorm();
+            if (known.empty() || it + 1 == mine.end) continue;
+            // pairs_so_far reads the denominators from the diagonal and a pair from either
+            // triangle; the part's own `inner` keeps each pair once (parts are summed).
             known[i * n_src + j] = known[j * n_src + i] = 1;
-            if (options.on_pairs && p + 1 < pairs.size())
-                options.on_pairs(
-                    pairs_so_far(r, inner, known, na, nb, col0, options.other != nullptr));
+            std::vector<double> shown = out.inner;
+            for (std::size_t k = 0; k < n_src; ++k) shown[k * n_src + k] = out.self[k];
+            for (std::size_t a = 0; a < n_src; ++a)
+                for (std::size_t b = 0; b < n_src; ++b)
+                    if (known[a * n_src + b] && a != b)
+                        shown[a * n_src + b] = out.inner[std::min(a, b) * n_src + std::max(a, b)];
+            options.on_pairs(pairs_so_far(r, shown, known, na, nb, col0, two));
         }
     }
-    if (!options.other)
+    return out;
+}
+
+void cka_merge(CkaPart& into, const CkaPart& next) {
+    if (into.inner.size() != next.inner.size() || into.self.size() != next.self.size())
+        throw InternalError("cka_merge: parts of different CKA runs");
+    for (std::size_t i = 0; i < into.inner.size(); ++i) into.inner[i] += next.inner[i];
+    for (std::size_t i = 0; i < into.self.size(); ++i) into.self[i] += next.self[i];
+}
+
+CkaResult cka_finish(const CkaPart& p) {
+    CkaResult r = p.result;
+    const bool two = !r.other_file.empty();
+    const std::size_t L = p.n_src, na = p.na, nb = two ? L - na : na, col0 = two ? na : 0;
+    r.matrix.assign(na, std::vector<std::optional<double>>(nb));
+    for (std::size_t i = 0; i < na; ++i)
+        for (std::size_t j = two ? 0 : i; j < nb; ++j)
+            r.matrix[i][j] =
+                ratio(p.inner[i * L + col0 + j], std::sqrt(p.self[i]), std::sqrt(p.self[col0 + j]));
+    if (!two)
         for (std::size_t i = 0; i < na; ++i)
             for (std::size_t j = 0; j < i; ++j) r.matrix[i][j] = r.matrix[j][i];
-    progress.report(1.0, "cka done");
     return r;
 }
 

@@ -65,6 +65,23 @@ struct CkaResult {
 
 CkaResult cka(const Dump& dump, const CkaOptions& options, Progress& progress);
 
+// CKA in parts (distributed runs): part `part` of `parts` computes the Gram form's inner products
+// over its share of the Gram row blocks, or the cross-covariance form's share of the layer norms
+// and pairs; parts summed in part order (cka_merge) and finished (cka_finish) give cka()'s matrix
+// up to rounding. Every part reads every layer the form needs (the Gram form: all of them, to
+// find the tokens finite in every layer and centre them).
+struct CkaPart {
+    CkaResult result;               // names, tokens, method; matrix empty
+    std::size_t na = 0, n_src = 0;  // states of the dump, of both dumps
+    // n_src x n_src numerators (<K_i, K_j> or ||Xc_i^T Xc_j||_F^2; zero where another part
+    // computes them) and the squared norms of every state's K_i (the denominators' squares).
+    std::vector<double> inner, self;
+};
+CkaPart cka_part(const Dump& dump, const CkaOptions& options, int part, int parts,
+                 Progress& progress);
+void cka_merge(CkaPart& into, const CkaPart& next);
+CkaResult cka_finish(const CkaPart& p);
+
 // The estimate on_preview receives: linear CKA over `tokens` tokens in runs spread evenly over
 // the dump (float32 Grams, float64 inner products), preview_tokens set; tokens with NaN/Inf in
 // any layer left out.

@@ -59,6 +59,38 @@ std::vector<double> band_sums(const std::vector<double>& e, const std::vector<st
 
 }  // namespace
 
+EqualiserBasisFit equaliser_basis(const Dump& dump, const EqualiserOptions& o, Progress& progress) {
+    const StreamInfo& s = dump.stream(o.stream);
+    const std::size_t d = s.d, T = s.n_tokens();
+    EqualiserBasisFit out;
+    out.d = d;
+    std::vector<std::size_t> fit;
+    if (o.pooled)
+        fit = analysed_states(s, false);
+    else
+        fit.push_back(o.basis_layer ? check_state(dump, s, static_cast<long long>(*o.basis_layer))
+                                    : last_pre_norm_state(s));
+    numerics::Scatter sc(d, true);
+    std::vector<float> x;
+    for (std::size_t i = 0; i < fit.size(); ++i) {
+        progress.report(0.8 * static_cast<double>(i) / static_cast<double>(fit.size()),
+                        layer_message(i, fit.size(), "equaliser basis"));
+        read_state(dump, s, fit[i], x, progress);
+        const auto rows = finite_rows(x.data(), T, d);
+        sc.add(x.data(), rows.size(), rows.data());
+        out.layers.push_back(s.state_names[fit[i]]);
+    }
+    if (sc.count() < 2)
+        throw InputError(dump.where() + "equaliser basis needs at least 2 finite tokens");
+    progress.check();
+    const numerics::Pca p = numerics::pca_of_scatter(sc, d, true);
+    out.components = p.components;
+    const double total = p.total();
+    for (std::size_t c = 0; c < d; ++c)
+        out.explained.push_back(c < p.eig.size() && total > 0 ? p.eig[c] / total : 0.0);
+    return out;
+}
+
 EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress& progress) {
     const StreamInfo& s = dump.stream(o.stream);
     const std::size_t d = s.d, T = s.n_tokens();
@@ -87,31 +119,15 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
     const std::vector<std::size_t> frame_states = analysed_states(s, o.include_final_norm);
     std::vector<double> basis;  // d x d row-major, empty for dims
     if (o.basis == EqualiserBasis::Pca) {
-        std::vector<std::size_t> fit;
-        if (o.pooled)
-            fit = analysed_states(s, false);
-        else
-            fit.push_back(o.basis_layer
-                              ? check_state(dump, s, static_cast<long long>(*o.basis_layer))
-                              : last_pre_norm_state(s));
-        numerics::Scatter sc(d, true);
-        std::vector<float> x;
-        for (std::size_t i = 0; i < fit.size(); ++i) {
-            progress.report(0.8 * static_cast<double>(i) / static_cast<double>(fit.size()),
-                            layer_message(i, fit.size(), "equaliser basis"));
-            read_state(dump, s, fit[i], x, progress);
-            const auto rows = finite_rows(x.data(), T, d);
-            sc.add(x.data(), rows.size(), rows.data());
-            r.basis_layers.push_back(s.state_names[fit[i]]);
-        }
-        if (sc.count() < 2)
-            throw InputError(dump.where() + "equaliser basis needs at least 2 finite tokens");
-        progress.check();
-        const numerics::Pca p = numerics::pca_of_scatter(sc, d, true);
-        basis = p.components;
-        const double total = p.total();
-        for (std::size_t c = 0; c < d; ++c)
-            r.basis_explained.push_back(c < p.eig.size() && total > 0 ? p.eig[c] / total : 0.0);
+        const EqualiserBasisFit own =
+            o.fitted ? EqualiserBasisFit{} : equaliser_basis(dump, o, progress);
+        const EqualiserBasisFit& fit = o.fitted ? *o.fitted : own;
+        if (fit.d != d || fit.components.size() != d * d)
+            throw InputError(dump.where() + "equaliser: the given basis is " +
+                             std::to_string(fit.d) + " wide, the stream " + std::to_string(d));
+        basis = fit.components;
+        r.basis_layers = fit.layers;
+        r.basis_explained = fit.explained;
     }
     // Directions basis: per frame state, the unit vector of every direction (then at o.layer).
     std::vector<std::vector<std::vector<double>>> along;  // frame x direction x d

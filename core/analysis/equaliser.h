@@ -20,6 +20,15 @@ namespace es::analysis {
 
 enum class EqualiserBasis { Dims, Pca, Directions };
 
+// The principal basis the pca basis fits (every component, complete), kept apart so that a
+// results bundle can hold it and the equaliser of a sampled token use it without the dump.
+struct EqualiserBasisFit {
+    std::size_t d = 0;
+    std::vector<std::string> layers;  // states it was fit on
+    std::vector<double> explained;    // variance ratio per component
+    std::vector<double> components;   // d x d row-major
+};
+
 struct EqualiserOptions {
     std::string stream;
     std::size_t layer = 0;  // state index
@@ -31,6 +40,9 @@ struct EqualiserOptions {
     std::string directions;  // the directions basis: "pairs(king:queen)@3, W_U[queen], pc1"
     bool normalize = false;  // energies of the unit-normalised vector (they then sum to 1)
     bool include_final_norm = false;  // frames over every state including an HF final norm
+    // The pca basis fitted already (equaliser_basis of the whole dump, from a bundle): used as
+    // is instead of fitting one on this dump's states; must have the stream's width.
+    const EqualiserBasisFit* fitted = nullptr;
 };
 
 struct EqualiserResult {
@@ -56,6 +68,9 @@ struct EqualiserResult {
 };
 
 EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& options, Progress& progress);
+// The pca basis equaliser() fits for these options (pooled, basis_layer).
+EqualiserBasisFit equaliser_basis(const Dump& dump, const EqualiserOptions& options,
+                                  Progress& progress);
 
 // {"stream","layer","name","token":{"index","prompt","position","text","id"},"basis","basis_layers",
 //  "basis_explained","directions" (directions

@@ -56,44 +56,10 @@ namespace {
 // Called with the finite rows of a state read whole, before its exact spectrum is computed.
 using BeforeExact = std::function<void(const float*, const std::vector<std::size_t>&)>;
 
-// The PCA of one state. With more tokens than dimensions the D x D scatter is accumulated from
-// token blocks streamed from the file (the state is never held whole: 16384 x 4096 float32 is
-// 256 MB); otherwise the whole state is read and its T x T Gram used. x is the caller's
-// (reused) buffer.
-numerics::Pca state_pca(const Dump& dump, const StreamInfo& s, std::size_t st,
-                        const SpectrumOptions& options, std::vector<float>& x, std::size_t& finite,
-                        const BeforeExact& before_exact, Progress& progress) {
-    const std::size_t T = s.n_tokens(), d = s.d;
-    if (T <= d) {
-        read_state(dump, s, st, x, progress);
-        const std::vector<std::size_t> rows = finite_rows(x.data(), T, d);
-        finite = rows.size();
-        if (finite < 2) return {};
-        if (before_exact) before_exact(x.data(), rows);
-        return numerics::pca_of_rows(x.data(), d, rows, options.centred, options.top_k, progress);
-    }
-    numerics::Scatter scatter(d, options.centred);
-    const std::size_t step = chunk_read_tokens(s, std::size_t{16} << 20);  // ~16 MiB
-    x.resize(std::min(step, T) * d);
-    for (std::size_t b = 0; b < T; b += step) {
-        progress.check();
-        const std::size_t e = std::min(T, b + step);
-        dump.read_states(s, st, b, e, x.data());
-        const std::vector<std::size_t> rows = finite_rows(x.data(), e - b, d);
-        scatter.add(x.data(), rows.size(), rows.data());
-    }
-    progress.check();
-    finite = scatter.count();
-    if (finite < 2) return {};
-    return numerics::pca_of_scatter(std::move(scatter), options.top_k);
-}
-
-LayerSpectrum layer_spectrum(const Dump& dump, const StreamInfo& s, std::size_t st,
-                             const SpectrumOptions& options, std::vector<float>& x,
-                             const BeforeExact& before_exact, Progress& progress) {
+LayerSpectrum layer_of_pca(const Dump& dump, const StreamInfo& s, std::size_t st,
+                           const SpectrumOptions& options, const numerics::Pca& p,
+                           std::size_t finite) {
     const std::size_t d = s.d;
-    std::size_t finite = 0;
-    const numerics::Pca p = state_pca(dump, s, st, options, x, finite, before_exact, progress);
     if (finite < 2)
         throw InputError(dump.where(s.sources[st].dataset) +
                          "spectrum needs at least 2 tokens with finite "
@@ -143,7 +109,64 @@ LayerSpectrum layer_estimate(const StreamInfo& s, std::size_t st, const Spectrum
     return l;
 }
 
+numerics::Scatter scatter_of_tokens(const Dump& dump, const StreamInfo& s, std::size_t st,
+                                    bool centred, std::size_t begin, std::size_t end,
+                                    std::vector<float>& x, Progress& progress) {
+    const std::size_t d = s.d;
+    numerics::Scatter scatter(d, centred);
+    const std::size_t step = chunk_read_tokens(s, std::size_t{16} << 20);  // ~16 MiB
+    x.resize(std::min(step, end - begin) * d);
+    for (std::size_t b = begin; b < end; b += step) {
+        progress.check();
+        const std::size_t e = std::min(end, b + step);
+        dump.read_states(s, st, b, e, x.data());
+        const std::vector<std::size_t> rows = finite_rows(x.data(), e - b, d);
+        scatter.add(x.data(), rows.size(), rows.data());
+    }
+    progress.check();
+    return scatter;
+}
+
+// One state's spectrum. With more tokens than dimensions the D x D scatter is accumulated from
+// token blocks streamed from the file (the state is never held whole: 16384 x 4096 float32 is
+// 256 MB); otherwise the whole state is read and its T x T Gram used. x is the caller's
+// (reused) buffer.
+LayerSpectrum layer_spectrum(const Dump& dump, const StreamInfo& s, std::size_t st,
+                             const SpectrumOptions& options, std::vector<float>& x,
+                             const BeforeExact& before_exact, Progress& progress) {
+    const std::size_t T = s.n_tokens(), d = s.d;
+    if (T <= d) {
+        read_state(dump, s, st, x, progress);
+        const std::vector<std::size_t> rows = finite_rows(x.data(), T, d);
+        if (rows.size() < 2) return layer_of_pca(dump, s, st, options, {}, rows.size());
+        if (before_exact) before_exact(x.data(), rows);
+        return layer_of_pca(
+            dump, s, st, options,
+            numerics::pca_of_rows(x.data(), d, rows, options.centred, options.top_k, progress),
+            rows.size());
+    }
+    return spectrum_of_scatter(dump, s, st, options,
+                               scatter_of_tokens(dump, s, st, options.centred, 0, T, x, progress));
+}
+
 }  // namespace
+
+numerics::Scatter spectrum_scatter(const Dump& dump, const StreamInfo& s, std::size_t state,
+                                   bool centred, std::size_t begin, std::size_t end,
+                                   Progress& progress) {
+    check_state(dump, s, static_cast<long long>(state));
+    std::vector<float> x;
+    return scatter_of_tokens(dump, s, state, centred, begin, std::min(end, s.n_tokens()), x,
+                             progress);
+}
+
+LayerSpectrum spectrum_of_scatter(const Dump& dump, const StreamInfo& s, std::size_t state,
+                                  const SpectrumOptions& options, numerics::Scatter&& scatter) {
+    const std::size_t finite = scatter.count();
+    if (finite < 2) return layer_of_pca(dump, s, state, options, {}, finite);
+    return layer_of_pca(dump, s, state, options,
+                        numerics::pca_of_scatter(std::move(scatter), options.top_k), finite);
+}
 
 // T <= D: the float32 state, the float64 T x T Gram and one 256-column float64 block of centred
 // rows. T > D: one streamed token block and the float64 D x D scatter with its 256-row block.

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/dump.h"
+#include "numerics/pca.h"
 #include "util/progress.h"
 
 namespace es::analysis {
@@ -76,6 +77,18 @@ struct SpectrumResult {
 };
 
 SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progress& progress);
+
+// A state's spectrum in parts (distributed runs of a state with more tokens than dimensions):
+// the D x D scatter of tokens [begin, end) with their finite rows, streamed from the file as
+// spectrum() streams it; scatters of consecutive token blocks merged in token order
+// (Scatter::merge) give the whole state's, and spectrum_of_scatter its spectrum, the values
+// spectrum() computes up to rounding. InputError (naming the file and dataset) when fewer than 2
+// tokens are finite.
+numerics::Scatter spectrum_scatter(const Dump& dump, const StreamInfo& s, std::size_t state,
+                                   bool centred, std::size_t begin, std::size_t end,
+                                   Progress& progress);
+LayerSpectrum spectrum_of_scatter(const Dump& dump, const StreamInfo& s, std::size_t state,
+                                  const SpectrumOptions& options, numerics::Scatter&& scatter);
 
 // Peak bytes one layer of tokens x d holds while its spectrum is computed (the float32 state or
 // a streamed token block, the float64 Gram or scatter, and the directions' working blocks).

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 
@@ -184,6 +185,22 @@ void write(const std::string& out, const Provenance& p, const Sample& s,
                 write_dataset(f.get(), std::string(kGroup) + "/sample_token_index", H5T_STD_U64LE,
                               H5T_NATIVE_ULLONG, n_dims, idx.data(), false, out);
             }
+            for (const auto& w : s.weights) {
+                const std::vector<hsize_t> dims(w.shape.begin(), w.shape.end());
+                write_dataset(f.get(), w.name, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, dims,
+                              w.data.data(), true, out);
+            }
+            // Whole numbers as integers (model dimensions the reader takes as such), the rest
+            // as the text the dump's reader gave.
+            for (const auto& [k, v] : s.attributes) {
+                char* end = nullptr;
+                const long long n = v.empty() ? 0 : std::strtoll(v.c_str(), &end, 10);
+                if (!v.empty() && end && *end == '\0')
+                    write_int_attribute(f.get(), k.c_str(), n, out);
+                else
+                    write_string_attribute(f.get(), k.c_str(), v, out);
+            }
+            if (!s.vocabulary.empty()) write_strings(f.get(), "vocab", s.vocabulary, out);
             // The results: keys, their byte ranges in one blob.
             std::vector<std::string> keys;
             std::vector<unsigned long long> offsets{0};

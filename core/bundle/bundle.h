@@ -54,6 +54,20 @@ struct Sample {
     std::vector<std::size_t> token_index;  // the sampled tokens' flat indices in the dump
     std::vector<std::string> token_text;   // per sampled token (may be empty strings)
     std::vector<long long> token_ids;      // per sampled token, or empty
+    // What the logit lens of a sampled token reads besides its states, copied from the dump so
+    // that the lens works from the bundle: the unembedding and final norm (unembed.W_U,
+    // unembed.b_U, ln_final.w, ln_final.b, float32, when the dump has them), the root attributes
+    // eps and norm, and the vocabulary strings (the dump's, or the texts its tokens show for
+    // their ids). Root attributes also carry the model's dimensions (n_layers, n_heads, ...);
+    // whole numbers are written as integers.
+    struct Weight {
+        std::string name;
+        std::vector<std::size_t> shape;
+        std::vector<float> data;
+    };
+    std::vector<Weight> weights;
+    std::vector<std::pair<std::string, std::string>> attributes;
+    std::vector<std::string> vocabulary;
 };
 
 struct Entry {

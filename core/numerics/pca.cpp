@@ -87,6 +87,18 @@ void Scatter::merge(const Scatter& o) {
     n_ += o.n_;
 }
 
+Scatter Scatter::from_state(std::size_t d, bool centred, std::size_t count,
+                            std::vector<double> mean, std::vector<double> lower) {
+    if (mean.size() != d || lower.size() != d * d)
+        throw InternalError("Scatter::from_state: sizes do not match d = " + std::to_string(d));
+    Scatter s(0, centred);
+    s.d_ = d;
+    s.n_ = count;
+    s.mean_ = std::move(mean);
+    s.m2_ = std::move(lower);
+    return s;
+}
+
 std::vector<double> Scatter::matrix() const {
     std::vector<double> m = m2_;
     numerics::fill_upper(m.data(), d_);

@@ -31,6 +31,11 @@ public:
     // The same, moved out without a copy (d x d float64 can be 128 MB); the scatter keeps its
     // mean and count but can take no more rows.
     std::vector<double> take_matrix();
+    // What another process needs to rebuild this scatter (a distributed spectrum's partial sums):
+    // the lower triangle as accumulated, column-major d x d; from_state is the inverse.
+    const std::vector<double>& lower() const { return m2_; }
+    static Scatter from_state(std::size_t d, bool centred, std::size_t count,
+                              std::vector<double> mean, std::vector<double> lower);
 
 private:
     void add_block(std::vector<double>& block, std::size_t m);

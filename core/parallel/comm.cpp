@@ -1,6 +1,7 @@
 #include "parallel/comm.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <new>
 
 #include "util/error.h"
@@ -53,41 +54,76 @@ std::vector<std::size_t> block_items(const std::vector<std::size_t>& items, int 
     return {items.begin() + static_cast<long>(b.begin), items.begin() + static_cast<long>(b.end)};
 }
 
-std::vector<std::string> gather_parts(Comm& comm, const std::function<std::string()>& part) {
-    std::string mine;
-    try {
-        mine = "O" + part();
-    } catch (const InputError& e) {
-        mine = failure('I', e.what(), e.detail());
-    } catch (const CancelledError&) {
-        mine = failure('C', "cancelled");
-    } catch (const std::bad_alloc&) {
-        mine = failure('E', "out of memory");
-    } catch (const std::exception& e) {
-        mine = failure('E', e.what());
+std::size_t max_message_bytes() {
+    if (const char* v = std::getenv("EIGENSCOPE_MPI_MESSAGE_BYTES"); v && *v) {
+        const long long n = std::atoll(v);
+        if (n >= 1) return static_cast<std::size_t>(n);
     }
-    std::vector<std::string> all = comm.gather(mine);
-    // Rank 0 finds the first failure, tells every rank whether there was one, then rethrows it.
-    std::size_t failed = all.size();
-    for (std::size_t r = 0; r < all.size() && failed == all.size(); ++r)
-        if (all[r].empty() || all[r][0] != 'O') failed = r;
-    const std::string verdict = comm.broadcast(failed == all.size() ? "O" : "F");
+    return std::size_t{64} << 20;
+}
+
+namespace {
+
+std::string envelope(const std::function<std::string()>& part) {
+    try {
+        return "O" + part();
+    } catch (const InputError& e) {
+        return failure('I', e.what(), e.detail());
+    } catch (const CancelledError&) {
+        return failure('C', "cancelled");
+    } catch (const std::bad_alloc&) {
+        return failure('E', "out of memory");
+    } catch (const std::exception& e) {
+        return failure('E', e.what());
+    }
+}
+
+[[noreturn]] void rethrow(const std::string& b, int rank, int size) {
+    const char tag = b.empty() ? 'E' : b[0];
+    const std::size_t nul = b.find('\0');
+    const std::string message = b.size() > 1 ? b.substr(1, nul - 1) : "no answer";
+    const std::string detail = nul == std::string::npos ? "" : b.substr(nul + 1);
+    const std::string on = size > 1 ? " (on rank " + std::to_string(rank) + ")" : "";
+    if (tag == 'I') throw InputError(message, detail);
+    if (tag == 'C') throw CancelledError();
+    throw InternalError(message + on);
+}
+
+}  // namespace
+
+void gather_parts_each(Comm& comm, const std::function<std::string()>& part,
+                       const std::function<void(int, std::string&&)>& on_part) {
+    const std::string mine = envelope(part);
+    // Rank 0 finds the first failure (its own merge's included), tells every rank whether there
+    // was one, then rethrows it.
+    std::string failed;
+    int failed_rank = -1;
+    comm.gather_each(mine, [&](int r, std::string&& b) {
+        if (failed_rank >= 0) return;
+        if (b.empty() || b[0] != 'O') {
+            failed = std::move(b);
+            failed_rank = r;
+            return;
+        }
+        b.erase(0, 1);
+        try {
+            on_part(r, std::move(b));
+        } catch (const std::exception&) {
+            failed = envelope([]() -> std::string { throw; });
+            failed_rank = r;
+        }
+    });
+    const std::string verdict = comm.broadcast(failed_rank < 0 ? "O" : "F");
     if (!comm.root()) {
         if (verdict != "O") throw PeerFailed();
-        return {};
+        return;
     }
-    if (failed < all.size()) {
-        const std::string& b = all[failed];
-        const char tag = b.empty() ? 'E' : b[0];
-        const std::size_t nul = b.find('\0');
-        const std::string message = b.size() > 1 ? b.substr(1, nul - 1) : "no answer";
-        const std::string detail = nul == std::string::npos ? "" : b.substr(nul + 1);
-        const std::string on = all.size() > 1 ? " (on rank " + std::to_string(failed) + ")" : "";
-        if (tag == 'I') throw InputError(message, detail);
-        if (tag == 'C') throw CancelledError();
-        throw InternalError(message + on);
-    }
-    for (std::string& b : all) b.erase(0, 1);
+    if (failed_rank >= 0) rethrow(failed, failed_rank, comm.size());
+}
+
+std::vector<std::string> gather_parts(Comm& comm, const std::function<std::string()>& part) {
+    std::vector<std::string> all;
+    gather_parts_each(comm, part, [&](int, std::string&& b) { all.push_back(std::move(b)); });
     return all;
 }
 

@@ -22,8 +22,22 @@ public:
     virtual std::vector<std::string> gather(const std::string& mine) = 0;
     // Rank 0's bytes on every rank. Collective.
     virtual std::string broadcast(const std::string& at_root) = 0;
+    // Every rank's bytes handed to on_part(rank, bytes) at rank 0 one rank at a time, in rank
+    // order, so rank 0 holds its own part and one other (a D x D scatter per rank would not fit
+    // gathered whole at scale). Each part travels in messages of at most max_message_bytes().
+    // Collective; on_part is called on rank 0 only. This default gathers whole (one process).
+    virtual void gather_each(const std::string& mine,
+                             const std::function<void(int, std::string&&)>& on_part) {
+        std::vector<std::string> all = gather(mine);
+        for (std::size_t r = 0; r < all.size(); ++r)
+            on_part(static_cast<int>(r), std::move(all[r]));
+    }
     bool root() const { return rank() == 0; }
 };
+
+// The largest message a part is sent in: 64 MiB, or EIGENSCOPE_MPI_MESSAGE_BYTES when set (at
+// least 1; tests use a few kB to send every part in many messages).
+std::size_t max_message_bytes();
 
 // The world of this process: single-process unless set_world() installed another.
 Comm& world();
@@ -51,5 +65,12 @@ public:
 // detail, CancelledError, otherwise InternalError with the message); rank 0 then tells the
 // others, which throw PeerFailed. On success non-root ranks get an empty vector.
 std::vector<std::string> gather_parts(Comm& comm, const std::function<std::string()>& part);
+
+// gather_parts with rank 0 holding one part at a time: each successful part is handed to
+// on_part(rank, bytes) at rank 0 in rank order as it arrives (Comm::gather_each). After the first
+// failure (a rank's, or on_part's own on rank 0) no further part is handed on; the failure is
+// rethrown on rank 0 and PeerFailed on the others, as gather_parts does.
+void gather_parts_each(Comm& comm, const std::function<std::string()>& part,
+                       const std::function<void(int, std::string&&)>& on_part);
 
 }  // namespace es::parallel

@@ -79,6 +79,26 @@ TEST(ParallelGather, OwnFailureTravelsToo) {
     EXPECT_EQ(comm.verdict, "F");
 }
 
+TEST(ParallelGather, EachPartHandedOnInRankOrderUntilAFailure) {
+    Rank0Of comm({"Ob", std::string("Ibad.h5: /y: damaged") + '\0', "Od"});
+    std::vector<std::string> seen;
+    EXPECT_THROW(gather_parts_each(
+                     comm, [] { return std::string("a"); },
+                     [&](int r, std::string&& b) { seen.push_back(std::to_string(r) + b); }),
+                 InputError);
+    EXPECT_EQ(seen, (std::vector<std::string>{"0a", "1b"}));  // nothing after rank 2's failure
+    EXPECT_EQ(comm.verdict, "F");
+    // Rank 0's own merge failing is a failure of the run: the others are told too.
+    Rank0Of merge({"Ob", "Oc"});
+    EXPECT_THROW(gather_parts_each(
+                     merge, [] { return std::string("a"); },
+                     [](int r, std::string&&) {
+                         if (r == 1) throw InternalError("a part could not be decoded");
+                     }),
+                 InternalError);
+    EXPECT_EQ(merge.verdict, "F");
+}
+
 TEST(Sha256, FipsExamples) {
     EXPECT_EQ(util::sha256_of(""),
               "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");

@@ -4,7 +4,10 @@ dump is moved away, `eigenscope-cli info` reads the bundle (its provenance: path
 size, equal to hashlib's), `eigenscope --export trajectory` and `--export spectrum` of the bundle
 give the numbers the CLI computes on the dump (1e-10), the sampled token states are the dump's
 rows at the recorded indices, a view that needs raw states says what the bundle lacks, and the
-bundle made under MPI holds the same results as the one made alone.
+bundle made under MPI holds the same results as the one made alone. Every view a bundle backs
+(trajectory, spectrum, cka, equaliser, lens, weight_spectrum, heads) exports from the bundle, dump moved
+away, the numbers `eigenscope --export` gives on the dump itself (1e-10): the equaliser and the
+lens of sampled token j equal those of the dump's token sample_token_index[j].
 
 Needs EIGENSCOPE_CLI, EIGENSCOPE_APP and mpirun; Debian's python (numpy, h5py)."""
 import hashlib
@@ -27,6 +30,24 @@ def export(view, bundle, out, *extra):
                           capture_output=True, text=True, timeout=300, env=env)
 
 
+# The views a bundle backs, with the app's options for them (TOKEN: the token followed).
+VIEWS = [("trajectory", []), ("spectrum", []), ("cka", []),
+         ("equaliser", ["--token", "TOKEN"]), ("lens", ["--token", "TOKEN"]),
+         ("weight_spectrum", ["--set", "matrix=blocks.2.mlp.W_in"]),
+         ("heads", []), ("heads", ["--set", "metric=ov_cosine", "--set", "all_layers=true"])]
+# What differs between a sampled token and the dump's token it copies: its index and place.
+TOKEN_KEYS = {"token", "vocab_source"}
+
+
+def count_numbers(x):
+    """How many numbers a JSON document holds (a comparison of none would prove nothing)."""
+    if isinstance(x, dict):
+        return sum(count_numbers(v) for v in x.values())
+    if isinstance(x, list):
+        return sum(count_numbers(v) for v in x)
+    return 1 if isinstance(x, (int, float)) and not isinstance(x, bool) else 0
+
+
 class Bundle(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -34,6 +55,12 @@ class Bundle(unittest.TestCase):
         t = cls.tmp.name
         cls.dump = os.path.join(t, "run.h5")
         write_dump(cls.dump, np.random.default_rng(7), n_layers=4, n_prompts=3, P=40, d=24)
+        # A final LayerNorm and its eps, so that the lens of the bundle normalises as the dump's.
+        with h5py.File(cls.dump, "a") as f:
+            rng = np.random.default_rng(8)
+            f["ln_final.w"] = (1 + 0.1 * rng.standard_normal(24)).astype(np.float32)
+            f["ln_final.b"] = (0.1 * rng.standard_normal(24)).astype(np.float32)
+            f.attrs["eps"] = 1e-5
         with open(cls.dump, "rb") as f:
             cls.sha = hashlib.sha256(f.read()).hexdigest()
         cls.size = os.path.getsize(cls.dump)
@@ -48,6 +75,19 @@ class Bundle(unittest.TestCase):
             r = run([verb, cls.dump, *args])
             assert r.returncode == 0, r.stderr
             cls.direct[verb] = json.loads(r.stdout)
+        # The app's exports of every bundled view on the dump itself: the equaliser and lens of
+        # the dump's token behind sampled token 3 of the 50-token bundles (sample_tokens).
+        cls.token3 = 3 * 119 // 49
+        cls.on_dump = {}
+        for view, extra in VIEWS:
+            out = os.path.join(t, f"dump-{view}.json")
+            key = view + "".join(extra)
+            extra = [str(cls.token3) if a == "TOKEN" else a for a in extra]
+            r = export(view, cls.dump, out, *extra)
+            assert r.returncode == 0, f"{view}: {r.stderr}"
+            with open(out) as f:
+                cls.on_dump[key] = json.load(f)["data"]
+            os.remove(out)
         cls.full = os.path.join(t, "full.h5")
         cls.made_full = run(["bundle", cls.dump, "--out", cls.full, "--sample", "1000"])
         cls.alone = os.path.join(t, "alone.h5")
@@ -139,11 +179,44 @@ class Bundle(unittest.TestCase):
             assert_close(self, a["effective_rank"], b["effective_rank"])
         os.remove(out)
 
+    def test_every_bundled_view_equals_the_dumps_export(self):
+        with h5py.File(self.alone, "r") as f:
+            self.assertEqual(int(f["eigenscope_bundle/sample_token_index"][3]), self.token3)
+        for bundle in (self.alone, self.dist):
+            for view, extra in VIEWS:
+                out = os.path.join(self.out, f"b-{view}.json")
+                key = view + "".join(extra)
+                extra = ["3" if a == "TOKEN" else a for a in extra]
+                r = export(view, bundle, out, *extra)
+                self.assertEqual(r.returncode, 0, f"{view}: {r.stderr}")
+                with open(out) as f:
+                    got = json.load(f)["data"]
+                os.remove(out)
+                want = self.on_dump[key]
+                if view == "trajectory":  # per-token lines: those of the sampled tokens only
+                    got = {k: v for k, v in got.items() if k != "per_token"}
+                    want = {k: v for k, v in want.items() if k != "per_token"}
+                if view in ("equaliser", "lens"):
+                    got = {k: v for k, v in got.items() if k not in TOKEN_KEYS}
+                    want = {k: v for k, v in want.items() if k not in TOKEN_KEYS}
+                self.assertGreaterEqual(count_numbers(want), 10, view)
+                assert_close(self, want, got, where=f"{os.path.basename(bundle)}:{view}")
+        # And the numbers are numpy's: the lens of token3 at the last state.
+        x = self.states[-1][self.token3]
+        with h5py.File(os.path.join(self.moved, "run.h5"), "r") as f:
+            w, b, wu = f["ln_final.w"][()], f["ln_final.b"][()], f["unembed.W_U"][()]
+        xn = (x - x.mean()) / np.sqrt(x.var() + 1e-5) * w + b
+        logits = xn @ wu.astype(np.float64)
+        top = int(np.argmax(logits))
+        last = self.on_dump["lens--tokenTOKEN"]["layers"][-1]
+        self.assertEqual(last["top"][0]["id"], top)
+        self.assertAlmostEqual(last["top"][0]["logit"], logits[top], delta=1e-4 * abs(logits[top]))
+
     def test_view_without_bundled_result_says_what_lacks(self):
         out = os.path.join(self.out, "e.json")
-        r = export("equaliser", self.alone, out, "--token", "3")
+        r = export("timescales", self.alone, out)
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("holds no equaliser frames", r.stderr)
+        self.assertIn("holds no timescales", r.stderr)
         self.assertIn("50 of 120 tokens", r.stderr)
         self.assertIn(self.dump, r.stderr)
         self.assertFalse(os.path.exists(out))

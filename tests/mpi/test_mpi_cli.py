@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """eigenscope-cli under mpirun -n 2 (and 3, more ranks than some blocks) prints what one process
-prints, to 1e-10, for spectrum --all-layers, weights, heads and trajectory (JSON and CSV) on dumps written here
-with h5py; the numbers themselves are numpy's (float64 SVD); a failure on the ranks is reported
+prints, to 1e-10, for spectrum (layers, and token blocks of the D x D scatter when T > D), weights,
+heads, trajectory, cka (Gram rows and cross-covariance pairs over the ranks), series (checkpoints
+over the ranks) and report on dumps written here with h5py; parts are also sent in messages of a
+few hundred bytes (EIGENSCOPE_MPI_MESSAGE_BYTES) to exercise the bounded transfer; the numbers themselves are numpy's (float64 SVD); a failure on the ranks is reported
 once by rank 0 with exit 2; a run without mpirun prints no MPI messages.
 
 Needs EIGENSCOPE_CLI and Open MPI's mpirun; run with Debian's python (numpy, h5py)."""
@@ -25,6 +27,21 @@ class MpiCli(unittest.TestCase):
         cls.wide = os.path.join(cls.tmp.name, "wide.h5")
         write_dump(cls.tall, rng, n_layers=5)
         write_dump(cls.wide, rng, n_layers=3, n_prompts=2, P=6, d=32)
+        # Many tokens, few dimensions: CKA by cross-covariances (fewer flops than Grams).
+        cls.long = os.path.join(cls.tmp.name, "long.h5")
+        write_dump(cls.long, rng, n_layers=3, n_prompts=4, P=100, d=8, n_heads=2, d_head=4)
+        # A checkpoint folder: four steps of a drifting model (the step attribute orders them).
+        cls.series = os.path.join(cls.tmp.name, "series")
+        os.mkdir(cls.series)
+        for i, step in enumerate((0, 100, 200, 300)):
+            path = os.path.join(cls.series, f"ckpt_{step}.h5")
+            write_dump(path, np.random.default_rng(7), n_layers=2)
+            import h5py
+            with h5py.File(path, "a") as f:
+                f.attrs["step"] = step
+                w = f["blocks.0.mlp.W_in"][()]
+                del f["blocks.0.mlp.W_in"]
+                f["blocks.0.mlp.W_in"] = (w + 0.3 * i * rng.standard_normal(w.shape)).astype(np.float32)
 
     @classmethod
     def tearDownClass(cls):
@@ -33,10 +50,10 @@ class MpiCli(unittest.TestCase):
     def setUp(self):
         self.assertTrue(CLI and os.access(CLI, os.X_OK), "EIGENSCOPE_CLI must name the built CLI")
 
-    def same(self, args, ranks, as_json=True):
+    def same(self, args, ranks, as_json=True, env=None):
         alone = run(args)
         self.assertEqual(alone.returncode, 0, alone.stderr)
-        dist = run(args, ranks=ranks)
+        dist = run(args, ranks=ranks, env=env)
         self.assertEqual(dist.returncode, 0, dist.stderr)
         self.assertEqual(dist.stderr, "", "a distributed run that succeeds prints nothing on stderr")
         if as_json:
@@ -136,9 +153,83 @@ class MpiCli(unittest.TestCase):
         self.assertEqual([t["token"] for t in out["per_token"]], list(range(60)))
         self.same(["trajectory", self.tall, "--csv"], 2, as_json=False)
 
+    def test_spectrum_token_blocks(self):
+        # One state of tall (60 tokens > d 24): its scatter in token blocks (30 + 30, 20 x 3)
+        # merged on rank 0, the parts sent in 700-byte messages.
+        small = {"EIGENSCOPE_MPI_MESSAGE_BYTES": "700"}
+        x = resid_states(self.tall)[3]
+        s = np.linalg.svd(x - x.mean(axis=0), compute_uv=False)
+        for ranks in (2, 3):
+            one = self.same(["spectrum", self.tall, "--layer", "3", "--json"], ranks, env=small)
+            np.testing.assert_allclose(one["singular_values"], s, rtol=1e-6, atol=1e-6 * s[0])
+        self.same(["spectrum", self.tall, "--layer", "0", "--uncentered", "--csv"], 2,
+                  as_json=False)
+        # long: 4 states of 400 tokens > d 8 on 5 ranks (fewer states than ranks): every state
+        # by token blocks of 80, against one process and numpy.
+        out = self.same(["spectrum", self.long, "--all-layers", "--json"], 5, env=small)
+        self.check_spectra_against_numpy(self.long, out)
+        # As many states as ranks: blocks of states (the tall dump's 6 on 3 ranks).
+        self.same(["spectrum", self.tall, "--all-layers", "--json"], 3)
+
+    def check_cka_against_numpy(self, path, out):
+        xs = resid_states(path)
+        def cka(a, b):
+            a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+            return np.sum((a.T @ b) ** 2) / np.linalg.norm(a.T @ a) / np.linalg.norm(b.T @ b)
+        ref = np.array([[cka(a, b) for b in xs] for a in xs])
+        np.testing.assert_allclose(np.array(out["matrix"], dtype=float), ref, rtol=1e-6, atol=1e-9)
+
+    def test_cka_over_ranks(self):
+        # wide (12 tokens < d 32) and tall: the Gram form, rows split; long (400 tokens, d 8):
+        # the cross-covariance form, norms and pairs split.
+        for path, method in ((self.wide, "gram"), (self.tall, "gram"), (self.long, "cross_covariance")):
+            for ranks in (2, 3):
+                out = self.same(["cka", path, "--json"], ranks,
+                                env={"EIGENSCOPE_MPI_MESSAGE_BYTES": "256"})
+            self.assertEqual(out["method"], method)
+            self.check_cka_against_numpy(path, out)
+        self.same(["cka", self.long, "--csv"], 2, as_json=False)
+        # Two dumps with the same tokens: rows of one against columns of the other.
+        out = self.same(["cka", self.tall, self.tall, "--json"], 3)
+        self.check_cka_against_numpy(self.tall, out)
+
+    def test_series_over_ranks(self):
+        import h5py
+        from scipy.linalg import subspace_angles
+        for ranks in (2, 3):
+            out = self.same(["series", self.series, "--matrix", "blocks.0.mlp.W_in", "--top", "4",
+                             "--json"], ranks)
+        self.assertEqual(out["steps"], [0, 100, 200, 300])
+        bases = []
+        for step, sv in zip(out["steps"], out["singular_values"]):
+            with h5py.File(os.path.join(self.series, f"ckpt_{step}.h5"), "r") as f:
+                w = f["blocks.0.mlp.W_in"][()].astype(np.float64)
+            _, s, vt = np.linalg.svd(w, full_matrices=False)
+            np.testing.assert_allclose(sv, s[:4], rtol=1e-6)
+            bases.append(vt[:4].T)
+        for i in range(1, 4):
+            ref = np.sort(np.degrees(subspace_angles(bases[i - 1], bases[i])))
+            np.testing.assert_allclose(sorted(out["angles_prev_deg"][i]), ref, atol=1e-4)
+        self.same(["series", self.series, "--matrix", "blocks.1.attn.OV[2]", "--top", "3",
+                   "--csv"], 4, as_json=False)
+
+    def test_report_over_ranks(self):
+        # Rank 0 draws what the ranks computed: the same pages as one process, a real PDF.
+        pages = []
+        for ranks in (0, 2):
+            pdf = os.path.join(self.tmp.name, f"report{ranks}.pdf")
+            r = run(["report", self.tall, "--out", pdf], ranks=ranks,
+                    env={"QT_QPA_PLATFORM": "offscreen"})
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(pdf, "rb") as f:
+                self.assertEqual(f.read(5), b"%PDF-")
+            pages.append(r.stderr.strip().splitlines()[-1].split("(")[-1])
+        self.assertEqual(pages[0], pages[1])
+        self.assertIn("pages", pages[0])
+
     def test_other_verbs_run_on_rank_zero(self):
-        alone = run(["cka", self.tall, "--json"])
-        dist = run(["cka", self.tall, "--json"], ranks=2)
+        alone = run(["info", self.tall, "--json"])
+        dist = run(["info", self.tall, "--json"], ranks=2)
         self.assertEqual(dist.returncode, 0, dist.stderr)
         self.assertEqual(alone.stdout, dist.stdout)
 

@@ -2,6 +2,7 @@
 
 #include <mpi.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <cstdlib>
@@ -56,6 +57,36 @@ public:
         return out;
     }
 
+    // Point to point, one rank after another: the size (64-bit), then the bytes in messages of at
+    // most max_message_bytes(), so neither MPI's int counts nor rank 0's memory bound a result to
+    // what the gather of every part at once would need.
+    void gather_each(const std::string& mine,
+                     const std::function<void(int, std::string&&)>& on_part) override {
+        const std::size_t chunk = std::min<std::size_t>(max_message_bytes(), INT_MAX);
+        if (!root()) {
+            const long long n = static_cast<long long>(mine.size());
+            check(MPI_Send(&n, 1, MPI_LONG_LONG, 0, kSizeTag, MPI_COMM_WORLD), "MPI_Send");
+            for (std::size_t at = 0; at < mine.size(); at += chunk)
+                check(
+                    MPI_Send(mine.data() + at, static_cast<int>(std::min(chunk, mine.size() - at)),
+                             MPI_BYTE, 0, kBytesTag, MPI_COMM_WORLD),
+                    "MPI_Send");
+            return;
+        }
+        on_part(0, std::string(mine));
+        for (int r = 1; r < size_; ++r) {
+            long long n = 0;
+            check(MPI_Recv(&n, 1, MPI_LONG_LONG, r, kSizeTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+                  "MPI_Recv");
+            std::string b(static_cast<std::size_t>(n), '\0');
+            for (std::size_t at = 0; at < b.size(); at += chunk)
+                check(MPI_Recv(b.data() + at, static_cast<int>(std::min(chunk, b.size() - at)),
+                               MPI_BYTE, r, kBytesTag, MPI_COMM_WORLD, MPI_STATUS_IGNORE),
+                      "MPI_Recv");
+            on_part(r, std::move(b));
+        }
+    }
+
     std::string broadcast(const std::string& at_root) override {
         long long n = static_cast<long long>(at_root.size());
         check(MPI_Bcast(&n, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD), "MPI_Bcast");
@@ -66,6 +97,7 @@ public:
     }
 
 private:
+    static constexpr int kSizeTag = 7100, kBytesTag = 7101;
     static void check(int rc, const char* what) {
         if (rc != MPI_SUCCESS) throw InternalError(std::string(what) + " failed");
     }
