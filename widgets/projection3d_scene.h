@@ -18,6 +18,7 @@ class vtkRenderer;
 namespace es::widgets {
 
 struct DensityImage;
+struct PointRaster;
 
 class Projection3dScene {
 public:
@@ -69,6 +70,12 @@ public:
     const DensityImage& last_density() const;  // for tests
     // The clouds as our point sprites (the default) or as VTK's lit spheres (a benchmark's A/B).
     void set_point_sprites(bool on);
+    // The still cloud rasterised by the CPU (projection3d_raster.h) or drawn as GL point sprites:
+    // Auto rasterises above 50 000 points; On and Off force one (tests, the benchmark's A/B).
+    enum class Raster { Auto, Off, On };
+    void set_raster(Raster mode);
+    bool raster() const;                     // whether the still cloud is rasterised now
+    const PointRaster& last_raster() const;  // for tests: the image of the last frame drawn
     // A line of text at the top left of the scene and its exports (empty: none).
     void set_note(const std::string& text);
     std::string note() const;
@@ -116,6 +123,7 @@ public:
 
 private:
     void show_legend(const Legend& legend);
+    void update_raster_style();  // the raster's sprites: the cloud's size, the background
     struct Impl;
     std::unique_ptr<Impl> d_;
 };
