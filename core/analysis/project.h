@@ -45,6 +45,9 @@ struct ProjectOptions {
     int threads = 0;  // 0: both cores
     // UMAP's neighbour graph is exact up to this many states, from an HNSW index above.
     std::size_t exact_knn_up_to = 50000;
+    // umap-learn's sequential descent instead of the parallel one (numerics/umap.h), for the
+    // tests that compare the two layouts' quality.
+    bool umap_sequential = false;
 };
 
 struct ProjectResult {
