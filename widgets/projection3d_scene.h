@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analysis/project.h"
+#include "analysis/token_coloring.h"
 #include "io/dump.h"
 
 class vtkRenderer;
@@ -166,5 +167,15 @@ std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectR
 Projection3dScene::Legend projection3d_legend(const analysis::ProjectResult& result,
                                               const std::vector<TokenInfo>& tokens,
                                               Projection3dColoring by);
+
+// Colours by a token's string or a metadata column (analysis/token_coloring.h), the same for
+// a token at every layer: the categories in the categorical palette and "other" in grey, or
+// viridis over the values' range (grey where a value is missing).
+std::vector<Projection3dScene::Rgb> projection3d_token_colors(
+    const analysis::ProjectResult& result, const std::vector<int>& states,
+    const analysis::TokenColoring& coloring);
+// Its legend: a swatch per category named as it reads on screen, with its token count, and
+// "other (N kinds)"; or the values' ramp.
+Projection3dScene::Legend projection3d_token_legend(const analysis::TokenColoring& coloring);
 
 }  // namespace es::widgets
