@@ -272,7 +272,9 @@ void Projection3dView::set_color_by(ColorBy c) {
     color_by_->setCurrentIndex(static_cast<int>(c));
 }
 QString Projection3dView::color_column() const {
-    return color_column_->currentText();
+    // A column restored before the dump that has it arrived is the one asked for (a headless
+    // export sets it before the result).
+    return wanted_column_.isEmpty() ? color_column_->currentText() : wanted_column_;
 }
 void Projection3dView::set_color_column(const QString& name) {
     const int i = color_column_->findText(name);
@@ -317,7 +319,7 @@ void Projection3dView::set_result(const analysis::ProjectResult& result,
     columns_ = columns;
     {
         // The column chosen before stays chosen when the new dump has it.
-        const QString wanted = !wanted_column_.isEmpty() ? wanted_column_ : color_column();
+        const QString wanted = color_column();
         const QSignalBlocker block(color_column_);
         color_column_->clear();
         for (const TokenColumn& c : columns_)
@@ -460,7 +462,7 @@ void Projection3dView::apply_colors() {
     if (color_by() == ColorBy::Token || color_by() == ColorBy::Metadata) {
         // Without metadata columns, colouring by metadata falls back to the token string.
         const std::string key = color_by() == ColorBy::Metadata && !columns_.empty()
-                                    ? color_column().toStdString()
+                                    ? color_column_->currentText().toStdString()
                                     : std::string("token");
         const analysis::TokenColoring coloring = analysis::token_coloring(tokens_, columns_, key);
         scene_->set_colors(projection3d_token_colors(*result_, point_states_, coloring));

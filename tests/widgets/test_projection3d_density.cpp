@@ -344,6 +344,19 @@ private slots:
         for (double t : {0.0, 0.5, 1.0})
             QVERIFY2(count_near(img, box_in(img), colors::sample(colors::Map::Viridis, t), 14) > 20,
                      qPrintable(QStringLiteral("viridis(%1) in the legend").arg(t)));
+        // A column set before the dump that has it (a session, a headless export's --set):
+        // asked for at once, chosen when the result comes.
+        es::TokenColumn other;
+        other.name = "depth";
+        other.values.assign(8, 1.0);
+        Projection3dView later;
+        later.resize(640, 480);
+        later.set_color_by(Projection3dView::ColorBy::Metadata);
+        later.set_color_column(QStringLiteral("surprisal"));
+        QCOMPARE(later.color_column(), QStringLiteral("surprisal"));
+        later.set_result(r, info, {other, col});
+        QCOMPARE(later.color_column(), QStringLiteral("surprisal"));
+        QCOMPARE(later.legend_title(), QStringLiteral("surprisal"));
     }
 
     void umap_layouts_carry_a_note() {
