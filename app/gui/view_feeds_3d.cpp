@@ -43,13 +43,13 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
             }
             for (analysis::AxisSpec& ax : options.axes)
                 ax.label = analysis::axis_in_words(ax, *dump);
-            const QString what = what_of(
-                "projection3d",
-                {key_text(stream.name), kv("spherize", options.spherize), kv("axes", axes_text),
-                 kv("method", v->umap_layer() ? QStringLiteral("umap_layer")
-                              : v->umap()     ? QStringLiteral("umap")
-                                              : QStringLiteral("pca")),
-                 kv("layer", v->umap_layer() ? layer : -1)});
+            const QString what =
+                what_of("projection3d", {key_text(stream.name), kv("spherize", options.spherize),
+                                         kv("axes", axes_text),
+                                         kv("method", v->umap_layer() ? QStringLiteral("umap_layer")
+                                                      : v->umap()     ? QStringLiteral("umap")
+                                                                      : QStringLiteral("pca")),
+                                         kv("layer", v->umap_layer() ? layer : -1)});
             Ask a{doc, stream.name, what, QObject::tr("the projection"), true};
             a.from_sample = true;  // a bundle's sampled states are there for this view
             ask(window, v, a, analysis_of(*doc, options, analysis::project),
