@@ -157,6 +157,43 @@ private slots:
         QVERIFY(std::abs(one.depth_at(p0.x(), p0.y()) - 0.0f) < 1e-6f);
     }
 
+    void exports_raster_at_their_size_and_dpi() {
+        // Three tokens far apart, one layer: an export re-renders the raster at the export's
+        // size, and at twice the DPI every sprite is twice as wide (the screen's picture, sharper).
+        es::analysis::ProjectResult r;
+        r.tokens = 3;
+        r.axis_labels = {"PC1", "PC2", "PC3"};
+        r.layers = {"0"};
+        r.states = {0};
+        r.coordinates.push_back({std::array<double, 3>{0, 0, 0}, std::array<double, 3>{4, 0, 0},
+                                 std::array<double, 3>{0, 3, 0}});
+        std::vector<es::TokenInfo> info(r.tokens);
+        Projection3dView view;
+        view.resize(640, 480);
+        view.set_result(r, info);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.set_camera_preset(Projection3dView::CameraPreset::Front);
+        view.scene()->set_raster(Projection3dScene::Raster::On);
+        const auto covered = [&view] {
+            const PointRaster& ras = view.scene()->last_raster();
+            std::size_t n = 0;
+            for (int y = 0; y < ras.height; ++y)
+                for (int x = 0; x < ras.width; ++x) n += ras.at(x, y)[3] == 255;
+            return n;
+        };
+        for (const double scale : {1.0, 2.0}) {
+            view.render_image(QSize(900, 700), scale);
+            const PointRaster& ras = view.scene()->last_raster();
+            QCOMPARE(ras.width, 900);
+            QCOMPARE(ras.height, 700);
+            QCOMPARE(ras.drawn, std::size_t{3});
+            const std::size_t want =
+                3 * es::widgets::sprite_stencil(view.point_size() * scale).size();
+            QCOMPARE(covered(), want);
+        }
+    }
+
     void composite_keeps_the_depth_order() {
         // Nine tokens on a 3 x 3 grid at z = 0, token 9 hidden right behind the centre one and
         // token 10 in front of the left one. Seen from the front, the selected token's larger
