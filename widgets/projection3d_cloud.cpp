@@ -8,6 +8,7 @@
 
 #include "colormaps.h"
 #include "projection3d_scene.h"
+#include "util/token_text.h"
 
 namespace es::widgets {
 
@@ -21,6 +22,10 @@ Projection3dScene::Rgb rgb_of(const QColor& c) {
     return {static_cast<unsigned char>(c.red()), static_cast<unsigned char>(c.green()),
             static_cast<unsigned char>(c.blue())};
 }
+
+// "Other" categories and missing values: a mid grey that reads on light and dark backgrounds
+// and is not in the palette.
+const Projection3dScene::Rgb kOther{150, 150, 150};
 
 }  // namespace
 
@@ -191,6 +196,53 @@ Projection3dScene::Legend projection3d_legend(const analysis::ProjectResult& res
             break;
         }
     }
+    return legend;
+}
+
+std::vector<Projection3dScene::Rgb> projection3d_token_colors(
+    const analysis::ProjectResult& result, const std::vector<int>& states,
+    const analysis::TokenColoring& coloring) {
+    std::vector<Projection3dScene::Rgb> out;
+    out.reserve(states.size());
+    const double span = coloring.high - coloring.low;
+    for (const int s : states) {
+        const std::size_t token = static_cast<std::size_t>(s) % result.tokens;
+        if (coloring.categorical) {
+            const int c = token < coloring.category.size() ? coloring.category[token] : -1;
+            out.push_back(c < 0 ? kOther : rgb_of(colors::categorical(c)));
+            continue;
+        }
+        const double v = token < coloring.values.size() ? coloring.values[token] : NAN;
+        out.push_back(!std::isfinite(v)
+                          ? kOther
+                          : rgb_of(colors::sample(colors::Map::Viridis,
+                                                  span > 0 ? (v - coloring.low) / span : 0.5)));
+    }
+    return out;
+}
+
+Projection3dScene::Legend projection3d_token_legend(const analysis::TokenColoring& coloring) {
+    Projection3dScene::Legend legend;
+    legend.title = coloring.title;
+    if (!coloring.categorical) {
+        legend.low = coloring.low;
+        legend.high = coloring.high;
+        constexpr int kSteps = 64;
+        for (int i = 0; i < kSteps; ++i)
+            legend.ramp.push_back(rgb_of(colors::sample(colors::Map::Viridis, i / (kSteps - 1.0))));
+        return legend;
+    }
+    for (std::size_t i = 0; i < coloring.categories.size(); ++i) {
+        // Token strings as they read on screen (a space is a visible mark, not nothing).
+        const std::string name = coloring.title == "token" ? display_token(coloring.categories[i])
+                                                           : coloring.categories[i];
+        legend.categories.emplace_back(name + " (" + std::to_string(coloring.counts[i]) + ")",
+                                       rgb_of(colors::categorical(static_cast<int>(i))));
+    }
+    if (coloring.other_kinds > 0)
+        legend.categories.emplace_back("other: " + std::to_string(coloring.other_kinds) +
+                                           " kinds (" + std::to_string(coloring.other_count) + ")",
+                                       kOther);
     return legend;
 }
 

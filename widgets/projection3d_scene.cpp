@@ -50,6 +50,9 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
         s.density_range = range;
         s.legend_colors->SetRange(range[0], range[1] > range[0] ? range[1] : range[0] * 1.001);
     });
+    s.raster_actor->SetMapper(s.raster);
+    s.raster_actor->PickableOff();
+    s.raster_actor->VisibilityOff();
     s.lines.actor->GetProperty()->SetOpacity(0.18);
     s.lines.actor->GetProperty()->SetLineWidth(1.0f);
     s.lines.actor->GetProperty()->LightingOff();
@@ -117,6 +120,7 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
     s.renderer->AddActor(s.sphere);
     s.renderer->AddActor(s.lines.actor);
     s.renderer->AddActor(s.cloud.actor);
+    s.renderer->AddActor(s.raster_actor);
     s.renderer->AddActor(s.lines_lod.actor);
     s.renderer->AddActor(s.cloud_lod.actor);
     s.renderer->AddActor(s.current.actor);
@@ -131,6 +135,19 @@ void Projection3dScene::set_point_sprites(bool on) {
     Impl& s = *d_;
     for (Layer* l : {&s.cloud, &s.cloud_lod, &s.current, &s.current_lod})
         use_point_sprites(l->actor, on);
+}
+
+void Projection3dScene::set_raster(Raster mode) {
+    d_->raster_mode = mode;
+    set_moving(d_->lod);  // which of the cloud and its raster is visible
+}
+
+bool Projection3dScene::raster() const {
+    return d_->raster_actor->GetVisibility() != 0;
+}
+
+const PointRaster& Projection3dScene::last_raster() const {
+    return d_->raster->last_image();
 }
 
 void Projection3dScene::set_note(const std::string& text) {
@@ -152,6 +169,7 @@ void Projection3dScene::apply_palette() {
                               s.background[2] / 255.0);
     set_rgb(s.lines.actor->GetProperty(), fg);
     set_rgb(s.sphere->GetProperty(), fg);
+    update_raster_style();
     for (int a = 0; a < 3; ++a) {
         set_rgb(s.axes->GetTitleTextProperty(a), fg);
         set_rgb(s.axes->GetLabelTextProperty(a), fg);
@@ -200,6 +218,7 @@ void Projection3dScene::set_points(const std::vector<Point>& points, const std::
             fp[i] = {static_cast<float>(points[i][0]), static_cast<float>(points[i][1]),
                      static_cast<float>(points[i][2])};
         const std::array<double, 6> b = s.bounds();
+        s.raster->set_points(fp, b.data());
         s.density->set_points(std::move(fp), b.data());
     }
     auto verts = Ptr<vtkCellArray>::New(), lod_verts = Ptr<vtkCellArray>::New();
@@ -268,6 +287,7 @@ void Projection3dScene::set_colors(const std::vector<Rgb>& colors) {
     rgb->SetNumberOfTuples(static_cast<vtkIdType>(colors.size()));
     for (std::size_t i = 0; i < colors.size(); ++i)
         rgb->SetTypedTuple(static_cast<vtkIdType>(i), colors[i].data());
+    s.raster->set_colors(colors);
     // One array serves every layer that colours points by their state.
     for (Layer* l : {&s.cloud, &s.cloud_lod, &s.current}) {
         l->data->GetPointData()->SetScalars(rgb);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analysis/project.h"
+#include "analysis/token_coloring.h"
 #include "io/dump.h"
 
 class vtkRenderer;
@@ -18,6 +19,7 @@ class vtkRenderer;
 namespace es::widgets {
 
 struct DensityImage;
+struct PointRaster;
 
 class Projection3dScene {
 public:
@@ -69,6 +71,12 @@ public:
     const DensityImage& last_density() const;  // for tests
     // The clouds as our point sprites (the default) or as VTK's lit spheres (a benchmark's A/B).
     void set_point_sprites(bool on);
+    // The still cloud rasterised by the CPU (projection3d_raster.h) or drawn as GL point sprites:
+    // Auto rasterises above 50 000 points; On and Off force one (tests, the benchmark's A/B).
+    enum class Raster { Auto, Off, On };
+    void set_raster(Raster mode);
+    bool raster() const;                     // whether the still cloud is rasterised now
+    const PointRaster& last_raster() const;  // for tests: the image of the last frame drawn
     // A line of text at the top left of the scene and its exports (empty: none).
     void set_note(const std::string& text);
     std::string note() const;
@@ -116,6 +124,7 @@ public:
 
 private:
     void show_legend(const Legend& legend);
+    void update_raster_style();  // the raster's sprites: the cloud's size, the background
     struct Impl;
     std::unique_ptr<Impl> d_;
 };
@@ -158,5 +167,15 @@ std::vector<Projection3dScene::Rgb> projection3d_colors(const analysis::ProjectR
 Projection3dScene::Legend projection3d_legend(const analysis::ProjectResult& result,
                                               const std::vector<TokenInfo>& tokens,
                                               Projection3dColoring by);
+
+// Colours by a token's string or a metadata column (analysis/token_coloring.h), the same for
+// a token at every layer: the categories in the categorical palette and "other" in grey, or
+// viridis over the values' range (grey where a value is missing).
+std::vector<Projection3dScene::Rgb> projection3d_token_colors(
+    const analysis::ProjectResult& result, const std::vector<int>& states,
+    const analysis::TokenColoring& coloring);
+// Its legend: a swatch per category named as it reads on screen, with its token count, and
+// "other (N kinds)"; or the values' ramp.
+Projection3dScene::Legend projection3d_token_legend(const analysis::TokenColoring& coloring);
 
 }  // namespace es::widgets

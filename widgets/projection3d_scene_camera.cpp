@@ -109,6 +109,14 @@ void Projection3dScene::set_point_size(int px) {
     s.density->set_radius(std::max(1.0, size / 2));
     s.selected.actor->GetProperty()->SetPointSize(static_cast<float>(size * 1.6));
     s.selected.actor->GetProperty()->SetLineWidth(s.presentation ? 5.0f : 3.0f);
+    update_raster_style();
+}
+
+void Projection3dScene::update_raster_style() {
+    Impl& s = *d_;
+    s.raster->set_style(s.cloud.actor->GetProperty()->GetPointSize(),
+                        {s.background[0] / 255.0, s.background[1] / 255.0, s.background[2] / 255.0},
+                        kDepthCue);
 }
 
 void Projection3dScene::set_overlays(int current_row, const std::vector<Marked>& marked) {
@@ -258,7 +266,8 @@ bool Projection3dScene::set_moving(bool on) {
     const bool lod = on && static_cast<std::size_t>(s.all_points->GetNumberOfPoints()) > kLodAbove;
     const bool changed = lod != s.lod;
     s.lod = lod;
-    s.cloud.actor->SetVisibility(!lod && !s.density_on);
+    s.cloud.actor->SetVisibility(!lod && !s.density_on && !s.raster_on());
+    s.raster_actor->SetVisibility(!lod && !s.density_on && s.raster_on());
     s.density_actor->SetVisibility(!lod && s.density_on);
     // Over the density, the thinner set of paths: 2 000 dark lines through each arm of a cloud
     // of a million points turn it black and hide the density they cross.

@@ -33,6 +33,7 @@
 
 #include "colormaps.h"
 #include "projection3d_density.h"
+#include "projection3d_raster.h"
 #include "projection3d_shaders.h"
 #include "vtk/vtk_shapes.h"
 
@@ -43,6 +44,9 @@ namespace projection3d_detail {
 // about a million primitives a second, so above kLodAbove points a drag or wheel shows every
 // k-th token's states and path (at most ~kLodPoints points) and the full scene once it stops.
 inline constexpr std::size_t kLodAbove = 50000, kLodPoints = 10000;
+// Above this many points the still cloud is rasterised by the CPU (projection3d_raster.h): at
+// ~1 us a GL point, 50 000 of them already cost 50 ms a frame on llvmpipe.
+inline constexpr std::size_t kRasterAbove = 50000;
 // At most this many tokens' paths in the still scene: 30 000 paths through 33 layers are a
 // million segments (a second a frame on llvmpipe) and read as a grey haze, not as paths. Above
 // it, every k-th token's path is drawn (path_step()); the selected tokens' paths always are.
@@ -93,6 +97,15 @@ struct Projection3dScene::Impl {
     Ptr<DensityMapper> density = Ptr<DensityMapper>::New();
     Ptr<vtkActor> density_actor = Ptr<vtkActor>::New();
     bool density_on = false;
+    // The still cloud drawn by the CPU instead of as GL points (Raster::Auto: above kRasterAbove).
+    Ptr<PointRasterMapper> raster = Ptr<PointRasterMapper>::New();
+    Ptr<vtkActor> raster_actor = Ptr<vtkActor>::New();
+    Raster raster_mode = Raster::Auto;
+    bool raster_on() const {
+        return raster_mode == Raster::On ||
+               (raster_mode == Raster::Auto &&
+                static_cast<std::size_t>(all_points->GetNumberOfPoints()) > kRasterAbove);
+    }
     Legend color_legend;                        // what set_legend() was given (the points' colours)
     std::array<double, 2> density_range{0, 0};  // the legend's, while density is on
     std::size_t path_step = 1;

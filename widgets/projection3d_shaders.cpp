@@ -48,16 +48,12 @@ void use_point_sprites(vtkActor* actor, bool on) {
     actor->GetProperty()->LightingOff();
 }
 
-void update_point_sprites(vtkActor* actor, vtkRenderer* renderer,
-                          const std::array<double, 6>& bounds,
-                          const std::array<double, 3>& background, double depth_cue) {
-    vtkCamera* camera = renderer->GetActiveCamera();
-    // Distance along the view direction of the bounds' nearest and farthest corners.
+std::array<double, 2> view_depth_range(vtkCamera* camera, const std::array<double, 6>& bounds) {
     double pos[3], dir[3];
     camera->GetPosition(pos);
     camera->GetDirectionOfProjection(dir);
-    double range[2] = {std::numeric_limits<double>::infinity(),
-                       -std::numeric_limits<double>::infinity()};
+    std::array<double, 2> range{std::numeric_limits<double>::infinity(),
+                                -std::numeric_limits<double>::infinity()};
     for (int c = 0; c < 8; ++c) {
         const double p[3] = {bounds[c & 1], bounds[2 + ((c >> 1) & 1)], bounds[4 + ((c >> 2) & 1)]};
         const double dist =
@@ -65,6 +61,14 @@ void update_point_sprites(vtkActor* actor, vtkRenderer* renderer,
         range[0] = std::min(range[0], dist);
         range[1] = std::max(range[1], dist);
     }
+    return range;
+}
+
+void update_point_sprites(vtkActor* actor, vtkRenderer* renderer,
+                          const std::array<double, 6>& bounds,
+                          const std::array<double, 3>& background, double depth_cue) {
+    vtkCamera* camera = renderer->GetActiveCamera();
+    const std::array<double, 2> range = view_depth_range(camera, bounds);
     vtkUniforms* vs = actor->GetShaderProperty()->GetVertexCustomUniforms();
     vs->SetUniformi("esParallel", camera->GetParallelProjection() ? 1 : 0);
     vs->SetUniformf("esNear", static_cast<float>(range[0]));

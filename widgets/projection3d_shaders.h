@@ -9,6 +9,7 @@
 #include <vector>
 
 class vtkActor;
+class vtkCamera;
 class vtkRenderer;
 
 namespace es::widgets {
@@ -28,5 +29,8 @@ void use_point_sprites(vtkActor* actor, bool on = true);
 void update_point_sprites(vtkActor* actor, vtkRenderer* renderer,
                           const std::array<double, 6>& bounds,
                           const std::array<double, 3>& background, double depth_cue);
+// The distances along `camera`'s view direction of the nearest and farthest corner of `bounds`:
+// the range the sprites' depth fade runs over (here and in projection3d_raster.h).
+std::array<double, 2> view_depth_range(vtkCamera* camera, const std::array<double, 6>& bounds);
 
 }  // namespace es::widgets

@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QMouseEvent>
 #include <QPushButton>
+#include <QSignalBlocker>
 #include <QSlider>
 #include <QTimer>
 #include <QToolTip>
@@ -44,13 +45,28 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
                            tr("The projection of each state on the first axis: PC1, or the first "
                               "custom axis (a direction such as king - queen)"),
                            Qt::ToolTipRole);
+    color_by_->addItem(tr("colour: token"));
+    color_by_->setItemData(5,
+                           tr("The token's string: one colour per string, the most frequent "
+                              "named in the legend, the rest grey"),
+                           Qt::ToolTipRole);
+    color_by_->addItem(tr("colour: metadata"));
+    color_by_->setItemData(6, tr("A per-token metadata column of the dump (token_meta/)"),
+                           Qt::ToolTipRole);
+    color_column_ = new QComboBox(this);
+    color_column_->setObjectName(QStringLiteral("colorColumn"));
+    color_column_->setToolTip(tr("The metadata column the colour shows"));
+    color_column_->setVisible(false);
     method_ = new QComboBox(this);
     method_->setObjectName(QStringLiteral("method"));
     method_->addItem(tr("layout: PCA"));
     method_->addItem(tr("layout: UMAP"));
+    method_->addItem(tr("layout: UMAP, this layer"));
     method_->setToolTip(
         tr("PCA: exact linear projection (distances shrink, never grow). UMAP: a nonlinear layout "
-           "that keeps neighbourhoods; its distances and shapes are not the model's geometry."));
+           "that keeps neighbourhoods; its distances and shapes are not the model's geometry. "
+           "UMAP, this layer: a layout of the selected layer's states alone, made again for "
+           "another layer."));
     draw_ = new QComboBox(this);
     draw_->setObjectName(QStringLiteral("draw"));
     draw_->addItem(tr("draw: auto"));
@@ -69,6 +85,7 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
     controls->addWidget(method_);
     controls->addWidget(spherize_);
     controls->addWidget(color_by_);
+    controls->addWidget(color_column_);
     controls->addWidget(draw_);
     controls->addWidget(new QLabel(tr("size"), this));
     controls->addWidget(point_size_);
@@ -133,10 +150,14 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
                  QStringLiteral("centre every state and scale it to unit length before the fit"));
     bind_setting(QStringLiteral("color_by"), color_by_,
                  {QStringLiteral("layer"), QStringLiteral("prompt"), QStringLiteral("norm"),
-                  QStringLiteral("position"), QStringLiteral("axis1")},
+                  QStringLiteral("position"), QStringLiteral("axis1"), QStringLiteral("token"),
+                  QStringLiteral("metadata")},
                  QStringLiteral("what the points' colour shows"));
-    bind_setting(QStringLiteral("method"), method_, {QStringLiteral("pca"), QStringLiteral("umap")},
-                 QStringLiteral("the layout: exact PCA (or custom axes), or UMAP (seed 42)"));
+    bind_setting(
+        QStringLiteral("method"), method_,
+        {QStringLiteral("pca"), QStringLiteral("umap"), QStringLiteral("umap_layer")},
+        QStringLiteral("the layout: exact PCA (or custom axes), UMAP of every layer pooled, "
+                       "or UMAP of the selected layer (seed 42)"));
     bind_setting(QStringLiteral("draw"), draw_,
                  {QStringLiteral("auto"), QStringLiteral("points"), QStringLiteral("density")},
                  QStringLiteral("points, or their density (auto: density above %1 points)")
@@ -151,6 +172,16 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
          QStringLiteral("point size in pixels")},
         [this] { return QJsonValue(point_size()); },
         [this](const QJsonValue& v) { set_point_size(v.toInt(point_size())); });
+    declare_setting(
+        {QStringLiteral("color_column"),
+         SettingSpec::Type::Text,
+         QString(),
+         {},
+         0,
+         0,
+         QStringLiteral("the token metadata column coloured by (color_by=metadata)")},
+        [this] { return QJsonValue(color_column()); },
+        [this](const QJsonValue& v) { set_color_column(v.toString()); });
     declare_setting(
         {QStringLiteral("axes"),
          SettingSpec::Type::Text,
@@ -172,6 +203,10 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
     connect(color_by_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
         apply_colors();
         rebuild_overlays();
+        render();
+    });
+    connect(color_column_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        apply_colors();
         render();
     });
     connect(draw_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
@@ -236,6 +271,20 @@ Projection3dView::ColorBy Projection3dView::color_by() const {
 void Projection3dView::set_color_by(ColorBy c) {
     color_by_->setCurrentIndex(static_cast<int>(c));
 }
+QString Projection3dView::color_column() const {
+    // A column restored before the dump that has it arrived is the one asked for (a headless
+    // export sets it before the result).
+    return wanted_column_.isEmpty() ? color_column_->currentText() : wanted_column_;
+}
+void Projection3dView::set_color_column(const QString& name) {
+    const int i = color_column_->findText(name);
+    if (i >= 0) {
+        color_column_->setCurrentIndex(i);
+        wanted_column_.clear();
+    } else {
+        wanted_column_ = name;  // restored before the dump that has it: chosen when it comes
+    }
+}
 int Projection3dView::point_size() const {
     return point_size_->value();
 }
@@ -252,7 +301,8 @@ void Projection3dView::set_presentation(bool on) {
 }
 
 void Projection3dView::set_result(const analysis::ProjectResult& result,
-                                  const std::vector<TokenInfo>& tokens) {
+                                  const std::vector<TokenInfo>& tokens,
+                                  const std::vector<TokenColumn>& columns) {
     show_result();
     // When the camera is fitted again: a result of another source (another dump, or another
     // stream of it) or of another basis (spherized or not, other axes) is another geometry, often
@@ -266,6 +316,18 @@ void Projection3dView::set_result(const analysis::ProjectResult& result,
     axes_->set_error(false);
     result_ = result;
     tokens_ = tokens;
+    columns_ = columns;
+    {
+        // The column chosen before stays chosen when the new dump has it.
+        const QString wanted = color_column();
+        const QSignalBlocker block(color_column_);
+        color_column_->clear();
+        for (const TokenColumn& c : columns_)
+            color_column_->addItem(QString::fromStdString(c.name));
+        const int i = color_column_->findText(wanted);
+        color_column_->setCurrentIndex(i >= 0 ? i : 0);
+        if (i >= 0) wanted_column_.clear();
+    }
     status_->setText(tr("%1 points").arg(0));
     rebuild_points();
     update_status();
@@ -331,10 +393,13 @@ void Projection3dView::rebuild_points() {
 }
 
 bool Projection3dView::umap() const {
-    return method_->currentIndex() == 1;
+    return method_->currentIndex() >= 1;
 }
-void Projection3dView::set_umap(bool on) {
-    method_->setCurrentIndex(on ? 1 : 0);
+bool Projection3dView::umap_layer() const {
+    return method_->currentIndex() == 2;
+}
+void Projection3dView::set_umap(bool on, bool layer_only) {
+    method_->setCurrentIndex(on ? (layer_only ? 2 : 1) : 0);
 }
 
 Projection3dView::Draw Projection3dView::draw() const {
@@ -399,6 +464,20 @@ void Projection3dView::apply_colors() {
         case ColorBy::Axis1:
             by = Projection3dColoring::Axis1;
             break;
+        case ColorBy::Token:
+        case ColorBy::Metadata:
+            break;
+    }
+    color_column_->setVisible(color_by() == ColorBy::Metadata && !columns_.empty());
+    if (color_by() == ColorBy::Token || color_by() == ColorBy::Metadata) {
+        // Without metadata columns, colouring by metadata falls back to the token string.
+        const std::string key = color_by() == ColorBy::Metadata && !columns_.empty()
+                                    ? color_column_->currentText().toStdString()
+                                    : std::string("token");
+        const analysis::TokenColoring coloring = analysis::token_coloring(tokens_, columns_, key);
+        scene_->set_colors(projection3d_token_colors(*result_, point_states_, coloring));
+        scene_->set_legend(projection3d_token_legend(coloring));
+        return;
     }
     scene_->set_colors(projection3d_colors(*result_, point_states_, tokens_, by));
     scene_->set_legend(projection3d_legend(*result_, tokens_, by));

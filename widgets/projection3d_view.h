@@ -36,7 +36,17 @@ class VtkGlWidget;
 class Projection3dView : public ResultView {
     Q_OBJECT
 public:
-    enum class ColorBy { Layer = 0, Prompt = 1, Norm = 2, Position = 3, Axis1 = 4 };
+    // Token: by the token's string (its most frequent ones named in the legend); Metadata: by the
+    // per-token metadata column chosen in color_column() (io/dump.h TokenColumn).
+    enum class ColorBy {
+        Layer = 0,
+        Prompt = 1,
+        Norm = 2,
+        Position = 3,
+        Axis1 = 4,
+        Token = 5,
+        Metadata = 6
+    };
     enum class CameraPreset { Front, Top, Side };
     enum class Draw { Auto = 0, Points = 1, Density = 2 };
     // Auto draws the density above this many points.
@@ -55,15 +65,23 @@ public:
     void restore_settings(const QJsonObject& s) override;
     void set_presentation(bool on) override;
 
-    // tokens: the dump's token table (text, prompt, position by flat token index).
-    void set_result(const analysis::ProjectResult& result, const std::vector<TokenInfo>& tokens);
+    // tokens: the dump's token table (text, prompt, position by flat token index); columns: its
+    // per-token metadata (colour by metadata).
+    void set_result(const analysis::ProjectResult& result, const std::vector<TokenInfo>& tokens,
+                    const std::vector<TokenColumn>& columns = {});
 
     bool spherize() const;
     void set_spherize(bool on);
     ColorBy color_by() const;
     void set_color_by(ColorBy c);
+    // The metadata column coloured by with ColorBy::Metadata (empty: the first one).
+    QString color_column() const;
+    void set_color_column(const QString& name);
     bool umap() const;  // the layout asked for: UMAP, else PCA (or custom axes)
-    void set_umap(bool on);
+    // UMAP of the selected layer's states alone (its own layout, recomputed for another layer),
+    // instead of every layer's states pooled.
+    bool umap_layer() const;
+    void set_umap(bool on, bool layer_only = false);
     QString note() const { return scene_ ? QString::fromStdString(scene_->note()) : QString(); }
     Draw draw() const;
     void set_draw(Draw d);
@@ -139,6 +157,7 @@ private:
     QWidget* unavailable_ = nullptr;
     QCheckBox* spherize_ = nullptr;
     QComboBox* color_by_ = nullptr;
+    QComboBox* color_column_ = nullptr;  // the metadata columns, shown when coloured by one
     QComboBox* draw_ = nullptr;
     QComboBox* method_ = nullptr;
     QPushButton* lasso_ = nullptr;
@@ -150,6 +169,8 @@ private:
 
     std::optional<analysis::ProjectResult> result_;
     std::vector<TokenInfo> tokens_;
+    std::vector<TokenColumn> columns_;
+    QString wanted_column_;  // a restored column name the current dump does not have
     std::vector<std::array<double, 3>> points_;
     std::vector<int> point_states_;
     Selection selection_;

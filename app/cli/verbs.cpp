@@ -45,7 +45,7 @@ const std::vector<Verb>& verbs() {
         {"project",
          "project FILE [--method pca|umap] [--layer L] [--dims 2|3] [--seed S] "
          "[--trustworthiness N] [--spherize] [--axes A-B[@L],C-D,E-F] [--axes-layer N] "
-         "(--json | --csv)",
+         "[--color-by token|COLUMN] (--json | --csv)",
          "coordinates of every (layer, token) state: pooled exact PCA, custom axes or UMAP",
          verb_project},
         {"cka", "cka FILE [OTHER] [--stream NAME] [--memory MB] (--json | --csv)",

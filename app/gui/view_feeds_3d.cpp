@@ -24,6 +24,10 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
             options.spherize = v->spherize();
             if (v->umap()) options.method = analysis::ProjectMethod::Umap;
             const StreamInfo& stream = dump->stream(options.stream);
+            // UMAP of one layer: the selected one (a layout of its own, asked again per layer).
+            const int layer = std::clamp(window.selection_model()->selection().layer, 0,
+                                         static_cast<int>(stream.n_states()) - 1);
+            if (v->umap_layer()) options.layers = {static_cast<std::size_t>(layer)};
             // Custom axes are a PCA basis; UMAP ignores them (the field stays for going back).
             const QString axes_text = v->umap() ? QString() : v->custom_axes();
             try {
@@ -39,10 +43,13 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
             }
             for (analysis::AxisSpec& ax : options.axes)
                 ax.label = analysis::axis_in_words(ax, *dump);
-            const QString what = what_of(
-                "projection3d",
-                {key_text(stream.name), kv("spherize", options.spherize), kv("axes", axes_text),
-                 kv("method", v->umap() ? QStringLiteral("umap") : QStringLiteral("pca"))});
+            const QString what =
+                what_of("projection3d", {key_text(stream.name), kv("spherize", options.spherize),
+                                         kv("axes", axes_text),
+                                         kv("method", v->umap_layer() ? QStringLiteral("umap_layer")
+                                                      : v->umap()     ? QStringLiteral("umap")
+                                                                      : QStringLiteral("pca")),
+                                         kv("layer", v->umap_layer() ? layer : -1)});
             Ask a{doc, stream.name, what, QObject::tr("the projection"), true};
             a.from_sample = true;  // a bundle's sampled states are there for this view
             // The selected layer first, on its own basis (marked partial), while the pooled fit
@@ -64,11 +71,16 @@ void feed_projection3d(MainWindow& window, widgets::Projection3dView* view) {
             };
             ask(window, v, a, analysis_of(*doc, options, analysis::project),
                 [dump](widgets::Projection3dView& v, const analysis::ProjectResult& r) {
-                    v.set_result(r, dump->tokens());
+                    v.set_result(r, dump->tokens(), dump->token_columns());
                 });
         });
     on_inputs_changed(window, view, request);
     QObject::connect(view, &widgets::Projection3dView::options_changed, view, request);
+    // Another layer is another layout only for UMAP of one layer; the pooled layouts stay.
+    QObject::connect(window.selection_model(), &widgets::SelectionModel::layer_changed, view,
+                     [view, request] {
+                         if (view->umap_layer()) request();
+                     });
 }
 
 }  // namespace

@@ -133,6 +133,7 @@ void umap_layout(const Dump& dump, const StreamInfo& s, const ProjectOptions& o,
     uo.seed = o.seed;
     uo.threads = o.threads;
     uo.approximate = n > o.exact_knn_up_to;
+    uo.parallel_descent = !o.umap_sequential;
     r.knn = uo.approximate ? "hnsw" : "exact";
     const std::vector<float> emb = numerics::umap(scores.data(), n, k, uo, progress);
     r.coordinates.assign(L, std::vector<std::optional<std::array<double, 3>>>(T));

@@ -53,6 +53,9 @@ struct ProjectOptions {
     // never exported.
     std::function<void(const struct ProjectResult&)> on_preview;
     std::size_t focus = 0;
+    // umap-learn's sequential descent instead of the parallel one (numerics/umap.h), for the
+    // tests that compare the two layouts' quality.
+    bool umap_sequential = false;
 };
 
 struct ProjectResult {

@@ -33,8 +33,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(SpectrumResult, stream, layers)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(CkaResult, stream, file, other_file, layers, other_layers,
                                    tokens, excluded_tokens, method, matrix)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProjectResult, stream, layers, states, tokens, excluded_states,
-                                   fit_rows, spherized, axis_labels, explained_variance, axes, mean,
-                                   coordinates)
+                                   fit_rows, spherized, method, dims, seed, knn, axis_labels,
+                                   explained_variance, axes, mean, coordinates)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PowerLawFit, ok, reason, alpha, xmin, ks, sigma, n, n_total)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MatrixSpectrum, name, shape, singular_values, spectral_norm,
                                    frobenius, stable_rank, fit)

@@ -16,7 +16,9 @@
 namespace es::cache {
 
 // Bumped whenever a cached struct changes shape; part of every cache key.
-constexpr int kCodecVersion = 2;  // 2: weight sources; head circuits, similarities, trajectories
+// 2: weight sources; head circuits, similarities, trajectories. 3: the projection's method, dims,
+// seed and neighbour graph (a cached UMAP layout came back as "pca" without them).
+constexpr int kCodecVersion = 3;
 
 std::string encode(const analysis::SpectrumResult& r);
 std::string encode(const analysis::CkaResult& r);

@@ -86,6 +86,17 @@ struct TokenInfo {
     std::string label() const;
 };
 
+// A per-token metadata column: a dataset under the group `token_meta` (docs/FORMAT.md), one
+// value per token. Strings are categories; numbers are values, or categories when the dataset
+// has the attribute `categorical` set to a true value (class ids, sentence ids).
+struct TokenColumn {
+    std::string name;     // the dataset's name under token_meta
+    std::string dataset;  // its path in the file
+    bool categorical = false;
+    std::vector<double> values;       // numeric: one per token (NaN where the file has NaN)
+    std::vector<std::string> labels;  // categorical: one per token
+};
+
 // Model dimensions; unset where the dump does not say.
 struct ModelDims {
     std::optional<std::size_t> n_layers, n_heads, n_kv_heads, d_model, d_head, d_vocab, n_ctx,
@@ -127,6 +138,8 @@ public:
     const std::vector<TokenInfo>& tokens() const { return tokens_; }
     std::size_t n_prompts() const { return n_prompts_; }
     const std::vector<std::string>& prompt_texts() const { return prompt_texts_; }
+    // The per-token metadata columns, in name order (empty when the dump has none).
+    const std::vector<TokenColumn>& token_columns() const { return token_columns_; }
     // The string of every token id (dataset `vocab` [d_vocab]), empty when the dump has none.
     const std::vector<std::string>& vocabulary() const { return vocabulary_; }
     // Root attributes as text, in name order (processing flags like fold_ln, step, ...).
@@ -176,6 +189,7 @@ private:
     std::vector<TokenInfo> tokens_;
     std::size_t n_prompts_ = 0;
     std::vector<std::string> prompt_texts_;
+    std::vector<TokenColumn> token_columns_;
     std::vector<std::string> vocabulary_;
     std::vector<std::pair<std::string, std::string>> attributes_;
     std::optional<long long> step_;

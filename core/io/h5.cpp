@@ -405,4 +405,14 @@ std::vector<long long> read_integers(hid_t dataset) {
     return out;
 }
 
+std::vector<double> read_doubles(hid_t dataset) {
+    Id space(H5Dget_space(dataset));
+    hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    check_table_size(n, "numbers");
+    std::vector<double> out(n > 0 ? static_cast<std::size_t>(n) : 0);
+    if (n > 0 && H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0)
+        throw_read_failure();
+    return out;
+}
+
 }  // namespace es::h5

@@ -78,5 +78,7 @@ std::vector<std::pair<std::string, std::string>> read_all_attributes_text(hid_t 
 std::vector<std::string> read_strings(hid_t dataset);
 // Read an integer dataset flattened into int64.
 std::vector<long long> read_integers(hid_t dataset);
+// Read a numeric dataset (integer or floating point) flattened into float64.
+std::vector<double> read_doubles(hid_t dataset);
 
 }  // namespace es::h5

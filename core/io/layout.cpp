@@ -196,6 +196,8 @@ void DumpBuilder::classify() {
             token_strings_ = f.path;
         } else if (n == "tokens" || n == "token_ids" || n == "input_ids" || n == "hook_tokens") {
             if (token_ids_.empty() || n == "token_ids") token_ids_ = f.path;
+        } else if (n.rfind("token_meta.", 0) == 0 && n.size() > 11) {
+            token_meta_[n.substr(11)] = f.path;
         } else if (n == "prompts") {
             prompts_ = f.path;
         } else if (n == "vocab" && facts(f.path).type_class == H5T_STRING) {
@@ -497,6 +499,7 @@ void DumpBuilder::run() {
     build_attention();
     build_weights();
     build_tokens();
+    build_token_columns();
     build_dims();
     if (!hf_hidden_.empty())
         d_.layout_ = Layout::HuggingFace;

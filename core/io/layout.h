@@ -43,6 +43,7 @@ private:
     std::map<std::string, std::string> single_hooks_;                       // "embed" -> path
     std::map<std::string, std::map<std::size_t, std::string>> attn_hooks_;  // "pattern" -> layers
     std::string hf_hidden_, hf_attn_, token_strings_, token_ids_, prompts_, vocab_;
+    std::map<std::string, std::string> token_meta_;  // column name -> dataset path
     std::size_t ref_prompts_ = 0, ref_positions_ = 0;
     bool have_ref_ = false;
     std::string ref_dataset_;
@@ -72,6 +73,7 @@ private:
     void build_attention();
     void build_weights();
     void build_tokens();
+    void build_token_columns();  // after build_tokens: the token count is known
     void build_dims();
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <regex>
 #include <set>
+#include <sstream>
 
 #include "io/layout.h"
 #include "util/error.h"
@@ -104,6 +105,50 @@ void DumpBuilder::build_tokens() {
         util::note_reading(d_.path_, prompts_);
         h5::Id dset(H5Dopen2(d_.impl_->file.get(), prompts_.c_str(), H5P_DEFAULT));
         d_.prompt_texts_ = h5::read_strings(dset.get());
+    }
+}
+
+void DumpBuilder::build_token_columns() {
+    for (const auto& [name, path] : token_meta_) {
+        const auto& f = facts(path);
+        std::size_t n = 1;
+        for (auto v : f.shape) n *= static_cast<std::size_t>(v);
+        if (f.type_class != H5T_STRING && f.type_class != H5T_INTEGER && f.type_class != H5T_FLOAT)
+            throw InputError(d_.where(path) +
+                             "a token metadata column must hold strings or numbers (booleans: "
+                             "store them as integers)");
+        if (n != d_.tokens_.size())
+            throw InputError(d_.where(path) + "has " + std::to_string(n) +
+                             " values; a token metadata column needs one per token (" +
+                             std::to_string(d_.tokens_.size()) + ")");
+        util::note_reading(d_.path_, path);
+        h5::Id dset(H5Dopen2(d_.impl_->file.get(), path.c_str(), H5P_DEFAULT));
+        TokenColumn col;
+        col.name = name;
+        col.dataset = path;
+        try {
+            if (f.type_class == H5T_STRING) {
+                col.categorical = true;
+                col.labels = h5::read_strings(dset.get());
+            } else {
+                col.values = h5::read_doubles(dset.get());
+                std::string flag;
+                if (h5::read_attribute_text(dset.get(), "categorical", flag) &&
+                    (flag == "1" || flag == "True" || flag == "true")) {
+                    col.categorical = true;
+                    for (double v : col.values) {
+                        std::ostringstream text;
+                        text << v;
+                        col.labels.push_back(text.str());
+                    }
+                    col.values.clear();
+                }
+            }
+        } catch (const InputError& e) {
+            throw InputError(d_.where(path) + "cannot read the token metadata: " + e.what(),
+                             e.detail());
+        }
+        d_.token_columns_.push_back(std::move(col));
     }
 }
 

@@ -208,6 +208,74 @@ Knn approximate_knn(const float* x, std::size_t n, std::size_t d, std::size_t k,
     return out;
 }
 
+namespace {
+
+// The descent on `threads`: per epoch, every point moves along its own edges (sorted by head, so
+// a point's edges are one run) in edge order, against the other points' positions of the previous
+// epoch, and writes only its own new position. A pair's two directed edges each move one end;
+// umap-learn's edge moves both ends, so the attraction step is doubled to keep the same pull per
+// sample. Negative samples push the head only, as umap-learn's do.
+void descend_parallel(const std::vector<Edge>& edges, const std::vector<double>& per_sample,
+                      const std::vector<double>& per_negative, std::vector<double>& y,
+                      std::size_t n, std::size_t D, std::size_t epochs, std::uint64_t seed,
+                      int threads, Progress& progress) {
+    const std::size_t m = edges.size();
+    std::vector<std::size_t> first(n + 1, m);  // point i's edges: [first[i], first[i + 1])
+    for (std::size_t e = m; e-- > 0;) first[edges[e].head] = e;
+    for (std::size_t i = n; i-- > 0;) first[i] = std::min(first[i], first[i + 1]);
+    std::vector<double> next(per_sample), next_negative(per_negative);
+    std::vector<double> prev(y);
+    for (std::size_t epoch = 0; epoch < epochs; ++epoch) {
+        if (epoch % 10 == 0) {
+            progress.check();
+            progress.report(0.35 + 0.65 * double(epoch) / double(epochs), "UMAP: layout");
+        }
+        const double alpha = 1.0 - double(epoch) / double(epochs);
+        const double ep = static_cast<double>(epoch);
+        prev.swap(y);  // prev: the positions every point reads this epoch; y: the new ones
+        util::parallel_for(n, threads, [&](std::size_t b, std::size_t end) {
+            double cur[3];
+            for (std::size_t i = b; i < end; ++i) {
+                for (std::size_t c = 0; c < D; ++c) cur[c] = prev[i * D + c];
+                for (std::size_t e = first[i]; e < first[i + 1]; ++e) {
+                    if (next[e] > ep) continue;
+                    const double* oth = &prev[std::size_t(edges[e].tail) * D];
+                    double d2 = 0;
+                    for (std::size_t c = 0; c < D; ++c) d2 += (cur[c] - oth[c]) * (cur[c] - oth[c]);
+                    if (d2 > 0) {
+                        const double g =
+                            -2.0 * kA * kB * std::pow(d2, kB - 1.0) / (kA * std::pow(d2, kB) + 1.0);
+                        for (std::size_t c = 0; c < D; ++c)
+                            cur[c] += 2.0 * clip4(g * (cur[c] - oth[c])) * alpha;
+                    }
+                    next[e] += per_sample[e];
+                    const auto negatives =
+                        static_cast<std::size_t>((ep - next_negative[e]) / per_negative[e]);
+                    for (std::size_t p = 0; p < negatives; ++p) {
+                        const std::uint64_t r =
+                            splitmix(seed ^ splitmix((std::uint64_t(epoch) << 40) ^
+                                                     (std::uint64_t(e) << 8) ^ p));
+                        const std::size_t k = static_cast<std::size_t>(r % n);
+                        if (k == i) continue;
+                        const double* other = &prev[k * D];
+                        double q = 0;
+                        for (std::size_t c = 0; c < D; ++c)
+                            q += (cur[c] - other[c]) * (cur[c] - other[c]);
+                        const double g =
+                            q > 0 ? 2.0 * kB / ((0.001 + q) * (kA * std::pow(q, kB) + 1.0)) : 0.0;
+                        for (std::size_t c = 0; c < D; ++c)
+                            cur[c] += (g > 0 ? clip4(g * (cur[c] - other[c])) : 4.0) * alpha;
+                    }
+                    next_negative[e] += double(negatives) * per_negative[e];
+                }
+                for (std::size_t c = 0; c < D; ++c) y[i * D + c] = cur[c];
+            }
+        });
+    }
+}
+
+}  // namespace
+
 std::vector<float> umap(const float* x, std::size_t n, std::size_t d, const UmapOptions& o,
                         Progress& progress) {
     if (o.dims < 2 || o.dims > 3) throw InputError("UMAP: dims must be 2 or 3");
@@ -252,6 +320,12 @@ std::vector<float> umap(const float* x, std::size_t n, std::size_t d, const Umap
         next[e] = per_sample[e];
         per_negative[e] = per_sample[e] / neg_rate;
         next_negative[e] = per_negative[e];
+    }
+    if (o.parallel_descent) {
+        descend_parallel(edges, per_sample, per_negative, y, n, D, epochs, o.seed, threads,
+                         progress);
+        progress.report(1.0, "UMAP done");
+        return std::vector<float>(y.begin(), y.end());
     }
     // The descent, sequential: see the header.
     for (std::size_t epoch = 0; epoch < epochs; ++epoch) {

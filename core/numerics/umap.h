@@ -6,9 +6,11 @@
 // coordinates (the caller passes principal-component scores, so that is a PCA initialisation).
 //
 // Deterministic: one seed gives the same coordinates whatever the thread count. The neighbour
-// search and the rho/sigma solve are split over threads with results per point; the descent is
-// sequential (its updates would race), its random numbers a counter-based hash of (seed, epoch,
-// edge, sample), not a shared generator.
+// search and the rho/sigma solve are split over threads with results per point. The descent
+// (parallel_descent, the default) moves every point by its own edges, in edge order, against
+// the other points' positions of the previous epoch: each point is written by one thread only
+// and read by the others only between epochs, so the split does not change a bit. Its random
+// numbers are a counter-based hash of (seed, epoch, edge, sample), not a shared generator.
 //
 // Also trustworthiness (Venna & Kaski 2001), how far a layout's neighbourhoods are the input's.
 #include <cstddef>
@@ -30,6 +32,9 @@ struct UmapOptions {
     // The kNN graph from an HNSW index (hnswlib) instead of the exact search: O(n log n) instead
     // of O(n^2). Built by one thread in index order with the seed, so still deterministic.
     bool approximate = false;
+    // false: umap-learn's sequential descent (every edge moves both ends at once, one thread),
+    // kept to compare the layouts' quality with (tests/core/test_umap.cpp).
+    bool parallel_descent = true;
 };
 
 // The k nearest other points of each of the n rows of x (n x d row-major), by Euclidean

@@ -6,7 +6,9 @@
 L states x T tokens x d, float16, one dataset per state laid out (T / 1024, 1024, d). Each token
 belongs to one of 12 clusters (random centres, spread 1/4 of the distance between them); from
 state to state every token drifts towards its cluster's next centre and the norm grows by 4%, so
-paths, clusters and density all have something to show. Deterministic (seeded); written to
+paths, clusters and density all have something to show. Per-token metadata (token_meta/,
+docs/FORMAT.md): `cluster`, each token's cluster (categorical), and `offset`, the length of its
+offset from the cluster centre at the first state (a number). Deterministic (seeded); written to
 FILE.part and renamed.
 """
 import argparse
@@ -38,6 +40,10 @@ def main():
     with h5py.File(tmp, "w") as f:
         f.attrs["generator"] = "tests/bench/make_cloud_dump.py"
         f.create_dataset("tokens", data=(np.arange(a.tokens) % 50000).reshape(batch, POSITIONS))
+        cluster = f.create_dataset("token_meta/cluster", data=label.reshape(batch, POSITIONS))
+        cluster.attrs["categorical"] = 1
+        f.create_dataset("token_meta/offset",
+                         data=np.linalg.norm(offset, axis=1).reshape(batch, POSITIONS))
         for s in range(a.states):
             t = s / max(1, a.states - 1)
             x = (1 - t) * centres[0][label] + t * centres[-1][label] + offset

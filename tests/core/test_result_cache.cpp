@@ -61,6 +61,16 @@ TEST(ResultCache, RoundTripsEveryCachedResultExactly) {
     EXPECT_EQ(proj2.coordinates, proj.coordinates);
     EXPECT_EQ(proj2.axes, proj.axes);
     EXPECT_EQ(proj2.axis_labels, proj.axis_labels);
+    // A UMAP layout stays one (the view's note and status read `method`).
+    proj.method = "umap";
+    proj.seed = 9;
+    proj.knn = "hnsw";
+    proj.dims = 2;
+    ASSERT_TRUE(es::cache::decode(es::cache::encode(proj), proj2));
+    EXPECT_EQ(proj2.method, "umap");
+    EXPECT_EQ(proj2.seed, 9u);
+    EXPECT_EQ(proj2.knn, "hnsw");
+    EXPECT_EQ(proj2.dims, 2u);
 
     an::WeightSpectraResult w;
     w.file = "x.h5";

@@ -278,6 +278,87 @@ private slots:
         QVERIFY(view.legend_visible());
     }
 
+    void colour_by_token_and_metadata() {
+        // 8 tokens x 2 layers: strings a b a c a b d e ("a" 3 times, "b" twice, the rest once)
+        // and a numeric column 0..7 with a NaN at token 6. By token: one palette colour per
+        // string, most frequent first, the same at both layers; by the column: viridis over
+        // [0, 7], grey where missing. The legend names them, in the view and in its export.
+        es::analysis::ProjectResult r = grid_result(8, 2, 1.0, 1.0);
+        std::vector<es::TokenInfo> info(8);
+        const std::vector<std::string> text = {"a", "b", "a", "c", "a", "b", "d", "e"};
+        for (std::size_t t = 0; t < 8; ++t) info[t].text = text[t];
+        es::TokenColumn col;
+        col.name = "surprisal";
+        for (int t = 0; t < 8; ++t) col.values.push_back(t == 6 ? NAN : double(t));
+        const auto cloud = es::widgets::projection3d_cloud(r);
+        const auto by_token = es::analysis::token_coloring(info, {col}, "token", 3);
+        const auto rgb = es::widgets::projection3d_token_colors(r, cloud.states, by_token);
+        const std::vector<int> want_cat = {0, 1, 0, 2, 0, 1, -1, -1};  // a, b, c; d, e other
+        for (std::size_t i = 0; i < cloud.states.size(); ++i) {
+            const int c = want_cat[static_cast<std::size_t>(cloud.states[i] % 8)];
+            const QColor want = c < 0 ? QColor(150, 150, 150) : colors::categorical(c);
+            QCOMPARE(QColor(rgb[i][0], rgb[i][1], rgb[i][2]).rgb(), want.rgb());
+        }
+        const auto legend = es::widgets::projection3d_token_legend(by_token);
+        QCOMPARE(legend.title, std::string("token"));
+        QCOMPARE(legend.categories.size(), std::size_t{4});
+        QCOMPARE(legend.categories[0].first, std::string("a (3)"));
+        QCOMPARE(legend.categories[3].first, std::string("other: 2 kinds (2)"));
+        const auto by_col = es::analysis::token_coloring(info, {col}, "surprisal");
+        const auto vals = es::widgets::projection3d_token_colors(r, cloud.states, by_col);
+        for (std::size_t i = 0; i < cloud.states.size(); ++i) {
+            const int t = cloud.states[i] % 8;
+            const QColor want =
+                t == 6 ? QColor(150, 150, 150) : colors::sample(colors::Map::Viridis, t / 7.0);
+            QCOMPARE(QColor(vals[i][0], vals[i][1], vals[i][2]).rgb(), want.rgb());
+        }
+        Projection3dView view;
+        view.resize(800, 600);
+        view.set_result(r, info, {col});
+        view.set_color_by(Projection3dView::ColorBy::Token);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QCOMPARE(view.legend_title(), QStringLiteral("token"));
+        const auto box_in = [&view](const QImage& img) {
+            const auto b = view.legend_box();
+            return QRect(QPoint(int(b[0] * img.width()), int((1 - b[3]) * img.height())),
+                         QPoint(int(b[2] * img.width()) - 1, int((1 - b[1]) * img.height()) - 1));
+        };
+        QImage img = view.render_image(QSize(800, 600));
+        if (!qEnvironmentVariableIsEmpty("EIGENSCOPE_SCREENSHOT"))
+            img.save(qEnvironmentVariable("EIGENSCOPE_SCREENSHOT") + "-token.png");
+        // The view names up to 7 strings: all 5 here, a swatch each in the palette's first
+        // colours, and no grey "other".
+        for (int c = 0; c < 5; ++c)
+            QVERIFY2(count_near(img, box_in(img), colors::categorical(c), 8) > 20,
+                     qPrintable(QStringLiteral("swatch %1").arg(c)));
+        QCOMPARE(es::widgets::projection3d_token_legend(
+                     es::analysis::token_coloring(info, {col}, "token"))
+                     .categories.size(),
+                 std::size_t{5});
+        QVERIFY(count_near(img, box_in(img), colors::plot_foreground(), 40) > 30);  // names
+        view.set_color_by(Projection3dView::ColorBy::Metadata);
+        QCOMPARE(view.color_column(), QStringLiteral("surprisal"));
+        QCOMPARE(view.legend_title(), QStringLiteral("surprisal"));
+        img = view.render_image(QSize(800, 600));
+        for (double t : {0.0, 0.5, 1.0})
+            QVERIFY2(count_near(img, box_in(img), colors::sample(colors::Map::Viridis, t), 14) > 20,
+                     qPrintable(QStringLiteral("viridis(%1) in the legend").arg(t)));
+        // A column set before the dump that has it (a session, a headless export's --set):
+        // asked for at once, chosen when the result comes.
+        es::TokenColumn other;
+        other.name = "depth";
+        other.values.assign(8, 1.0);
+        Projection3dView later;
+        later.resize(640, 480);
+        later.set_color_by(Projection3dView::ColorBy::Metadata);
+        later.set_color_column(QStringLiteral("surprisal"));
+        QCOMPARE(later.color_column(), QStringLiteral("surprisal"));
+        later.set_result(r, info, {other, col});
+        QCOMPARE(later.color_column(), QStringLiteral("surprisal"));
+        QCOMPARE(later.legend_title(), QStringLiteral("surprisal"));
+    }
+
     void umap_layouts_carry_a_note() {
         es::analysis::ProjectResult r = grid_result(30, 3, 1.0, 1.0);
         std::vector<es::TokenInfo> info(r.tokens);
