@@ -55,6 +55,10 @@ void ResultView::add_status_line() {
 QLabel* ResultView::make_status() {
     status_ = new QLabel(this);
     status_->setObjectName(QStringLiteral("status"));
+    // A long line (a partial result's state and the layer's figures) may be cut at the dock's
+    // edge rather than widen it: left to its text's width, it was the dock's minimum width and
+    // grew the window past the screen's edge. Its preferred width is still the whole text.
+    status_->setMinimumWidth(40);
     return status_;
 }
 

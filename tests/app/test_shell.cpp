@@ -8,6 +8,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QImage>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
@@ -372,6 +373,20 @@ private slots:
         qInfo("main window minimum %dx%d", min.width(), min.height());
         QVERIFY2(min.width() <= 1280 && min.height() <= 690,
                  "the main window does not fit a 1280x720 screen");
+        QCOMPARE(w.size(), QSize(1280, 690));
+        // A long status line (a partial spectrum's "partial: 11 of 33 layers ... · layer 0:
+        // effective rank ...") wraps inside its dock: it once set the dock's minimum width to
+        // the whole text and grew the window 51 px past a 1600 px screen.
+        const QString long_status =
+            QStringLiteral("partial: 11 of 33 layers computed so far ").repeated(8);
+        for (es::widgets::View* v : w.views())
+            for (QLabel* status : v->findChildren<QLabel*>(QStringLiteral("status")))
+                status->setText(long_status);
+        QTest::qWait(50);
+        const QSize with_long = w.minimumSizeHint().expandedTo(w.minimumSize());
+        qInfo("main window minimum with long status lines %dx%d", with_long.width(),
+              with_long.height());
+        QVERIFY2(with_long.width() <= 1280, "a long status line widened the window");
         QCOMPARE(w.size(), QSize(1280, 690));
     }
 
