@@ -110,6 +110,10 @@ DirectionsView::DirectionsView(QWidget* parent)
     column()->addWidget(plot_, 3);
     analogy_line_ = new QLabel(this);
     analogy_line_->setObjectName(QStringLiteral("analogyLine"));
+    // Wrapped: an analogy's error names the file and the token and is read whole; on one line
+    // it was the view's minimum width (1062 px), so a hidden Directions tab grew the window
+    // past a 1600 px screen.
+    analogy_line_->setWordWrap(true);
     column()->addWidget(analogy_line_);
     for (QLineEdit* e : {analogy_, expected_})
         connect(e, &QLineEdit::editingFinished, this,

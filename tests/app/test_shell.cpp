@@ -374,14 +374,16 @@ private slots:
         QVERIFY2(min.width() <= 1280 && min.height() <= 690,
                  "the main window does not fit a 1280x720 screen");
         QCOMPARE(w.size(), QSize(1280, 690));
-        // A long status line (a partial spectrum's "partial: 11 of 33 layers ... · layer 0:
-        // effective rank ...") wraps inside its dock: it once set the dock's minimum width to
-        // the whole text and grew the window 51 px past a 1600 px screen.
+        // Long lines (a partial spectrum's "partial: 11 of 33 layers ... · layer 0: effective rank
+        // ...", the analogy's error naming the file and token) stay inside their docks: the
+        // analogy's error once set the Directions view's minimum width to 1062 px and grew the
+        // window 91 px past a 1600 px screen.
         const QString long_status =
             QStringLiteral("partial: 11 of 33 layers computed so far ").repeated(8);
         for (es::widgets::View* v : w.views())
-            for (QLabel* status : v->findChildren<QLabel*>(QStringLiteral("status")))
-                status->setText(long_status);
+            for (const char* name : {"status", "analogyLine"})
+                for (QLabel* line : v->findChildren<QLabel*>(QLatin1String(name)))
+                    line->setText(long_status);
         QTest::qWait(50);
         const QSize with_long = w.minimumSizeHint().expandedTo(w.minimumSize());
         qInfo("main window minimum with long status lines %dx%d", with_long.width(),
