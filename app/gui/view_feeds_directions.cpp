@@ -86,8 +86,17 @@ void request_analogy(MainWindow& window, widgets::DirectionsView* view) {
     o.top = 5;
     const QString what = what_of("analogy", {key_text(o.stream), kv("query", view->analogy()),
                                              kv("expect", view->expected())});
-    view->show_analogy_message(QObject::tr("Analogy: computing ..."));
     QPointer<widgets::DirectionsView> guard(view);
+    if (window.waits_until_shown(view)) {
+        // Behind another tab or closed: like every view's own request (ask()), held until shown;
+        // it ran at every open, two analogies over every layer nobody was looking at.
+        view->show_analogy_message(QObject::tr("Analogy: starts when this view is shown."));
+        window.jobs()->hold(slot, job_key(Ask{doc, o.stream, what, {}}), view, [&window, guard] {
+            if (guard) request_analogy(window, guard.data());
+        });
+        return;
+    }
+    view->show_analogy_message(QObject::tr("Analogy: computing ..."));
     window.jobs()->request_as<widgets::AnalogyCurves>(
         slot, job_key(Ask{doc, o.stream, what, {}}),
         [dump = doc->dump(), o](Progress& p) {

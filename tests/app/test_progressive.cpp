@@ -97,6 +97,9 @@ private slots:
                  qPrintable(equaliser->state_text()));
         QVERIFY(!finished.any(QStringLiteral("/equaliser/")));
         QVERIFY(!finished.any(QStringLiteral("/timescales/")));
+        // The Directions view's analogy (a slot of its own) waits too.
+        QVERIFY(w.jobs()->held(QStringLiteral("directions.analogy")));
+        QVERIFY(!finished.any(QStringLiteral("/analogy/")));
         auto* status = w.findChild<QLabel*>(QStringLiteral("statusJobs"));
         QVERIFY(status);
         QVERIFY2(status->text().contains(QLatin1String("wait until shown")),
@@ -110,6 +113,9 @@ private slots:
         QVERIFY(!w.jobs()->held(QStringLiteral("equaliser")));
         QVERIFY(w.jobs()->held(QStringLiteral("timescales")));
         QVERIFY(!finished.any(QStringLiteral("/timescales/")));
+        w.dock(QStringLiteral("directions"))->raise();
+        QTRY_VERIFY_WITH_TIMEOUT(finished.any(QStringLiteral("/analogy/")), 30000);
+        QVERIFY(!w.jobs()->held(QStringLiteral("directions.analogy")));
 
         // A view closed and opened again from the View menu: the same.
         w.dock(QStringLiteral("timescales"))->close();
