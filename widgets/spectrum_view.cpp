@@ -46,12 +46,20 @@ SpectrumView::SpectrumView(QWidget* parent)
     plot_->plotLayout()->clear();
     scree_ = new QCPAxisRect(plot_);
     cumulative_ = new QCPAxisRect(plot_);
-    plot_->plotLayout()->addElement(1, 0, scree_);
-    plot_->plotLayout()->addElement(1, 1, cumulative_);
-    // The effective rank is read above the cumulative panel, never over (or cut off by) it.
+    // The effective rank is read above both panels, right-aligned over the cumulative one where
+    // it fits, never over (or cut off by) them. In the cumulative panel's column, a long title
+    // (a big layer's figures) was that column's minimum and squeezed the scree panel to a sliver
+    // in a 480 px dock.
     rank_title_ = new QCPTextElement(plot_);
     rank_title_->setObjectName(QStringLiteral("effectiveRankLabel"));
-    plot_->plotLayout()->addElement(0, 1, rank_title_);
+    rank_title_->setTextFlags(Qt::AlignRight | Qt::AlignVCenter);
+    rank_title_->setMinimumSize(QSize(1, 0));  // not the dock's minimum width either
+    auto* panels = new QCPLayoutGrid;
+    plot_->plotLayout()->addElement(0, 0, rank_title_);
+    plot_->plotLayout()->addElement(1, 0, panels);
+    panels->addElement(0, 0, scree_);
+    panels->addElement(0, 1, cumulative_);
+    panels->setColumnSpacing(plot_->plotLayout()->columnSpacing());
     plot_->plotLayout()->setRowStretchFactors({0.001, 1});
     plot_->legend = inset_legend(scree_, Qt::AlignTop | Qt::AlignRight);
     spectrogram_ = new HeatmapPlot(split);
