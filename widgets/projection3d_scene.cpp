@@ -42,13 +42,15 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
             ramp.push_back(rgb_of(colors::sample(colors::Map::Viridis, i / 63.0)));
         s.density->set_colormap(ramp);
     }
-    s.density->set_on_frame([&s](const DensityImage& img) {
-        // The legend follows the range of the image just drawn (it changes with the zoom).
-        if (!s.density_on || img.max <= 0) return;
+    s.density->set_on_frame([this](const DensityImage& img) {
+        // The legend follows the range of the image just drawn (it changes with the zoom); the
+        // legend is drawn after the density, so it shows this frame's range.
+        Impl& impl = *d_;
+        if (!impl.density_on || img.max <= 0) return;
         const std::array<double, 2> range{img.min_nonzero, img.max};
-        if (range == s.density_range) return;
-        s.density_range = range;
-        s.legend_colors->SetRange(range[0], range[1] > range[0] ? range[1] : range[0] * 1.001);
+        if (range == impl.density_range) return;
+        impl.density_range = range;
+        impl.legend->set_spec(density_legend());
     });
     s.raster_actor->SetMapper(s.raster);
     s.raster_actor->PickableOff();
@@ -83,28 +85,8 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
 
     // The legend: a colour bar (or a swatch per category) at the right, on a translucent panel
     // of the background colour so that points behind it do not garble its text. Its text is in
-    // points: an export's scale factor (the render window's DPI) scales it with the image.
-    s.legend->SetLookupTable(s.legend_colors);
-    s.legend->SetOrientationToVertical();
-    s.legend->SetPosition(0.86, 0.12);
-    s.legend->SetPosition2(0.13, 0.62);
-    s.legend->UnconstrainedFontSizeOn();
-    s.legend->SetTextPositionToSucceedScalarBar();
-    s.legend->SetBarRatio(0.25);
-    s.legend->DrawBackgroundOn();
-    s.legend->GetBackgroundProperty()->SetOpacity(0.8);
-    s.legend->SetTextPad(2);
-    s.legend->PickableOff();
+    // points: an export's DPI scales it with the image, and the layout follows the text.
     s.legend->VisibilityOff();
-    for (vtkTextProperty* t : {s.legend->GetTitleTextProperty(), s.legend->GetLabelTextProperty(),
-                               s.legend->GetAnnotationTextProperty()}) {
-        t->ShadowOff();
-        t->ItalicOff();
-        t->SetFontFamilyToArial();
-    }
-    s.legend->GetTitleTextProperty()->BoldOn();
-    s.legend->GetLabelTextProperty()->BoldOff();
-    s.legend->GetAnnotationTextProperty()->BoldOff();
     s.note->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
     s.note->SetPosition(0.01, 0.95);
     s.note->GetTextProperty()->SetVerticalJustificationToTop();
@@ -177,10 +159,7 @@ void Projection3dScene::apply_palette() {
     set_rgb(s.axes->GetXAxesLinesProperty(), fg);
     set_rgb(s.axes->GetYAxesLinesProperty(), fg);
     set_rgb(s.axes->GetZAxesLinesProperty(), fg);
-    for (vtkTextProperty* t : {s.legend->GetTitleTextProperty(), s.legend->GetLabelTextProperty(),
-                               s.legend->GetAnnotationTextProperty()})
-        set_rgb(t, fg);
-    set_rgb(s.legend->GetBackgroundProperty(), s.background);
+    s.legend->set_colors(fg, s.background);
     set_rgb(s.note->GetTextProperty(), fg);
     s.note->GetTextProperty()->SetBackgroundColor(s.background[0] / 255.0, s.background[1] / 255.0,
                                                   s.background[2] / 255.0);

@@ -13,6 +13,7 @@
 #include "analysis/project.h"
 #include "analysis/token_coloring.h"
 #include "io/dump.h"
+#include "projection3d_legend.h"
 
 class vtkRenderer;
 
@@ -34,17 +35,9 @@ public:
         int token = -1;
         std::string label;
     };
-    // What the colour of the points means, drawn as a colour bar at the right of the scene (and
-    // of every export). Continuous: `ramp` from low to high over [low, high]. Categorical:
-    // `categories`, a swatch and a name each. No title: no legend.
-    struct Legend {
-        std::string title;
-        std::vector<Rgb> ramp;
-        double low = 0, high = 1;
-        bool integers = false;  // whole-number labels (layers), else three significant digits
-        bool log = false;       // a logarithmic ramp (low > 0)
-        std::vector<std::pair<std::string, Rgb>> categories;
-    };
+    // What the colour of the points means, drawn at the right of the scene (and of every export)
+    // by our own legend (projection3d_legend.h): a colour bar, or a swatch and name per category.
+    using Legend = LegendSpec;
 
     // Adds its actors to `renderer`, which must outlive the scene (the VtkGlWidget's), in the
     // plots' colours (colormaps.h).

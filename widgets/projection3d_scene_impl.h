@@ -14,17 +14,14 @@
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkCubeAxesActor.h>
-#include <vtkLookupTable.h>
 #include <vtkMatrix4x4.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
-#include <vtkProperty2D.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
-#include <vtkScalarBarActor.h>
 #include <vtkSmartPointer.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
@@ -114,9 +111,8 @@ struct Projection3dScene::Impl {
     unsigned long on_start_tag = 0;
     Layer selected;  // selected tokens: points and paths
     Ptr<vtkCubeAxesActor> axes = Ptr<vtkCubeAxesActor>::New();
-    Ptr<vtkScalarBarActor> legend = Ptr<vtkScalarBarActor>::New();
+    Ptr<LegendActor> legend = Ptr<LegendActor>::New();
     Ptr<vtkTextActor> note = Ptr<vtkTextActor>::New();  // top left, e.g. about UMAP distances
-    Ptr<vtkLookupTable> legend_colors = Ptr<vtkLookupTable>::New();
     bool has_legend = false;
     Ptr<vtkActor> sphere = sphere_actor(1.0, 36, 18);
     std::vector<Ptr<vtkBillboardTextActor3D>> labels;
