@@ -55,6 +55,9 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
     s.raster_actor->SetMapper(s.raster);
     s.raster_actor->PickableOff();
     s.raster_actor->VisibilityOff();
+    s.current_raster_actor->SetMapper(s.current_raster);
+    s.current_raster_actor->PickableOff();
+    s.current_raster_actor->VisibilityOff();
     s.lines.actor->GetProperty()->SetOpacity(0.18);
     s.lines.actor->GetProperty()->SetLineWidth(1.0f);
     s.lines.actor->GetProperty()->LightingOff();
@@ -106,6 +109,7 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
     s.renderer->AddActor(s.lines_lod.actor);
     s.renderer->AddActor(s.cloud_lod.actor);
     s.renderer->AddActor(s.current.actor);
+    s.renderer->AddActor(s.current_raster_actor);
     s.renderer->AddActor(s.current_lod.actor);
     s.renderer->AddActor(s.selected.actor);
     s.renderer->AddActor(s.axes);
@@ -122,6 +126,36 @@ void Projection3dScene::set_point_sprites(bool on) {
 void Projection3dScene::set_raster(Raster mode) {
     d_->raster_mode = mode;
     set_moving(d_->lod);  // which of the cloud and its raster is visible
+}
+
+void Projection3dScene::set_raster_current(bool on) {
+    d_->current_rasterised = on;
+    set_moving(d_->lod);
+}
+
+void Projection3dScene::update_current_raster() {
+    Impl& s = *d_;
+    std::vector<std::array<float, 3>> points;
+    std::vector<Rgb> colors;
+    points.reserve(s.current_ids.size());
+    colors.reserve(s.current_ids.size());
+    for (const vtkIdType pid : s.current_ids) {
+        if (pid >= s.all_points->GetNumberOfPoints()) continue;  // of points set since
+        double p[3];
+        s.all_points->GetPoint(pid, p);
+        points.push_back(
+            {static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2])});
+        const auto i = static_cast<std::size_t>(pid);
+        colors.push_back(i < s.colors.size() ? s.colors[i] : s.foreground);
+    }
+    // The cloud's bounds: the depth fade runs over the same range as the cloud's.
+    const std::array<double, 6> b = s.bounds();
+    s.current_raster->set_points(std::move(points), b.data());
+    s.current_raster->set_colors(std::move(colors));
+}
+
+const PointRaster& Projection3dScene::last_current_raster() const {
+    return d_->current_raster->last_image();
 }
 
 bool Projection3dScene::raster() const {
@@ -186,6 +220,7 @@ void Projection3dScene::set_points(const std::vector<Point>& points, const std::
     for (std::size_t i = 0; i < points.size(); ++i)
         s.all_points->SetPoint(static_cast<vtkIdType>(i), points[i].data());
     s.all_points->Modified();
+    s.current_ids.clear();  // until set_overlays() names the new points
 
     const std::size_t lod_step =
         std::max<std::size_t>(1, (points.size() + kLodPoints - 1) / kLodPoints);
@@ -267,6 +302,8 @@ void Projection3dScene::set_colors(const std::vector<Rgb>& colors) {
     for (std::size_t i = 0; i < colors.size(); ++i)
         rgb->SetTypedTuple(static_cast<vtkIdType>(i), colors[i].data());
     s.raster->set_colors(colors);
+    s.colors = colors;
+    update_current_raster();
     // One array serves every layer that colours points by their state.
     for (Layer* l : {&s.cloud, &s.cloud_lod, &s.current}) {
         l->data->GetPointData()->SetScalars(rgb);

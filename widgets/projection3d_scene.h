@@ -68,8 +68,12 @@ public:
     // Auto rasterises above 50 000 points; On and Off force one (tests, the benchmark's A/B).
     enum class Raster { Auto, Off, On };
     void set_raster(Raster mode);
-    bool raster() const;                     // whether the still cloud is rasterised now
-    const PointRaster& last_raster() const;  // for tests: the image of the last frame drawn
+    bool raster() const;  // whether the still cloud is rasterised now
+    // Whether the current layer's larger sprites are rasterised with the cloud (the default)
+    // or drawn as GL sprites over it (the benchmark's A/B).
+    void set_raster_current(bool on);
+    const PointRaster& last_current_raster() const;  // for tests: the current layer's image
+    const PointRaster& last_raster() const;          // for tests: the image of the last frame drawn
     // A line of text at the top left of the scene and its exports (empty: none).
     void set_note(const std::string& text);
     std::string note() const;
@@ -117,7 +121,8 @@ public:
 
 private:
     void show_legend(const Legend& legend);
-    void update_raster_style();  // the raster's sprites: the cloud's size, the background
+    void update_raster_style();    // the raster's sprites: the cloud's size, the background
+    void update_current_raster();  // the current layer's points and colours for its raster
     struct Impl;
     std::unique_ptr<Impl> d_;
 };

@@ -75,9 +75,10 @@ void Projection3dScene::set_point_size(int px) {
 
 void Projection3dScene::update_raster_style() {
     Impl& s = *d_;
-    s.raster->set_style(s.cloud.actor->GetProperty()->GetPointSize(),
-                        {s.background[0] / 255.0, s.background[1] / 255.0, s.background[2] / 255.0},
-                        kDepthCue);
+    const std::array<double, 3> bg{s.background[0] / 255.0, s.background[1] / 255.0,
+                                   s.background[2] / 255.0};
+    s.raster->set_style(s.cloud.actor->GetProperty()->GetPointSize(), bg, kDepthCue);
+    s.current_raster->set_style(s.current.actor->GetProperty()->GetPointSize(), bg, kDepthCue);
 }
 
 void Projection3dScene::set_overlays(int current_row, const std::vector<Marked>& marked) {
@@ -131,6 +132,8 @@ void Projection3dScene::set_overlays(int current_row, const std::vector<Marked>&
     }
     s.current.data->SetVerts(current);
     s.current.data->Modified();
+    s.current_ids = current_ids;
+    update_current_raster();
     auto current_lod = Ptr<vtkCellArray>::New();
     for (const vtkIdType pid : current_ids)
         if (static_cast<std::size_t>(s.states[static_cast<std::size_t>(pid)]) % n_tokens %
@@ -238,7 +241,9 @@ bool Projection3dScene::set_moving(bool on) {
     s.lines_lod.actor->SetVisibility(lod || s.density_on);
     // The current layer's states, drawn larger, would bury the density (30 000 sprites over a
     // million points): with density on they are not drawn; the selected tokens still are.
-    s.current.actor->SetVisibility(!lod && !s.density_on);
+    const bool current_raster = s.raster_on() && s.current_rasterised;
+    s.current.actor->SetVisibility(!lod && !s.density_on && !current_raster);
+    s.current_raster_actor->SetVisibility(!lod && !s.density_on && current_raster);
     s.current_lod.actor->SetVisibility(lod);
     // Multisampling off while moving: on llvmpipe VTK's default 8x MSAA costs ~30 ms a frame
     // whatever the scene (a 1 000-point frame: 28 vs 136 frames/s), more than the points. The

@@ -98,6 +98,13 @@ struct Projection3dScene::Impl {
     Ptr<PointRasterMapper> raster = Ptr<PointRasterMapper>::New();
     Ptr<vtkActor> raster_actor = Ptr<vtkActor>::New();
     Raster raster_mode = Raster::Auto;
+    // The current layer's larger sprites, rasterised too whenever the cloud is: 30 000 GL
+    // sprites cost llvmpipe more than projecting and stamping them (docs/PERFORMANCE.md).
+    Ptr<PointRasterMapper> current_raster = Ptr<PointRasterMapper>::New();
+    Ptr<vtkActor> current_raster_actor = Ptr<vtkActor>::New();
+    bool current_rasterised = true;      // set_raster_current(): the benchmark's A/B
+    std::vector<Rgb> colors;             // set_colors()'s, one per point
+    std::vector<vtkIdType> current_ids;  // the current layer's points
     bool raster_on() const {
         return raster_mode == Raster::On ||
                (raster_mode == Raster::Auto &&
