@@ -57,6 +57,20 @@ QPointF on_screen(Projection3dView& view, const std::array<double, 3>& p) {
     return {d[0], size[1] - d[1]};
 }
 
+// A projection whose layer l holds `layers[l]`, one point a token (every layer as many).
+es::analysis::ProjectResult layers_of(
+    const std::vector<std::vector<std::array<double, 3>>>& layers) {
+    es::analysis::ProjectResult r;
+    r.tokens = layers.empty() ? 0 : layers[0].size();
+    r.axis_labels = {"PC1", "PC2", "PC3"};
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        r.layers.push_back(std::to_string(l));
+        r.states.push_back(l);
+        r.coordinates.emplace_back(layers[l].begin(), layers[l].end());
+    }
+    return r;
+}
+
 }  // namespace
 
 class Projection3dRasterTest : public QObject {
@@ -264,15 +278,8 @@ private slots:
         // their own at that size (30 000 GL sprites cost llvmpipe more than stamping them), and
         // the picture around them is what the GL sprites drew: the larger sprite's colour at
         // 1.6 point radii from its centre, where the cloud's own sprite does not reach.
-        es::analysis::ProjectResult r;
-        r.tokens = 3;
-        r.axis_labels = {"PC1", "PC2", "PC3"};
-        r.layers = {"0", "1"};
-        r.states = {0, 1};
-        r.coordinates.push_back({std::array<double, 3>{0, 0, 0}, std::array<double, 3>{4, 0, 0},
-                                 std::array<double, 3>{0, 3, 0}});
-        r.coordinates.push_back({std::array<double, 3>{2, 0, 0}, std::array<double, 3>{4, 2, 0},
-                                 std::array<double, 3>{2, 3, 0}});
+        const es::analysis::ProjectResult r =
+            layers_of({{{0, 0, 0}, {4, 0, 0}, {0, 3, 0}}, {{2, 0, 0}, {4, 2, 0}, {2, 3, 0}}});
         std::vector<es::TokenInfo> info(r.tokens);
         Projection3dView view;
         view.resize(640, 480);
