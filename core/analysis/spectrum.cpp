@@ -129,7 +129,9 @@ void layer_estimate(const StreamInfo& s, std::size_t st, const SpectrumOptions& 
     numerics::TopSingularValuesOptions o;
     o.k = options.estimate_top;
     o.seed = st + 1;
-    o.threads = util::resolve_threads(0);
+    // Two product threads only on one BLAS thread each (as the app runs it): OpenBLAS' own
+    // threads called from two threads at once serialise (see kSpectrumMemory in the app).
+    o.threads = numerics::blas_threads() > 1 ? 1 : util::resolve_threads(0);
     bool shown = false;
     o.on_iteration = [&](const numerics::TopSingularValues& t) {
         if (shown) return;
