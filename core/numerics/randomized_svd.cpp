@@ -212,6 +212,12 @@ TopSingularValues top_singular_values(const float* x, std::size_t d,
     std::vector<float> zt(b * d), yf, qf;
     Scratch scratch;
     const int threads = std::max(1, options.threads);
+    // Sized here, so that the worker threads never allocate: memory a short-lived thread
+    // allocates lands in another malloc arena and is kept there after it ends.
+    for (std::size_t part = 0; part < kParts; ++part) {
+        scratch.blk[part].resize(std::min(kBlockRows, m) * d);
+        scratch.zt[part].resize(b * d);
+    }
     for (float& v : zt) v = normal(rng);
     times(a, zt, b, yf, scratch, threads, progress);
     std::vector<double> q(yf.begin(), yf.end());  // Q_0 .. Q_j, m x s

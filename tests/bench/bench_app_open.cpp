@@ -209,9 +209,9 @@ int main(int argc, char** argv) {
                 t.cpu_at_complete = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
             }
         }
-        // Every change of the running jobs in the first 20 s (60 at most), to see when each job
+        // Every change of the running jobs in the first 60 s (300 at most), to see when each job
         // waited for a thread, started and moved on ("spectrum: layer 0: estimating ...").
-        if (now < 20000 && trace.size() < 60) {
+        if (now < 60000 && trace.size() < 300) {
             const QString jobs = window.jobs()->activity().join(QStringLiteral(" · "));
             if (jobs != last_trace) {
                 last_trace = jobs;
