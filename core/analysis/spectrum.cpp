@@ -134,7 +134,7 @@ void layer_estimate(const StreamInfo& s, std::size_t st, const SpectrumOptions& 
     o.threads = numerics::blas_threads() > 1 ? 1 : util::resolve_threads(0);
     bool shown = false;
     o.on_iteration = [&](const numerics::TopSingularValues& t) {
-        if (shown) return;
+        if (shown || t.values.empty()) return;
         const std::size_t n = spectrum_tight_values(t.values, t.bounds, spectrum_first_bound());
         if (n < std::min(spectrum_first_values(), t.values.size())) return;
         shown = true;
