@@ -251,9 +251,13 @@ void EqualiserView::rebuild() {
                          .arg(QString::fromStdString(result_->token_label))
                          .arg(result_->prompt)
                          .arg(result_->position)
-                         .arg(pending ? tr(" · computing…")
-                              : bad   ? tr(" · NaN/Inf state")
-                                      : QString()));
+                         .arg((pending ? tr(" · computing…")
+                               : bad   ? tr(" · NaN/Inf state")
+                                       : QString()) +
+                              // On the plot itself: the status line sits right of the controls
+                              // and is cut first in a narrow dock.
+                              (result_->partial() ? tr(" · partial: %1").arg(layers_done(*result_))
+                                                  : QString())));
     // Sign colouring: raw coordinates per dimension, when the signs of this frame are known.
     const std::vector<float>* signs = nullptr;
     if (m == Mode::Dimensions && !norm && result_->basis == "dims") {

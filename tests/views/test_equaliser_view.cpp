@@ -169,10 +169,12 @@ private slots:
         const QVector<double> h = view.bar_heights();
         QCOMPARE(h.size(), 32);
         for (int k = 0; k < 32; ++k) QCOMPARE(h[k], *first.frames[selected][std::size_t(k)]);
+        auto* heading = qobject_cast<QCPTextElement*>(view.plot()->plotLayout()->element(0, 0));
+        QVERIFY(heading &&
+                heading->text().endsWith(QStringLiteral("partial: 1 of %1 layers").arg(n)));
         model.set_layer(0);
         QVERIFY(view.bar_heights().isEmpty());  // not computed yet: no bars
-        auto* heading = qobject_cast<QCPTextElement*>(view.plot()->plotLayout()->element(0, 0));
-        QVERIFY(heading && heading->text().contains(QStringLiteral("computing")));
+        QVERIFY(heading->text().contains(QStringLiteral("computing")));
         QVERIFY(!es::widgets::figure_ready(&view, QStringLiteral("equaliser")));
         QTemporaryDir dir;
         const es::widgets::ExportOptions options;
@@ -188,6 +190,7 @@ private slots:
         }
         view.set_result(last);
         QVERIFY(view.incomplete().isEmpty());
+        QVERIFY(!heading->text().contains(QStringLiteral("partial")));
         QString error;
         QVERIFY2(es::widgets::export_figure(&view, QStringLiteral("equaliser"),
                                             dir.filePath(QStringLiteral("complete.json")), options,
