@@ -318,13 +318,7 @@ void MainWindow::refresh_primary() {
     const Dump& d = *doc->dump();
     // The dataset panel is filled on a turn of its own (a timer: see DocumentSet::on_loaded),
     // so that the document's arrival is two shorter events; DocumentSet says loaded() after it.
-    QTimer::singleShot(1, tree_, [this, doc = QPointer<Document>(doc)] {
-        if (!doc || docs_.primary() != doc) return;
-        const gui_timing::Scope timed("dataset tree");
-        tree_->show_dump(*doc->dump(), doc->health());
-    });
-    // The selection's new stream would make every feed ask now and again on primary_changed.
-    const QScopedValueRollback<bool> refreshing(refreshing_primary_, true);
+    // The series' steps are a section of the panel: set after it is filled.
     QStringList steps;
     const auto& series = docs_.series();
     for (const auto& e : series) {
@@ -336,7 +330,14 @@ void MainWindow::refresh_primary() {
             steps.back() += tr(" (same weights as step %1)")
                                 .arg(series[static_cast<std::size_t>(e.same_as)].step);
     }
-    tree_->show_series(steps);
+    QTimer::singleShot(1, tree_, [this, steps, doc = QPointer<Document>(doc)] {
+        if (!doc || docs_.primary() != doc) return;
+        const gui_timing::Scope timed("dataset tree");
+        tree_->show_dump(*doc->dump(), doc->health());
+        tree_->show_series(steps);
+    });
+    // The selection's new stream would make every feed ask now and again on primary_changed.
+    const QScopedValueRollback<bool> refreshing(refreshing_primary_, true);
     // Names that tell the open files apart (two tl_f32.h5 of different runs: by their folders).
     const QStringList others = docs_.names().mid(1);
     const StreamInfo* stream = d.streams().empty() ? nullptr : &d.stream();
