@@ -138,11 +138,12 @@ void DocumentSet::on_loaded(const Loaded& r) {
     // interval fire in the order they were started), so that everything the change brings is
     // there when loaded() says so. A timer, not a zero-delay (posted) call: Qt's event loop
     // runs posted events before timers, so a chain of them is one long stall to a timer.
-    QTimer::singleShot(1, this, [this, path = r.path, doc = QPointer<Document>(doc)] {
-        if (!doc) return;  // replaced meanwhile: its successor says loaded
-        const gui_timing::Scope timed("document loaded");
-        emit loaded(path, doc);
-    });
+    QTimer::singleShot(gui_timing::kDeferMs, this,
+                       [this, path = r.path, doc = QPointer<Document>(doc)] {
+                           if (!doc) return;  // replaced meanwhile: its successor says loaded
+                           const gui_timing::Scope timed("document loaded");
+                           emit loaded(path, doc);
+                       });
 }
 
 void DocumentSet::install(Document* doc, bool as_comparison) {

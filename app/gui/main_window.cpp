@@ -330,7 +330,7 @@ void MainWindow::refresh_primary() {
             steps.back() += tr(" (same weights as step %1)")
                                 .arg(series[static_cast<std::size_t>(e.same_as)].step);
     }
-    QTimer::singleShot(1, tree_, [this, steps, doc = QPointer<Document>(doc)] {
+    QTimer::singleShot(gui_timing::kDeferMs, tree_, [this, steps, doc = QPointer<Document>(doc)] {
         if (!doc || docs_.primary() != doc) return;
         const gui_timing::Scope timed("dataset tree");
         tree_->show_dump(*doc->dump(), doc->health());
