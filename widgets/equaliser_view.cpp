@@ -164,10 +164,25 @@ void EqualiserView::set_result(const analysis::EqualiserResult& result) {
         for (std::size_t i = 0; i < std::min(n, f.size()); ++i)
             if (f[i] && std::isfinite(*f[i])) peak_[i] = std::max(peak_[i], *f[i]);
     for (std::size_t i = 0; i < n; ++i) peak_[i] = std::max(peak_[i], result.bands[i]);
-    take_result(result, tr("token %1 “%2”, basis %3")
-                            .arg(result.token)
-                            .arg(QString::fromStdString(result.token_label),
-                                 QString::fromStdString(result.basis)));
+    QString text =
+        tr("token %1 “%2”, basis %3")
+            .arg(result.token)
+            .arg(QString::fromStdString(result.token_label), QString::fromStdString(result.basis));
+    // Peaks of a partial result are over the layers computed so far.
+    if (result.partial())
+        text = tr("partial: %1 computed, the rest follow (not exported until complete) · %2")
+                   .arg(layers_done(result), text);
+    take_result(result, text);
+}
+
+QString EqualiserView::layers_done(const analysis::EqualiserResult& r) {
+    const auto done = std::count(r.frame_computed.begin(), r.frame_computed.end(), true);
+    return tr("%1 of %2 layers").arg(done).arg(r.frame_computed.size());
+}
+
+QString EqualiserView::incomplete() const {
+    if (!result_ || !result_->partial()) return {};
+    return layers_done(*result_);
 }
 
 void EqualiserView::on_selection(const Selection& selection) {
@@ -222,17 +237,27 @@ void EqualiserView::rebuild() {
     }
     frame_ = std::clamp(selection_.layer, 0, static_cast<int>(result_->frames.size()) - 1);
     const auto fi = static_cast<std::size_t>(frame_);
-    const auto& frame = result_->frames[fi];
+    // Not computed yet (a partial result): the heading says so, the bars are empty and the
+    // axes stay as they will be.
+    const bool pending = fi < result_->frame_computed.size() && !result_->frame_computed[fi];
+    const std::vector<std::optional<double>> blank(pending ? result_->bands.size() : 0);
+    const auto& frame = pending ? blank : result_->frames[fi];
     const int n = static_cast<int>(frame.size());
     bool bad = false;
-    for (const auto& v : frame) bad = bad || !v;
+    for (const auto& v : frame) bad = bad || (!v && !pending);
     heading->setText(tr("%1 · token %2 “%3” (prompt %4, position %5)%6")
                          .arg(QString::fromStdString(result_->frame_layers[fi]))
                          .arg(result_->token)
                          .arg(QString::fromStdString(result_->token_label))
                          .arg(result_->prompt)
                          .arg(result_->position)
-                         .arg(bad ? tr(" · NaN/Inf state") : QString()));
+                         .arg((pending ? tr(" · computing…")
+                               : bad   ? tr(" · NaN/Inf state")
+                                       : QString()) +
+                              // On the plot itself: the status line sits right of the controls
+                              // and is cut first in a narrow dock.
+                              (result_->partial() ? tr(" · partial: %1").arg(layers_done(*result_))
+                                                  : QString())));
     // Sign colouring: raw coordinates per dimension, when the signs of this frame are known.
     const std::vector<float>* signs = nullptr;
     if (m == Mode::Dimensions && !norm && result_->basis == "dims") {

@@ -29,6 +29,8 @@ public:
     // In the dims basis the bars are coloured by the sign of the token's coordinate at each
     // frame (the result's frame_coordinates).
     void set_result(const analysis::EqualiserResult& result);
+    // A partial result (frames still computing, the selected layer's first): "12 of 33 layers".
+    QString incomplete() const override;
 
     // What the app requests: basis and band count follow the mode.
     Mode mode() const;
@@ -66,6 +68,7 @@ protected:
     void rebuild() override;
 
 private:
+    static QString layers_done(const analysis::EqualiserResult& r);
     void mouse_move(QMouseEvent* event);
     QCustomPlot* plot_ = nullptr;
     QComboBox* mode_ = nullptr;

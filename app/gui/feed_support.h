@@ -11,6 +11,7 @@
 
 #include "bundle/bundle.h"
 #include "cache/result_codec.h"
+#include "gui_timing.h"
 #include "main_window.h"
 #include "util/error.h"
 #include "version.h"
@@ -20,13 +21,19 @@ namespace es::app {
 // Re-runs `request` when the primary dump changes or the selected stream (or compared dump) does.
 template <typename V, typename Fn>
 void on_inputs_changed(MainWindow& window, V* view, Fn request) {
-    QObject::connect(&window, &MainWindow::primary_changed, view, request);
+    QObject::connect(&window, &MainWindow::primary_changed, view, [view, request] {
+        const gui_timing::Scope timed(QStringLiteral("request ") + view->view_id());
+        request();
+    });
     QObject::connect(
         window.selection_model(), &widgets::SelectionModel::changed, view,
-        [request, stream = QString(), compare = -2](const widgets::Selection& s) mutable {
+        [&window, view, request, stream = QString(),
+         compare = -2](const widgets::Selection& s) mutable {
             if (s.stream == stream && s.compare_document == compare) return;
             stream = s.stream;
             compare = s.compare_document;
+            if (window.refreshing_primary()) return;  // primary_changed() asks, once
+            const gui_timing::Scope timed(QStringLiteral("request on stream ") + view->view_id());
             request();
         });
 }

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <vector>
 
+#include "gui_timing.h"
 #include "util/error.h"
 
 namespace es::app {
@@ -210,6 +211,7 @@ void JobRunner::finish(const std::shared_ptr<Job>& job, const Result& result, co
         for (auto& [slot, callbacks] : job->waiters) {
             auto want = slot_key_.find(slot);
             if (want == slot_key_.end() || want->second != job->key) continue;  // stale: dropped
+            const gui_timing::Scope timed(QStringLiteral("deliver ") + job->key);
             if (ok && callbacks.first) callbacks.first(result);
             if (!ok && callbacks.second) callbacks.second(error);
         }

@@ -16,6 +16,7 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScopedValueRollback>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -26,6 +27,7 @@
 #include "demo_locator.h"
 #include "dump_tree_view.h"
 #include "error_dialog.h"
+#include "gui_timing.h"
 #include "navigation_bar.h"
 #include "presentation_mode.h"
 #include "theme.h"
@@ -242,6 +244,7 @@ void MainWindow::on_documents_changed() {
 
 void MainWindow::on_loaded(const QString& path, Document* doc) {
     // The health scan reads every value once: a background job, the panel fills in when done.
+    const gui_timing::Scope timed("window: file loaded");
     const std::shared_ptr<Dump> dump = doc->dump();
     QPointer<Document> guard(doc);
     jobs_.request_as<DataHealth>(
@@ -313,7 +316,9 @@ void MainWindow::refresh_primary() {
     }
     Document* doc = documents.front();
     const Dump& d = *doc->dump();
-    tree_->show_dump(d, doc->health());
+    // The dataset panel is filled on a turn of its own (a timer: see DocumentSet::on_loaded),
+    // so that the document's arrival is two shorter events; DocumentSet says loaded() after it.
+    // The series' steps are a section of the panel: set after it is filled.
     QStringList steps;
     const auto& series = docs_.series();
     for (const auto& e : series) {
@@ -325,7 +330,14 @@ void MainWindow::refresh_primary() {
             steps.back() += tr(" (same weights as step %1)")
                                 .arg(series[static_cast<std::size_t>(e.same_as)].step);
     }
-    tree_->show_series(steps);
+    QTimer::singleShot(gui_timing::kDeferMs, tree_, [this, steps, doc = QPointer<Document>(doc)] {
+        if (!doc || docs_.primary() != doc) return;
+        const gui_timing::Scope timed("dataset tree");
+        tree_->show_dump(*doc->dump(), doc->health());
+        tree_->show_series(steps);
+    });
+    // The selection's new stream would make every feed ask now and again on primary_changed.
+    const QScopedValueRollback<bool> refreshing(refreshing_primary_, true);
     // Names that tell the open files apart (two tl_f32.h5 of different runs: by their folders).
     const QStringList others = docs_.names().mid(1);
     const StreamInfo* stream = d.streams().empty() ? nullptr : &d.stream();
@@ -350,8 +362,14 @@ void MainWindow::refresh_primary() {
         s.compare_document = newest;
     else if (s.compare_document < 1 || s.compare_document >= static_cast<int>(documents.size()))
         s.compare_document = 1;
-    selection_.set_selection(s);
-    nav_->set_dump(&d, others);
+    {
+        const gui_timing::Scope timed("selection (views and feeds following it)");
+        selection_.set_selection(s);
+    }
+    {
+        const gui_timing::Scope timed("navigation bar");
+        nav_->set_dump(&d, others);
+    }
     setWindowTitle(tr("%1 — Eigenscope").arg(QFileInfo(doc->path()).fileName()));
     const int compared = selection_.selection().compare_document;
     status_file_->setText(
@@ -366,6 +384,8 @@ void MainWindow::refresh_primary() {
     status_dims_->setText(tr("%1 layers · %2 heads · d_model %3 · %4 tokens")
                               .arg(v(m.n_layers), v(m.n_heads), v(m.d_model))
                               .arg(d.tokens().size()));
+    const gui_timing::Scope timed("primary_changed (feeds)");
+    refreshing_primary_ = false;
     emit primary_changed();
 }
 

@@ -95,6 +95,9 @@ public:
     // Jobs shorter than this never show the progress bar.
     static constexpr int progress_delay_ms() { return kProgressDelayMs; }
     WelcomePage* welcome() const { return welcome_; }
+    // While a new primary document's selection is set: primary_changed() follows, so the feeds
+    // ask once, then.
+    bool refreshing_primary() const { return refreshing_primary_; }
 
 signals:
     void loaded(const QString& path);
@@ -141,6 +144,7 @@ private:
     // The welcome page just left the layout: give the docks their default proportions (unless
     // a session restores its own layout first).
     bool rearrange_ = false;
+    bool refreshing_primary_ = false;
     QStringList pending_session_files_;
     bool presentation_ = false;
     PresentationMode* presentation_mode_ = nullptr;

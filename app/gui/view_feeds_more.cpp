@@ -1,6 +1,9 @@
 // Feeds of the equaliser, attention, logit-lens and timescales views (see view_feeds.h).
+#include <QElapsedTimer>
 #include <QPointer>
 #include <algorithm>
+#include <atomic>
+#include <memory>
 
 #include "analysis/attention.h"
 #include "analysis/direction_spec.h"
@@ -52,8 +55,12 @@ void request_on_token_and_inputs(MainWindow& window, V* view, Fn request,
 }
 
 void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
+    // The selected layer's frame first, then outward; a new selection re-orders the frames not
+    // computed yet (the key has no layer: the job goes on, what is done stays done).
+    auto focus = std::make_shared<std::atomic<long long>>(0);
     auto request = stream_request<analysis::EqualiserOptions>(
-        window, view, [&window](widgets::EqualiserView* v, const Document* doc, auto options) {
+        window, view,
+        [&window, focus](widgets::EqualiserView* v, const Document* doc, auto options) {
             const StreamInfo& stream = doc->dump()->stream(options.stream);
             options.token = followed_token(window, v, stream);
             const widgets::Selection& sel = window.selection_model()->selection();
@@ -112,8 +119,34 @@ void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
                         return analysis::equaliser(*dump, o, p);
                     });
             }
+            // Frames shown as they come (the first holds the selected layer), marked partial,
+            // at most every 100 ms and only once the previous one is drawn, while the view still
+            // wants this key; the complete result follows through the same event queue.
+            focus->store(window.selection_model()->selection().layer);
+            options.focus = focus;
+            QPointer<JobRunner> jobs(window.jobs());
+            QPointer<widgets::EqualiserView> guard(v);
+            const QString key = job_key(a), slot = v->view_id();
+            auto drawing = std::make_shared<std::atomic<bool>>(false);
+            options.on_frame = [guard, jobs, key, slot, drawing,
+                                last = std::make_shared<QElapsedTimer>()](
+                                   const analysis::EqualiserResult& partial) {
+                if ((last->isValid() && last->elapsed() < 100) || drawing->load()) return;
+                last->start();
+                drawing->store(true);
+                QMetaObject::invokeMethod(
+                    guard.data(),
+                    [guard, jobs, key, slot, partial, drawing] {
+                        if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
+                            guard->set_result(partial);
+                        drawing->store(false);
+                    },
+                    Qt::QueuedConnection);
+            };
             ask(window, v, a, analysis_of(*doc, options, analysis::equaliser));
         });
+    QObject::connect(window.selection_model(), &widgets::SelectionModel::layer_changed, view,
+                     [focus](int layer) { focus->store(layer); });
     request_on_token_and_inputs(window, view, request, &widgets::EqualiserView::options_changed);
 }
 

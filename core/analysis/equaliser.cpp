@@ -1,6 +1,7 @@
 #include "analysis/equaliser.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "analysis/common.h"
@@ -159,23 +160,9 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
         return energies_along(x, d, frame < along.size() ? along[frame] : along_layer, o.normalize);
     };
 
+    // The token's raw vector and energies at o.layer come first: the first partial result
+    // (with the focus state's frame) then holds everything but the other frames.
     std::vector<float> v(d);
-    for (std::size_t i = 0; i < frame_states.size(); ++i) {
-        progress.report(
-            0.8 + 0.2 * static_cast<double>(i) / static_cast<double>(frame_states.size()),
-            layer_message(i, frame_states.size(), "equaliser frames"));
-        progress.check();
-        dump.read_states(s, frame_states[i], o.token, o.token + 1, v.data());
-        r.frame_layers.push_back(s.state_names[frame_states[i]]);
-        std::vector<std::optional<double>> row(nb);
-        if (row_finite(v.data(), d)) {
-            const auto b = band_sums(energies(v.data(), i), r.band_edges);
-            for (std::size_t k = 0; k < nb; ++k)
-                if (std::isfinite(b[k])) row[k] = b[k];
-        }
-        r.frames.push_back(std::move(row));
-        if (o.basis == EqualiserBasis::Dims) r.frame_coordinates.push_back(v);
-    }
     dump.read_states(s, o.layer, o.token, o.token + 1, v.data());
     if (!row_finite(v.data(), d))
         throw InputError(dump.where() + "token " + std::to_string(o.token) +
@@ -190,8 +177,50 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
         r.unit.push_back(r.norm > 0 ? std::optional<double>(f / r.norm) : std::nullopt);
     r.energies = energies(v.data(), frame_states.size());  // past the frames: at o.layer
     r.bands = band_sums(r.energies, r.band_edges);
+
+    const std::size_t n = frame_states.size();
+    for (std::size_t i = 0; i < n; ++i) r.frame_layers.push_back(s.state_names[frame_states[i]]);
+    r.frames.assign(n, {});
+    r.frame_computed.assign(n, false);
+    if (o.basis == EqualiserBasis::Dims) r.frame_coordinates.assign(n, {});
+    // Which frame to compute next: in order, or the one nearest the focus state not yet done.
+    auto next_frame = [&](std::size_t done) {
+        if (!o.focus) return done;
+        const long long f = o.focus->load();
+        std::size_t best = n;
+        long long best_distance = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (r.frame_computed[i]) continue;
+            const long long distance = std::llabs(static_cast<long long>(frame_states[i]) - f);
+            if (best == n || distance < best_distance) best = i, best_distance = distance;
+        }
+        return best;
+    };
+    for (std::size_t done = 0; done < n; ++done) {
+        const std::size_t i = next_frame(done);
+        progress.report(0.8 + 0.2 * static_cast<double>(done) / static_cast<double>(n),
+                        layer_message(done, n, "equaliser frames"));
+        progress.check();
+        dump.read_states(s, frame_states[i], o.token, o.token + 1, v.data());
+        std::vector<std::optional<double>> row(nb);
+        if (row_finite(v.data(), d)) {
+            const auto b = band_sums(energies(v.data(), i), r.band_edges);
+            for (std::size_t k = 0; k < nb; ++k)
+                if (std::isfinite(b[k])) row[k] = b[k];
+        }
+        r.frames[i] = std::move(row);
+        if (o.basis == EqualiserBasis::Dims) r.frame_coordinates[i] = v;
+        r.frame_computed[i] = true;
+        if (o.on_frame && done + 1 < n) o.on_frame(r);
+    }
     progress.report(1.0, "equaliser done");
     return r;
+}
+
+bool EqualiserResult::partial() const {
+    for (bool c : frame_computed)
+        if (!c) return true;
+    return false;
 }
 
 nlohmann::json to_json(const EqualiserResult& r) {

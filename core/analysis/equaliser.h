@@ -6,7 +6,10 @@
 // directions (direction_spec.h: token pairs, groups, principal components, weight rows, vectors),
 // one bar each: (x . u)^2 with u the unit direction at the frame's own state (or at the state a
 // direction names with @L), divided by ||x||^2 when normalised (then it is cos^2(x, u)).
+#include <atomic>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +46,14 @@ struct EqualiserOptions {
     // The pca basis fitted already (equaliser_basis of the whole dump, from a bundle): used as
     // is instead of fitting one on this dump's states; must have the stream's width.
     const EqualiserBasisFit* fitted = nullptr;
+    // Progressive use (the app, issue 20): the frame of this state is computed first, then the
+    // others outward from it; read again before each frame, so a new selection re-orders the
+    // frames not yet computed instead of restarting. Null: state order.
+    std::shared_ptr<const std::atomic<long long>> focus;
+    // Called on the worker thread after each frame with the frames so far (a partial result:
+    // frame_computed says which; the others are empty rows). The first call holds the focus
+    // state's frame; the returned result is the complete one.
+    std::function<void(const struct EqualiserResult&)> on_frame;
 };
 
 struct EqualiserResult {
@@ -62,6 +73,10 @@ struct EqualiserResult {
     std::vector<double> bands;            // sum of energies per band
     std::vector<std::string> frame_layers;
     std::vector<std::vector<std::optional<double>>> frames;  // layers x bands (null: NaN/Inf state)
+    // Per frame, whether it has been computed: all true in a complete result; a partial one
+    // (EqualiserOptions::on_frame) has empty rows where false. Never exported while partial.
+    std::vector<bool> frame_computed;
+    bool partial() const;
     // Dims basis: the token's D signed coordinates at each frame layer, so a view can colour the
     // per-dimension bars by sign at every layer (not in the JSON/CSV: the energies are).
     std::vector<std::vector<float>> frame_coordinates;

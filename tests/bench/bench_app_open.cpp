@@ -12,8 +12,11 @@
 //    "cpu_s_at_complete"}},
 //    "worst_gap_ms", "peak_rss_mb", "hidden_computed": [ids], "complete", "load_start",
 //    "load_end", "status_samples": [...], "cpu_s", "gui_cpu_s", "jobs_ms": {key: ms},
-//    "slow_gui_events": [...], "rss_shown_mb", "rss_idle_mb", "jobs_trace": [...]}
-// (first_ms null: never shown a picture); the human summary goes to stderr then.
+//    "slow_gui_events": [...], "rss_shown_mb", "rss_idle_mb", "jobs_trace": [...],
+//    "top_gaps": [{"ms", "end_ms"}], "gui_breakdown": [...]}
+// (first_ms null: never shown a picture); the human summary goes to stderr then. top_gaps: the
+// three longest event-loop gaps; gui_breakdown: inside each slow event, the app's timed pieces
+// of GUI work (app/gui/gui_timing.h) with their wall and GUI-thread CPU milliseconds.
 #include <malloc.h>
 #include <time.h>
 #include <QApplication>
@@ -31,6 +34,7 @@
 #include <map>
 #include <vector>
 
+#include "gui_timing.h"
 #include "main_window.h"
 #include "numerics/blas_kernels.h"
 #include "result_view.h"
@@ -58,6 +62,7 @@ public:
     struct Slow {
         qint64 ms, at;
         QString what;
+        double cpu_ms;
     };
     std::vector<Slow> slow;
     QElapsedTimer* clock = nullptr;
@@ -83,7 +88,8 @@ public:
                             QStringLiteral("%1 event %2 (%3 ms CPU)")
                                 .arg(name)
                                 .arg(type)
-                                .arg(cpu_ms, 0, 'f', 0)});
+                                .arg(cpu_ms, 0, 'f', 0),
+                            cpu_ms});
         return r;
     }
 
@@ -183,7 +189,7 @@ int main(int argc, char** argv) {
     const double load_start = load_average();
     QElapsedTimer clock;
     qint64 worst_gap = 0, last_tick = -1, worst_at = 0, last_sample = -1000;
-    std::vector<std::pair<qint64, qint64>> gaps;  // (ended at, length) of gaps over 50 ms
+    std::vector<std::pair<qint64, qint64>> gaps;  // (ended at, length) of gaps over 20 ms
     bool done = false;
     QLabel* status_jobs = window.findChild<QLabel*>(QStringLiteral("statusJobs"));
     double cpu_start = 0;
@@ -195,7 +201,7 @@ int main(int argc, char** argv) {
             worst_gap = now - last_tick;
             worst_at = now;
         }
-        if (last_tick >= 0 && now - last_tick > 50) gaps.emplace_back(now, now - last_tick);
+        if (last_tick >= 0 && now - last_tick > 20) gaps.emplace_back(now, now - last_tick);
         last_tick = now;
         for (es::widgets::ResultView* v : views) {
             Times& t = times[v->view_id()];
@@ -237,6 +243,7 @@ int main(int argc, char** argv) {
             if (times[v->view_id()].complete < 0 && !settled) done = false;
         }
     });
+    es::app::gui_timing::enable(true);
     clock.start();
     app.clock = &clock;
     cpu_start = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
@@ -309,10 +316,43 @@ int main(int argc, char** argv) {
                                .arg(app.slow[i].at)
                                .arg(app.slow[i].what));
     }
+    // Inside each slow event, what the app's timed pieces of GUI work took (wall and CPU).
+    const std::vector<es::app::gui_timing::Entry> timed = es::app::gui_timing::take();
+    const double clock_origin_ms = static_cast<double>(clock.msecsSinceReference());
+    QJsonArray breakdown;
+    for (const auto& e : timed)  // the open's pieces, whether slow or not
+        if (e.depth == 0 && e.cpu_ms >= 1)
+            std::fprintf(human, "  GUI work %s ending at %.0f ms: %.1f ms wall, %.1f ms CPU\n",
+                         qPrintable(e.what), 1e-6 * double(e.end_ns) - clock_origin_ms, e.wall_ms,
+                         e.cpu_ms);
+    for (std::size_t i = 0; i < std::min<std::size_t>(app.slow.size(), 3); ++i) {
+        const auto& ev = app.slow[i];
+        std::fprintf(human, "  inside the GUI event of %lld ms ending at %lld ms:\n", ev.ms, ev.at);
+        for (const auto& e : timed) {
+            const double end_ms = 1e-6 * static_cast<double>(e.end_ns) - clock_origin_ms;
+            // Both clocks are CLOCK_MONOTONIC; the event's bounds are whole milliseconds.
+            if (end_ms < static_cast<double>(ev.at - ev.ms) - 2 ||
+                end_ms > static_cast<double>(ev.at) + 2 || e.cpu_ms < 0.5)
+                continue;
+            const QString line = QStringLiteral("%1%2: %3 ms wall, %4 ms CPU")
+                                     .arg(QString(2 * e.depth, QLatin1Char(' ')), e.what)
+                                     .arg(e.wall_ms, 0, 'f', 1)
+                                     .arg(e.cpu_ms, 0, 'f', 1);
+            std::fprintf(human, "    %s\n", qPrintable(line));
+            breakdown.append(QStringLiteral("event at %1 ms: ").arg(ev.at) + line.trimmed());
+        }
+    }
     std::fprintf(human, "  worst event-loop gap %lld ms, ending at %lld ms (target <= 50)\n",
                  worst_gap, worst_at);
-    for (const auto& [at, len] : gaps)
-        std::fprintf(human, "    gap of %lld ms ending at %lld ms\n", len, at);
+    std::sort(gaps.begin(), gaps.end(),
+              [](const auto& a, const auto& b) { return a.second > b.second; });
+    QJsonArray top_gaps;
+    for (std::size_t i = 0; i < std::min<std::size_t>(gaps.size(), 3); ++i) {
+        std::fprintf(human, "    gap of %lld ms ending at %lld ms\n", gaps[i].second,
+                     gaps[i].first);
+        top_gaps.append(
+            QJsonObject{{"ms", double(gaps[i].second)}, {"end_ms", double(gaps[i].first)}});
+    }
     std::fprintf(human, "  load average %.1f at the start, %.1f at the end (2 cores)\n", load_start,
                  load_average());
     std::fprintf(human, "  BLAS kernels %s\n", es::numerics::blas_kernels().c_str());
@@ -342,7 +382,9 @@ int main(int argc, char** argv) {
             {"jobs_ms", job_times},
             {"slow_gui_events", slow_events},
             {"rss_shown_mb", rss_shown},
-            {"rss_idle_mb", rss_idle}};
+            {"rss_idle_mb", rss_idle},
+            {"top_gaps", top_gaps},
+            {"gui_breakdown", breakdown}};
         std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
         std::fflush(stdout);  // kept if the teardown below fails
     }

@@ -2,16 +2,23 @@
 // with the selected layer from the frames (no new analysis), peak hold is the max over frames,
 // per-dimension raw bars are split by sign, a D = 4096 state redraws fast, the directions mode
 // (one bar per direction on the demo, named by the directions; its setting and the Directions
-// view's default), and it matches its baselines.
+// view's default), and it matches its baselines. Progressive (issue 20): the selected layer's frame
+// comes first in a partial result, marked and never exported, and the last result equals the
+// one-shot one.
 #include <qcustomplot.h>
 #include <QElapsedTimer>
+#include <QLabel>
 #include <QRandomGenerator>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
+#include <atomic>
+#include <memory>
 
 #include "analysis/equaliser.h"
 #include "analysis/token_lookup.h"
 #include "equaliser_view.h"
+#include "export/figure_export.h"
 #include "view_test_support.h"
 
 using es::test::open_fixture;
@@ -85,6 +92,110 @@ private slots:
         model.set_tokens({});
         model.set_prompt(1);
         QCOMPARE(view.token_for(model.selection()), 64);
+    }
+
+    void theSelectedLayerComesFirstMarkedPartialNeverExported() {
+        auto dump = open_fixture("good/analysis_synth.h5");
+        es::analysis::EqualiserOptions o;
+        o.token = 5;
+        o.bands = 32;
+        const auto whole = equalise(*dump, o);  // one shot, in state order
+        const std::size_t n = whole.frames.size();
+        QVERIFY(n >= 4);
+        QVERIFY(!whole.partial());
+        const std::size_t selected = 2;
+        auto focus = std::make_shared<std::atomic<long long>>(static_cast<long long>(selected));
+        std::vector<es::analysis::EqualiserResult> partials;
+        o.focus = focus;
+        o.on_frame = [&](const es::analysis::EqualiserResult& r) {
+            partials.push_back(r);
+            // A new selection while frames are computed re-orders the rest: the last state next.
+            if (partials.size() == 2) focus->store(static_cast<long long>(n - 1));
+        };
+        const auto last = equalise(*dump, o);
+        QCOMPARE(partials.size(), n - 1);  // one per frame but the last (the result itself)
+        // The first delivered result holds the selected layer's frame and only that one.
+        const auto& first = partials.front();
+        QVERIFY(first.partial());
+        for (std::size_t i = 0; i < n; ++i) {
+            QCOMPARE(bool(first.frame_computed[i]), i == selected);
+            QCOMPARE(first.frames[i].empty(), i != selected);
+        }
+        // Then outward (a neighbour), then the new focus, the last state.
+        QCOMPARE(
+            std::count(partials[1].frame_computed.begin(), partials[1].frame_computed.end(), true),
+            2);
+        QVERIFY(partials[1].frame_computed[selected - 1] ||
+                partials[1].frame_computed[selected + 1]);
+        QVERIFY(partials[2].frame_computed[n - 1]);
+        // Every frame, the raw vector and its bands equal the one-shot result's (the same sums
+        // of the same products in another order of frames: 1e-12 of the largest band).
+        auto near = [](double a, double b, double scale) {
+            return std::abs(a - b) <= 1e-12 * scale;
+        };
+        double scale = 0;
+        for (double b : whole.bands) scale = std::max(scale, std::abs(b));
+        for (const auto& f : whole.frames)
+            for (const auto& v : f) scale = std::max(scale, v ? std::abs(*v) : 0.0);
+        QVERIFY(!last.partial());
+        QCOMPARE(last.frames.size(), n);
+        for (std::size_t i = 0; i < n; ++i) {
+            QCOMPARE(last.frames[i].size(), whole.frames[i].size());
+            for (std::size_t k = 0; k < whole.frames[i].size(); ++k) {
+                QCOMPARE(bool(last.frames[i][k]), bool(whole.frames[i][k]));
+                if (whole.frames[i][k])
+                    QVERIFY(near(*last.frames[i][k], *whole.frames[i][k], scale));
+            }
+        }
+        for (std::size_t k = 0; k < whole.frames[selected].size(); ++k)
+            QVERIFY(near(*first.frames[selected][k], *whole.frames[selected][k], scale));
+        QCOMPARE(first.bands.size(), whole.bands.size());
+        for (std::size_t k = 0; k < whole.bands.size(); ++k) {
+            QVERIFY(near(first.bands[k], whole.bands[k], scale));
+            QVERIFY(near(last.bands[k], whole.bands[k], scale));
+        }
+        QCOMPARE(last.raw, whole.raw);  // copies of the file's values
+
+        // The view: the selected layer's bars, marked partial; another layer says computing;
+        // nothing is exported until the complete result replaces it.
+        es::test::Following<EqualiserView> ui(static_cast<int>(n));
+        auto& [model, view] = ui;
+        view.resize(800, 450);
+        model.set_layer(static_cast<int>(selected));
+        view.set_result(first);
+        QCOMPARE(view.incomplete(), QStringLiteral("1 of %1 layers").arg(n));
+        auto* status = view.findChild<QLabel*>(QStringLiteral("status"));
+        QVERIFY(status && status->text().startsWith(QLatin1String("partial: 1 of")));
+        const QVector<double> h = view.bar_heights();
+        QCOMPARE(h.size(), 32);
+        for (int k = 0; k < 32; ++k) QCOMPARE(h[k], *first.frames[selected][std::size_t(k)]);
+        auto* heading = qobject_cast<QCPTextElement*>(view.plot()->plotLayout()->element(0, 0));
+        QVERIFY(heading &&
+                heading->text().endsWith(QStringLiteral("partial: 1 of %1 layers").arg(n)));
+        model.set_layer(0);
+        QVERIFY(view.bar_heights().isEmpty());  // not computed yet: no bars
+        QVERIFY(heading->text().contains(QStringLiteral("computing")));
+        QVERIFY(!es::widgets::figure_ready(&view, QStringLiteral("equaliser")));
+        QTemporaryDir dir;
+        const es::widgets::ExportOptions options;
+        es::widgets::Provenance provenance;
+        for (const QString& ext :
+             {QStringLiteral(".json"), QStringLiteral(".csv"), QStringLiteral(".png")}) {
+            const QString path = dir.filePath(QStringLiteral("equaliser") + ext);
+            QString error;
+            QVERIFY(!es::widgets::export_figure(&view, QStringLiteral("equaliser"), path, options,
+                                                provenance, &error));
+            QVERIFY2(error.contains(QLatin1String("partial result")), qPrintable(error));
+            QVERIFY(!QFile::exists(path));
+        }
+        view.set_result(last);
+        QVERIFY(view.incomplete().isEmpty());
+        QVERIFY(!heading->text().contains(QStringLiteral("partial")));
+        QString error;
+        QVERIFY2(es::widgets::export_figure(&view, QStringLiteral("equaliser"),
+                                            dir.filePath(QStringLiteral("complete.json")), options,
+                                            provenance, &error),
+                 qPrintable(error));
     }
 
     void perDimensionRawBarsAreSplitBySign() {
