@@ -185,7 +185,9 @@ CkaResult cka_preview(const Dump& dump, const CkaOptions& options, std::size_t t
         progress.check();
         const std::vector<float> xc = centred_rows<float>(x[i], src[i].stream->d, rows);
         std::vector<float>().swap(x[i]);
-        numerics::gemm_nt(xc.data(), m, xc.data(), m, src[i].stream->d, gram.data());
+        // syrk: half the flops of a product (on M's 4096 columns most of the estimate's time).
+        numerics::syrk_t(xc.data(), src[i].stream->d, m, 1.0f, 0.0f, gram.data());
+        numerics::fill_upper(gram.data(), m);
         std::copy(gram.begin(), gram.end(), stacked.begin() + static_cast<long>(i * m * m));
         for (std::size_t t = 0; t < m; ++t) {
             double sum = 0;
