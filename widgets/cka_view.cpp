@@ -63,12 +63,12 @@ void CkaView::set_result(const analysis::CkaResult& r) {
     if (!r.computed.empty()) {
         // Set first: the status names the estimate only when it stands in for the rest.
         result_ = r;
-        const QString rest = estimate_under()
-                                 ? tr("faded, hatched cells: the estimate from %1 tokens")
-                                       .arg(estimate_->preview_tokens)
-                                 : tr("the empty cells follow");
-        take_result(r, tr("partial: %1 of %2 layer pairs computed (exact; %3; not exported until "
-                          "complete)")
+        // Short enough not to be cut at the dock's edge in the default layout.
+        const QString rest =
+            estimate_under()
+                ? tr("hatched: an estimate from %1 tokens").arg(estimate_->preview_tokens)
+                : tr("the empty cells follow");
+        take_result(r, tr("partial: %1 of %2 layer pairs exact; %3 (not exported until complete)")
                            .arg(r.pairs_done)
                            .arg(r.pairs_total)
                            .arg(rest));

@@ -251,7 +251,7 @@ private slots:
         QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".csv")));
         QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".png")));
         QVERIFY(cka_status->text().startsWith(QLatin1String("partial: 1 of")));
-        QVERIFY(cka_status->text().contains(QLatin1String("the estimate from 16 tokens")));
+        QVERIFY(cka_status->text().contains(QLatin1String("hatched: an estimate from 16 tokens")));
         // The heatmap shows the exact values of the pairs computed and, after the estimate of
         // the same matrix, the estimate (faded and hatched) for the others: never blank.
         const auto L = static_cast<int>(exact.matrix.size());
