@@ -91,6 +91,8 @@ void CkaView::rebuild() {
     d.rows = static_cast<int>(r.matrix.size());
     d.cols = d.rows ? static_cast<int>(r.matrix.front().size()) : 0;
     for (const auto& row : r.matrix) d.values.insert(d.values.end(), row.begin(), row.end());
+    // An estimate alone is hatched all over: the exact pairs, when they come, stand out solid.
+    if (r.preview_tokens) d.faint.assign(d.values.size(), 1);
     if (estimate_under()) {
         d.faint.assign(d.values.size(), 0);
         for (int i = 0; i < d.rows; ++i)

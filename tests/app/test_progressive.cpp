@@ -3,12 +3,14 @@
 // as partial in the view and never exported as if it were complete. Drives the real MainWindow,
 // shown (offscreen), on the demo dump.
 #include <qcustomplot.h>
+
 #include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 
 #include "analysis/cka.h"
 #include "analysis/project.h"
@@ -232,6 +234,12 @@ private slots:
         cka.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("CKA"));
         cka.set_result(previews.front());
         QCOMPARE(cka.incomplete(), QStringLiteral("an estimate from 16 tokens"));
+        // Hatched all over, like the estimated cells among exact pairs below.
+        const auto& estimate_cells = cka.heatmap()->data().faint;
+        QCOMPARE(estimate_cells.size(),
+                 previews.front().matrix.size() * previews.front().matrix.size());
+        QVERIFY(std::all_of(estimate_cells.begin(), estimate_cells.end(),
+                            [](unsigned char f) { return f != 0; }));
         QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".json")));
         QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".pdf")));
         auto* cka_status = cka.findChild<QLabel*>(QStringLiteral("status"));
