@@ -153,50 +153,77 @@ CkaResult cka_preview(const Dump& dump, const CkaOptions& options, std::size_t t
         ranges.emplace_back(b, b + per);
     }
     const std::size_t n = runs * per;
-    std::vector<std::vector<float>> x(L);
-    std::vector<unsigned char> valid(n, 1);
-    for (std::size_t i = 0; i < L; ++i) {
-        progress.check();
+    // One layer in memory at a time: all 33 of M's at once were 138 MB beside the other views'
+    // working sets. Layer i's runs into x; false when a token still in `valid` is NaN/Inf in it.
+    std::vector<float> x;
+    auto read = [&](std::size_t i, std::vector<unsigned char>& valid) {
         const std::size_t d = src[i].stream->d;
-        x[i].resize(n * d);
+        x.resize(n * d);
         std::size_t row = 0;
         for (const auto& [b, e] : ranges) {
-            src[i].dump->read_states(*src[i].stream, src[i].state, b, e, x[i].data() + row * d);
+            src[i].dump->read_states(*src[i].stream, src[i].state, b, e, x.data() + row * d);
             row += e - b;
         }
         std::vector<unsigned char> ok(n, 0);
-        for (std::size_t t : finite_rows(x[i].data(), n, d)) ok[t] = 1;
-        for (std::size_t t = 0; t < n; ++t) valid[t] &= ok[t];
-    }
-    std::vector<std::size_t> rows;
-    for (std::size_t t = 0; t < n; ++t)
-        if (valid[t]) rows.push_back(t);
-    r.tokens = r.preview_tokens = rows.size();
-    r.matrix.assign(na, std::vector<std::optional<double>>(nb));
-    if (rows.size() < 2) return r;  // nothing to estimate: every entry undefined
-    const std::size_t m = rows.size();
-    std::vector<double> stacked(m * m * L);
-    std::vector<float> gram(m * m);
-    // Per layer: the Gram's diagonal |xc_t|^2, its rows' sums without the diagonal, their sum.
-    std::vector<std::vector<double>> diag(L, std::vector<double>(m)),
-        off(L, std::vector<double>(m));
-    std::vector<double> total(L, 0.0);
-    for (std::size_t i = 0; i < L; ++i) {
-        progress.check();
-        const std::vector<float> xc = centred_rows<float>(x[i], src[i].stream->d, rows);
-        std::vector<float>().swap(x[i]);
-        // syrk: half the flops of a product (on M's 4096 columns most of the estimate's time).
-        numerics::syrk_t(xc.data(), src[i].stream->d, m, 1.0f, 0.0f, gram.data());
-        numerics::fill_upper(gram.data(), m);
-        std::copy(gram.begin(), gram.end(), stacked.begin() + static_cast<long>(i * m * m));
-        for (std::size_t t = 0; t < m; ++t) {
-            double sum = 0;
-            for (std::size_t u = 0; u < m; ++u) sum += gram[t * m + u];
-            diag[i][t] = gram[t * m + t];
-            off[i][t] = sum - diag[i][t];
-            total[i] += off[i][t];
+        for (std::size_t t : finite_rows(x.data(), n, d)) ok[t] = 1;
+        bool kept = true;
+        for (std::size_t t = 0; t < n; ++t) {
+            kept = kept && (ok[t] || !valid[t]);
+            valid[t] &= ok[t];
         }
+        return kept;
+    };
+    std::vector<unsigned char> valid(n, 1);
+    std::vector<std::size_t> rows(n);
+    for (std::size_t t = 0; t < n; ++t) rows[t] = t;
+    std::size_t m = 0;
+    std::vector<double> stacked, total;
+    std::vector<float> gram;
+    // Per layer: the Gram's diagonal |xc_t|^2, its rows' sums without the diagonal, their sum.
+    std::vector<std::vector<double>> diag, off;
+    // Each layer's Gram over `rows` as it is read; with `check`, false (and stopped) at the
+    // first layer where one of them is NaN/Inf.
+    auto grams = [&](bool check) {
+        m = rows.size();
+        stacked.assign(m * m * L, 0.0);
+        gram.resize(m * m);
+        diag.assign(L, std::vector<double>(m));
+        off.assign(L, std::vector<double>(m));
+        total.assign(L, 0.0);
+        for (std::size_t i = 0; i < L; ++i) {
+            progress.check();
+            std::vector<unsigned char> unchecked(n, 1);
+            if (!read(i, check ? valid : unchecked) && check) return false;
+            const std::vector<float> xc = centred_rows<float>(x, src[i].stream->d, rows);
+            // syrk: half the flops of a product (on M's 4096 columns most of the time here).
+            numerics::syrk_t(xc.data(), src[i].stream->d, m, 1.0f, 0.0f, gram.data());
+            numerics::fill_upper(gram.data(), m);
+            std::copy(gram.begin(), gram.end(), stacked.begin() + static_cast<long>(i * m * m));
+            for (std::size_t t = 0; t < m; ++t) {
+                double sum = 0;
+                for (std::size_t u = 0; u < m; ++u) sum += gram[t * m + u];
+                diag[i][t] = gram[t * m + t];
+                off[i][t] = sum - diag[i][t];
+                total[i] += off[i][t];
+            }
+        }
+        return true;
+    };
+    r.matrix.assign(na, std::vector<std::optional<double>>(nb));
+    // Every token read is usually finite: Grams as the layers are read. Otherwise (rare) one
+    // pass finds the tokens finite in every layer and the Grams are computed again without
+    // the others.
+    if (!grams(true)) {
+        for (std::size_t i = 0; i < L; ++i) read(i, valid);
+        rows.clear();
+        for (std::size_t t = 0; t < n; ++t)
+            if (valid[t]) rows.push_back(t);
+        r.tokens = r.preview_tokens = rows.size();
+        if (rows.size() < 2) return r;  // nothing to estimate: every entry undefined
+        grams(false);
     }
+    r.tokens = r.preview_tokens = rows.size();
+    std::vector<float>().swap(x);
     std::vector<double> inner(L * L, 0.0);
     numerics::syrk_t(stacked.data(), m * m, L, 1.0, 0.0, inner.data());
     numerics::fill_upper(inner.data(), L);
