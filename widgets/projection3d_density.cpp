@@ -3,17 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include <vtkCamera.h>
-#include <vtkMatrix4x4.h>
 #include <vtkObjectFactory.h>
-#include <vtkOpenGLQuadHelper.h>
-#include <vtkOpenGLRenderWindow.h>
-#include <vtkOpenGLShaderCache.h>
-#include <vtkOpenGLState.h>
-#include <vtkRenderer.h>
 #include <vtkShaderProgram.h>
-#include <vtkTextureObject.h>
-#include <vtk_glew.h>
+#include <vtkType.h>
 
 #include "es_density_colormap_frag.h"  // shaders/density_colormap.frag.glsl, embedded by the build
 #include "util/parallel.h"
@@ -128,18 +120,9 @@ DensityImage density_image(const std::vector<std::array<float, 3>>& points, cons
 
 vtkStandardNewMacro(DensityMapper)
 
-    DensityMapper::DensityMapper() {
+    DensityMapper::DensityMapper()
+    : ScreenPassMapper(es_density_colormap_frag, "density colour map") {
     set_colormap({{0, 0, 0}, {255, 255, 255}});
-}
-
-DensityMapper::~DensityMapper() {
-    ReleaseGraphicsResources(nullptr);
-}
-
-void DensityMapper::set_points(std::vector<std::array<float, 3>> points, const double bounds[6]) {
-    points_ = std::move(points);
-    std::copy(bounds, bounds + 6, bounds_);
-    Modified();
 }
 
 void DensityMapper::set_colormap(const std::vector<std::array<unsigned char, 3>>& ramp) {
@@ -168,88 +151,33 @@ void DensityMapper::set_on_frame(std::function<void(const DensityImage&)> fn) {
     on_frame_ = std::move(fn);
 }
 
-double* DensityMapper::GetBounds() {
-    std::copy(bounds_, bounds_ + 6, Bounds);
-    return Bounds;
-}
-
 void DensityMapper::ReleaseGraphicsResources(vtkWindow* window) {
-    if (quad_) quad_->ReleaseGraphicsResources(window);
-    quad_.reset();
-    for (vtkTextureObject** t : {&counts_, &colors_}) {
-        if (!*t) continue;
-        if (window) (*t)->ReleaseGraphicsResources(window);
-        (*t)->Delete();
-        *t = nullptr;
-    }
-    colormap_changed_ = true;
+    ScreenPassMapper::ReleaseGraphicsResources(window);
+    colormap_changed_ = true;  // its texture went with the others
 }
 
 void DensityMapper::Render(vtkRenderer* ren, vtkActor*) {
-    auto* win = vtkOpenGLRenderWindow::SafeDownCast(ren->GetRenderWindow());
-    if (!win) return;
-    int w = 0, h = 0, x0 = 0, y0 = 0;
-    ren->GetTiledSizeAndOrigin(&w, &h, &x0, &y0);
-    if (w <= 0 || h <= 0) return;
-    vtkMatrix4x4* m = ren->GetActiveCamera()->GetCompositeProjectionTransformMatrix(
-        ren->GetTiledAspectRatio(), -1, 1);
+    Frame f;
+    if (!frame_of(ren, f)) return;
     // Splats widen with the DPI (an export at 2x draws what the screen shows, sharper).
-    const int radius = static_cast<int>(std::lround(radius_ * win->GetDPI() / 72.0));
-    image_ = density_image(points_, m->GetData(), w, h, radius);
+    const int radius = static_cast<int>(std::lround(radius_ * f.dpi_scale));
+    image_ = density_image(points_, f.to_ndc, f.width, f.height, radius);
     if (on_frame_) on_frame_(image_);
     if (image_.max <= 0) return;
-
-    if (!quad_) {
-        quad_ = std::make_unique<vtkOpenGLQuadHelper>(win, nullptr, es_density_colormap_frag, "");
-    } else {
-        win->GetShaderCache()->ReadyShaderProgram(quad_->Program);
-    }
-    vtkShaderProgram* program = quad_->Program;
-    if (!program || !program->GetCompiled()) {
-        vtkErrorMacro("density colour map shader did not compile");
-        return;
-    }
-    if (!counts_) {
-        counts_ = vtkTextureObject::New();
-        counts_->SetContext(win);
-    }
-    counts_->Create2DFromRaw(static_cast<unsigned>(w), static_cast<unsigned>(h), 1, VTK_FLOAT,
-                             image_.counts.data());
-    counts_->SetMinificationFilter(vtkTextureObject::Nearest);
-    counts_->SetMagnificationFilter(vtkTextureObject::Nearest);
-    if (!colors_ || colormap_changed_) {
-        if (!colors_) {
-            colors_ = vtkTextureObject::New();
-            colors_->SetContext(win);
-        }
-        colors_->Create2DFromRaw(256, 1, 4, VTK_UNSIGNED_CHAR, colormap_.data());
-        colors_->SetMinificationFilter(vtkTextureObject::Nearest);
-        colors_->SetMagnificationFilter(vtkTextureObject::Nearest);
-        colors_->SetWrapS(vtkTextureObject::ClampToEdge);
-        colors_->SetWrapT(vtkTextureObject::ClampToEdge);
+    vtkShaderProgram* program = ready_program(f.window);
+    if (!program) return;
+    upload(0, "counts", f.window, f.width, f.height, 1, VTK_FLOAT, image_.counts.data());
+    if (colormap_changed_) {
+        upload(1, "colormap", f.window, 256, 1, 4, VTK_UNSIGNED_CHAR, colormap_.data(), true);
         colormap_changed_ = false;
     }
-    counts_->Activate();
-    colors_->Activate();
-    program->SetUniformi("counts", counts_->GetTextureUnit());
-    program->SetUniformi("colormap", colors_->GetTextureUnit());
     // From the faintest splat to the densest pixel; one level everywhere still gets the ramp's
     // top (a span of zero would divide by zero).
     const float low = std::min(image_.min_nonzero, image_.max * 0.999f);
     program->SetUniformf("logLow", std::log(low));
     program->SetUniformf("logSpan", std::max(1e-6f, std::log(image_.max) - std::log(low)));
-
     // Behind the rest of the scene: no depth test, no depth writes, no blending.
-    vtkOpenGLState* state = win->GetState();
-    vtkOpenGLState::ScopedglEnableDisable depth_test(state, GL_DEPTH_TEST);
-    vtkOpenGLState::ScopedglEnableDisable blend(state, GL_BLEND);
-    vtkOpenGLState::ScopedglDepthMask depth_mask(state);
-    state->vtkglDisable(GL_DEPTH_TEST);
-    state->vtkglDisable(GL_BLEND);
-    state->vtkglDepthMask(GL_FALSE);
-    quad_->Render();
-    counts_->Deactivate();
-    colors_->Deactivate();
+    draw(f.window, false);
 }
 
 }  // namespace es::widgets

@@ -12,13 +12,9 @@
 #include <array>
 #include <cstddef>
 #include <functional>
-#include <memory>
 #include <vector>
 
-#include <vtkMapper.h>
-
-class vtkOpenGLQuadHelper;
-class vtkTextureObject;
+#include "projection3d_screen_pass.h"
 
 namespace es::widgets {
 
@@ -45,16 +41,16 @@ DensityImage density_image(const std::vector<std::array<float, 3>>& points, cons
                            int width, int height, int radius, int threads = 0);
 
 // A VTK mapper that draws density_image() of its points through a colour map, behind the rest of
-// the opaque scene (no depth test, no depth writes). The sums are mapped logarithmically from
-// min_nonzero (the first colour) to max (the last).
-class DensityMapper : public vtkMapper {
+// the opaque scene: one full-screen pass (projection3d_screen_pass.h) with no depth test and no
+// depth writes. The sums are mapped logarithmically from min_nonzero (the first colour) to max
+// (the last).
+class DensityMapper : public ScreenPassMapper {
 public:
     static DensityMapper* New();
-    vtkTypeMacro(DensityMapper, vtkMapper)
+    vtkTypeMacro(DensityMapper, ScreenPassMapper)
 
-        void set_points(std::vector<std::array<float, 3>> points, const double bounds[6]);
-    // Low to high density, 8-bit RGB triples.
-    void set_colormap(const std::vector<std::array<unsigned char, 3>>& ramp);
+        // Low to high density, 8-bit RGB triples.
+        void set_colormap(const std::vector<std::array<unsigned char, 3>>& ramp);
     // The splat's radius at 72 DPI; an export at a higher DPI splats proportionally wider.
     void set_radius(double px);
     // Called in every render with the image just drawn (the legend follows its range).
@@ -62,28 +58,21 @@ public:
     const DensityImage& last_image() const { return image_; }
 
     void Render(vtkRenderer* renderer, vtkActor* actor) override;
-    double* GetBounds() override;
-    using vtkMapper::GetBounds;
     void ReleaseGraphicsResources(vtkWindow* window) override;
 
 protected:
     DensityMapper();
-    ~DensityMapper() override;
+    ~DensityMapper() override = default;
 
 private:
     DensityMapper(const DensityMapper&) = delete;
     void operator=(const DensityMapper&) = delete;
 
-    std::vector<std::array<float, 3>> points_;
-    double bounds_[6] = {-1, 1, -1, 1, -1, 1};
     std::vector<unsigned char> colormap_;  // RGBA, 256 entries
-    bool colormap_changed_ = true;
+    bool colormap_changed_ = true;         // its texture is to be uploaded again
     double radius_ = 1.5;
     std::function<void(const DensityImage&)> on_frame_;
     DensityImage image_;
-    std::unique_ptr<vtkOpenGLQuadHelper> quad_;
-    vtkTextureObject* counts_ = nullptr;
-    vtkTextureObject* colors_ = nullptr;
 };
 
 }  // namespace es::widgets

@@ -4,16 +4,9 @@
 #include <cmath>
 
 #include <vtkCamera.h>
-#include <vtkMatrix4x4.h>
 #include <vtkObjectFactory.h>
-#include <vtkOpenGLQuadHelper.h>
-#include <vtkOpenGLRenderWindow.h>
-#include <vtkOpenGLShaderCache.h>
-#include <vtkOpenGLState.h>
 #include <vtkRenderer.h>
-#include <vtkShaderProgram.h>
-#include <vtkTextureObject.h>
-#include <vtk_glew.h>
+#include <vtkType.h>
 
 #include "es_point_raster_composite_frag.h"  // shaders/point_raster_composite.frag.glsl
 #include "projection3d_shaders.h"
@@ -137,18 +130,8 @@ PointRaster rasterize_points(const std::vector<std::array<float, 3>>& points,
 
 vtkStandardNewMacro(PointRasterMapper)
 
-    PointRasterMapper::PointRasterMapper() = default;
-
-PointRasterMapper::~PointRasterMapper() {
-    ReleaseGraphicsResources(nullptr);
-}
-
-void PointRasterMapper::set_points(std::vector<std::array<float, 3>> points,
-                                   const double bounds[6]) {
-    points_ = std::move(points);
-    std::copy(bounds, bounds + 6, bounds_);
-    Modified();
-}
+    PointRasterMapper::PointRasterMapper()
+    : ScreenPassMapper(es_point_raster_composite_frag, "point raster composite") {}
 
 void PointRasterMapper::set_colors(std::vector<std::array<std::uint8_t, 3>> colors) {
     colors_ = std::move(colors);
@@ -163,34 +146,13 @@ void PointRasterMapper::set_style(double size, const std::array<double, 3>& back
     Modified();
 }
 
-double* PointRasterMapper::GetBounds() {
-    std::copy(bounds_, bounds_ + 6, Bounds);
-    return Bounds;
-}
-
-void PointRasterMapper::ReleaseGraphicsResources(vtkWindow* window) {
-    if (quad_) quad_->ReleaseGraphicsResources(window);
-    quad_.reset();
-    for (vtkTextureObject** t : {&color_tex_, &depth_tex_}) {
-        if (!*t) continue;
-        if (window) (*t)->ReleaseGraphicsResources(window);
-        (*t)->Delete();
-        *t = nullptr;
-    }
-}
-
 void PointRasterMapper::Render(vtkRenderer* ren, vtkActor*) {
-    auto* win = vtkOpenGLRenderWindow::SafeDownCast(ren->GetRenderWindow());
-    if (!win) return;
-    int w = 0, h = 0, x0 = 0, y0 = 0;
-    ren->GetTiledSizeAndOrigin(&w, &h, &x0, &y0);
-    if (w <= 0 || h <= 0) return;
+    Frame f;
+    if (!frame_of(ren, f)) return;
     vtkCamera* camera = ren->GetActiveCamera();
-    vtkMatrix4x4* m =
-        camera->GetCompositeProjectionTransformMatrix(ren->GetTiledAspectRatio(), -1, 1);
     RasterStyle style;
     // Sprites grow with the DPI (an export at 2x draws what the screen shows, sharper).
-    style.size = size_ * win->GetDPI() / 72.0;
+    style.size = size_ * f.dpi_scale;
     style.background = {static_cast<float>(background_[0]), static_cast<float>(background_[1]),
                         static_cast<float>(background_[2])};
     style.depth_cue = depth_cue_;
@@ -199,48 +161,13 @@ void PointRasterMapper::Render(vtkRenderer* ren, vtkActor*) {
         camera, {bounds_[0], bounds_[1], bounds_[2], bounds_[3], bounds_[4], bounds_[5]});
     style.near = range[0];
     style.far = range[1];
-    image_ = rasterize_points(points_, colors_, m->GetData(), w, h, style);
+    image_ = rasterize_points(points_, colors_, f.to_ndc, f.width, f.height, style);
     if (image_.drawn == 0) return;
-
-    if (!quad_) {
-        quad_ =
-            std::make_unique<vtkOpenGLQuadHelper>(win, nullptr, es_point_raster_composite_frag, "");
-    } else {
-        win->GetShaderCache()->ReadyShaderProgram(quad_->Program);
-    }
-    vtkShaderProgram* program = quad_->Program;
-    if (!program || !program->GetCompiled()) {
-        vtkErrorMacro("point raster composite shader did not compile");
-        return;
-    }
-    for (vtkTextureObject** t : {&color_tex_, &depth_tex_}) {
-        if (*t) continue;
-        *t = vtkTextureObject::New();
-        (*t)->SetContext(win);
-    }
-    color_tex_->Create2DFromRaw(static_cast<unsigned>(w), static_cast<unsigned>(h), 4,
-                                VTK_UNSIGNED_CHAR, image_.rgba.data());
-    depth_tex_->Create2DFromRaw(static_cast<unsigned>(w), static_cast<unsigned>(h), 1, VTK_FLOAT,
-                                image_.depth.data());
-    for (vtkTextureObject* t : {color_tex_, depth_tex_}) {
-        t->SetMinificationFilter(vtkTextureObject::Nearest);
-        t->SetMagnificationFilter(vtkTextureObject::Nearest);
-        t->Activate();
-    }
-    program->SetUniformi("colors", color_tex_->GetTextureUnit());
-    program->SetUniformi("depths", depth_tex_->GetTextureUnit());
-
+    if (!ready_program(f.window)) return;
+    upload(0, "colors", f.window, f.width, f.height, 4, VTK_UNSIGNED_CHAR, image_.rgba.data());
+    upload(1, "depths", f.window, f.width, f.height, 1, VTK_FLOAT, image_.depth.data());
     // An opaque prop: depth-tested against what is drawn and writing its depth, no blending.
-    vtkOpenGLState* state = win->GetState();
-    vtkOpenGLState::ScopedglEnableDisable depth_test(state, GL_DEPTH_TEST);
-    vtkOpenGLState::ScopedglEnableDisable blend(state, GL_BLEND);
-    vtkOpenGLState::ScopedglDepthMask depth_mask(state);
-    state->vtkglEnable(GL_DEPTH_TEST);
-    state->vtkglDisable(GL_BLEND);
-    state->vtkglDepthMask(GL_TRUE);
-    quad_->Render();
-    color_tex_->Deactivate();
-    depth_tex_->Deactivate();
+    draw(f.window, true);
 }
 
 }  // namespace es::widgets

@@ -13,13 +13,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <vector>
 
-#include <vtkMapper.h>
-
-class vtkOpenGLQuadHelper;
-class vtkTextureObject;
+#include "projection3d_screen_pass.h"
 
 namespace es::widgets {
 
@@ -71,41 +67,32 @@ PointRaster rasterize_points(const std::vector<std::array<float, 3>>& points,
                              const RasterStyle& style, int threads = 0);
 
 // A VTK mapper that draws rasterize_points() of its points as an opaque prop: one full-screen
-// pass writing colour and gl_FragDepth with the depth test on.
-class PointRasterMapper : public vtkMapper {
+// pass (projection3d_screen_pass.h) writing colour and gl_FragDepth with the depth test on.
+class PointRasterMapper : public ScreenPassMapper {
 public:
     static PointRasterMapper* New();
-    vtkTypeMacro(PointRasterMapper, vtkMapper)
+    vtkTypeMacro(PointRasterMapper, ScreenPassMapper)
 
-        void set_points(std::vector<std::array<float, 3>> points, const double bounds[6]);
-    void set_colors(std::vector<std::array<std::uint8_t, 3>> colors);
+        void set_colors(std::vector<std::array<std::uint8_t, 3>> colors);
     // The sprite's diameter at 72 DPI (an export at a higher DPI draws them proportionally
     // larger), the fade's colour (RGB in [0, 1]) and strength.
     void set_style(double size, const std::array<double, 3>& background, double depth_cue);
     const PointRaster& last_image() const { return image_; }
 
     void Render(vtkRenderer* renderer, vtkActor* actor) override;
-    double* GetBounds() override;
-    using vtkMapper::GetBounds;
-    void ReleaseGraphicsResources(vtkWindow* window) override;
 
 protected:
     PointRasterMapper();
-    ~PointRasterMapper() override;
+    ~PointRasterMapper() override = default;
 
 private:
     PointRasterMapper(const PointRasterMapper&) = delete;
     void operator=(const PointRasterMapper&) = delete;
 
-    std::vector<std::array<float, 3>> points_;
     std::vector<std::array<std::uint8_t, 3>> colors_;
-    double bounds_[6] = {-1, 1, -1, 1, -1, 1};
     double size_ = 5, depth_cue_ = 0;
     std::array<double, 3> background_{1, 1, 1};
     PointRaster image_;
-    std::unique_ptr<vtkOpenGLQuadHelper> quad_;
-    vtkTextureObject* color_tex_ = nullptr;
-    vtkTextureObject* depth_tex_ = nullptr;
 };
 
 }  // namespace es::widgets

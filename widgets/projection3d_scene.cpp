@@ -42,17 +42,22 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
             ramp.push_back(rgb_of(colors::sample(colors::Map::Viridis, i / 63.0)));
         s.density->set_colormap(ramp);
     }
-    s.density->set_on_frame([&s](const DensityImage& img) {
-        // The legend follows the range of the image just drawn (it changes with the zoom).
-        if (!s.density_on || img.max <= 0) return;
+    s.density->set_on_frame([this](const DensityImage& img) {
+        // The legend follows the range of the image just drawn (it changes with the zoom); the
+        // legend is drawn after the density, so it shows this frame's range.
+        Impl& impl = *d_;
+        if (!impl.density_on || img.max <= 0) return;
         const std::array<double, 2> range{img.min_nonzero, img.max};
-        if (range == s.density_range) return;
-        s.density_range = range;
-        s.legend_colors->SetRange(range[0], range[1] > range[0] ? range[1] : range[0] * 1.001);
+        if (range == impl.density_range) return;
+        impl.density_range = range;
+        impl.legend->set_spec(density_legend());
     });
     s.raster_actor->SetMapper(s.raster);
     s.raster_actor->PickableOff();
     s.raster_actor->VisibilityOff();
+    s.current_raster_actor->SetMapper(s.current_raster);
+    s.current_raster_actor->PickableOff();
+    s.current_raster_actor->VisibilityOff();
     s.lines.actor->GetProperty()->SetOpacity(0.18);
     s.lines.actor->GetProperty()->SetLineWidth(1.0f);
     s.lines.actor->GetProperty()->LightingOff();
@@ -83,28 +88,8 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
 
     // The legend: a colour bar (or a swatch per category) at the right, on a translucent panel
     // of the background colour so that points behind it do not garble its text. Its text is in
-    // points: an export's scale factor (the render window's DPI) scales it with the image.
-    s.legend->SetLookupTable(s.legend_colors);
-    s.legend->SetOrientationToVertical();
-    s.legend->SetPosition(0.86, 0.12);
-    s.legend->SetPosition2(0.13, 0.62);
-    s.legend->UnconstrainedFontSizeOn();
-    s.legend->SetTextPositionToSucceedScalarBar();
-    s.legend->SetBarRatio(0.25);
-    s.legend->DrawBackgroundOn();
-    s.legend->GetBackgroundProperty()->SetOpacity(0.8);
-    s.legend->SetTextPad(2);
-    s.legend->PickableOff();
+    // points: an export's DPI scales it with the image, and the layout follows the text.
     s.legend->VisibilityOff();
-    for (vtkTextProperty* t : {s.legend->GetTitleTextProperty(), s.legend->GetLabelTextProperty(),
-                               s.legend->GetAnnotationTextProperty()}) {
-        t->ShadowOff();
-        t->ItalicOff();
-        t->SetFontFamilyToArial();
-    }
-    s.legend->GetTitleTextProperty()->BoldOn();
-    s.legend->GetLabelTextProperty()->BoldOff();
-    s.legend->GetAnnotationTextProperty()->BoldOff();
     s.note->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
     s.note->SetPosition(0.01, 0.95);
     s.note->GetTextProperty()->SetVerticalJustificationToTop();
@@ -124,6 +109,7 @@ Projection3dScene::Projection3dScene(vtkRenderer* renderer) : d_(std::make_uniqu
     s.renderer->AddActor(s.lines_lod.actor);
     s.renderer->AddActor(s.cloud_lod.actor);
     s.renderer->AddActor(s.current.actor);
+    s.renderer->AddActor(s.current_raster_actor);
     s.renderer->AddActor(s.current_lod.actor);
     s.renderer->AddActor(s.selected.actor);
     s.renderer->AddActor(s.axes);
@@ -140,6 +126,36 @@ void Projection3dScene::set_point_sprites(bool on) {
 void Projection3dScene::set_raster(Raster mode) {
     d_->raster_mode = mode;
     set_moving(d_->lod);  // which of the cloud and its raster is visible
+}
+
+void Projection3dScene::set_raster_current(bool on) {
+    d_->current_rasterised = on;
+    set_moving(d_->lod);
+}
+
+void Projection3dScene::update_current_raster() {
+    Impl& s = *d_;
+    std::vector<std::array<float, 3>> points;
+    std::vector<Rgb> colors;
+    points.reserve(s.current_ids.size());
+    colors.reserve(s.current_ids.size());
+    for (const vtkIdType pid : s.current_ids) {
+        if (pid >= s.all_points->GetNumberOfPoints()) continue;  // of points set since
+        double p[3];
+        s.all_points->GetPoint(pid, p);
+        points.push_back(
+            {static_cast<float>(p[0]), static_cast<float>(p[1]), static_cast<float>(p[2])});
+        const auto i = static_cast<std::size_t>(pid);
+        colors.push_back(i < s.colors.size() ? s.colors[i] : s.foreground);
+    }
+    // The cloud's bounds: the depth fade runs over the same range as the cloud's.
+    const std::array<double, 6> b = s.bounds();
+    s.current_raster->set_points(std::move(points), b.data());
+    s.current_raster->set_colors(std::move(colors));
+}
+
+const PointRaster& Projection3dScene::last_current_raster() const {
+    return d_->current_raster->last_image();
 }
 
 bool Projection3dScene::raster() const {
@@ -177,10 +193,7 @@ void Projection3dScene::apply_palette() {
     set_rgb(s.axes->GetXAxesLinesProperty(), fg);
     set_rgb(s.axes->GetYAxesLinesProperty(), fg);
     set_rgb(s.axes->GetZAxesLinesProperty(), fg);
-    for (vtkTextProperty* t : {s.legend->GetTitleTextProperty(), s.legend->GetLabelTextProperty(),
-                               s.legend->GetAnnotationTextProperty()})
-        set_rgb(t, fg);
-    set_rgb(s.legend->GetBackgroundProperty(), s.background);
+    s.legend->set_colors(fg, s.background);
     set_rgb(s.note->GetTextProperty(), fg);
     s.note->GetTextProperty()->SetBackgroundColor(s.background[0] / 255.0, s.background[1] / 255.0,
                                                   s.background[2] / 255.0);
@@ -207,6 +220,7 @@ void Projection3dScene::set_points(const std::vector<Point>& points, const std::
     for (std::size_t i = 0; i < points.size(); ++i)
         s.all_points->SetPoint(static_cast<vtkIdType>(i), points[i].data());
     s.all_points->Modified();
+    s.current_ids.clear();  // until set_overlays() names the new points
 
     const std::size_t lod_step =
         std::max<std::size_t>(1, (points.size() + kLodPoints - 1) / kLodPoints);
@@ -288,6 +302,8 @@ void Projection3dScene::set_colors(const std::vector<Rgb>& colors) {
     for (std::size_t i = 0; i < colors.size(); ++i)
         rgb->SetTypedTuple(static_cast<vtkIdType>(i), colors[i].data());
     s.raster->set_colors(colors);
+    s.colors = colors;
+    update_current_raster();
     // One array serves every layer that colours points by their state.
     for (Layer* l : {&s.cloud, &s.cloud_lod, &s.current}) {
         l->data->GetPointData()->SetScalars(rgb);

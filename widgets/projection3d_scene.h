@@ -13,6 +13,7 @@
 #include "analysis/project.h"
 #include "analysis/token_coloring.h"
 #include "io/dump.h"
+#include "projection3d_legend.h"
 
 class vtkRenderer;
 
@@ -34,17 +35,9 @@ public:
         int token = -1;
         std::string label;
     };
-    // What the colour of the points means, drawn as a colour bar at the right of the scene (and
-    // of every export). Continuous: `ramp` from low to high over [low, high]. Categorical:
-    // `categories`, a swatch and a name each. No title: no legend.
-    struct Legend {
-        std::string title;
-        std::vector<Rgb> ramp;
-        double low = 0, high = 1;
-        bool integers = false;  // whole-number labels (layers), else three significant digits
-        bool log = false;       // a logarithmic ramp (low > 0)
-        std::vector<std::pair<std::string, Rgb>> categories;
-    };
+    // What the colour of the points means, drawn at the right of the scene (and of every export)
+    // by our own legend (projection3d_legend.h): a colour bar, or a swatch and name per category.
+    using Legend = LegendSpec;
 
     // Adds its actors to `renderer`, which must outlive the scene (the VtkGlWidget's), in the
     // plots' colours (colormaps.h).
@@ -75,8 +68,12 @@ public:
     // Auto rasterises above 50 000 points; On and Off force one (tests, the benchmark's A/B).
     enum class Raster { Auto, Off, On };
     void set_raster(Raster mode);
-    bool raster() const;                     // whether the still cloud is rasterised now
-    const PointRaster& last_raster() const;  // for tests: the image of the last frame drawn
+    bool raster() const;  // whether the still cloud is rasterised now
+    // Whether the current layer's larger sprites are rasterised with the cloud (the default)
+    // or drawn as GL sprites over it (the benchmark's A/B).
+    void set_raster_current(bool on);
+    const PointRaster& last_current_raster() const;  // for tests: the current layer's image
+    const PointRaster& last_raster() const;          // for tests: the image of the last frame drawn
     // A line of text at the top left of the scene and its exports (empty: none).
     void set_note(const std::string& text);
     std::string note() const;
@@ -124,7 +121,8 @@ public:
 
 private:
     void show_legend(const Legend& legend);
-    void update_raster_style();  // the raster's sprites: the cloud's size, the background
+    void update_raster_style();    // the raster's sprites: the cloud's size, the background
+    void update_current_raster();  // the current layer's points and colours for its raster
     struct Impl;
     std::unique_ptr<Impl> d_;
 };

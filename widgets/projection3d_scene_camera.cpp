@@ -48,44 +48,7 @@ const DensityImage& Projection3dScene::last_density() const {
 void Projection3dScene::show_legend(const Legend& legend) {
     Impl& s = *d_;
     s.has_legend = !legend.title.empty();
-    vtkLookupTable* lut = s.legend_colors;
-    lut->ResetAnnotations();
-    const auto set_entry = [lut](vtkIdType i, Rgb c) {
-        lut->SetTableValue(i, c[0] / 255.0, c[1] / 255.0, c[2] / 255.0, 1.0);
-    };
-    if (!legend.categories.empty()) {
-        // One swatch per category, its name beside it (vtkScalarBarActor's indexed mode).
-        const auto n = static_cast<vtkIdType>(legend.categories.size());
-        lut->IndexedLookupOn();
-        lut->SetNumberOfTableValues(n);
-        for (vtkIdType i = 0; i < n; ++i) {
-            set_entry(i, legend.categories[static_cast<std::size_t>(i)].second);
-            lut->SetAnnotation(vtkVariant(static_cast<int>(i)),
-                               legend.categories[static_cast<std::size_t>(i)].first);
-        }
-        lut->SetRange(0, static_cast<double>(n - 1));
-        s.legend->DrawAnnotationsOn();
-    } else {
-        lut->IndexedLookupOff();
-        lut->SetScale(legend.log && legend.low > 0 ? VTK_SCALE_LOG10 : VTK_SCALE_LINEAR);
-        const std::vector<Rgb> ramp =
-            legend.ramp.empty() ? std::vector<Rgb>{s.foreground} : legend.ramp;
-        lut->SetNumberOfTableValues(static_cast<vtkIdType>(ramp.size()));
-        for (std::size_t i = 0; i < ramp.size(); ++i) set_entry(static_cast<vtkIdType>(i), ramp[i]);
-        // A range of one value (a single layer) is widened so the bar still has two ends.
-        const double low = legend.low, high = legend.high > legend.low ? legend.high : low + 1;
-        lut->SetRange(low, high);
-        s.legend->DrawAnnotationsOff();
-        const double span = high - low;
-        s.legend->SetNumberOfLabels(
-            legend.integers ? static_cast<int>(std::clamp(span, 1.0, 4.0)) + 1 : 3);
-        s.legend->SetLabelFormat(legend.integers ? "%.0f" : "%-#6.3g");
-    }
-    lut->Build();
-    lut->Modified();
-    s.legend->SetTitle(legend.title.c_str());
-    s.legend->SetMaximumNumberOfColors(
-        std::max(2, static_cast<int>(lut->GetNumberOfTableValues())));
+    s.legend->set_spec(legend);
     s.legend->SetVisibility(s.has_legend && s.all_points->GetNumberOfPoints() > 0);
 }
 
@@ -95,9 +58,7 @@ void Projection3dScene::set_presentation(bool on) {
         d_->axes->GetTitleTextProperty(a)->SetFontSize(on ? 22 : 14);
         d_->axes->GetLabelTextProperty(a)->SetFontSize(on ? 18 : 11);
     }
-    d_->legend->GetTitleTextProperty()->SetFontSize(on ? 20 : 13);
-    d_->legend->GetLabelTextProperty()->SetFontSize(on ? 17 : 11);
-    d_->legend->GetAnnotationTextProperty()->SetFontSize(on ? 17 : 11);
+    d_->legend->set_font_sizes(on ? 20 : 13, on ? 17 : 11);
     d_->note->GetTextProperty()->SetFontSize(on ? 20 : 13);
 }
 
@@ -114,9 +75,10 @@ void Projection3dScene::set_point_size(int px) {
 
 void Projection3dScene::update_raster_style() {
     Impl& s = *d_;
-    s.raster->set_style(s.cloud.actor->GetProperty()->GetPointSize(),
-                        {s.background[0] / 255.0, s.background[1] / 255.0, s.background[2] / 255.0},
-                        kDepthCue);
+    const std::array<double, 3> bg{s.background[0] / 255.0, s.background[1] / 255.0,
+                                   s.background[2] / 255.0};
+    s.raster->set_style(s.cloud.actor->GetProperty()->GetPointSize(), bg, kDepthCue);
+    s.current_raster->set_style(s.current.actor->GetProperty()->GetPointSize(), bg, kDepthCue);
 }
 
 void Projection3dScene::set_overlays(int current_row, const std::vector<Marked>& marked) {
@@ -170,6 +132,8 @@ void Projection3dScene::set_overlays(int current_row, const std::vector<Marked>&
     }
     s.current.data->SetVerts(current);
     s.current.data->Modified();
+    s.current_ids = current_ids;
+    update_current_raster();
     auto current_lod = Ptr<vtkCellArray>::New();
     for (const vtkIdType pid : current_ids)
         if (static_cast<std::size_t>(s.states[static_cast<std::size_t>(pid)]) % n_tokens %
@@ -251,14 +215,15 @@ bool Projection3dScene::legend_visible() const {
 }
 
 std::string Projection3dScene::legend_title() const {
-    const char* t = d_->legend->GetTitle();
-    return t ? t : "";
+    return d_->legend->spec().title;
 }
 
 std::array<double, 4> Projection3dScene::legend_box() const {
-    const double* p = d_->legend->GetPosition();
-    const double* p2 = d_->legend->GetPosition2();
-    return {p[0], p[1], p[0] + p2[0], p[1] + p2[1]};
+    // The panel as last drawn (on screen or in an export), in that viewport's fractions.
+    const auto [w, h] = d_->legend->last_size();
+    if (w <= 0 || h <= 0) return {0, 0, 0, 0};
+    const LegendRect& p = d_->legend->last_layout().panel;
+    return {p.x0 / w, p.y0 / h, p.x1 / w, p.y1 / h};
 }
 
 bool Projection3dScene::set_moving(bool on) {
@@ -276,7 +241,9 @@ bool Projection3dScene::set_moving(bool on) {
     s.lines_lod.actor->SetVisibility(lod || s.density_on);
     // The current layer's states, drawn larger, would bury the density (30 000 sprites over a
     // million points): with density on they are not drawn; the selected tokens still are.
-    s.current.actor->SetVisibility(!lod && !s.density_on);
+    const bool current_raster = s.raster_on() && s.current_rasterised;
+    s.current.actor->SetVisibility(!lod && !s.density_on && !current_raster);
+    s.current_raster_actor->SetVisibility(!lod && !s.density_on && current_raster);
     s.current_lod.actor->SetVisibility(lod);
     // Multisampling off while moving: on llvmpipe VTK's default 8x MSAA costs ~30 ms a frame
     // whatever the scene (a 1 000-point frame: 28 vs 136 frames/s), more than the points. The

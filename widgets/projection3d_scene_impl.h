@@ -14,17 +14,14 @@
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
 #include <vtkCubeAxesActor.h>
-#include <vtkLookupTable.h>
 #include <vtkMatrix4x4.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
 #include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
-#include <vtkProperty2D.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
-#include <vtkScalarBarActor.h>
 #include <vtkSmartPointer.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
@@ -101,6 +98,13 @@ struct Projection3dScene::Impl {
     Ptr<PointRasterMapper> raster = Ptr<PointRasterMapper>::New();
     Ptr<vtkActor> raster_actor = Ptr<vtkActor>::New();
     Raster raster_mode = Raster::Auto;
+    // The current layer's larger sprites, rasterised too whenever the cloud is: 30 000 GL
+    // sprites cost llvmpipe more than projecting and stamping them (docs/PERFORMANCE.md).
+    Ptr<PointRasterMapper> current_raster = Ptr<PointRasterMapper>::New();
+    Ptr<vtkActor> current_raster_actor = Ptr<vtkActor>::New();
+    bool current_rasterised = true;      // set_raster_current(): the benchmark's A/B
+    std::vector<Rgb> colors;             // set_colors()'s, one per point
+    std::vector<vtkIdType> current_ids;  // the current layer's points
     bool raster_on() const {
         return raster_mode == Raster::On ||
                (raster_mode == Raster::Auto &&
@@ -114,9 +118,8 @@ struct Projection3dScene::Impl {
     unsigned long on_start_tag = 0;
     Layer selected;  // selected tokens: points and paths
     Ptr<vtkCubeAxesActor> axes = Ptr<vtkCubeAxesActor>::New();
-    Ptr<vtkScalarBarActor> legend = Ptr<vtkScalarBarActor>::New();
+    Ptr<LegendActor> legend = Ptr<LegendActor>::New();
     Ptr<vtkTextActor> note = Ptr<vtkTextActor>::New();  // top left, e.g. about UMAP distances
-    Ptr<vtkLookupTable> legend_colors = Ptr<vtkLookupTable>::New();
     bool has_legend = false;
     Ptr<vtkActor> sphere = sphere_actor(1.0, 36, 18);
     std::vector<Ptr<vtkBillboardTextActor3D>> labels;

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "args.h"
+#include "numerics/blas_kernels.h"
 #include "parallel/comm.h"
 #ifdef EIGENSCOPE_WITH_MPI
 #include "parallel/mpi/mpi_comm.h"
@@ -135,6 +136,7 @@ static int run_main(int argc, char** argv, bool mpi) {
 }
 
 int main(int argc, char** argv) {
+    es::numerics::choose_blas_kernels();  // before any BLAS call (numerics/blas_kernels.h)
     std::ios::sync_with_stdio(false);
 #ifdef EIGENSCOPE_WITH_MPI
     const bool mpi = es::parallel::start_mpi_if_launched(&argc, &argv);

@@ -18,6 +18,7 @@
 #include "batch_export.h"
 #include "batch_options.h"
 #include "main_window.h"
+#include "numerics/blas_kernels.h"
 #include "util/supervise.h"
 #include "version.h"
 #include "view_registry.h"
@@ -115,6 +116,9 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Before any BLAS call or thread: OpenBLAS' generic kernels on a CPU model it does not know
+    // made every product 3-4x slower (numerics/blas_kernels.h).
+    es::numerics::choose_blas_kernels();
     // Headless exports run where scripts call them on many files: in a supervised child, forked
     // before Qt or HDF5 exist, so that a damaged file ends in exit 2 and not in a signal.
     if (es::app::batch_wants_isolation(argc, argv))

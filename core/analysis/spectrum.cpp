@@ -51,6 +51,21 @@ std::size_t spectrum_estimate_top(std::size_t tokens, std::size_t d) {
     return std::min(tokens, d) >= 2048 ? 64 : 0;
 }
 
+std::size_t spectrum_first_values() {
+    return 8;
+}
+
+double spectrum_first_bound() {
+    return 0.02;
+}
+
+std::size_t spectrum_tight_values(const std::vector<double>& values,
+                                  const std::vector<double>& bounds, double relative) {
+    std::size_t n = 0;
+    while (n < values.size() && n < bounds.size() && bounds[n] <= relative * values[n]) ++n;
+    return n;
+}
+
 namespace {
 
 // Called with the finite rows of a state read whole, before its exact spectrum is computed.
@@ -84,29 +99,50 @@ LayerSpectrum layer_of_pca(const Dump& dump, const StreamInfo& s, std::size_t st
     return l;
 }
 
-// The estimate of a state's top values handed out before its exact spectrum.
-LayerSpectrum layer_estimate(const StreamInfo& s, std::size_t st, const SpectrumOptions& options,
-                             const float* x, const std::vector<std::size_t>& rows,
-                             Progress& progress) {
-    numerics::TopSingularValuesOptions o;
-    o.k = options.estimate_top;
-    o.seed = st + 1;
-    const numerics::TopSingularValues t =
-        numerics::top_singular_values(x, s.d, rows, options.centred, o, progress);
+// The leading `count` values of an estimate as a layer (estimate_of says of how many).
+LayerSpectrum estimated_layer(const StreamInfo& s, std::size_t st, const SpectrumOptions& options,
+                              const std::vector<std::size_t>& rows,
+                              const numerics::TopSingularValues& t, std::size_t count) {
     LayerSpectrum l;
     l.layer = st;
     l.name = s.state_names[st];
     l.centred = options.centred;
     l.tokens = rows.size();
     l.excluded_tokens = s.n_tokens() - rows.size();
-    l.singular_values = t.values;
-    for (double v : t.values)
+    l.singular_values.assign(t.values.begin(), t.values.begin() + static_cast<long>(count));
+    for (double v : l.singular_values)
         l.explained_variance_ratio.push_back(t.frobenius_squared > 0 ? v * v / t.frobenius_squared
                                                                      : 0.0);
     l.estimate_of = std::min(rows.size(), s.d);
-    l.estimate_bounds = t.bounds;
-    l.estimate_converged = t.converged;
+    l.estimate_bounds.assign(t.bounds.begin(), t.bounds.begin() + static_cast<long>(count));
+    l.estimate_converged = t.converged && count == t.values.size();
     return l;
+}
+
+// The estimate of a state's top values handed out before its exact spectrum: the leading values
+// as soon as spectrum_first_values() of them are within spectrum_first_bound() (on an M layer
+// after 3 of the 6 Krylov blocks), then all estimate_top values once converged. Both cores run
+// the products (the numbers do not depend on it): it is the first picture, and short.
+void layer_estimate(const StreamInfo& s, std::size_t st, const SpectrumOptions& options,
+                    const float* x, const std::vector<std::size_t>& rows, Progress& progress,
+                    const std::function<void(LayerSpectrum&&)>& post) {
+    numerics::TopSingularValuesOptions o;
+    o.k = options.estimate_top;
+    o.seed = st + 1;
+    // Two product threads only on one BLAS thread each (as the app runs it): OpenBLAS' own
+    // threads called from two threads at once serialise (see kSpectrumMemory in the app).
+    o.threads = numerics::blas_threads() > 1 ? 1 : util::resolve_threads(0);
+    bool shown = false;
+    o.on_iteration = [&](const numerics::TopSingularValues& t) {
+        if (shown || t.values.empty()) return;
+        const std::size_t n = spectrum_tight_values(t.values, t.bounds, spectrum_first_bound());
+        if (n < std::min(spectrum_first_values(), t.values.size())) return;
+        shown = true;
+        post(estimated_layer(s, st, options, rows, t, n));
+    };
+    const numerics::TopSingularValues t =
+        numerics::top_singular_values(x, s.d, rows, options.centred, o, progress);
+    post(estimated_layer(s, st, options, rows, t, t.values.size()));
 }
 
 numerics::Scatter scatter_of_tokens(const Dump& dump, const StreamInfo& s, std::size_t st,
@@ -256,15 +292,25 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
             if (options.on_layer && options.estimate_top &&
                 (i == 0 ||
                  (options.focus && options.focus->load() == static_cast<long long>(states[k]))))
-                estimate = [&, k](const float* xs, const std::vector<std::size_t>& rows) {
-                    LayerSpectrum e = layer_estimate(s, states[k], options, xs, rows, progress);
-                    SpectrumResult partial;
-                    {
-                        const std::lock_guard<std::mutex> lock(done_lock);
-                        estimates[k] = std::move(e);
-                        partial = partial_result();
-                    }
-                    options.on_layer(partial);
+                estimate = [&, k, i](const float* xs, const std::vector<std::size_t>& rows) {
+                    // The status bar says which part runs: the estimate, then the exact values.
+                    const auto say = [&](const std::string& what) {
+                        progress.report(static_cast<double>(i) / static_cast<double>(n),
+                                        "layer " + std::to_string(states[k]) + " of " +
+                                            std::to_string(n) + ": " + what);
+                    };
+                    say("estimating its top " + std::to_string(options.estimate_top) + " values");
+                    layer_estimate(s, states[k], options, xs, rows, progress,
+                                   [&, k](LayerSpectrum&& e) {
+                                       SpectrumResult partial;
+                                       {
+                                           const std::lock_guard<std::mutex> lock(done_lock);
+                                           estimates[k] = std::move(e);
+                                           partial = partial_result();
+                                       }
+                                       options.on_layer(partial);
+                                   });
+                    say("exact values");
                 };
             LayerSpectrum l = layer_spectrum(dump, s, states[k], options, x[w], estimate, progress);
             if (!options.on_layer) {

@@ -42,7 +42,8 @@ struct SpectrumOptions {
     // With on_layer: before the exact values of the first layer taken, and of any later layer
     // taken while it is the focus, its top `estimate_top` values estimated by randomized block
     // Krylov iteration (numerics::top_singular_values, a fraction of the exact cost) are handed out
-    // in a partial result, marked as an estimate. Only where the state is read whole (tokens <= d).
+    // in a partial result, marked as an estimate: first its leading values once they are tight
+    // (spectrum_first_values), then all of them. Only where the state is read whole (tokens <= d).
     // 0: none (spectrum_estimate_top says when it is worth it).
     std::size_t estimate_top = 0;
 };
@@ -102,6 +103,15 @@ int spectrum_layers_at_once(std::size_t layers, std::size_t tokens, std::size_t 
 // How many top values the app estimates before a layer's exact spectrum: 64 when the exact
 // values take seconds (the smaller side >= 2048: a float64 eigensolve of that size), else 0.
 std::size_t spectrum_estimate_top(std::size_t tokens, std::size_t d);
+// The estimate's first picture (issue 20: within 1.5 s on M): handed out as soon as its leading
+// spectrum_first_values() values (8) are each within spectrum_first_bound() (2%) of a singular
+// value of the layer by their residual bounds, only those values; the rest keep refining and all
+// estimate_top values follow. On an M layer: 24 values within 2% after 3 Krylov blocks of 6.
+std::size_t spectrum_first_values();
+double spectrum_first_bound();
+// How many leading values have bounds[i] <= relative * values[i].
+std::size_t spectrum_tight_values(const std::vector<double>& values,
+                                  const std::vector<double>& bounds, double relative);
 
 // Statistics of a descending list of singular values (shared with other analyses and tests).
 double spectrum_effective_rank(const std::vector<double>& s);

@@ -4,9 +4,11 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "numerics/linalg.h"
 #include "util/error.h"
+#include "util/parallel.h"
 
 extern "C" {
 void sgemm_(const char* transa, const char* transb, const int* m, const int* n, const int* k,
@@ -55,45 +57,81 @@ struct Centred {
     }
 };
 
+// The row passes are split into kParts fixed halves of the row blocks, whatever the thread
+// count: Q^T A is then summed as part 0 + part 1 in that order with one thread or two, so the
+// numbers never depend on how many threads ran (util/parallel.h's rule).
+constexpr std::size_t kParts = 2;
+
+// Row blocks [first, last) of part `part` of m rows.
+std::pair<std::size_t, std::size_t> part_blocks(std::size_t m, std::size_t part) {
+    const std::size_t blocks = (m + kBlockRows - 1) / kBlockRows;
+    return {blocks * part / kParts, blocks * (part + 1) / kParts};
+}
+
+// Scratch of each part: a centred block of rows and its share of Q^T A.
+struct Scratch {
+    std::vector<float> blk[kParts], zt[kParts];
+};
+
 // Y (m x p, column-major, ld m) = A Zt^T for Zt (p x d, column-major): one pass over A's rows.
 void times(const Centred& a, const std::vector<float>& zt, std::size_t p, std::vector<float>& y,
-           std::vector<float>& blk, Progress& progress) {
+           Scratch& scratch, int threads, Progress& progress) {
     const std::size_t m = a.m();
     y.assign(m * p, 0.0f);
     const int pi = to_int(p), di = to_int(a.d), mi = to_int(m);
     const float one = 1, zero = 0;
-    for (std::size_t r0 = 0; r0 < m; r0 += kBlockRows) {
-        progress.check();
-        const std::size_t n = std::min(kBlockRows, m - r0);
-        a.block(r0, n, blk);
-        const int ni = to_int(n);
-        // Y[r0:r0+n, :] = Ab Zt^T; Ab row-major is Ab^T column-major (d x n).
-        sgemm_("T", "T", &ni, &pi, &di, &one, blk.data(), &di, zt.data(), &pi, &zero, y.data() + r0,
-               &mi);
-    }
+    util::parallel_for(kParts, threads, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t part = begin; part < end; ++part) {
+            const auto [b0, b1] = part_blocks(m, part);
+            for (std::size_t r0 = b0 * kBlockRows; r0 < std::min(m, b1 * kBlockRows);
+                 r0 += kBlockRows) {
+                progress.check();
+                const std::size_t n = std::min(kBlockRows, m - r0);
+                a.block(r0, n, scratch.blk[part]);
+                const int ni = to_int(n);
+                // Y[r0:r0+n, :] = Ab Zt^T; Ab row-major is Ab^T column-major (d x n).
+                sgemm_("T", "T", &ni, &pi, &di, &one, scratch.blk[part].data(), &di, zt.data(), &pi,
+                       &zero, y.data() + r0, &mi);
+            }
+        }
+    });
 }
 
 // Zt (p x d, column-major) = Q^T A for Q (m x p, column-major, ld m): one pass over A's rows.
 // With `frobenius`, also ||A||_F^2 in float64.
 void times_transposed(const Centred& a, const std::vector<float>& q, std::size_t p,
-                      std::vector<float>& zt, std::vector<float>& blk, Progress& progress,
+                      std::vector<float>& zt, Scratch& scratch, int threads, Progress& progress,
                       double* frobenius) {
     const std::size_t m = a.m();
-    zt.assign(p * a.d, 0.0f);
     const int pi = to_int(p), di = to_int(a.d), mi = to_int(m);
     const float one = 1;
-    double f = 0;
-    for (std::size_t r0 = 0; r0 < m; r0 += kBlockRows) {
-        progress.check();
-        const std::size_t n = std::min(kBlockRows, m - r0);
-        a.block(r0, n, blk);
-        if (frobenius)
-            for (float v : blk) f += static_cast<double>(v) * static_cast<double>(v);
-        const int ni = to_int(n);
-        sgemm_("T", "T", &pi, &di, &ni, &one, q.data() + r0, &mi, blk.data(), &di, &one, zt.data(),
-               &pi);
+    double f[kParts] = {};
+    util::parallel_for(kParts, threads, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t part = begin; part < end; ++part) {
+            std::vector<float>& blk = scratch.blk[part];
+            std::vector<float>& z = scratch.zt[part];
+            z.assign(p * a.d, 0.0f);
+            const auto [b0, b1] = part_blocks(m, part);
+            for (std::size_t r0 = b0 * kBlockRows; r0 < std::min(m, b1 * kBlockRows);
+                 r0 += kBlockRows) {
+                progress.check();
+                const std::size_t n = std::min(kBlockRows, m - r0);
+                a.block(r0, n, blk);
+                if (frobenius)
+                    for (float v : blk) f[part] += static_cast<double>(v) * static_cast<double>(v);
+                const int ni = to_int(n);
+                sgemm_("T", "T", &pi, &di, &ni, &one, q.data() + r0, &mi, blk.data(), &di, &one,
+                       z.data(), &pi);
+            }
+        }
+    });
+    zt = scratch.zt[0];
+    for (std::size_t part = 1; part < kParts; ++part)
+        for (std::size_t i = 0; i < zt.size(); ++i) zt[i] += scratch.zt[part][i];
+    if (frobenius) {
+        *frobenius = 0;
+        for (double v : f) *frobenius += v;
     }
-    if (frobenius) *frobenius = f;
 }
 
 // An orthonormal basis (m x p, column-major) of the columns of y, by Householder QR in float64;
@@ -136,6 +174,13 @@ void next_block(const std::vector<double>& q, std::size_t m, std::size_t s, std:
     orthonormalise(y, m, b);
 }
 
+// bound_i = r_i / sqrt(2) (see the header).
+void fill_bounds(TopSingularValues& t) {
+    t.bounds.resize(t.residuals.size());
+    for (std::size_t i = 0; i < t.residuals.size(); ++i)
+        t.bounds[i] = t.residuals[i] / std::sqrt(2.0);
+}
+
 }  // namespace
 
 // Randomized block Krylov (Musco & Musco 2015) on A A^T with Rayleigh-Ritz after each block:
@@ -164,9 +209,17 @@ TopSingularValues top_singular_values(const float* x, std::size_t d,
     // Omega: a seeded Gaussian d x b matrix, stored as its transpose (b x d) like the Z blocks.
     std::mt19937_64 rng(options.seed);
     std::normal_distribution<float> normal;
-    std::vector<float> zt(b * d), yf, blk, qf;
+    std::vector<float> zt(b * d), yf, qf;
+    Scratch scratch;
+    const int threads = std::max(1, options.threads);
+    // Sized here, so that the worker threads never allocate: memory a short-lived thread
+    // allocates lands in another malloc arena and is kept there after it ends.
+    for (std::size_t part = 0; part < kParts; ++part) {
+        scratch.blk[part].resize(std::min(kBlockRows, m) * d);
+        scratch.zt[part].resize(b * d);
+    }
     for (float& v : zt) v = normal(rng);
-    times(a, zt, b, yf, blk, progress);
+    times(a, zt, b, yf, scratch, threads, progress);
     std::vector<double> q(yf.begin(), yf.end());  // Q_0 .. Q_j, m x s
     orthonormalise(q, m, b);
     std::vector<double> z, y;  // Z_0 .. Z_j as rows (s x d); Y_1 .. Y_{j+1} (m x s)
@@ -174,7 +227,7 @@ TopSingularValues top_singular_values(const float* x, std::size_t d,
     for (int depth = 1;; ++depth) {
         const std::size_t s = q.size() / m, s0 = s - b;  // the newest block is columns s0..s
         qf.assign(q.begin() + static_cast<long>(s0 * m), q.end());
-        times_transposed(a, qf, b, zt, blk, progress,
+        times_transposed(a, qf, b, zt, scratch, threads, progress,
                          depth == 1 ? &out.frobenius_squared : nullptr);
         // z (s x d, column-major) gains the b new rows, and B B^T = Z Z^T (s x s) its b new
         // columns Z Z_j^T: s b d flops a block instead of s^2 d for the whole product.
@@ -193,7 +246,7 @@ TopSingularValues top_singular_values(const float* x, std::size_t d,
         for (std::size_t j = s0; j < s; ++j)
             for (std::size_t i = 0; i < s0; ++i) bb[i * s + j] = bb[j * s + i];
         gram = std::move(bb);
-        times(a, zt, b, yf, blk, progress);  // A Z_j: the next block and the residuals
+        times(a, zt, b, yf, scratch, threads, progress);  // A Z_j: the next block and the residuals
         y.insert(y.end(), yf.begin(), yf.end());
         // Rayleigh-Ritz: the eigenvectors W of B B^T, s_i = sqrt(lambda_i).
         c = gram;
@@ -225,13 +278,15 @@ TopSingularValues top_singular_values(const float* x, std::size_t d,
         out.converged = converged;
         // Done, out of blocks, or the space would exceed the matrix' rank.
         if (converged || depth >= options.max_iterations || s + b > n) break;
+        if (options.on_iteration) {
+            fill_bounds(out);
+            options.on_iteration(out);
+        }
         next.assign(yf.begin(), yf.end());
         next_block(q, m, s, next, b);
         q.insert(q.end(), next.begin(), next.end());
     }
-    out.bounds.resize(out.residuals.size());
-    for (std::size_t i = 0; i < out.residuals.size(); ++i)
-        out.bounds[i] = out.residuals[i] / std::sqrt(2.0);
+    fill_bounds(out);
     return out;
 }
 

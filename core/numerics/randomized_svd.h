@@ -13,11 +13,14 @@
 // are also never above the exact ones (s_i <= sigma_i, by interlacing), up to float32 rounding.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "util/progress.h"
 
 namespace es::numerics {
+
+struct TopSingularValues;
 
 struct TopSingularValuesOptions {
     std::size_t k = 64;          // values wanted (at most min(rows, d))
@@ -28,6 +31,13 @@ struct TopSingularValuesOptions {
     // 1e-2: bound 1.7e-3 of the value, actual error 4e-6).
     double tolerance = 1e-2;
     std::uint64_t seed = 1;
+    // Threads for the passes over the matrix (each calls BLAS on its own rows; run the caller on
+    // one BLAS thread). The numbers are the same whatever the count.
+    int threads = 1;
+    // Called after every Rayleigh-Ritz step but the last with the values so far and their
+    // bounds (which hold at every step, not only at convergence), so that a caller can show the
+    // leading values as soon as they are tight enough and let the rest refine.
+    std::function<void(const TopSingularValues&)> on_iteration;
 };
 
 struct TopSingularValues {

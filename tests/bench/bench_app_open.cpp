@@ -2,16 +2,17 @@
 // within 1.5 s of opening and complete within 60 s, the GUI never stalling more than 50 ms, peak
 // RSS under 1 GB, views hidden behind tabs not computed). A benchmark, not a test: it prints
 // figures (run by packaging/bench.sh).
-//   bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl]
+//   bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl] [--generic-blas]
 // The real MainWindow, shown at 1600 x 1000 with its default layout (offscreen unless
 // QT_QPA_PLATFORM or a DISPLAY says otherwise). From open_file(): for every analysis view, when
 // it first shows a picture (a result, partial or not) and when its result is complete; which
 // views are visible; the worst gap of a 5 ms event-loop timer until every visible view is
 // complete; the process's peak RSS. With --json one object on stdout:
-//   {"visible": [ids], "views": {id: {"first_ms", "complete_ms", "state", "cpu_s_at_complete"}},
+//   {"visible": [ids], "views": {id: {"first_ms", "complete_ms", "state", "cpu_s_at_first",
+//    "cpu_s_at_complete"}},
 //    "worst_gap_ms", "peak_rss_mb", "hidden_computed": [ids], "complete", "load_start",
 //    "load_end", "status_samples": [...], "cpu_s", "gui_cpu_s", "jobs_ms": {key: ms},
-//    "slow_gui_events": [...], "rss_shown_mb", "rss_idle_mb"}
+//    "slow_gui_events": [...], "rss_shown_mb", "rss_idle_mb", "jobs_trace": [...]}
 // (first_ms null: never shown a picture); the human summary goes to stderr then.
 #include <malloc.h>
 #include <time.h>
@@ -31,6 +32,7 @@
 #include <vector>
 
 #include "main_window.h"
+#include "numerics/blas_kernels.h"
 #include "result_view.h"
 #include "vtk/vtk_gl_widget.h"
 
@@ -38,7 +40,7 @@ namespace {
 
 struct Times {
     qint64 first = -1, complete = -1;
-    double cpu_at_complete = -1;  // the process's CPU seconds by then
+    double cpu_at_first = -1, cpu_at_complete = -1;  // the process's CPU seconds by then
 };
 
 double cpu_seconds(clockid_t clock) {
@@ -132,13 +134,15 @@ int main(int argc, char** argv) {
     bool json = false;
     // --no-opengl: the 3D view makes no QOpenGLWidget (it shows its "unavailable" pane), so the
     // window is not composed through OpenGL; to measure what that composition costs.
-    bool no_opengl = false;
+    bool no_opengl = false, generic_blas = false;
     double timeout_s = 300;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--json") == 0)
             json = true;
         else if (std::strcmp(argv[i], "--no-opengl") == 0)
             no_opengl = true;
+        else if (std::strcmp(argv[i], "--generic-blas") == 0)
+            generic_blas = true;
         else if (std::strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
             timeout_s = std::atof(argv[++i]);
         else
@@ -146,10 +150,14 @@ int main(int argc, char** argv) {
     }
     if (!file) {
         std::fprintf(stderr,
-                     "usage: bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl]\n");
+                     "usage: bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl] "
+                     "[--generic-blas]\n");
         return 2;
     }
     FILE* human = json ? stderr : stdout;
+    // As the app's main() does, unless --generic-blas: the kernels OpenBLAS picks by itself
+    // (its generic ones on a CPU model it does not know), to measure the difference.
+    if (!generic_blas) es::numerics::choose_blas_kernels();
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") && qEnvironmentVariableIsEmpty("DISPLAY"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     TimedApplication app(argc, argv);
@@ -167,7 +175,8 @@ int main(int argc, char** argv) {
     for (es::widgets::View* v : window.views())
         if (auto* r = qobject_cast<es::widgets::ResultView*>(v)) views.push_back(r);
     std::map<QString, Times> times;
-    QStringList visible, hidden_computed, status_samples;
+    QStringList visible, hidden_computed, status_samples, trace;
+    QString last_trace;
     bool loaded = false;
     QObject::connect(&window, &es::app::MainWindow::loaded, &window, [&] { loaded = true; });
 
@@ -191,10 +200,22 @@ int main(int argc, char** argv) {
         for (es::widgets::ResultView* v : views) {
             Times& t = times[v->view_id()];
             if (v->state() != es::widgets::ViewState::Result) continue;
-            if (t.first < 0) t.first = now;
+            if (t.first < 0) {
+                t.first = now;
+                t.cpu_at_first = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
+            }
             if (t.complete < 0 && v->incomplete().isEmpty()) {
                 t.complete = now;
                 t.cpu_at_complete = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu_start;
+            }
+        }
+        // Every change of the running jobs in the first 60 s (300 at most), to see when each job
+        // waited for a thread, started and moved on ("spectrum: layer 0: estimating ...").
+        if (now < 60000 && trace.size() < 300) {
+            const QString jobs = window.jobs()->activity().join(QStringLiteral(" · "));
+            if (jobs != last_trace) {
+                last_trace = jobs;
+                trace << QStringLiteral("%1 ms: %2").arg(now).arg(jobs);
             }
         }
         // What the status bar says, every 5 s (20 samples at most): the priorities as shown.
@@ -258,14 +279,15 @@ int main(int argc, char** argv) {
         const Times& t = times[v->view_id()];
         const bool vis = visible.contains(v->view_id());
         std::fprintf(human,
-                     "  %-14s %-8s first %6lld ms, complete %6lld ms (process CPU %.1f s by "
-                     "then), now %s\n",
-                     qPrintable(v->view_id()), vis ? "visible" : "hidden", t.first, t.complete,
-                     t.cpu_at_complete, qPrintable(state_name(v->state())));
+                     "  %-14s %-8s first %6lld ms (process CPU %.2f s by then), complete %6lld "
+                     "ms (process CPU %.1f s by then), now %s\n",
+                     qPrintable(v->view_id()), vis ? "visible" : "hidden", t.first, t.cpu_at_first,
+                     t.complete, t.cpu_at_complete, qPrintable(state_name(v->state())));
         per_view[v->view_id()] = QJsonObject{
             {"first_ms", t.first >= 0 ? QJsonValue(double(t.first)) : QJsonValue()},
             {"complete_ms", t.complete >= 0 ? QJsonValue(double(t.complete)) : QJsonValue()},
             {"state", state_name(v->state())},
+            {"cpu_s_at_first", t.cpu_at_first >= 0 ? QJsonValue(t.cpu_at_first) : QJsonValue()},
             {"cpu_s_at_complete",
              t.cpu_at_complete >= 0 ? QJsonValue(t.cpu_at_complete) : QJsonValue()}};
     }
@@ -293,30 +315,36 @@ int main(int argc, char** argv) {
         std::fprintf(human, "    gap of %lld ms ending at %lld ms\n", len, at);
     std::fprintf(human, "  load average %.1f at the start, %.1f at the end (2 cores)\n", load_start,
                  load_average());
+    std::fprintf(human, "  BLAS kernels %s\n", es::numerics::blas_kernels().c_str());
     std::fprintf(human,
                  "  RSS %.0f MB with the window shown before opening, %.0f MB idle at the end\n",
                  rss_shown, rss_idle);
     std::fprintf(human, "  peak RSS %.0f MB; hidden views that computed: %s\n", rss,
                  hidden_computed.isEmpty() ? "none" : qPrintable(hidden_computed.join(", ")));
     for (const QString& s : status_samples) std::fprintf(human, "  status: %s\n", qPrintable(s));
+    for (const QString& s : trace) std::fprintf(human, "  jobs: %s\n", qPrintable(s));
     if (json) {
-        const QJsonObject out{{"file", QString::fromLocal8Bit(file)},
-                              {"visible", QJsonArray::fromStringList(visible)},
-                              {"views", per_view},
-                              {"worst_gap_ms", double(worst_gap)},
-                              {"peak_rss_mb", rss},
-                              {"hidden_computed", QJsonArray::fromStringList(hidden_computed)},
-                              {"complete", done},
-                              {"load_start", load_start},
-                              {"load_end", load_average()},
-                              {"status_samples", QJsonArray::fromStringList(status_samples)},
-                              {"cpu_s", cpu},
-                              {"gui_cpu_s", gui_cpu},
-                              {"jobs_ms", job_times},
-                              {"slow_gui_events", slow_events},
-                              {"rss_shown_mb", rss_shown},
-                              {"rss_idle_mb", rss_idle}};
+        const QJsonObject out{
+            {"file", QString::fromLocal8Bit(file)},
+            {"visible", QJsonArray::fromStringList(visible)},
+            {"views", per_view},
+            {"worst_gap_ms", double(worst_gap)},
+            {"peak_rss_mb", rss},
+            {"hidden_computed", QJsonArray::fromStringList(hidden_computed)},
+            {"complete", done},
+            {"load_start", load_start},
+            {"load_end", load_average()},
+            {"status_samples", QJsonArray::fromStringList(status_samples)},
+            {"jobs_trace", QJsonArray::fromStringList(trace)},
+            {"blas_kernels", QString::fromStdString(es::numerics::blas_kernels())},
+            {"cpu_s", cpu},
+            {"gui_cpu_s", gui_cpu},
+            {"jobs_ms", job_times},
+            {"slow_gui_events", slow_events},
+            {"rss_shown_mb", rss_shown},
+            {"rss_idle_mb", rss_idle}};
         std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
+        std::fflush(stdout);  // kept if the teardown below fails
     }
     return done ? 0 : 1;
 }

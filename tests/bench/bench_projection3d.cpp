@@ -77,6 +77,10 @@ struct Figures {
     // one thread and on two; CPU time does not depend on what else the machine runs.
     double raster_cpu_ms[2] = {0, 0}, raster_wall_ms[2] = {0, 0};
     bool raster = false;  // whether the still frame was rasterised by the CPU
+    // Still, with the raster on: the current layer's larger sprites drawn as GL sprites over it
+    // (before) or rasterised with it (after), A/B/A/B in this process; frames/s and the CPU
+    // time of the whole process (llvmpipe's threads included) a frame.
+    double current_fps[2] = {0, 0}, current_cpu_ms[2] = {0, 0};
     std::size_t moving_points = 0;
 };
 
@@ -134,6 +138,21 @@ Figures measure(std::size_t layers, std::size_t tokens, int frames) {
             f.raster_wall_ms[t - 1] = static_cast<double>(clock.nsecsElapsed()) / 3e6;
             f.raster_cpu_ms[t - 1] = (cpu_seconds() - c0) * 1000.0 / 3;
         }
+    }
+    if (f.raster) {
+        for (int round = 0; round < 2; ++round)
+            for (int rasterised = 0; rasterised < 2; ++rasterised) {
+                view.scene()->set_raster_current(rasterised != 0);
+                for (int i = 0; i < 2; ++i) {
+                    win->Render();
+                    win->WaitForCompletion();
+                }
+                const double c0 = cpu_seconds();
+                const double fps = orbit(win, cam, frames);
+                f.current_cpu_ms[rasterised] += (cpu_seconds() - c0) * 1000.0 / frames / 2;
+                f.current_fps[rasterised] += fps / 2;
+            }
+        view.scene()->set_raster_current(true);
     }
     // The GL paths the CPU raster replaces above 50 000 points, in the same run: our sprites,
     // and VTK's RenderPointsAsSpheres. At a million points they take seconds a frame, so fewer
@@ -231,6 +250,12 @@ int main(int argc, char** argv) {
         "%.1f)\n",
         layers * per_layer, big.raster_wall_ms[0], big.raster_cpu_ms[0], big.raster_wall_ms[1],
         big.raster_cpu_ms[1]);
+    if (big.raster)
+        std::printf(
+            "  still, current layer (%zu points) as GL sprites: %.2f frames/s (cpu %.1f ms/frame); "
+            "rasterised: %.2f frames/s (cpu %.1f ms/frame)\n",
+            per_layer, big.current_fps[0], big.current_cpu_ms[0], big.current_fps[1],
+            big.current_cpu_ms[1]);
     std::printf("  same scene still, points as GL sprites:     %7.2f frames/s (%6.1f ms/frame)\n",
                 big.gl_sprites_fps, 1000.0 / big.gl_sprites_fps);
     std::printf("  same scene still, points as VTK spheres:    %7.2f frames/s (%6.1f ms/frame)\n",
@@ -250,12 +275,13 @@ int main(int argc, char** argv) {
         "{\"reference_fps\": %.2f, \"still_fps\": %.2f, \"still_raster\": %s, "
         "\"raster_cpu_ms\": %.1f, \"raster_wall_ms_2threads\": %.1f, "
         "\"gl_sprites_fps\": %.2f, \"spheres_fps\": %.2f, "
-        "\"density_fps\": %.2f, "
+        "\"density_fps\": %.2f, \"current_gl_fps\": %.2f, \"current_raster_fps\": %.2f, "
         "\"moving_fps\": %.2f, "
         "\"points\": %zu, \"moving_points\": %zu, \"polylines\": %zu, "
         "\"set_result_ms\": %.1f}\n",
         ref.fps, big.fps, big.raster ? "true" : "false", big.raster_cpu_ms[1],
-        big.raster_wall_ms[1], big.gl_sprites_fps, big.spheres_fps, big.density_fps, big.moving_fps,
-        layers * per_layer, big.moving_points, per_layer, big.set_result_ms);
+        big.raster_wall_ms[1], big.gl_sprites_fps, big.spheres_fps, big.density_fps,
+        big.current_fps[0], big.current_fps[1], big.moving_fps, layers * per_layer,
+        big.moving_points, per_layer, big.set_result_ms);
     return 0;
 }

@@ -136,6 +136,76 @@ TEST_F(TopSpectrum, UnconvergedValuesStillLieWithinTheirBoundsOfTrueValues) {
     EXPECT_GT(loosest, 1e-3) << "one step leaves some value loose, and the bound shows it";
 }
 
+TEST_F(TopSpectrum, EveryIterationsValuesLieWithinTheirBoundsAndOnlyGrow) {
+    // The first picture is an intermediate Rayleigh-Ritz step (issue 20), so its bounds must hold
+    // at every step, not only at convergence: each value within its bound of a numpy value, never
+    // above the exact i-th, and (nested Krylov spaces) each step's values at least the last's.
+    const es::StreamInfo& s = dump_->stream("");
+    std::vector<float> x;
+    an::read_state(*dump_, s, 0, x, es::no_progress());
+    const std::vector<std::size_t> rows = an::finite_rows(x.data(), kTokens, kD);
+    es::numerics::TopSingularValuesOptions o;
+    o.k = 48;
+    o.tolerance = 1e-4;
+    o.max_iterations = 60;
+    std::vector<es::numerics::TopSingularValues> steps;
+    o.on_iteration = [&](const es::numerics::TopSingularValues& t) { steps.push_back(t); };
+    steps.push_back(
+        es::numerics::top_singular_values(x.data(), kD, rows, true, o, es::no_progress()));
+    ASSERT_GE(steps.size(), 3u) << "a loose tolerance leaves several intermediate steps";
+    const std::vector<double>& ref = reference().layers[0];
+    const double slop = float32_slop(ref);
+    for (std::size_t j = 0; j < steps.size(); ++j) {
+        const auto& t = steps[j];
+        EXPECT_EQ(t.iterations, static_cast<int>(j + 1));
+        ASSERT_EQ(t.values.size(), 48u);
+        ASSERT_EQ(t.bounds.size(), 48u) << "bounds are filled at every step";
+        for (std::size_t i = 0; i < t.values.size(); ++i) {
+            double nearest = 1e300;
+            for (double r : ref) nearest = std::min(nearest, std::abs(r - t.values[i]));
+            EXPECT_LE(nearest, t.bounds[i] + slop) << "step " << j << ", value " << i;
+            EXPECT_LE(t.values[i], ref[i] + slop) << "step " << j << ", value " << i;
+            if (j > 0) {
+                EXPECT_GE(t.values[i], steps[j - 1].values[i] - slop) << j << ", " << i;
+            }
+        }
+    }
+    EXPECT_FALSE(steps.front().converged);
+    EXPECT_TRUE(steps.back().converged);
+    // The first picture's rule on this spectrum: the leading values tighten first.
+    const std::size_t first = an::spectrum_tight_values(steps[1].values, steps[1].bounds, 0.02);
+    EXPECT_GT(first, 0u);
+    EXPECT_LT(first, 48u);
+    for (std::size_t i = 0; i < first; ++i) EXPECT_NEAR(steps[1].values[i], ref[i], 0.02 * ref[i]);
+}
+
+TEST_F(TopSpectrum, ProductThreadsDoNotChangeTheNumbers) {
+    const es::StreamInfo& s = dump_->stream("");
+    std::vector<float> x;
+    an::read_state(*dump_, s, 1, x, es::no_progress());
+    const std::vector<std::size_t> rows = an::finite_rows(x.data(), kTokens, kD);
+    es::numerics::TopSingularValuesOptions o;
+    o.k = 32;
+    const auto one =
+        es::numerics::top_singular_values(x.data(), kD, rows, true, o, es::no_progress());
+    o.threads = 2;
+    const auto two =
+        es::numerics::top_singular_values(x.data(), kD, rows, true, o, es::no_progress());
+    ASSERT_EQ(one.values.size(), 32u);
+    ASSERT_EQ(two.values.size(), 32u);
+    EXPECT_EQ(one.iterations, two.iterations);
+    const std::vector<double>& ref = reference().layers[1];
+    for (std::size_t i = 0; i < 32; ++i) {
+        // Bit-identical by contract: the passes are split into the same two fixed halves of the
+        // rows whatever the thread count and summed in the same order (util/parallel.h's rule
+        // that numbers never depend on the thread count), so any difference is a bug.
+        EXPECT_EQ(one.values[i], two.values[i]) << i;
+        EXPECT_EQ(one.bounds[i], two.bounds[i]) << i;
+        EXPECT_NEAR(two.values[i], ref[i], two.bounds[i] + float32_slop(ref)) << i;
+    }
+    EXPECT_EQ(one.frobenius_squared, two.frobenius_squared);  // the same contract
+}
+
 TEST_F(TopSpectrum, UncentredEstimateSeesTheMeanDirections) {
     // Uncentred, the two large-mean dimensions give a value 4x the centred spectrum's largest;
     // the estimate finds it, within its bound of numpy's uncentred values.
@@ -166,29 +236,41 @@ TEST_F(TopSpectrum, AnalysisHandsOutTheMarkedEstimateFirstThenExactValues) {
     o.on_layer = [&](const an::SpectrumResult& p) { partials.push_back(p); };
     const an::SpectrumResult r = an::spectrum(*dump_, o, es::no_progress());
 
-    // The focused layer's estimate, then layer 1 exact with layer 0 pending; layer 0 is the last.
-    ASSERT_EQ(partials.size(), 2u);
-    const an::SpectrumResult& first = partials[0];
-    EXPECT_TRUE(first.partial());
-    ASSERT_EQ(first.layers.size(), 1u);
-    ASSERT_EQ(first.pending_layers, std::vector<std::size_t>{0});
-    const an::LayerSpectrum& e = first.layers[0];
-    EXPECT_EQ(e.layer, 1u);
-    EXPECT_EQ(e.estimate_of, kTokens) << "min(tokens, d)";
-    ASSERT_EQ(e.singular_values.size(), 32u);
-    ASSERT_EQ(e.estimate_bounds.size(), 32u);
-    // Exact: an estimate never computes the ranks, the field keeps its 0 (nothing recomputed).
-    EXPECT_EQ(e.effective_rank, 0.0) << "not claimed from 32 of 512 values";
+    // The focused layer's estimate, first its leading values once 8 are within 2% (the first
+    // picture), then all 32; then layer 1 exact with layer 0 pending; layer 0 is the last.
+    ASSERT_EQ(partials.size(), 3u) << "first picture, whole estimate, exact layer 1";
     const std::vector<double>& ref1 = reference().layers[1];
     double total = 0;
     for (double v : ref1) total += v * v;
-    for (std::size_t i = 0; i < 32; ++i) {
-        EXPECT_NEAR(e.singular_values[i], ref1[i], e.estimate_bounds[i] + float32_slop(ref1)) << i;
-        EXPECT_NEAR(e.explained_variance_ratio[i], ref1[i] * ref1[i] / total, 1e-4) << i;
+    for (std::size_t j = 0; j < 2; ++j) {
+        const an::SpectrumResult& p = partials[j];
+        EXPECT_TRUE(p.partial());
+        ASSERT_EQ(p.layers.size(), 1u);
+        ASSERT_EQ(p.pending_layers, std::vector<std::size_t>{0});
+        const an::LayerSpectrum& e = p.layers[0];
+        EXPECT_EQ(e.layer, 1u);
+        EXPECT_EQ(e.estimate_of, kTokens) << "min(tokens, d)";
+        ASSERT_EQ(e.estimate_bounds.size(), e.singular_values.size());
+        // Exact: an estimate never computes the ranks, the field keeps its 0 (nothing
+        // recomputed).
+        EXPECT_EQ(e.effective_rank, 0.0) << "not claimed from a few of 512 values";
+        for (std::size_t i = 0; i < e.singular_values.size(); ++i) {
+            EXPECT_NEAR(e.singular_values[i], ref1[i], e.estimate_bounds[i] + float32_slop(ref1))
+                << j << ", " << i;
+            EXPECT_NEAR(e.explained_variance_ratio[i], ref1[i] * ref1[i] / total, 1e-4) << i;
+        }
     }
-    EXPECT_TRUE(partials[1].partial());
-    ASSERT_EQ(partials[1].layers.size(), 1u);
-    EXPECT_EQ(partials[1].layers[0].estimate_of, 0u) << "the exact layer replaced the estimate";
+    const an::LayerSpectrum& first = partials[0].layers[0];
+    EXPECT_GE(first.singular_values.size(), an::spectrum_first_values());
+    EXPECT_LT(first.singular_values.size(), 32u) << "only the values already tight";
+    EXPECT_FALSE(first.estimate_converged);
+    for (std::size_t i = 0; i < first.singular_values.size(); ++i)
+        EXPECT_LE(first.estimate_bounds[i], 0.02 * first.singular_values[i]) << i;
+    EXPECT_EQ(partials[1].layers[0].singular_values.size(), 32u);
+    EXPECT_TRUE(partials[1].layers[0].estimate_converged);
+    EXPECT_TRUE(partials[2].partial());
+    ASSERT_EQ(partials[2].layers.size(), 1u);
+    EXPECT_EQ(partials[2].layers[0].estimate_of, 0u) << "the exact layer replaced the estimate";
 
     // The result: exact, no estimate left, the float64 values of numpy to 1e-7 of the largest.
     EXPECT_FALSE(r.partial());
@@ -213,6 +295,13 @@ TEST_F(TopSpectrum, AnalysisHandsOutTheMarkedEstimateFirstThenExactValues) {
 }
 
 TEST(TopSpectrumRule, EstimatesOnlyWhereTheExactValuesTakeSeconds) {
+    // The first picture: 8 leading values within 2% by their bounds.
+    EXPECT_EQ(an::spectrum_first_values(), 8u);
+    EXPECT_NEAR(an::spectrum_first_bound(), 0.02, 1e-15);
+    EXPECT_EQ(an::spectrum_tight_values({10, 5, 4, 3}, {0.1, 0.05, 0.2, 0.01}, 0.02), 2u)
+        << "leading values only: the third is loose, the fourth does not count";
+    EXPECT_EQ(an::spectrum_tight_values({10, 5}, {0.3, 0.01}, 0.02), 0u);
+    EXPECT_EQ(an::spectrum_tight_values({10, 5}, {0.2, 0.1}, 0.02), 2u) << "bound = 2% counts";
     EXPECT_EQ(an::spectrum_estimate_top(4096, 4096), 64u);
     EXPECT_EQ(an::spectrum_estimate_top(16384, 4096), 64u);
     EXPECT_EQ(an::spectrum_estimate_top(4096, 1024), 0u);

@@ -57,6 +57,20 @@ QPointF on_screen(Projection3dView& view, const std::array<double, 3>& p) {
     return {d[0], size[1] - d[1]};
 }
 
+// A projection whose layer l holds `layers[l]`, one point a token (every layer as many).
+es::analysis::ProjectResult layers_of(
+    const std::vector<std::vector<std::array<double, 3>>>& layers) {
+    es::analysis::ProjectResult r;
+    r.tokens = layers.empty() ? 0 : layers[0].size();
+    r.axis_labels = {"PC1", "PC2", "PC3"};
+    for (std::size_t l = 0; l < layers.size(); ++l) {
+        r.layers.push_back(std::to_string(l));
+        r.states.push_back(l);
+        r.coordinates.emplace_back(layers[l].begin(), layers[l].end());
+    }
+    return r;
+}
+
 }  // namespace
 
 class Projection3dRasterTest : public QObject {
@@ -255,6 +269,50 @@ private slots:
                     QVERIFY2(near(centre, QColor(c[0], c[1], c[2]), 3), qPrintable(where));
                 }
             }
+        }
+    }
+
+    void current_layer_is_rasterised_with_the_cloud() {
+        // Two layers of three tokens, seen from the front; layer 1 is the current one, drawn
+        // 2.2 times larger. With the raster on, its three states are stamped by a raster of
+        // their own at that size (30 000 GL sprites cost llvmpipe more than stamping them), and
+        // the picture around them is what the GL sprites drew: the larger sprite's colour at
+        // 1.6 point radii from its centre, where the cloud's own sprite does not reach.
+        const es::analysis::ProjectResult r =
+            layers_of({{{0, 0, 0}, {4, 0, 0}, {0, 3, 0}}, {{2, 0, 0}, {4, 2, 0}, {2, 3, 0}}});
+        std::vector<es::TokenInfo> info(r.tokens);
+        Projection3dView view;
+        view.resize(640, 480);
+        view.set_result(r, info);
+        view.set_point_size(8);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.set_camera_preset(Projection3dView::CameraPreset::Front);
+        view.scene()->set_raster(Projection3dScene::Raster::On);
+        view.scene()->set_overlays(1, {});
+        const QSize size = view.gl_widget()->size();
+        const QImage raster = view.render_image(size);
+        const PointRaster& current = view.scene()->last_current_raster();
+        QCOMPARE(current.drawn, std::size_t{3});
+        std::size_t covered = 0;
+        for (int y = 0; y < current.height; ++y)
+            for (int x = 0; x < current.width; ++x) covered += current.at(x, y)[3] == 255;
+        QCOMPARE(covered, 3 * es::widgets::sprite_stencil(8 * 2.2).size());
+        QCOMPARE(view.scene()->last_raster().drawn, std::size_t{6});
+        view.scene()->set_raster_current(false);
+        const QImage gl = view.render_image(size);
+        view.scene()->set_raster_current(true);
+        for (std::size_t t = 0; t < 3; ++t) {
+            const QPointF at = on_screen(view, *r.coordinates[1][t]);
+            const QPoint off = at.toPoint() + QPoint(int(std::round(8 * 0.8)), 0);
+            const QString where = QStringLiteral("token %1: raster %2, GL %3")
+                                      .arg(t)
+                                      .arg(describe(raster.pixelColor(off)))
+                                      .arg(describe(gl.pixelColor(off)));
+            QVERIFY2(!near(raster.pixelColor(off), colors::plot_background(), 20),
+                     qPrintable(where));
+            // The same sprite, shaded alike: within the GL and CPU shading's rounding.
+            QVERIFY2(near(raster.pixelColor(off), gl.pixelColor(off), 24), qPrintable(where));
         }
     }
 };
