@@ -15,10 +15,14 @@ public:
     explicit CkaView(QWidget* parent = nullptr);
     void set_presentation(bool on) override;
 
-    // A partial result (the pairs computed so far, exact, the others empty; or an estimate from
-    // a few tokens) is drawn marked as such and not exported (incomplete()).
+    // A partial result (an estimate from a few tokens, or the pairs computed so far, exact) is
+    // drawn marked as such and not exported (incomplete()). While pairs fill in after an
+    // estimate of the same matrix, the pairs not computed yet show the estimate, faded and
+    // hatched, so the picture never goes blank; the complete result replaces both.
     void set_result(const analysis::CkaResult& result);
     QString incomplete() const override;
+    // Whether cell (row, col) shows the estimate rather than an exact value.
+    bool shows_estimate(int row, int col) const;
     HeatmapPlot* heatmap() const { return heatmap_; }
     std::vector<QCustomPlot*> figure_plots(const QString&) override { return {heatmap_->plot()}; }
 
@@ -28,7 +32,10 @@ protected:
 
 private:
     void update_marks();
+    // The estimate that came first, kept while exact pairs of the same matrix fill in.
+    const analysis::CkaResult* estimate_under() const;
     HeatmapPlot* heatmap_ = nullptr;
+    std::optional<analysis::CkaResult> estimate_;
     Selection selection_;
 };
 

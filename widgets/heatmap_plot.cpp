@@ -145,6 +145,11 @@ void HeatmapPlot::rebuild() {
     scale_->axis()->setTickLabelFont(plot_->xAxis->tickLabelFont());
     scale_->axis()->setLabelFont(plot_->xAxis->labelFont());
     const int R = data_.rows, C = data_.cols;
+    const auto is_faint = [&](int r, int c) {
+        return data_.faint.size() == static_cast<std::size_t>(R) * static_cast<std::size_t>(C) &&
+               data_.faint[static_cast<std::size_t>(r) * static_cast<std::size_t>(C) +
+                           static_cast<std::size_t>(c)];
+    };
     // Without data the map's one placeholder cell would be drawn: no map at all instead.
     map_->setVisible(R > 0 && C > 0);
     map_->data()->setSize(std::max(C, 1), std::max(R, 1));
@@ -160,7 +165,8 @@ void HeatmapPlot::rebuild() {
                 hi = std::max(hi, shown);
             }
             map_->data()->setCell(c, r, shown);
-            map_->data()->setAlpha(c, r, std::isnan(shown) ? 0 : 255);
+            const bool faint = is_faint(r, c);
+            map_->data()->setAlpha(c, r, std::isnan(shown) ? 0 : faint ? 110 : 255);
         }
     if (!std::isfinite(lo)) lo = 0, hi = 1;
     if (data_.lo) lo = data_.log_colour ? std::log10(*data_.lo) : *data_.lo;
@@ -182,6 +188,25 @@ void HeatmapPlot::rebuild() {
     plot_->yAxis->setLabel(data_.row_title);
     plot_->xAxis->setRange(-0.5, std::max(C, 1) - 0.5);
     plot_->yAxis->setRange(-0.5, std::max(R, 1) - 0.5);
+    // Faint cells also hatched, so that they read as estimates in print and for colour-blind
+    // readers too: one item per run of faint cells in a row.
+    for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C;) {
+            if (!is_faint(r, c)) {
+                ++c;
+                continue;
+            }
+            const int c0 = c;
+            while (c < C && is_faint(r, c)) ++c;
+            auto* hatch = new QCPItemRect(plot_);
+            hatch->setObjectName(QStringLiteral("faint"));
+            hatch->topLeft->setCoords(c0 - 0.5, r - 0.5);
+            hatch->bottomRight->setCoords(c - 0.5, r + 0.5);
+            hatch->setPen(Qt::NoPen);
+            QColor ink = fg;
+            ink.setAlpha(90);
+            hatch->setBrush(QBrush(ink, Qt::BDiagPattern));
+        }
     for (const auto& [r, c] : marked_) {
         if (r < 0 || c < -1 || r >= R || c >= C) continue;
         auto* box = new QCPItemRect(plot_);

@@ -27,6 +27,9 @@ struct HeatmapData {
     colors::Map map = colors::Map::Viridis;
     std::optional<double> lo, hi;  // colour range; default: data range (symmetric for Diverging)
     bool log_colour = false;       // colour by log10(value)
+    // Row-major, rows x cols (empty: none): cells drawn faded and hatched, e.g. estimates shown
+    // among exact values until these replace them.
+    std::vector<unsigned char> faint;
 };
 
 class HeatmapPlot : public QWidget {

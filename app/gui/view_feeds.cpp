@@ -110,9 +110,10 @@ void feed_cka(MainWindow& window, widgets::CkaView* view) {
             if (compare > 0 && compare < static_cast<int>(window.documents().size()))
                 a.other = window.documents()[static_cast<std::size_t>(compare)];
             std::shared_ptr<Dump> other = a.other ? a.other->dump() : nullptr;
-            // The pairs computed so far (exact, the others empty), or where no pair completes
-            // before the end a first picture from a few tokens; marked partial. The complete
-            // matrix follows through the same event queue, so a partial never overwrites it.
+            // First an estimate from a few hundred tokens (before CKA reads any layer whole),
+            // then the pairs computed so far (exact; the view keeps the estimate, faded, in the
+            // others); marked partial. The complete matrix follows through the same event queue,
+            // so a partial never overwrites it.
             // Pairs are posted at most every 100 ms: a fast cross-covariance run completes
             // hundreds.
             QPointer<JobRunner> jobs(window.jobs());

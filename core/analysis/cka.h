@@ -41,9 +41,9 @@ struct CkaOptions {
     // is handed to on_pairs on the worker thread: the pairs computed are exact, the others
     // missing (CkaResult::computed). A partial result: shown marked as such, never exported.
     std::function<void(const struct CkaResult&)> on_pairs;
-    // Where no pair completes before the end (the row-block scheme), an estimate from
-    // preview_tokens tokens (a few evenly spaced runs of the dump) is handed to on_preview first,
-    // when the dump has more than twice as many tokens. Also partial.
+    // The first picture: before anything else (pass 1, the first pair's two Grams) an estimate
+    // from preview_tokens tokens (a few evenly spaced runs of the dump) is handed to on_preview,
+    // when the dump has more than twice as many tokens. Partial: the exact pairs replace it.
     std::function<void(const struct CkaResult&)> on_preview;
     std::size_t preview_tokens = 256;
 };
@@ -82,9 +82,11 @@ CkaPart cka_part(const Dump& dump, const CkaOptions& options, int part, int part
 void cka_merge(CkaPart& into, const CkaPart& next);
 CkaResult cka_finish(const CkaPart& p);
 
-// The estimate on_preview receives: linear CKA over `tokens` tokens in runs spread evenly over
-// the dump (float32 Grams, float64 inner products), preview_tokens set; tokens with NaN/Inf in
-// any layer left out.
+// The estimate on_preview receives, from `tokens` tokens in runs spread evenly over the dump
+// (float32 Grams, float64 inner products; tokens with NaN/Inf in any layer left out): not the
+// sample's own CKA (biased towards 1 when tokens << D) but what the exact statistic over all T
+// tokens is expected to be (unbiased HSIC plus its bias at T; cka.cpp); preview_tokens set.
+// Over every token, the exact matrix.
 CkaResult cka_preview(const Dump& dump, const CkaOptions& options, std::size_t tokens,
                       Progress& progress);
 

@@ -2,12 +2,15 @@
 // it is shown; a request superseded by a layer change is cancelled; a partial result is marked
 // as partial in the view and never exported as if it were complete. Drives the real MainWindow,
 // shown (offscreen), on the demo dump.
+#include <qcustomplot.h>
+
 #include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 
 #include "analysis/cka.h"
 #include "analysis/project.h"
@@ -231,6 +234,12 @@ private slots:
         cka.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("CKA"));
         cka.set_result(previews.front());
         QCOMPARE(cka.incomplete(), QStringLiteral("an estimate from 16 tokens"));
+        // Hatched all over, like the estimated cells among exact pairs below.
+        const auto& estimate_cells = cka.heatmap()->data().faint;
+        QCOMPARE(estimate_cells.size(),
+                 previews.front().matrix.size() * previews.front().matrix.size());
+        QVERIFY(std::all_of(estimate_cells.begin(), estimate_cells.end(),
+                            [](unsigned char f) { return f != 0; }));
         QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".json")));
         QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".pdf")));
         auto* cka_status = cka.findChild<QLabel*>(QStringLiteral("status"));
@@ -250,19 +259,53 @@ private slots:
         QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".csv")));
         QVERIFY(refused(&cka, QStringLiteral("cka"), QStringLiteral(".png")));
         QVERIFY(cka_status->text().startsWith(QLatin1String("partial: 1 of")));
-        // The heatmap leaves the pairs not computed yet empty and shows the others' values.
+        QVERIFY(cka_status->text().contains(QLatin1String("hatched: an estimate from 16 tokens")));
+        // The heatmap shows the exact values of the pairs computed and, after the estimate of
+        // the same matrix, the estimate (faded and hatched) for the others: never blank.
         const auto L = static_cast<int>(exact.matrix.size());
+        const auto at = [](const es::analysis::CkaResult& r, int i, int j) {
+            return *r.matrix[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)];
+        };
+        const auto faint_items = [&cka] {
+            int n = 0;
+            QCustomPlot* plot = cka.heatmap()->plot();
+            for (int k = 0; k < plot->itemCount(); ++k)
+                n += plot->item(k)->objectName() == QLatin1String("faint");
+            return n;
+        };
+        int faint = 0;
         for (int i = 0; i < L; ++i)
             for (int j = 0; j < L; ++j) {
                 const auto shown = cka.heatmap()->value(i, j);
+                QVERIFY(shown.has_value());
                 const bool computed = pairs.front().computed[static_cast<std::size_t>(i * L + j)];
-                QCOMPARE(shown.has_value(), computed);
-                if (computed)
-                    QVERIFY(std::abs(*shown - *exact.matrix[static_cast<std::size_t>(i)]
-                                                           [static_cast<std::size_t>(j)]) < 1e-12);
+                QCOMPARE(cka.shows_estimate(i, j), !computed);
+                QCOMPARE(cka.heatmap()->data().faint[static_cast<std::size_t>(i * L + j)] != 0,
+                         !computed);
+                faint += !computed;
+                // Values copied, not recomputed; the tolerance only guards the lookup.
+                QVERIFY(std::abs(*shown - at(computed ? exact : previews.front(), i, j)) < 1e-12);
+            }
+        QVERIFY(faint > 0);
+        QVERIFY(faint_items() > 0);
+        // Partial pairs with no estimate of this matrix before them (another document's): the
+        // pairs not computed stay empty.
+        es::widgets::CkaView fresh;
+        fresh.show_computing(QStringLiteral("doc1|resid|"), QStringLiteral("CKA"));
+        fresh.set_result(pairs.front());
+        QVERIFY(!fresh.incomplete().isEmpty());
+        QVERIFY(refused(&fresh, QStringLiteral("cka"), QStringLiteral(".json")));
+        for (int i = 0; i < L; ++i)
+            for (int j = 0; j < L; ++j) {
+                QCOMPARE(fresh.heatmap()->value(i, j).has_value(),
+                         pairs.front().computed[static_cast<std::size_t>(i * L + j)] != 0);
+                QVERIFY(!fresh.shows_estimate(i, j));
             }
         cka.set_result(exact);
         QVERIFY(cka.incomplete().isEmpty());
+        QVERIFY(cka.heatmap()->data().faint.empty());
+        QCOMPARE(faint_items(), 0);
+        for (int i = 0; i < L; ++i) QVERIFY(!cka.shows_estimate(i, 0));
         QVERIFY(es::widgets::export_figure(&cka, QStringLiteral("cka"),
                                            dir.filePath(QStringLiteral("cka.json")), options,
                                            provenance, &error));
