@@ -84,8 +84,11 @@ EqualiserBasisFit equaliser_basis(const Dump& dump, const EqualiserOptions& o, P
     if (sc.count() < 2)
         throw InputError(dump.where() + "equaliser basis needs at least 2 finite tokens");
     progress.check();
-    const numerics::Pca p = numerics::pca_of_scatter(sc, d, true);
-    out.components = p.components;
+    // The last state read and the scatter handed over, not copied: on a 4096-wide dump the fit
+    // peaked at 624 MB with both alive beside the eigensolver's matrix, workspace and vectors.
+    std::vector<float>().swap(x);
+    numerics::Pca p = numerics::pca_of_scatter(std::move(sc), d, true);
+    out.components = std::move(p.components);
     const double total = p.total();
     for (std::size_t c = 0; c < d; ++c)
         out.explained.push_back(c < p.eig.size() && total > 0 ? p.eig[c] / total : 0.0);

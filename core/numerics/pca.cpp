@@ -140,6 +140,13 @@ void eig_top(std::vector<double>& a, std::size_t n, std::size_t k, std::vector<d
         return;
     }
     numerics::eigh(a, n, values, true);
+    // Every vector wanted (the equaliser's whole basis): handed over rather than copied, one
+    // n x n float64 matrix less at the peak (134 MB at n = 4096).
+    if (k == n) {
+        vecs = std::move(a);
+        a.clear();
+        return;
+    }
     vecs.assign(a.begin(), a.begin() + static_cast<long>(n * k));
 }
 
@@ -163,7 +170,10 @@ Pca pca_of_matrix(const Scatter& s, std::vector<double> a, std::size_t k, bool c
     for (double& v : values) v = std::max(v, 0.0);
     const std::size_t kk = significant(values, k, complete);
     p.k = kk;
-    p.components.assign(vecs.begin(), vecs.begin() + static_cast<long>(kk * p.d));
+    if (vecs.size() == kk * p.d)
+        p.components = std::move(vecs);  // all of them: no second copy at the peak
+    else
+        p.components.assign(vecs.begin(), vecs.begin() + static_cast<long>(kk * p.d));
     for (std::size_t i = 0; i < kk; ++i) sign_normalise(p.components.data() + i * p.d, p.d);
     values.resize(std::min(p.n, p.d));
     p.eig = std::move(values);
