@@ -253,6 +253,13 @@ void ask(MainWindow& window, V* view, const Ask& a, Work work, Show show, QStrin
         });
         return;
     }
+    if (!a.when_hidden) {
+        // Let go if the view is hidden while this runs; asked again when it is shown.
+        QPointer<V> guard(view);
+        window.jobs()->resumable(slot, job_key(a), view, [&window, guard, a, work, show, slot] {
+            if (guard) ask(window, guard.data(), a, work, show, slot);
+        });
+    }
     std::function<R(Progress&)> run = std::move(work);
     if (a.doc->bundle() && !a.from_sample) {
         run = from_bundle<R>(a, std::move(run));

@@ -104,6 +104,29 @@ void JobRunner::release(const QObject* owner) {
     if (!run.empty()) emit activity_changed();
 }
 
+void JobRunner::resumable(const QString& slot, const QString& key, const QObject* owner,
+                          std::function<void()> resume) {
+    resumable_[slot] = Held{key, owner, std::move(resume)};
+}
+
+int JobRunner::suspend(const QObject* owner) {
+    std::vector<std::pair<QString, Held>> go;
+    for (auto it = resumable_.begin(); it != resumable_.end();) {
+        if (it->second.owner != owner) {
+            ++it;
+            continue;
+        }
+        const auto wanted = slot_key_.find(it->first);
+        // Still wanted and still running (a finished one is cached: nothing to stop).
+        if (wanted != slot_key_.end() && wanted->second == it->second.key &&
+            running_.count(it->second.key))
+            go.emplace_back(it->first, std::move(it->second));
+        it = resumable_.erase(it);
+    }
+    for (auto& [slot, r] : go) hold(slot, r.key, owner, std::move(r.resume));
+    return static_cast<int>(go.size());
+}
+
 QStringList JobRunner::activity() const {
     std::vector<const Job*> jobs;
     for (const auto& [key, job] : running_) jobs.push_back(job.get());
@@ -234,6 +257,7 @@ void JobRunner::remember(const QString& key, const Result& result) {
 }
 
 void JobRunner::cancel_slot(const QString& slot) {
+    resumable_.erase(slot);
     if (held_.erase(slot)) emit activity_changed();
     detach_slot(slot);
 }
@@ -252,6 +276,8 @@ void JobRunner::cancel_prefix(const QString& prefix) {
         it = it->second.startsWith(prefix) ? slot_key_.erase(it) : std::next(it);
     for (auto it = held_.begin(); it != held_.end();)
         it = it->second.key.startsWith(prefix) ? held_.erase(it) : std::next(it);
+    for (auto it = resumable_.begin(); it != resumable_.end();)
+        it = it->second.key.startsWith(prefix) ? resumable_.erase(it) : std::next(it);
     for (auto it = cache_.begin(); it != cache_.end();) {
         if (it->first.startsWith(prefix)) {
             lru_.remove(it->first);

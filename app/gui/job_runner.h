@@ -65,6 +65,15 @@ public:
     int held_count() const { return static_cast<int>(held_.size()); }
     // Runs the requests `owner` held (its view was shown).
     void release(const QObject* owner);
+    // The slot's request, now asked, may be let go while its view is hidden: suspend(owner)
+    // then turns it into a hold with this `resume`, if it is still running.
+    void resumable(const QString& slot, const QString& key, const QObject* owner,
+                   std::function<void()> resume);
+    // `owner`'s view went behind another tab or was closed: its running requests stop, so that
+    // their cores and memory go to what is on screen (a hidden CKA held its Grams beside the
+    // equaliser raised in its place: 1.47 GB on a 4096-wide dump), and ask again when it is
+    // shown. Returns how many were suspended.
+    int suspend(const QObject* owner);
     // What runs now, in the order the jobs started: "spectrum: layer 17 of 33" (the analysis
     // from the key, then its latest progress message), for the status bar.
     QStringList activity() const;
@@ -112,7 +121,8 @@ private:
         const QObject* owner = nullptr;
         std::function<void()> resume;
     };
-    std::map<QString, Held> held_;  // by slot
+    std::map<QString, Held> held_;       // by slot
+    std::map<QString, Held> resumable_;  // by slot: what suspend() turns into a hold
     std::map<QString, Result> cache_;
     std::list<QString> lru_;  // most recent first
     static constexpr std::size_t kCacheEntries = 64;

@@ -163,10 +163,16 @@ void MainWindow::add_view(widgets::View* view, Qt::DockWidgetArea area) {
     view->installEventFilter(this);
     connect(d, &QDockWidget::visibilityChanged, this,
             [this, view = QPointer<QWidget>(view)](bool on) {
-                if (on && view)
-                    QTimer::singleShot(0, this, [this, view] {
-                        if (view && on_screen(view)) jobs_.release(view.data());
-                    });
+                if (!view) return;
+                // Settled after the tab switch or the close: on screen, its held requests run;
+                // hidden, its running ones stop until it is shown (JobRunner::suspend).
+                QTimer::singleShot(0, this, [this, view, on] {
+                    if (!view) return;
+                    if (on && on_screen(view))
+                        jobs_.release(view.data());
+                    else if (!on && !batch_ && isVisible() && !on_screen(view))
+                        jobs_.suspend(view.data());
+                });
             });
     add_to_view_menu(d);
     d->set_presentation(presentation_);

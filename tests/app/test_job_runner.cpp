@@ -4,6 +4,7 @@
 #include <QTest>
 #include <QTimer>
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "job_runner.h"
@@ -71,6 +72,62 @@ private slots:
         QCOMPARE(runner.held_count(), 0);
         runner.release(&view);
         QCOMPARE(resumed, 1);
+    }
+
+    // A view hidden while its request runs (its tab sent behind another, or closed): the job
+    // stops, the request is held, and it is asked again when the view is shown. A finished
+    // request, another view's, or one never made resumable (the trajectory's) is left alone.
+    void runningRequestsOfAHiddenViewStopAndAskAgainWhenShown() {
+        JobRunner runner;
+        QObject cka_view, other_view;
+        int delivered = 0, resumed = 0, cancelled_seen = 0;
+        std::atomic<bool> stopped{false};
+        QObject::connect(&runner, &JobRunner::job_finished,
+                         [&](const QString&, qint64, bool ok) { cancelled_seen += ok ? 0 : 1; });
+        std::function<void()> ask;
+        ask = [&] {
+            runner.request_as<int>(
+                "cka", "doc1/cka/resid",
+                [&](es::Progress& p) {
+                    try {
+                        return spin(p, resumed ? 50 : 20000, 7);
+                    } catch (const es::CancelledError&) {
+                        stopped = true;
+                        throw;
+                    }
+                },
+                [&](const int& v) { delivered += v; });
+            runner.resumable("cka", "doc1/cka/resid", &cka_view, [&] {
+                ++resumed;
+                ask();
+            });
+        };
+        ask();
+        // Running, not only queued (a queued one would never start at all).
+        QTRY_VERIFY_WITH_TIMEOUT(runner.activity() == QStringList{"cka: spinning"}, 3000);
+        QCOMPARE(runner.suspend(&other_view), 0);  // not that view's request
+        QCOMPARE(runner.suspend(&cka_view), 1);
+        QVERIFY(runner.held("cka"));
+        QTRY_VERIFY_WITH_TIMEOUT(stopped.load(), 3000);  // the work itself stopped
+        QVERIFY(runner.wait_for_idle(5000));
+        QCOMPARE(cancelled_seen, 1);
+        QCOMPARE(delivered, 0);
+        QCOMPARE(runner.suspend(&cka_view), 0);  // held already: nothing more to stop
+        runner.release(&cka_view);  // shown again: asked again, and this time it completes
+        QCOMPARE(resumed, 1);
+        QVERIFY(runner.wait_for_idle(5000));
+        QCOMPARE(delivered, 7);
+        QCOMPARE(runner.suspend(&cka_view), 0);  // finished and cached: left alone
+        QVERIFY(!runner.held("cka"));
+
+        // A request never made resumable runs on while its view is hidden.
+        int trajectory = 0;
+        runner.request_as<int>(
+            "trajectory", "doc1/trajectory/resid", [](es::Progress& p) { return spin(p, 200, 5); },
+            [&](const int& v) { trajectory = v; });
+        QCOMPARE(runner.suspend(&cka_view), 0);
+        QVERIFY(runner.wait_for_idle(5000));
+        QCOMPARE(trajectory, 5);
     }
 
     // The status bar's list: each running job as "analysis: its latest message".
