@@ -1,11 +1,14 @@
 #pragma once
 // Helpers every feed (view_feeds*.cpp) uses: when to re-request, which document and stream.
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QObject>
 #include <QPointer>
 #include <QStringList>
+#include <atomic>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <type_traits>
 
@@ -280,6 +283,33 @@ void ask(MainWindow& window, V* view, const Ask& a, Work work, Show show, QStrin
         [guard](const QString& e) {
             if (guard) guard->show_error(e);
         });
+}
+
+// An analysis' partial results, shown as they come while the view still wants `key`: posted to
+// the GUI thread at most every 100 ms and only once the previous one is drawn (a redraw can take
+// longer than that, and queued partials would each stall the event loop); the complete result
+// follows through the same event queue, so a partial never overwrites it.
+template <typename R, typename V, typename Show>
+std::function<void(const R&)> partials_to(MainWindow& window, V* view, const QString& key,
+                                          Show show) {
+    QPointer<JobRunner> jobs(window.jobs());
+    QPointer<V> guard(view);
+    const QString slot = view->view_id();
+    auto drawing = std::make_shared<std::atomic<bool>>(false);
+    auto last = std::make_shared<QElapsedTimer>();
+    return [guard, jobs, key, slot, show, drawing, last](const R& partial) {
+        if ((last->isValid() && last->elapsed() < 100) || drawing->load()) return;
+        last->start();
+        drawing->store(true);
+        QMetaObject::invokeMethod(
+            guard.data(),
+            [guard, jobs, key, slot, show, partial, drawing] {
+                if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
+                    show(*guard, partial);
+                drawing->store(false);
+            },
+            Qt::QueuedConnection);
+    };
 }
 
 // The common case: the view shows the result with set_result(result).

@@ -163,35 +163,14 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
             a.when_hidden = true;  // the presentation readout shows its numbers
             const bool final_norm = stream.last_is_final_norm;
             const QStringList texts = token_texts(*dump);
-            // Progressive display: each layer's partial result is posted to the GUI thread (at most
-            // every 100 ms, and only once the previous one is drawn: a redraw of 600 token lines
-            // can take longer than that, and queued partials would each stall the event loop)
-            // and shown while the view still wants this key; the final result follows through the
-            // same event queue, so a partial never overwrites it.
-            QPointer<JobRunner> jobs(window.jobs());
-            QPointer<widgets::TrajectoryView> guard(v);
-            const QString key = job_key(a), slot = v->view_id();
-            auto drawing = std::make_shared<std::atomic<bool>>(false);
-            options.on_layer = [guard, jobs, key, slot, texts, final_norm, drawing,
-                                last = std::make_shared<QElapsedTimer>()](
-                                   const analysis::TrajectoryResult& partial) {
-                if ((last->isValid() && last->elapsed() < 100) || drawing->load()) return;
-                last->start();
-                drawing->store(true);
-                QMetaObject::invokeMethod(
-                    guard.data(),
-                    [guard, jobs, key, slot, texts, final_norm, partial, drawing] {
-                        if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
-                            guard->set_result(partial, texts, final_norm);
-                        drawing->store(false);
-                    },
-                    Qt::QueuedConnection);
+            auto show = [texts, final_norm](widgets::TrajectoryView& view,
+                                            const analysis::TrajectoryResult& r) {
+                view.set_result(r, texts, final_norm);
             };
-            ask(window, v, a, analysis_of(*doc, options, analysis::trajectory),
-                [texts, final_norm](widgets::TrajectoryView& v,
-                                    const analysis::TrajectoryResult& r) {
-                    v.set_result(r, texts, final_norm);
-                });
+            // Each layer's partial result shown as it comes (at most every 100 ms, once the
+            // previous one is drawn), then the complete one.
+            options.on_layer = partials_to<analysis::TrajectoryResult>(window, v, job_key(a), show);
+            ask(window, v, a, analysis_of(*doc, options, analysis::trajectory), show);
         });
     request_on_inputs(window, view, request, &widgets::TrajectoryView::options_changed);
 }

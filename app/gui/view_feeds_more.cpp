@@ -1,5 +1,4 @@
 // Feeds of the equaliser, attention, logit-lens and timescales views (see view_feeds.h).
-#include <QElapsedTimer>
 #include <QPointer>
 #include <algorithm>
 #include <atomic>
@@ -119,30 +118,14 @@ void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
                         return analysis::equaliser(*dump, o, p);
                     });
             }
-            // Frames shown as they come (the first holds the selected layer), marked partial,
-            // at most every 100 ms and only once the previous one is drawn, while the view still
-            // wants this key; the complete result follows through the same event queue.
+            // Frames shown as they come (the first holds the selected layer), marked partial.
             focus->store(window.selection_model()->selection().layer);
             options.focus = focus;
-            QPointer<JobRunner> jobs(window.jobs());
-            QPointer<widgets::EqualiserView> guard(v);
-            const QString key = job_key(a), slot = v->view_id();
-            auto drawing = std::make_shared<std::atomic<bool>>(false);
-            options.on_frame = [guard, jobs, key, slot, drawing,
-                                last = std::make_shared<QElapsedTimer>()](
-                                   const analysis::EqualiserResult& partial) {
-                if ((last->isValid() && last->elapsed() < 100) || drawing->load()) return;
-                last->start();
-                drawing->store(true);
-                QMetaObject::invokeMethod(
-                    guard.data(),
-                    [guard, jobs, key, slot, partial, drawing] {
-                        if (guard && jobs && jobs->wants(slot, key) && !jobs->cached(key))
-                            guard->set_result(partial);
-                        drawing->store(false);
-                    },
-                    Qt::QueuedConnection);
-            };
+            options.on_frame = partials_to<analysis::EqualiserResult>(
+                window, v, job_key(a),
+                [](widgets::EqualiserView& view, const analysis::EqualiserResult& r) {
+                    view.set_result(r);
+                });
             ask(window, v, a, analysis_of(*doc, options, analysis::equaliser));
         });
     QObject::connect(window.selection_model(), &widgets::SelectionModel::layer_changed, view,
