@@ -131,8 +131,28 @@ void HeatmapPlot::set_presentation(bool on) {
 }
 
 void HeatmapPlot::set_marked(const std::vector<std::pair<int, int>>& cells) {
+    // Views mark the selection on every rebuild of their own: the cells are left alone (the
+    // spectrogram's 33 x 1024 cells were filled twice for each spectrum delivered, and again at
+    // each layer step).
+    if (cells == marked_) return;
     marked_ = cells;
-    rebuild();
+    draw_marks();
+    plot_->replot();
+}
+
+void HeatmapPlot::draw_marks() {
+    for (int i = plot_->itemCount() - 1; i >= 0; --i)
+        if (plot_->item(i)->objectName() == QLatin1String("marked")) plot_->removeItem(i);
+    const QColor fg = colors::plot_foreground();
+    const int R = data_.rows, C = data_.cols;
+    for (const auto& [r, c] : marked_) {
+        if (r < 0 || c < -1 || r >= R || c >= C) continue;
+        auto* box = new QCPItemRect(plot_);
+        box->setObjectName(QStringLiteral("marked"));
+        box->topLeft->setCoords(c < 0 ? -0.5 : c - 0.5, r - 0.5);
+        box->bottomRight->setCoords(c < 0 ? C - 0.5 : c + 0.5, r + 0.5);
+        box->setPen(QPen(fg, presentation_ ? 3 : 2));
+    }
 }
 
 void HeatmapPlot::rebuild() {
@@ -207,14 +227,7 @@ void HeatmapPlot::rebuild() {
             ink.setAlpha(90);
             hatch->setBrush(QBrush(ink, Qt::BDiagPattern));
         }
-    for (const auto& [r, c] : marked_) {
-        if (r < 0 || c < -1 || r >= R || c >= C) continue;
-        auto* box = new QCPItemRect(plot_);
-        box->setObjectName(QStringLiteral("marked"));
-        box->topLeft->setCoords(c < 0 ? -0.5 : c - 0.5, r - 0.5);
-        box->bottomRight->setCoords(c < 0 ? C - 0.5 : c + 0.5, r + 0.5);
-        box->setPen(QPen(fg, presentation_ ? 3 : 2));
-    }
+    draw_marks();
     plot_->replot();
 }
 

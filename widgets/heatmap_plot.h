@@ -57,6 +57,7 @@ signals:
 
 private:
     void rebuild();
+    void draw_marks();  // the outlines of marked_, in place of those drawn before
     bool cell_at(const QPoint& pos, int* row, int* col) const;
     void set_label_steps(int x_step, int y_step);
     void thin_labels();
