@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "colormaps.h"
+#include "simd_state.h"
 
 namespace es::widgets {
 
@@ -30,6 +31,7 @@ PlotStyle plot_style(bool presentation) {
 }
 
 void style_plot(QCustomPlot* plot, bool presentation) {
+    guard_plot(plot);  // every replot's math at full speed (simd_state.h)
     const PlotStyle s = plot_style(presentation);
     const QColor fg = colors::plot_foreground(), grid = colors::plot_grid();
     plot->setBackground(colors::plot_background());

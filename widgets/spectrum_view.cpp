@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "plot_style.h"
+#include "simd_state.h"
 
 namespace es::widgets {
 
@@ -276,8 +277,10 @@ void SpectrumView::rebuild() {
         kmax = std::max(kmax, std::max(ls.singular_values.size(), ls.estimate_of));
         QColor c = colors::sample(colors::Map::Viridis, n > 1 ? double(row) / (n - 1) : 0.0);
         if (!selected) c.setAlpha(140);
-        QPen pen(c, selected ? st.line_width * 1.6 : st.line_width * 0.6);
-        QCPGraph* g = plot_->addGraph(sx, sy);
+        // The other layers' lines at least 1 px: QCustomPlot draws those as cosmetic lines, where
+        // 0.96 px went through QPainter's stroker, joins and all (most of the overlay's replot).
+        QPen pen(c, selected ? st.line_width * 1.6 : std::max(1.0, st.line_width * 0.6));
+        QCPGraph* g = new GuardedGraph(sx, sy);  // 66 graphs on log axes (simd_state.h)
         g->setData(k, s, true);
         g->setName(ls.estimate_of ? tr("layer %1 (estimate)").arg(ls.layer)
                                   : tr("layer %1").arg(ls.layer));
@@ -287,7 +290,7 @@ void SpectrumView::rebuild() {
             g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, st.line_width * 2.5));
         else
             g->removeFromLegend();
-        QCPGraph* h = plot_->addGraph(cx, cy);
+        QCPGraph* h = new GuardedGraph(cx, cy);
         h->setData(k, cum, true);
         h->setPen(pen);
         h->removeFromLegend();

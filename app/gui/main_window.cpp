@@ -30,6 +30,7 @@
 #include "gui_timing.h"
 #include "navigation_bar.h"
 #include "presentation_mode.h"
+#include "simd_state.h"
 #include "theme.h"
 #include "view_dock.h"
 #include "view_registry.h"
@@ -54,6 +55,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(QStringLiteral("Eigenscope"));
     setAcceptDrops(true);
     setDockNestingEnabled(true);
+    widgets::install_simd_state_guard();  // libm at full speed in every event (simd_state.h)
     normal_font_ = QApplication::font();
     // Expensive results survive the session in the user's cache directory (never next to the
     // dump); the size limit is a setting (cache/limit_mb, default 2 GB).

@@ -9,6 +9,7 @@
 #include "colormaps.h"
 #include "export/figure_export.h"
 #include "export/svg_sink.h"
+#include "simd_state.h"
 #include "view.h"
 
 namespace es::widgets {
@@ -54,7 +55,7 @@ void draw_plot_pieces(QCustomPlot* plot, SvgSink& sink, QCPPainter& painter, con
     }
     for (int i = 0; i < plot->layerCount(); ++i)
         for (QCPLayerable* child : plot->layer(i)->children()) {
-            if (!child->realVisibility()) continue;
+            if (!child->realVisibility() || is_simd_state_guard(child)) continue;
             sink.start(painter, local, QRectF(LayerableAccess::clip(child).translated(0, -1)));
             painter.setMode(QCPPainter::pmVectorized);
             painter.setMode(QCPPainter::pmNoCaching);
