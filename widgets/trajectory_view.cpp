@@ -253,8 +253,13 @@ void TrajectoryView::rebuild() {
     };
     const QColor fg = colors::plot_foreground();
     // Per-token lines first, so bands and means draw on top.
+    // Hundreds of faint lines: at least 1 px wide, which QCustomPlot draws as cosmetic lines (a
+    // thinner pen goes through QPainter's stroker, joins and all: a third of the complete
+    // result's replot), with the alpha lowered in proportion so that they carry the same ink.
+    const double thin_width = std::max(1.0, st.line_width * 0.4);
     QColor thin = fg;
-    thin.setAlpha(presentation_ ? 45 : 35);
+    thin.setAlphaF(
+        std::min(1.0, (presentation_ ? 45 : 35) / 255.0 * st.line_width * 0.4 / thin_width));
     const std::size_t T = r.token_index.size();
     if (tokens_->isChecked() && T > 0) {
         const std::size_t cap = partial() ? kMaxTokenLinesPartial : kMaxTokenLines;
@@ -270,8 +275,8 @@ void TrajectoryView::rebuild() {
             cosines.push_back(std::move(yc));
             ++token_lines_drawn_;
         }
-        lines(norm_rect_, x, norms, QPen(thin, st.line_width * 0.4));
-        lines(cos_rect_, x, cosines, QPen(thin, st.line_width * 0.4));
+        lines(norm_rect_, x, norms, QPen(thin, thin_width));
+        lines(cos_rect_, x, cosines, QPen(thin, thin_width));
     }
     band(norm_rect_, x, stat(r.norm_stats, &analysis::Summary::p10),
          stat(r.norm_stats, &analysis::Summary::p90), colors::categorical(0), tr("p10–p90"),
