@@ -103,9 +103,18 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     welcome_->set_recent(recent_files());
 
-    connect(&jobs_, &JobRunner::progress, this, [this](double f, const QString& msg) {
-        progress_->setValue(static_cast<int>(f * 1000));
-        progress_->setFormat(msg.isEmpty() ? QStringLiteral("%p%") : msg + QStringLiteral(" %p%"));
+    // The progress box follows what runs now (JobRunner::now), not whichever job reported last:
+    // a finished job's "done 100%" stayed there while others still ran.
+    connect(&jobs_, &JobRunner::activity_changed, this, [this] {
+        const std::optional<JobRunner::Now> now = jobs_.now();
+        progress_->setValue(now ? static_cast<int>(now->fraction * 1000) : 0);
+        if (!now)
+            progress_->setFormat(tr("idle"));
+        else if (now->running > 1)
+            progress_->setFormat(tr("%1 jobs: %2").arg(QString::number(now->running), now->text) +
+                                 QStringLiteral(" %p%"));
+        else
+            progress_->setFormat(now->text + QStringLiteral(" %p%"));
     });
     // The bar and Cancel appear only once work has lasted a moment: while playing through
     // layers, each step's quick jobs would otherwise flash "100% / Cancel" in the status bar.
