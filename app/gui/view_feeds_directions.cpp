@@ -100,11 +100,26 @@ void request_analogy(MainWindow& window, widgets::DirectionsView* view) {
     ask(
         window, view, Ask{doc, o.stream, what, QObject::tr("every layer")},
         [dump = doc->dump(), o](Progress& p) {
+            // Each pass reports 0..1 of its own and a Progress never goes back (the status bar
+            // said 100% through the whole second pass): the raw one in the first half of the
+            // job's, the normalised one in the second, the job's cancellation passed on at every
+            // report (as direction_at does).
+            auto half = [&p, &dump](const analysis::AnalogyOptions& options, double lo) {
+                Progress* self = nullptr;
+                Progress span([&p, &self, lo](double f, const std::string& message) {
+                    if (p.cancelled() && self) self->cancel();
+                    p.report(lo + f / 2, message);
+                });
+                self = &span;
+                analysis::AnalogyResult r = analysis::analogy(*dump, options, span);
+                p.check();
+                return r;
+            };
             widgets::AnalogyCurves c;
-            c.raw = analysis::analogy(*dump, o, p);
+            c.raw = half(o, 0.0);
             auto n = o;
             n.normalize = true;
-            c.normalized = analysis::analogy(*dump, n, p);
+            c.normalized = half(n, 0.5);
             return c;
         },
         [](widgets::DirectionsView& v, const widgets::AnalogyCurves& c) { v.set_analogy(c); }, slot,

@@ -180,11 +180,26 @@ private slots:
         QVERIFY(!view->analogy_curves().has_value());
 
         // Shown again: asked again, and it completes.
+        QList<std::pair<double, QString>> reports;  // the analogy's progress, as the bar got it
+        QObject::connect(w.jobs(), &es::app::JobRunner::progress, view,
+                         [&reports](double f, const QString& message) {
+                             if (message.contains(QLatin1String("analogy")))
+                                 reports.append({f, message});
+                         });
         w.dock(QStringLiteral("directions"))->raise();
         QTRY_VERIFY_WITH_TIMEOUT(view->analogy_curves().has_value(), 30000);
         QVERIFY(!w.jobs()->held(slot));
         QCOMPARE(finished.keys.count(finished.keys[first]), 2);
         QVERIFY(finished.ok[finished.keys.lastIndexOf(finished.keys[first])]);
+        // Its two passes (raw, normalised) share the job's progress: only the very last report is
+        // 100% (the raw pass's end, never held back by the 50 ms throttle at 100%, was, and the
+        // second pass then said 100% throughout).
+        QVERIFY(reports.size() >= 2);
+        QVERIFY(std::abs(reports.last().first - 1.0) < 1e-12);
+        for (int i = 0; i + 1 < reports.size(); ++i) {
+            QVERIFY2(reports[i].first < 1.0, qPrintable(reports[i].second));
+            QVERIFY(reports[i].first <= reports[i + 1].first);
+        }
 
         // The numbers of an uninterrupted computation on the same dump (the same code, so the
         // tolerance only guards against a different summation order).
