@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
@@ -108,13 +109,19 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     connect(&jobs_, &JobRunner::activity_changed, this, [this] {
         const std::optional<JobRunner::Now> now = jobs_.now();
         progress_->setValue(now ? static_cast<int>(now->fraction * 1000) : 0);
-        if (!now)
+        if (!now) {
             progress_->setFormat(tr("idle"));
-        else if (now->running > 1)
-            progress_->setFormat(tr("%1 jobs: %2").arg(QString::number(now->running), now->text) +
-                                 QStringLiteral(" %p%"));
-        else
-            progress_->setFormat(now->text + QStringLiteral(" %p%"));
+            progress_->setToolTip(QString());
+            return;
+        }
+        const QString text = now->running > 1
+                                 ? tr("%1 jobs: %2").arg(QString::number(now->running), now->text)
+                                 : now->text;
+        // Elided to the box, the percentage always shown; the whole text in the tooltip.
+        const QFontMetrics fm(progress_->font());
+        const int room = progress_->width() - fm.horizontalAdvance(QStringLiteral(" 100%")) - 16;
+        progress_->setFormat(fm.elidedText(text, Qt::ElideRight, room) + QStringLiteral(" %p%"));
+        progress_->setToolTip(text);
     });
     // The bar and Cancel appear only once work has lasted a moment: while playing through
     // layers, each step's quick jobs would otherwise flash "100% / Cancel" in the status bar.

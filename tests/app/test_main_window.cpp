@@ -177,6 +177,7 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(box->text(),
                                   QStringLiteral("2 jobs: spectrum: layer 17 of 33 25%"), 5000);
         QCOMPARE(box->value(), 250);
+        QCOMPARE(box->toolTip(), QStringLiteral("2 jobs: spectrum: layer 17 of 33"));
 
         end_b = true;
         QTRY_COMPARE_WITH_TIMEOUT(delivered, 1, 5000);
