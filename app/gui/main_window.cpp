@@ -108,10 +108,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     // a finished job's "done 100%" stayed there while others still ran.
     connect(&jobs_, &JobRunner::activity_changed, this, [this] {
         const std::optional<JobRunner::Now> now = jobs_.now();
-        progress_->setValue(now ? static_cast<int>(now->fraction * 1000) : 0);
+        // The text before the value: setValue() may repaint at once, with the text it has.
         if (!now) {
             progress_->setFormat(tr("idle"));
             progress_->setToolTip(QString());
+            progress_->setValue(0);
             return;
         }
         const QString text = now->running > 1
@@ -122,6 +123,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         const int room = progress_->width() - fm.horizontalAdvance(QStringLiteral(" 100%")) - 16;
         progress_->setFormat(fm.elidedText(text, Qt::ElideRight, room) + QStringLiteral(" %p%"));
         progress_->setToolTip(text);
+        progress_->setValue(static_cast<int>(now->fraction * 1000));
     });
     // The bar and Cancel appear only once work has lasted a moment: while playing through
     // layers, each step's quick jobs would otherwise flash "100% / Cancel" in the status bar.
