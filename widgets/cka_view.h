@@ -2,6 +2,7 @@
 // CKA heatmap: linear CKA between every pair of layers of one dump, or between the layers of two
 // dumps holding the same tokens (checkpoint A vs B, teacher vs student).
 #include <optional>
+#include <vector>
 
 #include "analysis/cka.h"
 #include "heatmap_plot.h"
@@ -28,14 +29,20 @@ public:
 
 protected:
     void on_selection(const Selection& selection) override;
+    void clear_result() override;  // the cells shown as estimated too
     void rebuild() override;
 
 private:
     void update_marks();
-    // The estimate that came first, kept while exact pairs of the same matrix fill in.
-    const analysis::CkaResult* estimate_under() const;
+    // Which cells of `partial` (row-major) the estimate stands in for: those not computed yet
+    // that it has a value for; empty when it is not an estimate of this very matrix. Worked out
+    // once per result, not per cell (the list comparisons made a redraw of 33 x 33 cells compare
+    // the layer lists a thousand times).
+    std::vector<unsigned char> estimated_cells(const analysis::CkaResult& partial) const;
     HeatmapPlot* heatmap_ = nullptr;
+    // The estimate that came first, kept while exact pairs of the same matrix fill in.
     std::optional<analysis::CkaResult> estimate_;
+    std::vector<unsigned char> estimated_;  // estimated_cells(*result_)
     Selection selection_;
 };
 

@@ -287,6 +287,9 @@ void DirectionsView::draw_analogy(bool with_data) {
     ay->setScaleType(QCPAxis::stLogarithmic);
     ay->setRangeReversed(true);
     ay->setRange(0.8, 10);
+    // The answers are said even without a direction to draw beside them (pairs this dump does
+    // not hold): the line said "computing" after the analogy had come.
+    describe_analogy();
     if (!with_data || !curves_data_) return;
     double top = 10, x0 = 0, x1 = 1;
     int index = 0;
@@ -319,7 +322,6 @@ void DirectionsView::draw_analogy(bool with_data) {
         for (double m : {1.0, 2.0, 5.0})
             if (m * t <= top) ticks->addTick(m * t, QString::number(m * t));
     ay->setTicker(ticks);
-    describe_analogy();
 }
 
 void DirectionsView::on_selection(const Selection& selection) {

@@ -51,6 +51,8 @@ public:
     QString analogy() const;
     QString expected() const;
     void set_analogy(const AnalogyCurves& curves);
+    // The analogy's curves drawn, or none (computing, or its line says why not).
+    const std::optional<AnalogyCurves>& analogy_curves() const { return curves_data_; }
     void show_analogy_message(const QString& message);
     // Flat indices matching the search text: a substring, or a regular expression in /.../.
     QList<int> search_matches(const QString& text) const;

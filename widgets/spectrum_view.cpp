@@ -165,8 +165,11 @@ void SpectrumView::set_result(const analysis::SpectrumResult& result) {
               [](const auto& a, const auto& b) { return a.first < b.first; });
     HeatmapData d;
     d.rows = static_cast<int>(rows.size());
+    // An estimate's columns span all its layer's values (its top ones filled, the rest empty),
+    // so the component axis does not jump when the exact values replace it.
     std::size_t cols = 0;
-    for (const auto& l : result.layers) cols = std::max(cols, l.singular_values.size());
+    for (const auto& l : result.layers)
+        cols = std::max({cols, l.singular_values.size(), l.estimate_of});
     d.cols = static_cast<int>(cols);
     d.values.assign(static_cast<std::size_t>(d.rows) * cols, std::nullopt);
     row_states_.clear();

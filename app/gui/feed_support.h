@@ -237,32 +237,42 @@ std::function<R(Progress&)> from_bundle(const Ask& a, std::function<R(Progress&)
     };
 }
 
-// Runs `work` (Progress& -> R, on a worker thread) for a view, in the view's slot: the view shows
-// what is computed, then the result (through `show(view, result)`) or the error, only if it
-// still wants this result by then.
+// Where a request says what it is doing: by default the view's state line (show_computing,
+// show_error); a second request of a view, in a slot of its own (the Directions view's analogy),
+// has a line of its own and leaves the view's state to the first.
+template <typename V>
+struct StateLine {
+    std::function<void(V&, const QString& source, const QString& what)> computing =
+        [](V& v, const QString& source, const QString& what) { v.show_computing(source, what); };
+    std::function<void(V&, const QString& error)> error = [](V& v, const QString& e) {
+        v.show_error(e);
+    };
+};
+
+// Runs `work` (Progress& -> R, on a worker thread) for a view, in the view's slot (or `slot`):
+// the view's line (`line`) shows what is computed, then the view the result (through
+// `show(view, result)`) or the line the error, only if it still wants this result by then.
 template <typename V, typename Work, typename Show>
-void ask(MainWindow& window, V* view, const Ask& a, Work work, Show show, QString slot = {}) {
+void ask(MainWindow& window, V* view, const Ask& a, Work work, Show show, QString slot = {},
+         StateLine<V> line = {}) {
     using R = std::decay_t<std::invoke_result_t<Work&, Progress&>>;
     if (slot.isEmpty()) slot = view->view_id();
+    const QString source = view_source(*a.doc, a.stream, a.other);
+    // Asks again, the same way, if the view is still there (a hold or a suspended run resumes).
+    auto again = [&window, guard = QPointer<V>(view), a, work, show, slot, line] {
+        if (guard) ask(window, guard.data(), a, work, show, slot, line);
+    };
     if (!a.when_hidden && window.waits_until_shown(view)) {
         // Hidden behind another tab, or closed: nothing computes until it is shown (the runner
         // drops the hold when the slot asks again, is cancelled or its document closes).
-        view->show_computing(view_source(*a.doc, a.stream, a.other),
-                             computing_what(a.computing, *a.doc, a.stream) +
-                                 QObject::tr(" (starts when this view is shown)"));
-        QPointer<V> guard(view);
-        window.jobs()->hold(slot, job_key(a), view, [&window, guard, a, work, show, slot] {
-            if (guard) ask(window, guard.data(), a, work, show, slot);
-        });
+        line.computing(*view, source,
+                       computing_what(a.computing, *a.doc, a.stream) +
+                           QObject::tr(" (starts when this view is shown)"));
+        window.jobs()->hold(slot, job_key(a), view, again);
         return;
     }
-    if (!a.when_hidden) {
-        // Let go if the view is hidden while this runs; asked again when it is shown.
-        QPointer<V> guard(view);
-        window.jobs()->resumable(slot, job_key(a), view, [&window, guard, a, work, show, slot] {
-            if (guard) ask(window, guard.data(), a, work, show, slot);
-        });
-    }
+    // Let go if the view is hidden while this runs; asked again when it is shown.
+    if (!a.when_hidden) window.jobs()->resumable(slot, job_key(a), view, again);
     std::function<R(Progress&)> run = std::move(work);
     if (a.doc->bundle() && !a.from_sample) {
         run = from_bundle<R>(a, std::move(run));
@@ -272,16 +282,15 @@ void ask(MainWindow& window, V* view, const Ask& a, Work work, Show show, QStrin
     } else {
         Q_ASSERT_X(!a.disk_cached, "ask", "a disk-cached result needs a codec in core/cache");
     }
-    view->show_computing(view_source(*a.doc, a.stream, a.other),
-                         computing_what(a.computing, *a.doc, a.stream));
+    line.computing(*view, source, computing_what(a.computing, *a.doc, a.stream));
     QPointer<V> guard(view);
     window.jobs()->template request_as<R>(
         slot, job_key(a), std::move(run),
         [guard, show](const R& r) {
             if (guard) show(*guard, r);
         },
-        [guard](const QString& e) {
-            if (guard) guard->show_error(e);
+        [guard, error = line.error](const QString& e) {
+            if (guard) error(*guard, e);
         });
 }
 

@@ -51,8 +51,10 @@ struct JobRunner::Job {
     std::map<QString, std::pair<Done, Failed>> waiters;  // by slot
     QElapsedTimer clock;
     std::atomic<qint64> last_report_ms{-1000};
-    QString message;  // the latest progress message (GUI thread)
-    int order = 0;    // when it started (activity() lists jobs in this order)
+    QString message;        // the latest progress message (GUI thread)
+    double fraction = 0;    // and fraction done
+    bool reported = false;  // whether it has reported progress yet
+    int order = 0;          // when it started (activity() lists jobs in this order)
 };
 
 JobRunner::JobRunner(QObject* parent) : QObject(parent) {
@@ -127,19 +129,38 @@ int JobRunner::suspend(const QObject* owner) {
     return static_cast<int>(go.size());
 }
 
+namespace {
+
+// "spectrum: layer 17 of 33": the analysis from the key ("doc1/spectrum/resid/..."), then the
+// job's latest progress message.
+QString activity_of(const QString& key, const QString& message) {
+    const QString name = key.section(QLatin1Char('/'), 1, 1);
+    return message.isEmpty() ? JobRunner::tr("%1: waiting for a thread").arg(name)
+                             : QStringLiteral("%1: %2").arg(name, message);
+}
+
+}  // namespace
+
 QStringList JobRunner::activity() const {
     std::vector<const Job*> jobs;
     for (const auto& [key, job] : running_) jobs.push_back(job.get());
     std::sort(jobs.begin(), jobs.end(),
               [](const Job* a, const Job* b) { return a->order < b->order; });
     QStringList out;
-    for (const Job* j : jobs) {
-        // "doc1/spectrum/resid/..." -> "spectrum"
-        const QString name = j->key.section(QLatin1Char('/'), 1, 1);
-        out << (j->message.isEmpty() ? tr("%1: waiting for a thread").arg(name)
-                                     : QStringLiteral("%1: %2").arg(name, j->message));
-    }
+    for (const Job* j : jobs) out << activity_of(j->key, j->message);
     return out;
+}
+
+std::optional<JobRunner::Now> JobRunner::now() const {
+    const Job* pick = nullptr;
+    for (const auto& [key, job] : running_) {
+        const Job* j = job.get();
+        // Reporting beats waiting for a thread; among equals the one started last.
+        if (!pick || std::pair(j->reported, j->order) > std::pair(pick->reported, pick->order))
+            pick = j;
+    }
+    if (!pick) return std::nullopt;
+    return Now{pick->fraction, activity_of(pick->key, pick->message), running_count()};
 }
 
 void JobRunner::request(const QString& slot, const QString& key, Work work, Done done,
@@ -187,7 +208,11 @@ void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
             self.data(),
             [self, weak, f, text] {
                 if (!self) return;
-                if (const auto j = weak.lock()) j->message = text;
+                if (const auto j = weak.lock()) {
+                    j->message = text;
+                    j->fraction = f;
+                    j->reported = true;
+                }
                 emit self->progress(f, text);
                 emit self->activity_changed();
             },

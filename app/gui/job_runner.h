@@ -12,6 +12,7 @@
 #include <list>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "util/progress.h"
@@ -77,6 +78,15 @@ public:
     // What runs now, in the order the jobs started: "spectrum: layer 17 of 33" (the analysis
     // from the key, then its latest progress message), for the status bar.
     QStringList activity() const;
+    // What the status bar's progress box shows: the most recently started running job that has
+    // reported progress (else the most recently started), its fraction done and its activity()
+    // text, and how many run. Nothing when none runs (finished jobs leave no "done 100%" behind).
+    struct Now {
+        double fraction = 0;
+        QString text;  // "spectrum: layer 17 of 33"
+        int running = 0;
+    };
+    std::optional<Now> now() const;
 
     void cancel_slot(const QString& slot);
     // Cancels every job whose key starts with prefix ("doc1/") and forgets its cached results.

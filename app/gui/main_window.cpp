@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFontMetrics>
 #include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
@@ -105,9 +106,26 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     welcome_->set_recent(recent_files());
 
-    connect(&jobs_, &JobRunner::progress, this, [this](double f, const QString& msg) {
-        progress_->setValue(static_cast<int>(f * 1000));
-        progress_->setFormat(msg.isEmpty() ? QStringLiteral("%p%") : msg + QStringLiteral(" %p%"));
+    // The progress box follows what runs now (JobRunner::now), not whichever job reported last:
+    // a finished job's "done 100%" stayed there while others still ran.
+    connect(&jobs_, &JobRunner::activity_changed, this, [this] {
+        const std::optional<JobRunner::Now> now = jobs_.now();
+        // The text before the value: setValue() may repaint at once, with the text it has.
+        if (!now) {
+            progress_->setFormat(tr("idle"));
+            progress_->setToolTip(QString());
+            progress_->setValue(0);
+            return;
+        }
+        const QString text = now->running > 1
+                                 ? tr("%1 jobs: %2").arg(QString::number(now->running), now->text)
+                                 : now->text;
+        // Elided to the box, the percentage always shown; the whole text in the tooltip.
+        const QFontMetrics fm(progress_->font());
+        const int room = progress_->width() - fm.horizontalAdvance(QStringLiteral(" 100%")) - 16;
+        progress_->setFormat(fm.elidedText(text, Qt::ElideRight, room) + QStringLiteral(" %p%"));
+        progress_->setToolTip(text);
+        progress_->setValue(static_cast<int>(now->fraction * 1000));
     });
     // The bar and Cancel appear only once work has lasted a moment: while playing through
     // layers, each step's quick jobs would otherwise flash "100% / Cancel" in the status bar.

@@ -137,7 +137,9 @@ void MainWindow::build_status_bar() {
     progress_ = new QProgressBar(this);
     progress_->setObjectName(QStringLiteral("jobProgress"));
     progress_->setRange(0, 1000);
-    progress_->setMaximumWidth(320);
+    // Wide enough for "2 jobs: spectrum: layer 17 of 33 52%" (longer texts are elided): at its
+    // size hint (about 90 px) the text wrapped and was cut to "2 jobs: health:".
+    progress_->setFixedWidth(320);
     progress_->setTextVisible(true);
     progress_->hide();
     cancel_ = new QToolButton(this);

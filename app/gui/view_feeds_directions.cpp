@@ -86,33 +86,44 @@ void request_analogy(MainWindow& window, widgets::DirectionsView* view) {
     o.top = 5;
     const QString what = what_of("analogy", {key_text(o.stream), kv("query", view->analogy()),
                                              kv("expect", view->expected())});
-    QPointer<widgets::DirectionsView> guard(view);
-    if (window.waits_until_shown(view)) {
-        // Behind another tab or closed: like every view's own request (ask()), held until shown;
-        // it ran at every open, two analogies over every layer nobody was looking at.
-        view->show_analogy_message(QObject::tr("Analogy: starts when this view is shown."));
-        window.jobs()->hold(slot, job_key(Ask{doc, o.stream, what, {}}), view, [&window, guard] {
-            if (guard) request_analogy(window, guard.data());
-        });
-        return;
-    }
-    view->show_analogy_message(QObject::tr("Analogy: computing ..."));
-    window.jobs()->request_as<widgets::AnalogyCurves>(
-        slot, job_key(Ask{doc, o.stream, what, {}}),
+    // Through ask(), like every view's own request: held while the view is hidden (it ran at
+    // every open, two analogies over every layer nobody was looking at), let go when the view is
+    // hidden while it runs, asked again when shown. Its state goes to the analogy's line, not
+    // the view's (the directions' request owns that).
+    StateLine<widgets::DirectionsView> line;
+    line.computing = [](widgets::DirectionsView& v, const QString&, const QString& doing) {
+        v.show_analogy_message(QObject::tr("Analogy: computing %1…").arg(doing));
+    };
+    line.error = [](widgets::DirectionsView& v, const QString& e) {
+        v.show_analogy_message(QObject::tr("Analogy: %1").arg(e));
+    };
+    ask(
+        window, view, Ask{doc, o.stream, what, QObject::tr("every layer")},
         [dump = doc->dump(), o](Progress& p) {
+            // Each pass reports 0..1 of its own and a Progress never goes back (the status bar
+            // said 100% through the whole second pass): the raw one in the first half of the
+            // job's, the normalised one in the second, the job's cancellation passed on at every
+            // report (as direction_at does).
+            auto half = [&p, &dump](const analysis::AnalogyOptions& options, double lo) {
+                Progress* self = nullptr;
+                Progress span([&p, &self, lo](double f, const std::string& message) {
+                    if (p.cancelled() && self) self->cancel();
+                    p.report(lo + f / 2, message);
+                });
+                self = &span;
+                analysis::AnalogyResult r = analysis::analogy(*dump, options, span);
+                p.check();
+                return r;
+            };
             widgets::AnalogyCurves c;
-            c.raw = analysis::analogy(*dump, o, p);
+            c.raw = half(o, 0.0);
             auto n = o;
             n.normalize = true;
-            c.normalized = analysis::analogy(*dump, n, p);
+            c.normalized = half(n, 0.5);
             return c;
         },
-        [guard](const widgets::AnalogyCurves& c) {
-            if (guard) guard->set_analogy(c);
-        },
-        [guard](const QString& e) {
-            if (guard) guard->show_analogy_message(QObject::tr("Analogy: %1").arg(e));
-        });
+        [](widgets::DirectionsView& v, const widgets::AnalogyCurves& c) { v.set_analogy(c); }, slot,
+        line);
 }
 
 // The Directions view's pairs offered to the 3D view's axes editor (one direction, its "direction"

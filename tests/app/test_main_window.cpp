@@ -1,15 +1,22 @@
-// The main window with real widgets (offscreen platform): opening good and bad files.
+// The main window with real widgets (offscreen platform): opening good and bad files; the status
+// bar's progress box.
 #include <QFile>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QProgressBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QTreeWidget>
+#include <atomic>
+#include <string>
 
 #include "dump_tree_view.h"
+#include "job_runner.h"
 #include "main_window.h"
+#include "util/progress.h"
 
 class TestMainWindow : public QObject {
     Q_OBJECT
@@ -137,6 +144,52 @@ private slots:
         for (int i = 0; i < weights->childCount(); ++i)
             visible += weights->child(i)->isHidden() ? 0 : 1;
         QCOMPARE(visible, 3);  // blocks.{0,1,2}.attn.W_Q
+    }
+
+    // The progress box shows what runs now: with two jobs the one started last (and how many
+    // run); when it finishes (its last words "done" at 100%), the other one's progress, not the
+    // finished one's; with none, an idle text, not the last job's "100%".
+    void progressBoxShowsWhatRunsNow() {
+        es::app::MainWindow w;
+        w.show();
+        auto* box = w.findChild<QProgressBar*>(QStringLiteral("jobProgress"));
+        QVERIFY(box);
+        std::atomic<bool> end_a{false}, end_b{false};
+        // Reports `f` and `message`, runs until told to end, then reports done at 100%.
+        auto until = [](std::atomic<bool>& end, double f, std::string message) {
+            return [&end, f, message](es::Progress& p) {
+                p.report(f, message);
+                while (!end.load()) {
+                    p.check();
+                    QThread::msleep(2);
+                }
+                p.report(1.0, "done");
+                return 1;
+            };
+        };
+        int delivered = 0;
+        auto count = [&delivered](const int& r) { delivered += r; };
+        es::app::JobRunner* jobs = w.jobs();
+        jobs->request_as<int>("a", "doc9/trajectory/resid", until(end_a, 0.5, "layer 3 of 4"),
+                              count);
+        jobs->request_as<int>("b", "doc9/spectrum/resid", until(end_b, 0.25, "layer 17 of 33"),
+                              count);
+        QTRY_COMPARE_WITH_TIMEOUT(box->text(),
+                                  QStringLiteral("2 jobs: spectrum: layer 17 of 33 25%"), 5000);
+        QCOMPARE(box->value(), 250);
+        QCOMPARE(box->toolTip(), QStringLiteral("2 jobs: spectrum: layer 17 of 33"));
+
+        end_b = true;
+        QTRY_COMPARE_WITH_TIMEOUT(delivered, 1, 5000);
+        QCOMPARE(jobs->running_count(), 1);
+        QCOMPARE(box->text(), QStringLiteral("trajectory: layer 3 of 4 50%"));
+        QCOMPARE(box->value(), 500);
+
+        end_a = true;
+        QTRY_COMPARE_WITH_TIMEOUT(delivered, 2, 5000);
+        QVERIFY(!jobs->busy());
+        QCOMPARE(box->text(), QStringLiteral("idle"));
+        QCOMPARE(box->value(), 0);
     }
 };
 

@@ -32,6 +32,61 @@ private slots:
         QCOMPARE(model.selection().layer, 3);
     }
 
+    // Pairs filling in after an estimate of the same matrix (real partial deliveries of the panel
+    // scheme on the demo): after each one, the hatched (faint) cells, the cells shows_estimate()
+    // names and the cells not computed yet are the same set, the exact cells hold the exact
+    // values and the others the estimate's; the complete result clears the hatching.
+    void hatchedCellsAreThePairsNotYetExact() {
+        auto dump = es::test::open_demo();
+        es::analysis::CkaOptions o;
+        o.gram_scheme = "panels";
+        o.panel_grams = 2;  // a few Grams at a time: several partial deliveries
+        std::vector<es::analysis::CkaResult> deliveries;
+        o.on_pairs = [&](const es::analysis::CkaResult& p) { deliveries.push_back(p); };
+        es::Progress progress;
+        const auto exact = es::analysis::cka(*dump, o, progress);
+        const auto estimate = es::analysis::cka_preview(*dump, o, 16, progress);
+        QVERIFY(deliveries.size() >= 3);
+        const std::size_t L = exact.matrix.size();
+        QVERIFY(L >= 3);
+        QCOMPARE(estimate.matrix.size(), L);
+
+        es::test::Following<CkaView> ui(static_cast<int>(L));
+        CkaView& view = ui.view;
+        view.set_result(estimate);
+        for (int i = 0; i < int(L); ++i) QVERIFY(!view.shows_estimate(i, i));
+        std::size_t last_done = 0;
+        for (const auto& partial : deliveries) {
+            QVERIFY(partial.pairs_done > last_done);  // the pairs fill in
+            last_done = partial.pairs_done;
+            view.set_result(partial);
+            const auto& faint = view.heatmap()->data().faint;
+            QCOMPARE(faint.size(), L * L);
+            std::size_t hatched = 0, solid_pairs = 0;
+            for (std::size_t i = 0; i < L; ++i)
+                for (std::size_t j = 0; j < L; ++j) {
+                    const bool pending = partial.computed[i * L + j] == 0;
+                    QCOMPARE(faint[i * L + j] != 0, pending);
+                    QCOMPARE(view.shows_estimate(int(i), int(j)), pending);
+                    hatched += pending;
+                    solid_pairs += !pending && j >= i;
+                    const auto shown = view.heatmap()->value(int(i), int(j));
+                    QVERIFY(shown.has_value());
+                    // Copied values; the tolerance only guards the lookup.
+                    const auto& from = pending ? estimate : exact;
+                    QVERIFY(std::abs(*shown - *from.matrix[i][j]) < 1e-12);
+                }
+            // Distinct pairs (i <= j) drawn solid: the ones the delivery says are done.
+            QCOMPARE(solid_pairs, partial.pairs_done);
+            QVERIFY(hatched > 0);
+        }
+        QVERIFY(deliveries.front().pairs_done < deliveries.front().pairs_total);
+        view.set_result(exact);
+        QVERIFY(view.heatmap()->data().faint.empty());
+        for (int i = 0; i < int(L); ++i)
+            for (int j = 0; j < int(L); ++j) QVERIFY(!view.shows_estimate(i, j));
+    }
+
     void matchesItsImageBaseline() {
         es::test::Following<CkaView> ui(4, 1);
         ui.view.set_result(es::test::analyse("good/tl_batched_f32.h5", es::analysis::cka));

@@ -120,8 +120,13 @@ private slots:
         es::test::Following<DirectionsView> ui(5, 3);
         ui.view.set_analogy(c);
         QCustomPlot* plot = ui.view.plot();
-        // Without a direction the view has no result, and a view without one draws nothing.
+        // Without a direction the view has no result, and a view without one draws nothing;
+        // its line still gives the answers at the selected layer.
         QVERIFY(!graph_named(plot, "analogyRaw"));
+        const QString alone = ui.view.analogy_line()->text();
+        QVERIFY2(
+            alone.contains(QStringLiteral("layer 3")) && alone.contains(QStringLiteral("queen")),
+            qPrintable(alone));
         ui.view.set_result(demo_directions());
         const std::pair<const char*, const es::analysis::AnalogyResult*> curves[] = {
             {"analogyRaw", &c.raw}, {"analogyNormalized", &c.normalized}};

@@ -102,6 +102,17 @@ private slots:
             QCOMPARE(curve->data()->at(i)->value, e.singular_values[static_cast<std::size_t>(i)]);
         // Its axis spans the layer's 24 values: the estimate is seen as their top.
         QVERIFY(curve->keyAxis()->range().upper >= 24);
+        // So do the spectrogram's columns: the top 6 filled in layer 2's row, the rest empty
+        // until the exact values come, on the same 24 columns (the axis does not jump).
+        const auto& grid = view.spectrogram()->data();
+        QCOMPARE(grid.cols, 24);
+        QCOMPARE(grid.col_labels.size(), 24);
+        for (int c = 0; c < 24; ++c) {
+            const auto cell = view.spectrogram()->value(2, c);
+            QCOMPARE(cell.has_value(), c < 6);
+            if (cell)  // a copy of the result's value, not recomputed: exact
+                QCOMPARE(*cell, e.singular_values[static_cast<std::size_t>(c)]);
+        }
         auto* status = view.findChild<QLabel*>(QStringLiteral("status"));
         QVERIFY(status && status->text().startsWith(QLatin1String("partial: layer 2: top 6")));
         QVERIFY(!es::widgets::figure_ready(&view, QStringLiteral("spectrum")));
@@ -120,6 +131,9 @@ private slots:
 
         view.set_result(full);
         QVERIFY(!view.partial() && view.incomplete().isEmpty());
+        QCOMPARE(view.spectrogram()->data().cols, 24);
+        QCOMPARE(view.spectrogram()->data().cols,
+                 static_cast<int>(full.layers[2].singular_values.size()));
         for (int i = 0; i < view.plot()->graphCount(); ++i)
             QCOMPARE(view.plot()->graph(i)->pen().style(), Qt::SolidLine);
         QString error;
