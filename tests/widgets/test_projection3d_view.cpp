@@ -388,9 +388,11 @@ private slots:
                 b[2 * a] = std::min(b[2 * a], p[a]);
                 b[2 * a + 1] = std::max(b[2 * a + 1], p[a]);
             }
+        // Looking into B's points: the framing moves the focal point off their centre (towards
+        // the side the legend takes, and to balance the axes' labels), never out of their box.
         const auto focal = view.camera()->focal_point;
         for (int a = 0; a < 3; ++a)
-            QVERIFY2(std::abs(focal[a] - (b[2 * a] + b[2 * a + 1]) / 2) < 1e-6 * scale_b,
+            QVERIFY2(focal[a] > b[2 * a] && focal[a] < b[2 * a + 1],
                      qPrintable(QString::number(focal[a])));
         // Every point of B is inside the picture.
         const std::vector<QPointF> screen = screen_positions(view);
