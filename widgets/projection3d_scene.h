@@ -111,11 +111,12 @@ public:
     // Moves the camera (along and across its view, never turning it) so that everything drawn
     // (the cloud with its sprites, the paths, the axes with their tick labels and titles, the
     // labels, the sphere) fills a width x height frame drawn at `scale` with a small margin,
-    // clear of the legend's panel and the note. `probe` renders the scene as it stands at that
-    // size and DPI (VtkGlWidget::render_to_image's prepare gives it): the texts are measured as
-    // drawn, the cloud's points by projecting them. Deterministic: the same camera, scene and
-    // frame give the same result.
-    Framing frame(int width, int height, double scale, const std::function<QImage()>& probe);
+    // clear of the legend's panel and the note. `probe` renders the scene as it stands at the
+    // frame's DPI and the size it is given (VtkGlWidget::render_to_image's prepare gives it): the
+    // texts are measured as drawn, the cloud's points by projecting them. Deterministic: the same
+    // camera, scene and frame give the same result.
+    Framing frame(int width, int height, double scale,
+                  const std::function<QImage(int width, int height)>& probe);
     // The Look whose framing the camera still is (after look() or frame(), until anything else
     // moves it: the mouse, set_camera(), a test's Zoom), else none.
     std::optional<Look> framed_look() const;

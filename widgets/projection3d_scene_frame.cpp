@@ -100,10 +100,18 @@ void shift_and_zoom(vtkCamera* camera, double dx, double dy, double k, int h) {
         camera->Dolly(k);
 }
 
+void set_camera_only(vtkRenderer* renderer, const Projection3dScene::Camera& c) {
+    vtkCamera* camera = renderer->GetActiveCamera();
+    camera->SetPosition(c.position.data());
+    camera->SetFocalPoint(c.focal_point.data());
+    camera->SetViewUp(c.view_up.data());
+    renderer->ResetCameraClippingRange();
+}
+
 }  // namespace
 
-Projection3dScene::Framing Projection3dScene::frame(int w, int h, double scale,
-                                                    const std::function<QImage()>& probe) {
+Projection3dScene::Framing Projection3dScene::frame(
+    int w, int h, double scale, const std::function<QImage(int width, int height)>& probe) {
     Impl& s = *d_;
     Framing out;
     if (w < 16 || h < 16 || s.all_points->GetNumberOfPoints() == 0 || !probe) {
@@ -157,11 +165,38 @@ Projection3dScene::Framing Projection3dScene::frame(int w, int h, double scale,
     // density draw them), plus a pixel of antialiasing.
     const double pad = 0.5 * s.current.actor->GetProperty()->GetPointSize() * scale + 1;
 
+    // The probes see a quarter of the frame beyond each edge: what the camera would cut is
+    // measured too. The view angle (or parallel scale) grows with the canvas so that every pixel
+    // keeps its offset from the centre and every text its size.
+    const int ox = w / 4, oy = h / 4, pw = w + 2 * ox, ph = h + 2 * oy;
+    // Without multisampling (on llvmpipe a good part of a frame's cost): an edge's antialiasing
+    // is a pixel, within the margin.
+    vtkRenderWindow* window = s.renderer->GetRenderWindow();
+    const int multisamples = window ? window->GetMultiSamples() : 0;
+    if (window) window->SetMultiSamples(0);
+    const auto probe_box = [&] {
+        const double angle = cam->GetViewAngle(), parallel = cam->GetParallelScale();
+        cam->SetViewAngle(2 * std::atan(std::tan(angle * M_PI / 360) * ph / h) * 180 / M_PI);
+        cam->SetParallelScale(parallel * ph / h);
+        const QImage image = probe(pw, ph);
+        cam->SetViewAngle(angle);
+        cam->SetParallelScale(parallel);
+        ++out.probes;
+        Box box = image.isNull() ? kNothing : drawn_box(image, s.background);
+        if (!is_empty(box)) box = {box[0] - ox, box[1] - oy, box[2] - ox, box[3] - oy};
+        return box;
+    };
+    // Where a frame cannot hold it all (a pane a couple of hundred pixels high, where the tick
+    // labels and titles alone are taller), the least cut of the cameras tried is kept.
+    struct Tried {
+        double overflow = 1e300;
+        Camera camera;
+        Box content = kNothing;
+    };
     const auto fit = [&] {
+        Tried best{1e300, camera(), kNothing};
         for (int i = 0; i < kProbesMax; ++i) {
-            const QImage image = probe();
-            ++out.probes;
-            Box box = image.isNull() ? kNothing : drawn_box(image, s.background);
+            Box box = probe_box();
             grow(box, projected_box(s.all_points, cam, w, h, pad));
             out.content = box;
             out.free = free;
@@ -171,11 +206,18 @@ Projection3dScene::Framing Projection3dScene::frame(int w, int h, double scale,
             const double k = std::clamp(std::min(fw / bw, fh / bh), 0.05, 20.0);
             const double bx = (box[0] + box[2]) / 2, by = (box[1] + box[3]) / 2;
             const double fx = (free[0] + free[2]) / 2, fy = (free[1] + free[3]) / 2;
-            const bool inside = box[0] >= free[0] - 0.5 && box[1] >= free[1] - 0.5 &&
-                                box[2] <= free[2] + 0.5 && box[3] <= free[3] + 0.5;
+            const double overflow =
+                std::max(0.0, free[0] - box[0]) + std::max(0.0, free[1] - box[1]) +
+                std::max(0.0, box[2] - free[2]) + std::max(0.0, box[3] - free[3]);
             out.converged =
-                inside && k < 1.02 && std::abs(bx - fx) <= 1.5 && std::abs(by - fy) <= 1.5;
-            if (out.converged || i + 1 == kProbesMax) return;
+                overflow <= 0.5 && k < 1.02 && std::abs(bx - fx) <= 1.5 && std::abs(by - fy) <= 1.5;
+            if (out.converged) return;
+            if (overflow < best.overflow - 0.5) best = {overflow, camera(), box};
+            if (i + 1 == kProbesMax) {
+                set_camera_only(s.renderer, best.camera);
+                out.content = best.content;
+                return;
+            }
             // Shift the content's centre to where, once magnified k times about the frame's
             // centre, it lands on the free area's centre. Perspective and the texts' fixed size
             // make this inexact; the next probe measures again.
@@ -189,7 +231,7 @@ Projection3dScene::Framing Projection3dScene::frame(int w, int h, double scale,
         // The density frame at this camera sets the legend's range; wider labels move its panel
         // left, and the cloud is fitted again clear of it.
         s.density_actor->VisibilityOn();
-        (void)probe();
+        (void)probe(w, h);
         ++out.probes;
         s.density_actor->VisibilityOff();
         const double right = free[2];
@@ -197,6 +239,7 @@ Projection3dScene::Framing Projection3dScene::frame(int w, int h, double scale,
         if (free[2] < right - 0.5) fit();
     }
 
+    if (window) window->SetMultiSamples(multisamples);
     for (std::size_t i = 0; i < std::size(hidden); ++i) hidden[i]->SetVisibility(was[i]);
     s.renderer->ResetCameraClippingRange();
     if (s.framed) s.framed = Impl::Framed{s.framed->look, camera(), cam->GetViewAngle()};

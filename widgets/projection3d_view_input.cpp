@@ -199,6 +199,9 @@ bool Projection3dView::eventFilter(QObject* watched, QEvent* event) {
         case QEvent::KeyPress:
             if (scene_) scene_->show_all_axes();
             break;
+        case QEvent::Show:  // a result that came while the pane was hidden is framed now
+            if (scene_ && scene_->framed_look()) fit_timer_->start();
+            break;
         case QEvent::Wheel:
             set_interacting(true);
             lod_timer_->start();  // the full scene once the wheel rests
@@ -255,22 +258,28 @@ QImage Projection3dView::render_image(QSize size, double scale) {
     const Camera screen = scene_->camera();
     QImage image = gl_->render_to_image(size, scale, false, [&](const VtkGlWidget::Probe& probe) {
         scene_->look(*look);
-        scene_->frame(size.width(), size.height(), scale, probe);
+        scene_->frame(size.width(), size.height(), scale,
+                      [&](int pw, int ph) { return probe(QSize(pw, ph)); });
     });
     scene_->set_camera(screen, look);
     return image;
 }
 
 void Projection3dView::frame_on_screen() {
-    if (!scene_ || !gl_ || !result_ || !gl_->isVisible() || !gl_->isValid()) return;
+    if (!scene_ || !gl_ || !result_ || !gl_->isVisible()) return;  // framed when shown
     const std::optional<Look> look = scene_->framed_look();
     if (!look) return;
+    if (!gl_->isValid()) {  // shown, its OpenGL context not made yet: once it is
+        fit_timer_->start();
+        return;
+    }
     const double dpr = gl_->devicePixelRatioF();
     const QSize px(qRound(gl_->width() * dpr), qRound(gl_->height() * dpr));
     if (px.isEmpty()) return;
     (void)gl_->render_to_image(px, dpr, false, [&](const VtkGlWidget::Probe& probe) {
         scene_->look(*look);
-        scene_->frame(px.width(), px.height(), dpr, probe);
+        scene_->frame(px.width(), px.height(), dpr,
+                      [&](int pw, int ph) { return probe(QSize(pw, ph)); });
     });
     render();
 }

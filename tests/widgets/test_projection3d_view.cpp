@@ -187,6 +187,8 @@ private slots:
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         QVERIFY2(view.gl_widget()->has_opengl(), qPrintable(view.gl_widget()->status_message()));
+        // Once shown, the view frames its camera to the pane (Projection3dScene::frame).
+        QTRY_VERIFY(view.scene()->last_framing().probes > 0);
         const std::vector<QPointF> screen = screen_positions(view);
         // Points with no other point within 9 px must be picked exactly; coincident ones (the
         // same token text at the embedding layer) could legitimately be either.
@@ -218,6 +220,7 @@ private slots:
         view.set_result(f.plain, f.dump->tokens());
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QTRY_VERIFY(view.scene()->last_framing().probes > 0);  // framed to the pane once shown
         const std::vector<QPointF> screen = screen_positions(view);
         const int i = isolated_point(screen, view.gl_widget()->size());
         QVERIFY2(i >= 0, "no isolated point to aim at");

@@ -129,9 +129,13 @@ QImage capture_render_window(vtkGenericOpenGLRenderWindow* win, QSize size, doub
     win->SetDPI(std::max(1, qRound(72 * scale)));
     win->SetSwapBuffers(false);
     if (prepare)
-        prepare([&] {
+        prepare([&](QSize probe_size) {
+            // A probe may be larger than the frame (to see what would fall outside it).
+            win->SetSize(probe_size.width(), probe_size.height());
             win->Render();
-            return read_back(win, w, h, false);
+            QImage probe = read_back(win, probe_size.width(), probe_size.height(), false);
+            win->SetSize(w, h);
+            return probe;
         });
     if (transparent) {
         renderers->InitTraversal();

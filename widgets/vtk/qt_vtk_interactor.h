@@ -82,8 +82,9 @@ private:
 // otherwise the image is Format_RGB32. Null image if the read-back fails.
 // `prepare`, when given, runs first with the window already at that size and DPI: it may change
 // the scene (the 3D view fits its camera to the export's frame) and call `probe`, which renders
-// and reads back the frame as it stands then (opaque), as often as it needs.
-using CaptureProbe = std::function<QImage()>;
+// the scene as it stands then at the DPI and a size of its choice and reads it back (opaque), as
+// often as it needs.
+using CaptureProbe = std::function<QImage(QSize size)>;
 using CapturePrepare = std::function<void(const CaptureProbe& probe)>;
 QImage capture_render_window(vtkGenericOpenGLRenderWindow* window, QSize size, double scale,
                              bool transparent, const CapturePrepare& prepare = {});

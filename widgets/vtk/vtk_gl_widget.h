@@ -66,9 +66,10 @@ public:
     // sizes are the caller's business. `transparent` clears the background to alpha 0
     // (Format_RGBA8888); otherwise the image is opaque (Format_RGB32). Returns a null image
     // when there is no OpenGL. `prepare` runs first, the window at that size and DPI: it may
-    // change the scene and render it as it stands (`probe`) as often as it needs, e.g. to fit
+    // change the scene and render it as it stands (`probe`, at a size of its choice) as often as
+    // it needs, e.g. to fit
     // the camera to this frame (see capture_render_window).
-    using Probe = std::function<QImage()>;
+    using Probe = std::function<QImage(QSize size)>;
     using Prepare = std::function<void(const Probe& probe)>;
     QImage render_to_image(QSize size, double scale = 1.0, bool transparent = false,
                            const Prepare& prepare = {});
