@@ -211,6 +211,7 @@ private slots:
         QVERIFY(!scene.view.scene()->framed_look().has_value());
         const auto moved = *scene.view.camera();
         (void)scene.view.render_image(QSize(700, 700));
+        // Untouched, not recomputed: the export leaves the user's camera bit for bit.
         QCOMPARE(scene.view.camera()->position, moved.position);
         QVERIFY(moved.position != before.position);
         QVERIFY(!scene.view.save_settings().contains(QStringLiteral("camera_fit")));
