@@ -298,13 +298,18 @@ void LegendActor::rebuild(int width, int height, int dpi) {
     }
 }
 
-int LegendActor::RenderOpaqueGeometry(vtkViewport* viewport) {
-    if (spec_.title.empty()) return 0;
+const LegendLayout& LegendActor::layout_in(vtkViewport* viewport) {
     const int* size = viewport->GetSize();
     vtkWindow* win = viewport->GetVTKWindow();
     const int dpi = win ? win->GetDPI() : 72;
     if (dirty_ || size[0] != width_ || size[1] != height_ || dpi != dpi_)
         rebuild(size[0], size[1], dpi);
+    return layout_;
+}
+
+int LegendActor::RenderOpaqueGeometry(vtkViewport* viewport) {
+    if (spec_.title.empty()) return 0;
+    layout_in(viewport);
     int drawn = 0;
     // Text actors build their textures here, for RenderOverlay to draw.
     for (auto& t : texts_) drawn += t->RenderOpaqueGeometry(viewport);

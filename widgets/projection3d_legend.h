@@ -91,6 +91,9 @@ public:
     // The layout last drawn and the viewport's size it was drawn in.
     const LegendLayout& last_layout() const { return layout_; }
     std::array<int, 2> last_size() const { return {width_, height_}; }
+    // The layout it draws in `viewport` at its window's DPI now (laid out again if needed):
+    // where the panel will be before the frame is drawn (the 3D view's framing keeps clear of it).
+    const LegendLayout& layout_in(vtkViewport* viewport);
 
     int RenderOpaqueGeometry(vtkViewport* viewport) override;
     int RenderOverlay(vtkViewport* viewport) override;

@@ -5,7 +5,9 @@
 // and tells the scene what to draw; the VtkGlWidget that owns the renderer draws it.
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "io/dump.h"
 #include "projection3d_legend.h"
 
+class QImage;
 class vtkRenderer;
 
 namespace es::widgets {
@@ -94,7 +97,30 @@ public:
     void look(Look from);
     void show_all_axes();  // after a Look hid the one facing the viewer
     Camera camera() const;
-    void set_camera(const Camera& c);
+    // `framed`: the camera is that Look's framing (an on-screen one put back after an export),
+    // else it is the user's (a session's, an export's provenance) and framed_look() is empty.
+    void set_camera(const Camera& c, std::optional<Look> framed = std::nullopt);
+
+    // What frame() measured: the drawn content's box and the free area it was fitted into
+    // (x0, y0, x1, y1 in pixels from the bottom left), the renders it took, whether it settled.
+    struct Framing {
+        std::array<double, 4> content{}, free{};
+        int probes = 0;
+        bool converged = false;
+    };
+    // Moves the camera (along and across its view, never turning it) so that everything drawn
+    // (the cloud with its sprites, the paths, the axes with their tick labels and titles, the
+    // labels, the sphere) fills a width x height frame drawn at `scale` with a small margin,
+    // clear of the legend's panel and the note. `probe` renders the scene as it stands at the
+    // frame's DPI and the size it is given (VtkGlWidget::render_to_image's prepare gives it): the
+    // texts are measured as drawn, the cloud's points by projecting them. Deterministic: the same
+    // camera, scene and frame give the same result.
+    Framing frame(int width, int height, double scale,
+                  const std::function<QImage(int width, int height)>& probe);
+    // The Look whose framing the camera still is (after look() or frame(), until anything else
+    // moves it: the mouse, set_camera(), a test's Zoom), else none.
+    std::optional<Look> framed_look() const;
+    const Framing& last_framing() const;
     double parallel_scale() const;  // the camera's, for tests: how much of the scene is framed
 
     // For tests: whether the legend is drawn, its title, and its box in normalized viewport

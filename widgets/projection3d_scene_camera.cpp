@@ -181,6 +181,7 @@ void Projection3dScene::look(Look from) {
     // an export's provenance draws the very same picture: flat sprites at nearly equal depths
     // are ordered by the depth buffer, which a different near/far plane can flip.
     s.renderer->ResetCameraClippingRange();
+    s.framed = Impl::Framed{from, camera(), c->GetViewAngle()};
 }
 
 void Projection3dScene::show_all_axes() {
@@ -198,12 +199,35 @@ Projection3dScene::Camera Projection3dScene::camera() const {
     return out;
 }
 
-void Projection3dScene::set_camera(const Camera& cam) {
+void Projection3dScene::set_camera(const Camera& cam, std::optional<Look> framed) {
     vtkCamera* c = d_->renderer->GetActiveCamera();
     c->SetPosition(cam.position.data());
     c->SetFocalPoint(cam.focal_point.data());
     c->SetViewUp(cam.view_up.data());
     d_->renderer->ResetCameraClippingRange();
+    if (framed)
+        d_->framed = Impl::Framed{*framed, camera(), c->GetViewAngle()};
+    else
+        d_->framed.reset();
+}
+
+std::optional<Projection3dScene::Look> Projection3dScene::framed_look() const {
+    const Impl& s = *d_;
+    if (!s.framed) return std::nullopt;
+    vtkCamera* c = s.renderer->GetActiveCamera();
+    const Camera now = camera();
+    // Bit-identical on purpose: any move of the camera (the mouse, set_camera, a test's Zoom)
+    // makes it the user's, and only an untouched framing is fitted again for another frame.
+    const bool same = now.position == s.framed->camera.position &&
+                      now.focal_point == s.framed->camera.focal_point &&
+                      now.view_up == s.framed->camera.view_up &&
+                      c->GetViewAngle() == s.framed->view_angle;
+    if (!same) return std::nullopt;
+    return s.framed->look;
+}
+
+const Projection3dScene::Framing& Projection3dScene::last_framing() const {
+    return d_->last_framing;
 }
 
 double Projection3dScene::parallel_scale() const {

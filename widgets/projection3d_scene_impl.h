@@ -128,6 +128,14 @@ struct Projection3dScene::Impl {
     std::size_t rows = 0, tokens = 0;
     bool presentation = false;
     bool lod = false;
+    // The camera look() or frame() left, and for which Look (framed_look()).
+    struct Framed {
+        Look look = Look::Oblique;
+        Camera camera;
+        double view_angle = 0;
+    };
+    std::optional<Framed> framed;
+    Framing last_framing;
     int still_multisamples = -1;  // the render window's multisampling outside level of detail
 
     // The points' bounds, or the unit cube before there are any.

@@ -137,9 +137,17 @@ Projection3dView::Projection3dView(QWidget* parent) : ResultView(parent) {
         lod_timer_->setSingleShot(true);
         lod_timer_->setInterval(250);
         connect(lod_timer_, &QTimer::timeout, this, [this] { set_interacting(false); });
+        // A framed camera follows the scene's size (a dock or window resized), once it rests.
+        fit_timer_ = new QTimer(this);
+        fit_timer_->setSingleShot(true);
+        fit_timer_->setInterval(60);
+        connect(fit_timer_, &QTimer::timeout, this, &Projection3dView::frame_on_screen);
         layout->addWidget(gl_, 1);
         lasso_overlay_ = new LassoOverlay(gl_);
         scene_ = std::make_unique<Projection3dScene>(gl_->renderer());
+        connect(gl_, &QOpenGLWidget::resized, this, [this] {
+            if (scene_->framed_look()) fit_timer_->start();
+        });
     } else {
         unavailable_ = VtkGlWidget::create_unavailable_pane(reason, this);
         unavailable_->setObjectName(QStringLiteral("projection3dUnavailable"));
@@ -332,7 +340,10 @@ void Projection3dView::set_result(const analysis::ProjectResult& result,
     rebuild_points();
     update_status();
     if (!scene_) return;
-    if (pending_camera_) {
+    if (pending_look_) {
+        show_look(*pending_look_);
+        pending_look_.reset();
+    } else if (pending_camera_) {
         set_camera(*pending_camera_);
         pending_camera_.reset();
     }
@@ -543,27 +554,29 @@ void Projection3dView::render() {
 }
 
 void Projection3dView::reset_camera() {
-    if (!scene_) return;
-    scene_->look(Projection3dScene::Look::Oblique);
-    camera_set_ = true;
-    render();
+    show_look(Projection3dScene::Look::Oblique);
 }
 
 void Projection3dView::set_camera_preset(CameraPreset preset) {
-    if (!scene_) return;
     using Look = Projection3dScene::Look;
     switch (preset) {
         case CameraPreset::Front:
-            scene_->look(Look::Front);
+            show_look(Look::Front);
             break;
         case CameraPreset::Top:
-            scene_->look(Look::Top);
+            show_look(Look::Top);
             break;
         case CameraPreset::Side:
-            scene_->look(Look::Side);
+            show_look(Look::Side);
             break;
     }
+}
+
+void Projection3dView::show_look(Projection3dScene::Look look) {
+    if (!scene_) return;
+    scene_->look(look);
     camera_set_ = true;
+    frame_on_screen();
     render();
 }
 

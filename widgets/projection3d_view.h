@@ -95,6 +95,8 @@ public:
     QString custom_axes() const;
     void set_custom_axes(const QString& text);  // no signal
     void show_axes_error(const QString& text);
+    // The oblique look (reset) or a preset, framed to the scene on screen (and, while the camera
+    // is not moved, framed again for every export's size: Projection3dScene::frame()).
     void reset_camera();
     void set_camera_preset(CameraPreset preset);
 
@@ -151,6 +153,8 @@ private:
     void update_status();
     void render();
     void set_camera(const Projection3dScene::Camera& camera);
+    void show_look(Projection3dScene::Look look);
+    void frame_on_screen();  // fits a still-framed camera to the scene's size on screen
     int current_row() const;
 
     VtkGlWidget* gl_ = nullptr;
@@ -175,6 +179,8 @@ private:
     std::vector<int> point_states_;
     Selection selection_;
     std::optional<Projection3dScene::Camera> pending_camera_;  // restored before a result
+    std::optional<Projection3dScene::Look> pending_look_;      // a framed look, likewise
+    QTimer* fit_timer_ = nullptr;                              // frames again after a resize
     bool camera_set_ = false;
     // What the camera was last fitted to: a result of another family is framed afresh.
     struct Family {

@@ -58,19 +58,51 @@ std::optional<Camera> camera_from_json(const QJsonObject& o) {
     return c;
 }
 
+using Look = Projection3dScene::Look;
+constexpr std::pair<Look, const char*> kLooks[] = {
+    {Look::Oblique, "oblique"}, {Look::Front, "front"}, {Look::Top, "top"}, {Look::Side, "side"}};
+
+QString look_name(Look look) {
+    for (const auto& [l, name] : kLooks)
+        if (l == look) return QString::fromLatin1(name);
+    return {};
+}
+
+std::optional<Look> look_of(const QString& name) {
+    for (const auto& [l, n] : kLooks)
+        if (name == QLatin1String(n)) return l;
+    return std::nullopt;
+}
+
 }  // namespace
 
+// "camera_fit" names the look of a camera still framed by it: restored, it is framed again for
+// the size it is drawn at (so an export's provenance re-exports the same picture, and a session
+// fits the window it opens in); "camera" is then where it stood, for older readers.
 QJsonObject Projection3dView::save_settings() const {
     QJsonObject s = ResultView::save_settings();  // the declared settings
-    if (scene_ && camera_set_)
+    const QString fit_key = QStringLiteral("camera_fit");
+    if (scene_ && camera_set_) {
         s.insert(QStringLiteral("camera"), to_json(scene_->camera()));
-    else if (pending_camera_)
+        if (const auto look = scene_->framed_look()) s.insert(fit_key, look_name(*look));
+    } else if (pending_look_) {
+        s.insert(fit_key, look_name(*pending_look_));
+    } else if (pending_camera_) {
         s.insert(QStringLiteral("camera"), to_json(*pending_camera_));
+    }
     return s;
 }
 
 void Projection3dView::restore_settings(const QJsonObject& s) {
     ResultView::restore_settings(s);
+    if (const auto look = look_of(s.value(QStringLiteral("camera_fit")).toString())) {
+        pending_camera_.reset();
+        if (scene_ && result_)
+            show_look(*look);
+        else
+            pending_look_ = look;  // applied with the first result
+        return;
+    }
     const std::optional<Camera> camera =
         camera_from_json(s.value(QStringLiteral("camera")).toObject());
     if (!camera) return;
@@ -78,6 +110,7 @@ void Projection3dView::restore_settings(const QJsonObject& s) {
         set_camera(*camera);
         render();
     } else {
+        pending_look_.reset();
         pending_camera_ = camera;  // applied with the first result
     }
 }
@@ -166,6 +199,9 @@ bool Projection3dView::eventFilter(QObject* watched, QEvent* event) {
         case QEvent::KeyPress:
             if (scene_) scene_->show_all_axes();
             break;
+        case QEvent::Show:  // a result that came while the pane was hidden is framed now
+            if (scene_ && scene_->framed_look()) fit_timer_->start();
+            break;
         case QEvent::Wheel:
             set_interacting(true);
             lod_timer_->start();  // the full scene once the wheel rests
@@ -214,7 +250,38 @@ std::size_t Projection3dView::lod_point_count() const {
 
 QImage Projection3dView::render_image(QSize size, double scale) {
     if (!gl_) return {};
-    return gl_->render_to_image(size, scale);
+    const std::optional<Look> look = scene_ && result_ ? scene_->framed_look() : std::nullopt;
+    if (!look) return gl_->render_to_image(size, scale);  // the user's camera, as it stands
+    // A framed camera is framed afresh for this frame, from its look (not from the screen's
+    // framing, so the same export gives the same pixels whatever the window did before); the
+    // screen's camera is put back after.
+    const Camera screen = scene_->camera();
+    QImage image = gl_->render_to_image(size, scale, false, [&](const VtkGlWidget::Probe& probe) {
+        scene_->look(*look);
+        scene_->frame(size.width(), size.height(), scale,
+                      [&](int pw, int ph) { return probe(QSize(pw, ph)); });
+    });
+    scene_->set_camera(screen, look);
+    return image;
+}
+
+void Projection3dView::frame_on_screen() {
+    if (!scene_ || !gl_ || !result_ || !gl_->isVisible()) return;  // framed when shown
+    const std::optional<Look> look = scene_->framed_look();
+    if (!look) return;
+    if (!gl_->isValid()) {  // shown, its OpenGL context not made yet: once it is
+        fit_timer_->start();
+        return;
+    }
+    const double dpr = gl_->devicePixelRatioF();
+    const QSize px(qRound(gl_->width() * dpr), qRound(gl_->height() * dpr));
+    if (px.isEmpty()) return;
+    (void)gl_->render_to_image(px, dpr, false, [&](const VtkGlWidget::Probe& probe) {
+        scene_->look(*look);
+        scene_->frame(px.width(), px.height(), dpr,
+                      [&](int pw, int ph) { return probe(QSize(pw, ph)); });
+    });
+    render();
 }
 
 }  // namespace es::widgets

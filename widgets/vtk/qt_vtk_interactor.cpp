@@ -89,8 +89,26 @@ void QtVtkInteractor::fire_timer(int vtk_timer_id) {
     if (this->IsOneShotTimer(vtk_timer_id)) this->DestroyTimer(vtk_timer_id);
 }
 
+namespace {
+
+// The frame in VTK's framebuffer as an image: OpenGL rows run bottom-up.
+QImage read_back(vtkGenericOpenGLRenderWindow* win, int w, int h, bool transparent) {
+    auto pixels = vtkSmartPointer<vtkUnsignedCharArray>::New();
+    const int status = win->GetRGBACharPixelData(0, 0, w - 1, h - 1, 0, pixels, 0);
+    if (status != VTK_OK || pixels->GetNumberOfValues() != vtkIdType(w) * h * 4) return {};
+    QImage image(w, h, QImage::Format_RGBA8888);
+    const int row_bytes = w * 4;
+    for (int y = 0; y < h; ++y)
+        std::memcpy(image.scanLine(h - 1 - y), pixels->GetPointer(vtkIdType(y) * row_bytes),
+                    row_bytes);
+    if (!transparent) image = image.convertToFormat(QImage::Format_RGB32);
+    return image;
+}
+
+}  // namespace
+
 QImage capture_render_window(vtkGenericOpenGLRenderWindow* win, QSize size, double scale,
-                             bool transparent) {
+                             bool transparent, const CapturePrepare& prepare) {
     auto* state = win->GetState();
     state->Reset();
     state->Push();
@@ -102,10 +120,7 @@ QImage capture_render_window(vtkGenericOpenGLRenderWindow* win, QSize size, doub
     std::vector<double> alphas;
     vtkRendererCollection* renderers = win->GetRenderers();
     renderers->InitTraversal();
-    while (vtkRenderer* r = renderers->GetNextItem()) {
-        alphas.push_back(r->GetBackgroundAlpha());
-        if (transparent) r->SetBackgroundAlpha(0.0);
-    }
+    while (vtkRenderer* r = renderers->GetNextItem()) alphas.push_back(r->GetBackgroundAlpha());
     const int w = size.width();
     const int h = size.height();
     // VTK renders into its own framebuffer object, so any size works, larger than the screen
@@ -113,9 +128,21 @@ QImage capture_render_window(vtkGenericOpenGLRenderWindow* win, QSize size, doub
     win->SetSize(w, h);
     win->SetDPI(std::max(1, qRound(72 * scale)));
     win->SetSwapBuffers(false);
+    if (prepare)
+        prepare([&](QSize probe_size) {
+            // A probe may be larger than the frame (to see what would fall outside it).
+            win->SetSize(probe_size.width(), probe_size.height());
+            win->Render();
+            QImage probe = read_back(win, probe_size.width(), probe_size.height(), false);
+            win->SetSize(w, h);
+            return probe;
+        });
+    if (transparent) {
+        renderers->InitTraversal();
+        while (vtkRenderer* r = renderers->GetNextItem()) r->SetBackgroundAlpha(0.0);
+    }
     win->Render();
-    auto pixels = vtkSmartPointer<vtkUnsignedCharArray>::New();
-    const int status = win->GetRGBACharPixelData(0, 0, w - 1, h - 1, 0, pixels, 0);
+    QImage image = read_back(win, w, h, transparent);
     win->SetSwapBuffers(true);
     win->SetSize(old_w, old_h);
     win->SetDPI(old_dpi);
@@ -123,15 +150,7 @@ QImage capture_render_window(vtkGenericOpenGLRenderWindow* win, QSize size, doub
     for (double alpha : alphas) renderers->GetNextItem()->SetBackgroundAlpha(alpha);
     state->Pop();
 
-    if (status != VTK_OK || pixels->GetNumberOfValues() != vtkIdType(w) * h * 4) return {};
-    QImage image(size, QImage::Format_RGBA8888);
-    const int row_bytes = w * 4;
-    for (int y = 0; y < h; ++y) {  // OpenGL rows run bottom-up
-        std::memcpy(image.scanLine(h - 1 - y), pixels->GetPointer(vtkIdType(y) * row_bytes),
-                    row_bytes);
-    }
-    if (!transparent) image = image.convertToFormat(QImage::Format_RGB32);
-    image.setDevicePixelRatio(scale);
+    if (!image.isNull()) image.setDevicePixelRatio(scale);
     return image;
 }
 

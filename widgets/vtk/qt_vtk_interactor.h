@@ -80,8 +80,14 @@ private:
 // framebuffer object and reads it back; size, DPI and background alpha are restored after.
 // DPI becomes 72 * scale; `transparent` clears the background to alpha 0 (Format_RGBA8888),
 // otherwise the image is Format_RGB32. Null image if the read-back fails.
+// `prepare`, when given, runs first with the window already at that size and DPI: it may change
+// the scene (the 3D view fits its camera to the export's frame) and call `probe`, which renders
+// the scene as it stands then at the DPI and a size of its choice and reads it back (opaque), as
+// often as it needs.
+using CaptureProbe = std::function<QImage(QSize size)>;
+using CapturePrepare = std::function<void(const CaptureProbe& probe)>;
 QImage capture_render_window(vtkGenericOpenGLRenderWindow* window, QSize size, double scale,
-                             bool transparent);
+                             bool transparent, const CapturePrepare& prepare = {});
 
 // Qt cursor for a VTK_CURSOR_* value (VTK widgets ask for resize/hand cursors).
 Qt::CursorShape qt_cursor_for_vtk(int vtk_cursor);

@@ -350,11 +350,12 @@ void VtkGlWidget::paintGL() {
     state->Pop();
 }
 
-QImage VtkGlWidget::render_to_image(QSize size, double scale, bool transparent) {
+QImage VtkGlWidget::render_to_image(QSize size, double scale, bool transparent,
+                                    const Prepare& prepare) {
     if (size.isEmpty() || !has_opengl()) return {};
     if (d_->context) {
         make_current_for_vtk();
-        QImage image = capture_render_window(d_->window, size, scale, transparent);
+        QImage image = capture_render_window(d_->window, size, scale, transparent, prepare);
         request_render();  // VTK's buffer now holds the export, not the pane
         return image;
     }
@@ -368,7 +369,7 @@ QImage VtkGlWidget::render_to_image(QSize size, double scale, bool transparent) 
     context.setFormat(QSurfaceFormat::defaultFormat());
     if (!context.create() || !context.makeCurrent(&surface)) return {};
     if (!bind_vtk(&context, &surface)) return {};
-    QImage image = capture_render_window(d_->window, size, scale, transparent);
+    QImage image = capture_render_window(d_->window, size, scale, transparent, prepare);
     teardown_vtk();  // frees VTK's objects in this context before it goes
     context.doneCurrent();
     return image;

@@ -7,6 +7,7 @@
 #include <QImage>
 #include <QOpenGLWidget>
 #include <QString>
+#include <functional>
 #include <memory>
 
 class QOpenGLContext;
@@ -64,8 +65,14 @@ public:
     // grows with it, and the image's devicePixelRatio is set to it. Line widths and other pixel
     // sizes are the caller's business. `transparent` clears the background to alpha 0
     // (Format_RGBA8888); otherwise the image is opaque (Format_RGB32). Returns a null image
-    // when there is no OpenGL.
-    QImage render_to_image(QSize size, double scale = 1.0, bool transparent = false);
+    // when there is no OpenGL. `prepare` runs first, the window at that size and DPI: it may
+    // change the scene and render it as it stands (`probe`, at a size of its choice) as often as
+    // it needs, e.g. to fit
+    // the camera to this frame (see capture_render_window).
+    using Probe = std::function<QImage(QSize size)>;
+    using Prepare = std::function<void(const Probe& probe)>;
+    QImage render_to_image(QSize size, double scale = 1.0, bool transparent = false,
+                           const Prepare& prepare = {});
 
 signals:
     // Emitted once (queued) when OpenGL turns out to be unusable for this widget.
