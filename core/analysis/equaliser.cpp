@@ -95,12 +95,13 @@ EqualiserResult estimate_first(const Dump& dump, const StreamInfo& s, const Equa
     for (std::size_t k = 0; k <= nb; ++k) r.band_edges.push_back(k * d / nb);
     // Only the bands the halves resolve too are shown: each with its stated uncertainty.
     const std::size_t resolved =
-        resolved_to_edge(r.band_edges, std::min({b.all.k, b.half[0].k, b.half[1].k}));
+        resolved_to_edge(r.band_edges, std::min({b.all.k(), b.half[0].k(), b.half[1].k()}));
     r.basis_layers = {s.state_names[ref]};
-    const double total = b.all.total();
+    double total = 0;  // the sample's variance (its Gram's trace)
+    for (double g : b.all.g) total += g;
     for (std::size_t c = 0; c < resolved; ++c)
-        r.basis_explained.push_back(total > 0 ? b.all.eig[c] / total : 0.0);
-    r.estimate_tokens = b.tokens;
+        r.basis_explained.push_back(total > 0 ? b.all.g[c] / total : 0.0);
+    r.estimate_tokens = b.tokens();
     r.estimate_of = s.n_tokens();
     r.estimate_resolved = resolved;
     // Band sums over the resolved bands (null beyond), the rest beyond them, and the halves'
@@ -115,11 +116,10 @@ EqualiserResult estimate_first(const Dump& dump, const StreamInfo& s, const Equa
         for (std::size_t j = 0; j < d; ++j) xx += static_cast<double>(x[j]) * x[j];
         const double scale = o.normalize && xx > 0 ? xx : 1.0;
         Picture p;
-        p.energies = energies_along_rows(x, d, b.all.components, resolved, scale);
+        p.energies = b.energies(b.all, x, resolved, scale);
         p.energies.resize(d, std::nan(""));
         std::vector<double> halves[2];
-        for (int h = 0; h < 2; ++h)
-            halves[h] = energies_along_rows(x, d, b.half[h].components, resolved, scale);
+        for (int h = 0; h < 2; ++h) halves[h] = b.energies(b.half[h], x, resolved, scale);
         p.rest = xx / scale;
         // Per band and per sum of the bands up to one (the rest's complement): the halves'
         // difference (twice the whole sample's standard error, roughly) plus how far the whole

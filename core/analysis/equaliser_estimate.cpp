@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "analysis/common.h"
+#include "numerics/linalg.h"
+#include "numerics/pca.h"
 #include "util/error.h"
 
 namespace es::analysis {
@@ -11,6 +13,23 @@ namespace {
 // Runs of neighbouring tokens, spread evenly: one read each, and the prompts' positions (the
 // first token of a prompt is often an outlier) all represented. Even, so the halves are equal.
 constexpr std::size_t kRuns = 8;
+// Eigenvalues below this fraction of the largest count as zero (as numerics/pca.cpp's).
+constexpr double kZeroEig = 1e-13;
+
+// The Gram of the rows centred on their mean, and its eigenpairs above round-off.
+void fit(const float* x, std::size_t d, SampleAxes& a) {
+    const std::size_t m = a.rows.size();
+    a.mean.assign(d, 0.0);
+    for (std::size_t r : a.rows)
+        for (std::size_t j = 0; j < d; ++j) a.mean[j] += x[r * d + j];
+    for (double& v : a.mean) v /= static_cast<double>(m);
+    a.u = numerics::gram_of_rows(x, d, a.rows, true);
+    numerics::eigh(a.u, m, a.g, true);  // descending; vectors as columns of a.u
+    std::size_t k = 0;
+    while (k < a.g.size() && a.g[k] > a.g[0] * kZeroEig) ++k;
+    a.g.resize(k);
+    a.u.resize(m * k);
+}
 }  // namespace
 
 EqualiserSampleBases equaliser_sample_bases(const Dump& dump, const StreamInfo& s,
@@ -32,25 +51,37 @@ EqualiserSampleBases equaliser_sample_bases(const Dump& dump, const StreamInfo& 
         throw InputError(dump.where() + "equaliser estimate: fewer than 4 finite tokens in " +
                          s.state_names[state]);
     EqualiserSampleBases b;
-    std::vector<std::size_t> all = rows[0];
-    all.insert(all.end(), rows[1].begin(), rows[1].end());
-    std::sort(all.begin(), all.end());
-    b.tokens = all.size();
-    // Every component each sample has (k = its size): pca_of_rows keeps those above round-off.
-    b.all = numerics::pca_of_rows(x.data(), d, all, true, all.size(), progress);
-    for (int h = 0; h < 2; ++h)
-        b.half[h] = numerics::pca_of_rows(x.data(), d, rows[h], true, rows[h].size(), progress);
+    b.d = d;
+    b.x = std::move(x);
+    b.all.rows = rows[0];
+    b.all.rows.insert(b.all.rows.end(), rows[1].begin(), rows[1].end());
+    std::sort(b.all.rows.begin(), b.all.rows.end());
+    b.half[0].rows = std::move(rows[0]);
+    b.half[1].rows = std::move(rows[1]);
+    for (SampleAxes* a : {&b.all, &b.half[0], &b.half[1]}) {
+        progress.check();
+        fit(b.x.data(), d, *a);
+    }
     return b;
 }
 
-std::vector<double> energies_along_rows(const float* x, std::size_t d,
-                                        const std::vector<double>& rows, std::size_t k,
-                                        double scale) {
-    std::vector<double> e(k);
-    for (std::size_t c = 0; c < k; ++c) {
+std::vector<double> EqualiserSampleBases::energies(const SampleAxes& a, const float* v,
+                                                   std::size_t k, double scale) const {
+    const std::size_t m = a.rows.size();
+    double mv = 0;
+    for (std::size_t j = 0; j < d; ++j) mv += a.mean[j] * v[j];
+    std::vector<double> y(m);  // Sc v
+    for (std::size_t r = 0; r < m; ++r) {
+        const float* row = x.data() + a.rows[r] * d;
+        double dot = 0;
+        for (std::size_t j = 0; j < d; ++j) dot += static_cast<double>(row[j]) * v[j];
+        y[r] = dot - mv;
+    }
+    std::vector<double> e(std::min(k, a.k()));
+    for (std::size_t i = 0; i < e.size(); ++i) {
         double p = 0;
-        for (std::size_t j = 0; j < d; ++j) p += rows[c * d + j] * x[j];
-        e[c] = p * p / scale;
+        for (std::size_t r = 0; r < m; ++r) p += a.u[i * m + r] * y[r];
+        e[i] = p * p / a.g[i] / scale;
     }
     return e;
 }

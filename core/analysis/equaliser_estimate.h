@@ -16,28 +16,38 @@
 #include <vector>
 
 #include "io/dump.h"
-#include "numerics/pca.h"
 #include "util/progress.h"
 
 namespace es::analysis {
 
+// The principal axes of m sampled rows, kept as the Gram's eigenvectors: axis i is
+// Sc^T u_i / sqrt(g_i) (Sc the rows centred), so x's projection on it is u_i . (Sc x) / sqrt(g_i),
+// m d + m k flops a vector, and no k x d matrix is formed (at m = 1024, d = 4096 forming it was
+// most of the estimate's time).
+struct SampleAxes {
+    std::vector<std::size_t> rows;  // into EqualiserSampleBases::x
+    std::vector<double> mean;       // d
+    std::vector<double> u;          // m x k column-major: the Gram's top k eigenvectors
+    std::vector<double> g;          // their eigenvalues, descending, above round-off
+    std::size_t k() const { return g.size(); }
+};
+
 struct EqualiserSampleBases {
-    std::size_t tokens = 0;  // finite tokens sampled (of the stream's n_tokens())
-    numerics::Pca all;       // the principal axes of the whole sample (components k x d)
-    numerics::Pca half[2];   // of its two halves (alternate runs)
+    std::size_t d = 0;
+    std::vector<float> x;  // the sampled tokens, row-major (non-finite rows not used)
+    SampleAxes all;        // the whole sample
+    SampleAxes half[2];    // its two halves (alternate runs)
+    std::size_t tokens() const { return all.rows.size(); }
+    // Energies (squared projections) of v along the first k axes of `a`, divided by `scale`.
+    std::vector<double> energies(const SampleAxes& a, const float* v, std::size_t k,
+                                 double scale) const;
 };
 
 // Samples about `tokens` tokens of `state` in runs spread evenly over the stream (one hyperslab
-// read a run, runs of whole chunks where the stream is chunked), drops non-finite rows, and fits
-// the three bases. Throws InputError when fewer than 4 finite tokens are left.
+// read a run), drops non-finite rows, and fits the three sets of axes. Throws InputError when
+// fewer than 4 finite tokens are left.
 EqualiserSampleBases equaliser_sample_bases(const Dump& dump, const StreamInfo& s,
                                             std::size_t state, std::size_t tokens,
                                             Progress& progress);
-
-// Energies (squared projections) of x along the first k rows of a k x d basis, each divided by
-// `scale`.
-std::vector<double> energies_along_rows(const float* x, std::size_t d,
-                                        const std::vector<double>& rows, std::size_t k,
-                                        double scale);
 
 }  // namespace es::analysis
