@@ -195,7 +195,8 @@ QString EqualiserView::incomplete() const {
 }
 
 QString EqualiserView::estimate_text(const analysis::EqualiserResult& r) {
-    return tr("estimate: basis from %1 of %2 tokens, ±%3% of ‖x‖²")
+    // An error estimate from split halves, not a bound: "about".
+    return tr("estimate: basis from %1 of %2 tokens, error about ±%3% of ‖x‖² (split halves)")
         .arg(r.estimate_tokens)
         .arg(r.estimate_of)
         .arg(100 * r.estimate_spread, 0, 'g', 2);
@@ -281,7 +282,9 @@ void EqualiserView::rebuild() {
                           : QString()) +
                  // On the plot itself: the status line sits right of the controls
                  // and is cut first in a narrow dock.
-                 (estimate             ? QStringLiteral(" · ") + estimate_text(*result_)
+                 // An estimate's line of its own: one line was cut at both ends in the
+                 // default layout's tab (1600 x 1000).
+                 (estimate             ? QStringLiteral("\n") + estimate_text(*result_)
                   : result_->partial() ? tr(" · partial: %1").arg(layers_done(*result_))
                                        : QString())));
     // Sign colouring: raw coordinates per dimension, when the signs of this frame are known.

@@ -89,7 +89,8 @@ struct EqualiserResult {
     // fraction when normalised). `estimate_spread`, the stated uncertainty of every shown band
     // and of the rest, a fraction of the token's ||x||^2 at that frame: the largest, over the
     // bands and the sums of the bands up to each, of the two half-samples' difference plus the
-    // whole sample's distance from their mean (equaliser_estimate.h). 0 tokens: exact.
+    // whole sample's distance from their mean (equaliser_estimate.h): an error estimate, not a
+    // bound (docs/PERFORMANCE.md has how often it held on M). 0 tokens: exact.
     std::size_t estimate_tokens = 0, estimate_of = 0, estimate_resolved = 0;
     double estimate_rest = 0, estimate_spread = 0;
     bool partial() const;
