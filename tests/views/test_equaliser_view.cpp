@@ -311,6 +311,7 @@ private slots:
         QCOMPARE(es::test::items_named(view.plot(), QStringLiteral("unresolved")), 1);
         const QVector<double> h = view.bar_heights();
         QCOMPARE(h.size(), 32);
+        // The bars are the frame's values as given (copies, not recomputed): equal bit for bit.
         for (int k = 0; k < 15; ++k) QCOMPARE(h[k], *shown[std::size_t(k)]);
         QVERIFY(!es::widgets::figure_ready(&view, QStringLiteral("equaliser")));
         const es::widgets::ExportOptions options;
