@@ -163,13 +163,19 @@ void EqualiserView::set_result(const analysis::EqualiserResult& result) {
     for (const auto& f : result.frames)
         for (std::size_t i = 0; i < std::min(n, f.size()); ++i)
             if (f[i] && std::isfinite(*f[i])) peak_[i] = std::max(peak_[i], *f[i]);
-    for (std::size_t i = 0; i < n; ++i) peak_[i] = std::max(peak_[i], result.bands[i]);
+    for (std::size_t i = 0; i < n; ++i)
+        if (std::isfinite(result.bands[i])) peak_[i] = std::max(peak_[i], result.bands[i]);
     QString text =
         tr("token %1 “%2”, basis %3")
             .arg(result.token)
             .arg(QString::fromStdString(result.token_label), QString::fromStdString(result.basis));
     // Peaks of a partial result are over the layers computed so far.
-    if (result.partial())
+    if (result.estimate_tokens > 0)
+        text = tr("estimate: basis from %1 of %2 tokens, the exact fit follows (not exported) · %3")
+                   .arg(result.estimate_tokens)
+                   .arg(result.estimate_of)
+                   .arg(text);
+    else if (result.partial())
         text = tr("partial: %1 computed, the rest follow (not exported until complete) · %2")
                    .arg(layers_done(result), text);
     take_result(result, text);
@@ -182,7 +188,18 @@ QString EqualiserView::layers_done(const analysis::EqualiserResult& r) {
 
 QString EqualiserView::incomplete() const {
     if (!result_ || !result_->partial()) return {};
+    if (result_->estimate_tokens > 0)
+        return tr("an estimate from %1 tokens, the basis fit still running")
+            .arg(result_->estimate_tokens);
     return layers_done(*result_);
+}
+
+QString EqualiserView::estimate_text(const analysis::EqualiserResult& r) {
+    // An error estimate from split halves, not a bound: "about".
+    return tr("estimate: basis from %1 of %2 tokens, error about ±%3% of ‖x‖² (split halves)")
+        .arg(r.estimate_tokens)
+        .arg(r.estimate_of)
+        .arg(100 * r.estimate_spread, 0, 'g', 2);
 }
 
 void EqualiserView::on_selection(const Selection& selection) {
@@ -211,6 +228,7 @@ void EqualiserView::rebuild() {
     QElapsedTimer timer;
     timer.start();
     plot_->clearPlottables();
+    plot_->clearItems();  // an estimate's box of unresolved components
     style_plot(plot_, presentation_);
     const PlotStyle st = plot_style(presentation_);
     auto* heading = qobject_cast<QCPTextElement*>(plot_->plotLayout()->element(0, 0));
@@ -243,21 +261,32 @@ void EqualiserView::rebuild() {
     const std::vector<std::optional<double>> blank(pending ? result_->bands.size() : 0);
     const auto& frame = pending ? blank : result_->frames[fi];
     const int n = static_cast<int>(frame.size());
+    // An estimate's frame has values for its resolved bands only; the others are its rest.
+    const bool estimate = result_->estimate_tokens > 0;
+    int shown = n;
+    if (estimate)
+        while (shown > 0 &&
+               result_->band_edges[static_cast<std::size_t>(shown)] > result_->estimate_resolved)
+            --shown;
     bool bad = false;
-    for (const auto& v : frame) bad = bad || (!v && !pending);
-    heading->setText(tr("%1 · token %2 “%3” (prompt %4, position %5)%6")
-                         .arg(QString::fromStdString(result_->frame_layers[fi]))
-                         .arg(result_->token)
-                         .arg(QString::fromStdString(result_->token_label))
-                         .arg(result_->prompt)
-                         .arg(result_->position)
-                         .arg((pending ? tr(" · computing…")
-                               : bad   ? tr(" · NaN/Inf state")
-                                       : QString()) +
-                              // On the plot itself: the status line sits right of the controls
-                              // and is cut first in a narrow dock.
-                              (result_->partial() ? tr(" · partial: %1").arg(layers_done(*result_))
-                                                  : QString())));
+    for (int i = 0; i < shown; ++i) bad = bad || (!frame[static_cast<std::size_t>(i)] && !pending);
+    heading->setText(
+        tr("%1 · token %2 “%3” (prompt %4, position %5)%6")
+            .arg(QString::fromStdString(result_->frame_layers[fi]))
+            .arg(result_->token)
+            .arg(QString::fromStdString(result_->token_label))
+            .arg(result_->prompt)
+            .arg(result_->position)
+            .arg((pending ? tr(" · computing…")
+                  : bad   ? tr(" · NaN/Inf state")
+                          : QString()) +
+                 // On the plot itself: the status line sits right of the controls
+                 // and is cut first in a narrow dock.
+                 // An estimate's line of its own: one line was cut at both ends in the
+                 // default layout's tab (1600 x 1000).
+                 (estimate             ? QStringLiteral("\n") + estimate_text(*result_)
+                  : result_->partial() ? tr(" · partial: %1").arg(layers_done(*result_))
+                                       : QString())));
     // Sign colouring: raw coordinates per dimension, when the signs of this frame are known.
     const std::vector<float>* signs = nullptr;
     if (m == Mode::Dimensions && !norm && result_->basis == "dims") {
@@ -270,7 +299,8 @@ void EqualiserView::rebuild() {
         auto* b = new QCPBars(x, y);
         b->setWidth(width);
         b->setPen(n > 64 ? QPen(Qt::NoPen) : QPen(c.darker(130), 1));
-        b->setBrush(c);
+        // An estimate's bars are hatched: replaced by the exact ones when the basis is fit.
+        b->setBrush(estimate ? QBrush(c, Qt::Dense3Pattern) : QBrush(c));
         b->setAntialiased(false);
         b->setAntialiasedFill(false);
         b->removeFromLegend();
@@ -307,6 +337,35 @@ void EqualiserView::rebuild() {
     }
     double top = 0;
     for (double p : peak_) top = std::max(top, p);
+    if (estimate && !pending && shown < n) {
+        // The bands past the resolved ones: one hatched box at their mean, their sum named.
+        const double mean = result_->estimate_rest / (n - shown);
+        auto* rest = new QCPItemRect(plot_);
+        rest->setObjectName(QStringLiteral("unresolved"));
+        rest->topLeft->setCoords(shown - 0.5, mean);
+        rest->bottomRight->setCoords(n - 0.5, 0);
+        const QColor fg = colors::plot_foreground();
+        rest->setPen(QPen(fg, 1, Qt::DashLine));
+        QColor ink = fg;
+        ink.setAlpha(110);
+        rest->setBrush(QBrush(ink, Qt::BDiagPattern));
+        auto* label = new QCPItemText(plot_);
+        label->setObjectName(QStringLiteral("unresolvedLabel"));
+        label->position->setCoords(0.5 * (shown + n) - 0.5, mean);
+        label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignBottom);
+        label->setColor(fg);
+        double resolved = 0;  // the shown bars' sum: with the rest, the frame's ||x||^2
+        for (int i = 0; i < shown; ++i)
+            resolved += frame[static_cast<std::size_t>(i)].value_or(0.0);
+        const double whole = resolved + result_->estimate_rest;
+        label->setText(tr("components %1–%2 not resolved by the sample: %3% of ‖x‖² together\n"
+                          "(the box: their mean per %4; the exact fit resolves them)")
+                           .arg(result_->estimate_resolved + 1)
+                           .arg(result_->band_edges.back())
+                           .arg(whole > 0 ? 100 * result_->estimate_rest / whole : 0.0, 0, 'f', 1)
+                           .arg(m == Mode::Bands ? tr("band") : tr("component")));
+        top = std::max(top, 1.6 * mean);
+    }
     if (peaks_->isChecked()) {
         QCPGraph* g = plot_->addGraph(x, y);
         g->setName(tr("peak over layers"));

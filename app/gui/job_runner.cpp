@@ -219,7 +219,7 @@ void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
             Qt::QueuedConnection);
     });
     std::shared_ptr<Progress> progress = job->progress;
-    pool_.start([self, job, progress, work = std::move(work)] {
+    auto run = [self, job, progress, work = std::move(work)] {
         lower_this_threads_priority();
         Result result;
         QString error;
@@ -244,7 +244,12 @@ void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
                 if (self) self->finish(job, result, error, cancelled);
             },
             Qt::QueuedConnection);
-    });
+    };
+    // Queued jobs start by priority, then in order: a background slot's after the views'.
+    bool background = !job->waiters.empty();
+    for (const auto& waiter : job->waiters)
+        background = background && background_.count(waiter.first) > 0;
+    pool_.start(std::move(run), background ? -1 : 0);
 }
 
 void JobRunner::finish(const std::shared_ptr<Job>& job, const Result& result, const QString& error,

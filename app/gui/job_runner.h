@@ -89,6 +89,9 @@ public:
     std::optional<Now> now() const;
 
     void cancel_slot(const QString& slot);
+    // A slot whose jobs wait behind every other slot's for a thread (the health scan): a view
+    // raised after the open started the scan would otherwise wait for the whole scan.
+    void set_background(const QString& slot) { background_.insert(slot); }
     // Cancels every job whose key starts with prefix ("doc1/") and forgets its cached results.
     void cancel_prefix(const QString& prefix);
     void cancel_all();
@@ -126,6 +129,7 @@ private:
     std::map<QString, std::shared_ptr<Job>> running_;  // by key
     std::set<std::shared_ptr<Job>> cancelled_;         // winding down, results will be dropped
     std::map<QString, QString> slot_key_;              // what each slot wants now
+    std::set<QString> background_;                     // set_background()
     struct Held {
         QString key;
         const QObject* owner = nullptr;

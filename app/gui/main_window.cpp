@@ -273,6 +273,7 @@ void MainWindow::on_loaded(const QString& path, Document* doc) {
     const gui_timing::Scope timed("window: file loaded");
     const std::shared_ptr<Dump> dump = doc->dump();
     QPointer<Document> guard(doc);
+    jobs_.set_background(doc->id() + QStringLiteral("-health"));
     jobs_.request_as<DataHealth>(
         doc->id() + QStringLiteral("-health"), doc->id() + QStringLiteral("/health"),
         [dump](Progress& p) { return scan_health(*dump, p); },

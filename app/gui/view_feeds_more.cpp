@@ -53,6 +53,11 @@ void request_on_token_and_inputs(MainWindow& window, V* view, Fn request,
     request_on_inputs(window, view, request, options_changed);
 }
 
+// From this width on the equaliser's exact pca basis (a d x d scatter and eigensolve) takes
+// seconds of CPU (4096: see docs/PERFORMANCE.md), so an estimate comes first; at 1024 the exact
+// fit is a fraction of a second.
+constexpr std::size_t kEqualiserEstimateWidth = 2048;
+
 void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
     // The selected layer's frame first, then outward; a new selection re-orders the frames not
     // computed yet (the key has no layer: the job goes on, what is done stays done).
@@ -121,6 +126,9 @@ void feed_equaliser(MainWindow& window, widgets::EqualiserView* view) {
             // Frames shown as they come (the first holds the selected layer), marked partial.
             focus->store(window.selection_model()->selection().layer);
             options.focus = focus;
+            // Where the pca basis fit takes seconds (a d x d eigensolve), a first picture along
+            // a 1024-token sample's axes comes before it, marked as an estimate.
+            if (stream.d >= kEqualiserEstimateWidth) options.estimate_tokens = 1024;
             options.on_frame = partials_to<analysis::EqualiserResult>(
                 window, v, job_key(a),
                 [](widgets::EqualiserView& view, const analysis::EqualiserResult& r) {

@@ -6,6 +6,7 @@
 
 #include "analysis/common.h"
 #include "analysis/direction_spec.h"
+#include "analysis/equaliser_estimate.h"
 #include "numerics/pca.h"
 #include "util/error.h"
 
@@ -56,6 +57,117 @@ std::vector<double> band_sums(const std::vector<double>& e, const std::vector<st
     for (std::size_t k = 0; k + 1 < edges.size(); ++k)
         for (std::size_t c = edges[k]; c < edges[k + 1]; ++c) b[k] += e[c];
     return b;
+}
+
+// The frame nearest the focus state (o.layer without one): the one shown first.
+std::size_t focus_frame(const EqualiserOptions& o, const std::vector<std::size_t>& states) {
+    const long long f = o.focus ? o.focus->load() : static_cast<long long>(o.layer);
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < states.size(); ++i)
+        if (std::llabs(static_cast<long long>(states[i]) - f) <
+            std::llabs(static_cast<long long>(states[best]) - f))
+            best = i;
+    return best;
+}
+
+// Components resolved, down to a band edge: the bands wholly inside the first k components.
+std::size_t resolved_to_edge(const std::vector<std::size_t>& edges, std::size_t k) {
+    std::size_t e = 0;
+    for (std::size_t edge : edges)
+        if (edge <= k) e = edge;
+    return e;
+}
+
+// The first picture of a pca equaliser along a token sample's principal axes
+// (equaliser_estimate.h): `r` holds the token and its raw vector at o.layer; this adds the
+// energies there and the focus state's frame, marked as an estimate (partial).
+EqualiserResult estimate_first(const Dump& dump, const StreamInfo& s, const EqualiserOptions& o,
+                               EqualiserResult r, const std::vector<std::size_t>& frame_states,
+                               Progress& progress) {
+    const std::size_t d = s.d;
+    const std::size_t ref = o.basis_layer
+                                ? check_state(dump, s, static_cast<long long>(*o.basis_layer))
+                                : last_pre_norm_state(s);
+    progress.report(0.0, "equaliser: estimating the basis from a token sample");
+    const EqualiserSampleBases b =
+        equaliser_sample_bases(dump, s, ref, o.estimate_tokens, progress);
+    const std::size_t nb = std::min(o.bands, d);
+    for (std::size_t k = 0; k <= nb; ++k) r.band_edges.push_back(k * d / nb);
+    // Only the bands the halves resolve too are shown: each with its stated uncertainty.
+    const std::size_t resolved =
+        resolved_to_edge(r.band_edges, std::min({b.all.k(), b.half[0].k(), b.half[1].k()}));
+    r.basis_layers = {s.state_names[ref]};
+    double total = 0;  // the sample's variance (its Gram's trace)
+    for (double g : b.all.g) total += g;
+    for (std::size_t c = 0; c < resolved; ++c)
+        r.basis_explained.push_back(total > 0 ? b.all.g[c] / total : 0.0);
+    r.estimate_tokens = b.tokens();
+    r.estimate_of = s.n_tokens();
+    r.estimate_resolved = resolved;
+    // Band sums over the resolved bands (null beyond), the rest beyond them, and the halves'
+    // largest difference, for one vector x.
+    struct Picture {
+        std::vector<double> energies;  // d, NaN beyond `resolved`
+        std::vector<std::optional<double>> bands;
+        double rest = 0, spread = 0;
+    };
+    auto picture = [&](const float* x) {
+        double xx = 0;
+        for (std::size_t j = 0; j < d; ++j) xx += static_cast<double>(x[j]) * x[j];
+        const double scale = o.normalize && xx > 0 ? xx : 1.0;
+        Picture p;
+        p.energies = b.energies(b.all, x, resolved, scale);
+        p.energies.resize(d, std::nan(""));
+        std::vector<double> halves[2];
+        for (int h = 0; h < 2; ++h) halves[h] = b.energies(b.half[h], x, resolved, scale);
+        p.rest = xx / scale;
+        // Per band and per sum of the bands up to one (the rest's complement): the halves'
+        // difference (twice the whole sample's standard error, roughly) plus how far the whole
+        // sample is from the halves' mean (its bias, which shrinks as 1/m, half of the halves').
+        auto uncertainty = [](double whole, const double half[2]) {
+            return std::abs(half[0] - half[1]) + std::abs(whole - 0.5 * (half[0] + half[1]));
+        };
+        double cumulative = 0, cumulative_half[2] = {0, 0};
+        for (std::size_t k = 0; k < nb; ++k) {
+            if (r.band_edges[k + 1] > resolved) {
+                p.bands.emplace_back();
+                continue;
+            }
+            double band = 0, half[2] = {0, 0};
+            for (std::size_t c = r.band_edges[k]; c < r.band_edges[k + 1]; ++c) {
+                band += p.energies[c];
+                for (int h = 0; h < 2; ++h) half[h] += halves[h][c];
+            }
+            p.bands.emplace_back(band);
+            p.rest -= band;
+            cumulative += band;
+            for (int h = 0; h < 2; ++h) cumulative_half[h] += half[h];
+            p.spread = std::max(
+                {p.spread, uncertainty(band, half), uncertainty(cumulative, cumulative_half)});
+        }
+        p.rest = std::max(p.rest, 0.0);           // round-off below zero on a fully resolved token
+        p.spread *= scale / (xx > 0 ? xx : 1.0);  // a fraction of ||x||^2 either way
+        return p;
+    };
+    const std::vector<float> raw(r.raw.begin(), r.raw.end());  // the file's values, as read
+    const Picture at_layer = picture(raw.data());
+    r.energies = at_layer.energies;
+    for (const auto& band : at_layer.bands) r.bands.push_back(band.value_or(std::nan("")));
+    const std::size_t n = frame_states.size();
+    r.frames.assign(n, {});
+    r.frame_computed.assign(n, false);
+    const std::size_t i = focus_frame(o, frame_states);
+    std::vector<float> x(d);
+    progress.check();
+    dump.read_states(s, frame_states[i], o.token, o.token + 1, x.data());
+    Picture shown = frame_states[i] == o.layer ? at_layer : Picture{};
+    if (frame_states[i] != o.layer && row_finite(x.data(), d)) shown = picture(x.data());
+    if (shown.bands.empty()) shown.bands.assign(nb, std::nullopt);  // a NaN/Inf state
+    r.frames[i] = shown.bands;
+    r.frame_computed[i] = true;
+    r.estimate_rest = shown.rest;
+    r.estimate_spread = shown.spread;
+    return r;
 }
 
 }  // namespace
@@ -121,8 +233,28 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
                                                       : "pca";
 
     const std::vector<std::size_t> frame_states = analysed_states(s, o.include_final_norm);
+    // The token's raw vector at o.layer first: it does not depend on the basis, and an estimate
+    // (below) shows it before the basis is fit.
+    std::vector<float> v(d);
+    dump.read_states(s, o.layer, o.token, o.token + 1, v.data());
+    if (!row_finite(v.data(), d))
+        throw InputError(dump.where() + "token " + std::to_string(o.token) +
+                         " has NaN/Inf values at state " + r.layer_name);
+    double nn = 0;
+    for (float f : v) {
+        r.raw.push_back(f);
+        nn += static_cast<double>(f) * f;
+    }
+    r.norm = std::sqrt(nn);
+    for (float f : v)
+        r.unit.push_back(r.norm > 0 ? std::optional<double>(f / r.norm) : std::nullopt);
+    for (std::size_t i = 0; i < frame_states.size(); ++i)
+        r.frame_layers.push_back(s.state_names[frame_states[i]]);
+
     std::vector<double> basis;  // d x d row-major, empty for dims
     if (o.basis == EqualiserBasis::Pca) {
+        if (!o.fitted && !o.pooled && o.on_frame && o.estimate_tokens > 0)
+            o.on_frame(estimate_first(dump, s, o, r, frame_states, progress));
         const EqualiserBasisFit own =
             o.fitted ? EqualiserBasisFit{} : equaliser_basis(dump, o, progress);
         const EqualiserBasisFit& fit = o.fitted ? *o.fitted : own;
@@ -163,26 +295,11 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
         return energies_along(x, d, frame < along.size() ? along[frame] : along_layer, o.normalize);
     };
 
-    // The token's raw vector and energies at o.layer come first: the first partial result
-    // (with the focus state's frame) then holds everything but the other frames.
-    std::vector<float> v(d);
-    dump.read_states(s, o.layer, o.token, o.token + 1, v.data());
-    if (!row_finite(v.data(), d))
-        throw InputError(dump.where() + "token " + std::to_string(o.token) +
-                         " has NaN/Inf values at state " + r.layer_name);
-    double nn = 0;
-    for (float f : v) {
-        r.raw.push_back(f);
-        nn += static_cast<double>(f) * f;
-    }
-    r.norm = std::sqrt(nn);
-    for (float f : v)
-        r.unit.push_back(r.norm > 0 ? std::optional<double>(f / r.norm) : std::nullopt);
+    // The first partial result (with the focus state's frame) holds everything but the others.
     r.energies = energies(v.data(), frame_states.size());  // past the frames: at o.layer
     r.bands = band_sums(r.energies, r.band_edges);
 
     const std::size_t n = frame_states.size();
-    for (std::size_t i = 0; i < n; ++i) r.frame_layers.push_back(s.state_names[frame_states[i]]);
     r.frames.assign(n, {});
     r.frame_computed.assign(n, false);
     if (o.basis == EqualiserBasis::Dims) r.frame_coordinates.assign(n, {});
@@ -221,6 +338,7 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
 }
 
 bool EqualiserResult::partial() const {
+    if (estimate_tokens > 0) return true;  // an estimate of the basis, whatever the frames
     for (bool c : frame_computed)
         if (!c) return true;
     return false;

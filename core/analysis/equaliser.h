@@ -54,6 +54,11 @@ struct EqualiserOptions {
     // frame_computed says which; the others are empty rows). The first call holds the focus
     // state's frame; the returned result is the complete one.
     std::function<void(const struct EqualiserResult&)> on_frame;
+    // A first picture before the pca basis is fit (the app, on wide streams where the fit takes
+    // seconds): with on_frame set and no `fitted` basis, on_frame's first call holds the focus
+    // state's frame along the principal axes of about this many sampled tokens of the reference
+    // state (EqualiserResult::estimate_tokens; equaliser_estimate.h). 0: none (the CLI).
+    std::size_t estimate_tokens = 0;
 };
 
 struct EqualiserResult {
@@ -76,6 +81,18 @@ struct EqualiserResult {
     // Per frame, whether it has been computed: all true in a complete result; a partial one
     // (EqualiserOptions::on_frame) has empty rows where false. Never exported while partial.
     std::vector<bool> frame_computed;
+    // An estimate (EqualiserOptions::estimate_tokens; partial, never exported): the basis is the
+    // principal axes of `estimate_tokens` sampled tokens of the `estimate_of` tokens of the
+    // reference state. They resolve its first `estimate_resolved` components (what both
+    // half-samples resolve, down to a band edge): energies and bands beyond are NaN (null in the
+    // frame), and at the one computed frame they hold `estimate_rest` together (of ||x||^2, a
+    // fraction when normalised). `estimate_spread`, the stated uncertainty of every shown band
+    // and of the rest, a fraction of the token's ||x||^2 at that frame: the largest, over the
+    // bands and the sums of the bands up to each, of the two half-samples' difference plus the
+    // whole sample's distance from their mean (equaliser_estimate.h): an error estimate, not a
+    // bound (docs/PERFORMANCE.md has how often it held on M). 0 tokens: exact.
+    std::size_t estimate_tokens = 0, estimate_of = 0, estimate_resolved = 0;
+    double estimate_rest = 0, estimate_spread = 0;
     bool partial() const;
     // Dims basis: the token's D signed coordinates at each frame layer, so a view can colour the
     // per-dimension bars by sign at every layer (not in the JSON/CSV: the energies are).

@@ -5,7 +5,9 @@
 #include <QTimer>
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <thread>
+#include <vector>
 
 #include "job_runner.h"
 #include "util/error.h"
@@ -199,6 +201,55 @@ private slots:
         QVERIFY(!delivered);
         qInfo("cancel -> job finished: %lld ms", finished_after);
         QVERIFY2(finished_after >= 0 && finished_after < 100, "a cancelled job ends within 100 ms");
+    }
+
+    // A background slot's job (the health scan) queued before a view's waits behind it: the
+    // first thread to come free runs the view's job.
+    void aBackgroundSlotWaitsBehindTheViews() {
+        JobRunner runner;
+        const int threads = runner.pool()->maxThreadCount();
+        std::vector<std::unique_ptr<std::atomic<bool>>> go;
+        std::atomic<int> started{0}, order{0}, health_at{0}, view_at{0};
+        for (int i = 0; i < threads; ++i) {  // every thread busy until its flag is set
+            go.push_back(std::make_unique<std::atomic<bool>>(false));
+            std::atomic<bool>* flag = go.back().get();
+            runner.request_as<int>(
+                QStringLiteral("busy%1").arg(i), QStringLiteral("doc/busy%1").arg(i),
+                [flag, &started](es::Progress& p) {
+                    ++started;
+                    while (!flag->load()) {
+                        p.check();
+                        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                    }
+                    return 0;
+                },
+                [](const int&) {});
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(started.load(), threads, 5000);
+        runner.set_background("doc-health");
+        runner.request_as<int>(
+            "doc-health", "doc/health", [&](es::Progress&) { return health_at = ++order; },
+            [](const int&) {});
+        std::atomic<bool> view_go{false};  // the view's job holds its thread until checked
+        runner.request_as<int>(
+            "equaliser", "doc/equaliser",
+            [&](es::Progress& p) {
+                view_at = ++order;
+                while (!view_go.load()) {
+                    p.check();
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                }
+                return 0;
+            },
+            [](const int&) {});
+        go[0]->store(true);  // one thread comes free: the view's job, queued later, runs first
+        QTRY_COMPARE_WITH_TIMEOUT(view_at.load(), 1, 5000);
+        QTest::qWait(50);
+        QCOMPARE(health_at.load(), 0);  // still queued: no other thread came free
+        view_go = true;
+        for (auto& flag : go) flag->store(true);
+        QVERIFY(runner.wait_for_idle(5000));
+        QCOMPARE(health_at.load(), 2);
     }
 
     void errorsReachTheRequester() {

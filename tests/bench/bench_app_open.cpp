@@ -2,7 +2,7 @@
 // within 1.5 s of opening and complete within 60 s, the GUI never stalling more than 50 ms, peak
 // RSS under 1 GB, views hidden behind tabs not computed). A benchmark, not a test: it prints
 // figures (run by packaging/bench.sh).
-//   bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl] [--generic-blas]
+//   bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl] [--generic-blas] [--raise VIEW]
 // The real MainWindow, shown at 1600 x 1000 with its default layout (offscreen unless
 // QT_QPA_PLATFORM or a DISPLAY says otherwise). From open_file(): for every analysis view, when
 // it first shows a picture (a result, partial or not) and when its result is complete; which
@@ -14,9 +14,11 @@
 //    "load_end", "status_samples": [...], "cpu_s", "gui_cpu_s", "jobs_ms": {key: ms},
 //    "slow_gui_events": [...], "rss_shown_mb", "rss_idle_mb", "jobs_trace": [...],
 //    "top_gaps": [{"ms", "end_ms"}], "gui_breakdown": [...]}
-// (first_ms null: never shown a picture); the human summary goes to stderr then. top_gaps: the
-// three longest event-loop gaps; gui_breakdown: inside each slow event, the app's timed pieces
-// of GUI work (app/gui/gui_timing.h) with their wall and GUI-thread CPU milliseconds.
+// --raise VIEW brings a view's tab forward before the open (the equaliser, behind CKA by default),
+// as a user clicking its tab would. (first_ms null: never shown a picture); the human summary goes
+// to stderr then. top_gaps: the three longest event-loop gaps; gui_breakdown: inside each slow
+// event, the app's timed pieces of GUI work (app/gui/gui_timing.h) with their wall and GUI-thread
+// CPU milliseconds.
 #include <malloc.h>
 #include <time.h>
 #include <QApplication>
@@ -38,6 +40,7 @@
 #include "main_window.h"
 #include "numerics/blas_kernels.h"
 #include "result_view.h"
+#include "view_dock.h"
 #include "vtk/vtk_gl_widget.h"
 
 namespace {
@@ -142,6 +145,7 @@ int main(int argc, char** argv) {
     // window is not composed through OpenGL; to measure what that composition costs.
     bool no_opengl = false, generic_blas = false;
     double timeout_s = 300;
+    QStringList raise;  // view ids whose tabs come forward
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--json") == 0)
             json = true;
@@ -151,13 +155,15 @@ int main(int argc, char** argv) {
             generic_blas = true;
         else if (std::strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
             timeout_s = std::atof(argv[++i]);
+        else if (std::strcmp(argv[i], "--raise") == 0 && i + 1 < argc)
+            raise << QString::fromLocal8Bit(argv[++i]);
         else
             file = argv[i];
     }
     if (!file) {
         std::fprintf(stderr,
                      "usage: bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl] "
-                     "[--generic-blas]\n");
+                     "[--generic-blas] [--raise VIEW]\n");
         return 2;
     }
     FILE* human = json ? stderr : stdout;
@@ -174,6 +180,15 @@ int main(int argc, char** argv) {
     window.clear_result_cache();  // computed, not served from an earlier run
     window.resize(1600, 1000);
     window.show();
+    for (const QString& id : raise) {
+        es::app::ViewDock* d = window.dock(id);
+        if (!d) {
+            std::fprintf(stderr, "bench_app_open: no view %s to raise\n", qPrintable(id));
+            return 2;
+        }
+        d->show();
+        d->raise();
+    }
     QApplication::processEvents();
     const double rss_shown = status_mb("VmRSS:");
 

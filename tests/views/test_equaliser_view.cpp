@@ -4,9 +4,15 @@
 // (one bar per direction on the demo, named by the directions; its setting and the Directions
 // view's default), and it matches its baselines. Progressive (issue 20): the selected layer's frame
 // comes first in a partial result, marked and never exported, and the last result equals the
-// one-shot one.
+// one-shot one. On a wide stream an estimate comes before the basis fit: the selected layer along
+// a token sample's axes, against numpy float64 within the uncertainty it states, marked and never
+// exported, then the exact results.
 #include <qcustomplot.h>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QRandomGenerator>
 #include <QSignalSpy>
@@ -196,6 +202,132 @@ private slots:
                                             dir.filePath(QStringLiteral("complete.json")), options,
                                             provenance, &error),
                  qPrintable(error));
+    }
+
+    void anEstimateComesFirstWithinItsStatedUncertaintyNeverExported() {
+        QTemporaryDir dir;
+        QVERIFY(es::test::write_fixtures(QStringLiteral("make_equaliser_estimate.py"), dir.path()));
+        auto dump = es::Dump::open(dir.filePath(QStringLiteral("eq_estimate.h5")).toStdString());
+        QFile file(dir.filePath(QStringLiteral("eq_estimate.json")));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QJsonObject ref = QJsonDocument::fromJson(file.readAll()).object();
+        const std::size_t selected = 2;
+        es::analysis::EqualiserOptions o;
+        o.token = static_cast<std::size_t>(ref[QStringLiteral("token")].toInt());
+        o.layer = selected;
+        o.bands = 32;
+        const auto whole = equalise(*dump, o);  // one shot, exact, no estimate
+        const std::size_t n = whole.frames.size();
+        o.focus = std::make_shared<std::atomic<long long>>(static_cast<long long>(selected));
+        o.estimate_tokens = static_cast<std::size_t>(ref[QStringLiteral("sample")].toInt());
+        std::vector<es::analysis::EqualiserResult> partials;
+        o.on_frame = [&](const es::analysis::EqualiserResult& r) { partials.push_back(r); };
+        const auto last = equalise(*dump, o);
+        // The estimate, then one exact partial result per frame but the last (the result).
+        QCOMPARE(partials.size(), n);
+        const auto& first = partials.front();
+        QVERIFY(first.partial());
+        QCOMPARE(first.estimate_tokens, std::size_t(256));
+        QCOMPARE(first.estimate_of, std::size_t(600));
+        for (std::size_t i = 1; i < partials.size(); ++i)
+            QCOMPARE(partials[i].estimate_tokens, std::size_t(0));
+        for (std::size_t i = 0; i < n; ++i) QCOMPARE(bool(first.frame_computed[i]), i == selected);
+        // Each half of 128 tokens has rank 127; down to a band edge (8 components a band): 120.
+        QCOMPARE(first.estimate_resolved, std::size_t(120));
+
+        // numpy's float64 energies of the token at the selected state: along the exact axes,
+        // the sample's and its halves'.
+        const QJsonObject fr = ref[QStringLiteral("frames")].toArray()[int(selected)].toObject();
+        const double n2 = fr[QStringLiteral("norm2")].toDouble();
+        const auto& edges = first.band_edges;
+        auto band = [&](const QJsonArray& e, std::size_t k) {
+            double sum = 0;
+            for (std::size_t c = edges[k]; c < edges[k + 1]; ++c) sum += e[int(c)].toDouble();
+            return sum;
+        };
+        const QJsonArray exact = fr[QStringLiteral("exact")].toArray();
+        const QJsonArray sample = fr[QStringLiteral("sample")].toArray();
+        const QJsonArray halves[2] = {fr[QStringLiteral("halves")].toArray()[0].toArray(),
+                                      fr[QStringLiteral("halves")].toArray()[1].toArray()};
+        double spread = 0, cum = 0, cum_exact = 0, cum_half[2] = {0, 0};
+        auto uncertainty = [](double w, double a, double b) {
+            return std::abs(a - b) + std::abs(w - 0.5 * (a + b));
+        };
+        const auto& shown = first.frames[selected];
+        for (std::size_t k = 0; k < 32; ++k) {
+            if (edges[k + 1] > first.estimate_resolved) {
+                QVERIFY(!shown[k]);  // beyond the resolved components: no bar
+                continue;
+            }
+            QVERIFY(shown[k].has_value());
+            const double h[2] = {band(halves[0], k), band(halves[1], k)};
+            cum += band(sample, k);
+            cum_exact += band(exact, k);
+            cum_half[0] += h[0];
+            cum_half[1] += h[1];
+            spread = std::max({spread, uncertainty(band(sample, k), h[0], h[1]),
+                               uncertainty(cum, cum_half[0], cum_half[1])});
+            // What it is: energies along the sample's axes. Both are float64 eigensolves of the
+            // same 256-token Gram; a resolved axis is at least 1e-3 of the largest variance
+            // apart from its neighbours' band, so 1e-9 of ||x||^2 holds with room.
+            QVERIFY(std::abs(*shown[k] - band(sample, k)) <= 1e-9 * n2);
+            // What it claims: within its stated uncertainty of the exact axes' energies.
+            QVERIFY2(std::abs(*shown[k] - band(exact, k)) <= first.estimate_spread * n2,
+                     qPrintable(QStringLiteral("band %1: %2 against %3, ± %4")
+                                    .arg(k)
+                                    .arg(*shown[k])
+                                    .arg(band(exact, k))
+                                    .arg(first.estimate_spread * n2)));
+        }
+        spread /= n2;
+        QVERIFY(std::abs(first.estimate_spread - spread) <= 1e-9);
+        QVERIFY(first.estimate_spread > 0 && first.estimate_spread < 0.2);
+        QVERIFY(std::abs(first.estimate_rest - (n2 - cum)) <= 1e-9 * n2);
+        QVERIFY(std::abs(first.estimate_rest - (n2 - cum_exact)) <= first.estimate_spread * n2);
+
+        // Then exact: the last result equals the one-shot one.
+        QVERIFY(!last.partial());
+        QCOMPARE(last.estimate_tokens, std::size_t(0));
+        double scale = 0;
+        for (const auto& f : whole.frames)
+            for (const auto& v : f) scale = std::max(scale, v ? std::abs(*v) : 0.0);
+        for (std::size_t i = 0; i < n; ++i)
+            for (std::size_t k = 0; k < 32; ++k)
+                QVERIFY(std::abs(*last.frames[i][k] - *whole.frames[i][k]) <= 1e-12 * scale);
+
+        // The view says what it is, draws the unresolved rest as one box, exports nothing.
+        es::test::Following<EqualiserView> ui(static_cast<int>(n));
+        auto& [model, view] = ui;
+        view.resize(900, 450);
+        model.set_layer(static_cast<int>(selected));
+        view.set_result(first);
+        QVERIFY(view.incomplete().contains(QLatin1String("estimate")));
+        auto* status = view.findChild<QLabel*>(QStringLiteral("status"));
+        QVERIFY(status &&
+                status->text().startsWith(QLatin1String("estimate: basis from 256 of 600 tokens")));
+        auto* heading = qobject_cast<QCPTextElement*>(view.plot()->plotLayout()->element(0, 0));
+        QVERIFY(heading && heading->text().contains(QStringLiteral("±")));
+        QVERIFY(!heading->text().contains(QLatin1String("NaN")));
+        QCOMPARE(es::test::items_named(view.plot(), QStringLiteral("unresolved")), 1);
+        const QVector<double> h = view.bar_heights();
+        QCOMPARE(h.size(), 32);
+        // The bars are the frame's values as given (copies, not recomputed): equal bit for bit.
+        for (int k = 0; k < 15; ++k) QCOMPARE(h[k], *shown[std::size_t(k)]);
+        QVERIFY(!es::widgets::figure_ready(&view, QStringLiteral("equaliser")));
+        const es::widgets::ExportOptions options;
+        es::widgets::Provenance provenance;
+        for (const QString& ext : {QStringLiteral(".json"), QStringLiteral(".png")}) {
+            const QString path = dir.filePath(QStringLiteral("estimate") + ext);
+            QString error;
+            QVERIFY(!es::widgets::export_figure(&view, QStringLiteral("equaliser"), path, options,
+                                                provenance, &error));
+            QVERIFY2(error.contains(QLatin1String("partial result")), qPrintable(error));
+            QVERIFY(!QFile::exists(path));
+        }
+        view.set_result(last);
+        QVERIFY(view.incomplete().isEmpty());
+        QCOMPARE(es::test::items_named(view.plot(), QStringLiteral("unresolved")), 0);
+        QVERIFY(!heading->text().contains(QStringLiteral("estimate")));
     }
 
     void perDimensionRawBarsAreSplitBySign() {
