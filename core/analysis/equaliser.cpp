@@ -6,6 +6,7 @@
 
 #include "analysis/common.h"
 #include "analysis/direction_spec.h"
+#include "numerics/memory_gate.h"
 #include "numerics/pca.h"
 #include "util/error.h"
 
@@ -122,6 +123,16 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
 
     const std::vector<std::size_t> frame_states = analysed_states(s, o.include_final_norm);
     std::vector<double> basis;  // d x d row-major, empty for dims
+    // The PCA basis is leased from the process's memory gate (the app's budget) before it is
+    // fitted: the fit peaks at its d x d float64 scatter and ?syevd's 2 d^2 workspace (402 MB at
+    // d = 4096; the state read before them, 4 T d, beside the scatter), then the basis alone
+    // stays for the frames. One lease per job: it never waits holding another.
+    const double dd = static_cast<double>(d) * static_cast<double>(d);
+    numerics::MemoryLease lease;
+    if (o.basis == EqualiserBasis::Pca)
+        lease = numerics::memory_gate().lease(
+            o.fitted ? 16 * dd : std::max(4.0 * static_cast<double>(T * d) + 8 * dd, 24 * dd),
+            "equaliser", progress);
     if (o.basis == EqualiserBasis::Pca) {
         const EqualiserBasisFit own =
             o.fitted ? EqualiserBasisFit{} : equaliser_basis(dump, o, progress);
@@ -133,6 +144,7 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
         r.basis_layers = fit.layers;
         r.basis_explained = fit.explained;
     }
+    lease.shrink(static_cast<std::size_t>(8 * dd));  // the basis the frames use
     // Directions basis: per frame state, the unit vector of every direction (then at o.layer).
     std::vector<std::vector<std::vector<double>>> along;  // frame x direction x d
     std::vector<std::vector<double>> along_layer;
