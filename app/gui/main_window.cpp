@@ -29,9 +29,11 @@
 #include "error_dialog.h"
 #include "gui_timing.h"
 #include "navigation_bar.h"
+#include "numerics/memory_gate.h"
 #include "presentation_mode.h"
 #include "theme.h"
 #include "view_dock.h"
+#include "view_feeds.h"
 #include "view_registry.h"
 #include "welcome_page.h"
 
@@ -78,6 +80,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     build_menus();  // first: each view's dock adds itself to the View menu (add_view)
     tree_ = new widgets::DumpTreeView(this);
     add_view(tree_, Qt::LeftDockWidgetArea);
+    // Every heavy analysis leases its working set from one gate (issue 20): side-by-side
+    // views wait for each other's memory instead of adding up past 1 GB.
+    numerics::memory_gate().set_budget(analysis_memory());
     create_views(*this);
     presentation_mode_ = new PresentationMode(*this);
 

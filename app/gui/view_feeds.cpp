@@ -177,6 +177,10 @@ void feed_trajectory(MainWindow& window, widgets::TrajectoryView* view) {
 
 }  // namespace
 
+std::size_t analysis_memory() {
+    return kAnalysisMemory;
+}
+
 std::vector<ViewRow> layer_view_rows() {
     return {
         view_row("trajectory", DockPlace::First, feed_trajectory),
