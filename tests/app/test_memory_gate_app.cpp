@@ -39,14 +39,14 @@ private slots:
 
         es::numerics::MemoryGate& gate = es::numerics::memory_gate();
         es::app::MainWindow w;
-        // The window gives the analyses' memory (704 MiB) to the gate.
+        // The window gives the analyses' memory (672 MiB) to the gate.
         QCOMPARE(gate.budget(), es::app::analysis_memory());
-        QCOMPARE(gate.budget(), std::size_t{704} << 20);
+        QCOMPARE(gate.budget(), std::size_t{672} << 20);
         w.clear_result_cache();
         w.resize(1400, 900);
         w.show();
         // A budget smaller than the working sets together, so that the feeds' jobs wait for each
-        // other's memory (on the 4096-wide dumps that is 704 MiB).
+        // other's memory (on the 4096-wide dumps that is 672 MiB).
         const std::size_t budget = std::size_t{2} << 20;
         gate.set_budget(budget);
         gate.reset_peak();

@@ -258,10 +258,16 @@ int main(int argc, char** argv) {
             }
         }
         // What the status bar says, every 5 s (20 samples at most): the priorities as shown.
-        if (status_jobs && now - last_sample >= 5000 && status_samples.size() < 20 &&
+        if (status_jobs && now - last_sample >= 5000 && status_samples.size() < 60 &&
             !status_jobs->text().isEmpty()) {
             last_sample = now;
-            status_samples << QStringLiteral("%1 ms: %2").arg(now).arg(status_jobs->text());
+            // With the RSS and the gate's leases then: which jobs the peak came with.
+            status_samples << QStringLiteral("%1 ms (RSS %2 MB, leased %3 MB): %4")
+                                  .arg(now)
+                                  .arg(status_mb("VmRSS:"), 0, 'f', 0)
+                                  .arg(double(es::numerics::memory_gate().held()) / (1 << 20), 0,
+                                       'f', 0)
+                                  .arg(status_jobs->text());
         }
         if (!loaded || window.document_set().loads_in_flight() > 0) return;
         if (visible.isEmpty())  // the layout once the dump is open
