@@ -135,6 +135,7 @@ MemoryLease MemoryGate::lease_range(double min_bytes, double max_bytes, const st
     const auto me = std::prev(waiters_.end());
     std::string said, before;
     bool waited = false;
+    auto said_at = std::chrono::steady_clock::now();
     while (!may_grant(*me)) {
         if (progress.cancelled()) {
             waiters_.erase(me);
@@ -144,8 +145,13 @@ MemoryLease MemoryGate::lease_range(double min_bytes, double max_bytes, const st
         }
         const std::string text = "waiting for " + format_bytes(static_cast<double>(lo)) +
                                  " of memory (" + holders_text() + ")";
-        if (text != said) {  // said again when the holders change, outside the lock
+        // Said again when the holders change and every second (the app's job runner keeps at
+        // most one message per 50 ms, so one said right after another could be dropped);
+        // outside the lock.
+        const auto now = std::chrono::steady_clock::now();
+        if (text != said || now - said_at >= std::chrono::seconds(1)) {
             said = text;
+            said_at = now;
             lock.unlock();
             if (!waited) before = progress.message();
             waited = true;
