@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include <malloc.h>
 #include <unistd.h>
 #include <QAction>
 #include <QApplication>
@@ -30,10 +31,12 @@
 #include "error_dialog.h"
 #include "gui_timing.h"
 #include "navigation_bar.h"
+#include "numerics/memory_gate.h"
 #include "presentation_mode.h"
 #include "simd_state.h"
 #include "theme.h"
 #include "view_dock.h"
+#include "view_feeds.h"
 #include "view_registry.h"
 #include "welcome_page.h"
 
@@ -81,6 +84,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     build_menus();  // first: each view's dock adds itself to the View menu (add_view)
     tree_ = new widgets::DumpTreeView(this);
     add_view(tree_, Qt::LeftDockWidgetArea);
+    // Every heavy analysis leases its working set from one gate (issue 20): side-by-side
+    // views wait for each other's memory instead of adding up past 1 GB.
+    numerics::memory_gate().set_budget(analysis_memory());
+#ifdef __GLIBC__
+    // And what a lease gave back goes back to the system: glibc's dynamic mmap threshold (up to
+    // 32 MiB) otherwise keeps freed blocks in its per-thread arenas, ~100 MB beside the leases
+    // on M (peak 1061 MB with the gate full, 960 MB with this).
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
     create_views(*this);
     presentation_mode_ = new PresentationMode(*this);
 

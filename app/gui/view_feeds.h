@@ -5,6 +5,7 @@
 //
 // Each feed file gives the view table (view_registry.h) the rows of the views it feeds, in the
 // order their docks are created; a view and its feed are one row there.
+#include <cstddef>
 #include <vector>
 
 #include "view_registry.h"
@@ -16,5 +17,9 @@ std::vector<ViewRow> weight_view_rows();      // view_feeds_weights.cpp: heads .
 std::vector<ViewRow> token_view_rows();       // view_feeds_more.cpp: equaliser ... timescales
 std::vector<ViewRow> projection_view_rows();  // view_feeds_3d.cpp: the 3D projection
 std::vector<ViewRow> directions_view_rows();  // view_feeds_directions.cpp: directions
+
+// The memory the app's analyses share (view_feeds.cpp): the budget of the process's memory gate
+// (numerics/memory_gate.h) that every heavy analysis leases its working set from.
+std::size_t analysis_memory();
 
 }  // namespace es::app

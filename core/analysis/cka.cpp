@@ -9,6 +9,7 @@
 #include "analysis/common.h"
 #include "numerics/linalg.h"
 #include "numerics/memory_budget.h"
+#include "numerics/memory_gate.h"
 #include "numerics/pca.h"
 #include "parallel/comm.h"
 #include "util/error.h"
@@ -343,6 +344,25 @@ CkaPart cka_part(const Dump& dump, const CkaOptions& options, int part, int part
                         "cka estimate from " + std::to_string(options.preview_tokens) + " tokens");
         options.on_preview(cka_preview(dump, options, options.preview_tokens, progress));
     }
+    // The working set is leased from the process's memory gate before pass 1 reads a layer, and
+    // held to the end (the only lease this job takes, so it never waits holding one). With a
+    // budget (the app's) the Gram form sizes its scheme by what it got: at least the row blocks'
+    // minimum (three layers in float32 and a row of blocks), at most its share. Without one (the
+    // CLI) nothing waits and the budget below is options.memory_budget or a quarter of RAM.
+    std::size_t max_d = 0;
+    for (const Source& s : src) max_d = std::max(max_d, s.stream->d);
+    const double share = options.memory_budget
+                             ? static_cast<double>(options.memory_budget)
+                             : static_cast<double>(numerics::physical_memory_bytes()) / 4;
+    const double wide_d = static_cast<double>(max_d);
+    const double least = gram ? 3.0 * Tn * wide_d * 4.0 + Tn * (8.0 * L + 8.0)
+                              : static_cast<double>(options.cache_bytes);
+    // More than every Gram held (float64) beside the panels' working set is never used.
+    const double most = gram ? Tn * (Tn + wide_d) * 8.0 + 2.0 * Tn * wide_d * 4.0 +
+                                   L * cka_detail::packed_gram_bytes(T, sizeof(double))
+                             : share;
+    numerics::MemoryLease lease = numerics::memory_gate().lease_range(
+        std::min(least, share), std::min(most, share), "CKA", progress);
     // Pass 1: which tokens are finite in every layer.
     std::vector<unsigned char> valid(T, 1);
     // The Gram form keeps its own centred copies of the layers: raw layers are not cached
@@ -383,16 +403,13 @@ CkaPart cka_part(const Dump& dump, const CkaOptions& options, int part, int part
                               ? options.product_bits == 32
                               : L * static_cast<double>(n) * static_cast<double>(n) * D > 2e9;
         const std::size_t scalar = wide ? sizeof(float) : sizeof(double);
-        const double budget = options.memory_budget
-                                  ? static_cast<double>(options.memory_budget)
-                                  : static_cast<double>(numerics::physical_memory_bytes()) / 4;
+        const double budget =
+            numerics::memory_gate().budget() ? static_cast<double>(lease.bytes()) : share;
         double layers_bytes = 0;
         for (const Source& s : src) layers_bytes += static_cast<double>(n * s.stream->d * scalar);
         const int threads = util::resolve_threads(options.threads);
         // The panel scheme holds whole packed Grams beside syrk's n x n output, a centred layer
         // and the reader's two raw float32 layers.
-        std::size_t max_d = 0;
-        for (const Source& s : src) max_d = std::max(max_d, s.stream->d);
         const double overhead =
             static_cast<double>(n) * static_cast<double>(n + max_d) * static_cast<double>(scalar) +
             2.0 * static_cast<double>(T * max_d) * 4.0;

@@ -9,6 +9,7 @@
 #include "analysis/state_slabs.h"
 #include "analysis/token_lookup.h"
 #include "analysis/vector_file.h"
+#include "numerics/memory_gate.h"
 #include "numerics/pca.h"
 #include "util/error.h"
 #include "util/parallel.h"
@@ -204,6 +205,10 @@ DirectionsResult directions(const Dump& dump, const DirectionsOptions& o, Progre
         r.definition = "PC" + std::to_string(*o.pc);
         if (o.pc_layer) {
             const std::size_t st = check_state(dump, s, static_cast<long long>(*o.pc_layer));
+            // The d x d scatter and the copy its PCA takes, leased from the memory gate.
+            const double dd = static_cast<double>(d) * static_cast<double>(d);
+            const numerics::MemoryLease lease =
+                numerics::memory_gate().lease(16 * dd + (8 << 20), "directions", progress);
             numerics::Scatter sc(d, true);
             for_each_slab(dump, s, st, 8u << 20, progress,
                           [&](std::size_t b, std::size_t e, const float* x) {

@@ -7,6 +7,7 @@
 #include "analysis/common.h"
 #include "analysis/direction_spec.h"
 #include "analysis/equaliser_estimate.h"
+#include "numerics/memory_gate.h"
 #include "numerics/pca.h"
 #include "util/error.h"
 
@@ -252,9 +253,22 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
         r.frame_layers.push_back(s.state_names[frame_states[i]]);
 
     std::vector<double> basis;  // d x d row-major, empty for dims
+    // The estimate from a token sample (a few MB) comes before the basis' lease, so that it shows
+    // while the lease waits for memory.
+    if (o.basis == EqualiserBasis::Pca && !o.fitted && !o.pooled && o.on_frame &&
+        o.estimate_tokens > 0)
+        o.on_frame(estimate_first(dump, s, o, r, frame_states, progress));
+    // The PCA basis is leased from the process's memory gate (the app's budget) before it is
+    // fitted: the fit peaks at its d x d float64 scatter and ?syevd's 2 d^2 workspace (402 MB at
+    // d = 4096; the state read before them, 4 T d, beside the scatter), then the basis alone
+    // stays for the frames. One lease per job: it never waits holding another.
+    const double dd = static_cast<double>(d) * static_cast<double>(d);
+    numerics::MemoryLease lease;
+    if (o.basis == EqualiserBasis::Pca)
+        lease = numerics::memory_gate().lease(
+            o.fitted ? 16 * dd : std::max(4.0 * static_cast<double>(T * d) + 8 * dd, 24 * dd),
+            "equaliser", progress);
     if (o.basis == EqualiserBasis::Pca) {
-        if (!o.fitted && !o.pooled && o.on_frame && o.estimate_tokens > 0)
-            o.on_frame(estimate_first(dump, s, o, r, frame_states, progress));
         const EqualiserBasisFit own =
             o.fitted ? EqualiserBasisFit{} : equaliser_basis(dump, o, progress);
         const EqualiserBasisFit& fit = o.fitted ? *o.fitted : own;
@@ -265,6 +279,7 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
         r.basis_layers = fit.layers;
         r.basis_explained = fit.explained;
     }
+    lease.shrink(static_cast<std::size_t>(8 * dd));  // the basis the frames use
     // Directions basis: per frame state, the unit vector of every direction (then at o.layer).
     std::vector<std::vector<std::vector<double>>> along;  // frame x direction x d
     std::vector<std::vector<double>> along_layer;

@@ -6,6 +6,7 @@
 
 #include "analysis/axis_spec.h"
 #include "analysis/common.h"
+#include "numerics/memory_gate.h"
 #include "numerics/pca.h"
 #include "numerics/umap.h"
 #include "util/error.h"
@@ -198,6 +199,15 @@ ProjectResult project(const Dump& dump, const ProjectOptions& o, Progress& progr
                         layer_message(i, L, what));
     };
 
+    // The fit's working set is leased from the process's memory gate (the app's budget) after
+    // the preview (a project() call of its own, which leases and gives back before this one):
+    // a state read (4 T d; spherized, 8 T d more), the pooled d x d float64 scatter, the
+    // spherized one, and the copy the PCA and the explained variance take of the fitted one.
+    const double dd = static_cast<double>(d) * static_cast<double>(d);
+    const numerics::MemoryLease lease = numerics::memory_gate().lease(
+        (o.spherize ? 12.0 : 4.0) * static_cast<double>(T) * static_cast<double>(d) +
+            (o.spherize ? 3 : 2) * 8 * dd,
+        "projection", progress);
     // Pass 1: pooled scatter of the raw states (its mean centres everything).
     numerics::Scatter raw(d, true);
     std::vector<float> x;

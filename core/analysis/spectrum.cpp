@@ -11,6 +11,7 @@
 #include "analysis/common.h"
 #include "numerics/linalg.h"
 #include "numerics/memory_budget.h"
+#include "numerics/memory_gate.h"
 #include "numerics/pca.h"
 #include "numerics/randomized_svd.h"
 #include "util/error.h"
@@ -312,7 +313,14 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
                                    });
                     say("exact values");
                 };
+            // The layer's working set is leased from the process's memory gate (the app's
+            // budget, shared with CKA, the equaliser, ...) and given back, with the state read,
+            // before the next layer asks: no thread waits for a lease while holding one.
+            numerics::MemoryLease lease = numerics::memory_gate().lease(
+                spectrum_layer_bytes(s.n_tokens(), s.d, options.top_k), "spectrum", progress);
             LayerSpectrum l = layer_spectrum(dump, s, states[k], options, x[w], estimate, progress);
+            if (numerics::memory_gate().budget()) std::vector<float>().swap(x[w]);
+            lease.release();
             if (!options.on_layer) {
                 done[k] = std::move(l);
                 return;

@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "analysis/common.h"
+#include "analysis/spectrum.h"
+#include "numerics/memory_gate.h"
 #include "numerics/pca.h"
 #include "util/error.h"
 
@@ -62,6 +64,11 @@ TimescalesResult timescales(const Dump& dump, const TimescalesOptions& o, Progre
     r.positions = P;
     if (o.components == 0) throw InputError("timescales: --components must be at least 1");
     const std::size_t n = states.size();
+    // A state and its PCA (a T x T or d x d float64 Gram: ~270 MB at 4096 x 4096), one state at
+    // a time, leased from the process's memory gate for the whole pass (the state buffer is
+    // reused from state to state).
+    const numerics::MemoryLease lease = numerics::memory_gate().lease(
+        spectrum_layer_bytes(T, d, o.components), "timescales", progress);
     std::vector<float> x;
     std::vector<double> prev;  // previous state's top-k basis
     std::size_t prev_k = 0;

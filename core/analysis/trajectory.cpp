@@ -4,6 +4,7 @@
 #include <cmath>
 #include <sstream>
 
+#include "numerics/memory_gate.h"
 #include "numerics/row_dots.h"
 #include "util/error.h"
 #include "util/parallel.h"
@@ -136,6 +137,22 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
                             ? options.block_tokens
                             : std::max<std::size_t>(step, kTrajectoryBlockBytes / (3 * d * 4));
     block = std::max<std::size_t>(1, std::min(block, n));
+    // The three blocks are leased from the process's memory gate (the app's budget): as large as
+    // planned when that much is free, else as many tokens as fit, down to one read's worth; the
+    // values do not depend on the block, only how soon the first picture covers every token.
+    // At most an eighth of the gate's budget: the lease is held for the whole run (a minute on
+    // M under load), and with a whole 4096 x 4096 block (192 MiB) beside the equaliser's basis
+    // fit the spectrum's first layer waited for the trajectory to finish (70 s instead of 6 s).
+    const double token_bytes = 3.0 * static_cast<double>(d) * sizeof(float);
+    const double most = std::min(token_bytes * static_cast<double>(block),
+                                 numerics::memory_gate().budget()
+                                     ? static_cast<double>(numerics::memory_gate().budget()) / 8
+                                     : token_bytes * static_cast<double>(block));
+    numerics::MemoryLease lease = numerics::memory_gate().lease_range(
+        token_bytes * static_cast<double>(std::min(block, step)), most, "trajectory", progress);
+    if (!options.block_tokens && numerics::memory_gate().budget())
+        block = std::clamp<std::size_t>(
+            static_cast<std::size_t>(static_cast<double>(lease.bytes()) / token_bytes), 1, block);
     const std::size_t n_blocks = (n + block - 1) / block, units = n_blocks * L;
     const int threads = util::resolve_threads(options.threads);
     // Layer 0 stays in `first`; later layers alternate between two buffers, so the previous

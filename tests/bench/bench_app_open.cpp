@@ -2,7 +2,14 @@
 // within 1.5 s of opening and complete within 60 s, the GUI never stalling more than 50 ms, peak
 // RSS under 1 GB, views hidden behind tabs not computed). A benchmark, not a test: it prints
 // figures (run by packaging/bench.sh).
-//   bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl] [--generic-blas] [--raise VIEW]
+//   bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl] [--generic-blas]
+//                  [--raise VIEW] [--show ID,ID,...] [--no-gate]
+// --raise: the view's tab comes forward in its dock area (as a user clicks it), e.g. --raise
+// equaliser.
+// --show: these views are made visible too (each not on screen in the default layout is floated
+// beside the window, as a user floats the equaliser beside CKA), e.g. --show equaliser.
+// --no-gate: the analyses' memory gate without a budget (every lease granted at once), as before
+// the gate: the reference for its peak RSS and times in the same build.
 // The real MainWindow, shown at 1600 x 1000 with its default layout (offscreen unless
 // QT_QPA_PLATFORM or a DISPLAY says otherwise). From open_file(): for every analysis view, when
 // it first shows a picture (a result, partial or not) and when its result is complete; which
@@ -22,6 +29,7 @@
 #include <malloc.h>
 #include <time.h>
 #include <QApplication>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -39,6 +47,7 @@
 #include "gui_timing.h"
 #include "main_window.h"
 #include "numerics/blas_kernels.h"
+#include "numerics/memory_gate.h"
 #include "result_view.h"
 #include "view_dock.h"
 #include "vtk/vtk_gl_widget.h"
@@ -146,6 +155,8 @@ int main(int argc, char** argv) {
     bool no_opengl = false, generic_blas = false;
     double timeout_s = 300;
     QStringList raise;  // view ids whose tabs come forward
+    QStringList show_ids;
+    bool no_gate = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--json") == 0)
             json = true;
@@ -157,13 +168,17 @@ int main(int argc, char** argv) {
             timeout_s = std::atof(argv[++i]);
         else if (std::strcmp(argv[i], "--raise") == 0 && i + 1 < argc)
             raise << QString::fromLocal8Bit(argv[++i]);
+        else if (std::strcmp(argv[i], "--show") == 0 && i + 1 < argc)
+            show_ids = QString::fromLocal8Bit(argv[++i]).split(QLatin1Char(','));
+        else if (std::strcmp(argv[i], "--no-gate") == 0)
+            no_gate = true;
         else
             file = argv[i];
     }
     if (!file) {
         std::fprintf(stderr,
                      "usage: bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl] "
-                     "[--generic-blas] [--raise VIEW]\n");
+                     "[--generic-blas] [--raise VIEW] [--show ID,ID,...] [--no-gate]\n");
         return 2;
     }
     FILE* human = json ? stderr : stdout;
@@ -177,6 +192,7 @@ int main(int argc, char** argv) {
         es::widgets::VtkGlWidget::disable_opengl(QStringLiteral("bench_app_open --no-opengl"));
     QApplication::setOrganizationName(QStringLiteral("EigenscopeBench"));  // own settings/cache
     es::app::MainWindow window;
+    if (no_gate) es::numerics::memory_gate().set_budget(0);
     window.clear_result_cache();  // computed, not served from an earlier run
     window.resize(1600, 1000);
     window.show();
@@ -190,6 +206,25 @@ int main(int argc, char** argv) {
         d->raise();
     }
     QApplication::processEvents();
+    for (const QString& id : show_ids) {
+        es::widgets::View* view = nullptr;
+        for (es::widgets::View* v : window.views())
+            if (v->view_id() == id) view = v;
+        if (!view) {
+            std::fprintf(stderr, "bench_app_open: no view '%s'\n", qPrintable(id));
+            return 2;
+        }
+        if (window.on_screen(view)) continue;
+        QWidget* dock = view;
+        while (dock && !qobject_cast<QDockWidget*>(dock)) dock = dock->parentWidget();
+        if (auto* d = qobject_cast<QDockWidget*>(dock)) {
+            d->setFloating(true);
+            d->resize(800, 500);
+            d->show();
+            d->raise();
+        }
+        QApplication::processEvents();
+    }
     const double rss_shown = status_mb("VmRSS:");
 
     std::vector<es::widgets::ResultView*> views;
@@ -240,10 +275,16 @@ int main(int argc, char** argv) {
             }
         }
         // What the status bar says, every 5 s (20 samples at most): the priorities as shown.
-        if (status_jobs && now - last_sample >= 5000 && status_samples.size() < 20 &&
+        if (status_jobs && now - last_sample >= 5000 && status_samples.size() < 60 &&
             !status_jobs->text().isEmpty()) {
             last_sample = now;
-            status_samples << QStringLiteral("%1 ms: %2").arg(now).arg(status_jobs->text());
+            // With the RSS and the gate's leases then: which jobs the peak came with.
+            status_samples << QStringLiteral("%1 ms (RSS %2 MB, leased %3 MB): %4")
+                                  .arg(now)
+                                  .arg(status_mb("VmRSS:"), 0, 'f', 0)
+                                  .arg(double(es::numerics::memory_gate().held()) / (1 << 20), 0,
+                                       'f', 0)
+                                  .arg(status_jobs->text());
         }
         if (!loaded || window.document_set().loads_in_flight() > 0) return;
         if (visible.isEmpty())  // the layout once the dump is open
@@ -374,6 +415,9 @@ int main(int argc, char** argv) {
     std::fprintf(human,
                  "  RSS %.0f MB with the window shown before opening, %.0f MB idle at the end\n",
                  rss_shown, rss_idle);
+    std::fprintf(human, "  memory gate: budget %.0f MB, most leased at once %.0f MB\n",
+                 double(es::numerics::memory_gate().budget()) / (1 << 20),
+                 double(es::numerics::memory_gate().peak_held()) / (1 << 20));
     std::fprintf(human, "  peak RSS %.0f MB; hidden views that computed: %s\n", rss,
                  hidden_computed.isEmpty() ? "none" : qPrintable(hidden_computed.join(", ")));
     for (const QString& s : status_samples) std::fprintf(human, "  status: %s\n", qPrintable(s));
@@ -385,6 +429,9 @@ int main(int argc, char** argv) {
             {"views", per_view},
             {"worst_gap_ms", double(worst_gap)},
             {"peak_rss_mb", rss},
+            {"gate_budget_mb", double(es::numerics::memory_gate().budget()) / (1 << 20)},
+            {"gate_peak_mb", double(es::numerics::memory_gate().peak_held()) / (1 << 20)},
+            {"gate_nested", double(es::numerics::memory_gate().nested_grants())},
             {"hidden_computed", QJsonArray::fromStringList(hidden_computed)},
             {"complete", done},
             {"load_start", load_start},
