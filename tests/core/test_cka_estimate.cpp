@@ -15,6 +15,7 @@
 
 #include "analysis/cka.h"
 #include "io/dump.h"
+#include "test_support.h"
 #include "util/progress.h"
 
 namespace fs = std::filesystem;
@@ -37,17 +38,11 @@ const Reference& reference() {
         r.dir = fs::temp_directory_path() / ("es_cka_estimate_" + std::to_string(::getpid()));
         fs::create_directories(r.dir);
         r.file = r.dir / "layers.h5";
-        std::string cmd = std::string(EIGENSCOPE_PYTHON) + " " + EIGENSCOPE_SOURCE_DIR +
-                          "/tests/reference/reference_cka_estimate.py " + r.file.string();
+        std::string args = r.file.string();
         for (std::size_t v : {kTokens, kD, kLayers, kPreview, kNanToken, kNanLayer})
-            cmd += " " + std::to_string(v);
-        FILE* p = popen(cmd.c_str(), "r");
-        if (!p) return r;
-        std::string text;
-        char buf[4096];
-        while (std::size_t got = std::fread(buf, 1, sizeof buf, p)) text.append(buf, got);
-        if (pclose(p) != 0) return r;
-        const auto j = nlohmann::json::parse(text);
+            args += " " + std::to_string(v);
+        const auto j = es::test::run_reference("reference_cka_estimate.py", args);
+        if (j.is_null()) return r;
         r.exact = j["exact"].get<std::vector<std::vector<double>>>();
         r.estimate = j["estimate"].get<std::vector<std::vector<double>>>();
         r.exact_tokens = j["exact_tokens"].get<std::size_t>();

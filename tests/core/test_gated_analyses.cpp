@@ -19,6 +19,7 @@
 #include "analysis/trajectory.h"
 #include "io/dump.h"
 #include "numerics/memory_gate.h"
+#include "test_support.h"
 #include "util/progress.h"
 
 namespace an = es::analysis;
@@ -39,17 +40,10 @@ const Reference& reference() {
         r.dir = fs::temp_directory_path() / ("es_gated_" + std::to_string(::getpid()));
         fs::create_directories(r.dir);
         r.file = r.dir / "gated.h5";
-        const std::string cmd = std::string(EIGENSCOPE_PYTHON) + " " + EIGENSCOPE_SOURCE_DIR +
-                                "/tests/reference/reference_gated.py " + r.file.string() + " " +
-                                std::to_string(kTokens) + " " + std::to_string(kD) + " " +
-                                std::to_string(kLayers);
-        FILE* p = popen(cmd.c_str(), "r");
-        if (!p) return r;
-        std::string text;
-        char buf[4096];
-        while (std::size_t got = std::fread(buf, 1, sizeof buf, p)) text.append(buf, got);
-        if (pclose(p) != 0) return r;
-        const auto j = nlohmann::json::parse(text);
+        const auto j = es::test::run_reference(
+            "reference_gated.py", r.file.string() + " " + std::to_string(kTokens) + " " +
+                                      std::to_string(kD) + " " + std::to_string(kLayers));
+        if (j.is_null()) return r;
         r.spectra = j["spectra"].get<std::vector<std::vector<double>>>();
         r.cka = j["cka"].get<std::vector<std::vector<double>>>();
         return r;

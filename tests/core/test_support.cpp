@@ -60,4 +60,19 @@ CliRun run_cli(const std::string& args) {
     return r;
 }
 
+nlohmann::json run_reference(const std::string& script, const std::string& args, std::string* why) {
+    const std::string cmd = std::string(EIGENSCOPE_PYTHON) + " " + EIGENSCOPE_SOURCE_DIR +
+                            "/tests/reference/" + script + " " + args;
+    if (why) *why = cmd;
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return nullptr;
+    std::string text;
+    std::array<char, 4096> buf;
+    std::size_t n;
+    while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) text.append(buf.data(), n);
+    if (pclose(p) != 0) return nullptr;
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    return j.is_discarded() ? nullptr : j;
+}
+
 }  // namespace es::test

@@ -27,4 +27,9 @@ struct CliRun {
 };
 CliRun run_cli(const std::string& args);
 
+// Debian's Python on tests/reference/SCRIPT with ARGS (shell-split): its stdout parsed as JSON,
+// or null when the script could not run or exited non-zero (`why` then says which command).
+nlohmann::json run_reference(const std::string& script, const std::string& args,
+                             std::string* why = nullptr);
+
 }  // namespace es::test

@@ -20,6 +20,7 @@
 #include "analysis/spectrum.h"
 #include "io/dump.h"
 #include "numerics/randomized_svd.h"
+#include "test_support.h"
 #include "util/progress.h"
 
 namespace fs = std::filesystem;
@@ -41,17 +42,10 @@ const Reference& reference() {
         r.dir = fs::temp_directory_path() / ("es_top_spectrum_" + std::to_string(::getpid()));
         fs::create_directories(r.dir);
         r.file = r.dir / "power_law.h5";
-        const std::string cmd = std::string(EIGENSCOPE_PYTHON) + " " + EIGENSCOPE_SOURCE_DIR +
-                                "/tests/reference/reference_top_spectrum.py " + r.file.string() +
-                                " " + std::to_string(kTokens) + " " + std::to_string(kD) + " " +
-                                std::to_string(kLayers);
-        FILE* p = popen(cmd.c_str(), "r");
-        if (!p) return r;
-        std::string text;
-        char buf[4096];
-        while (std::size_t got = std::fread(buf, 1, sizeof buf, p)) text.append(buf, got);
-        if (pclose(p) != 0) return r;
-        const auto j = nlohmann::json::parse(text);
+        const auto j = es::test::run_reference(
+            "reference_top_spectrum.py", r.file.string() + " " + std::to_string(kTokens) + " " +
+                                             std::to_string(kD) + " " + std::to_string(kLayers));
+        if (j.is_null()) return r;
         r.layers = j["layers"].get<std::vector<std::vector<double>>>();
         r.uncentred_top = j["uncentred_top"].get<std::vector<std::vector<double>>>();
         return r;

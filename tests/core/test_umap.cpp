@@ -115,16 +115,10 @@ TEST(Umap, TrustworthinessOnTheDemoAgainstNumpy) {
     const auto& tw = ours["trustworthiness"];
     ASSERT_EQ(tw["k"], 10);
 
-    const std::string cmd = std::string(EIGENSCOPE_PYTHON) + " " + EIGENSCOPE_SOURCE_DIR +
-                            "/tests/reference/reference_trustworthiness.py " + kDemo + " " +
-                            out.string() + " 10";
-    FILE* p = popen(cmd.c_str(), "r");
-    ASSERT_NE(p, nullptr);
-    std::string text;
-    char buf[4096];
-    while (std::size_t got = std::fread(buf, 1, sizeof buf, p)) text.append(buf, got);
-    ASSERT_EQ(pclose(p), 0) << cmd;
-    const auto ref = nlohmann::json::parse(text);
+    std::string cmd;
+    const auto ref = es::test::run_reference("reference_trustworthiness.py",
+                                             std::string(kDemo) + " " + out.string() + " 10", &cmd);
+    ASSERT_FALSE(ref.is_null()) << cmd;
     EXPECT_EQ(ref["n"], tw["states"]);
     // One swapped pair of ranks moves T by ~2 / (n k 2n) ~ 1e-7 here: 1e-5 allows a few from
     // float32 rows, and no real disagreement.
