@@ -335,8 +335,10 @@ void EqualiserView::rebuild() {
             b->setData(k, v, true);
         }
     }
-    double top = 0;
+    double top = 0, frame_top = 0;
     for (double p : peak_) top = std::max(top, p);
+    for (const auto& v : frame)
+        if (v && std::isfinite(*v)) frame_top = std::max(frame_top, *v);
     if (estimate && !pending && shown < n) {
         // The bands past the resolved ones: one hatched box at their mean, their sum named.
         const double mean = result_->estimate_rest / (n - shown);
@@ -365,14 +367,39 @@ void EqualiserView::rebuild() {
                            .arg(whole > 0 ? 100 * result_->estimate_rest / whole : 0.0, 0, 'f', 1)
                            .arg(m == Mode::Bands ? tr("band") : tr("component")));
         top = std::max(top, 1.6 * mean);
+        frame_top = std::max(frame_top, 1.6 * mean);
     }
+    const bool legend = signs || peaks_->isChecked();
+    const double headroom = legend ? 1.2 : 1.08;  // room for the legend
+    // The peaks set the axis, so that it stays still while the layers are stepped through,
+    // unless this layer's bars would stay under an eighth of it: the early layers of a stream
+    // whose norm grows x7-x63 (M, the 1024 dump) showed an empty plot under the late layers'
+    // peaks. Then the axis fits this layer and the peaks above it are triangles at its top.
+    fits_layer_ = peaks_->isChecked() && !pending && frame_top > 0 && frame_top * 8 < top;
+    if (fits_layer_) top = frame_top;
     if (peaks_->isChecked()) {
         QCPGraph* g = plot_->addGraph(x, y);
         g->setName(tr("peak over layers"));
         g->setObjectName(QStringLiteral("peaks"));
-        QVector<double> k, v;
-        for (int i = 0; i < n; ++i) k << i, v << peak_[static_cast<std::size_t>(i)];
+        QVector<double> k, v, above_k, above_v;
+        for (int i = 0; i < n; ++i) {
+            const double p = peak_[static_cast<std::size_t>(i)];
+            if (fits_layer_ && p > top * headroom)
+                above_k << i, above_v << top * headroom * 0.97;
+            else
+                k << i, v << p;
+        }
         g->setData(k, v, true);
+        if (!above_k.isEmpty()) {
+            QCPGraph* a = plot_->addGraph(x, y);
+            a->setName(tr("peak above the axis"));
+            a->setObjectName(QStringLiteral("peaksAbove"));
+            a->setData(above_k, above_v, true);
+            a->setLineStyle(QCPGraph::lsNone);
+            a->setScatterStyle(QCPScatterStyle(
+                QCPScatterStyle::ssTriangle, QPen(colors::plot_foreground(), st.line_width),
+                colors::plot_foreground(), 7.0 * st.line_width / 1.6));
+        }
         const QColor fg = colors::plot_foreground();
         if (n > 128) {
             g->setLineStyle(QCPGraph::lsStepCenter);
@@ -390,7 +417,6 @@ void EqualiserView::rebuild() {
                 QCPScatterStyle(dash, QPen(fg, st.line_width * 1.2), Qt::NoBrush, 6.0));
         }
     }
-    const bool legend = signs || peaks_->isChecked();
     plot_->legend->setVisible(legend);
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
     if (along) {  // each bar named by its direction, as typed
@@ -415,7 +441,7 @@ void EqualiserView::rebuild() {
         x->setTicker(t);
     }
     x->setRange(-0.6, n - 0.4);
-    y->setRange(0, top > 0 ? top * (legend ? 1.2 : 1.08) : 1.0);  // room for the legend
+    y->setRange(0, top > 0 ? top * headroom : 1.0);
     plot_->replot(QCustomPlot::rpImmediateRefresh);
     last_redraw_ms_ = double(timer.nsecsElapsed()) / 1e6;
 }

@@ -57,6 +57,9 @@ public:
     int frame() const { return frame_; }   // index into frames shown, -1 when none
     QVector<double> bar_heights() const;   // shown bar heights, in bar order
     QVector<double> peak_heights() const;  // peak-hold marker heights
+    // Whether the value axis fits the shown layer rather than the peaks (its bars would stay
+    // under an eighth of the peaks' height); the peaks above it are triangles at its top.
+    bool fits_layer() const { return fits_layer_; }
     int bar_count() const { return bar_heights().size(); }
     double last_redraw_ms() const { return last_redraw_ms_; }
 
@@ -83,6 +86,7 @@ private:
     int frame_ = -1;
     int positions_ = 0;
     double last_redraw_ms_ = 0;
+    bool fits_layer_ = false;
 };
 
 }  // namespace es::widgets

@@ -421,6 +421,55 @@ private slots:
         }
     }
 
+    void anEarlyLayerDwarfedByThePeaksGetsItsOwnAxis() {
+        // A stream whose energy grows 64x over its layers (as M's and the 1024 dump's do): at
+        // layer 0 the peaks set by the late layers would leave the bars under 2% of the plot.
+        const std::size_t B = 8, L = 4;
+        es::analysis::EqualiserResult r;
+        r.basis = "dims";
+        r.layer_name = "blocks.0.hook_resid_pre";
+        for (std::size_t l = 0; l < L; ++l) {
+            r.frame_layers.push_back("state " + std::to_string(l));
+            std::vector<std::optional<double>> f(B);
+            for (std::size_t i = 0; i < B; ++i)
+                f[i] = (1.0 + double(i % 3)) * std::pow(4.0, double(l));  // x4 a layer
+            r.frames.push_back(f);
+        }
+        for (std::size_t i = 0; i <= B; ++i) r.band_edges.push_back(i);
+        r.bands.assign(B, 0.0);
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(L));
+        EqualiserView view;
+        view.set_mode(EqualiserView::Mode::Components);
+        view.follow(&model);
+        view.resize(800, 400);
+        view.set_result(r);
+        const auto axis_top = [&] { return view.plot()->yAxis->range().upper; };
+        const auto above = [&] {
+            for (int i = 0; i < view.plot()->graphCount(); ++i)
+                if (view.plot()->graph(i)->objectName() == QLatin1String("peaksAbove"))
+                    return view.plot()->graph(i)->dataCount();
+            return 0;
+        };
+        // Layer 0: bars up to 3, peaks up to 3 * 64 = 192: the axis fits the layer (3 with its
+        // headroom for the legend) and every peak is a triangle at its top.
+        model.set_layer(0);
+        QVERIFY(view.fits_layer());
+        QVERIFY2(axis_top() > 3.0 && axis_top() < 3.0 * 1.25,
+                 qPrintable(QString::number(axis_top())));
+        QCOMPARE(above(), static_cast<int>(B));
+        // Layer 2 (bars up to 48, a quarter of the peaks): the peaks set the axis, as when
+        // stepping through layers, and no peak is above it.
+        model.set_layer(2);
+        QVERIFY(!view.fits_layer());
+        QVERIFY(axis_top() > 192.0 && axis_top() < 192.0 * 1.25);
+        QCOMPARE(above(), 0);
+        // Without peak hold the axis is always the peaks' (unchanged behaviour).
+        view.set_peak_hold(false);
+        model.set_layer(0);
+        QVERIFY(!view.fits_layer());
+    }
+
     void barsAlongDirectionsAreNamedAndAnimate() {
         auto dump = es::test::open_demo();
         es::analysis::EqualiserOptions o;
