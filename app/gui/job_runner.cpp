@@ -35,15 +35,12 @@ int analysis_nice() {
     return level;
 }
 
-// The background pool's thread: the lowest priority there is (nice only goes up for a thread).
-constexpr int kBackgroundNice = 19;
-
-void lower_this_threads_priority(bool background) {
-    static thread_local int level = 0;  // the nice this thread was given, 0 before
-    const int wanted = background ? kBackgroundNice : analysis_nice();
-    if (level >= wanted) return;
-    if (setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), wanted) == 0)
-        level = wanted;
+void lower_this_threads_priority() {
+    static thread_local const bool lowered = [] {
+        return setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)),
+                           analysis_nice()) == 0;
+    }();
+    (void)lowered;
 }
 
 }  // namespace
@@ -65,14 +62,12 @@ JobRunner::JobRunner(QObject* parent) : QObject(parent) {
     // CKA), and with two threads the third one's first picture waited for a whole analysis to
     // finish. The work is the same; what comes first changes (the analyses run at nice 10).
     pool_.setMaxThreadCount(std::max(3, QThread::idealThreadCount()));
-    background_pool_.setMaxThreadCount(1);
 }
 
 JobRunner::~JobRunner() {
     cancel_all();
     // Jobs hold shared pointers to what they read; let them wind down before the runner goes.
     pool_.waitForDone(5000);
-    background_pool_.waitForDone(5000);
 }
 
 void JobRunner::detach_slot(const QString& slot) {
@@ -224,11 +219,8 @@ void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
             Qt::QueuedConnection);
     });
     std::shared_ptr<Progress> progress = job->progress;
-    bool background = !job->waiters.empty();
-    for (const auto& waiter : job->waiters)
-        background = background && background_.count(waiter.first) > 0;
-    auto run = [self, job, progress, background, work = std::move(work)] {
-        lower_this_threads_priority(background);
+    auto run = [self, job, progress, work = std::move(work)] {
+        lower_this_threads_priority();
         Result result;
         QString error;
         bool cancelled = false;
@@ -253,7 +245,11 @@ void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
             },
             Qt::QueuedConnection);
     };
-    (background ? background_pool_ : pool_).start(std::move(run));
+    // Queued jobs start by priority, then in order: a background slot's after the views'.
+    bool background = !job->waiters.empty();
+    for (const auto& waiter : job->waiters)
+        background = background && background_.count(waiter.first) > 0;
+    pool_.start(std::move(run), background ? -1 : 0);
 }
 
 void JobRunner::finish(const std::shared_ptr<Job>& job, const Result& result, const QString& error,

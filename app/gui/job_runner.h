@@ -89,9 +89,8 @@ public:
     std::optional<Now> now() const;
 
     void cancel_slot(const QString& slot);
-    // A slot whose jobs run on a thread of their own at the lowest priority (nice 19; the health
-    // scan): they take no thread from the views (a view raised after the open started the scan
-    // waited for the whole scan) and only the CPU the views leave.
+    // A slot whose jobs wait behind every other slot's for a thread (the health scan): a view
+    // raised after the open started the scan would otherwise wait for the whole scan.
     void set_background(const QString& slot) { background_.insert(slot); }
     // Cancels every job whose key starts with prefix ("doc1/") and forgets its cached results.
     void cancel_prefix(const QString& prefix);
@@ -143,7 +142,6 @@ private:
     static constexpr std::size_t kCacheEntries = 64;
     int started_ = 0;
     QThreadPool pool_;
-    QThreadPool background_pool_;  // one thread, nice 19: set_background()
 };
 
 }  // namespace es::app

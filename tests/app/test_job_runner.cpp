@@ -1,13 +1,9 @@
 // The job runner: latest request wins, stale results are dropped, identical requests share one
 // computation, cancellation is prompt, and the GUI thread stays responsive while jobs run.
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <QElapsedTimer>
 #include <QTest>
 #include <QTimer>
 #include <atomic>
-#include <cerrno>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -207,15 +203,14 @@ private slots:
         QVERIFY2(finished_after >= 0 && finished_after < 100, "a cancelled job ends within 100 ms");
     }
 
-    // A background slot's job (the health scan) runs on a thread of its own at nice 19: it
-    // starts while every view thread is busy, takes none of them (a view's job queued after it
-    // runs on the first view thread that comes free), and gets only the CPU the views leave.
-    void aBackgroundSlotRunsOnItsOwnThreadAtTheLowestPriority() {
+    // A background slot's job (the health scan) queued before a view's waits behind it: the
+    // first thread to come free runs the view's job.
+    void aBackgroundSlotWaitsBehindTheViews() {
         JobRunner runner;
         const int threads = runner.pool()->maxThreadCount();
         std::vector<std::unique_ptr<std::atomic<bool>>> go;
-        std::atomic<int> started{0}, health_nice{-100}, view_started{0};
-        for (int i = 0; i < threads; ++i) {  // every view thread busy until its flag is set
+        std::atomic<int> started{0}, order{0}, health_at{0}, view_at{0};
+        for (int i = 0; i < threads; ++i) {  // every thread busy until its flag is set
             go.push_back(std::make_unique<std::atomic<bool>>(false));
             std::atomic<bool>* flag = go.back().get();
             runner.request_as<int>(
@@ -233,28 +228,28 @@ private slots:
         QTRY_COMPARE_WITH_TIMEOUT(started.load(), threads, 5000);
         runner.set_background("doc-health");
         runner.request_as<int>(
-            "doc-health", "doc/health",
-            [&](es::Progress&) {
-                errno = 0;
-                health_nice = getpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)));
-                return 0;
-            },
+            "doc-health", "doc/health", [&](es::Progress&) { return health_at = ++order; },
             [](const int&) {});
-        // It ran although no view thread is free, at the lowest priority.
-        QTRY_COMPARE_WITH_TIMEOUT(health_nice.load(), 19, 5000);
+        std::atomic<bool> view_go{false};  // the view's job holds its thread until checked
         runner.request_as<int>(
             "equaliser", "doc/equaliser",
-            [&](es::Progress&) {
-                ++view_started;
+            [&](es::Progress& p) {
+                view_at = ++order;
+                while (!view_go.load()) {
+                    p.check();
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                }
                 return 0;
             },
             [](const int&) {});
+        go[0]->store(true);  // one thread comes free: the view's job, queued later, runs first
+        QTRY_COMPARE_WITH_TIMEOUT(view_at.load(), 1, 5000);
         QTest::qWait(50);
-        QCOMPARE(view_started.load(), 0);  // the background thread is not the views'
-        go[0]->store(true);
-        QTRY_COMPARE_WITH_TIMEOUT(view_started.load(), 1, 5000);
+        QCOMPARE(health_at.load(), 0);  // still queued: no other thread came free
+        view_go = true;
         for (auto& flag : go) flag->store(true);
         QVERIFY(runner.wait_for_idle(5000));
+        QCOMPARE(health_at.load(), 2);
     }
 
     void errorsReachTheRequester() {
