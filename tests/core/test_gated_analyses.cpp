@@ -167,11 +167,29 @@ TEST(GatedAnalyses, NumbersUnchangedUnderATightBudget) {
     ASSERT_EQ(gated.equaliser.basis_explained.size(), kD);
     for (std::size_t c = 0; c < kD; ++c)
         EXPECT_NEAR(gated.equaliser.basis_explained[c], free.equaliser.basis_explained[c], 1e-12);
+    // The reference layer's centred scatter has rank kTokens - 1 (199 of 256): the bands past it
+    // lie in its null space, where any orthonormal basis fits it, so another layer's energy in
+    // each of them depends on the eigensolver's rounding (which BLAS threads ran it: the two runs
+    // differed by 1e-3 in CI). Bands within the rank are compared one by one, those past it by
+    // their sum, which is the same in every basis of that space.
     ASSERT_EQ(gated.equaliser.frames.size(), free.equaliser.frames.size());
-    for (std::size_t f = 0; f < gated.equaliser.frames.size(); ++f)
-        for (std::size_t b = 0; b < gated.equaliser.frames[f].size(); ++b)
-            expect_close(gated.equaliser.frames[f][b].value(), free.equaliser.frames[f][b].value(),
-                         1e-9, "equaliser frame");
+    const auto& edges = gated.equaliser.band_edges;
+    for (std::size_t f = 0; f < gated.equaliser.frames.size(); ++f) {
+        double null_gated = 0, null_free = 0;
+        for (std::size_t b = 0; b < gated.equaliser.frames[f].size(); ++b) {
+            const double g = gated.equaliser.frames[f][b].value();
+            const double u = free.equaliser.frames[f][b].value();
+            if (edges[b + 1] <= kTokens - 1) {
+                expect_close(g, u, 1e-9,
+                             "equaliser frame " + std::to_string(f) + " band " + std::to_string(b));
+            } else {
+                null_gated += g;
+                null_free += u;
+            }
+        }
+        expect_close(null_gated, null_free, 1e-9,
+                     "equaliser frame " + std::to_string(f) + ": the null space's bands");
+    }
     // Projection: the three axes' explained variance and every state's coordinates.
     ASSERT_EQ(gated.project.explained_variance.size(), 3u);
     for (std::size_t a = 0; a < 3; ++a)
