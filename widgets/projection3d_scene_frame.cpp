@@ -135,8 +135,8 @@ Projection3dScene::Framing Projection3dScene::frame(
     const bool note_on = was[10];
     const bool density_drawn = was[0];
     // The density legend's labels follow the last density frame drawn (its range), which would
-    // make this frame depend on what was drawn before: it starts from the placeholder range, and
-    // the range of this framing's own density frame is checked below.
+    // make this frame depend on what was drawn before: it starts from the empty range {0, 0},
+    // and the range of this framing's own density frame is checked below.
     if (s.density_on) {
         s.density_range = {0, 0};
         s.legend->set_spec(density_legend());
