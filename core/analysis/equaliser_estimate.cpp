@@ -13,8 +13,6 @@ namespace {
 // Runs of neighbouring tokens, spread evenly: one read each, and the prompts' positions (the
 // first token of a prompt is often an outlier) all represented. Even, so the halves are equal.
 constexpr std::size_t kRuns = 8;
-// Eigenvalues below this fraction of the largest count as zero (as numerics/pca.cpp's).
-constexpr double kZeroEig = 1e-13;
 
 // The Gram of the rows centred on their mean, and its eigenpairs above round-off.
 void fit(const float* x, std::size_t d, SampleAxes& a) {
@@ -26,7 +24,7 @@ void fit(const float* x, std::size_t d, SampleAxes& a) {
     a.u = numerics::gram_of_rows(x, d, a.rows, true);
     numerics::eigh(a.u, m, a.g, true);  // descending; vectors as columns of a.u
     std::size_t k = 0;
-    while (k < a.g.size() && a.g[k] > a.g[0] * kZeroEig) ++k;
+    while (k < a.g.size() && a.g[k] > a.g[0] * numerics::kZeroEigenvalue) ++k;
     a.g.resize(k);
     a.u.resize(m * k);
 }

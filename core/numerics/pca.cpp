@@ -12,8 +12,6 @@ namespace es::numerics {
 
 namespace {
 constexpr std::size_t kBlockRows = 256;
-// Eigenvalues below this fraction of the largest count as zero (float64 Gram round-off).
-constexpr double kZeroEig = 1e-13;
 
 // d x d elements of the covariance, refused before allocating when they cannot fit.
 std::size_t covariance_elements(std::size_t d) {
@@ -152,7 +150,7 @@ void eig_top(std::vector<double>& a, std::size_t n, std::size_t k, std::vector<d
 
 // Number of leading eigenvalues (at most k) above the round-off level of the largest.
 std::size_t significant(const std::vector<double>& values, std::size_t k, bool complete) {
-    const double tol = values.empty() ? 0.0 : values[0] * kZeroEig;
+    const double tol = values.empty() ? 0.0 : values[0] * kZeroEigenvalue;
     std::size_t kk = 0;
     while (kk < k && kk < values.size() && (complete || values[kk] > tol)) ++kk;
     return kk;

@@ -11,6 +11,10 @@
 
 namespace es::numerics {
 
+// Eigenvalues of a float64 Gram or covariance below this fraction of the largest count as zero
+// (round-off): the PCA fit and the equaliser's sample axes cut their rank here.
+constexpr double kZeroEigenvalue = 1e-13;
+
 // D x D scatter sum_i (x_i - mu)(x_i - mu)^T (or sum_i x_i x_i^T when uncentred) of streamed
 // rows, accumulated in float64: each block is centred on its own mean, its scatter added by
 // ?syrk, and the block means merged (Chan, Golub & LeVeque).
