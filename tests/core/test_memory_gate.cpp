@@ -127,7 +127,13 @@ TEST(MemoryGate, ASmallerLeasePassesAWaiterOnlyWithinItsPatience) {
         big.done.get();
         EXPECT_EQ(big.bytes, 60u);
         EXPECT_EQ(small.bytes, 30u);
-        EXPECT_EQ(big.granted_as, patient ? 1 : 0);
+        // Patient: small was granted while big still waited, so big came second. Not patient:
+        // releasing `first` grants big and then small at once (90 of 100 fit), and which of the
+        // two threads wakes first to count itself is the scheduler's (it failed once in CI);
+        // the no-passing itself is checked above, while both waited.
+        if (patient) {
+            EXPECT_EQ(big.granted_as, 1);
+        }
         EXPECT_LE(gate.peak_held(), 100u);
     }
 }
