@@ -327,6 +327,14 @@ void JobRunner::clear_cache() {
     lru_.clear();
 }
 
+void JobRunner::shut_down(int timeout_ms) {
+    cancel_all();
+    held_.clear();
+    resumable_.clear();
+    slot_key_.clear();
+    pool_.waitForDone(timeout_ms);
+}
+
 bool JobRunner::wait_for_idle(int timeout_ms) {
     QElapsedTimer t;
     t.start();

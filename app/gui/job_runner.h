@@ -107,6 +107,10 @@ public:
     void clear_cache();
     // Blocks (processing events) until no job runs or timeout_ms passes; true when idle.
     bool wait_for_idle(int timeout_ms);
+    // For the window's destructor: cancels everything, forgets holds and resumes, and waits for
+    // the threads WITHOUT processing events, so nothing (a delivery, a job_finished, a timer)
+    // reaches a window that is being torn down. Their pending finishes are dropped with us.
+    void shut_down(int timeout_ms);
     // The threads analyses (and file loading) run on. Not Qt's global pool: Qt's raster engine
     // splits some painting across that one and waits for it, so long analyses there would stall
     // the GUI's painting until they finish.

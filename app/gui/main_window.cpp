@@ -165,8 +165,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() {
-    jobs_.cancel_all();
-    jobs_.wait_for_idle(3000);
+    // Not wait_for_idle(): processing events here delivered job ends and timers into a window
+    // half torn down (a test's receiver already gone threw bad_alloc from inside it).
+    jobs_.shut_down(3000);
+    // The docks and views outlive this destructor's body (QWidget deletes its children later):
+    // nothing they emit or filter from now on may reach a MainWindow member.
+    for (ViewDock* d : docks_) {
+        d->disconnect(this);
+        if (d->view()) d->view()->removeEventFilter(this);
+    }
     // takeCentralWidget() hands the welcome page back unparented while a dump is open; it is
     // ours to delete then (LeakSanitizer found it leaked with its whole widget tree).
     if (welcome_ && !welcome_->parent()) delete welcome_;

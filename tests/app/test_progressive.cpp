@@ -46,12 +46,15 @@ V* view_of(es::app::MainWindow& w, const char* id) {
     return qobject_cast<V*>(w.dock(QString::fromLatin1(id))->view());
 }
 
-// The keys of the jobs the runner finished (and whether they completed), in order.
+// The keys of the jobs the runner finished (and whether they completed), in order. Declared
+// after the window, it goes first: its connection's context is its own, so that the jobs the
+// window cancels as it closes do not append to a list that is gone.
 struct Finished {
     QStringList keys;
     QList<bool> ok;
+    QObject scope;
     explicit Finished(es::app::JobRunner* jobs) {
-        QObject::connect(jobs, &es::app::JobRunner::job_finished, jobs,
+        QObject::connect(jobs, &es::app::JobRunner::job_finished, &scope,
                          [this](const QString& key, qint64, bool completed) {
                              keys << key;
                              ok << completed;
@@ -181,7 +184,8 @@ private slots:
 
         // Shown again: asked again, and it completes.
         QList<std::pair<double, QString>> reports;  // the analogy's progress, as the bar got it
-        QObject::connect(w.jobs(), &es::app::JobRunner::progress, view,
+        QObject reports_scope;                      // goes with `reports`, before the window
+        QObject::connect(w.jobs(), &es::app::JobRunner::progress, &reports_scope,
                          [&reports](double f, const QString& message) {
                              if (message.contains(QLatin1String("analogy")))
                                  reports.append({f, message});

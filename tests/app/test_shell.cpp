@@ -265,7 +265,8 @@ private slots:
             std::size_t layers, total;
         };
         std::vector<Shown> shown;
-        connect(view, &es::widgets::TrajectoryView::result_changed, view, [&] {
+        QObject shown_scope;  // goes with `shown`, before the window
+        connect(view, &es::widgets::TrajectoryView::result_changed, &shown_scope, [&] {
             shown.push_back({view->result()->layers.size(), view->result()->layers_total});
         });
         QVERIFY(open_and_wait(w, fixture("good/tl_batched_f32.h5")));
