@@ -134,6 +134,11 @@ int SpectrumView::layer_row(int state) const {
     return -1;
 }
 
+bool SpectrumView::selected_exact() const {
+    const int row = layer_row(selection_.layer);
+    return row >= 0 && result_->layers[static_cast<std::size_t>(row)].estimate_of == 0;
+}
+
 QString SpectrumView::incomplete() const {
     if (!partial()) return {};
     QStringList parts;

@@ -27,6 +27,8 @@ public:
     // bound), and not exported (incomplete()).
     void set_result(const analysis::SpectrumResult& result);
     bool partial() const { return result_ && result_->partial(); }
+    // Whether the selected layer's values are shown exact (computed, not an estimate).
+    bool selected_exact() const;
     QString incomplete() const override;
     bool centred() const;
     void set_overlay(bool on);

@@ -218,6 +218,9 @@ void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
             },
             Qt::QueuedConnection);
     });
+    // Every job gives way to what is on screen (the selected layer's spectrum, first pictures)
+    // at its checks: core/util/foreground.h.
+    job->progress->set_yields(yielding_);
     std::shared_ptr<Progress> progress = job->progress;
     auto run = [self, job, progress, work = std::move(work)] {
         lower_this_threads_priority();
@@ -225,8 +228,10 @@ void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
         QString error;
         bool cancelled = false;
         try {
-            // Superseded before a thread was free: never start the work at all.
-            progress->check();
+            // Superseded before a thread was free: never start the work at all. (Not check():
+            // that would yield to the foreground before the job could start a first picture of
+            // its own, and the views' first pictures came one after another.)
+            if (progress->cancelled()) throw CancelledError();
             result = work(*progress);
             if (progress->cancelled()) cancelled = true;
         } catch (const CancelledError&) {

@@ -88,6 +88,10 @@ public:
     };
     std::optional<Now> now() const;
 
+    // Whether jobs yield to what is on screen at their checks (core/util/foreground.h): on by
+    // default; off only to measure what it brings (bench_app_open --no-foreground).
+    void set_yielding(bool on) { yielding_ = on; }
+
     void cancel_slot(const QString& slot);
     // A slot whose jobs wait behind every other slot's for a thread (the health scan): a view
     // raised after the open started the scan would otherwise wait for the whole scan.
@@ -134,6 +138,7 @@ private:
     std::set<std::shared_ptr<Job>> cancelled_;         // winding down, results will be dropped
     std::map<QString, QString> slot_key_;              // what each slot wants now
     std::set<QString> background_;                     // set_background()
+    bool yielding_ = true;                             // set_yielding()
     struct Held {
         QString key;
         const QObject* owner = nullptr;

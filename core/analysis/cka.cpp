@@ -13,6 +13,7 @@
 #include "numerics/pca.h"
 #include "parallel/comm.h"
 #include "util/error.h"
+#include "util/foreground.h"
 #include "util/parallel.h"
 
 namespace es::analysis {
@@ -342,6 +343,7 @@ CkaPart cka_part(const Dump& dump, const CkaOptions& options, int part, int part
         T > 2 * options.preview_tokens) {
         progress.report(0.0,
                         "cka estimate from " + std::to_string(options.preview_tokens) + " tokens");
+        const util::ForegroundScope first_picture;  // what is on screen first (foreground.h)
         options.on_preview(cka_preview(dump, options, options.preview_tokens, progress));
     }
     // The working set is leased from the process's memory gate before pass 1 reads a layer, and

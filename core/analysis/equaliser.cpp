@@ -10,6 +10,7 @@
 #include "numerics/memory_gate.h"
 #include "numerics/pca.h"
 #include "util/error.h"
+#include "util/foreground.h"
 
 namespace es::analysis {
 
@@ -256,8 +257,10 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
     // The estimate from a token sample (a few MB) comes before the basis' lease, so that it shows
     // while the lease waits for memory.
     if (o.basis == EqualiserBasis::Pca && !o.fitted && !o.pooled && o.on_frame &&
-        o.estimate_tokens > 0)
+        o.estimate_tokens > 0) {
+        const util::ForegroundScope first_picture;  // what is on screen first (foreground.h)
         o.on_frame(estimate_first(dump, s, o, r, frame_states, progress));
+    }
     // The PCA basis is leased from the process's memory gate (the app's budget) before it is
     // fitted: the fit peaks at its d x d float64 scatter and ?syevd's 2 d^2 workspace (402 MB at
     // d = 4096; the state read before them, 4 T d, beside the scatter), then the basis alone

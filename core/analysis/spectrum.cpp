@@ -15,6 +15,7 @@
 #include "numerics/pca.h"
 #include "numerics/randomized_svd.h"
 #include "util/error.h"
+#include "util/foreground.h"
 #include "util/parallel.h"
 
 namespace es::analysis {
@@ -290,6 +291,8 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
             const std::size_t k = taken[i];
             // The selected layer's top values first, when the exact ones take seconds.
             BeforeExact estimate;
+            std::optional<util::ForegroundScope> on_screen;  // set below, lowered here
+            std::optional<numerics::ScopedBlasThreads> both_cores;
             if (options.on_layer && options.estimate_top &&
                 (i == 0 ||
                  (options.focus && options.focus->load() == static_cast<long long>(states[k]))))
@@ -312,13 +315,27 @@ SpectrumResult spectrum(const Dump& dump, const SpectrumOptions& options, Progre
                                        options.on_layer(partial);
                                    });
                     say("exact values");
+                    // Its first picture is out: the exact values yield to other views' first
+                    // pictures, and everything else yields to them.
+                    on_screen.reset();
+                    on_screen.emplace(util::Foreground::Selected);
+                    // The others wait at their checks (where they yield: the app's jobs), so
+                    // its products and eigensolve may have both cores (OpenBLAS' count is
+                    // process-wide: this scope overrides the one-thread scopes of the jobs
+                    // beside it for as long as it is open).
+                    if (progress.yields()) both_cores.emplace(util::resolve_threads(0), true);
                 };
             // The layer's working set is leased from the process's memory gate (the app's
             // budget, shared with CKA, the equaliser, ...) and given back, with the state read,
             // before the next layer asks: no thread waits for a lease while holding one.
             numerics::MemoryLease lease = numerics::memory_gate().lease(
                 spectrum_layer_bytes(s.n_tokens(), s.d, options.top_k), "spectrum", progress);
+            // The selected layer is what is on screen: while it computes, the other views'
+            // jobs (and this job's other layer) wait at their next check (util/foreground.h).
+            if (estimate) on_screen.emplace(util::Foreground::FirstPicture);
             LayerSpectrum l = layer_spectrum(dump, s, states[k], options, x[w], estimate, progress);
+            both_cores.reset();
+            on_screen.reset();
             if (numerics::memory_gate().budget()) std::vector<float>().swap(x[w]);
             lease.release();
             if (!options.on_layer) {

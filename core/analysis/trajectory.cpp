@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "numerics/memory_gate.h"
 #include "numerics/row_dots.h"
 #include "util/error.h"
+#include "util/foreground.h"
 #include "util/parallel.h"
 
 namespace es::analysis {
@@ -159,6 +161,9 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
     // layer is always in memory and nothing is copied.
     std::vector<float> first(block * d), even(block * d), odd(block * d);
     progress.report(0.0, layer_message(0, L, "trajectories"));
+    // Until its first partial picture the trajectory is what is on screen first (foreground.h).
+    std::optional<util::ForegroundScope> first_picture;
+    if (options.on_layer) first_picture.emplace();
 
     for (std::size_t b0 = t0, unit = 0; b0 < T; b0 += block) {
         const std::size_t e0 = std::min(T, b0 + block), n_slabs = (e0 - b0 + step - 1) / step;
@@ -198,6 +203,7 @@ TrajectoryResult trajectory(const Dump& dump, const TrajectoryOptions& options,
             // statistics the user already sees, so they are not worth a redraw per layer).
             if (options.on_layer && b0 == t0 && li + 1 < L)
                 options.on_layer(assemble(head, a, s, e0 - t0, li + 1));
+            first_picture.reset();
         }
     }
     TrajectoryResult r = assemble(head, a, s, n, L);

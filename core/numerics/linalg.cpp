@@ -245,8 +245,15 @@ int blas_threads() {
 namespace {
 struct BlasThreadRequests {
     std::mutex mutex;
-    std::multiset<int> open;  // requests of the scopes open now
-    int before = 1;           // the count before the first of them
+    std::multiset<int> open;       // requests of the scopes open now
+    std::multiset<int> overrides;  // requests of the overriding ones among them
+    int before = 1;                // the count before the first of them
+
+    // The smallest open request, unless an overriding scope is open: then the largest of those.
+    int count() const {
+        if (!overrides.empty()) return *overrides.rbegin();
+        return open.empty() ? before : *open.begin();
+    }
 };
 BlasThreadRequests& blas_requests() {
     static BlasThreadRequests requests;
@@ -254,19 +261,22 @@ BlasThreadRequests& blas_requests() {
 }
 }  // namespace
 
-ScopedBlasThreads::ScopedBlasThreads(int n) : requested_(std::max(1, n)) {
+ScopedBlasThreads::ScopedBlasThreads(int n, bool overriding)
+    : requested_(std::max(1, n)), overriding_(overriding) {
     auto& r = blas_requests();
     const std::lock_guard<std::mutex> lock(r.mutex);
     if (r.open.empty()) r.before = blas_threads();
     r.open.insert(requested_);
-    set_blas_threads(*r.open.begin());
+    if (overriding_) r.overrides.insert(requested_);
+    set_blas_threads(r.count());
 }
 
 ScopedBlasThreads::~ScopedBlasThreads() {
     auto& r = blas_requests();
     const std::lock_guard<std::mutex> lock(r.mutex);
     r.open.erase(r.open.find(requested_));
-    set_blas_threads(r.open.empty() ? r.before : *r.open.begin());
+    if (overriding_) r.overrides.erase(r.overrides.find(requested_));
+    set_blas_threads(r.count());
 }
 
 }  // namespace es::numerics

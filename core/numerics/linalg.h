@@ -62,16 +62,18 @@ int blas_threads();
 // saved and restored the count themselves restored it out of order, leaving the spectrum's
 // eigensolver on CKA's threads. So requests are counted: while any scope is open the count is
 // the smallest open request, and the count from before the first scope comes back when the last
-// one closes.
+// one closes. An overriding scope wins over the others (the largest such request): the selected
+// layer's exact spectrum on both cores while the other analyses yield to it (util/foreground.h).
 class ScopedBlasThreads {
 public:
-    explicit ScopedBlasThreads(int n);
+    explicit ScopedBlasThreads(int n, bool overriding = false);
     ~ScopedBlasThreads();
     ScopedBlasThreads(const ScopedBlasThreads&) = delete;
     ScopedBlasThreads& operator=(const ScopedBlasThreads&) = delete;
 
 private:
     int requested_;
+    bool overriding_;
 };
 
 }  // namespace es::numerics

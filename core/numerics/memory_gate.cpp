@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <optional>
 #include <thread>
 
 #include "numerics/memory_budget.h"
 #include "util/error.h"
+#include "util/foreground.h"
 
 namespace es::numerics {
 
@@ -136,7 +138,11 @@ MemoryLease MemoryGate::lease_range(double min_bytes, double max_bytes, const st
     std::string said, before;
     bool waited = false;
     auto said_at = std::chrono::steady_clock::now();
+    // A foreground thread that waits here is not foreground meanwhile: the holders may be
+    // threads yielding to it (util/foreground.h), and they give the memory back only if they run.
+    std::optional<util::ForegroundPause> pause;
     while (!may_grant(*me)) {
+        if (!pause) pause.emplace();
         if (progress.cancelled()) {
             waiters_.erase(me);
             lock.unlock();

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <system_error>
 #include <thread>
 #include <vector>
+
+#include "util/foreground.h"
 
 namespace es::util {
 
@@ -36,8 +39,12 @@ void parallel_for(std::size_t n, int threads,
         return;
     }
     std::vector<std::exception_ptr> errors(t);
+    // The threads share the caller's place in the foreground (else they would wait for it).
+    const int foreground = foreground_level();
     // Never throws: an exception escaping a thread would end the process.
     auto run = [&](std::size_t k) {
+        std::optional<ForegroundScope> scope;
+        if (foreground) scope.emplace(static_cast<Foreground>(foreground));
         try {
             fn(n * k / t, n * (k + 1) / t);
         } catch (...) {
@@ -67,8 +74,11 @@ void parallel_each(std::size_t n, int threads,
     std::mutex mutex;
     std::size_t next = 0;
     bool stop = false;
+    const int foreground = foreground_level();  // as in parallel_for
     // Never throws: an exception escaping a thread would end the process.
     auto work = [&](std::size_t worker) {
+        std::optional<ForegroundScope> scope;
+        if (foreground) scope.emplace(static_cast<Foreground>(foreground));
         for (;;) {
             std::size_t i;
             {

@@ -3,11 +3,14 @@
 #include <algorithm>
 
 #include "util/error.h"
+#include "util/foreground.h"
 
 namespace es {
 
 void Progress::check() const {
     if (cancelled()) throw CancelledError();
+    if (yields_.load(std::memory_order_relaxed) && util::foreground_threads() > 0)
+        util::yield_to_foreground(*this);
 }
 
 void Progress::report(double fraction, const std::string& message) {

@@ -19,7 +19,12 @@ public:
     void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
     bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
     // Throws CancelledError when cancel() was called; analyses call it between units of work.
+    // For a Progress that yields, it also waits there while another thread does what is on
+    // screen (util/foreground.h).
     void check() const;
+    // The app's jobs yield to the foreground; the CLI's and the tests' analyses do not.
+    void set_yields(bool yields) { yields_.store(yields, std::memory_order_relaxed); }
+    bool yields() const { return yields_.load(std::memory_order_relaxed); }
 
     // fraction is clamped to [0, 1] and never goes backwards.
     void report(double fraction, const std::string& message);
@@ -29,6 +34,7 @@ public:
 private:
     Callback callback_;
     std::atomic<bool> cancelled_{false};
+    std::atomic<bool> yields_{false};
     std::atomic<double> fraction_{0.0};
     mutable std::mutex mutex_;
     std::string message_;

@@ -3,13 +3,16 @@
 // RSS under 1 GB, views hidden behind tabs not computed). A benchmark, not a test: it prints
 // figures (run by packaging/bench.sh).
 //   bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl] [--generic-blas]
-//                  [--raise VIEW] [--show ID,ID,...] [--no-gate]
+//                  [--raise VIEW] [--show ID,ID,...] [--no-gate] [--no-foreground]
 // --raise: the view's tab comes forward in its dock area (as a user clicks it), e.g. --raise
 // equaliser.
 // --show: these views are made visible too (each not on screen in the default layout is floated
 // beside the window, as a user floats the equaliser beside CKA), e.g. --show equaliser.
 // --no-gate: the analyses' memory gate without a budget (every lease granted at once), as before
 // the gate: the reference for its peak RSS and times in the same build.
+// --no-foreground: jobs do not yield to what is on screen (core/util/foreground.h) and the
+// selected layer does not take both cores: the reference for "selected_exact_ms", when the
+// spectrum view shows the selected layer's exact values.
 // The real MainWindow, shown at 1600 x 1000 with its default layout (offscreen unless
 // QT_QPA_PLATFORM or a DISPLAY says otherwise). From open_file(): for every analysis view, when
 // it first shows a picture (a result, partial or not) and when its result is complete; which
@@ -17,7 +20,8 @@
 // complete; the process's peak RSS. With --json one object on stdout:
 //   {"visible": [ids], "views": {id: {"first_ms", "complete_ms", "state", "cpu_s_at_first",
 //    "cpu_s_at_complete"}},
-//    "worst_gap_ms", "peak_rss_mb", "hidden_computed": [ids], "complete", "load_start",
+//    "worst_gap_ms", "selected_exact_ms", "peak_rss_mb", "hidden_computed": [ids], "complete",
+//    "load_start",
 //    "load_end", "status_samples": [...], "cpu_s", "gui_cpu_s", "jobs_ms": {key: ms},
 //    "slow_gui_events": [...], "rss_shown_mb", "rss_idle_mb", "jobs_trace": [...],
 //    "top_gaps": [{"ms", "end_ms"}], "gui_breakdown": [...]}
@@ -49,6 +53,7 @@
 #include "numerics/blas_kernels.h"
 #include "numerics/memory_gate.h"
 #include "result_view.h"
+#include "spectrum_view.h"
 #include "view_dock.h"
 #include "vtk/vtk_gl_widget.h"
 
@@ -156,7 +161,7 @@ int main(int argc, char** argv) {
     double timeout_s = 300;
     QStringList raise;  // view ids whose tabs come forward
     QStringList show_ids;
-    bool no_gate = false;
+    bool no_gate = false, no_foreground = false;
     for (int i = 1; i < argc; ++i) {
         if (std::strcmp(argv[i], "--json") == 0)
             json = true;
@@ -172,13 +177,16 @@ int main(int argc, char** argv) {
             show_ids = QString::fromLocal8Bit(argv[++i]).split(QLatin1Char(','));
         else if (std::strcmp(argv[i], "--no-gate") == 0)
             no_gate = true;
+        else if (std::strcmp(argv[i], "--no-foreground") == 0)
+            no_foreground = true;
         else
             file = argv[i];
     }
     if (!file) {
         std::fprintf(stderr,
                      "usage: bench_app_open FILE [--json] [--timeout SECONDS] [--no-opengl] "
-                     "[--generic-blas] [--raise VIEW] [--show ID,ID,...] [--no-gate]\n");
+                     "[--generic-blas] [--raise VIEW] [--show ID,ID,...] [--no-gate] "
+                     "[--no-foreground]\n");
         return 2;
     }
     FILE* human = json ? stderr : stdout;
@@ -193,6 +201,7 @@ int main(int argc, char** argv) {
     QApplication::setOrganizationName(QStringLiteral("EigenscopeBench"));  // own settings/cache
     es::app::MainWindow window;
     if (no_gate) es::numerics::memory_gate().set_budget(0);
+    if (no_foreground) window.jobs()->set_yielding(false);
     window.clear_result_cache();  // computed, not served from an earlier run
     window.resize(1600, 1000);
     window.show();
@@ -231,6 +240,10 @@ int main(int argc, char** argv) {
     for (es::widgets::View* v : window.views())
         if (auto* r = qobject_cast<es::widgets::ResultView*>(v)) views.push_back(r);
     std::map<QString, Times> times;
+    es::widgets::SpectrumView* spectrum = nullptr;
+    for (es::widgets::View* v : window.views())
+        if (auto* sv = qobject_cast<es::widgets::SpectrumView*>(v)) spectrum = sv;
+    qint64 selected_exact = -1;  // when the spectrum first shows the selected layer exact
     QStringList visible, hidden_computed, status_samples, trace;
     QString last_trace;
     bool loaded = false;
@@ -253,6 +266,7 @@ int main(int argc, char** argv) {
         }
         if (last_tick >= 0 && now - last_tick > 20) gaps.emplace_back(now, now - last_tick);
         last_tick = now;
+        if (selected_exact < 0 && spectrum && spectrum->selected_exact()) selected_exact = now;
         for (es::widgets::ResultView* v : views) {
             Times& t = times[v->view_id()];
             if (v->state() != es::widgets::ViewState::Result) continue;
@@ -428,6 +442,8 @@ int main(int argc, char** argv) {
             {"visible", QJsonArray::fromStringList(visible)},
             {"views", per_view},
             {"worst_gap_ms", double(worst_gap)},
+            {"selected_exact_ms",
+             selected_exact >= 0 ? QJsonValue(double(selected_exact)) : QJsonValue()},
             {"peak_rss_mb", rss},
             {"gate_budget_mb", double(es::numerics::memory_gate().budget()) / (1 << 20)},
             {"gate_peak_mb", double(es::numerics::memory_gate().peak_held()) / (1 << 20)},
