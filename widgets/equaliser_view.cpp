@@ -261,13 +261,17 @@ void EqualiserView::rebuild() {
     const std::vector<std::optional<double>> blank(pending ? result_->bands.size() : 0);
     const auto& frame = pending ? blank : result_->frames[fi];
     const int n = static_cast<int>(frame.size());
-    // An estimate's frame has values for its resolved bands only; the others are its rest.
+    // An estimate's frame has values for its resolved bands only; the others are its rest. So
+    // has an exact one whose basis has fewer tokens than dimensions: the bands past its rank
+    // are not determined by the data, only their sum (EqualiserResult::determined).
     const bool estimate = result_->estimate_tokens > 0;
+    const bool undetermined = !estimate && result_->has_undetermined();
     int shown = n;
-    if (estimate)
-        while (shown > 0 &&
-               result_->band_edges[static_cast<std::size_t>(shown)] > result_->estimate_resolved)
-            --shown;
+    if (estimate || undetermined) {
+        const std::size_t limit =
+            estimate ? result_->estimate_resolved : result_->determined_to_edge;
+        while (shown > 0 && result_->band_edges[static_cast<std::size_t>(shown)] > limit) --shown;
+    }
     bool bad = false;
     for (int i = 0; i < shown; ++i) bad = bad || (!frame[static_cast<std::size_t>(i)] && !pending);
     heading->setText(
@@ -339,9 +343,15 @@ void EqualiserView::rebuild() {
     for (double p : peak_) top = std::max(top, p);
     for (const auto& v : frame)
         if (v && std::isfinite(*v)) frame_top = std::max(frame_top, *v);
-    if (estimate && !pending && shown < n) {
-        // The bands past the resolved ones: one hatched box at their mean, their sum named.
-        const double mean = result_->estimate_rest / (n - shown);
+    const std::optional<double> rest_energy = estimate
+                                                  ? std::optional<double>(result_->estimate_rest)
+                                              : undetermined ? result_->undetermined[fi]
+                                                             : std::nullopt;
+    const bool boxed = (estimate || undetermined) && !pending && shown < n;
+    if (boxed && rest_energy && std::isfinite(*rest_energy)) {
+        // The bands past the resolved (determined) ones: one hatched box at their mean, their
+        // sum named.
+        const double mean = *rest_energy / (n - shown);
         auto* rest = new QCPItemRect(plot_);
         rest->setObjectName(QStringLiteral("unresolved"));
         rest->topLeft->setCoords(shown - 0.5, mean);
@@ -359,13 +369,33 @@ void EqualiserView::rebuild() {
         double resolved = 0;  // the shown bars' sum: with the rest, the frame's ||x||^2
         for (int i = 0; i < shown; ++i)
             resolved += frame[static_cast<std::size_t>(i)].value_or(0.0);
-        const double whole = resolved + result_->estimate_rest;
-        label->setText(tr("components %1–%2 not resolved by the sample: %3% of ‖x‖² together\n"
-                          "(the box: their mean per %4; the exact fit resolves them)")
-                           .arg(result_->estimate_resolved + 1)
-                           .arg(result_->band_edges.back())
-                           .arg(whole > 0 ? 100 * result_->estimate_rest / whole : 0.0, 0, 'f', 1)
-                           .arg(m == Mode::Bands ? tr("band") : tr("component")));
+        const double whole = resolved + *rest_energy;
+        const double percent = whole > 0 ? 100 * *rest_energy / whole : 0.0;
+        const QString per = m == Mode::Bands ? tr("band") : tr("component");
+        if (estimate) {
+            label->setText(tr("components %1–%2 not resolved by the sample: %3% of ‖x‖² together\n"
+                              "(the box: their mean per %4; the exact fit resolves them)")
+                               .arg(result_->estimate_resolved + 1)
+                               .arg(result_->band_edges.back())
+                               .arg(percent, 0, 'f', 1)
+                               .arg(per));
+        } else {
+            const QString fit = result_->basis_layers.size() == 1
+                                    ? QString::fromStdString(result_->basis_layers.front())
+                                    : tr("the pooled layers");
+            label->setText(tr("components %1–%2 not determined (the tokens of %3 span only %4 "
+                              "of %5 dimensions):\n%6% of ‖x‖² together (the box: their mean per "
+                              "%7)")
+                               .arg(result_->determined_to_edge + 1)
+                               .arg(result_->band_edges.back())
+                               .arg(fit)
+                               .arg(result_->determined)
+                               .arg(result_->raw.size())
+                               .arg(percent, 0, 'f', 1)
+                               .arg(per));
+            rest->setObjectName(QStringLiteral("undetermined"));
+            label->setObjectName(QStringLiteral("undeterminedLabel"));
+        }
         top = std::max(top, 1.6 * mean);
         frame_top = std::max(frame_top, 1.6 * mean);
     }
@@ -382,7 +412,9 @@ void EqualiserView::rebuild() {
         g->setName(tr("peak over layers"));
         g->setObjectName(QStringLiteral("peaks"));
         QVector<double> k, v, above_k, above_v;
-        for (int i = 0; i < n; ++i) {
+        // Bands in a box have no peak of their own (their values are not shown or not known).
+        const int peaked = boxed ? shown : n;
+        for (int i = 0; i < peaked; ++i) {
             const double p = peak_[static_cast<std::size_t>(i)];
             if (fits_layer_ && p > top * headroom)
                 above_k << i, above_v << top * headroom * 0.97;

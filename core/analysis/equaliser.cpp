@@ -72,6 +72,16 @@ std::size_t focus_frame(const EqualiserOptions& o, const std::vector<std::size_t
     return best;
 }
 
+// The components of a pca basis its reference states determine: those of non-zero variance
+// (numerics::kZeroEigenvalue of the largest, as the PCA fit cuts). `explained` is sorted.
+std::size_t determined_components(const std::vector<double>& explained) {
+    if (explained.empty() || !(explained.front() > 0)) return 0;
+    std::size_t k = 0;
+    while (k < explained.size() && explained[k] > numerics::kZeroEigenvalue * explained.front())
+        ++k;
+    return k;
+}
+
 // Components resolved, down to a band edge: the bands wholly inside the first k components.
 std::size_t resolved_to_edge(const std::vector<std::size_t>& edges, std::size_t k) {
     std::size_t e = 0;
@@ -308,18 +318,35 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
     const std::size_t nb = along_layer.empty() ? std::min(o.bands, d) : along_layer.size();
     const std::size_t width = along_layer.empty() ? d : nb;  // components the bands split
     for (std::size_t k = 0; k <= nb; ++k) r.band_edges.push_back(k * width / nb);
+    r.determined =
+        o.basis == EqualiserBasis::Pca ? determined_components(r.basis_explained) : width;
+    r.determined_to_edge = resolved_to_edge(r.band_edges, r.determined);
+    const bool undetermined = r.determined < width;
     auto energies = [&](const float* x, std::size_t frame) {
         if (along_layer.empty()) return energies_of(x, d, basis, o.normalize);
         return energies_along(x, d, frame < along.size() ? along[frame] : along_layer, o.normalize);
     };
+    // The band sums of one vector's energies e, NaN past the determined bands, and the energy of
+    // the undetermined rest (components from determined_to_edge on) together.
+    auto bands_of = [&](const std::vector<double>& e, double& rest) {
+        std::vector<double> b = band_sums(e, r.band_edges);
+        rest = 0;
+        if (!undetermined) return b;
+        for (std::size_t c = r.determined_to_edge; c < width; ++c) rest += e[c];
+        for (std::size_t k = 0; k < nb; ++k)
+            if (r.band_edges[k + 1] > r.determined_to_edge) b[k] = std::nan("");
+        return b;
+    };
 
     // The first partial result (with the focus state's frame) holds everything but the others.
     r.energies = energies(v.data(), frame_states.size());  // past the frames: at o.layer
-    r.bands = band_sums(r.energies, r.band_edges);
+    r.bands = bands_of(r.energies, r.undetermined_at_layer);
+    for (std::size_t c = r.determined; c < width; ++c) r.energies[c] = std::nan("");
 
     const std::size_t n = frame_states.size();
     r.frames.assign(n, {});
     r.frame_computed.assign(n, false);
+    if (undetermined) r.undetermined.assign(n, std::nullopt);
     if (o.basis == EqualiserBasis::Dims) r.frame_coordinates.assign(n, {});
     // Which frame to compute next: in order, or the one nearest the focus state not yet done.
     auto next_frame = [&](std::size_t done) {
@@ -342,9 +369,11 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
         dump.read_states(s, frame_states[i], o.token, o.token + 1, v.data());
         std::vector<std::optional<double>> row(nb);
         if (row_finite(v.data(), d)) {
-            const auto b = band_sums(energies(v.data(), i), r.band_edges);
+            double rest = 0;
+            const auto b = bands_of(energies(v.data(), i), rest);
             for (std::size_t k = 0; k < nb; ++k)
                 if (std::isfinite(b[k])) row[k] = b[k];
+            if (undetermined && std::isfinite(rest)) r.undetermined[i] = rest;
         }
         r.frames[i] = std::move(row);
         if (o.basis == EqualiserBasis::Dims) r.frame_coordinates[i] = v;
@@ -382,6 +411,11 @@ nlohmann::json to_json(const EqualiserResult& r) {
         {"bands", nums(r.bands)},
         {"frames", {{"layers", r.frame_layers}, {"energies", frames}}}};
     if (r.basis == "directions") j["directions"] = r.direction_labels;
+    j["determined"] = r.determined;
+    if (r.has_undetermined())
+        j["undetermined"] = {{"from_component", r.determined_to_edge},
+                             {"energy", num(r.undetermined_at_layer)},
+                             {"frames", nums(r.undetermined)}};
     return j;
 }
 
@@ -394,6 +428,12 @@ std::string to_csv(const EqualiserResult& r) {
         os << k << ',' << r.band_edges[k] << ',' << r.band_edges[k + 1] << ','
            << csv_num(r.bands[k]);
         for (const auto& f : r.frames) os << ',' << csv_num(f[k]);
+        os << '\n';
+    }
+    if (r.has_undetermined()) {
+        os << "undetermined," << r.determined_to_edge << ',' << r.band_edges.back() << ','
+           << csv_num(r.undetermined_at_layer);
+        for (const auto& u : r.undetermined) os << ',' << csv_num(u);
         os << '\n';
     }
     return os.str();

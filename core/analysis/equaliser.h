@@ -93,6 +93,20 @@ struct EqualiserResult {
     // bound (docs/PERFORMANCE.md has how often it held on M). 0 tokens: exact.
     std::size_t estimate_tokens = 0, estimate_of = 0, estimate_resolved = 0;
     double estimate_rest = 0, estimate_spread = 0;
+    // The pca basis' components the reference states determine: the rank of their centred
+    // scatter (every component when it has full rank: d). With fewer tokens than dimensions (a
+    // short prompt on a wide model) the scatter is zero past its rank and any orthonormal basis
+    // of that null space fits it, so the energy along each such component, and a band reaching
+    // into them, came from the eigensolver's rounding (two runs on different BLAS thread counts
+    // drew different bars), not from the data. Those components' energies are NaN and those
+    // bands' sums NaN (null in a frame); `undetermined` holds, per frame, the energy of all the
+    // components from `determined_to_edge` (the last band edge within the rank) on together,
+    // the same in every basis, and `undetermined_at_layer` the same at o.layer. Both empty/0
+    // when every component is determined (dims and directions bases: always).
+    std::size_t determined = 0, determined_to_edge = 0;
+    std::vector<std::optional<double>> undetermined;  // per frame (null: not computed, NaN/Inf)
+    double undetermined_at_layer = 0;
+    bool has_undetermined() const { return !undetermined.empty(); }
     bool partial() const;
     // Dims basis: the token's D signed coordinates at each frame layer, so a view can colour the
     // per-dimension bars by sign at every layer (not in the JSON/CSV: the energies are).
@@ -107,9 +121,11 @@ EqualiserBasisFit equaliser_basis(const Dump& dump, const EqualiserOptions& opti
 // {"stream","layer","name","token":{"index","prompt","position","text","id"},"basis","basis_layers",
 //  "basis_explained","directions" (directions
 //  basis),"normalized","norm","raw","unit","energies","band_edges","bands",
-//  "frames":{"layers","energies"}}
+//  "frames":{"layers","energies"},"determined", and with undetermined components
+//  "undetermined":{"from_component","energy","frames"}}
 nlohmann::json to_json(const EqualiserResult& r);
-// Rows: band,first_component,end_component,energy then one column per frame layer.
+// Rows: band,first_component,end_component,energy then one column per frame layer; with
+// undetermined components a last row "undetermined" from determined_to_edge to d.
 std::string to_csv(const EqualiserResult& r);
 
 }  // namespace es::analysis

@@ -165,21 +165,23 @@ def equaliser(X, names, layer, token, bands, normalize, basis="pca", pooled=Fals
     def energies(x):
         e = (V @ x) ** 2
         return e / (x @ x) if normalize else e
-    bandsum = lambda e: [float(e[edges[k]:edges[k + 1]].sum()) for k in range(nb)]
+    # Past the rank of the reference scatter its null space takes any orthonormal basis: the
+    # energies there are not determined (null), nor the bands reaching into them; their sum is.
+    rank = D if basis != "pca" else int((w > w.max() * 1e-13).sum())
+    edge = max([k for k in edges if k <= rank])
+    bandsum = lambda e: [float(e[edges[k]:edges[k + 1]].sum()) if edges[k + 1] <= edge else None
+                         for k in range(nb)]
     x = X[layer, token]
     e = energies(x)
-    rank = D if basis != "pca" else int((w > w.max() * 1e-10).sum())
-    extra = {}
-    if rank < D:  # the null-space basis is arbitrary: compare only the determined components
-        extra = {"energies_head": e[:rank].tolist()}
+    shown = [float(v) if c < rank else None for c, v in enumerate(e)]
     out = {"layer": layer, "name": names[layer], "basis": basis, "normalized": normalize,
-            "basis_explained": explained, "norm": float(np.linalg.norm(x)), "raw": x.tolist(),
-            "unit": (x / np.linalg.norm(x)).tolist(), "energies": e.tolist(), "band_edges": edges,
-            "bands": bandsum(e), "frames": {"layers": names, "energies": [bandsum(energies(X[l, token])) for l in range(S)]}}
-    if extra:
-        for key in ("energies", "bands", "frames"):
-            del out[key]
-        out.update(extra)
+           "basis_explained": explained, "norm": float(np.linalg.norm(x)), "raw": x.tolist(),
+           "unit": (x / np.linalg.norm(x)).tolist(), "energies": shown, "band_edges": edges,
+           "bands": bandsum(e), "frames": {"layers": names, "energies": [bandsum(energies(X[l, token])) for l in range(S)]},
+           "determined": rank}
+    if rank < D:
+        out["undetermined"] = {"from_component": edge, "energy": float(e[edge:].sum()),
+                               "frames": [float(energies(X[l, token])[edge:].sum()) for l in range(S)]}
     return out
 
 

@@ -19,6 +19,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <atomic>
+#include <cmath>
 #include <memory>
 
 #include "analysis/equaliser.h"
@@ -468,6 +469,108 @@ private slots:
         view.set_peak_hold(false);
         model.set_layer(0);
         QVERIFY(!view.fits_layer());
+    }
+
+    void bandsPastTheBasisRankAreOneBoxTheSameInEveryBasis() {
+        // analysis_wide: 24 tokens of 64 dimensions, so the reference state's centred scatter has
+        // rank 23 and its other 41 axes are any orthonormal basis of its null space. Two runs
+        // whose eigensolvers round differently (BLAS threads) drew different bars there. Now the
+        // bands past the rank are one box whose sum is the same in every basis: checked by
+        // turning that null space's basis by a random rotation and equalising again.
+        auto dump = open_fixture("good/analysis_wide.h5");
+        es::analysis::EqualiserOptions o;
+        o.layer = 1;
+        o.token = 5;
+        o.bands = 16;  // 4 components a band: the rank 23 ends inside band 6 (20-24)
+        es::analysis::EqualiserBasisFit fit =
+            es::analysis::equaliser_basis(*dump, o, es::no_progress());
+        o.fitted = &fit;
+        const auto plain = equalise(*dump, o);
+        const std::size_t d = fit.d;
+        QCOMPARE(d, std::size_t(64));
+        QCOMPARE(plain.determined, std::size_t(23));
+        QCOMPARE(plain.determined_to_edge, std::size_t(20));
+        QVERIFY(plain.has_undetermined());
+        es::analysis::EqualiserBasisFit turned = fit;
+        // A random rotation of the null space's rows (Gram-Schmidt of random combinations).
+        QRandomGenerator rng(20261206);
+        const std::size_t r = plain.determined, m = d - r;
+        std::vector<double> rows(m * d, 0.0);
+        for (std::size_t i = 0; i < m; ++i) {
+            std::vector<double> v(d, 0.0);
+            for (std::size_t j = 0; j < m; ++j) {
+                const double c = rng.generateDouble() - 0.5;
+                for (std::size_t k = 0; k < d; ++k) v[k] += c * fit.components[(r + j) * d + k];
+            }
+            for (std::size_t q = 0; q < i; ++q) {
+                double dot = 0;
+                for (std::size_t k = 0; k < d; ++k) dot += v[k] * rows[q * d + k];
+                for (std::size_t k = 0; k < d; ++k) v[k] -= dot * rows[q * d + k];
+            }
+            double nn = 0;
+            for (double x : v) nn += x * x;
+            for (std::size_t k = 0; k < d; ++k) rows[i * d + k] = v[k] / std::sqrt(nn);
+        }
+        std::copy(rows.begin(), rows.end(), turned.components.begin() + static_cast<long>(r * d));
+        o.fitted = &turned;
+        const auto other = equalise(*dump, o);
+        // The basis really changed where it may: one energy past the rank moved a lot.
+        double moved = 0;
+        const auto raw_energy = [&](const es::analysis::EqualiserBasisFit& f, std::size_t c) {
+            double p = 0;
+            for (std::size_t k = 0; k < d; ++k) p += f.components[c * d + k] * plain.raw[k];
+            return p * p;
+        };
+        for (std::size_t c = r; c < d; ++c)
+            moved = std::max(moved, std::abs(raw_energy(fit, c) - raw_energy(turned, c)));
+        QVERIFY(moved > 1e-3 * plain.norm * plain.norm);
+        // What is shown is the same: the determined bands, nothing past them, the box's sums.
+        double scale = plain.norm * plain.norm;
+        for (std::size_t i = 0; i < plain.frames.size(); ++i) {
+            QVERIFY(plain.undetermined[i] && other.undetermined[i]);
+            QVERIFY(std::abs(*plain.undetermined[i] - *other.undetermined[i]) <= 1e-10 * scale);
+            for (std::size_t k = 0; k < 16; ++k) {
+                const bool determined = plain.band_edges[k + 1] <= 20;
+                QCOMPARE(plain.frames[i][k].has_value(), determined);
+                QCOMPARE(other.frames[i][k].has_value(), determined);
+                if (determined)
+                    QVERIFY(std::abs(*plain.frames[i][k] - *other.frames[i][k]) <= 1e-10 * scale);
+            }
+        }
+        for (std::size_t c = 0; c < d; ++c) QCOMPARE(std::isnan(plain.energies[c]), c >= 23);
+        // The exports say so: the JSON's "undetermined" and the CSV's last row.
+        const auto j = es::analysis::to_json(plain);
+        QCOMPARE(j["determined"].get<std::size_t>(), std::size_t(23));
+        QCOMPARE(j["undetermined"]["from_component"].get<std::size_t>(), std::size_t(20));
+        const QString csv = QString::fromStdString(es::analysis::to_csv(plain));
+        QVERIFY(csv.split('\n', Qt::SkipEmptyParts)
+                    .last()
+                    .startsWith(QLatin1String("undetermined,20,64,")));
+
+        // The view: bars for the determined bands, one box named for what it is, no peak marks
+        // past the rank, and the figure is complete (exportable).
+        es::test::Following<EqualiserView> ui(static_cast<int>(plain.frames.size()));
+        auto& [model, view] = ui;
+        view.resize(900, 450);
+        model.set_layer(1);
+        view.set_result(plain);
+        QCOMPARE(es::test::items_named(view.plot(), QStringLiteral("undetermined")), 1);
+        QCOMPARE(es::test::items_named(view.plot(), QStringLiteral("unresolved")), 0);
+        QCPItemText* label = nullptr;
+        for (int i = 0; i < view.plot()->itemCount(); ++i)
+            if (view.plot()->item(i)->objectName() == QLatin1String("undeterminedLabel"))
+                label = qobject_cast<QCPItemText*>(view.plot()->item(i));
+        QVERIFY(label);
+        QVERIFY2(label->text().startsWith(QStringLiteral("components 21–64 not determined")),
+                 qPrintable(label->text()));
+        QVERIFY(label->text().contains(QLatin1String("span only 23 of 64 dimensions")));
+        for (int i = 0; i < view.plot()->graphCount(); ++i)
+            if (view.plot()->graph(i)->objectName() == QLatin1String("peaks"))
+                QVERIFY(
+                    view.plot()->graph(i)->data()->at(view.plot()->graph(i)->dataCount() - 1)->key <
+                    5.5);
+        QVERIFY(view.incomplete().isEmpty());
+        QVERIFY(es::widgets::figure_ready(&view, QStringLiteral("equaliser")));
     }
 
     void barsAlongDirectionsAreNamedAndAnimate() {
