@@ -380,15 +380,20 @@ void EqualiserView::rebuild() {
                                .arg(percent, 0, 'f', 1)
                                .arg(per));
         } else {
-            const QString fit = result_->basis_layers.size() == 1
-                                    ? QString::fromStdString(result_->basis_layers.front())
-                                    : tr("the pooled layers");
-            label->setText(tr("components %1–%2 not determined (the tokens of %3 span only %4 "
-                              "of %5 dimensions):\n%6% of ‖x‖² together (the box: their mean per "
-                              "%7)")
+            const QString tokens =
+                result_->basis_layers.size() == 1
+                    ? tr("%1's tokens").arg(QString::fromStdString(result_->basis_layers.front()))
+                    : tr("the pooled layers' tokens");
+            // Three short lines, right-aligned at the box's right end: one long line centred
+            // on the box ran past the plot's right edge (a layer name is 25 characters).
+            label->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+            label->setTextAlignment(Qt::AlignRight);
+            label->position->setCoords(n - 0.5, mean);
+            label->setText(tr("components %1–%2 not determined:\n%3 span only %4 of %5 "
+                              "dimensions\n%6% of ‖x‖² together (the box: their mean per %7)")
                                .arg(result_->determined_to_edge + 1)
                                .arg(result_->band_edges.back())
-                               .arg(fit)
+                               .arg(tokens)
                                .arg(result_->determined)
                                .arg(result_->raw.size())
                                .arg(percent, 0, 'f', 1)

@@ -561,7 +561,7 @@ private slots:
             if (view.plot()->item(i)->objectName() == QLatin1String("undeterminedLabel"))
                 label = qobject_cast<QCPItemText*>(view.plot()->item(i));
         QVERIFY(label);
-        QVERIFY2(label->text().startsWith(QStringLiteral("components 21–64 not determined")),
+        QVERIFY2(label->text().startsWith(QStringLiteral("components 21–64 not determined:")),
                  qPrintable(label->text()));
         QVERIFY(label->text().contains(QLatin1String("span only 23 of 64 dimensions")));
         for (int i = 0; i < view.plot()->graphCount(); ++i)
