@@ -51,17 +51,29 @@ struct JobRunner::Job {
     std::map<QString, std::pair<Done, Failed>> waiters;  // by slot
     QElapsedTimer clock;
     std::atomic<qint64> last_report_ms{-1000};
-    QString message;        // the latest progress message (GUI thread)
-    double fraction = 0;    // and fraction done
-    bool reported = false;  // whether it has reported progress yet
-    int order = 0;          // when it started (activity() lists jobs in this order)
+    QString message;             // the latest progress message (GUI thread)
+    double fraction = 0;         // and fraction done
+    bool reported = false;       // whether it has reported progress yet
+    int order = 0;               // when it started (activity() lists jobs in this order)
+    bool background = false;     // only background slots wait for it (set_background)
+    std::function<void()> held;  // a background job not handed to the pool yet (start_deferred)
 };
 
+namespace {
+// Jobs of the views that run at once before a background job (the health scan) waits for one of
+// them to end: the views on screen are usually three. The pool has one thread more, so that a
+// fourth visible view (one floated beside them) starts its first picture at once instead of
+// waiting for a whole analysis: the views yield to each other's first pictures and to the
+// selected layer (core/util/foreground.h), not to a queue.
+constexpr int kViewJobs = 3;
+}  // namespace
+
 JobRunner::JobRunner(QObject* parent) : QObject(parent) {
-    // One thread more than the cores: the views on screen are usually three (trajectory, spectrum,
-    // CKA), and with two threads the third one's first picture waited for a whole analysis to
-    // finish. The work is the same; what comes first changes (the analyses run at nice 10).
-    pool_.setMaxThreadCount(std::max(3, QThread::idealThreadCount()));
+    // More threads than the cores: with two, the third view's first picture waited for a whole
+    // analysis to finish, and with three a floated fourth view's (CKA's 11.7 s on M once the
+    // others yielded to the selected layer). The work is the same; what comes first changes (the
+    // analyses run at nice 10 and yield to what is on screen).
+    pool_.setMaxThreadCount(std::max(kViewJobs + 1, QThread::idealThreadCount()));
 }
 
 JobRunner::~JobRunner() {
@@ -82,6 +94,7 @@ void JobRunner::detach_slot(const QString& slot) {
         job->progress->cancel();
         cancelled_.insert(job);
         running_.erase(job_it);
+        start_deferred();
     }
 }
 
@@ -250,11 +263,36 @@ void JobRunner::start(const std::shared_ptr<Job>& job, Work work) {
             },
             Qt::QueuedConnection);
     };
-    // Queued jobs start by priority, then in order: a background slot's after the views'.
+    // Queued jobs start by priority, then in order: a background slot's after the views', and
+    // only while fewer than kViewJobs of the views' run (else when one ends: start_deferred).
     bool background = !job->waiters.empty();
     for (const auto& waiter : job->waiters)
         background = background && background_.count(waiter.first) > 0;
+    job->background = background;
+    if (background && views_running() >= kViewJobs) {
+        job->held = std::move(run);
+        return;
+    }
     pool_.start(std::move(run), background ? -1 : 0);
+}
+
+int JobRunner::views_running() const {
+    int n = 0;
+    for (const auto& [key, job] : running_) n += !job->background;
+    for (const auto& job : cancelled_) n += !job->background;  // winding down on a thread
+    return n;
+}
+
+void JobRunner::start_deferred() {
+    // A deferred job that was cancelled starts too: it ends at once, and until it ends the
+    // runner is busy.
+    const auto hand_over = [&](const std::shared_ptr<Job>& job) {
+        if (!job->held || (views_running() >= kViewJobs && !job->progress->cancelled())) return;
+        pool_.start(std::move(job->held), -1);
+        job->held = nullptr;
+    };
+    for (const auto& [key, job] : running_) hand_over(job);
+    for (const auto& job : cancelled_) hand_over(job);
 }
 
 void JobRunner::finish(const std::shared_ptr<Job>& job, const Result& result, const QString& error,
@@ -279,6 +317,7 @@ void JobRunner::finish(const std::shared_ptr<Job>& job, const Result& result, co
         emit busy_changed(false);
     }
     emit activity_changed();
+    start_deferred();
 }
 
 void JobRunner::remember(const QString& key, const Result& result) {
@@ -321,6 +360,7 @@ void JobRunner::cancel_prefix(const QString& prefix) {
             ++it;
         }
     }
+    start_deferred();
 }
 
 void JobRunner::cancel_all() {

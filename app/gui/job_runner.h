@@ -132,6 +132,8 @@ private:
     void finish(const std::shared_ptr<Job>& job, const Result& result, const QString& error,
                 bool cancelled);
     void detach_slot(const QString& slot);
+    int views_running() const;  // jobs started for a view's slot (not only background ones)
+    void start_deferred();      // hands deferred background jobs to the pool while there is room
     void remember(const QString& key, const Result& result);
 
     std::map<QString, std::shared_ptr<Job>> running_;  // by key

@@ -31,6 +31,8 @@ thread_local int level = 0;  // this thread's level
 // the foreground has been empty once (see the header's rule on kForegroundMaxWait).
 thread_local long long outwaited_epoch = -1;
 
+std::atomic<long long> max_wait_ms{kForegroundMaxWait.count()};
+
 // Wake a yielding thread this often to see a cancel (Progress has no hook to notify us).
 constexpr std::chrono::milliseconds kWake{20};
 
@@ -100,7 +102,8 @@ std::chrono::milliseconds yield_to_foreground(const Progress& progress) {
     bool waited = false;
     while (above(l, level) && l.epoch.load() == epoch) {
         if (progress.cancelled()) throw CancelledError();
-        if (std::chrono::steady_clock::now() - start >= kForegroundMaxWait) {
+        if (std::chrono::steady_clock::now() - start >=
+            std::chrono::milliseconds(max_wait_ms.load())) {
             outwaited_epoch = epoch;
             break;
         }
@@ -116,6 +119,10 @@ std::chrono::milliseconds yield_to_foreground(const Progress& progress) {
     }
     if (progress.cancelled()) throw CancelledError();
     return waited_for;
+}
+
+std::chrono::milliseconds set_foreground_max_wait(std::chrono::milliseconds wait) {
+    return std::chrono::milliseconds(max_wait_ms.exchange(wait.count()));
 }
 
 ForegroundStats foreground_stats() {

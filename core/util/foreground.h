@@ -27,7 +27,12 @@ class Progress;
 
 namespace es::util {
 
-constexpr std::chrono::milliseconds kForegroundMaxWait{8000};
+// How long a yielding thread waits at most: longer than the selected layer's exact spectrum
+// takes on a slow machine (8-10 s on M on this project's VM, where an 8 s cap let the others run
+// on halfway through it), short enough to be an escape, not a hang.
+constexpr std::chrono::milliseconds kForegroundMaxWait{30000};
+// Changes the longest wait (tests: to see the escape without waiting 30 s); returns the old one.
+std::chrono::milliseconds set_foreground_max_wait(std::chrono::milliseconds wait);
 
 // Two levels: first pictures (estimates, the trajectory's first layer) go before the selected
 // layer's exact values, and both before everything else (level 0).

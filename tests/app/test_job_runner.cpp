@@ -252,6 +252,59 @@ private slots:
         QCOMPARE(health_at.load(), 2);
     }
 
+    // With three views' jobs running, the health scan waits although a thread is free; that
+    // thread is a fourth view's (one floated beside them), whose first picture then starts at
+    // once. When a view's job ends, the scan starts; cancelled while it waits, it ends.
+    void aFourthViewStartsAtOnceWhileTheHealthScanWaitsForTheViews() {
+        JobRunner runner;
+        QVERIFY(runner.pool()->maxThreadCount() >= 4);
+        std::vector<std::unique_ptr<std::atomic<bool>>> go;
+        std::atomic<int> started{0}, health_runs{0};
+        auto busy = [&](const QString& slot) {
+            go.push_back(std::make_unique<std::atomic<bool>>(false));
+            std::atomic<bool>* flag = go.back().get();
+            runner.request_as<int>(
+                slot, QStringLiteral("doc/") + slot,
+                [flag, &started](es::Progress& p) {
+                    ++started;
+                    while (!flag->load()) {
+                        p.check();
+                        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                    }
+                    return 0;
+                },
+                [](const int&) {});
+        };
+        for (const char* view : {"trajectory", "spectrum", "cka"}) busy(QLatin1String(view));
+        QTRY_COMPARE_WITH_TIMEOUT(started.load(), 3, 5000);
+        runner.set_background("doc-health");
+        runner.request_as<int>(
+            "doc-health", "doc/health", [&](es::Progress&) { return ++health_runs; },
+            [](const int&) {});
+        QTest::qWait(100);
+        QCOMPARE(health_runs.load(), 0);  // a thread is free, but three views run
+        busy(QStringLiteral("equaliser"));
+        QTRY_COMPARE_WITH_TIMEOUT(started.load(), 4, 2000);  // the fourth view: at once
+        QCOMPARE(health_runs.load(), 0);
+        go[0]->store(true);
+        go[3]->store(true);  // two views end: the scan starts
+        QTRY_COMPARE_WITH_TIMEOUT(health_runs.load(), 1, 5000);
+        // Deferred again behind three views, then cancelled: it ends, the runner goes idle.
+        busy(QStringLiteral("projection"));
+        busy(QStringLiteral("timescales"));
+        QTRY_COMPARE_WITH_TIMEOUT(started.load(), 6, 5000);
+        runner.clear_cache();
+        runner.request_as<int>(
+            "doc-health", "doc/health2", [&](es::Progress&) { return ++health_runs; },
+            [](const int&) {});
+        QTest::qWait(50);
+        QCOMPARE(health_runs.load(), 1);
+        runner.cancel_slot("doc-health");
+        for (auto& flag : go) flag->store(true);
+        QVERIFY(runner.wait_for_idle(5000));
+        QCOMPARE(health_runs.load(), 1);  // cancelled before it started: never ran
+    }
+
     void errorsReachTheRequester() {
         JobRunner runner;
         QString error;
