@@ -28,6 +28,22 @@ int spin(es::Progress& p, int ms, int value) {
     return value;
 }
 
+// A job for `slot` that counts itself started and holds its thread, checking, until *flag.
+void request_busy(JobRunner& runner, const QString& slot, std::atomic<bool>* flag,
+                  std::atomic<int>& started) {
+    runner.request_as<int>(
+        slot, QStringLiteral("doc/") + slot,
+        [flag, &started](es::Progress& p) {
+            ++started;
+            while (!flag->load()) {
+                p.check();
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+            return 0;
+        },
+        [](const int&) {});
+}
+
 }  // namespace
 
 class TestJobRunner : public QObject {
@@ -212,18 +228,7 @@ private slots:
         std::atomic<int> started{0}, order{0}, health_at{0}, view_at{0};
         for (int i = 0; i < threads; ++i) {  // every thread busy until its flag is set
             go.push_back(std::make_unique<std::atomic<bool>>(false));
-            std::atomic<bool>* flag = go.back().get();
-            runner.request_as<int>(
-                QStringLiteral("busy%1").arg(i), QStringLiteral("doc/busy%1").arg(i),
-                [flag, &started](es::Progress& p) {
-                    ++started;
-                    while (!flag->load()) {
-                        p.check();
-                        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-                    }
-                    return 0;
-                },
-                [](const int&) {});
+            request_busy(runner, QStringLiteral("busy%1").arg(i), go.back().get(), started);
         }
         QTRY_COMPARE_WITH_TIMEOUT(started.load(), threads, 5000);
         runner.set_background("doc-health");
@@ -262,18 +267,7 @@ private slots:
         std::atomic<int> started{0}, health_runs{0};
         auto busy = [&](const QString& slot) {
             go.push_back(std::make_unique<std::atomic<bool>>(false));
-            std::atomic<bool>* flag = go.back().get();
-            runner.request_as<int>(
-                slot, QStringLiteral("doc/") + slot,
-                [flag, &started](es::Progress& p) {
-                    ++started;
-                    while (!flag->load()) {
-                        p.check();
-                        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-                    }
-                    return 0;
-                },
-                [](const int&) {});
+            request_busy(runner, slot, go.back().get(), started);
         };
         for (const char* view : {"trajectory", "spectrum", "cka"}) busy(QLatin1String(view));
         QTRY_COMPARE_WITH_TIMEOUT(started.load(), 3, 5000);
