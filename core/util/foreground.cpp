@@ -84,10 +84,6 @@ int foreground_level() {
     return level;
 }
 
-bool in_foreground() {
-    return level > 0;
-}
-
 int foreground_threads() {
     return lane().active.load(std::memory_order_relaxed);
 }

@@ -65,7 +65,6 @@ private:
 
 // The calling thread's level (0 outside every scope); threads in scopes now (all threads).
 int foreground_level();
-bool in_foreground();
 int foreground_threads();
 
 // Waits (see the rules above) while a thread works at a higher level than the calling one;
