@@ -72,16 +72,6 @@ std::size_t focus_frame(const EqualiserOptions& o, const std::vector<std::size_t
     return best;
 }
 
-// The components of a pca basis its reference states determine: those of non-zero variance
-// (numerics::kZeroEigenvalue of the largest, as the PCA fit cuts). `explained` is sorted.
-std::size_t determined_components(const std::vector<double>& explained) {
-    if (explained.empty() || !(explained.front() > 0)) return 0;
-    std::size_t k = 0;
-    while (k < explained.size() && explained[k] > numerics::kZeroEigenvalue * explained.front())
-        ++k;
-    return k;
-}
-
 // Components resolved, down to a band edge: the bands wholly inside the first k components.
 std::size_t resolved_to_edge(const std::vector<std::size_t>& edges, std::size_t k) {
     std::size_t e = 0;
@@ -318,8 +308,9 @@ EqualiserResult equaliser(const Dump& dump, const EqualiserOptions& o, Progress&
     const std::size_t nb = along_layer.empty() ? std::min(o.bands, d) : along_layer.size();
     const std::size_t width = along_layer.empty() ? d : nb;  // components the bands split
     for (std::size_t k = 0; k <= nb; ++k) r.band_edges.push_back(k * width / nb);
+    // A pca basis determines the components of non-zero variance (cut where the PCA fit cuts).
     r.determined =
-        o.basis == EqualiserBasis::Pca ? determined_components(r.basis_explained) : width;
+        o.basis == EqualiserBasis::Pca ? numerics::count_above_roundoff(r.basis_explained) : width;
     r.determined_to_edge = resolved_to_edge(r.band_edges, r.determined);
     const bool undetermined = r.determined < width;
     auto energies = [&](const float* x, std::size_t frame) {

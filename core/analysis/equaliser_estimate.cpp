@@ -23,8 +23,7 @@ void fit(const float* x, std::size_t d, SampleAxes& a) {
     for (double& v : a.mean) v /= static_cast<double>(m);
     a.u = numerics::gram_of_rows(x, d, a.rows, true);
     numerics::eigh(a.u, m, a.g, true);  // descending; vectors as columns of a.u
-    std::size_t k = 0;
-    while (k < a.g.size() && a.g[k] > a.g[0] * numerics::kZeroEigenvalue) ++k;
+    const std::size_t k = numerics::count_above_roundoff(a.g);
     a.g.resize(k);
     a.u.resize(m * k);
 }

@@ -148,12 +148,10 @@ void eig_top(std::vector<double>& a, std::size_t n, std::size_t k, std::vector<d
     vecs.assign(a.begin(), a.begin() + static_cast<long>(n * k));
 }
 
-// Number of leading eigenvalues (at most k) above the round-off level of the largest.
+// Number of leading eigenvalues (at most k) above the round-off level of the largest (all of the
+// first k when `complete`).
 std::size_t significant(const std::vector<double>& values, std::size_t k, bool complete) {
-    const double tol = values.empty() ? 0.0 : values[0] * kZeroEigenvalue;
-    std::size_t kk = 0;
-    while (kk < k && kk < values.size() && (complete || values[kk] > tol)) ++kk;
-    return kk;
+    return std::min(k, complete ? values.size() : count_above_roundoff(values));
 }
 
 Pca pca_of_matrix(const Scatter& s, std::vector<double> a, std::size_t k, bool complete) {

@@ -15,6 +15,16 @@ namespace es::numerics {
 // (round-off): the PCA fit and the equaliser's sample axes cut their rank here.
 constexpr double kZeroEigenvalue = 1e-13;
 
+// How many of the leading values of a descending list are above that round-off level (0 when the
+// largest is not positive): the rank the PCA fit, the equaliser's basis and its estimate use.
+inline std::size_t count_above_roundoff(const std::vector<double>& descending) {
+    if (descending.empty() || !(descending.front() > 0)) return 0;
+    const double tol = descending.front() * kZeroEigenvalue;
+    std::size_t k = 0;
+    while (k < descending.size() && descending[k] > tol) ++k;
+    return k;
+}
+
 // D x D scatter sum_i (x_i - mu)(x_i - mu)^T (or sum_i x_i x_i^T when uncentred) of streamed
 // rows, accumulated in float64: each block is centred on its own mean, its scatter added by
 // ?syrk, and the block means merged (Chan, Golub & LeVeque).
