@@ -33,6 +33,7 @@
 #include "navigation_bar.h"
 #include "numerics/memory_gate.h"
 #include "presentation_mode.h"
+#include "result_view.h"
 #include "simd_state.h"
 #include "theme.h"
 #include "view_dock.h"
@@ -100,7 +101,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     build_shortcuts();
     // Everything tied to a file follows the document set's one change signal.
     connect(&docs_, &DocumentSet::loading, this, [this](const QString& path) {
-        status_file_->setText(tr("Opening %1…").arg(QFileInfo(path).fileName()));
+        const QString opening = tr("Opening %1…").arg(QFileInfo(path).fileName());
+        status_file_->setText(opening);
+        if (!docs_.documents().empty()) return;  // a comparison: the workspace stays as it is
+        // The workspace takes the window now, while the file loads on other threads: its first
+        // layout (every dock's geometry, 15-30 ms of the GUI thread) then no longer runs back to
+        // back with the document's arrival (issue 20: no stall over 50 ms).
+        show_workspace();
+        for (ViewDock* d : docks_)
+            if (auto* v = qobject_cast<widgets::ResultView*>(d->view()))
+                if (v->state() == widgets::ViewState::Empty) v->show_empty(opening);
     });
     connect(&docs_, &DocumentSet::changed, this, &MainWindow::on_documents_changed);
     connect(&docs_, &DocumentSet::loaded, this, &MainWindow::on_loaded);
@@ -310,7 +320,8 @@ void MainWindow::on_loaded(const QString& path, Document* doc) {
 }
 
 void MainWindow::on_load_failed(const QString& path, const QString& error, const QString& detail) {
-    refresh_primary();  // the status line said "Opening ..."
+    on_documents_changed();  // the status line (and, with no file open, the views) said "Opening
+                             // ..."
     show_error_dialog(this, tr("Cannot open %1").arg(QFileInfo(path).fileName()), error, detail);
     emit load_failed(path, error, detail);
     if (pending_session_) {
@@ -346,20 +357,7 @@ void MainWindow::refresh_primary() {
         welcome_->show();
         return;
     }
-    // The docks take the whole window: the welcome page leaves the layout (kept for later), so
-    // its size no longer counts towards the window's minimum.
-    if (centralWidget() == welcome_) {
-        takeCentralWidget();
-        welcome_->hide();
-        // Its space went to the docks in proportion to their sizes (mostly to the dataset
-        // panel): arrange them again once the layout has taken the change in.
-        rearrange_ = true;
-        QTimer::singleShot(0, this, [this] {
-            if (!rearrange_) return;
-            rearrange_ = false;
-            arrange_docks(*this);
-        });
-    }
+    show_workspace();
     Document* doc = documents.front();
     const Dump& d = *doc->dump();
     // The dataset panel is filled on a turn of its own (a timer: see DocumentSet::on_loaded),
@@ -433,6 +431,22 @@ void MainWindow::refresh_primary() {
     const gui_timing::Scope timed("primary_changed (feeds)");
     refreshing_primary_ = false;
     emit primary_changed();
+}
+
+void MainWindow::show_workspace() {
+    // The docks take the whole window: the welcome page leaves the layout (kept for later), so
+    // its size no longer counts towards the window's minimum.
+    if (centralWidget() != welcome_) return;
+    takeCentralWidget();
+    welcome_->hide();
+    // Its space went to the docks in proportion to their sizes (mostly to the dataset panel):
+    // arrange them again once the layout has taken the change in.
+    rearrange_ = true;
+    QTimer::singleShot(0, this, [this] {
+        if (!rearrange_) return;
+        rearrange_ = false;
+        arrange_docks(*this);
+    });
 }
 
 void MainWindow::close_all() {

@@ -122,6 +122,8 @@ private:
     void on_load_failed(const QString& path, const QString& error, const QString& detail);
     void offer_reload(Document* doc, const QString& reason);
     void refresh_primary();
+    // The docks take the window from the welcome page (once a file is opening or open).
+    void show_workspace();
     void show_error(const QString& title, const QString& text);
     void add_recent(const QString& path);
     QStringList recent_files() const;
