@@ -62,6 +62,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setDockNestingEnabled(true);
     widgets::install_simd_state_guard();  // libm at full speed in every event (simd_state.h)
     normal_font_ = QApplication::font();
+    disk_writes_.setMaxThreadCount(1);  // in order: the last write of a setting wins
+    recent_ = QSettings().value(QStringLiteral("recent_files")).toStringList();
     // Expensive results survive the session in the user's cache directory (never next to the
     // dump); the size limit is a setting (cache/limit_mb, default 2 GB).
     result_cache_ = std::make_shared<ResultCache>(
@@ -178,6 +180,7 @@ MainWindow::~MainWindow() {
     // Not wait_for_idle(): processing events here delivered job ends and timers into a window
     // half torn down (a test's receiver already gone threw bad_alloc from inside it).
     jobs_.shut_down(3000);
+    disk_writes_.waitForDone();
     // The docks and views outlive this destructor's body (QWidget deletes its children later):
     // nothing they emit or filter from now on may reach a MainWindow member.
     for (ViewDock* d : docks_) {
@@ -460,18 +463,15 @@ void MainWindow::show_error(const QString& title, const QString& text) {
 // ---------------------------------------------------------------------------------------------
 // Recent files, sessions
 
-QStringList MainWindow::recent_files() const {
-    return QSettings().value(QStringLiteral("recent_files")).toStringList();
-}
-
 void MainWindow::add_recent(const QString& path) {
     if (batch_) return;
-    QStringList files = recent_files();
+    QStringList files = recent_;
     const QString abs = QFileInfo(path).absoluteFilePath();
     files.removeAll(abs);
     files.prepend(abs);
     while (files.size() > kMaxRecent) files.removeLast();
-    QSettings().setValue(QStringLiteral("recent_files"), files);
+    recent_ = files;
+    disk_writes_.start([files] { QSettings().setValue(QStringLiteral("recent_files"), files); });
     rebuild_recent_menu();
     if (welcome_) welcome_->set_recent(files);
 }
@@ -546,7 +546,8 @@ QString MainWindow::autosave_file() {
 
 void MainWindow::autosave() {
     if (docs_.documents().empty() || batch_) return;
-    write_session(autosave_path(), session_state(), nullptr);
+    disk_writes_.start(
+        [path = autosave_path(), state = session_state()] { write_session(path, state, nullptr); });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // cancel, sessions, presentation mode and themes.
 #include <QMainWindow>
 #include <QPointer>
+#include <QThreadPool>
 #include <QTimer>
 #include <memory>
 #include <optional>
@@ -126,13 +127,19 @@ private:
     void show_workspace();
     void show_error(const QString& title, const QString& text);
     void add_recent(const QString& path);
-    QStringList recent_files() const;
+    const QStringList& recent_files() const { return recent_; }
     void rebuild_recent_menu();
     void apply_pending_session();
     void autosave();
     void update_memory();
 
     widgets::SelectionModel selection_;
+    // Settings and autosaves are written here, one at a time and in order: each write ends in
+    // an fdatasync (QLockFile, QSaveFile) that took 526 ms on the GUI thread while a build wrote
+    // to the same disk (bench_app_open on M: the open's longest stall). Waited for on
+    // destruction, so the last autosave lands.
+    QThreadPool disk_writes_;
+    QStringList recent_;  // the recent files, as last written
     JobRunner jobs_;
     DocumentSet docs_{jobs_};  // after jobs_: it cancels the jobs of documents it closes
     std::shared_ptr<ResultCache> result_cache_;

@@ -110,8 +110,10 @@ void MainWindow::build_menus() {
     QAction* restore = view->addAction(tr("Restore Last Session on Start"));
     restore->setCheckable(true);
     restore->setChecked(QSettings().value(QStringLiteral("restore_last_session"), false).toBool());
-    connect(restore, &QAction::toggled, this,
-            [](bool on) { QSettings().setValue(QStringLiteral("restore_last_session"), on); });
+    connect(restore, &QAction::toggled, this, [this](bool on) {
+        disk_writes_.start(
+            [on] { QSettings().setValue(QStringLiteral("restore_last_session"), on); });
+    });
     view->addSeparator();
     view->addSection(tr("Panels"));
 
