@@ -58,6 +58,23 @@ bool state_readable() {
     return clean_reads_clean && dirt_reads_dirty;
 }
 
+// Under AddressSanitizer the allocator is the sanitizer's, and on AVX2 machines its code clears
+// the state (it calls glibc's memset and memcpy, whose AVX2 versions end in VZEROUPPER; the
+// AVX-512 ones leave it): QCPLayer allocates (QPainter::save) between a layer's last element and
+// the next one's first, so there the dirt may never reach the next layer, guards or not (the
+// project's CI, ASan phase: every probe read clean unguarded). The guarded half holds everywhere.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAllocatorClearsState = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAllocatorClearsState = true;
+#else
+constexpr bool kAllocatorClearsState = false;
+#endif
+#else
+constexpr bool kAllocatorClearsState = false;
+#endif
+
 }  // namespace
 
 class TestSimdState : public QObject {
@@ -116,7 +133,7 @@ private slots:
             }
             if (guarded)
                 QCOMPARE(dirty, 0);  // every layer starts clean
-            else if (observable)
+            else if (observable && !kAllocatorClearsState)
                 QVERIFY(dirty > 0);  // a layer's dirt reached the next layer's first element
         }
     }
