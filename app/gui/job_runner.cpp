@@ -4,7 +4,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
 #include <QPointer>
 #include <QThread>
 #include <QThreadPool>
@@ -33,6 +37,34 @@ int analysis_nice() {
         return ok && v >= 0 && v <= 19 ? v : kAnalysisNice;
     }();
     return level;
+}
+
+// The BLAS library's own threads (OpenBLAS starts its pool as it loads, from the main thread,
+// so at the GUI thread's priority) do the selected layer's products and eigensolve: at nice 0
+// they took turns with the event loop. They are the threads without a name of their own (their
+// name is the program's; Qt names every thread it starts, as do glib and Mesa); threads
+// OpenBLAS adds later are started by an analysis thread and inherit its level.
+int lower_unnamed_threads_priority() {
+    const auto comm = [](const QString& dir) {
+        QFile f(dir + QStringLiteral("/comm"));
+        return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed() : QByteArray();
+    };
+    const QString self = QStringLiteral("/proc/self/task/%1").arg(::syscall(SYS_gettid));
+    const QByteArray program = comm(self);
+    if (program.isEmpty()) return 0;
+    int lowered = 0;
+    for (const QString& tid :
+         QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        const QString dir = QStringLiteral("/proc/self/task/") + tid;
+        if (dir == self || comm(dir) != program) continue;
+        const auto id = static_cast<id_t>(tid.toLongLong());
+        errno = 0;
+        const int now = getpriority(PRIO_PROCESS, id);
+        if (errno == 0 && now < analysis_nice() &&
+            setpriority(PRIO_PROCESS, id, analysis_nice()) == 0)
+            ++lowered;
+    }
+    return lowered;
 }
 
 void lower_this_threads_priority() {
@@ -74,6 +106,7 @@ JobRunner::JobRunner(QObject* parent) : QObject(parent) {
     // others yielded to the selected layer). The work is the same; what comes first changes (the
     // analyses run at nice 10 and yield to what is on screen).
     pool_.setMaxThreadCount(std::max(kViewJobs + 1, QThread::idealThreadCount()));
+    lower_unnamed_threads_priority();
 }
 
 JobRunner::~JobRunner() {

@@ -1,15 +1,23 @@
 // The job runner: latest request wins, stale results are dropped, identical requests share one
 // computation, cancellation is prompt, and the GUI thread stays responsive while jobs run.
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QTest>
 #include <QTimer>
 #include <atomic>
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "job_runner.h"
+#include "numerics/linalg.h"
 #include "util/error.h"
 
 using es::app::JobRunner;
@@ -346,6 +354,45 @@ private slots:
         QVERIFY(!delivered);
         QVERIFY(!runner.cached("doc1/x"));
         QVERIFY(runner.cached("doc2/y"));
+    }
+
+    void analysesAndTheBlasThreadsRunBelowTheGuiThread() {
+        // Analyses at nice 10, and so the BLAS library's threads (started at nice 0 as it loaded:
+        // they computed the selected layer's eigenvalues at the GUI thread's priority).
+        const auto nice_of = [](long tid) {
+            errno = 0;
+            const int n = getpriority(PRIO_PROCESS, static_cast<id_t>(tid));
+            return errno == 0 ? n : -100;
+        };
+        const auto comm = [](const QString& tid) {
+            QFile f(QStringLiteral("/proc/self/task/%1/comm").arg(tid));
+            return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed() : QByteArray();
+        };
+        const long gui = ::syscall(SYS_gettid);
+        const QByteArray program = comm(QString::number(gui));
+        QVERIFY(!program.isEmpty());
+        JobRunner runner;
+        std::atomic<int> job_nice{-100};
+        runner.request_as<int>(
+            "a", "doc/nice",
+            [&](es::Progress&) {
+                job_nice = nice_of(::syscall(SYS_gettid));
+                return 0;
+            },
+            [](const int&) {});
+        QVERIFY(runner.wait_for_idle(10000));
+        QCOMPARE(job_nice.load(), 10);
+        QCOMPARE(nice_of(gui), 0);
+        int blas = 0;
+        for (const QString& tid :
+             QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            if (tid.toLong() == gui || comm(tid) != program) continue;
+            ++blas;
+            QVERIFY2(nice_of(tid.toLong()) >= 10, qPrintable(tid));
+        }
+        qInfo("BLAS threads: %d of %d lowered to nice 10", blas, es::numerics::blas_threads() - 1);
+        // OpenBLAS starts one thread fewer than it uses (the caller is the last).
+        QVERIFY(blas >= es::numerics::blas_threads() - 1);
     }
 
     void guiThreadStaysResponsiveWhileJobsRun() {
