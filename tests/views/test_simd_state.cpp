@@ -58,11 +58,11 @@ bool state_readable() {
     return clean_reads_clean && dirt_reads_dirty;
 }
 
-// Under AddressSanitizer the allocator is the sanitizer's, and on AVX2 machines its code clears
-// the state (it calls glibc's memset and memcpy, whose AVX2 versions end in VZEROUPPER; the
-// AVX-512 ones leave it): QCPLayer allocates (QPainter::save) between a layer's last element and
-// the next one's first, so there the dirt may never reach the next layer, guards or not (the
-// project's CI, ASan phase: every probe read clean unguarded). The guarded half holds everywhere.
+// Under AddressSanitizer the allocator is the sanitizer's, and it clears the state where glibc's
+// does not (on the AVX2 machine the fresh-clone CI ran on: after a 51 KB malloc the state read
+// clean under ASan, dirty without it), so the dirt a layer leaves may not reach the next layer,
+// guards or not (the project's CI, ASan phase: every unguarded probe read clean). The guarded half
+// holds in every build.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool kAllocatorClearsState = true;
 #elif defined(__has_feature)
