@@ -48,7 +48,9 @@ private slots:
         dirs->set_pairs(QStringLiteral("king:queen,man:woman"));
         eq->set_mode(es::widgets::EqualiserView::Mode::Directions);
         const std::vector<std::string> both = {"pairs(king:queen)", "pairs(man:woman)"};
-        QTRY_VERIFY_WITH_TIMEOUT(labels(*eq) == both, 20000);
+        // The complete result: a partial one (the selected layer first) has empty rows for the
+        // frames still coming, and reading them crashed this test about once in thirty runs.
+        QTRY_VERIFY_WITH_TIMEOUT(labels(*eq) == both && !eq->result()->partial(), 20000);
 
         // The bars are the analysis of the selected token along those directions.
         es::analysis::EqualiserOptions o;
@@ -60,8 +62,10 @@ private slots:
         const auto want = es::analysis::equaliser(*dump, o, es::no_progress());
         QCOMPARE(eq->result()->frames.size(), want.frames.size());
         for (std::size_t l = 0; l < want.frames.size(); ++l)
-            for (std::size_t k = 0; k < 2; ++k)
+            for (std::size_t k = 0; k < 2; ++k) {
+                QCOMPARE(eq->result()->frames[l].size(), want.frames[l].size());
                 QCOMPARE(eq->result()->frames[l][k].value_or(-1), want.frames[l][k].value_or(-1));
+            }
 
         // New pairs: new bars. Typed directions: the pairs no longer matter.
         dirs->set_pairs(QStringLiteral("father:mother"));
