@@ -41,8 +41,9 @@ int analysis_nice() {
 
 // The BLAS library's own threads (OpenBLAS starts its pool as it loads, from the main thread,
 // so at the GUI thread's priority) do the selected layer's products and eigensolve: at nice 0
-// they took turns with the event loop. They are the threads without a name of their own (their
-// name is the program's; Qt names every thread it starts, as do glib and Mesa); threads
+// they took turns with the event loop. When the window (and its runner) is created they are the
+// threads without a name of their own (their name is the program's; Qt and glib name theirs;
+// Mesa's queue threads and TBB's, also unnamed, start later, with the 3D view). Threads
 // OpenBLAS adds later are started by an analysis thread and inherit its level.
 int lower_unnamed_threads_priority() {
     const auto comm = [](const QString& dir) {
