@@ -45,15 +45,14 @@ int analysis_nice() {
 // threads without a name of their own (their name is the program's; Qt and glib name theirs;
 // Mesa's queue threads and TBB's, also unnamed, start later, with the 3D view). Threads
 // OpenBLAS adds later are started by an analysis thread and inherit its level.
-int lower_unnamed_threads_priority() {
+void lower_unnamed_threads_priority() {
     const auto comm = [](const QString& dir) {
         QFile f(dir + QStringLiteral("/comm"));
         return f.open(QIODevice::ReadOnly) ? f.readAll().trimmed() : QByteArray();
     };
     const QString self = QStringLiteral("/proc/self/task/%1").arg(::syscall(SYS_gettid));
     const QByteArray program = comm(self);
-    if (program.isEmpty()) return 0;
-    int lowered = 0;
+    if (program.isEmpty()) return;
     for (const QString& tid :
          QDir(QStringLiteral("/proc/self/task")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
         const QString dir = QStringLiteral("/proc/self/task/") + tid;
@@ -61,11 +60,8 @@ int lower_unnamed_threads_priority() {
         const auto id = static_cast<id_t>(tid.toLongLong());
         errno = 0;
         const int now = getpriority(PRIO_PROCESS, id);
-        if (errno == 0 && now < analysis_nice() &&
-            setpriority(PRIO_PROCESS, id, analysis_nice()) == 0)
-            ++lowered;
+        if (errno == 0 && now < analysis_nice()) setpriority(PRIO_PROCESS, id, analysis_nice());
     }
-    return lowered;
 }
 
 void lower_this_threads_priority() {

@@ -311,8 +311,8 @@ void MainWindow::on_loaded(const QString& path, Document* doc) {
 }
 
 void MainWindow::on_load_failed(const QString& path, const QString& error, const QString& detail) {
-    on_documents_changed();  // the status line (and, with no file open, the views) said "Opening
-                             // ..."
+    // The status line (and, with no file open, the views) said "Opening ...".
+    on_documents_changed();
     show_error_dialog(this, tr("Cannot open %1").arg(QFileInfo(path).fileName()), error, detail);
     emit load_failed(path, error, detail);
     if (pending_session_) {
