@@ -14,6 +14,7 @@
 #include <QFontMetrics>
 #include <QLabel>
 #include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
@@ -22,6 +23,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabBar>
 #include <QTimer>
 #include <QToolButton>
@@ -62,8 +64,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
             QSettings().value(QStringLiteral("cache/limit_mb"), 2048).toLongLong())
             << 20);
 
+    // The welcome page is a card over the docks, not the central widget: beside the docks it
+    // added its width to theirs (1689 px minimum, past a 1600 px screen), and its leaving
+    // re-laid out every dock as a file opened.
     welcome_ = new WelcomePage(this);
-    setCentralWidget(welcome_);
     connect(welcome_, &WelcomePage::open_demo_requested, this,
             [this] { open_file(demo_dump_path()); });
     connect(welcome_, &WelcomePage::open_recent_requested, this,
@@ -175,9 +179,6 @@ MainWindow::~MainWindow() {
         d->disconnect(this);
         if (d->view()) d->view()->removeEventFilter(this);
     }
-    // takeCentralWidget() hands the welcome page back unparented while a dump is open; it is
-    // ours to delete then (LeakSanitizer found it leaked with its whole widget tree).
-    if (welcome_ && !welcome_->parent()) delete welcome_;
 }
 
 void MainWindow::update_memory() {
@@ -344,8 +345,10 @@ void MainWindow::refresh_primary() {
         status_dims_->clear();
         tree_->clear();
         nav_->set_dump(nullptr, {});
-        if (centralWidget() != welcome_) setCentralWidget(welcome_);
-        welcome_->show();
+        if (!presentation_) {
+            welcome_->show();
+            place_welcome();
+        }
         return;
     }
     show_workspace();
@@ -425,19 +428,20 @@ void MainWindow::refresh_primary() {
 }
 
 void MainWindow::show_workspace() {
-    // The docks take the whole window: the welcome page leaves the layout (kept for later), so
-    // its size no longer counts towards the window's minimum.
-    if (centralWidget() != welcome_) return;
-    takeCentralWidget();
     welcome_->hide();
-    // Its space went to the docks in proportion to their sizes (mostly to the dataset panel):
-    // arrange them again once the layout has taken the change in.
-    rearrange_ = true;
-    QTimer::singleShot(0, this, [this] {
-        if (!rearrange_) return;
-        rearrange_ = false;
-        arrange_docks(*this);
-    });
+}
+
+void MainWindow::place_welcome() {
+    if (!welcome_ || welcome_->isHidden()) return;
+    // Centred between the toolbars and the status bar, over the empty views.
+    QRect area = rect();
+    area.setTop(std::max(menuBar()->geometry().bottom(), nav_->geometry().bottom()) + 1);
+    area.setBottom(statusBar()->geometry().top() - 1);
+    const QSize size = QSize(std::min(760, area.width() - 40), std::min(520, area.height() - 40))
+                           .expandedTo(welcome_->minimumSizeHint())
+                           .boundedTo(area.size());
+    welcome_->setGeometry(QStyle::alignedRect(layoutDirection(), Qt::AlignCenter, size, area));
+    welcome_->raise();
 }
 
 void MainWindow::close_all() {
@@ -459,6 +463,8 @@ void MainWindow::set_presentation(bool on) {
     if (on) f.setPointSizeF(normal_font_.pointSizeF() * 1.4);
     QApplication::setFont(f);
     for (ViewDock* d : docks_) d->set_presentation(on);
+    // The welcome card (no file open) stays out of a presentation and comes back after it.
+    welcome_->setVisible(!on && docs_.documents().empty() && docs_.loads_in_flight() == 0);
     if (QAction* a = findChild<QAction*>(QStringLiteral("presentationAction"));
         a && a->isChecked() != on)
         a->setChecked(on);
@@ -466,10 +472,16 @@ void MainWindow::set_presentation(bool on) {
         presentation_mode_->enter(!batch_);
     else
         presentation_mode_->leave();
+    place_welcome();
 }
 
 void MainWindow::set_theme(const QString& theme) {
     theme_ = apply_theme(theme);
+}
+
+void MainWindow::resizeEvent(QResizeEvent* event) {
+    QMainWindow::resizeEvent(event);
+    place_welcome();
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

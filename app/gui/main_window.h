@@ -108,6 +108,7 @@ signals:
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void resizeEvent(QResizeEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
     void closeEvent(QCloseEvent* event) override;
@@ -123,8 +124,10 @@ private:
     void on_load_failed(const QString& path, const QString& error, const QString& detail);
     void offer_reload(Document* doc, const QString& reason);
     void refresh_primary();
-    // The docks take the window from the welcome page (once a file is opening or open).
+    // The welcome card leaves the docks to themselves (once a file is opening or open).
     void show_workspace();
+    // The welcome card's place: centred over the docks, between the toolbars and status bar.
+    void place_welcome();
     void show_error(const QString& title, const QString& text);
     void add_recent(const QString& path);
     const QStringList& recent_files() const { return recent_; }
@@ -150,9 +153,6 @@ private:
     std::vector<ViewDock*> docks_;
     QString shown_primary_;  // the primary document the selection was last set up for
     std::optional<SessionState> pending_session_;
-    // The welcome page just left the layout: give the docks their default proportions (unless
-    // a session restores its own layout first).
-    bool rearrange_ = false;
     bool refreshing_primary_ = false;
     QStringList pending_session_files_;
     bool presentation_ = false;

@@ -84,7 +84,6 @@ void MainWindow::apply_pending_session() {
         return;
     const SessionState s = *pending_session_;
     pending_session_.reset();
-    rearrange_ = false;
     restoreGeometry(s.geometry);
     restoreState(s.window_state);
     set_theme(s.theme.isEmpty() ? theme_ : s.theme);

@@ -158,7 +158,6 @@ void PresentationMode::enter(bool full_screen) {
     saved_geometry_ = window_.saveGeometry();
     was_full_screen_ = window_.isFullScreen();
     was_maximized_ = window_.isMaximized();
-    previous_central_ = window_.takeCentralWidget();  // the welcome page, or none
     for (QDockWidget* d : window_.findChildren<QDockWidget*>()) d->hide();
     for (QToolBar* t : window_.findChildren<QToolBar*>()) t->hide();
     window_.menuBar()->hide();
@@ -187,10 +186,6 @@ void PresentationMode::leave() {
     give_back();
     window_.takeCentralWidget();  // the page, kept for next time
     page_->hide();
-    if (previous_central_) {
-        window_.setCentralWidget(previous_central_);
-        previous_central_->show();
-    }
     window_.menuBar()->show();
     window_.statusBar()->show();
     for (QToolBar* t : window_.findChildren<QToolBar*>()) t->show();

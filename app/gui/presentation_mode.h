@@ -74,7 +74,6 @@ private:
     widgets::ReadoutPanel* readout_ = nullptr;
     QString view_id_ = QStringLiteral("trajectory");
     ViewDock* lent_from_ = nullptr;
-    QPointer<QWidget> previous_central_;
     QByteArray saved_state_, saved_geometry_;
     bool was_full_screen_ = false, was_maximized_ = false;
     bool active_ = false;

@@ -8,8 +8,13 @@
 
 namespace es::app {
 
-WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent) {
+WelcomePage::WelcomePage(QWidget* parent) : QFrame(parent) {
     setObjectName(QStringLiteral("welcomePage"));
+    // Opaque, framed: it lies over the docks' "Open a dump first." lines.
+    setFrameShape(QFrame::StyledPanel);
+    setFrameShadow(QFrame::Raised);
+    setLineWidth(2);
+    setAutoFillBackground(true);
     auto* outer = new QVBoxLayout(this);
     outer->addStretch(1);
     auto* title =

@@ -1,13 +1,13 @@
 #pragma once
-// Shown while no dump is open: open a file, a folder (checkpoint series), the demo, or a recent
-// file.
-#include <QWidget>
+// Shown while no dump is open, as a card over the (empty) docks: open a file, a folder
+// (checkpoint series), the demo, or a recent file.
+#include <QFrame>
 
 class QListWidget;
 
 namespace es::app {
 
-class WelcomePage : public QWidget {
+class WelcomePage : public QFrame {
     Q_OBJECT
 public:
     explicit WelcomePage(QWidget* parent = nullptr);

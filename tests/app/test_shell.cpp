@@ -368,10 +368,10 @@ private slots:
         es::app::MainWindow w;
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        QVERIFY(w.centralWidget() == static_cast<QWidget*>(w.welcome()));
+        QVERIFY(w.welcome()->isVisible());
         QSignalSpy failed(&w, &es::app::MainWindow::load_failed);
         w.open_file(bad);
-        QVERIFY(w.centralWidget() == nullptr);
+        QVERIFY(!w.welcome()->isVisible());
         auto* trajectory =
             qobject_cast<es::widgets::ResultView*>(w.dock(QStringLiteral("trajectory"))->view());
         QVERIFY(trajectory);
@@ -380,13 +380,12 @@ private slots:
         QVERIFY(failed.wait(20000));
         QTRY_VERIFY(w.findChild<QMessageBox*>("errorDialog") != nullptr);
         w.findChild<QMessageBox*>("errorDialog")->accept();
-        QVERIFY(w.centralWidget() == static_cast<QWidget*>(w.welcome()));
         QVERIFY(w.welcome()->isVisible());
         QCOMPARE(trajectory->state_text(), QStringLiteral("Open a dump first."));
 
         QSignalSpy loaded(&w, &es::app::MainWindow::loaded);
         w.open_file(QStringLiteral(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5"));
-        QVERIFY(w.centralWidget() == nullptr);
+        QVERIFY(!w.welcome()->isVisible());
         QCOMPARE(trajectory->state_text(), QStringLiteral("Opening demo.h5…"));
         QVERIFY(loaded.wait(20000));
         QTRY_COMPARE_WITH_TIMEOUT(trajectory->state(), es::widgets::ViewState::Result, 20000);
@@ -409,7 +408,7 @@ private slots:
             const QSize m = w.dock(v->view_id())->minimumSizeHint();
             qInfo("dock %s minimum %dx%d", qPrintable(v->view_id()), m.width(), m.height());
         }
-        QVERIFY(w.centralWidget() == nullptr);  // the welcome page left the layout
+        QVERIFY(!w.welcome()->isVisible());
         const QSize min = w.minimumSizeHint().expandedTo(w.minimumSize());
         qInfo("main window minimum %dx%d", min.width(), min.height());
         QVERIFY2(min.width() <= 1280 && min.height() <= 690,
@@ -431,6 +430,46 @@ private slots:
               with_long.height());
         QVERIFY2(with_long.width() <= 1280, "a long status line widened the window");
         QCOMPARE(w.size(), QSize(1280, 690));
+    }
+
+    void theWelcomeWindowFitsAProjector() {
+        // The welcome page with the docks (no file yet, a file that failed to open, every file
+        // closed) fits a 1280 x 720 projector too: as the central widget beside the docks it
+        // made the window 1689 px wide at least, "Compare" and the Spectrum dock cut off.
+        auto fits = [](es::app::MainWindow& w, const char* when) {
+            w.resize(1280, 690);
+            QTest::qWait(50);
+            const QSize min = w.minimumSizeHint().expandedTo(w.minimumSize());
+            qInfo("main window minimum %s %dx%d", when, min.width(), min.height());
+            if (min.width() > 1280 || min.height() > 690) return false;
+            if (w.size() != QSize(1280, 690)) return false;
+            // The welcome card lies inside the window, over the docks.
+            const QRect card = w.welcome()->geometry();
+            QWidget* at_centre = w.childAt(card.center());
+            qInfo("welcome card %dx%d at %d,%d", card.width(), card.height(), card.x(), card.y());
+            return w.welcome()->isVisible() && w.rect().contains(card) && at_centre &&
+                   (at_centre == w.welcome() || w.welcome()->isAncestorOf(at_centre));
+        };
+        es::app::MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QVERIFY2(fits(w, "with no file"), "the welcome window does not fit 1280x720");
+
+        QTemporaryDir dir;
+        const QString bad = dir.filePath(QStringLiteral("notes.h5"));
+        QVERIFY(es::test::write_file(bad, QIODevice::WriteOnly, QByteArray(3000, 'g')));
+        QSignalSpy failed(&w, &es::app::MainWindow::load_failed);
+        w.open_file(bad);
+        QVERIFY(failed.wait(20000));
+        QTRY_VERIFY(w.findChild<QMessageBox*>("errorDialog") != nullptr);
+        w.findChild<QMessageBox*>("errorDialog")->accept();
+        QVERIFY2(fits(w, "after a failed load"), "a failed load grew the window past 1280x720");
+
+        QVERIFY(open_and_wait(w, QStringLiteral(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5")));
+        QVERIFY(w.jobs()->wait_for_idle(20000));
+        w.close_all();
+        QTRY_VERIFY(w.welcome()->isVisible());
+        QVERIFY2(fits(w, "after closing every file"), "closing the files grew the window");
     }
 
     void presentationModeIsALayoutWithALiveReadout() {
