@@ -420,7 +420,7 @@ void TrajectoryView::rebuild() {
             g->setColor(fg);
         }
     }
-    plot_->replot();
+    plot_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void TrajectoryView::arrange(bool outside) {
