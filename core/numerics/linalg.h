@@ -16,8 +16,9 @@ void eigh(std::vector<double>& a, std::size_t n, std::vector<double>& values, bo
 void eigh(std::vector<float>& a, std::size_t n, std::vector<float>& values, bool vectors);
 
 // Eigenvalues only (DESCENDING) of a symmetric n x n matrix (lower triangle read; `a` is
-// destroyed) by ?syevd_2stage: a band reduction in BLAS-3 then bulge chasing. With one BLAS
-// thread it takes 0.55x the time of ?syevd's one-stage tridiagonal reduction at n = 4096.
+// destroyed) by ?syevd_2stage's stages: a band reduction in BLAS-3 on the BLAS threads, then the
+// bulge chase on one (see linalg.cpp), then ?sterf. With one BLAS thread it takes 0.55x the time
+// of ?syevd's one-stage tridiagonal reduction at n = 4096.
 void eigvalsh(std::vector<double>& a, std::size_t n, std::vector<double>& values);
 void eigvalsh(std::vector<float>& a, std::size_t n, std::vector<float>& values);
 
@@ -74,6 +75,17 @@ public:
 private:
     int requested_;
     bool overriding_;
+};
+
+// One BLAS thread while it is open, whatever other scopes ask for: for LAPACK code made of many
+// small BLAS-2 calls, which OpenBLAS would hand to its pool one by one (linalg.cpp's eigvalsh).
+// Other analyses' products run on one thread meanwhile (a second or so), never wrongly.
+class ScopedSequentialBlas {
+public:
+    ScopedSequentialBlas();
+    ~ScopedSequentialBlas();
+    ScopedSequentialBlas(const ScopedSequentialBlas&) = delete;
+    ScopedSequentialBlas& operator=(const ScopedSequentialBlas&) = delete;
 };
 
 }  // namespace es::numerics

@@ -1,6 +1,7 @@
 // LAPACK routing: eigenvalues/vectors of known matrices, descending order, float and double.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <random>
@@ -9,7 +10,35 @@
 #include "numerics/pca.h"
 #include "util/progress.h"
 
+extern "C" {
+// LAPACK's own values-only driver: what eigvalsh runs stage by stage.
+void dsyevd_2stage_(const char* jobz, const char* uplo, const int* n, double* a, const int* lda,
+                    double* w, double* work, const int* lwork, int* iwork, const int* liwork,
+                    int* info);
+void ssyevd_2stage_(const char* jobz, const char* uplo, const int* n, float* a, const int* lda,
+                    float* w, float* work, const int* lwork, int* iwork, const int* liwork,
+                    int* info);
+}
+
 namespace {
+
+// Eigenvalues (descending) by LAPACK's ?syevd_2stage in one call.
+template <typename T, typename Fn>
+std::vector<T> lapack_two_stage(std::vector<T> a, int n, Fn driver) {
+    std::vector<T> w(static_cast<std::size_t>(n));
+    int info = 0, iq = 0;
+    const int query = -1;
+    T wq = 0;
+    driver("N", "L", &n, a.data(), &n, w.data(), &wq, &query, &iq, &query, &info);
+    EXPECT_EQ(info, 0);
+    std::vector<T> work(static_cast<std::size_t>(static_cast<double>(wq) * 1.01) + 64);
+    std::vector<int> iwork(static_cast<std::size_t>(std::max(1, iq)));
+    const int lw = static_cast<int>(work.size()), liw = static_cast<int>(iwork.size());
+    driver("N", "L", &n, a.data(), &n, w.data(), work.data(), &lw, iwork.data(), &liw, &info);
+    EXPECT_EQ(info, 0);
+    std::reverse(w.begin(), w.end());
+    return w;
+}
 
 // A = Q diag(d) Q^T (column-major, both triangles) for a random orthogonal Q: Gram-Schmidt of a
 // Gaussian matrix's columns, done twice for stability.
@@ -144,6 +173,80 @@ TEST(Linalg, GramPcaMatchesTheFullScatterDecomposition) {
         for (std::size_t j = 0; j < dim; ++j)
             EXPECT_NEAR(gram.components[i * dim + j], full.components[i * dim + j], 1e-7)
                 << "component " << i << " entry " << j;
+}
+
+// eigvalsh runs ?syevd_2stage's stages itself (the bulge chase on one BLAS thread): the values
+// are LAPACK's driver's, for sizes below, at and above the band width (64 at these sizes), for
+// matrices the driver scales (entries near 1e-160 and 1e+160), on one and two BLAS threads.
+TEST(Linalg, TwoStageValuesAreLapacksDriversValues) {
+    const int before = es::numerics::blas_threads();
+    std::mt19937 gen(17);
+    std::normal_distribution<double> nd;
+    for (int threads : {1, 2}) {
+        const es::numerics::ScopedBlasThreads scope(threads, true);
+        for (const int n : {1, 2, 3, 40, 65, 66, 129, 700})
+            for (const double magnitude : {1.0, 1e-160, 1e160}) {
+                std::vector<double> a(static_cast<std::size_t>(n) * n);
+                for (int j = 0; j < n; ++j)
+                    for (int i = j; i < n; ++i)
+                        a[j * n + i] = a[i * n + j] = nd(gen) * magnitude / (1.0 + 0.05 * j);
+                const std::vector<double> want = lapack_two_stage(a, n, dsyevd_2stage_);
+                std::vector<float> af(a.begin(), a.end());
+                std::vector<double> got;
+                es::numerics::eigvalsh(a, static_cast<std::size_t>(n), got);
+                ASSERT_EQ(got.size(), want.size());
+                double largest = 0;
+                for (double v : want) largest = std::max(largest, std::abs(v));
+                // On one BLAS thread both run the same calls in the same order: the same bits.
+                // On two, the driver's chase hands its small BLAS-2 calls to the pool, whose
+                // partial sums round differently (1e-15 of the largest seen).
+                for (int i = 0; i < n; ++i)
+                    if (threads == 1)
+                        ASSERT_EQ(got[i], want[i]) << "n " << n << ", entries ~" << magnitude;
+                    else
+                        ASSERT_NEAR(got[i] / largest, want[i] / largest, 1e-13)
+                            << "n " << n << ", entries ~" << magnitude << ", value " << i;
+                if (magnitude != 1.0) continue;  // float: 1e+-160 is out of range
+                const std::vector<float> want_f = lapack_two_stage(af, n, ssyevd_2stage_);
+                std::vector<float> got_f;
+                es::numerics::eigvalsh(af, static_cast<std::size_t>(n), got_f);
+                for (int i = 0; i < n; ++i)
+                    if (threads == 1)
+                        ASSERT_EQ(got_f[i], want_f[i]) << "float, n " << n;
+                    else  // float rounding: some n eps of the largest
+                        ASSERT_NEAR(got_f[i] / largest, want_f[i] / largest, 1e-5)
+                            << "float, n " << n << ", value " << i;
+            }
+    }
+    EXPECT_EQ(es::numerics::blas_threads(), before);
+}
+
+// The sequential scope (eigvalsh's bulge chase) wins over every other request while open, and the
+// count the others set comes back when it closes, whichever opened first.
+TEST(Linalg, ASequentialBlasScopeWinsWhileOpen) {
+    const int before = es::numerics::blas_threads();
+    es::numerics::set_blas_threads(2);
+    const int two = es::numerics::blas_threads();
+    {
+        const es::numerics::ScopedBlasThreads selected(2, true);
+        EXPECT_EQ(es::numerics::blas_threads(), two);
+        {
+            const es::numerics::ScopedSequentialBlas chase;
+            EXPECT_EQ(es::numerics::blas_threads(), 1);
+        }
+        EXPECT_EQ(es::numerics::blas_threads(), two);
+    }
+    {
+        auto chase = std::make_unique<es::numerics::ScopedSequentialBlas>();
+        EXPECT_EQ(es::numerics::blas_threads(), 1);
+        auto cka = std::make_unique<es::numerics::ScopedBlasThreads>(2);
+        EXPECT_EQ(es::numerics::blas_threads(), 1);
+        chase.reset();
+        EXPECT_EQ(es::numerics::blas_threads(), two);
+        cka.reset();
+        EXPECT_EQ(es::numerics::blas_threads(), two);  // the count from before both
+    }
+    es::numerics::set_blas_threads(before);
 }
 
 TEST(Linalg, BlasThreadScopesFromTwoAnalysesCloseInAnyOrder) {
