@@ -137,7 +137,7 @@ void HeatmapPlot::set_marked(const std::vector<std::pair<int, int>>& cells) {
     if (cells == marked_) return;
     marked_ = cells;
     draw_marks();
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    replot_soon(plot_);
 }
 
 void HeatmapPlot::draw_marks() {
@@ -228,7 +228,7 @@ void HeatmapPlot::rebuild() {
             hatch->setBrush(QBrush(ink, Qt::BDiagPattern));
         }
     draw_marks();
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    replot_soon(plot_);
 }
 
 }  // namespace es::widgets

@@ -2,6 +2,8 @@
 
 #include <qcustomplot.h>
 
+#include <QTimer>
+
 #include <algorithm>
 
 #include "colormaps.h"
@@ -95,6 +97,19 @@ void style_legend(QCPLegend* legend, const QFont& font) {
     bg.setAlpha(210);
     legend->setBrush(bg);
     legend->setBorderPen(QPen(colors::plot_grid()));
+}
+
+void replot_soon(QCustomPlot* plot) {
+    static const QString name = QStringLiteral("replotSoon");
+    auto* timer = plot->findChild<QTimer*>(name, Qt::FindDirectChildrenOnly);
+    if (!timer) {
+        timer = new QTimer(plot);  // a timer, not a posted event: see the header
+        timer->setObjectName(name);
+        timer->setSingleShot(true);
+        timer->setInterval(0);
+        QObject::connect(timer, &QTimer::timeout, plot, [plot] { plot->replot(); });
+    }
+    timer->start();
 }
 
 }  // namespace es::widgets

@@ -354,7 +354,7 @@ void SpectrumView::rebuild() {
                            : -1;
     spectrogram_->set_marked(marked >= 0 ? std::vector<std::pair<int, int>>{{marked, -1}}
                                          : std::vector<std::pair<int, int>>{});
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    replot_soon(plot_);
 }
 
 QStringList SpectrumView::figures() const {

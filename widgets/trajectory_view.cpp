@@ -420,7 +420,7 @@ void TrajectoryView::rebuild() {
             g->setColor(fg);
         }
     }
-    plot_->replot(QCustomPlot::rpQueuedReplot);
+    replot_soon(plot_);
 }
 
 void TrajectoryView::arrange(bool outside) {
