@@ -391,6 +391,8 @@ void JobRunner::cancel_prefix(const QString& prefix) {
         }
     }
     start_deferred();
+    // The status line counts the holds: a closed file's hidden views no longer wait.
+    emit activity_changed();
 }
 
 void JobRunner::cancel_all() {

@@ -171,8 +171,11 @@ void NavigationBar::fill_tokens(int prompt) {
 
 void NavigationBar::sync_from_model(const widgets::Selection& s) {
     syncing_ = true;
-    slider_->setRange(0, std::max(0, model_->layer_count() - 1));
-    slider_->setValue(s.layer);
+    // No file: no layers, whatever the selection kept from the file last open.
+    const int layers = dump_ ? model_->layer_count() : 1;
+    const int layer = dump_ ? s.layer : 0;
+    slider_->setRange(0, std::max(0, layers - 1));
+    slider_->setValue(layer);
     QString state;
     if (dump_) {
         const StreamInfo* info = dump_->find_stream(s.stream.toStdString());
@@ -180,8 +183,7 @@ void NavigationBar::sync_from_model(const widgets::Selection& s) {
         if (info && s.layer < static_cast<int>(info->n_states()))
             state = QString::fromStdString(info->state_names[static_cast<std::size_t>(s.layer)]);
     }
-    layer_label_->setText(
-        tr(" %1 / %2  %3").arg(s.layer).arg(model_->layer_count() - 1).arg(state));
+    layer_label_->setText(tr(" %1 / %2  %3").arg(layer).arg(std::max(0, layers - 1)).arg(state));
     const int si = stream_->findData(s.stream);
     if (si >= 0) stream_->setCurrentIndex(si);
     if (prompt_->currentIndex() != s.prompt || token_->count() == 0) {

@@ -467,9 +467,24 @@ private slots:
 
         QVERIFY(open_and_wait(w, QStringLiteral(EIGENSCOPE_SOURCE_DIR "/resources/demo/demo.h5")));
         QVERIFY(w.jobs()->wait_for_idle(20000));
+        QSlider* slider = w.navigation()->layer_slider();
+        slider->setValue(2);
+        auto* jobs_line = w.findChild<QLabel*>(QStringLiteral("statusJobs"));
+        QVERIFY(jobs_line);
+        QVERIFY2(jobs_line->text().contains(QStringLiteral("wait until shown")),
+                 qPrintable(jobs_line->text()));  // the tabbed views behind CKA
         w.close_all();
         QTRY_VERIFY(w.welcome()->isVisible());
         QVERIFY2(fits(w, "after closing every file"), "closing the files grew the window");
+        // Nothing of the closed file is left on the toolbar or the status line: the slider said
+        // "2 / 4" and "10 hidden view(s) wait until shown" stayed.
+        QCOMPARE(slider->maximum(), 0);
+        QCOMPARE(slider->value(), 0);
+        auto* layer_line = w.navigation()->findChild<QLabel*>(QStringLiteral("layerLabel"));
+        QVERIFY(layer_line);
+        QCOMPARE(layer_line->text().trimmed(), QStringLiteral("0 / 0"));
+        QVERIFY2(!jobs_line->text().contains(QStringLiteral("wait")),
+                 qPrintable(jobs_line->text()));
     }
 
     void presentationModeIsALayoutWithALiveReadout() {
