@@ -2,9 +2,12 @@
 
 #include <qcustomplot.h>
 
+#include <QStyle>
 #include <QTimer>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "colormaps.h"
 #include "simd_state.h"
@@ -62,6 +65,72 @@ QCPLegend* inset_legend(QCPAxisRect* rect, Qt::Alignment where) {
     rect->insetLayout()->addElement(legend, where);
     legend->setLayer(QStringLiteral("legend"));
     return legend;
+}
+
+void place_legend_clear_of_data(QCPLegend* legend, QCPAxisRect* rect,
+                                const std::vector<Qt::Alignment>& spots) {
+    QCPLayoutInset* inset = rect->insetLayout();
+    int index = -1;
+    for (int i = 0; i < inset->elementCount(); ++i)
+        if (inset->elementAt(i) == legend) index = i;
+    if (index < 0 || spots.empty()) return;
+    const QRect area = rect->rect();
+    const QSize size = legend->minimumOuterSizeHint();
+    if (area.width() < size.width() + 20 || area.height() < size.height() + 20) {
+        inset->setInsetAlignment(index, spots.front());
+        return;
+    }
+    // The graphs as pixels: each line sampled eight times between its points (a legend between
+    // two points of a steep line still covers it), a band's fill at eight heights per key.
+    constexpr int kSamples = 8;
+    std::vector<QPointF> samples;
+    for (QCPAbstractPlottable* p : rect->plottables()) {
+        auto* g = qobject_cast<QCPGraph*>(p);
+        if (!g || !g->visible()) continue;
+        QCPAxis* x = g->keyAxis();
+        QCPAxis* y = g->valueAxis();
+        QPointF previous;
+        bool joined = false;
+        for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) {
+            if (!std::isfinite(it->value)) {
+                joined = false;
+                continue;
+            }
+            const QPointF at(x->coordToPixel(it->key), y->coordToPixel(it->value));
+            if (joined)
+                for (int k = 1; k < kSamples; ++k)
+                    samples.push_back(previous + (at - previous) * (double(k) / kSamples));
+            samples.push_back(at);
+            previous = at;
+            joined = true;
+        }
+        if (QCPGraph* other = g->channelFillGraph();
+            other && other->data()->size() == g->data()->size()) {
+            auto o = other->data()->constBegin();
+            for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it, ++o) {
+                if (!std::isfinite(it->value) || !std::isfinite(o->value)) continue;
+                const double px = x->coordToPixel(it->key);
+                const double y0 = y->coordToPixel(it->value), y1 = y->coordToPixel(o->value);
+                for (int k = 1; k < kSamples; ++k)
+                    samples.emplace_back(px, y0 + (y1 - y0) * (double(k) / kSamples));
+            }
+        }
+    }
+    std::size_t best = 0, fewest = std::numeric_limits<std::size_t>::max();
+    for (std::size_t i = 0; i < spots.size(); ++i) {
+        // Where QCPLayoutInset puts it: aligned in the rect, a few pixels in.
+        const QRect r =
+            QStyle::alignedRect(Qt::LeftToRight, spots[i], size, area.adjusted(4, 4, -4, -4));
+        const auto covered = static_cast<std::size_t>(
+            std::count_if(samples.begin(), samples.end(),
+                          [&](const QPointF& s) { return r.contains(s.toPoint()); }));
+        if (covered < fewest) {
+            fewest = covered;
+            best = i;
+        }
+        if (covered == 0) break;
+    }
+    inset->setInsetAlignment(index, spots[best]);
 }
 
 QCPBars* angle_bars(QCustomPlot* plot, const std::vector<double>& angles_deg, double width) {

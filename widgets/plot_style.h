@@ -29,6 +29,13 @@ double presentation_scale();
 void style_plot(QCustomPlot* plot, bool presentation);
 // A legend of its own inside an axis rect, at `where`, on the plot's "legend" layer.
 QCPLegend* inset_legend(QCPAxisRect* rect, Qt::Alignment where);
+// Moves an inset legend of `rect` to the first of `spots` where it covers none of the rect's
+// graphs (their lines, sampled between points, and the bands between channel-filled pairs; the
+// faint token-line curves do not count), else to the spot that covers the fewest samples. Pixel
+// sizes come from the rect's last layout, so call it before a replot at the same size (a
+// rebuild); with no layout yet the legend takes the first spot.
+void place_legend_clear_of_data(QCPLegend* legend, QCPAxisRect* rect,
+                                const std::vector<Qt::Alignment>& spots);
 // Colours a legend like the plot (a translucent background, a grid-coloured border).
 void style_legend(QCPLegend* legend, const QFont& font);
 // Principal angles (degrees, smallest first) as bars of `width` at x = 1, 2, ... on the plot's

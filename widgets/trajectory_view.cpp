@@ -375,6 +375,19 @@ void TrajectoryView::rebuild() {
     for (const auto& s : r.cos_first_stats)
         if (s.count) cos_low = std::min(cos_low, s.p10);
     cy->setRange(std::max(-1.05, cos_low - 0.05), 1.05);
+    // The legends go where the statistics are not (a cosine falling through the middle of the
+    // panel ran under the cosine legend at the right); the growth label holds the norm panel's
+    // bottom right.
+    if (!presentation_) {
+        place_legend_clear_of_data(norm_inset_, norm_rect_,
+                                   {Qt::AlignTop | Qt::AlignLeft, Qt::AlignTop | Qt::AlignRight,
+                                    Qt::AlignBottom | Qt::AlignLeft});
+        place_legend_clear_of_data(
+            cos_inset_, cos_rect_,
+            {Qt::AlignRight | Qt::AlignVCenter, Qt::AlignBottom | Qt::AlignLeft,
+             Qt::AlignBottom | Qt::AlignRight, Qt::AlignLeft | Qt::AlignVCenter,
+             Qt::AlignTop | Qt::AlignRight});
+    }
 
     // Current layer: a vertical line through both panels.
     auto it =

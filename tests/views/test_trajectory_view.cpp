@@ -32,6 +32,49 @@ QCPGraph* graph_named(QCustomPlot* plot, const QString& name) {
     return nullptr;
 }
 
+// A result whose cosine to the first state falls from 1 to 0.55 over 33 layers, through the
+// middle of the panel's right half (as on a 33 x 4096 x 1024 dump), norms rising.
+es::analysis::TrajectoryResult falling_cosine() {
+    es::analysis::TrajectoryResult r;
+    r.stream = "resid";
+    const std::size_t L = 33, T = 3;
+    r.layers_total = L;
+    r.tokens = T;
+    for (std::size_t l = 0; l < L; ++l) {
+        r.layers.push_back("blocks." + std::to_string(l) + ".hook_resid_pre");
+        r.states.push_back(l);
+    }
+    for (std::size_t t = 0; t < T; ++t) {
+        r.token_index.push_back(t);
+        std::vector<double> norm;
+        std::vector<std::optional<double>> first, prev;
+        for (std::size_t l = 0; l < L; ++l) {
+            norm.push_back(30.0 + 50.0 * double(l) + double(t));
+            first.push_back(1.0 - 0.45 * double(l) / double(L - 1) - 0.01 * double(t));
+            prev.push_back(l == 0 ? std::nullopt : std::optional<double>(0.98));
+        }
+        r.norm.push_back(norm);
+        r.cos_first.push_back(first);
+        r.cos_prev.push_back(prev);
+    }
+    auto stats = [&](auto value) {
+        std::vector<es::analysis::Summary> out;
+        for (std::size_t l = 0; l < L; ++l) {
+            std::vector<double> v;
+            for (std::size_t t = 0; t < T; ++t)
+                if (auto x = value(t, l)) v.push_back(*x);
+            out.push_back(es::analysis::summarize(v));
+        }
+        return out;
+    };
+    r.norm_stats =
+        stats([&](std::size_t t, std::size_t l) { return std::optional<double>(r.norm[t][l]); });
+    r.cos_first_stats = stats([&](std::size_t t, std::size_t l) { return r.cos_first[t][l]; });
+    r.cos_prev_stats = stats([&](std::size_t t, std::size_t l) { return r.cos_prev[t][l]; });
+    r.growth_ratio = r.norm_stats.back().mean / r.norm_stats.front().mean;
+    return r;
+}
+
 }  // namespace
 
 class TestTrajectoryView : public QObject {
@@ -94,6 +137,52 @@ private slots:
         QCOMPARE(view.token_line_count(), 143);
         view.set_result(many, {}, false);
         QCOMPARE(view.token_line_count(), 500);
+    }
+
+    void theLegendsStayClearOfTheStatistics() {
+        // The cosine legend sat at the right, centred: a cosine falling to 0.55 ran under it.
+        // Each panel's legend now covers none of its mean lines (sampled between the points).
+        es::test::Following<TrajectoryView> ui(33);
+        TrajectoryView& view = ui.view;
+        view.resize(900, 650);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        const es::analysis::TrajectoryResult r = falling_cosine();
+        view.set_result(r, {}, false);
+        QTest::qWait(50);  // laid out and drawn: the placement reads the panels' sizes
+        view.set_result(r, {}, false);
+        QTest::qWait(50);
+        int checked = 0;
+        for (const QString& name :
+             {QStringLiteral("mean"), QStringLiteral("cos to previous layer (mean, p10–p90)"),
+              QStringLiteral("cos to first state (mean, p10–p90)")}) {
+            QCPGraph* g = graph_named(view.plot(), name);
+            QVERIFY2(g, qPrintable(name));
+            QCPAxisRect* rect = g->valueAxis()->axisRect();
+            QCPLegend* legend = nullptr;
+            for (int i = 0; i < rect->insetLayout()->elementCount(); ++i)
+                if (auto* l = qobject_cast<QCPLegend*>(rect->insetLayout()->elementAt(i)))
+                    legend = l;
+            QVERIFY(legend && legend->visible());
+            const QRect box = legend->outerRect();
+            QVERIFY(rect->rect().adjusted(-1, -1, 1, 1).contains(box));  // its rounding
+            for (int i = 0; i + 1 < g->data()->size(); ++i)
+                for (int k = 0; k < 8; ++k) {
+                    const double key = g->data()->at(i)->key +
+                                       (g->data()->at(i + 1)->key - g->data()->at(i)->key) * k / 8;
+                    const double value =
+                        g->data()->at(i)->value +
+                        (g->data()->at(i + 1)->value - g->data()->at(i)->value) * k / 8;
+                    const QPoint at(int(g->keyAxis()->coordToPixel(key)),
+                                    int(g->valueAxis()->coordToPixel(value)));
+                    QVERIFY2(
+                        !box.contains(at),
+                        qPrintable(
+                            QStringLiteral("%1 under its legend at layer %2").arg(name).arg(key)));
+                    ++checked;
+                }
+        }
+        QCOMPARE(checked, 3 * 32 * 8);
     }
 
     void followsTheSelection() {
