@@ -405,7 +405,9 @@ void EqualiserView::rebuild() {
         frame_top = std::max(frame_top, 1.6 * mean);
     }
     const bool legend = signs || peaks_->isChecked();
-    const double headroom = legend ? 1.2 : 1.08;  // room for the legend
+    // Room above the tallest bar for the legend; sized to the legend once its rows are known
+    // (below), 1.2 until then.
+    double headroom = legend ? 1.2 : 1.08;
     // The peaks set the axis, so that it stays still while the layers are stepped through,
     // unless this layer's bars would stay under an eighth of it: the early layers of a stream
     // whose norm grows x7-x63 (M, the 1024 dump) showed an empty plot under the late layers'
@@ -456,6 +458,22 @@ void EqualiserView::rebuild() {
     }
     plot_->legend->setVisible(legend);
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    // The legend in the top right corner stays above the tallest bar: its height (its rows now
+    // known) and a few pixels of gap out of the plot's last height. A fixed 1.2 left a two-row
+    // legend over the tallest bars when the axis fits the layer (the 1024 dump's early layers).
+    if (legend) {
+        // Its outer height, the inset's offset from the plot's top (12 px measured) and a gap.
+        const double legend_px = plot_->legend->minimumOuterSizeHint().height() + 20.0;
+        const double plot_px = plot_->axisRect()->height();
+        if (plot_px > 2.5 * legend_px) {  // else no layout yet, or a plot too small for it
+            const double fitted = std::max(1.2, plot_px / (plot_px - legend_px));
+            for (int i = 0; i < plot_->graphCount(); ++i)  // the triangles sit at the top
+                if (QCPGraph* g = plot_->graph(i); g->objectName() == QLatin1String("peaksAbove"))
+                    for (auto it = g->data()->begin(); it != g->data()->end(); ++it)
+                        it->value = top * fitted * 0.97;
+            headroom = fitted;
+        }
+    }
     if (along) {  // each bar named by its direction, as typed
         QSharedPointer<QCPAxisTickerText> t(new QCPAxisTickerText);
         for (int i = 0; i < n && i < static_cast<int>(result_->direction_labels.size()); ++i) {

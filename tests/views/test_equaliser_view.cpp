@@ -471,6 +471,62 @@ private slots:
         QVERIFY(!view.fits_layer());
     }
 
+    void theLegendStaysAboveTheTallestBars() {
+        // Peak hold on, the axis fitted to an early layer (bars up to its top): the two-row
+        // legend in the top right corner covered the tallest bars with the fixed 1.2 headroom.
+        const std::size_t B = 32, L = 4;
+        es::analysis::EqualiserResult r;
+        r.basis = "dims";
+        r.layer_name = "blocks.0.hook_resid_pre";
+        for (std::size_t l = 0; l < L; ++l) {
+            r.frame_layers.push_back("state " + std::to_string(l));
+            std::vector<std::optional<double>> f(B);
+            for (std::size_t i = 0; i < B; ++i)  // the tallest bars at the right
+                f[i] = (1.0 + double(i) / double(B)) * std::pow(4.0, double(l));
+            r.frames.push_back(f);
+        }
+        for (std::size_t i = 0; i <= B; ++i) r.band_edges.push_back(i);
+        r.bands.assign(B, 0.0);
+        es::widgets::SelectionModel model;
+        model.set_layer_count(static_cast<int>(L));
+        EqualiserView view;
+        view.set_mode(EqualiserView::Mode::Components);
+        view.follow(&model);
+        view.resize(700, 320);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.set_result(r);
+        for (int layer : {1, 0}) {  // the second redraw knows the plot's height
+            model.set_layer(layer);
+            QTest::qWait(20);
+        }
+        QVERIFY(view.fits_layer());
+        QCustomPlot* plot = view.plot();
+        QVERIFY(plot->legend->visible());
+        const QRect legend = plot->legend->outerRect();
+        int bars = 0;
+        for (int i = 0; i < plot->plottableCount(); ++i) {
+            auto* b = qobject_cast<QCPBars*>(plot->plottable(i));
+            if (!b) continue;
+            for (auto it = b->data()->constBegin(); it != b->data()->constEnd(); ++it, ++bars) {
+                const double x0 = b->keyAxis()->coordToPixel(it->key - b->width() / 2);
+                const double x1 = b->keyAxis()->coordToPixel(it->key + b->width() / 2);
+                const double top = b->valueAxis()->coordToPixel(it->value);
+                const double bottom = b->valueAxis()->coordToPixel(0);
+                const QRectF bar(QPointF(x0, top), QPointF(x1, bottom));
+                QVERIFY2(!bar.intersects(QRectF(legend)),
+                         qPrintable(QStringLiteral("bar %1 (value %2, top at %3 px) under the "
+                                                   "legend (%4 px to %5 px)")
+                                        .arg(it->key)
+                                        .arg(it->value)
+                                        .arg(top)
+                                        .arg(legend.top())
+                                        .arg(legend.bottom())));
+            }
+        }
+        QCOMPARE(bars, static_cast<int>(B));
+    }
+
     void bandsPastTheBasisRankAreOneBoxTheSameInEveryBasis() {
         // analysis_wide: 24 tokens of 64 dimensions, so the reference state's centred scatter has
         // rank 23 and its other 41 axes are any orthonormal basis of its null space. Two runs
