@@ -45,7 +45,10 @@ HeadsView::HeadsView(QWidget* parent) : ResultViewOf(QStringLiteral("heads"), tr
     rank_->setValue(8);
     rank_->setPrefix(tr("rank "));
     rank_->setToolTip(tr("Dimension of the head subspaces compared by the overlap metrics"));
-    add_controls({metric_, rank_, all_layers_, clustered_});
+    // The four controls fill a 560 px dock: the status ("block 2, 4 heads · click a cell ...")
+    // had 40 px at the row's end, cut to nothing.
+    add_controls({metric_, rank_, all_layers_, clustered_}, false);
+    add_status_line();
     QStringList metric_names;
     for (const auto& m : metrics) metric_names << QString::fromLatin1(m.first);
     bind_setting(
@@ -57,14 +60,17 @@ HeadsView::HeadsView(QWidget* parent) : ResultViewOf(QStringLiteral("heads"), tr
                  QStringLiteral("order heads by average-linkage clustering"));
     bind_setting(QStringLiteral("rank"), rank_,
                  QStringLiteral("dimension of the subspaces the overlap metrics compare"));
-    auto* split = new QSplitter(Qt::Vertical, this);
-    heatmap_ = new HeatmapPlot(split);
-    angles_ = make_plot(QStringLiteral("anglesPlot"), {0, 70}, split);
-    split->addWidget(heatmap_);
-    split->addWidget(angles_);
-    split->setStretchFactor(0, 4);
-    split->setStretchFactor(1, 1);
-    column()->addWidget(split, 1);
+    split_ = new QSplitter(Qt::Vertical, this);
+    heatmap_ = new HeatmapPlot(split_);
+    angles_ = make_plot(QStringLiteral("anglesPlot"), {0, 70}, split_);
+    split_->addWidget(heatmap_);
+    split_->addWidget(angles_);
+    split_->setStretchFactor(0, 4);
+    split_->setStretchFactor(1, 1);
+    // The angles panel comes when a pair is chosen: empty, it was a strip of cramped axes
+    // under the matrix (a fifth of a 290 px dock).
+    angles_->hide();
+    column()->addWidget(split_, 1);
 
     connect(metric_, &QComboBox::currentIndexChanged, this, [this] {
         rank_->setEnabled(metric().contains(QLatin1String("overlap")));
@@ -87,6 +93,13 @@ HeadsView::HeadsView(QWidget* parent) : ResultViewOf(QStringLiteral("heads"), tr
     rank_->setEnabled(false);
     style_plot(angles_, false);
     show_empty(tr("Open a dump with attention weights to compare its heads."));
+}
+
+void HeadsView::resizeEvent(QResizeEvent* event) {
+    ResultViewOf::resizeEvent(event);
+    // The chosen pair's angles beside the matrix in a wide dock (the tabs under the trajectory:
+    // 560 x 290), under it in a tall one: stacked in the wide one they had 80 px.
+    split_->setOrientation(width() > height() * 5 / 4 ? Qt::Horizontal : Qt::Vertical);
 }
 
 QString HeadsView::metric() const {
@@ -142,8 +155,10 @@ void HeadsView::on_selection(const Selection& selection) {
 }
 
 void HeadsView::set_result(const analysis::HeadSimilarityResult& r) {
-    take_result(r, r.layer ? tr("block %1, %2 heads").arg(*r.layer).arg(r.n())
-                           : tr("%1 heads in all layers").arg(r.n()));
+    QString text = r.layer ? tr("block %1, %2 heads").arg(*r.layer).arg(r.n())
+                           : tr("%1 heads in all layers").arg(r.n());
+    if (angles_->isHidden()) text += tr(" · click a cell for the two heads' principal angles");
+    take_result(r, text);
 }
 
 void HeadsView::rebuild() {
@@ -189,6 +204,14 @@ void HeadsView::set_angles(const analysis::SubspaceAnglesResult& a) {
                 tr("%1  vs  %2   overlap (mean cos²) %3")
                     .arg(QString::fromStdString(a.a), QString::fromStdString(a.b))
                     .arg(a.overlap, 0, 'f', 3));
+    if (angles_->isHidden()) {
+        angles_->show();
+        const int length =
+            split_->orientation() == Qt::Vertical ? split_->height() : split_->width();
+        if (length > 0) split_->setSizes({length * 11 / 20, length - length * 11 / 20});
+        if (status() && result_)
+            status()->setText(status()->text().section(QStringLiteral(" · "), 0, 0));
+    }
     angles_->replot();
 }
 

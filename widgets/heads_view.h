@@ -11,6 +11,7 @@
 
 class QCheckBox;
 class QComboBox;
+class QSplitter;
 class QCustomPlot;
 class QSpinBox;
 
@@ -50,10 +51,12 @@ signals:
     void pair_chosen(int head_a, int head_b);  // flat indices: the feed computes angles
 
 protected:
+    void resizeEvent(QResizeEvent* event) override;
     void on_selection(const Selection& selection) override;
     void rebuild() override;  // the matrix in the order chosen
 
 private:
+    QSplitter* split_ = nullptr;  // the matrix above the chosen pair's angles
     QComboBox* metric_ = nullptr;
     QCheckBox* all_layers_ = nullptr;
     QCheckBox* clustered_ = nullptr;

@@ -39,11 +39,11 @@ QVBoxLayout* ResultView::column() {
     return column_;
 }
 
-QHBoxLayout* ResultView::add_controls(std::initializer_list<QWidget*> widgets) {
+QHBoxLayout* ResultView::add_controls(std::initializer_list<QWidget*> widgets, bool with_status) {
     auto* row = new QHBoxLayout;
     for (QWidget* w : widgets) row->addWidget(w);
     row->addStretch(1);
-    row->addWidget(make_status());
+    if (with_status) row->addWidget(make_status());
     column()->addLayout(row);
     return row;
 }

@@ -55,7 +55,9 @@ protected:
     QVBoxLayout* column();
     // Adds a row of controls to the column: `widgets` left to right, then a stretch and the
     // status label at the right.
-    QHBoxLayout* add_controls(std::initializer_list<QWidget*> widgets);
+    // with_status false: the status goes on a line of its own (add_status_line), for a row of
+    // controls that leaves it no room.
+    QHBoxLayout* add_controls(std::initializer_list<QWidget*> widgets, bool with_status = true);
     // Adds the status label to the column as a line of its own (views without controls).
     void add_status_line();
     // The status label (objectName "status"): facts about the result drawn (tokens, shapes).

@@ -2,6 +2,7 @@
 // order, the colour map matches the metric's sign, a click selects the two heads, baseline.
 #include <qcustomplot.h>
 #include <QCheckBox>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -80,7 +81,17 @@ private slots:
         es::Progress p;
         const auto angles = es::analysis::subspace_angles(*d, "blocks.2.attn.OV[1]:right:0-8",
                                                           "blocks.2.attn.OV[3]:right:0-8", p);
+        // No pair chosen yet: no angles panel (an empty strip of axes under the matrix), and
+        // the status line says how to get one.
+        QVERIFY(view.angles_plot()->isHidden());
+        const QLabel* status = view.findChild<QLabel*>(QStringLiteral("status"));
+        QVERIFY(status);
+        view.set_result(similarity(*d, es::analysis::HeadMetric::QkCosine, 2));
+        QVERIFY2(status->text().contains(QStringLiteral("click a cell")),
+                 qPrintable(status->text()));
         view.set_angles(angles);
+        QVERIFY(!view.angles_plot()->isHidden());
+        QVERIFY(!status->text().contains(QStringLiteral("click a cell")));
         COMPARE_BARS(view.angles_plot(), angles.angles_deg, 8);
     }
 
