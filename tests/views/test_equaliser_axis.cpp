@@ -43,11 +43,10 @@ private slots:
             growing(B, L, [](std::size_t i, std::size_t l) {  // x4 a layer
                 return (1.0 + double(i % 3)) * std::pow(4.0, double(l));
             });
-        es::widgets::SelectionModel model;
-        model.set_layer_count(static_cast<int>(L));
-        EqualiserView view;
+        es::test::Following<EqualiserView> ui(static_cast<int>(L));
+        EqualiserView& view = ui.view;
+        es::widgets::SelectionModel& model = ui.model;
         view.set_mode(EqualiserView::Mode::Components);
-        view.follow(&model);
         view.resize(800, 400);
         view.set_result(r);
         const auto axis_top = [&] { return view.plot()->yAxis->range().upper; };
@@ -84,11 +83,10 @@ private slots:
             growing(B, L, [B](std::size_t i, std::size_t l) {  // the tallest bars at the right
                 return (1.0 + double(i) / double(B)) * std::pow(4.0, double(l));
             });
-        es::widgets::SelectionModel model;
-        model.set_layer_count(static_cast<int>(L));
-        EqualiserView view;
+        es::test::Following<EqualiserView> ui(static_cast<int>(L));
+        EqualiserView& view = ui.view;
+        es::widgets::SelectionModel& model = ui.model;
         view.set_mode(EqualiserView::Mode::Components);
-        view.follow(&model);
         view.resize(700, 320);
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
