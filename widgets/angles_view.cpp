@@ -187,12 +187,10 @@ void AnglesView::rebuild() {
         // view waiting until shown draws nothing that looks like a result).
         plot_->yAxis->setRange(0, 92);
         angle_bars(plot_, result_->angles_deg, 0.75)->setName(tr("angles"));
-        auto* t = corner_note(
-            plot_, 0.02, 0.04,
-            tr("A = %1\nB = %2\noverlap %3")
-                .arg(QString::fromStdString(result_->a), QString::fromStdString(result_->b))
-                .arg(result_->overlap, 0, 'f', 3));
-        t->setTextAlignment(Qt::AlignLeft);
+        auto* t = fitted_corner_note(plot_, 0.02, 0.04,
+                                     {tr("A = %1").arg(QString::fromStdString(result_->a)),
+                                      tr("B = %1").arg(QString::fromStdString(result_->b)),
+                                      tr("overlap %1").arg(result_->overlap, 0, 'f', 3)});
         QFont f = plot_->font();
         f.setPointSizeF(plot_style(presentation_).font_pt);
         t->setFont(f);

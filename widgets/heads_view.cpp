@@ -200,10 +200,10 @@ void HeadsView::set_angles(const analysis::SubspaceAnglesResult& a) {
     angle_bars(angles_, a.angles_deg, 0.7);
     angles_->xAxis->setLabel(tr("principal angle index"));
     angles_->yAxis->setLabel(tr("angle (degrees)"));
-    corner_note(angles_, 0.02, 0.05,
-                tr("%1  vs  %2   overlap (mean cos²) %3")
-                    .arg(QString::fromStdString(a.a), QString::fromStdString(a.b))
-                    .arg(a.overlap, 0, 'f', 3));
+    fitted_corner_note(angles_, 0.02, 0.05,
+                       {tr("A = %1").arg(QString::fromStdString(a.a)),
+                        tr("B = %1").arg(QString::fromStdString(a.b)),
+                        tr("overlap (mean cos²) %1").arg(a.overlap, 0, 'f', 3)});
     if (angles_->isHidden()) {
         angles_->show();
         const int length =

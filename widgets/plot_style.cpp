@@ -2,12 +2,14 @@
 
 #include <qcustomplot.h>
 
+#include <QFontMetrics>
 #include <QStyle>
 #include <QTimer>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "colormaps.h"
 #include "simd_state.h"
@@ -155,6 +157,43 @@ QCPItemText* corner_note(QCustomPlot* plot, double x, double y, const QString& t
     t->position->setCoords(x, y);
     t->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
     t->setText(text);
+    t->setColor(colors::plot_foreground());
+    return t;
+}
+
+namespace {
+// Elides its lines to its axis rect when drawn, i.e. after the layout of whatever size it is
+// drawn at: the window, a resize, or an export re-rendered at the figure's size.
+class FittedNote : public QCPItemText {
+public:
+    FittedNote(QCustomPlot* plot, QStringList lines)
+        : QCPItemText(plot), lines_(std::move(lines)) {}
+
+protected:
+    void draw(QCPPainter* painter) override {
+        const double x = position->coords().x();
+        const QCPAxisRect* rect = parentPlot()->axisRect();
+        const int room =
+            static_cast<int>(rect->width() * (1.0 - x)) - padding().left() - padding().right() - 4;
+        const QFontMetrics fm(mainFont());
+        QStringList fitted;
+        for (const QString& line : lines_) fitted << fm.elidedText(line, Qt::ElideLeft, room);
+        setText(fitted.join(QLatin1Char('\n')));
+        QCPItemText::draw(painter);
+    }
+
+private:
+    QStringList lines_;
+};
+}  // namespace
+
+QCPItemText* fitted_corner_note(QCustomPlot* plot, double x, double y, const QStringList& lines) {
+    auto* t = new FittedNote(plot, lines);
+    t->position->setType(QCPItemPosition::ptAxisRectRatio);
+    t->position->setCoords(x, y);
+    t->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    t->setTextAlignment(Qt::AlignLeft);
+    t->setText(lines.join(QLatin1Char('\n')));
     t->setColor(colors::plot_foreground());
     return t;
 }

@@ -2,9 +2,13 @@
 // order, the colour map matches the metric's sign, a click selects the two heads, baseline.
 #include <qcustomplot.h>
 #include <QCheckBox>
+#include <QFontMetrics>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTest>
+
+#include <algorithm>
+#include <utility>
 
 #include "analysis/head_similarity.h"
 #include "analysis/subspace_angles.h"
@@ -93,6 +97,43 @@ private slots:
         QVERIFY(!view.angles_plot()->isHidden());
         QVERIFY(!status->text().contains(QStringLiteral("click a cell")));
         COMPARE_BARS(view.angles_plot(), angles.angles_deg, 8);
+    }
+
+    void theAnglesNoteFitsANarrowPanel() {
+        auto d = open_demo();
+        DemoHeads ui;
+        auto& view = ui.view;
+        view.set_result(similarity(*d, es::analysis::HeadMetric::OvCosine, 2));
+        es::Progress p;
+        const auto angles = es::analysis::subspace_angles(*d, "blocks.2.attn.OV[1]:right:0-8",
+                                                          "blocks.2.attn.OV[3]:right:0-8", p);
+        view.set_angles(angles);
+        auto* note = qobject_cast<QCPItemText*>(view.angles_plot()->item(0));
+        QVERIFY(note);
+        // Drawn at a width, each line within the axis rect, its end (where the heads differ)
+        // kept; at a width with room, the whole line.
+        const auto lines_at = [&](int width) {
+            view.angles_plot()->toPixmap(width, 240);
+            const int room = view.angles_plot()->axisRect()->width();
+            const QFontMetrics fm(note->font());
+            const QStringList lines = note->text().split(QLatin1Char('\n'));
+            for (const QString& line : lines)
+                if (fm.horizontalAdvance(line) > room)
+                    qWarning("%s: %d px in %d", qPrintable(line), fm.horizontalAdvance(line), room);
+            return std::pair(lines, std::all_of(lines.begin(), lines.end(), [&](const QString& l) {
+                                 return fm.horizontalAdvance(l) <= room;
+                             }));
+        };
+        const auto [narrow, narrow_fits] = lines_at(200);
+        QVERIFY(narrow_fits);
+        QCOMPARE(narrow.size(), 3);
+        QVERIFY2(narrow[0].startsWith(QChar(0x2026)) && narrow[0].endsWith("OV[1]:right:0-8"),
+                 qPrintable(narrow[0]));
+        QVERIFY2(narrow[1].endsWith("OV[3]:right:0-8"), qPrintable(narrow[1]));
+        const auto [wide, wide_fits] = lines_at(900);
+        QVERIFY(wide_fits);
+        QCOMPARE(wide[0], QStringLiteral("A = blocks.2.attn.OV[1]:right:0-8"));
+        QCOMPARE(wide[1], QStringLiteral("B = blocks.2.attn.OV[3]:right:0-8"));
     }
 
     void matchesItsImageBaseline() {
