@@ -27,18 +27,9 @@ CpuFeatures cpu_features() {
 }
 
 std::string better_blas_kernels(const std::string& corename, const CpuFeatures& cpu) {
-    // AVX-512 kernels on an AVX-512 CPU: OpenBLAS' AVX-512 sets are SkylakeX and its successors;
-    // any other choice there is a fallback for a model it does not know (no Haswell, Zen 1-3 or
-    // Sandy Bridge runs AVX-512), e.g. Haswell on an AMD family 0x1A (Zen 5) EPYC, where the
-    // SkylakeX kernels ran products 1.55x faster (docs/PERFORMANCE.md).
-    if (cpu.avx512) {
-        const bool has_avx512_set =
-            corename == "SkylakeX" || corename == "Cooperlake" || corename == "SapphireRapids";
-        return has_avx512_set ? std::string() : "SkylakeX";
-    }
-    // Without AVX-512 only the generic fallback is replaced: a model OpenBLAS knows keeps its
-    // own tuning.
+    // Only the generic fallback is replaced: a model OpenBLAS knows keeps its own tuning.
     if (corename != "Prescott") return {};
+    if (cpu.avx512) return "SkylakeX";
     if (cpu.avx2_fma) return "Haswell";
     if (cpu.avx) return "Sandybridge";
     return {};
