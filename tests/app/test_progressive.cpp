@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <algorithm>
+#include <optional>
 
 #include "analysis/analogy.h"
 #include "analysis/cka.h"
@@ -28,6 +29,7 @@
 #include "spectrum_view.h"
 #include "timescales_view.h"
 #include "trajectory_view.h"
+#include "util/foreground.h"
 #include "util/progress.h"
 #include "view_dock.h"
 
@@ -160,8 +162,12 @@ private slots:
                  qPrintable(view->analogy_line()->text()));
         QVERIFY(!finished.any(QStringLiteral("/analogy/")));
 
-        // Shown: it starts; sent behind another tab the moment it runs (before a worker can
-        // finish it: the tab switch's suspend is queued ahead of the job's end), it is let go.
+        // Shown: it starts; sent behind another tab the moment it runs, it is let go. It must
+        // still be running when the tab switch's suspend comes (a queued call after the switch):
+        // on the demo the analogy takes a few ms, and on a fast machine it ended first (6 of 6
+        // runs on a Zen 5 EPYC). So the test holds the foreground meanwhile: the runner's jobs
+        // wait at their checks while it is open (util/foreground.h), whatever the machine.
+        std::optional<es::util::ForegroundScope> jobs_wait(std::in_place);
         bool sent_behind = false;
         const auto connection =
             QObject::connect(w.jobs(), &es::app::JobRunner::activity_changed, view, [&] {
@@ -173,6 +179,7 @@ private slots:
         QTRY_VERIFY_WITH_TIMEOUT(sent_behind, 10000);
         QObject::disconnect(connection);
         QTRY_VERIFY_WITH_TIMEOUT(w.jobs()->held(slot), 5000);
+        jobs_wait.reset();
         QTRY_VERIFY_WITH_TIMEOUT(finished.any(QStringLiteral("/analogy/")), 10000);
         const int first = static_cast<int>(
             std::find_if(finished.keys.begin(), finished.keys.end(),
