@@ -176,6 +176,12 @@ void AnglesView::set_result(const analysis::SubspaceAnglesResult& r) {
                        .arg(r.overlap, 0, 'f', 4));
 }
 
+QStringList AnglesView::heading_of(const analysis::SubspaceAnglesResult& r) {
+    return {tr("A = %1").arg(QString::fromStdString(r.a)),
+            tr("B = %1").arg(QString::fromStdString(r.b)),
+            tr("overlap (mean cos²) %1").arg(r.overlap, 0, 'f', 3)};
+}
+
 void AnglesView::rebuild() {
     plot_->clearPlottables();
     plot_->clearItems();
@@ -187,14 +193,8 @@ void AnglesView::rebuild() {
         // view waiting until shown draws nothing that looks like a result).
         plot_->yAxis->setRange(0, 92);
         angle_bars(plot_, result_->angles_deg, 0.75)->setName(tr("angles"));
-        auto* t = fitted_corner_note(plot_, 0.02, 0.04,
-                                     {tr("A = %1").arg(QString::fromStdString(result_->a)),
-                                      tr("B = %1").arg(QString::fromStdString(result_->b)),
-                                      tr("overlap %1").arg(result_->overlap, 0, 'f', 3)});
-        QFont f = plot_->font();
-        f.setPointSizeF(plot_style(presentation_).font_pt);
-        t->setFont(f);
     }
+    set_plot_heading(plot_, result_ ? heading_of(*result_) : QStringList(), presentation_);
     plot_->replot();
 }
 

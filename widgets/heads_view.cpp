@@ -9,8 +9,10 @@
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <cmath>
 
+#include "angles_view.h"
 #include "plot_style.h"
 
 namespace es::widgets {
@@ -142,7 +144,7 @@ int HeadsView::block_for_state(int state) const {
 void HeadsView::set_presentation(bool on) {
     View::set_presentation(on);
     heatmap_->set_presentation(on);
-    style_plot(angles_, on);
+    draw_angles();
     angles_->replot();
 }
 
@@ -155,10 +157,17 @@ void HeadsView::on_selection(const Selection& selection) {
 }
 
 void HeadsView::set_result(const analysis::HeadSimilarityResult& r) {
-    QString text = r.layer ? tr("block %1, %2 heads").arg(*r.layer).arg(r.n())
+    status_base_ = r.layer ? tr("block %1, %2 heads").arg(*r.layer).arg(r.n())
                            : tr("%1 heads in all layers").arg(r.n());
-    if (angles_->isHidden()) text += tr(" · click a cell for the two heads' principal angles");
-    take_result(r, text);
+    if (angles_->isHidden() && status_pair_.isEmpty())
+        status_pair_ = tr("click a cell for the two heads' principal angles");
+    take_result(r, status_text());
+    // The chosen pair's angles follow the matrix: another metric may compare another circuit
+    // or side, so they are asked for again (the panel keeps the old ones until they come).
+    const QList<int>& heads = selection_.heads;
+    if (angles_result_ && heads.size() == 2 &&
+        pair_spec(heads[0]).toStdString() != angles_result_->a)
+        emit pair_chosen(heads[0], heads[1]);
 }
 
 void HeadsView::rebuild() {
@@ -193,26 +202,65 @@ void HeadsView::rebuild() {
     heatmap_->set_data(d);
 }
 
+QString HeadsView::pair_spec(int flat_head) const {
+    // The result's metric and rank (the combo may already ask for the next matrix).
+    const QString m = result_ ? QString::fromStdString(result_->metric) : metric();
+    const int r = result_ && result_->rank ? static_cast<int>(result_->rank) : rank();
+    const bool qk = m.startsWith(QLatin1String("qk_")) || m == QLatin1String("pattern_corr");
+    const bool left =
+        m == QLatin1String("qk_query_overlap") || m == QLatin1String("ov_read_overlap");
+    const int h = std::max(1, n_heads_);
+    return QStringLiteral("blocks.%1.attn.%2[%3]:%4:0-%5")
+        .arg(flat_head / h)
+        .arg(qk ? QStringLiteral("QK") : QStringLiteral("OV"))
+        .arg(flat_head % h)
+        .arg(left ? QStringLiteral("left") : QStringLiteral("right"))
+        .arg(r);
+}
+
 void HeadsView::set_angles(const analysis::SubspaceAnglesResult& a) {
-    angles_->clearPlottables();
-    angles_->clearItems();
-    style_plot(angles_, presentation_);
-    angle_bars(angles_, a.angles_deg, 0.7);
-    angles_->xAxis->setLabel(tr("principal angle index"));
-    angles_->yAxis->setLabel(tr("angle (degrees)"));
-    fitted_corner_note(angles_, 0.02, 0.05,
-                       {tr("A = %1").arg(QString::fromStdString(a.a)),
-                        tr("B = %1").arg(QString::fromStdString(a.b)),
-                        tr("overlap (mean cos²) %1").arg(a.overlap, 0, 'f', 3)});
+    angles_result_ = a;
+    draw_angles();
     if (angles_->isHidden()) {
         angles_->show();
         const int length =
             split_->orientation() == Qt::Vertical ? split_->height() : split_->width();
         if (length > 0) split_->setSizes({length * 11 / 20, length - length * 11 / 20});
-        if (status() && result_)
-            status()->setText(status()->text().section(QStringLiteral(" · "), 0, 0));
     }
+    show_pair_message({});
     angles_->replot();
+}
+
+void HeadsView::clear_result() {
+    // The pair's angles were of the matrix forgotten (another dump, or none): gone with it.
+    angles_result_.reset();
+    draw_angles();
+    angles_->hide();
+    status_pair_.clear();
+    ResultViewOf::clear_result();
+}
+
+void HeadsView::show_pair_message(const QString& message) {
+    status_pair_ = message;
+    if (status() && result_) status()->setText(status_text());
+}
+
+QString HeadsView::status_text() const {
+    return status_pair_.isEmpty() ? status_base_
+                                  : status_base_ + QStringLiteral(" · ") + status_pair_;
+}
+
+void HeadsView::draw_angles() {
+    angles_->clearPlottables();
+    angles_->clearItems();
+    style_plot(angles_, presentation_);
+    set_plot_heading(angles_,
+                     angles_result_ ? AnglesView::heading_of(*angles_result_) : QStringList(),
+                     presentation_);
+    if (!angles_result_) return;
+    angle_bars(angles_, angles_result_->angles_deg, 0.7);
+    angles_->xAxis->setLabel(tr("principal angle index"));
+    angles_->yAxis->setLabel(tr("angle (degrees)"));
 }
 
 }  // namespace es::widgets

@@ -36,6 +36,14 @@ public:
 
     void set_result(const analysis::HeadSimilarityResult& result);
     void set_angles(const analysis::SubspaceAnglesResult& angles);
+    // The subspace of a head (flat index l*H+h) that a chosen pair's angles compare, as the
+    // metric of the matrix shown: an overlap metric's own circuit and side (so the angles'
+    // mean cos² is the clicked cell), a cosine its circuit's right side, attention patterns
+    // (which QK makes) QK's key side; the top `rank` directions.
+    QString pair_spec(int flat_head) const;
+    // What the chosen pair's request is doing or why it failed, after the matrix's own status
+    // (the request is the view's second: its state must not hide or forget the matrix).
+    void show_pair_message(const QString& message);
 
     HeatmapPlot* heatmap() const { return heatmap_; }
     QCustomPlot* angles_plot() const { return angles_; }
@@ -54,8 +62,12 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
     void on_selection(const Selection& selection) override;
     void rebuild() override;  // the matrix in the order chosen
+    void clear_result() override;
 
 private:
+    void draw_angles();           // the chosen pair's angles, in the current style
+    QString status_text() const;  // the matrix's status, then the pair's
+
     QSplitter* split_ = nullptr;  // the matrix above the chosen pair's angles
     QComboBox* metric_ = nullptr;
     QCheckBox* all_layers_ = nullptr;
@@ -63,6 +75,8 @@ private:
     QSpinBox* rank_ = nullptr;
     HeatmapPlot* heatmap_ = nullptr;
     QCustomPlot* angles_ = nullptr;
+    std::optional<analysis::SubspaceAnglesResult> angles_result_;
+    QString status_base_, status_pair_;  // the matrix's status, the pair's (hint, progress)
     Selection selection_;
     int n_layers_ = 0, n_heads_ = 0, block_ = 0;
 };

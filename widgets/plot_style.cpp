@@ -162,40 +162,63 @@ QCPItemText* corner_note(QCustomPlot* plot, double x, double y, const QString& t
 }
 
 namespace {
-// Elides its lines to its axis rect when drawn, i.e. after the layout of whatever size it is
-// drawn at: the window, a resize, or an export re-rendered at the figure's size.
-class FittedNote : public QCPItemText {
+// A title element whose lines are elided to its own width when drawn, i.e. after the layout of
+// whatever size the plot is drawn at.
+class FittedHeading : public QCPTextElement {
 public:
-    FittedNote(QCustomPlot* plot, QStringList lines)
-        : QCPItemText(plot), lines_(std::move(lines)) {}
+    explicit FittedHeading(QCustomPlot* plot) : QCPTextElement(plot) {
+        setTextFlags(Qt::AlignCenter);
+    }
+    QStringList lines;
 
 protected:
+    QSize minimumOuterSizeHint() const override {
+        // The lines' height at any width: the full text's width would widen the whole layout.
+        return {0, QCPTextElement::minimumOuterSizeHint().height()};
+    }
     void draw(QCPPainter* painter) override {
-        const double x = position->coords().x();
-        const QCPAxisRect* rect = parentPlot()->axisRect();
-        const int room =
-            static_cast<int>(rect->width() * (1.0 - x)) - padding().left() - padding().right() - 4;
         const QFontMetrics fm(mainFont());
         QStringList fitted;
-        for (const QString& line : lines_) fitted << fm.elidedText(line, Qt::ElideLeft, room);
-        setText(fitted.join(QLatin1Char('\n')));
-        QCPItemText::draw(painter);
+        for (const QString& line : lines)
+            fitted << fm.elidedText(line, Qt::ElideLeft, std::max(0, mRect.width() - 4));
+        mText = fitted.join(QLatin1Char('\n'));
+        QCPTextElement::draw(painter);
     }
-
-private:
-    QStringList lines_;
 };
+
+FittedHeading* heading_of(const QCustomPlot* plot) {
+    QCPLayoutGrid* grid = plot->plotLayout();
+    for (int i = 0; i < grid->elementCount(); ++i)
+        if (auto* h = dynamic_cast<FittedHeading*>(grid->elementAt(i))) return h;
+    return nullptr;
+}
 }  // namespace
 
-QCPItemText* fitted_corner_note(QCustomPlot* plot, double x, double y, const QStringList& lines) {
-    auto* t = new FittedNote(plot, lines);
-    t->position->setType(QCPItemPosition::ptAxisRectRatio);
-    t->position->setCoords(x, y);
-    t->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-    t->setTextAlignment(Qt::AlignLeft);
-    t->setText(lines.join(QLatin1Char('\n')));
-    t->setColor(colors::plot_foreground());
-    return t;
+void set_plot_heading(QCustomPlot* plot, const QStringList& lines, bool presentation) {
+    FittedHeading* h = heading_of(plot);
+    if (lines.isEmpty()) {
+        if (h) {
+            plot->plotLayout()->remove(h);
+            plot->plotLayout()->simplify();
+        }
+        return;
+    }
+    if (!h) {
+        plot->plotLayout()->insertRow(0);
+        h = new FittedHeading(plot);
+        plot->plotLayout()->addElement(0, 0, h);
+    }
+    h->lines = lines;
+    h->setText(lines.join(QLatin1Char('\n')));
+    QFont font = plot->font();
+    font.setPointSizeF(plot_style(presentation).font_pt);
+    h->setFont(font);
+    h->setTextColor(colors::plot_foreground());
+}
+
+QStringList plot_heading(const QCustomPlot* plot) {
+    const FittedHeading* h = heading_of(plot);
+    return h ? h->text().split(QLatin1Char('\n')) : QStringList();
 }
 
 void style_legend(QCPLegend* legend, const QFont& font) {

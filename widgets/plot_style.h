@@ -44,10 +44,14 @@ void style_legend(QCPLegend* legend, const QFont& font);
 QCPBars* angle_bars(QCustomPlot* plot, const std::vector<double>& angles_deg, double width);
 // A note in the top left corner of the main axis rect, `x`, `y` its offset as fractions of it.
 QCPItemText* corner_note(QCustomPlot* plot, double x, double y, const QString& text);
-// The same note of several lines, each shortened from its start ("…attn.OV[3]:right:0-8") to
-// the axis rect's width whenever it is drawn (on screen or exported at another size): a narrow
-// panel shows the lines' ends (where subspace specs differ), never text cut at the plot's edge.
-QCPItemText* fitted_corner_note(QCustomPlot* plot, double x, double y, const QStringList& lines);
+// Lines of text in a row of their own above the plot's axis rect (what the figure compares, e.g.
+// two subspaces), never over its data; each line elided from its start to the plot's width
+// whenever drawn (on screen, after a resize, or exported at another size), so a narrow panel
+// shows the lines' ends, where subspace specs differ. The plot's type at the style's size. Kept
+// across rebuilds; no lines remove it.
+void set_plot_heading(QCustomPlot* plot, const QStringList& lines, bool presentation);
+// The heading's lines as last drawn (elided), empty without a heading.
+QStringList plot_heading(const QCustomPlot* plot);
 // Draws the plot on the event loop's next round of timers, once however often it is asked
 // before then. A view's rebuild and its drawing (600 token lines: 25-30 ms) were one event with
 // the result's delivery, and QCustomPlot's rpQueuedReplot did not split them: it posts an event,

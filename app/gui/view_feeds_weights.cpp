@@ -69,14 +69,15 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
         // Connected with the view as context: it runs only while the view exists.
         if (window.documents().empty()) return;
         const Document* doc = window.documents().front();
-        const int H = static_cast<int>(doc->dump()->dims().n_heads.value_or(1));
-        const int r = view->rank();
-        auto spec = [H, r](int flat) {
-            return QStringLiteral("blocks.%1.attn.OV[%2]:right:0-%3")
-                .arg(flat / H)
-                .arg(flat % H)
-                .arg(r)
-                .toStdString();
+        auto spec = [view](int flat) { return view->pair_spec(flat).toStdString(); };
+        // The view's second request: its state goes to the pair's part of the status line, so
+        // that neither "updating" over the matrix nor an error forgetting it comes from here.
+        StateLine<widgets::HeadsView> line;
+        line.computing = [](widgets::HeadsView& v, const QString&, const QString& doing) {
+            v.show_pair_message(QObject::tr("computing %1…").arg(doing));
+        };
+        line.error = [](widgets::HeadsView& v, const QString& e) {
+            v.show_pair_message(QObject::tr("principal angles: %1").arg(e));
         };
         ask(
             window, view,
@@ -90,7 +91,7 @@ void feed_heads(MainWindow& window, widgets::HeadsView* view) {
             [](widgets::HeadsView& v, const analysis::SubspaceAnglesResult& res) {
                 v.set_angles(res);
             },
-            QStringLiteral("heads-angles"));
+            QStringLiteral("heads-angles"), line);
     });
     request();
 }
