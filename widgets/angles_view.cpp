@@ -177,9 +177,10 @@ void AnglesView::set_result(const analysis::SubspaceAnglesResult& r) {
 }
 
 QStringList AnglesView::heading_of(const analysis::SubspaceAnglesResult& r) {
+    // Two lines (a short panel's bars need the height): shortened from their start, the
+    // second keeps its overlap.
     return {tr("A = %1").arg(QString::fromStdString(r.a)),
-            tr("B = %1").arg(QString::fromStdString(r.b)),
-            tr("overlap (mean cos²) %1").arg(r.overlap, 0, 'f', 3)};
+            tr("B = %1 · overlap %2").arg(QString::fromStdString(r.b)).arg(r.overlap, 0, 'f', 3)};
 }
 
 void AnglesView::rebuild() {

@@ -28,7 +28,7 @@ public:
     void apply_preset(int index);  // 0: key side vs top embedding band, 1: vs a middle band
 
     void set_result(const analysis::SubspaceAnglesResult& result);
-    // The plot's heading for a result: the two subspaces and their overlap, one line each.
+    // The plot's heading for a result: the two subspaces, one line each, and their overlap.
     static QStringList heading_of(const analysis::SubspaceAnglesResult& result);
     QCustomPlot* plot() const { return plot_; }
     std::vector<QCustomPlot*> figure_plots(const QString&) override { return {plot_}; }

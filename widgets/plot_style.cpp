@@ -178,9 +178,17 @@ protected:
     }
     void draw(QCPPainter* painter) override {
         const QFontMetrics fm(mainFont());
+        const int room = std::max(0, mRect.width() - 4);
         QStringList fitted;
-        for (const QString& line : lines)
-            fitted << fm.elidedText(line, Qt::ElideLeft, std::max(0, mRect.width() - 4));
+        for (const QString& line : lines) {
+            // The tail from the last " · " on (a value) stays whole; the text before it gives.
+            const qsizetype dot = line.lastIndexOf(QStringLiteral(" · "));
+            const QString tail = dot < 0 ? QString() : line.mid(dot);
+            const QString head = dot < 0 ? line : line.left(dot);
+            fitted << fm.elidedText(head, Qt::ElideLeft,
+                                    std::max(0, room - fm.horizontalAdvance(tail))) +
+                          tail;
+        }
         mText = fitted.join(QLatin1Char('\n'));
         QCPTextElement::draw(painter);
     }

@@ -47,7 +47,8 @@ QCPItemText* corner_note(QCustomPlot* plot, double x, double y, const QString& t
 // Lines of text in a row of their own above the plot's axis rect (what the figure compares, e.g.
 // two subspaces), never over its data; each line elided from its start to the plot's width
 // whenever drawn (on screen, after a resize, or exported at another size), so a narrow panel
-// shows the lines' ends, where subspace specs differ. The plot's type at the style's size. Kept
+// shows the lines' ends, where subspace specs differ; a line's tail from its last " · " on (a
+// value) is kept whole. The plot's type at the style's size. Kept
 // across rebuilds; no lines remove it.
 void set_plot_heading(QCustomPlot* plot, const QStringList& lines, bool presentation);
 // The heading's lines as last drawn (elided), empty without a heading.

@@ -128,16 +128,21 @@ private slots:
             });
             return std::pair(lines, fits);
         };
-        const auto [narrow, narrow_fits] = heading_at(160);
+        const auto [narrow, narrow_fits] = heading_at(240);
         QVERIFY(narrow_fits);
-        QCOMPARE(narrow.size(), 3);
-        QVERIFY2(narrow[0].startsWith(QChar(0x2026)) && narrow[0].endsWith("OV[1]:right:0-8"),
-                 qPrintable(narrow[0]));
-        QVERIFY2(narrow[1].endsWith("OV[3]:right:0-8"), qPrintable(narrow[1]));
+        QCOMPARE(narrow.size(), 2);
+        QVERIFY2(narrow[0].endsWith("OV[1]:right:0-8"), qPrintable(narrow[0]));
+        // The overlap stays whole; the spec before it gives way, from its start.
+        const QString overlap = QStringLiteral(" · overlap %1").arg(angles.overlap, 0, 'f', 3);
+        QVERIFY2(narrow[1].endsWith(overlap), qPrintable(narrow[1]));
+        QVERIFY2(narrow[1].startsWith(QChar(0x2026)) &&
+                     narrow[1].chopped(overlap.size()).endsWith("3]:right:0-8"),
+                 qPrintable(narrow[1]));
         const auto [wide, wide_fits] = heading_at(900);
         QVERIFY(wide_fits);
         QCOMPARE(wide[0], QStringLiteral("A = blocks.2.attn.OV[1]:right:0-8"));
-        QCOMPARE(wide[1], QStringLiteral("B = blocks.2.attn.OV[3]:right:0-8"));
+        QCOMPARE(wide[1], QStringLiteral("B = blocks.2.attn.OV[3]:right:0-8 · overlap %1")
+                              .arg(angles.overlap, 0, 'f', 3));
         // Above the axis rect: the heading's bottom is the rect's top.
         plot->toPixmap(400, 240);
         QCPLayoutElement* heading = plot->plotLayout()->element(0, 0);
