@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <utility>
 
 #include "colormaps.h"
 #include "simd_state.h"
@@ -149,16 +148,6 @@ QCPBars* angle_bars(QCustomPlot* plot, const std::vector<double>& angles_deg, do
     plot->xAxis->setRange(0.3, std::max<double>(1, angles_deg.size()) + 0.7);
     plot->yAxis->setRange(0, 92);
     return bars;
-}
-
-QCPItemText* corner_note(QCustomPlot* plot, double x, double y, const QString& text) {
-    auto* t = new QCPItemText(plot);
-    t->position->setType(QCPItemPosition::ptAxisRectRatio);
-    t->position->setCoords(x, y);
-    t->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-    t->setText(text);
-    t->setColor(colors::plot_foreground());
-    return t;
 }
 
 namespace {

@@ -8,7 +8,6 @@
 class QCustomPlot;
 class QCPAxisRect;
 class QCPBars;
-class QCPItemText;
 class QCPLegend;
 class QFont;
 class QString;
@@ -42,14 +41,12 @@ void style_legend(QCPLegend* legend, const QFont& font);
 // Principal angles (degrees, smallest first) as bars of `width` at x = 1, 2, ... on the plot's
 // main axes, both ranged to hold them (0-92°).
 QCPBars* angle_bars(QCustomPlot* plot, const std::vector<double>& angles_deg, double width);
-// A note in the top left corner of the main axis rect, `x`, `y` its offset as fractions of it.
-QCPItemText* corner_note(QCustomPlot* plot, double x, double y, const QString& text);
 // Lines of text in a row of their own above the plot's axis rect (what the figure compares, e.g.
-// two subspaces), never over its data; each line elided from its start to the plot's width
-// whenever drawn (on screen, after a resize, or exported at another size), so a narrow panel
-// shows the lines' ends, where subspace specs differ; a line's tail from its last " · " on (a
-// value) is kept whole. The plot's type at the style's size. Kept
-// across rebuilds; no lines remove it.
+// two subspaces), never over its data, in the plot's type at the style's size. Each line is
+// elided from its start to the plot's width whenever drawn (on screen, after a resize, or
+// exported at another size), so a narrow panel shows the lines' ends, where subspace specs
+// differ; a line's tail from its last " · " on (a value) is kept whole. Kept across rebuilds;
+// no lines remove it.
 void set_plot_heading(QCustomPlot* plot, const QStringList& lines, bool presentation);
 // The heading's lines as last drawn (elided), empty without a heading.
 QStringList plot_heading(const QCustomPlot* plot);
