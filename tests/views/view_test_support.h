@@ -1,7 +1,9 @@
 #pragma once
 // Shared by the 2D view tests: dumps opened from the fixtures or the demo and analysed, a view
-// following its own selection model, plot items found by name, and the image-baseline check.
+// following its own selection model, plot items found by name, the image-baseline check, and
+// the refusal to export a partial result.
 #include <qcustomplot.h>
+#include <QFile>
 #include <QImage>
 #include <QProcess>
 #include <QString>
@@ -10,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "export/figure_export.h"
 #include "image_baseline.h"
 #include "io/dump.h"
 #include "selection.h"
@@ -99,4 +102,21 @@ inline QCPAbstractItem* item_named(QCustomPlot* plot, const QString& name) {
         QCOMPARE(bars_->data()->size(), count);                                             \
         for (int i_ = 0; i_ < (count); ++i_)                                                \
             QCOMPARE(bars_->data()->at(i_)->value, (values)[static_cast<std::size_t>(i_)]); \
+    } while (false)
+
+// Exporting `figure` of `view` as `dir`/`stem` with each extension in `exts` (QStringList) is
+// refused, says it is a partial result, and writes nothing: a partial result is never exported
+// as if complete (issue 20).
+#define VERIFY_NO_PARTIAL_EXPORT(view, figure, dir, stem, exts)                                \
+    do {                                                                                       \
+        const es::widgets::ExportOptions options_;                                             \
+        const es::widgets::Provenance provenance_;                                             \
+        for (const QString& ext_ : (exts)) {                                                   \
+            const QString path_ = (dir).filePath(QStringLiteral(stem) + ext_);                 \
+            QString error_;                                                                    \
+            QVERIFY(!es::widgets::export_figure(view, QStringLiteral(figure), path_, options_, \
+                                                provenance_, &error_));                        \
+            QVERIFY2(error_.contains(QLatin1String("partial result")), qPrintable(error_));    \
+            QVERIFY(!QFile::exists(path_));                                                    \
+        }                                                                                      \
     } while (false)
