@@ -29,10 +29,22 @@ def main():
         per_view = ", ".join("%s %s / %s" % (v, ms(r["views"][v]["first_ms"]),
                                              ms(r["views"][v]["complete_ms"])) for v in visible)
         load = "%.1f / %.1f" % (r.get("load_start", -1), r.get("load_end", -1))
-        rows.append("| %s | %s | %s | %s (%s) | %s (%s) | %d ms (%s) | %.0f MB (%s) | %s (%s) |" % (
-            os.path.basename(r["file"]), load, per_view,
+        name = os.path.basename(r["file"])
+        # The targets by dump: all views complete within 60 s on 33 x 4096 x 1024, the
+        # selected layer's exact spectrum within 6 s on M; elsewhere the figure alone.
+        complete_target = "4096x1024" in name
+        selected = r.get("selected_exact_ms")
+        selected_text = ms(selected)
+        if name.startswith("M_"):
+            selected_text += " (%s)" % ("met" if selected is not None and selected <= 6000 else "**not met**")
+        complete_text = ms(worst_complete)
+        if complete_target:
+            complete_text += " (%s)" % ("met" if worst_complete is not None and worst_complete <= 60000
+                                        else "**not met**")
+        rows.append("| %s | %s | %s | %s (%s) | %s | %s | %d ms (%s) | %.0f MB (%s) | %s (%s) |" % (
+            name, load, per_view,
             ms(worst_first), "met" if worst_first is not None and worst_first <= 1500 else "**not met**",
-            ms(worst_complete), "met" if worst_complete is not None and worst_complete <= 60000 else "**not met**",
+            complete_text, selected_text,
             r["worst_gap_ms"], "met" if r["worst_gap_ms"] <= 50 else "**not met**",
             r["peak_rss_mb"], "met" if r["peak_rss_mb"] <= 1024 else "**not met**",
             ", ".join(r["hidden_computed"]) or "none", "met" if not r["hidden_computed"] else "**not met**"))
@@ -41,9 +53,9 @@ def main():
           time.strftime("%Y-%m-%d %H:%M"))
     print()
     print("| dump | load | visible views: first picture / complete | slowest first picture (<= 1.5 s) | "
-          "slowest complete (<= 60 s) | worst event-loop gap (<= 50 ms) | peak RSS (<= 1 GB) | "
-          "hidden views that computed (none) |")
-    print("|---|---|---|---|---|---|---|---|")
+          "slowest complete (<= 60 s on 33 x 4096 x 1024) | selected layer's exact spectrum (<= 6 s on M) | "
+          "worst event-loop gap (<= 50 ms) | peak RSS (<= 1 GB) | hidden views that computed (none) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(row)
 
