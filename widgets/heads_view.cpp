@@ -159,8 +159,6 @@ void HeadsView::on_selection(const Selection& selection) {
 void HeadsView::set_result(const analysis::HeadSimilarityResult& r) {
     status_base_ = r.layer ? tr("block %1, %2 heads").arg(*r.layer).arg(r.n())
                            : tr("%1 heads in all layers").arg(r.n());
-    if (angles_->isHidden() && status_pair_.isEmpty())
-        status_pair_ = tr("click a cell for the two heads' principal angles");
     take_result(r, status_text());
     // The chosen pair's angles follow the matrix: another metric may compare another circuit
     // or side, so they are asked for again (the panel keeps the old ones until they come).
@@ -246,8 +244,12 @@ void HeadsView::show_pair_message(const QString& message) {
 }
 
 QString HeadsView::status_text() const {
-    return status_pair_.isEmpty() ? status_base_
-                                  : status_base_ + QStringLiteral(" · ") + status_pair_;
+    // Until a pair is shown (or asked for) the status says how to get one.
+    const QString pair = !status_pair_.isEmpty() ? status_pair_
+                         : angles_->isHidden()
+                             ? tr("click a cell for the two heads' principal angles")
+                             : QString();
+    return pair.isEmpty() ? status_base_ : status_base_ + QStringLiteral(" · ") + pair;
 }
 
 void HeadsView::draw_angles() {

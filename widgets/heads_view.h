@@ -76,7 +76,7 @@ private:
     HeatmapPlot* heatmap_ = nullptr;
     QCustomPlot* angles_ = nullptr;
     std::optional<analysis::SubspaceAnglesResult> angles_result_;
-    QString status_base_, status_pair_;  // the matrix's status, the pair's (hint, progress)
+    QString status_base_, status_pair_;  // the matrix's status, the pair's request's
     Selection selection_;
     int n_layers_ = 0, n_heads_ = 0, block_ = 0;
 };
